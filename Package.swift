@@ -1,0 +1,100 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// Layers point one way: SyncModel ← LocalStore ← SyncProtocol ← executables.
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+]
+
+let package = Package(
+    name: "field-sync",
+    platforms: [.macOS(.v14)],
+    products: [
+        .library(name: "SyncModel", targets: ["SyncModel"]),
+        .library(name: "LocalStore", targets: ["LocalStore"]),
+        .library(name: "SyncProtocol", targets: ["SyncProtocol"]),
+        .executable(name: "sync-server", targets: ["sync-server"]),
+        .executable(name: "sync-client", targets: ["sync-client"]),
+        .executable(name: "sync-bench", targets: ["sync-bench"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+    ],
+    targets: [
+        .target(name: "SyncModel", swiftSettings: swiftSettings),
+        .target(
+            name: "LocalStore",
+            dependencies: ["SyncModel", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "SyncProtocol",
+            dependencies: [
+                "SyncModel", "LocalStore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "SyncServerCore",
+            dependencies: [
+                "SyncModel", "LocalStore", "SyncProtocol",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "sync-server",
+            dependencies: [
+                "SyncServerCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "SyncClientCore",
+            dependencies: [
+                "SyncModel", "LocalStore", "SyncProtocol",
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "sync-client",
+            dependencies: [
+                "SyncClientCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "sync-bench",
+            dependencies: [
+                "SyncModel", "LocalStore", "SyncProtocol", "SyncServerCore",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(name: "SyncModelTests", dependencies: ["SyncModel"], swiftSettings: swiftSettings),
+        .testTarget(name: "LocalStoreTests", dependencies: ["LocalStore", "SyncModel", .product(name: "GRDB", package: "GRDB.swift")], swiftSettings: swiftSettings),
+        .testTarget(name: "SyncProtocolTests", dependencies: ["SyncProtocol", "LocalStore", "SyncModel"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "SyncServerTests",
+            dependencies: [
+                "SyncServerCore", "SyncProtocol", "LocalStore", "SyncModel",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(name: "EndToEndTests", dependencies: ["SyncModel"], swiftSettings: swiftSettings),
+    ]
+)

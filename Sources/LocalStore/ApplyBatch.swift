@@ -1,0 +1,178 @@
+import GRDB
+import SyncModel
+
+/// Integrates versions into a store inside one open transaction.
+///
+/// Field states touched by the batch are held in memory and merged and written once at
+/// ``finish()``, so a batch of n versions of one field costs one merge, not n.
+struct ApplyBatch {
+    let db: Database
+    let schemas: SchemaRegistry
+    let maxValueBytes: Int
+    private var replicas: [ReplicaID: ReplicaEntry] = [:]
+    private var records: [RecordID: String] = [:]
+    private var fields: [FieldKey: FieldEntry] = [:]
+    private var report = ApplyReport()
+
+    struct ReplicaEntry {
+        var rowID: Int64
+        var counter: UInt64
+        var dirty = false
+    }
+
+    struct FieldKey: Hashable, Comparable {
+        var record: RecordID
+        var field: String
+        static func < (lhs: FieldKey, rhs: FieldKey) -> Bool { (lhs.record, lhs.field) < (rhs.record, rhs.field) }
+    }
+
+    struct FieldEntry {
+        var kind: String
+        var heads: FieldHeads
+        var oldConflict: String?
+        var dirty = false
+    }
+
+    init(db: Database, schemas: SchemaRegistry, maxValueBytes: Int) throws {
+        self.db = db
+        self.schemas = schemas
+        self.maxValueBytes = maxValueBytes
+    }
+
+    /// The highest counter held from `replica`.
+    mutating func counter(of replica: ReplicaID) throws -> UInt64 {
+        try replicaEntry(replica).counter
+    }
+
+    /// The context for a new local write of `field` of `record`: every version of it known here.
+    mutating func fieldVector(record: RecordID, kind: String, field: String) throws -> VersionVector {
+        try fieldEntry(FieldKey(record: record, field: field), kind: kind).heads.fieldVector
+    }
+
+    /// Adds one version; a duplicate of a held version is counted and ignored.
+    mutating func integrate(_ incoming: Version) throws {
+        let version: Version
+        do {
+            version = try VersionRules.validated(incoming, schemas: schemas, maxValueBytes: maxValueBytes)
+        } catch let error as ModelError {
+            throw StoreError.invalid(error)
+        }
+        var replica = try replicaEntry(version.dot.replica)
+        if version.dot.counter <= replica.counter {
+            try checkDuplicate(version, replicaRow: replica.rowID)
+            report.duplicates += 1
+            return
+        }
+        guard version.dot.counter == replica.counter + 1 else {
+            throw StoreError.counterGap(replica: version.dot.replica, have: replica.counter, got: version.dot.counter)
+        }
+        try checkKind(record: version.record, kind: version.kind)
+        let insert = try db.cachedStatement(sql: """
+            INSERT INTO version (replica, counter, record, kind, field, context, value, author, time)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """)
+        try insert.execute(arguments: [
+            replica.rowID, Int64(version.dot.counter), version.record.rawValue, version.kind, version.field,
+            StoreCoding.encode(version.context), StoreCoding.encode(version.value), version.author, version.time,
+        ])
+        replica.counter = version.dot.counter
+        replica.dirty = true
+        replicas[version.dot.replica] = replica
+        let key = FieldKey(record: version.record, field: version.field)
+        var entry = try fieldEntry(key, kind: version.kind)
+        entry.heads.integrate(dot: version.dot, context: version.context)
+        entry.dirty = true
+        fields[key] = entry
+        report.new += 1
+    }
+
+    /// Writes replica counters and merged field states; returns what the batch did.
+    mutating func finish() throws -> ApplyReport {
+        let updateReplica = try db.cachedStatement(sql: "UPDATE replica SET counter = ? WHERE id = ?")
+        for entry in replicas.values where entry.dirty {
+            try updateReplica.execute(arguments: [Int64(entry.counter), entry.rowID])
+        }
+        let upsert = try db.cachedStatement(sql: """
+            INSERT INTO field (record, name, joined, heads, value, conflict) VALUES (?, ?, ?, ?, ?, ?)
+            ON CONFLICT (record, name) DO UPDATE SET
+                joined = excluded.joined, heads = excluded.heads, value = excluded.value, conflict = excluded.conflict
+            """)
+        for (key, entry) in fields.sorted(by: { $0.key < $1.key }) where entry.dirty {
+            guard let schema = schemas[entry.kind]?.field(key.field) else { continue }
+            let heads = try entry.heads.heads.map { try Store.version($0, db) }
+            let base = FieldMerge.needsBase(schema, heads: heads)
+                ? try Store.ancestor(record: key.record, field: key.field, common: FieldHeads.commonContext(of: heads), db)
+                : nil
+            let merged = FieldMerge.merge(record: key.record, field: schema, heads: heads, base: base)
+            let conflict = merged.conflict?.rawValue
+            try upsert.execute(arguments: [
+                key.record.rawValue, key.field, StoreCoding.encode(entry.heads.joined),
+                StoreCoding.encode(entry.heads.heads), StoreCoding.encode(merged.value), conflict,
+            ])
+            if conflict != entry.oldConflict {
+                if let conflict { report.newConflicts.append(ConflictID(conflict)!) }
+                if let old = entry.oldConflict, let id = ConflictID(old) { report.closedConflicts.append(id) }
+            }
+            if heads.count > 1 && conflict == nil { report.cleanMerges += 1 }
+            if key.field == RecordSchema.deletedField.name {
+                try db.execute(sql: "UPDATE record SET deleted = ? WHERE id = ?",
+                               arguments: [merged.value == .bool(true), key.record.rawValue])
+            }
+        }
+        return report
+    }
+
+    // MARK: - Loading
+
+    private mutating func replicaEntry(_ replica: ReplicaID) throws -> ReplicaEntry {
+        if let entry = replicas[replica] { return entry }
+        let entry: ReplicaEntry
+        if let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT id, counter FROM replica WHERE uuid = ?"), arguments: [replica.rawValue]) {
+            entry = ReplicaEntry(rowID: row[0], counter: UInt64(row[1] as Int64))
+        } else {
+            try db.execute(sql: "INSERT INTO replica (uuid, counter) VALUES (?, 0)", arguments: [replica.rawValue])
+            entry = ReplicaEntry(rowID: db.lastInsertedRowID, counter: 0)
+        }
+        replicas[replica] = entry
+        return entry
+    }
+
+    private mutating func checkKind(record: RecordID, kind: String) throws {
+        if let known = records[record] {
+            guard known == kind else { throw StoreError.kindMismatch(record: record, known: known, got: kind) }
+            return
+        }
+        if let known = try String.fetchOne(db.cachedStatement(sql: "SELECT kind FROM record WHERE id = ?"), arguments: [record.rawValue]) {
+            guard known == kind else { throw StoreError.kindMismatch(record: record, known: known, got: kind) }
+        } else {
+            try db.execute(sql: "INSERT INTO record (id, kind, deleted) VALUES (?, ?, 0)", arguments: [record.rawValue, kind])
+        }
+        records[record] = kind
+    }
+
+    private mutating func fieldEntry(_ key: FieldKey, kind: String) throws -> FieldEntry {
+        if let entry = fields[key] { return entry }
+        let statement = try db.cachedStatement(sql: "SELECT joined, heads, conflict FROM field WHERE record = ? AND name = ?")
+        let entry: FieldEntry
+        if let row = try Row.fetchOne(statement, arguments: [key.record.rawValue, key.field]) {
+            entry = FieldEntry(
+                kind: kind,
+                heads: FieldHeads(joined: try StoreCoding.decodeVector(row[0]), heads: try StoreCoding.decodeDots(row[1])),
+                oldConflict: row[2]
+            )
+        } else {
+            entry = FieldEntry(kind: kind, heads: FieldHeads(), oldConflict: nil)
+        }
+        fields[key] = entry
+        return entry
+    }
+
+    private func checkDuplicate(_ version: Version, replicaRow: Int64) throws {
+        let statement = try db.cachedStatement(sql: "SELECT \(VersionRow.columns) FROM version WHERE replica = ? AND counter = ?")
+        guard let row = try Row.fetchOne(statement, arguments: [replicaRow, Int64(version.dot.counter)]) else {
+            throw StoreError.writeFailed(reason: "version \(version.dot) is counted but missing; run PRAGMA integrity_check")
+        }
+        let held = try VersionRow.decode(row, replica: version.dot.replica, offset: 0)
+        if held != version { throw StoreError.dotReused(version.dot) }
+    }
+}

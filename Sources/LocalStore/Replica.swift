@@ -1,0 +1,170 @@
+import GRDB
+import Foundation
+public import SyncModel
+
+/// One change a local write makes: a new value for one field of one record.
+public struct FieldChange: Sendable, Equatable {
+    public var record: RecordID
+    public var kind: String
+    public var field: String
+    public var value: FieldValue
+
+    public init(record: RecordID, kind: String, field: String, value: FieldValue) {
+        self.record = record
+        self.kind = kind
+        self.field = field
+        self.value = value
+    }
+}
+
+/// An analyst's local replica: a ``Store`` with an identity that makes writes.
+public struct Replica: Sendable {
+    public let store: Store
+    public let id: ReplicaID
+    /// The analyst whose name signs this replica's writes.
+    public let analyst: String
+
+    /// Creates a replica at `path`; refuses if one is already there. Needs no network.
+    public static func create(path: String, settings: ReplicaSettings, id: ReplicaID = .random()) throws -> Replica {
+        let store = try Store.open(path: path, role: .replica, create: true)
+        try store.transaction { db in
+            if try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'replica_id'") != nil {
+                throw StoreError.alreadyInitialized(path: path)
+            }
+            try Meta.set("replica_id", id.rawValue, db)
+            try Meta.set("own_replicas", id.rawValue, db)
+            try settings.save(db)
+        }
+        return Replica(store: store, id: id, analyst: settings.analyst)
+    }
+
+    /// Opens the replica at `path`.
+    public static func open(path: String) throws -> Replica {
+        let store = try Store.open(path: path, role: .replica, create: false)
+        return try store.read { db in
+            guard let text = try Meta.get("replica_id", db), let id = ReplicaID(text) else {
+                throw StoreError.notInitialized(path: path)
+            }
+            return Replica(store: store, id: id, analyst: try Meta.get("analyst", db) ?? "unknown")
+        }
+    }
+
+    /// A replica in memory, for tests and benchmarks.
+    public static func inMemory(analyst: String, id: ReplicaID = .random()) throws -> Replica {
+        let store = try Store.inMemory(role: .replica)
+        try store.transaction { db in
+            try Meta.set("replica_id", id.rawValue, db)
+            try Meta.set("own_replicas", id.rawValue, db)
+            try Meta.set("analyst", analyst, db)
+        }
+        return Replica(store: store, id: id, analyst: analyst)
+    }
+
+    /// Writes `changes` as consecutive versions in one transaction and returns them.
+    ///
+    /// Each version's context is the field's version vector here, so it supersedes every head
+    /// of the field this replica knows: writing to a conflicted field resolves the conflict.
+    @discardableResult
+    public func write(_ changes: [FieldChange], at time: Int64) throws -> [Version] {
+        try store.transaction { db in
+            var batch = try ApplyBatch(db: db, schemas: store.schemas, maxValueBytes: store.maxValueBytes)
+            var counter = try batch.counter(of: id)
+            var written: [Version] = []
+            for change in changes {
+                counter += 1
+                let version = Version(
+                    dot: Dot(replica: id, counter: counter),
+                    context: try batch.fieldVector(record: change.record, kind: change.kind, field: change.field),
+                    record: change.record, kind: change.kind, field: change.field,
+                    value: try canonical(change), author: analyst, time: time
+                )
+                try batch.integrate(version)
+                written.append(version)
+            }
+            _ = try batch.finish()
+            return written
+        }
+    }
+
+    private func canonical(_ change: FieldChange) throws -> FieldValue {
+        guard let schema = store.schemas[change.kind] else { throw StoreError.invalid(.unknownKind(change.kind)) }
+        guard let field = schema.field(change.field) else {
+            throw StoreError.invalid(.unknownField(kind: change.kind, field: change.field))
+        }
+        do {
+            return try ValueRules.canonical(change.value, for: field, maxBytes: store.maxValueBytes)
+        } catch let error as ModelError {
+            throw StoreError.invalid(error)
+        }
+    }
+
+    /// The settings saved by `init` (server, token, analyst).
+    public func settings() throws -> ReplicaSettings {
+        try store.read { db in try ReplicaSettings.load(db) }
+    }
+
+    /// Replaces the saved settings.
+    public func save(_ settings: ReplicaSettings) throws {
+        try store.transaction { db in try settings.save(db) }
+    }
+
+    /// The replica ids whose versions this replica pushes (its own, now and before).
+    public func ownReplicas() throws -> Set<ReplicaID> {
+        try store.read { db in
+            Set((try Meta.get("own_replicas", db) ?? id.rawValue).split(separator: ",").compactMap { ReplicaID(String($0)) })
+        }
+    }
+
+    /// The server's version vector as of the last sync (empty before the first).
+    public func lastServerVector() throws -> VersionVector {
+        try store.read { db in try StoreCoding.decodeVector(try Meta.get("server_vector", db) ?? "") }
+    }
+
+    public func setLastServerVector(_ vector: VersionVector) throws {
+        try store.transaction { db in try Meta.set("server_vector", StoreCoding.encode(vector), db) }
+    }
+
+    /// Local versions the server did not have at the last sync.
+    public func pending(limit: Int = .max) throws -> [Version] {
+        try store.versions(notCoveredBy: try lastServerVector(), limit: limit, replicas: try ownReplicas()).versions
+    }
+}
+
+/// Where and as whom a replica syncs.
+public struct ReplicaSettings: Sendable, Equatable {
+    public var server: String
+    public var token: String
+    public var analyst: String
+
+    public init(server: String, token: String, analyst: String) {
+        self.server = server
+        self.token = token
+        self.analyst = analyst
+    }
+
+    static func load(_ db: Database) throws -> ReplicaSettings {
+        ReplicaSettings(
+            server: try Meta.get("server_url", db) ?? "",
+            token: try Meta.get("token", db) ?? "",
+            analyst: try Meta.get("analyst", db) ?? ""
+        )
+    }
+
+    func save(_ db: Database) throws {
+        try Meta.set("server_url", server, db)
+        try Meta.set("token", token, db)
+        try Meta.set("analyst", analyst, db)
+    }
+}
+
+/// The key-value `meta` table.
+enum Meta {
+    static func get(_ key: String, _ db: Database) throws -> String? {
+        try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = ?", arguments: [key])
+    }
+
+    static func set(_ key: String, _ value: String, _ db: Database) throws {
+        try db.execute(sql: "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                       arguments: [key, value])
+    }
+}

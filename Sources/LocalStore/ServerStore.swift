@@ -1,0 +1,117 @@
+import GRDB
+public import SyncModel
+
+/// An analyst known to the server.
+public struct Analyst: Sendable, Equatable {
+    public var name: String
+    public var created: Int64
+    public var revoked: Int64?
+
+    public init(name: String, created: Int64, revoked: Int64?) {
+        self.name = name
+        self.created = created
+        self.revoked = revoked
+    }
+}
+
+/// What one sync exchange answers: the server's vector after storing the pushed versions, and a
+/// page of the versions the client's vector does not cover.
+public struct Exchange: Sendable {
+    public var vector: VersionVector
+    public var versions: [Version]
+    public var more: Bool
+    public var report: ApplyReport
+}
+
+/// The server's store: the same version engine as a replica, plus analysts and replica ownership.
+public struct ServerStore: Sendable {
+    public let store: Store
+
+    /// Opens or creates the server database at `path`.
+    public static func open(path: String) throws -> ServerStore {
+        ServerStore(store: try Store.open(path: path, role: .server, create: true))
+    }
+
+    /// A server store in memory, for tests and benchmarks.
+    public static func inMemory() throws -> ServerStore {
+        ServerStore(store: try Store.inMemory(role: .server))
+    }
+
+    /// Registers an analyst by the SHA-256 hex of their token (the token itself is never stored).
+    public func addAnalyst(name: String, tokenHash: String, at time: Int64) throws {
+        try store.transaction { db in
+            if try Int.fetchOne(db, sql: "SELECT 1 FROM analyst WHERE name = ?", arguments: [name]) != nil {
+                throw StoreError.analystExists(name)
+            }
+            try db.execute(sql: "INSERT INTO analyst (name, token_hash, created) VALUES (?, ?, ?)",
+                           arguments: [name, tokenHash, time])
+        }
+    }
+
+    /// The active (not revoked) analyst whose token hashes to `tokenHash`.
+    public func analyst(tokenHash: String) async throws -> Analyst? {
+        try await store.writer.read { db in
+            try Row.fetchOne(db, sql: "SELECT name, created, revoked FROM analyst WHERE token_hash = ? AND revoked IS NULL",
+                             arguments: [tokenHash])
+                .map { Analyst(name: $0[0], created: $0[1], revoked: $0[2]) }
+        }
+    }
+
+    public func analysts() throws -> [Analyst] {
+        try store.read { db in
+            try Row.fetchAll(db, sql: "SELECT name, created, revoked FROM analyst ORDER BY name")
+                .map { Analyst(name: $0[0], created: $0[1], revoked: $0[2]) }
+        }
+    }
+
+    /// Revokes an analyst's token; their replicas stay theirs.
+    public func revoke(name: String, at time: Int64) throws {
+        try store.transaction { db in
+            try db.execute(sql: "UPDATE analyst SET revoked = ? WHERE name = ? AND revoked IS NULL", arguments: [time, name])
+            if db.changesCount == 0 {
+                guard try Int.fetchOne(db, sql: "SELECT 1 FROM analyst WHERE name = ?", arguments: [name]) != nil else {
+                    throw StoreError.analystNotFound(name)
+                }
+            }
+        }
+    }
+
+    /// The replicas bound to each analyst.
+    public func owners() throws -> [ReplicaID: String] {
+        try store.read { db in
+            var result: [ReplicaID: String] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT replica, analyst FROM replica_owner") {
+                if let replica = ReplicaID(row[0] as String) { result[replica] = row[1] }
+            }
+            return result
+        }
+    }
+
+    /// One sync request, in one transaction: checks that every pushed version's replica belongs
+    /// to `analyst` (binding new replicas to them) and is signed by them, stores the versions,
+    /// and answers with a page of what `clientVector` does not cover. All or nothing.
+    public func exchange(analyst: String, clientVector: VersionVector, versions: [Version], pageLimit: Int, at time: Int64) async throws -> Exchange {
+        let store = self.store
+        return try await store.transaction { db in
+            var checked: Set<ReplicaID> = []
+            for version in versions {
+                if version.author != analyst {
+                    throw StoreError.authorMismatch(dot: version.dot, author: version.author, analyst: analyst)
+                }
+                guard checked.insert(version.dot.replica).inserted else { continue }
+                let replica = version.dot.replica.rawValue
+                if let owner = try String.fetchOne(db, sql: "SELECT analyst FROM replica_owner WHERE replica = ?", arguments: [replica]) {
+                    if owner != analyst { throw StoreError.replicaOwnedByOther(replica: version.dot.replica, owner: owner) }
+                } else {
+                    try db.execute(sql: "INSERT INTO replica_owner (replica, analyst, bound) VALUES (?, ?, ?)",
+                                   arguments: [replica, analyst, time])
+                }
+            }
+            var batch = try ApplyBatch(db: db, schemas: store.schemas, maxValueBytes: store.maxValueBytes)
+            for version in versions { try batch.integrate(version) }
+            let report = try batch.finish()
+            let page = try Store.versions(db, notCoveredBy: clientVector, limit: pageLimit)
+            return Exchange(vector: try Store.versionVector(db), versions: page.versions, more: page.more, report: report)
+        }
+    }
+}

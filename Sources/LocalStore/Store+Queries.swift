@@ -1,0 +1,142 @@
+import GRDB
+public import SyncModel
+
+extension Store {
+    /// Every record of `kind`, ordered by id; deleted ones only when asked.
+    public func records(kind: String, includeDeleted: Bool = false) throws -> [RecordSnapshot] {
+        try read { db in
+            let rows = try Row.fetchAll(db, sql: """
+                SELECT r.id, r.kind, r.deleted, f.name, f.value, f.conflict, f.heads
+                FROM record r LEFT JOIN field f ON f.record = r.id
+                WHERE r.kind = ? \(includeDeleted ? "" : "AND r.deleted = 0")
+                ORDER BY r.id, f.name
+                """, arguments: [kind])
+            return try Self.snapshots(rows)
+        }
+    }
+
+    /// The record with this id, deleted or not.
+    public func record(_ id: RecordID) throws -> RecordSnapshot? {
+        try read { db in
+            let rows = try Row.fetchAll(db, sql: """
+                SELECT r.id, r.kind, r.deleted, f.name, f.value, f.conflict, f.heads
+                FROM record r LEFT JOIN field f ON f.record = r.id
+                WHERE r.id = ? ORDER BY f.name
+                """, arguments: [id.rawValue])
+            return try Self.snapshots(rows).first
+        }
+    }
+
+    static func snapshots(_ rows: [Row]) throws -> [RecordSnapshot] {
+        var result: [RecordSnapshot] = []
+        for row in rows {
+            guard let id = RecordID(row[0] as String) else { continue }
+            if result.last?.id != id {
+                result.append(RecordSnapshot(id: id, kind: row[1], deleted: row[2], fields: [:]))
+            }
+            if let name = row[3] as String? {
+                let conflict = (row[5] as String?).flatMap(ConflictID.init)
+                let heads = (row[6] as String).split(separator: ",").count
+                result[result.count - 1].fields[name] = FieldSnapshot(value: try StoreCoding.decodeValue(row[4]), conflict: conflict, headCount: heads)
+            }
+        }
+        return result
+    }
+
+    /// Record ids whose id starts with `prefix` (at least 4 characters), of `kind` if given.
+    public func recordIDs(prefix: String, kind: String?) throws -> [RecordID] {
+        let lowered = prefix.lowercased()
+        guard lowered.count >= 4, lowered.allSatisfy({ $0.isHexDigit || $0 == "-" }) else { return [] }
+        return try read { db in
+            try String.fetchAll(db, sql: "SELECT id FROM record WHERE id >= ? AND id < ? \(kind == nil ? "" : "AND kind = ?") ORDER BY id",
+                                arguments: StatementArguments([lowered, lowered + "\u{7F}"] + (kind.map { [$0] } ?? [])))
+                .compactMap(RecordID.init)
+        }
+    }
+
+    /// Every open conflict with its heads and base, ordered by id.
+    public func conflicts() throws -> [Conflict] {
+        try read { db in
+            let rows = try Row.fetchAll(db, sql: """
+                SELECT f.record, f.name, f.heads, f.conflict, f.value, r.kind FROM field f JOIN record r ON r.id = f.record
+                WHERE f.conflict IS NOT NULL ORDER BY f.conflict
+                """)
+            return try rows.map { row in
+                let record = RecordID(row[0] as String)!
+                let heads = try StoreCoding.decodeDots(row[2]).map { try Self.version($0, db) }
+                let common = FieldHeads.commonContext(of: heads)
+                let base = try Self.ancestor(record: record, field: row[1], common: common, db)
+                return Conflict(id: ConflictID(row[3] as String)!, record: record, kind: row[5], field: row[1],
+                                heads: heads, base: base, provisional: try StoreCoding.decodeValue(row[4]))
+            }
+        }
+    }
+
+    /// The open conflict whose id is or starts with `text`.
+    public func conflict(_ text: String) throws -> Conflict {
+        let matches = try conflicts().filter { $0.id.rawValue.hasPrefix(text.lowercased()) }
+        guard !text.isEmpty, let first = matches.first else { throw StoreError.conflictNotFound(text) }
+        if matches.count > 1 { throw StoreError.ambiguous("conflict '\(text)'", candidates: matches.map(\.id.rawValue)) }
+        return first
+    }
+
+    /// Every version of `record` (of `field` if given), newest first by dot order per replica.
+    public func history(record: RecordID, field: String? = nil) throws -> [Version] {
+        try read { db in
+            let rows = try Row.fetchAll(db, sql: """
+                SELECT r.uuid, \(VersionRow.columns.split(separator: ",").map { "v." + $0.trimmingCharacters(in: .whitespaces) }.joined(separator: ", "))
+                FROM version v JOIN replica r ON r.id = v.replica
+                WHERE v.record = ? \(field == nil ? "" : "AND v.field = ?")
+                ORDER BY v.time DESC, r.uuid, v.counter DESC
+                """, arguments: StatementArguments([record.rawValue] + (field.map { [$0] } ?? [])))
+            return try rows.map { try VersionRow.decode($0, replica: ReplicaID($0[0] as String)!, offset: 1) }
+        }
+    }
+
+    static func version(_ dot: Dot, _ db: Database) throws -> Version {
+        let statement = try db.cachedStatement(sql: """
+            SELECT v.counter, v.record, v.kind, v.field, v.context, v.value, v.author, v.time
+            FROM version v JOIN replica r ON r.id = v.replica WHERE r.uuid = ? AND v.counter = ?
+            """)
+        guard let row = try Row.fetchOne(statement, arguments: [dot.replica.rawValue, Int64(dot.counter)]) else {
+            throw StoreError.writeFailed(reason: "version \(dot) is missing; run PRAGMA integrity_check")
+        }
+        return try VersionRow.decode(row, replica: dot.replica, offset: 0)
+    }
+
+    static func ancestor(record: RecordID, field: String, common: VersionVector, _ db: Database) throws -> Version? {
+        let statement = try db.cachedStatement(sql: """
+            SELECT v.counter, v.record, v.kind, v.field, v.context, v.value, v.author, v.time
+            FROM version v JOIN replica r ON r.id = v.replica
+            WHERE v.record = ? AND v.field = ? AND r.uuid = ? AND v.counter <= ? ORDER BY v.counter DESC LIMIT 1
+            """)
+        var candidates: [Version] = []
+        for replica in common.replicas {
+            if let row = try Row.fetchOne(statement, arguments: [record.rawValue, field, replica.rawValue, Int64(common[replica])]) {
+                candidates.append(try VersionRow.decode(row, replica: replica, offset: 0))
+            }
+        }
+        return FieldMerge.greatestAncestor(candidates)
+    }
+
+    /// A canonical text dump of everything replicated: versions, records and field states.
+    /// Two stores holding the same versions produce the same dump, byte for byte.
+    public func canonicalDump() throws -> String {
+        try read { db in
+            var lines: [String] = []
+            for row in try Row.fetchAll(db, sql: """
+                SELECT r.uuid, v.counter, v.record, v.kind, v.field, v.context, v.value, v.author, v.time
+                FROM version v JOIN replica r ON r.id = v.replica ORDER BY r.uuid, v.counter
+                """) {
+                lines.append("version " + (0..<9).map { "\(row[$0] as DatabaseValue)" }.joined(separator: "|"))
+            }
+            for row in try Row.fetchAll(db, sql: "SELECT id, kind, deleted FROM record ORDER BY id") {
+                lines.append("record \(row[0] as String)|\(row[1] as String)|\(row[2] as Int)")
+            }
+            for row in try Row.fetchAll(db, sql: "SELECT record, name, joined, heads, value, conflict FROM field ORDER BY record, name") {
+                lines.append("field " + (0..<6).map { "\(row[$0] as DatabaseValue)" }.joined(separator: "|"))
+            }
+            return lines.joined(separator: "\n")
+        }
+    }
+}

@@ -1,0 +1,198 @@
+public import GRDB
+import Foundation
+public import SyncModel
+
+/// A set of versions and the field state they determine, in one SQLite file.
+///
+/// Used by the client (a ``Replica``) and by the server (a ``ServerStore``). Every public
+/// method that writes is one transaction: it happens whole or not at all.
+public struct Store: Sendable {
+    /// The GRDB writer (a pool in WAL mode on files, a queue in memory).
+    public let writer: any DatabaseWriter
+    public let schemas: SchemaRegistry
+    public let path: String
+    /// The largest value accepted, in bytes.
+    public var maxValueBytes: Int = ValueRules.defaultMaxValueBytes
+
+    init(writer: any DatabaseWriter, path: String, schemas: SchemaRegistry) {
+        self.writer = writer
+        self.path = path
+        self.schemas = schemas
+    }
+
+    /// Opens (creating if needed) the database at `path`, checking it belongs to field-sync and
+    /// to this role, and migrating it. A foreign, newer or corrupt file is refused untouched.
+    static func open(path: String, role: StoreSchema.Role, create: Bool, schemas: SchemaRegistry = .standard) throws -> Store {
+        let manager = FileManager.default
+        let exists = manager.fileExists(atPath: path)
+        if !exists && !create {
+            throw role == .replica ? StoreError.notInitialized(path: path) : StoreError.cannotOpen(path: path, reason: "no such file")
+        }
+        if exists {
+            try inspect(path: path, role: role)
+        } else {
+            let directory = (path as NSString).deletingLastPathComponent
+            if !directory.isEmpty && !manager.fileExists(atPath: directory) {
+                do {
+                    try manager.createDirectory(atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+                } catch {
+                    throw StoreError.cannotOpen(path: path, reason: "cannot create folder \(directory): \(error.localizedDescription)")
+                }
+            }
+        }
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(10)
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = NORMAL")
+        }
+        let pool: DatabasePool
+        do {
+            pool = try DatabasePool(path: path, configuration: configuration)
+            try StoreSchema.migrator(role: role).migrate(pool)
+        } catch let error as DatabaseError {
+            throw StoreError.cannotOpen(path: path, reason: error.message ?? error.description)
+        }
+        if !exists {
+            // Replicas hold the sync token: readable by the user only.
+            try? manager.setAttributes([.posixPermissions: 0o600], ofItemAtPath: path)
+        }
+        return Store(writer: pool, path: path, schemas: schemas)
+    }
+
+    /// Reads the header of an existing file without writing to it.
+    private static func inspect(path: String, role: StoreSchema.Role) throws {
+        var configuration = Configuration()
+        configuration.readonly = true
+        do {
+            let queue = try DatabaseQueue(path: path, configuration: configuration)
+            defer { try? queue.close() }
+            try queue.read { db in
+                let applicationID = try Int32.fetchOne(db, sql: "PRAGMA application_id") ?? 0
+                let tables = try Int.fetchOne(db, sql: "SELECT count(*) FROM sqlite_master") ?? 0
+                if applicationID != StoreSchema.applicationID {
+                    if tables == 0 { return }
+                    throw StoreError.notAStore(path: path)
+                }
+                let applied = try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations")
+                let unknown = applied.filter { !StoreSchema.knownMigrations.contains($0) }
+                if !unknown.isEmpty { throw StoreError.newerSchema(path: path, unknown: unknown) }
+                let found = try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'role'") ?? "?"
+                if found != role.rawValue {
+                    throw StoreError.wrongRole(path: path, found: found, expected: role.rawValue)
+                }
+            }
+        } catch let error as StoreError {
+            throw error
+        } catch let error as DatabaseError where error.resultCode == .SQLITE_NOTADB || error.resultCode == .SQLITE_CORRUPT {
+            throw StoreError.notAStore(path: path)
+        } catch let error as DatabaseError {
+            throw StoreError.cannotOpen(path: path, reason: error.message ?? error.description)
+        }
+    }
+
+    /// A fresh store in memory, for tests and benchmarks.
+    static func inMemory(role: StoreSchema.Role, schemas: SchemaRegistry = .standard) throws -> Store {
+        let queue = try DatabaseQueue()
+        try StoreSchema.migrator(role: role).migrate(queue)
+        return Store(writer: queue, path: ":memory:", schemas: schemas)
+    }
+
+    /// Runs `body` in one write transaction, mapping SQLite failures (full disk, read-only file)
+    /// to a ``StoreError`` that says nothing was written.
+    func transaction<T>(_ body: (Database) throws -> T) throws -> T {
+        do {
+            return try writer.write(body)
+        } catch let error as DatabaseError {
+            throw StoreError.writeFailed(reason: error.message ?? error.description)
+        }
+    }
+
+    /// The same as ``transaction(_:)``, suspending instead of blocking the caller's thread.
+    func transaction<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        do {
+            return try await writer.write(body)
+        } catch let error as DatabaseError {
+            throw StoreError.writeFailed(reason: error.message ?? error.description)
+        }
+    }
+
+    func read<T>(_ body: (Database) throws -> T) throws -> T {
+        do {
+            return try writer.read(body)
+        } catch let error as DatabaseError {
+            throw StoreError.cannotOpen(path: path, reason: error.message ?? error.description)
+        }
+    }
+
+    /// The replica's version vector: every version held is `(r, 1...vector[r])`.
+    public func versionVector() throws -> VersionVector {
+        try read { db in try Self.versionVector(db) }
+    }
+
+    static func versionVector(_ db: Database) throws -> VersionVector {
+        var counters: [ReplicaID: UInt64] = [:]
+        for row in try Row.fetchAll(db, sql: "SELECT uuid, counter FROM replica WHERE counter > 0") {
+            if let replica = ReplicaID(row[0] as String) { counters[replica] = UInt64(row[1] as Int64) }
+        }
+        return VersionVector(counters)
+    }
+
+    /// Applies versions received from a peer, in one transaction: all or nothing.
+    ///
+    /// Re-applying versions already held changes nothing; a version whose dot is held with
+    /// different content, or that leaves a gap in its replica's counters, fails the whole batch.
+    @discardableResult
+    public func apply(_ versions: [Version]) throws -> ApplyReport {
+        try transaction { db in
+            var batch = try ApplyBatch(db: db, schemas: schemas, maxValueBytes: maxValueBytes)
+            for version in versions { try batch.integrate(version) }
+            return try batch.finish()
+        }
+    }
+
+    /// Up to `limit` versions that `vector` does not cover, each replica's in counter order.
+    /// `replicas`, when given, restricts the answer to those replicas.
+    public func versions(notCoveredBy vector: VersionVector, limit: Int, replicas: Set<ReplicaID>? = nil) throws -> (versions: [Version], more: Bool) {
+        try read { db in try Self.versions(db, notCoveredBy: vector, limit: limit, replicas: replicas) }
+    }
+
+    static func versions(_ db: Database, notCoveredBy vector: VersionVector, limit: Int, replicas: Set<ReplicaID>? = nil) throws -> (versions: [Version], more: Bool) {
+        var result: [Version] = []
+        let rows = try Row.fetchAll(db, sql: "SELECT id, uuid, counter FROM replica ORDER BY uuid")
+        for row in rows {
+            guard let replica = ReplicaID(row[1] as String) else { continue }
+            if let replicas, !replicas.contains(replica) { continue }
+            let have = UInt64(row[2] as Int64)
+            let seen = vector[replica]
+            guard have > seen else { continue }
+            if result.count >= limit { return (result, true) }
+            let wanted = limit - result.count
+            let statement = try db.cachedStatement(sql: """
+                SELECT counter, record, kind, field, context, value, author, time FROM version
+                WHERE replica = ? AND counter > ? ORDER BY counter LIMIT ?
+                """)
+            let fetched = try Row.fetchAll(statement, arguments: [row[0] as Int64, Int64(seen), wanted])
+            for versionRow in fetched {
+                result.append(try VersionRow.decode(versionRow, replica: replica, offset: 0))
+            }
+            if have - seen > UInt64(fetched.count) { return (result, true) }
+        }
+        return (result, false)
+    }
+}
+
+/// What one batch of versions did to a store.
+public struct ApplyReport: Sendable, Equatable {
+    /// Versions not held before.
+    public var new = 0
+    /// Versions already held (identical content).
+    public var duplicates = 0
+    /// Fields whose several heads merged without conflict after this batch.
+    public var cleanMerges = 0
+    /// Conflicts that this batch opened.
+    public var newConflicts: [ConflictID] = []
+    /// Conflicts that this batch closed.
+    public var closedConflicts: [ConflictID] = []
+
+    public init() {}
+}

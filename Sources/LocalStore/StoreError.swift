@@ -1,0 +1,67 @@
+public import SyncModel
+
+/// What went wrong in a store; each description says what to do about it.
+public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
+    case notAStore(path: String)
+    case wrongRole(path: String, found: String, expected: String)
+    case newerSchema(path: String, unknown: [String])
+    case cannotOpen(path: String, reason: String)
+    case notInitialized(path: String)
+    case alreadyInitialized(path: String)
+    case invalid(ModelError)
+    case counterGap(replica: ReplicaID, have: UInt64, got: UInt64)
+    case dotReused(Dot)
+    case kindMismatch(record: RecordID, known: String, got: String)
+    case writeFailed(reason: String)
+    case recordNotFound(String)
+    case ambiguous(String, candidates: [String])
+    case recordDeleted(RecordID)
+    case conflictNotFound(String)
+    case analystExists(String)
+    case analystNotFound(String)
+    case replicaOwnedByOther(replica: ReplicaID, owner: String)
+    case authorMismatch(dot: Dot, author: String, analyst: String)
+
+    public var description: String {
+        switch self {
+        case .notAStore(let path):
+            return "\(path) is not a field-sync database (it is not SQLite, or belongs to another program); it was left untouched. Pass a different path."
+        case .wrongRole(let path, let found, let expected):
+            return "\(path) is a \(found) database, not a \(expected) one; pass the right file."
+        case .newerSchema(let path, let unknown):
+            return "\(path) was written by a newer version of field-sync (schema steps \(unknown.joined(separator: ", ")) are unknown here); it was left untouched. Upgrade this tool to open it."
+        case .cannotOpen(let path, let reason):
+            return "cannot open \(path): \(reason)"
+        case .notInitialized(let path):
+            return "no replica at \(path); create one with `sync-client init --server URL --token TOKEN` (or pass --replica PATH)"
+        case .alreadyInitialized(let path):
+            return "a replica already exists at \(path); nothing was changed. Use another --replica path to create a second one."
+        case .invalid(let error):
+            return error.description
+        case .counterGap(let replica, let have, let got):
+            return "counter gap for replica \(replica): have versions up to \(have), received \(got); versions must arrive in counter order without gaps. Sync again to send the missing versions first."
+        case .dotReused(let dot):
+            return "version \(dot.replica):\(dot.counter) was already received with different content: this replica was restored from an old backup or copied to another machine. Move its unsynced writes to a fresh replica id before syncing again."
+        case .kindMismatch(let record, let known, let got):
+            return "record \(record) is a \(known), but a version calls it a \(got)"
+        case .writeFailed(let reason):
+            return "the write was not saved, and nothing was changed: \(reason)"
+        case .recordNotFound(let what):
+            return "no \(what) in this replica; list them with `sync-client cell list` or `sync-client signal list`"
+        case .ambiguous(let what, let candidates):
+            return "\(what) matches several records (\(candidates.joined(separator: ", "))); use the record id instead"
+        case .recordDeleted(let id):
+            return "record \(id) is deleted; it can no longer be edited"
+        case .conflictNotFound(let id):
+            return "no open conflict '\(id)'; list open conflicts with `sync-client conflicts`"
+        case .analystExists(let name):
+            return "an analyst named '\(name)' already exists; choose another name or revoke the old one"
+        case .analystNotFound(let name):
+            return "no analyst named '\(name)'; list them with `sync-server analyst list`"
+        case .replicaOwnedByOther(let replica, let owner):
+            return "replica \(replica) belongs to analyst '\(owner)'; each analyst syncs only their own replicas"
+        case .authorMismatch(let dot, let author, let analyst):
+            return "version \(dot) is signed by '\(author)' but the token belongs to '\(analyst)'; create the replica with this analyst's token"
+        }
+    }
+}

@@ -1,0 +1,77 @@
+import GRDB
+
+/// Tables and migrations. Every step since the first is kept so any older file upgrades.
+enum StoreSchema {
+    /// `PRAGMA application_id` of every field-sync database ('FSNC').
+    static let applicationID: Int32 = 0x4653_4E43
+
+    enum Role: String {
+        case replica, server
+    }
+
+    static func migrator(role: Role) -> DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1-versions") { db in
+            try db.execute(sql: "PRAGMA application_id = \(applicationID)")
+            try db.execute(sql: """
+                CREATE TABLE meta (key TEXT PRIMARY KEY NOT NULL, value TEXT NOT NULL) WITHOUT ROWID;
+                CREATE TABLE replica (
+                    id INTEGER PRIMARY KEY,
+                    uuid TEXT NOT NULL UNIQUE,
+                    counter INTEGER NOT NULL DEFAULT 0
+                );
+                CREATE TABLE version (
+                    replica INTEGER NOT NULL REFERENCES replica(id),
+                    counter INTEGER NOT NULL,
+                    record TEXT NOT NULL,
+                    kind TEXT NOT NULL,
+                    field TEXT NOT NULL,
+                    context TEXT NOT NULL,
+                    value TEXT NOT NULL,
+                    author TEXT NOT NULL,
+                    time INTEGER NOT NULL,
+                    PRIMARY KEY (replica, counter)
+                ) WITHOUT ROWID;
+                CREATE INDEX version_by_field ON version(record, field, replica, counter);
+                CREATE TABLE record (
+                    id TEXT PRIMARY KEY NOT NULL,
+                    kind TEXT NOT NULL,
+                    deleted INTEGER NOT NULL DEFAULT 0
+                ) WITHOUT ROWID;
+                CREATE INDEX record_by_kind ON record(kind, id);
+                CREATE TABLE field (
+                    record TEXT NOT NULL,
+                    name TEXT NOT NULL,
+                    joined TEXT NOT NULL,
+                    heads TEXT NOT NULL,
+                    value TEXT NOT NULL,
+                    conflict TEXT,
+                    PRIMARY KEY (record, name)
+                ) WITHOUT ROWID;
+                CREATE INDEX field_by_conflict ON field(conflict) WHERE conflict IS NOT NULL;
+                """)
+            try db.execute(sql: "INSERT INTO meta (key, value) VALUES ('role', ?)", arguments: [role.rawValue])
+        }
+        if role == .server {
+            migrator.registerMigration("v1-server") { db in
+                try db.execute(sql: """
+                    CREATE TABLE analyst (
+                        name TEXT PRIMARY KEY NOT NULL,
+                        token_hash TEXT NOT NULL UNIQUE,
+                        created INTEGER NOT NULL,
+                        revoked INTEGER
+                    ) WITHOUT ROWID;
+                    CREATE TABLE replica_owner (
+                        replica TEXT PRIMARY KEY NOT NULL,
+                        analyst TEXT NOT NULL REFERENCES analyst(name),
+                        bound INTEGER NOT NULL
+                    ) WITHOUT ROWID;
+                    """)
+            }
+        }
+        return migrator
+    }
+
+    /// Every migration identifier this build knows, whatever the role.
+    static let knownMigrations: Set<String> = ["v1-versions", "v1-server"]
+}

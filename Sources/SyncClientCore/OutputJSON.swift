@@ -1,0 +1,139 @@
+import Foundation
+public import LocalStore
+public import SyncModel
+
+/// The `--json` shapes. They are a stable interface: fields are only ever added.
+public enum OutputJSON {
+    /// A record: `{"id", "kind", "deleted", "fields": {every schema field}, "conflicts": [{"field", "id"}]}`.
+    public struct Record: Encodable, Equatable {
+        public var id: String
+        public var kind: String
+        public var deleted: Bool
+        public var fields: [String: FieldValue]
+        public var conflicts: [FieldConflict]
+
+        public init(_ snapshot: RecordSnapshot) {
+            id = snapshot.id.rawValue
+            kind = snapshot.kind
+            deleted = snapshot.deleted
+            let names = SchemaRegistry.standard[snapshot.kind]?.fieldNames ?? Array(snapshot.fields.keys)
+            fields = Dictionary(uniqueKeysWithValues: names.map { ($0, snapshot.value($0)) })
+            conflicts = snapshot.conflicts.map { FieldConflict(field: $0.field, id: $0.id.rawValue) }
+        }
+    }
+
+    public struct FieldConflict: Encodable, Equatable {
+        public var field: String
+        public var id: String
+    }
+
+    /// One version: `{"replica", "counter", "author", "time", "value"}` (time in ISO 8601 UTC).
+    public struct VersionInfo: Encodable, Equatable {
+        public var replica: String
+        public var counter: UInt64
+        public var author: String
+        public var time: String
+        public var value: FieldValue
+
+        public init(_ version: Version) {
+            replica = version.dot.replica.rawValue
+            counter = version.dot.counter
+            author = version.author
+            time = TextOutput.isoTime(version.time)
+            value = version.value
+        }
+    }
+
+    /// A conflict: `{"id", "record", "kind", "field", "provisional", "base", "heads"}`.
+    public struct ConflictInfo: Encodable, Equatable {
+        public var id: String
+        public var record: String
+        public var kind: String
+        public var field: String
+        public var provisional: FieldValue
+        public var base: VersionInfo?
+        public var heads: [VersionInfo]
+
+        public init(_ conflict: Conflict) {
+            id = conflict.id.rawValue
+            record = conflict.record.rawValue
+            kind = conflict.kind
+            field = conflict.field
+            provisional = conflict.provisional
+            base = conflict.base.map(VersionInfo.init)
+            heads = conflict.heads.map(VersionInfo.init)
+        }
+
+        public func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(id, forKey: .id)
+            try container.encode(record, forKey: .record)
+            try container.encode(kind, forKey: .kind)
+            try container.encode(field, forKey: .field)
+            try container.encode(provisional, forKey: .provisional)
+            try container.encode(base, forKey: .base)
+            try container.encode(heads, forKey: .heads)
+        }
+
+        enum CodingKeys: String, CodingKey { case id, record, kind, field, provisional, base, heads }
+    }
+
+    /// `status --json`.
+    public struct Status: Encodable, Equatable {
+        public var replica: String
+        public var analyst: String
+        public var server: String
+        public var versions: UInt64
+        public var pending: Int
+        public var pendingRecords: [PendingRecord]
+        public var openConflicts: Int
+
+        public init(replica: String, analyst: String, server: String, versions: UInt64, pending: Int, pendingRecords: [PendingRecord], openConflicts: Int) {
+            self.replica = replica
+            self.analyst = analyst
+            self.server = server
+            self.versions = versions
+            self.pending = pending
+            self.pendingRecords = pendingRecords
+            self.openConflicts = openConflicts
+        }
+    }
+
+    public struct PendingRecord: Encodable, Equatable {
+        public var record: String
+        public var kind: String
+        public var versions: Int
+
+        public init(record: String, kind: String, versions: Int) {
+            self.record = record
+            self.kind = kind
+            self.versions = versions
+        }
+    }
+
+    /// `sync --json`.
+    public struct SyncSummary: Encodable, Equatable {
+        public var server: String
+        public var requests: Int
+        public var sent: Int
+        public var received: Int
+        public var mergedCleanly: Int
+        public var newConflicts: [String]
+
+        public init(server: String, requests: Int, sent: Int, received: Int, mergedCleanly: Int, newConflicts: [String]) {
+            self.server = server
+            self.requests = requests
+            self.sent = sent
+            self.received = received
+            self.mergedCleanly = mergedCleanly
+            self.newConflicts = newConflicts
+        }
+    }
+
+    /// Pretty, key-sorted JSON text with a final newline.
+    public static func text(_ value: some Encodable) -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        return String(decoding: try! encoder.encode(value), as: UTF8.self) + "\n"
+    }
+}

@@ -1,0 +1,47 @@
+public import SyncModel
+
+/// Turns command-line text into a field value, by the field's schema.
+public enum ValueParser {
+    /// Parses `text` for `field` of `kind`. Lists take one item per line; cell-number sets also
+    /// take commas or spaces (`16, 17, 18`). An empty text clears the field.
+    public static func parse(_ text: String, kind: String, field: String) throws -> FieldValue {
+        guard let schema = SchemaRegistry.standard[kind] else { throw ClientError("unknown record kind '\(kind)'") }
+        guard let fieldSchema = schema.fields.first(where: { $0.name == field }) else {
+            throw ClientError("a \(kind) has no field '\(field)'; its fields are: \(schema.fieldNames.joined(separator: ", "))")
+        }
+        let value: FieldValue
+        switch (fieldSchema.kind, fieldSchema.valueType) {
+        case (.set, .cellRefs):
+            let items = text.split(whereSeparator: { $0 == "," || $0 == " " || $0 == "\n" || $0 == "\t" }).map(String.init)
+            value = .list(items)
+        case (.list, _), (.set, _):
+            value = .list(text.split(separator: "\n", omittingEmptySubsequences: true).map(String.init))
+        case (_, .int):
+            if text.isEmpty { value = .null; break }
+            guard let number = Int64(text.trimmingCharacters(in: .whitespaces)) else {
+                throw ClientError("field '\(field)' takes an integer, not '\(text.prefix(40))'")
+            }
+            value = .int(number)
+        default:
+            value = text.isEmpty ? .null : .text(text)
+        }
+        do {
+            return try ValueRules.canonical(value, for: fieldSchema)
+        } catch let error as ModelError {
+            throw ClientError(error.description)
+        }
+    }
+}
+
+extension String {
+    func trimmingCharacters(in set: Set<Character>) -> String {
+        var slice = Substring(self)
+        while let first = slice.first, set.contains(first) { slice = slice.dropFirst() }
+        while let last = slice.last, set.contains(last) { slice = slice.dropLast() }
+        return String(slice)
+    }
+}
+
+extension Set where Element == Character {
+    static let whitespaces: Set<Character> = [" ", "\t", "\n", "\r"]
+}

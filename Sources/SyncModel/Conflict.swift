@@ -1,0 +1,23 @@
+/// An open conflict on one field: the heads that could not be merged, and their common ancestor.
+public struct Conflict: Sendable, Hashable {
+    public var id: ConflictID
+    public var record: RecordID
+    public var kind: String
+    public var field: String
+    /// Every head, in dot order.
+    public var heads: [Version]
+    /// The greatest version every head had seen, if any.
+    public var base: Version?
+    /// The value shown until someone resolves it.
+    public var provisional: FieldValue
+
+    public init(id: ConflictID, record: RecordID, kind: String, field: String, heads: [Version], base: Version?, provisional: FieldValue) {
+        self.id = id
+        self.record = record
+        self.kind = kind
+        self.field = field
+        self.heads = heads
+        self.base = base
+        self.provisional = provisional
+    }
+}

@@ -1,0 +1,91 @@
+/// A field's value as computed from its heads: merged, or provisional while a conflict is open.
+public struct MergedField: Sendable, Hashable {
+    /// The merged value; while `conflict` is set, the provisional value every replica shows.
+    public var value: FieldValue
+    public var conflict: ConflictID?
+
+    public init(value: FieldValue, conflict: ConflictID?) {
+        self.value = value
+        self.conflict = conflict
+    }
+}
+
+/// Merges a field's heads by field kind (DESIGN §2.3). A pure function of the versions, so every
+/// replica and the server compute the same value.
+public enum FieldMerge {
+    /// Merges `heads` (any order) of `field` of `record`; `base` is their common ancestor, if any.
+    public static func merge(record: RecordID, field: FieldSchema, heads: [Version], base: Version?) -> MergedField {
+        let heads = heads.sorted { $0.dot < $1.dot }
+        guard let first = heads.first else { return MergedField(value: field.emptyValue, conflict: nil) }
+        if heads.allSatisfy({ $0.value == first.value }) {
+            return MergedField(value: first.value, conflict: nil)
+        }
+        let merged: FieldValue?
+        switch field.kind {
+        case .register:
+            merged = nil
+        case .set:
+            merged = .list(mergeSets(base: base?.value.list ?? [], heads: heads.map { $0.value.list ?? [] }, type: field.valueType))
+        case .list:
+            merged = mergeSequences(base: base?.value.list ?? [], heads: heads.map { $0.value.list ?? [] }).map(FieldValue.list)
+        case .prose:
+            merged = mergeSequences(base: lines(base?.value.text), heads: heads.map { lines($0.value.text) })
+                .map { FieldValue.text($0.joined(separator: "\n")) }
+        }
+        if let merged { return MergedField(value: merged, conflict: nil) }
+        return MergedField(
+            value: provisional(heads).value,
+            conflict: ConflictID(record: record, field: field.name, heads: heads.map(\.dot))
+        )
+    }
+
+    /// Whether merging these heads needs their common ancestor.
+    public static func needsBase(_ field: FieldSchema, heads: [Version]) -> Bool {
+        field.kind != .register && heads.count > 1 && Set(heads.map(\.value)).count > 1
+    }
+
+    /// The head shown while a conflict is open: the latest by wall clock, ties broken by dot.
+    /// Every replica picks the same one; it decides nothing about what is kept.
+    public static func provisional(_ heads: [Version]) -> Version {
+        heads.max { ($0.time, $0.dot) < ($1.time, $1.dot) }!
+    }
+
+    /// Among versions all covered by the heads' common context, the greatest one: the one no
+    /// other candidate supersedes (the highest dot if several remain, so the choice is stable).
+    public static func greatestAncestor(_ candidates: [Version]) -> Version? {
+        let maximal = candidates.filter { candidate in
+            !candidates.contains { $0.dot != candidate.dot && $0.supersedes(candidate) }
+        }
+        return maximal.max { $0.dot < $1.dot }
+    }
+
+    /// Three-way set merge: what any head removed from the base is gone, what any head added is in.
+    public static func mergeSets(base: [String], heads: [[String]], type: ValueType) -> [String] {
+        let baseSet = Set(base)
+        var result = baseSet
+        for head in heads {
+            let headSet = Set(head)
+            result.subtract(baseSet.subtracting(headSet))
+        }
+        for head in heads {
+            result.formUnion(Set(head).subtracting(baseSet))
+        }
+        return ValueRules.canonicalSet(result, type: type)
+    }
+
+    /// Folds diff3 over the heads in dot order; nil if any step overlaps.
+    static func mergeSequences(base: [String], heads: [[String]]) -> [String]? {
+        guard var merged = heads.first else { return base }
+        for head in heads.dropFirst() {
+            guard let next = Diff3.merge(base: base, ours: merged, theirs: head) else { return nil }
+            merged = next
+        }
+        return merged
+    }
+
+    /// Prose is merged line by line (a paragraph is a line, separated by blank lines).
+    public static func lines(_ text: String?) -> [String] {
+        guard let text, !text.isEmpty else { return [] }
+        return text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+    }
+}

@@ -1,0 +1,38 @@
+import Foundation
+
+/// A record's random identity, written as a lowercase UUID string.
+public struct RecordID: Hashable, Comparable, Sendable, CustomStringConvertible {
+    /// The canonical lowercase UUID text.
+    public let rawValue: String
+
+    /// Parses a record id; returns nil unless `text` is a UUID.
+    public init?(_ text: String) {
+        guard text.utf8.count == 36, let uuid = UUID(uuidString: text) else { return nil }
+        rawValue = uuid.uuidString.lowercased()
+    }
+
+    /// A fresh random record id.
+    public static func random() -> RecordID { RecordID(UUID().uuidString)! }
+
+    public var description: String { rawValue }
+    /// The first eight characters, for people.
+    public var short: String { String(rawValue.prefix(8)) }
+
+    public static func < (lhs: RecordID, rhs: RecordID) -> Bool { lhs.rawValue < rhs.rawValue }
+}
+
+extension RecordID: Codable {
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        let text = try container.decode(String.self)
+        guard let id = RecordID(text) else {
+            throw DecodingError.dataCorruptedError(in: container, debugDescription: "record id '\(text.prefix(40))' is not a UUID")
+        }
+        self = id
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(rawValue)
+    }
+}

@@ -1,0 +1,41 @@
+public import Foundation
+
+/// A replica's random 128-bit identity, written as a lowercase UUID string.
+public struct ReplicaID: Hashable, Comparable, Sendable, CustomStringConvertible {
+    /// The canonical lowercase UUID text.
+    public let rawValue: String
+
+    /// Parses a replica id; returns nil unless `text` is a UUID.
+    public init?(_ text: String) {
+        guard text.utf8.count == 36, let uuid = UUID(uuidString: text) else { return nil }
+        rawValue = uuid.uuidString.lowercased()
+    }
+
+    /// Wraps a UUID.
+    public init(uuid: UUID) { rawValue = uuid.uuidString.lowercased() }
+
+    /// A fresh random replica id.
+    public static func random() -> ReplicaID { ReplicaID(uuid: UUID()) }
+
+    public var description: String { rawValue }
+    /// The first eight characters, for people.
+    public var short: String { String(rawValue.prefix(8)) }
+
+    public static func < (lhs: ReplicaID, rhs: ReplicaID) -> Bool { lhs.rawValue < rhs.rawValue }
+}
+
+extension ReplicaID: Codable {
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        let text = try container.decode(String.self)
+        guard let id = ReplicaID(text) else {
+            throw DecodingError.dataCorruptedError(in: container, debugDescription: "replica id '\(text.prefix(40))' is not a UUID")
+        }
+        self = id
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(rawValue)
+    }
+}

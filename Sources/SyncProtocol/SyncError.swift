@@ -1,0 +1,26 @@
+/// Why a sync did not complete. Local writes are never lost by a failed sync: they stay queued.
+public enum SyncError: Error, Equatable, Sendable, CustomStringConvertible {
+    case notConfigured(String)
+    case unreachable(server: String, reason: String)
+    case server(status: Int, code: String, message: String)
+    case badResponse(String)
+    case protocolMismatch(Int)
+    case noProgress
+
+    public var description: String {
+        switch self {
+        case .notConfigured(let what):
+            return "\(what); set it with `sync-client init` or pass --server/--token"
+        case .unreachable(let server, let reason):
+            return "cannot reach the sync server at \(server) (\(reason)). Your local writes are kept and will be sent at the next sync."
+        case .server(let status, let code, let message):
+            return "the server refused the sync (\(status) \(code)): \(message)"
+        case .badResponse(let reason):
+            return "the server sent an answer this client cannot read (\(reason)); is the URL a field-sync server?"
+        case .protocolMismatch(let version):
+            return "the server speaks protocol version \(version); this client speaks \(WireProtocol.version). Upgrade the older side."
+        case .noProgress:
+            return "the server said more versions were waiting but sent none; try again, and report it if it persists"
+        }
+    }
+}

@@ -1,0 +1,95 @@
+public import LocalStore
+public import SyncModel
+
+/// The client side of a sync, as a state machine that performs no I/O.
+///
+/// ## Message flow
+/// 1. The first request carries the replica's vector and no versions: the client does not yet
+///    know what the server holds.
+/// 2. Each answer carries the server's vector (after storing any pushed versions) and a page of
+///    versions the client's vector does not cover; the client applies the page in one
+///    transaction and remembers the server's vector.
+/// 3. Each further request pushes a page of this replica's versions that the server's vector
+///    does not cover, with the client's updated vector, so the answer continues the pull.
+/// 4. The session ends when nothing is left to push and the server said no more is waiting.
+///
+/// ## Guarantees
+/// Every request is idempotent: re-sending versions the server holds changes nothing, and pull
+/// pages are chosen by the client's vector, not a cursor, so an interrupted sync resumes where
+/// it stopped and no page can be skipped. Each replica's versions travel in counter order.
+///
+/// ## What resets state
+/// Nothing persists between sessions except the replica's versions and the last server vector
+/// (used only to show what is pending); a new session always starts with step 1.
+public struct SyncSession: Sendable {
+    public let replica: Replica
+    public var pushPageSize: Int
+    public var pullPageSize: Int
+    public private(set) var stats = SyncStats()
+    private var serverVector: VersionVector?
+    private var pullMore = true
+    private var lastRequestPushed = 0
+
+    public init(replica: Replica, pushPageSize: Int = 2000, pullPageSize: Int = 2000) {
+        self.replica = replica
+        self.pushPageSize = pushPageSize
+        self.pullPageSize = pullPageSize
+    }
+
+    /// The next request to send, or nil when the sync is complete.
+    public mutating func nextRequest() throws -> SyncRequest? {
+        let vector = try replica.store.versionVector()
+        guard let serverVector else {
+            lastRequestPushed = 0
+            return SyncRequest(replica: replica.id, vector: vector, versions: [], pageLimit: pullPageSize)
+        }
+        let push = try replica.store.versions(notCoveredBy: serverVector, limit: pushPageSize, replicas: try replica.ownReplicas()).versions
+        guard !push.isEmpty || pullMore else { return nil }
+        lastRequestPushed = push.count
+        return SyncRequest(replica: replica.id, vector: vector, versions: push, pageLimit: pullPageSize)
+    }
+
+    /// Applies the server's answer to the last request.
+    public mutating func receive(_ response: SyncResponse) throws {
+        guard response.protocolVersion == WireProtocol.version else {
+            throw SyncError.protocolMismatch(response.protocolVersion)
+        }
+        if response.more && response.versions.isEmpty && lastRequestPushed == 0 && serverVector != nil {
+            throw SyncError.noProgress
+        }
+        let report = try replica.store.apply(response.versions)
+        stats.requests += 1
+        stats.sent += lastRequestPushed
+        stats.received += report.new
+        stats.cleanMerges += report.cleanMerges
+        stats.newConflicts += report.newConflicts
+        serverVector = response.vector
+        pullMore = response.more
+        try replica.setLastServerVector(response.vector)
+    }
+
+    /// Runs the whole session over `transport`, calling `progress` after every page.
+    public mutating func run(over transport: some SyncTransport, progress: (SyncStats) -> Void = { _ in }) async throws {
+        while let request = try nextRequest() {
+            let response = try await transport.send(request)
+            try receive(response)
+            progress(stats)
+        }
+    }
+}
+
+/// Counts of one sync session.
+public struct SyncStats: Sendable, Equatable {
+    public var requests = 0
+    public var sent = 0
+    public var received = 0
+    public var cleanMerges = 0
+    public var newConflicts: [ConflictID] = []
+
+    public init() {}
+}
+
+/// Carries one request to the server and brings back its answer.
+public protocol SyncTransport: Sendable {
+    func send(_ request: SyncRequest) async throws -> SyncResponse
+}

@@ -1,0 +1,85 @@
+public import Foundation
+public import SyncModel
+
+/// The wire protocol's version, carried in every message. Peers refuse any other.
+public enum WireProtocol {
+    public static let version = 1
+    /// The media type of every request and response body.
+    public static let contentType = "application/json"
+
+    /// The encoder for every message: sorted keys, so equal messages are equal bytes.
+    public static func encoder() -> JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return encoder
+    }
+
+    public static func encode(_ message: some Encodable) -> Data {
+        // Every message type is plain data: encoding cannot fail.
+        try! encoder().encode(message)
+    }
+}
+
+/// `POST /v1/sync` body: the client's vector and versions the server may lack.
+public struct SyncRequest: Codable, Sendable, Equatable {
+    public var protocolVersion: Int
+    /// The replica making the request.
+    public var replica: ReplicaID
+    /// Every version the client holds is covered by this vector.
+    public var vector: VersionVector
+    /// Versions the client pushes, each replica's in counter order.
+    public var versions: [Version]
+    /// The most versions the client wants back in this answer.
+    public var pageLimit: Int?
+
+    public init(replica: ReplicaID, vector: VersionVector, versions: [Version], pageLimit: Int? = nil, protocolVersion: Int = WireProtocol.version) {
+        self.protocolVersion = protocolVersion
+        self.replica = replica
+        self.vector = vector
+        self.versions = versions
+        self.pageLimit = pageLimit
+    }
+}
+
+/// `POST /v1/sync` answer: the server's vector after storing the push, and a page of versions
+/// the client's vector does not cover. `more` says another request will bring more.
+public struct SyncResponse: Codable, Sendable, Equatable {
+    public var protocolVersion: Int
+    public var vector: VersionVector
+    public var versions: [Version]
+    public var more: Bool
+
+    public init(vector: VersionVector, versions: [Version], more: Bool, protocolVersion: Int = WireProtocol.version) {
+        self.protocolVersion = protocolVersion
+        self.vector = vector
+        self.versions = versions
+        self.more = more
+    }
+}
+
+/// Every error answer: a stable machine code and a sentence a person can act on.
+public struct ErrorResponse: Codable, Sendable, Equatable {
+    public struct Detail: Codable, Sendable, Equatable {
+        public var code: String
+        public var message: String
+    }
+
+    public var protocolVersion: Int
+    public var error: Detail
+
+    public init(code: String, message: String) {
+        protocolVersion = WireProtocol.version
+        error = Detail(code: code, message: message)
+    }
+}
+
+/// `GET /v1/health` answer.
+public struct HealthResponse: Codable, Sendable, Equatable {
+    public var protocolVersion: Int
+    public var status: String
+
+    public init(status: String = "ok") {
+        protocolVersion = WireProtocol.version
+        self.status = status
+    }
+}

@@ -1,0 +1,63 @@
+public import Hummingbird
+import Foundation
+import LocalStore
+import SyncModel
+import SyncProtocol
+
+/// An error answer: HTTP status, a stable code, and a sentence saying what to do.
+public struct APIError: Error, HTTPResponseError, Sendable, Equatable {
+    public var status: HTTPResponse.Status
+    public var code: String
+    public var message: String
+
+    public init(_ status: HTTPResponse.Status, _ code: String, _ message: String) {
+        self.status = status
+        self.code = code
+        self.message = message
+    }
+
+    public func response(from request: Request, context: some RequestContext) throws -> Response {
+        var headers = HTTPFields()
+        headers[.contentType] = WireProtocol.contentType
+        if status == .unauthorized { headers[.wwwAuthenticate] = "Bearer" }
+        let body = WireProtocol.encode(ErrorResponse(code: code, message: message))
+        return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: body)))
+    }
+
+    static let missingToken = APIError(.unauthorized, "unauthorized", "missing bearer token: send 'Authorization: Bearer TOKEN' with the token from `sync-server analyst add`")
+    static let badToken = APIError(.unauthorized, "unauthorized", "the token is unknown or revoked; ask the server administrator for a new one")
+
+    /// Maps a store failure to its answer.
+    static func from(_ error: StoreError) -> APIError {
+        switch error {
+        case .invalid: return APIError(.badRequest, "invalid_version", error.description)
+        case .counterGap: return APIError(.conflict, "counter_gap", error.description)
+        case .dotReused: return APIError(.conflict, "dot_reused", error.description)
+        case .kindMismatch: return APIError(.badRequest, "kind_mismatch", error.description)
+        case .replicaOwnedByOther: return APIError(.forbidden, "replica_not_yours", error.description)
+        case .authorMismatch: return APIError(.forbidden, "author_mismatch", error.description)
+        case .writeFailed: return APIError(.serviceUnavailable, "store_unavailable", error.description)
+        default: return APIError(.internalServerError, "internal", error.description)
+        }
+    }
+
+    /// A sentence naming where a JSON body went wrong.
+    static func malformed(_ error: any Error) -> APIError {
+        let detail: String
+        switch error {
+        case DecodingError.dataCorrupted(let context):
+            detail = context.codingPath.isEmpty ? "the body is not valid JSON" : "\(path(context.codingPath)): \(context.debugDescription)"
+        case DecodingError.keyNotFound(let key, let context):
+            detail = "missing key '\(key.stringValue)' at \(path(context.codingPath))"
+        case DecodingError.typeMismatch(_, let context), DecodingError.valueNotFound(_, let context):
+            detail = "\(path(context.codingPath)): \(context.debugDescription)"
+        default:
+            detail = "the body is not valid JSON"
+        }
+        return APIError(.badRequest, "malformed_body", "the request body is not a sync request (\(detail)); see the protocol in README.md")
+    }
+
+    private static func path(_ keys: [any CodingKey]) -> String {
+        keys.isEmpty ? "the top level" : keys.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".")
+    }
+}

@@ -1,0 +1,101 @@
+import Foundation
+public import Hummingbird
+public import LocalStore
+import Logging
+import SyncModel
+import SyncProtocol
+
+/// The routes of the sync server. Each request is checked, then served in one store transaction.
+public struct SyncController: Sendable {
+    public let store: ServerStore
+    public let limits: ServerLimits
+    /// Milliseconds since 1970; injected so tests can fix time.
+    public let now: @Sendable () -> Int64
+
+    public init(store: ServerStore, limits: ServerLimits, now: @escaping @Sendable () -> Int64 = WallClock.now) {
+        self.store = store
+        self.limits = limits
+        self.now = now
+    }
+
+    public func register(on router: Router<BasicRequestContext>) {
+        router.get("/v1/health") { _, _ in
+            jsonResponse(HealthResponse())
+        }
+        router.post("/v1/sync") { request, context in
+            try await sync(request, context: context)
+        }
+    }
+
+    func sync(_ request: Request, context: BasicRequestContext) async throws -> Response {
+        let analyst = try await authenticate(request)
+        guard let contentType = request.headers[.contentType],
+              contentType.lowercased().hasPrefix(WireProtocol.contentType) else {
+            throw APIError(.unsupportedMediaType, "unsupported_media_type", "send the body as \(WireProtocol.contentType) (Content-Type header)")
+        }
+        if let length = request.headers[.contentLength].flatMap(Int.init), length > limits.maxBodyBytes {
+            throw tooLarge()
+        }
+        var request = request
+        let body: ByteBuffer
+        do {
+            body = try await request.collectBody(upTo: limits.maxBodyBytes)
+        } catch {
+            throw tooLarge()
+        }
+        let message: SyncRequest
+        do {
+            message = try JSONDecoder().decode(SyncRequest.self, from: Data(body.readableBytesView))
+        } catch {
+            throw APIError.malformed(error)
+        }
+        guard message.protocolVersion == WireProtocol.version else {
+            throw APIError(.badRequest, "unsupported_protocol", "this server speaks protocol version \(WireProtocol.version), the request uses \(message.protocolVersion); upgrade the older side")
+        }
+        guard message.versions.count <= limits.maxVersionsPerRequest else {
+            throw APIError(.contentTooLarge, "too_many_versions", "the request pushes \(message.versions.count) versions; at most \(limits.maxVersionsPerRequest) are accepted per request, so send them in pages")
+        }
+        guard message.vector.counters.count <= ValueRules.maxContextEntries else {
+            throw APIError(.badRequest, "vector_too_large", "the request's vector has \(message.vector.counters.count) entries; at most \(ValueRules.maxContextEntries) are accepted")
+        }
+        let pageLimit = min(max(message.pageLimit ?? limits.defaultPageSize, 1), limits.maxPageSize)
+        let exchange: Exchange
+        do {
+            exchange = try await store.exchange(analyst: analyst.name, clientVector: message.vector, versions: message.versions, pageLimit: pageLimit, at: now())
+        } catch let error as StoreError {
+            context.logger.notice("sync refused", metadata: ["analyst": "\(analyst.name)", "reason": "\(error)"])
+            throw APIError.from(error)
+        }
+        context.logger.info("sync", metadata: [
+            "analyst": "\(analyst.name)", "replica": "\(message.replica)",
+            "received": "\(exchange.report.new)", "sent": "\(exchange.versions.count)", "more": "\(exchange.more)",
+        ])
+        return jsonResponse(SyncResponse(vector: exchange.vector, versions: exchange.versions, more: exchange.more))
+    }
+
+    func authenticate(_ request: Request) async throws -> Analyst {
+        guard let header = request.headers[.authorization] else { throw APIError.missingToken }
+        let parts = header.split(separator: " ", maxSplits: 1)
+        guard parts.count == 2, parts[0].lowercased() == "bearer", !parts[1].isEmpty, parts[1].utf8.count <= 256 else {
+            throw APIError.missingToken
+        }
+        let found: Analyst?
+        do {
+            found = try await store.analyst(tokenHash: TokenHasher.hash(String(parts[1])))
+        } catch {
+            throw APIError(.serviceUnavailable, "store_unavailable", "the server cannot read its database; try again later")
+        }
+        guard let found else { throw APIError.badToken }
+        return found
+    }
+
+    func tooLarge() -> APIError {
+        APIError(.contentTooLarge, "body_too_large", "the request body is over \(limits.maxBodyBytes) bytes; send fewer versions per request")
+    }
+}
+
+func jsonResponse(_ message: some Encodable) -> Response {
+    var headers = HTTPFields()
+    headers[.contentType] = WireProtocol.contentType
+    return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: WireProtocol.encode(message))))
+}

@@ -1,0 +1,148 @@
+import ArgumentParser
+import Foundation
+import LocalStore
+import SyncClientCore
+import SyncModel
+
+struct CellCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "cell",
+        abstract: "Create, list, show, edit and delete cells.",
+        subcommands: [Create.self, List.self, Show.self, Set.self, Delete.self]
+    )
+
+    struct Create: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Create a cell.",
+            discussion: """
+                Example: sync-client cell create --number 20 --title "Burden-Sharing & Alliance Architecture" \\
+                           --field tier="Tier 3 — Multi-Theater Projection" --field trajectory=Advancing
+                """
+        )
+        @OptionGroup var options: ReplicaOption
+        @Option(help: "The cell's number, unique on the dashboard.") var number: Int64
+        @Option(help: "The cell's title.") var title: String
+        @Option(name: .customLong("field"), help: ArgumentHelp("Another field, as NAME=VALUE (repeatable).", valueName: "name=value"))
+        var fields: [String] = []
+
+        func run() throws {
+            let replica = try options.open()
+            if (try? RecordLookup(store: replica.store).cell(String(number))) != nil {
+                throw ClientError("a cell numbered \(number) already exists; pick another number or edit it with `sync-client cell set \(number) FIELD VALUE`")
+            }
+            let id = RecordID.random()
+            var changes = [
+                FieldChange(record: id, kind: "cell", field: "number", value: .int(number)),
+                FieldChange(record: id, kind: "cell", field: "title", value: try ValueParser.parse(title, kind: "cell", field: "title")),
+            ]
+            for assignment in fields {
+                guard let equals = assignment.firstIndex(of: "=") else {
+                    throw ValidationError("--field takes NAME=VALUE, got '\(assignment.prefix(40))'")
+                }
+                let name = String(assignment[..<equals])
+                guard name != "number", name != "title" else { throw ValidationError("set \(name) with --\(name), not --field") }
+                let value = try ValueParser.parse(String(assignment[assignment.index(after: equals)...]), kind: "cell", field: name)
+                changes.append(FieldChange(record: id, kind: "cell", field: name, value: value))
+            }
+            try replica.write(changes, at: WallClock.now())
+            print(id)
+        }
+    }
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List cells by number.", discussion: "Example: sync-client cell list --json")
+        @OptionGroup var options: ReplicaOption
+        @OptionGroup var output: JSONFlag
+
+        func run() throws {
+            let replica = try options.open()
+            let cells = try replica.store.records(kind: "cell").sorted {
+                ($0.value("number").int ?? .max, $0.id) < ($1.value("number").int ?? .max, $1.id)
+            }
+            if output.json { return printJSON(cells.map(OutputJSON.Record.init)) }
+            if cells.isEmpty { return print("No cells yet. Create one with `sync-client cell create --number N --title T`.") }
+            print(TextOutput.table(["NUMBER", "TITLE", "TRAJECTORY", "LAST ASSESSED", "CONFLICTS", "ID"], cells.map { cell in
+                [cell.value("number").int.map(String.init) ?? "—", cell.text("title") ?? "", cell.text("trajectory") ?? "—",
+                 cell.text("lastAssessed") ?? "—", String(cell.conflicts.count), cell.id.short]
+            }))
+        }
+    }
+
+    struct Show: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Show a cell like its dashboard page.", discussion: "Example: sync-client cell show 20")
+        @OptionGroup var options: ReplicaOption
+        @OptionGroup var output: JSONFlag
+        @Argument(help: "The cell's number or id.") var cell: String
+
+        func run() throws {
+            let replica = try options.open()
+            let record = try RecordLookup(store: replica.store).cell(cell, includeDeleted: true)
+            if output.json { return printJSON(OutputJSON.Record(record)) }
+            let number = record.value("number").int.map(String.init) ?? ""
+            let signals = try replica.store.records(kind: "signal").filter { $0.list("cells").contains(number) }
+            print(TextOutput.cell(record, signals: SignalCommand.sorted(signals)), terminator: "")
+        }
+    }
+
+    struct Set: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Set one field of a cell.",
+            discussion: """
+                Lists take one item per line; relatedCells takes numbers ("16, 17, 18"). An empty VALUE clears.
+                Examples:
+                  sync-client cell set 20 trajectory Holding
+                  sync-client cell set 20 assessment --file assessment.txt
+                """
+        )
+        @OptionGroup var options: ReplicaOption
+        @Argument(help: "The cell's number or id.") var cell: String
+        @Argument(help: "The field to set.") var field: String
+        @Argument(help: "The new value (or use --file).") var value: String?
+        @Option(help: "Read the value from a file (for prose).") var file: String?
+
+        func run() throws {
+            let replica = try options.open()
+            let record = try RecordLookup(store: replica.store).cell(cell)
+            if record.deleted { throw StoreError.recordDeleted(record.id) }
+            let text = try readValue(value: value, file: file)
+            let parsed = try ValueParser.parse(text, kind: "cell", field: field)
+            if field == "number", let number = parsed.int, number != record.value("number").int,
+               (try? RecordLookup(store: replica.store).cell(String(number))) != nil {
+                throw ClientError("a cell numbered \(number) already exists; pick another number")
+            }
+            try replica.write([FieldChange(record: record.id, kind: "cell", field: field, value: parsed)], at: WallClock.now())
+        }
+    }
+
+    struct Delete: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Delete a cell (its history is kept).", discussion: "Example: sync-client cell delete 20")
+        @OptionGroup var options: ReplicaOption
+        @Argument(help: "The cell's number or id.") var cell: String
+
+        func run() throws {
+            let replica = try options.open()
+            let record = try RecordLookup(store: replica.store).cell(cell)
+            if record.deleted { throw ClientError("cell \(record.id.short) is already deleted") }
+            try replica.write([FieldChange(record: record.id, kind: "cell", field: RecordSchema.deletedField.name, value: .bool(true))], at: WallClock.now())
+            print("Deleted cell \(record.value("number").int.map(String.init) ?? record.id.short).")
+        }
+    }
+}
+
+/// The value of a `set` command: the argument or the file, exactly one of them.
+func readValue(value: String?, file: String?) throws -> String {
+    switch (value, file) {
+    case (let value?, nil):
+        return value
+    case (nil, let file?):
+        guard let data = FileManager.default.contents(atPath: file) else {
+            throw ClientError("cannot read \(file); check the path and its permissions")
+        }
+        guard let text = String(data: data, encoding: .utf8) else { throw ClientError("\(file) is not UTF-8 text") }
+        return text.hasSuffix("\n") ? String(text.dropLast()) : text
+    case (nil, nil):
+        throw ValidationError("give the new VALUE, or --file PATH")
+    case (.some, .some):
+        throw ValidationError("give either VALUE or --file, not both")
+    }
+}

@@ -1,0 +1,127 @@
+import ArgumentParser
+import Foundation
+import LocalStore
+import SyncClientCore
+import SyncModel
+
+struct SignalCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "signal",
+        abstract: "Add, list, show, edit and delete signals.",
+        subcommands: [Add.self, List.self, Show.self, Set.self, Delete.self]
+    )
+
+    /// Newest first by date, then by title and id, so every replica lists them alike.
+    static func sorted(_ signals: [RecordSnapshot]) -> [RecordSnapshot] {
+        signals.sorted { lhs, rhs in
+            let left = lhs.text("date").flatMap(PartialDate.init), right = rhs.text("date").flatMap(PartialDate.init)
+            if left != right {
+                guard let left else { return false }
+                guard let right else { return true }
+                return left > right
+            }
+            return (lhs.text("title") ?? "", lhs.id) < (rhs.text("title") ?? "", rhs.id)
+        }
+    }
+
+    struct Add: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Add a signal to the backlog.",
+            discussion: """
+                Example: sync-client signal add --title "Board of Peace first meeting" --date 2026-02-18 \\
+                           --cell 20 --cell 18 --direction Advancing --source "White House"
+                """
+        )
+        @OptionGroup var options: ReplicaOption
+        @Option(help: "What happened.") var title: String
+        @Option(help: "When: 2026, 2026-02 or 2026-02-18.") var date: String
+        @Option(help: "A cell it touches, by number (repeatable).") var cell: [Int64] = []
+        @Option(help: "Advancing, Holding, Drifting or Reversing.") var direction: String?
+        @Option(help: "A note on the direction.") var directionNote: String?
+        @Option(help: "Where it was reported.") var source: String?
+        @Option(help: "The full text.") var body: String?
+
+        func run() throws {
+            let replica = try options.open()
+            let id = RecordID.random()
+            let given: [(String, String?)] = [
+                ("title", title), ("date", date), ("cells", cell.map(String.init).joined(separator: ",")),
+                ("direction", direction), ("directionNote", directionNote), ("source", source), ("body", body),
+            ]
+            let changes = try given.compactMap { field, text -> FieldChange? in
+                guard let text else { return nil }
+                return FieldChange(record: id, kind: "signal", field: field, value: try ValueParser.parse(text, kind: "signal", field: field))
+            }
+            try replica.write(changes, at: WallClock.now())
+            print(id)
+        }
+    }
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List signals, newest first.", discussion: "Example: sync-client signal list --cell 20")
+        @OptionGroup var options: ReplicaOption
+        @OptionGroup var output: JSONFlag
+        @Option(help: "Only signals touching this cell number.") var cell: Int64?
+
+        func run() throws {
+            let replica = try options.open()
+            var signals = try replica.store.records(kind: "signal")
+            if let cell { signals = signals.filter { $0.list("cells").contains(String(cell)) } }
+            signals = SignalCommand.sorted(signals)
+            if output.json { return printJSON(signals.map(OutputJSON.Record.init)) }
+            if signals.isEmpty { return print("No signals.") }
+            print(TextOutput.table(["DATE", "TITLE", "DIRECTION", "CELLS", "ID"], signals.map { signal in
+                [signal.text("date") ?? "—", signal.text("title") ?? "", signal.text("direction") ?? "—",
+                 signal.list("cells").joined(separator: ","), signal.id.short]
+            }))
+        }
+    }
+
+    struct Show: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Show a signal.", discussion: "Example: sync-client signal show 3f2a9c1e")
+        @OptionGroup var options: ReplicaOption
+        @OptionGroup var output: JSONFlag
+        @Argument(help: "The signal's id or an id prefix of 4+ characters.") var signal: String
+
+        func run() throws {
+            let replica = try options.open()
+            let record = try RecordLookup(store: replica.store).signal(signal)
+            if output.json { return printJSON(OutputJSON.Record(record)) }
+            print(TextOutput.signal(record), terminator: "")
+        }
+    }
+
+    struct Set: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Set one field of a signal.",
+            discussion: "Examples:\n  sync-client signal set 3f2a9c1e direction Holding\n  sync-client signal set 3f2a9c1e cells \"20, 18\""
+        )
+        @OptionGroup var options: ReplicaOption
+        @Argument(help: "The signal's id or id prefix.") var signal: String
+        @Argument(help: "The field to set.") var field: String
+        @Argument(help: "The new value (or use --file).") var value: String?
+        @Option(help: "Read the value from a file (for the body).") var file: String?
+
+        func run() throws {
+            let replica = try options.open()
+            let record = try RecordLookup(store: replica.store).signal(signal)
+            if record.deleted { throw ClientError("signal \(record.id.short) is deleted; it can no longer be edited") }
+            let parsed = try ValueParser.parse(try readValue(value: value, file: file), kind: "signal", field: field)
+            try replica.write([FieldChange(record: record.id, kind: "signal", field: field, value: parsed)], at: WallClock.now())
+        }
+    }
+
+    struct Delete: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Delete a signal (its history is kept).", discussion: "Example: sync-client signal delete 3f2a9c1e")
+        @OptionGroup var options: ReplicaOption
+        @Argument(help: "The signal's id or id prefix.") var signal: String
+
+        func run() throws {
+            let replica = try options.open()
+            let record = try RecordLookup(store: replica.store).signal(signal)
+            if record.deleted { throw ClientError("signal \(record.id.short) is already deleted") }
+            try replica.write([FieldChange(record: record.id, kind: "signal", field: RecordSchema.deletedField.name, value: .bool(true))], at: WallClock.now())
+            print("Deleted signal \(record.id.short).")
+        }
+    }
+}

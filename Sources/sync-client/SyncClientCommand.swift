@@ -1,0 +1,74 @@
+import ArgumentParser
+import Foundation
+import LocalStore
+import SyncClientCore
+
+@main
+struct SyncClientCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sync-client",
+        abstract: "An analyst's offline replica of the assessment dashboard, and its sync.",
+        discussion: """
+            Every command but `sync` works offline against the local replica.
+
+            Examples:
+              sync-client init --server http://127.0.0.1:8080 --token "$TOKEN"
+              sync-client cell create --number 20 --title "Burden-Sharing & Alliance Architecture"
+              sync-client cell set 20 trajectory Advancing
+              sync-client sync
+              sync-client conflicts
+            """,
+        subcommands: [
+            InitCommand.self, CellCommand.self, SignalCommand.self, StatusCommand.self,
+            SyncCommand.self, ConflictsCommand.self, ResolveCommand.self,
+        ]
+    )
+
+    /// Accepts `--replica PATH` before the subcommand too (`sync-client --replica a.sqlite status`).
+    static func main() async {
+        var arguments = Array(CommandLine.arguments.dropFirst())
+        while let first = arguments.first, first == "--replica" || first.hasPrefix("--replica=") {
+            let value: String
+            if first == "--replica" {
+                guard arguments.count >= 2 else { break }
+                value = arguments[1]
+                arguments.removeFirst(2)
+            } else {
+                value = String(first.dropFirst("--replica=".count))
+                arguments.removeFirst()
+            }
+            setenv(ReplicaOption.globalVariable, value, 1)
+        }
+        await main(arguments)
+    }
+}
+
+/// `--replica`, shared by every subcommand.
+struct ReplicaOption: ParsableArguments {
+    /// Where a `--replica` given before the subcommand is passed on.
+    static let globalVariable = "SYNC_CLIENT_GLOBAL_REPLICA"
+
+    @Option(name: .long, help: ArgumentHelp("The replica file (default: $SYNC_REPLICA, else ~/.local/share/field-sync/replica.sqlite).", valueName: "path"))
+    var replica: String?
+
+    var path: String {
+        if let replica { return replica }
+        let environment = ProcessInfo.processInfo.environment
+        if let path = environment[Self.globalVariable], !path.isEmpty { return path }
+        if let path = environment["SYNC_REPLICA"], !path.isEmpty { return path }
+        let dataHome = environment["XDG_DATA_HOME"].flatMap { $0.isEmpty ? nil : $0 }
+            ?? (NSHomeDirectory() as NSString).appendingPathComponent(".local/share")
+        return (dataHome as NSString).appendingPathComponent("field-sync/replica.sqlite")
+    }
+
+    func open() throws -> Replica { try Replica.open(path: path) }
+}
+
+/// `--json`, on every command that reads.
+struct JSONFlag: ParsableArguments {
+    @Flag(name: .long, help: "Print JSON (a stable shape, documented in README.md).") var json = false
+}
+
+func printJSON(_ value: some Encodable) {
+    FileHandle.standardOutput.write(Data(OutputJSON.text(value).utf8))
+}

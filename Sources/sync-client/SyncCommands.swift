@@ -1,0 +1,141 @@
+import ArgumentParser
+import Foundation
+import LocalStore
+import SyncClientCore
+import SyncModel
+import SyncProtocol
+
+struct InitCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "init",
+        abstract: "Create a replica. Needs no network.",
+        discussion: "Example: sync-client init --server http://127.0.0.1:8080 --token \"$TOKEN\""
+    )
+    @OptionGroup var options: ReplicaOption
+    @Option(help: "The sync server's URL.") var server: String
+    @Option(help: "Your token from `sync-server analyst add`.") var token: String
+    @Option(help: "Your analyst name (default: the name the token carries).") var analyst: String?
+
+    func validate() throws {
+        guard let url = URL(string: server), let scheme = url.scheme, ["http", "https"].contains(scheme), url.host != nil else {
+            throw ValidationError("--server must be an http:// or https:// URL, like http://127.0.0.1:8080")
+        }
+        guard let name = tokenName else {
+            throw ValidationError("--token does not look like a sync token (NAME.SECRET); copy it exactly as `sync-server analyst add` printed it")
+        }
+        if let analyst, analyst != name {
+            throw ValidationError("the token belongs to analyst '\(name)', not '\(analyst)'; drop --analyst or use \(analyst)'s token")
+        }
+    }
+
+    var tokenName: String? {
+        guard let dot = token.lastIndex(of: "."), token.distance(from: dot, to: token.endIndex) > 16 else { return nil }
+        let name = String(token[..<dot])
+        let allowed = name.utf8.allSatisfy { (48...57).contains($0) || (65...90).contains($0) || (97...122).contains($0) || $0 == 95 || $0 == 45 }
+        return (1...32).contains(name.utf8.count) && allowed ? name : nil
+    }
+
+    func run() throws {
+        let replica = try Replica.create(path: options.path, settings: ReplicaSettings(server: server, token: token, analyst: tokenName!))
+        print("Created replica \(replica.id) for \(replica.analyst) at \(options.path)")
+    }
+}
+
+struct StatusCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "status",
+        abstract: "Show this replica, what waits to be sent, and open conflicts.",
+        discussion: "Example: sync-client status"
+    )
+    @OptionGroup var options: ReplicaOption
+    @OptionGroup var output: JSONFlag
+
+    func run() throws {
+        let replica = try options.open()
+        let settings = try replica.settings()
+        let pending = try replica.pending()
+        var byRecord: [RecordID: (kind: String, count: Int)] = [:]
+        for version in pending { byRecord[version.record, default: (version.kind, 0)].count += 1 }
+        let pendingRecords = byRecord.sorted { $0.key < $1.key }.map {
+            OutputJSON.PendingRecord(record: $0.key.rawValue, kind: $0.value.kind, versions: $0.value.count)
+        }
+        let status = OutputJSON.Status(
+            replica: replica.id.rawValue, analyst: replica.analyst, server: settings.server,
+            versions: try replica.store.versionVector().total, pending: pending.count,
+            pendingRecords: pendingRecords, openConflicts: try replica.store.conflicts().count
+        )
+        if output.json { return printJSON(status) }
+        print("Replica  \(status.replica) (analyst \(status.analyst))")
+        print("Server   \(status.server)")
+        print("Holds    \(status.versions) versions")
+        if pending.isEmpty {
+            print("Pending  nothing to send")
+        } else {
+            print("Pending  \(pending.count) version\(pending.count == 1 ? "" : "s") to send:")
+            for record in pendingRecords {
+                let label = try recordLabel(record.record, store: replica.store)
+                print("  \(label)  \(record.versions) version\(record.versions == 1 ? "" : "s")")
+            }
+        }
+        print("Conflicts \(status.openConflicts) open\(status.openConflicts > 0 ? " (see `sync-client conflicts`)" : "")")
+    }
+
+    func recordLabel(_ id: String, store: Store) throws -> String {
+        guard let recordID = RecordID(id), let record = try store.record(recordID) else { return id }
+        if record.kind == "cell" { return "cell \(record.value("number").int.map(String.init) ?? "?") (\(recordID.short))" }
+        return "\(record.kind) '\(record.text("title") ?? "")' (\(recordID.short))"
+    }
+}
+
+struct SyncCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sync",
+        abstract: "Exchange versions with the sync server.",
+        discussion: """
+            Sends this replica's new versions and receives everyone else's. Safe to interrupt and re-run.
+            Example: sync-client sync
+            """
+    )
+    @OptionGroup var options: ReplicaOption
+    @OptionGroup var output: JSONFlag
+    @Option(help: "Use this server URL instead of the saved one ($SYNC_SERVER also overrides).") var server: String?
+    @Option(help: "Use this token instead of the saved one ($SYNC_TOKEN also overrides).") var token: String?
+    @Option(help: "Seconds to wait for a connection before giving up.") var connectTimeout: Int64 = 5
+
+    func run() async throws {
+        let replica = try options.open()
+        let saved = try replica.settings()
+        let environment = ProcessInfo.processInfo.environment
+        let serverURL = server ?? environment["SYNC_SERVER"].flatMap { $0.isEmpty ? nil : $0 } ?? saved.server
+        let bearer = token ?? environment["SYNC_TOKEN"].flatMap { $0.isEmpty ? nil : $0 } ?? saved.token
+        guard !serverURL.isEmpty else { throw SyncError.notConfigured("no server URL is saved") }
+        guard !bearer.isEmpty else { throw SyncError.notConfigured("no token is saved") }
+        let client = HTTPTransport.makeClient(connectTimeoutSeconds: connectTimeout)
+        let transport = HTTPTransport(client: client, server: serverURL, token: bearer)
+        var session = SyncSession(replica: replica)
+        let showProgress = isatty(STDERR_FILENO) == 1 && !output.json
+        do {
+            try await session.run(over: transport) { stats in
+                if showProgress {
+                    FileHandle.standardError.write(Data("\rsyncing: page \(stats.requests), sent \(stats.sent), received \(stats.received)   ".utf8))
+                }
+            }
+            if showProgress { FileHandle.standardError.write(Data("\n".utf8)) }
+            try await client.shutdown()
+        } catch {
+            if showProgress { FileHandle.standardError.write(Data("\n".utf8)) }
+            try? await client.shutdown()
+            throw error
+        }
+        let stats = session.stats
+        let summary = OutputJSON.SyncSummary(
+            server: serverURL, requests: stats.requests, sent: stats.sent, received: stats.received,
+            mergedCleanly: stats.cleanMerges, newConflicts: stats.newConflicts.map(\.rawValue)
+        )
+        if output.json { return printJSON(summary) }
+        print("Synced with \(serverURL): sent \(stats.sent), received \(stats.received), merged cleanly \(stats.cleanMerges), new conflicts \(stats.newConflicts.count)")
+        for id in stats.newConflicts {
+            print("  conflict \(id): see `sync-client conflicts show \(id)`")
+        }
+    }
+}
