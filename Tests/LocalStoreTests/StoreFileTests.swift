@@ -1,0 +1,53 @@
+import Foundation
+import GRDB
+@testable import LocalStore
+import SyncModel
+import Testing
+
+@Suite struct StoreFileTests {
+    @Test func aFileOfAnotherProgramIsRefusedUntouched() throws {
+        let folder = TemporaryFolder()
+        let path = folder.path("other.sqlite")
+        let queue = try DatabaseQueue(path: path)
+        try queue.write { db in try db.execute(sql: "CREATE TABLE notes (text TEXT); INSERT INTO notes VALUES ('mine')") }
+        try queue.close()
+        let before = try Data(contentsOf: URL(fileURLWithPath: path))
+        #expect(throws: StoreError.notAStore(path: path)) { try Replica.open(path: path) }
+        #expect(throws: StoreError.notAStore(path: path)) { try ServerStore.open(path: path) }
+        #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == before)
+    }
+
+    @Test func aFileThatIsNotSQLiteIsRefusedUntouched() throws {
+        let folder = TemporaryFolder()
+        let path = folder.path("garbage.sqlite")
+        let garbage = Data((0..<4096).map { UInt8($0 % 251) })
+        try garbage.write(to: URL(fileURLWithPath: path))
+        #expect(throws: StoreError.notAStore(path: path)) { try Replica.open(path: path) }
+        #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == garbage)
+    }
+
+    @Test func aServerDatabaseIsNotAReplica() throws {
+        let folder = TemporaryFolder()
+        let path = folder.path("server.sqlite")
+        _ = try ServerStore.open(path: path)
+        #expect(throws: StoreError.wrongRole(path: path, found: "server", expected: "replica")) { try Replica.open(path: path) }
+    }
+
+    @Test func aMissingReplicaSaysHowToCreateOne() throws {
+        let folder = TemporaryFolder()
+        let path = folder.path("none.sqlite")
+        #expect(throws: StoreError.notInitialized(path: path)) { try Replica.open(path: path) }
+        #expect(!FileManager.default.fileExists(atPath: path))
+        #expect(StoreError.notInitialized(path: path).description.contains("sync-client init"))
+    }
+
+    @Test func aNewerSchemaIsRefused() throws {
+        let folder = TemporaryFolder()
+        let path = folder.path("newer.sqlite")
+        _ = try ServerStore.open(path: path)
+        let queue = try DatabaseQueue(path: path)
+        try queue.write { db in try db.execute(sql: "INSERT INTO grdb_migrations (identifier) VALUES ('v9-future')") }
+        try queue.close()
+        #expect(throws: StoreError.newerSchema(path: path, unknown: ["v9-future"])) { try ServerStore.open(path: path) }
+    }
+}

@@ -1,0 +1,32 @@
+import Foundation
+@testable import LocalStore
+import SyncModel
+import TestSupport
+
+/// A fresh temporary folder, removed when the test's value goes away.
+final class TemporaryFolder {
+    let url: URL
+
+    init() {
+        url = FileManager.default.temporaryDirectory.appendingPathComponent("field-sync-tests-\(UUID().uuidString)")
+        try! FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    }
+
+    func path(_ name: String) -> String { url.appendingPathComponent(name).path }
+
+    deinit { try? FileManager.default.removeItem(at: url) }
+}
+
+func makeEmptyTestReplica(_ analyst: String = "alice") throws -> Replica {
+    try Replica.inMemory(analyst: analyst)
+}
+
+func makeEmptyTestServerStore() throws -> ServerStore {
+    try ServerStore.inMemory()
+}
+
+let cellID = RecordID("22222222-2222-4222-8222-222222222222")!
+
+func change(_ field: String, _ value: FieldValue, record: RecordID = cellID, kind: String = "cell") -> FieldChange {
+    FieldChange(record: record, kind: kind, field: field, value: value)
+}
