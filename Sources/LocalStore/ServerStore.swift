@@ -114,4 +114,19 @@ public struct ServerStore: Sendable {
             return Exchange(vector: try Store.versionVector(db), versions: page.versions, more: page.more, report: report)
         }
     }
+
+    /// ``Store/canonicalDump()`` plus analysts and replica ownership: everything the server keeps.
+    public func canonicalDump() throws -> String {
+        let versions = try store.canonicalDump()
+        return try store.read { db in
+            var lines = [versions]
+            for row in try Row.fetchAll(db, sql: "SELECT name, token_hash, created, revoked FROM analyst ORDER BY name") {
+                lines.append("analyst " + (0..<4).map { "\(row[$0] as DatabaseValue)" }.joined(separator: "|"))
+            }
+            for row in try Row.fetchAll(db, sql: "SELECT replica, analyst, bound FROM replica_owner ORDER BY replica") {
+                lines.append("owner " + (0..<3).map { "\(row[$0] as DatabaseValue)" }.joined(separator: "|"))
+            }
+            return lines.joined(separator: "\n")
+        }
+    }
 }

@@ -1,0 +1,33 @@
+import Foundation
+import SyncModel
+import SyncProtocol
+import Testing
+
+/// Golden encodings: the wire format is an interface between releases and must not drift.
+@Suite struct WireFormatTests {
+    static let replica = ReplicaID("0a0a0a0a-0000-4000-8000-000000000001")!
+    static let record = RecordID("0b0b0b0b-0000-4000-8000-000000000002")!
+
+    static let request = SyncRequest(
+        replica: replica,
+        vector: VersionVector([replica: 2]),
+        versions: [Version(dot: Dot(replica: replica, counter: 2), context: VersionVector([replica: 1]), record: record,
+                           kind: "cell", field: "relatedCells", value: .list(["16", "17"]), author: "alice", time: 1_771_372_800_000)],
+        pageLimit: 500
+    )
+
+    static let golden = #"{"pageLimit":500,"protocolVersion":1,"replica":"0a0a0a0a-0000-4000-8000-000000000001","vector":{"0a0a0a0a-0000-4000-8000-000000000001":2},"versions":[{"author":"alice","context":{"0a0a0a0a-0000-4000-8000-000000000001":1},"dot":{"counter":2,"replica":"0a0a0a0a-0000-4000-8000-000000000001"},"field":"relatedCells","kind":"cell","record":"0b0b0b0b-0000-4000-8000-000000000002","time":1771372800000,"value":["16","17"]}]}"#
+
+    @Test func aSyncRequestEncodesToTheGoldenBytes() {
+        #expect(String(decoding: WireProtocol.encode(Self.request), as: UTF8.self) == Self.golden)
+    }
+
+    @Test func theGoldenBytesDecodeToTheSameRequest() throws {
+        #expect(try JSONDecoder().decode(SyncRequest.self, from: Data(Self.golden.utf8)) == Self.request)
+    }
+
+    @Test func errorsCarryACodeAMessageAndTheProtocolVersion() {
+        let text = String(decoding: WireProtocol.encode(ErrorResponse(code: "counter_gap", message: "m")), as: UTF8.self)
+        #expect(text == #"{"error":{"code":"counter_gap","message":"m"},"protocolVersion":1}"#)
+    }
+}

@@ -1,0 +1,164 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import LocalStore
+import SyncModel
+import SyncProtocol
+import SyncServerCore
+import Testing
+
+/// The sync endpoint through Hummingbird's router test client: every refusal is a JSON error
+/// with the right status, and the server's database is byte-identical afterwards.
+@Suite struct SyncEndpointTests {
+    struct Fixture {
+        let store: ServerStore
+        let aliceToken = TokenHasher.makeToken(analyst: "alice")
+        let bobToken = TokenHasher.makeToken(analyst: "bob")
+        let alice: Replica
+        let bob: Replica
+
+        init() throws {
+            store = try ServerStore.inMemory()
+            try store.addAnalyst(name: "alice", tokenHash: TokenHasher.hash(aliceToken), at: 1)
+            try store.addAnalyst(name: "bob", tokenHash: TokenHasher.hash(bobToken), at: 1)
+            alice = try Replica.inMemory(analyst: "alice")
+            bob = try Replica.inMemory(analyst: "bob")
+        }
+
+        func app(limits: ServerLimits = ServerLimits()) -> some ApplicationProtocol {
+            buildApplication(store: store, configuration: ServerConfiguration(host: "127.0.0.1", port: 0, limits: limits))
+        }
+    }
+
+    static let record = RecordID("33333333-3333-4333-8333-333333333333")!
+
+    static func headers(token: String?, contentType: String = "application/json") -> HTTPFields {
+        var headers = HTTPFields()
+        if let token { headers[.authorization] = "Bearer " + token }
+        headers[.contentType] = contentType
+        return headers
+    }
+
+    static func body(_ request: SyncRequest) -> ByteBuffer { ByteBuffer(bytes: WireProtocol.encode(request)) }
+
+    static func error(_ response: TestResponse) throws -> ErrorResponse {
+        try JSONDecoder().decode(ErrorResponse.self, from: Data(response.body.readableBytesView))
+    }
+
+    @Test func healthAnswersWithTheProtocolVersion() async throws {
+        let fixture = try Fixture()
+        try await fixture.app().test(.router) { client in
+            try await client.execute(uri: "/v1/health", method: .get) { response in
+                #expect(response.status == .ok)
+                let health = try JSONDecoder().decode(HealthResponse.self, from: Data(response.body.readableBytesView))
+                #expect(health == HealthResponse())
+            }
+        }
+    }
+
+    @Test func aPushIsStoredAndAnsweredWithTheServerVector() async throws {
+        let fixture = try Fixture()
+        let versions = try fixture.alice.write([FieldChange(record: Self.record, kind: "cell", field: "title", value: .text("T"))], at: 1)
+        let request = SyncRequest(replica: fixture.alice.id, vector: try fixture.alice.store.versionVector(), versions: versions)
+        try await fixture.app().test(.router) { client in
+            try await client.execute(uri: "/v1/sync", method: .post, headers: Self.headers(token: fixture.aliceToken), body: Self.body(request)) { response in
+                #expect(response.status == .ok)
+                let answer = try JSONDecoder().decode(SyncResponse.self, from: Data(response.body.readableBytesView))
+                #expect(answer.vector == VersionVector([fixture.alice.id: 1]))
+                #expect(answer.versions.isEmpty && !answer.more)
+            }
+        }
+        #expect(try fixture.store.owners() == [fixture.alice.id: "alice"])
+    }
+
+    enum Refusal: String, CaseIterable {
+        case noToken, wrongToken, revokedToken, anotherAnalystsReplica, counterGap, malformedBody, notJSON
+        case wrongContentType, unsupportedProtocol, bodyTooLarge, authorMismatch, unknownField
+    }
+
+    @Test("a refused request gets a JSON error and changes nothing", arguments: Refusal.allCases)
+    func refusals(refusal: Refusal) async throws {
+        let fixture = try Fixture()
+        // Given a server that already holds alice's first version (so her replica is bound to her)
+        let first = try fixture.alice.write([FieldChange(record: Self.record, kind: "cell", field: "title", value: .text("T"))], at: 1)
+        _ = try await fixture.store.exchange(analyst: "alice", clientVector: VersionVector(), versions: first, pageLimit: 10, at: 1)
+        let more = try fixture.alice.write([FieldChange(record: Self.record, kind: "cell", field: "tier", value: .text("Tier 1")),
+                                            FieldChange(record: Self.record, kind: "cell", field: "trend", value: .text("Up"))], at: 2)
+        let vector = try fixture.alice.store.versionVector()
+        var token: String? = fixture.aliceToken
+        var contentType = "application/json"
+        var limits = ServerLimits()
+        var body = Self.body(SyncRequest(replica: fixture.alice.id, vector: vector, versions: more))
+        let expected: (HTTPResponse.Status, String)
+        switch refusal {
+        case .noToken:
+            token = nil
+            expected = (.unauthorized, "unauthorized")
+        case .wrongToken:
+            token = "alice.not-the-right-secret-at-all"
+            expected = (.unauthorized, "unauthorized")
+        case .revokedToken:
+            try fixture.store.revoke(name: "alice", at: 3)
+            expected = (.unauthorized, "unauthorized")
+        case .anotherAnalystsReplica:
+            token = fixture.bobToken
+            var forged = more
+            for index in forged.indices { forged[index].author = "bob" }
+            body = Self.body(SyncRequest(replica: fixture.alice.id, vector: vector, versions: forged))
+            expected = (.forbidden, "replica_not_yours")
+        case .authorMismatch:
+            token = fixture.bobToken
+            body = Self.body(SyncRequest(replica: fixture.alice.id, vector: vector, versions: more))
+            expected = (.forbidden, "author_mismatch")
+        case .counterGap:
+            body = Self.body(SyncRequest(replica: fixture.alice.id, vector: vector, versions: [more[1]]))
+            expected = (.conflict, "counter_gap")
+        case .malformedBody:
+            body = ByteBuffer(string: #"{"protocolVersion":1,"replica":"x"}"#)
+            expected = (.badRequest, "malformed_body")
+        case .notJSON:
+            body = ByteBuffer(string: "hello")
+            expected = (.badRequest, "malformed_body")
+        case .wrongContentType:
+            contentType = "text/plain"
+            expected = (.unsupportedMediaType, "unsupported_media_type")
+        case .unsupportedProtocol:
+            body = Self.body(SyncRequest(replica: fixture.alice.id, vector: vector, versions: more, protocolVersion: 99))
+            expected = (.badRequest, "unsupported_protocol")
+        case .bodyTooLarge:
+            limits.maxBodyBytes = 1024
+            body = Self.body(SyncRequest(replica: fixture.alice.id, vector: vector, versions: more + more + more + more))
+            expected = (.contentTooLarge, "body_too_large")
+        case .unknownField:
+            var bad = more
+            bad[0].field = "colour"
+            body = Self.body(SyncRequest(replica: fixture.alice.id, vector: vector, versions: bad))
+            expected = (.badRequest, "invalid_version")
+        }
+        let before = try fixture.store.canonicalDump()
+        let headers = Self.headers(token: token, contentType: contentType)
+        let requestBody = body
+        let secrets = [fixture.aliceToken, fixture.bobToken]
+        try await fixture.app(limits: limits).test(.router) { client in
+            try await client.execute(uri: "/v1/sync", method: .post, headers: headers, body: requestBody) { response in
+                #expect(response.status == expected.0)
+                let error = try Self.error(response)
+                #expect(error.error.code == expected.1)
+                #expect(error.protocolVersion == WireProtocol.version)
+                #expect(error.error.message.count > 20, "an actionable sentence, not a bare code")
+                #expect(!secrets.contains { error.error.message.contains($0) })
+            }
+            // The server still serves afterwards
+            try await client.execute(uri: "/v1/health", method: .get) { response in #expect(response.status == .ok) }
+        }
+        #expect(try fixture.store.canonicalDump() == before, "\(refusal) changed the server's state")
+    }
+
+    @Test func tokensAreStoredOnlyAsHashes() throws {
+        let fixture = try Fixture()
+        let dump = try fixture.store.canonicalDump()
+        #expect(!dump.contains(fixture.aliceToken))
+        #expect(dump.contains(TokenHasher.hash(fixture.aliceToken)))
+        #expect(TokenHasher.analystName(in: fixture.aliceToken) == "alice")
+    }
+}
