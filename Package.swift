@@ -81,6 +81,8 @@ let package = Package(
             dependencies: [
                 "SyncModel", "LocalStore", "SyncProtocol", "SyncServerCore",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Hummingbird", package: "hummingbird"),
             ],
             swiftSettings: swiftSettings
         ),

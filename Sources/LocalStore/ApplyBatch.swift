@@ -49,6 +49,18 @@ struct ApplyBatch {
         try fieldEntry(FieldKey(record: record, field: field), kind: kind).heads.fieldVector
     }
 
+    /// The context for a delete: the join of every field's vector of the record, so that edits
+    /// the deleter had not seen can be told apart (see ``DeleteConflict``).
+    mutating func recordVector(record: RecordID, kind: String) throws -> VersionVector {
+        var vector = VersionVector()
+        let names = try String.fetchAll(db.cachedStatement(sql: "SELECT name FROM field WHERE record = ?"), arguments: [record.rawValue])
+        let cached = fields.keys.filter { $0.record == record }.map(\.field)
+        for name in Set(names + cached) {
+            vector.merge(try fieldEntry(FieldKey(record: record, field: name), kind: kind).heads.fieldVector)
+        }
+        return vector
+    }
+
     /// Adds one version; a duplicate of a held version is counted and ignored.
     mutating func integrate(_ incoming: Version) throws {
         let version: Version
@@ -109,17 +121,37 @@ struct ApplyBatch {
                 key.record.rawValue, key.field, StoreCoding.encode(entry.heads.joined),
                 StoreCoding.encode(entry.heads.heads), StoreCoding.encode(merged.value), conflict,
             ])
-            if conflict != entry.oldConflict {
-                if let conflict { report.newConflicts.append(ConflictID(conflict)!) }
-                if let old = entry.oldConflict, let id = ConflictID(old) { report.closedConflicts.append(id) }
-            }
+            guard key.field != RecordSchema.deletedField.name else { continue }
+            noteConflictChange(from: entry.oldConflict, to: conflict)
             if heads.count > 1 && conflict == nil { report.cleanMerges += 1 }
-            if key.field == RecordSchema.deletedField.name {
-                try db.execute(sql: "UPDATE record SET deleted = ? WHERE id = ?",
-                               arguments: [merged.value == .bool(true), key.record.rawValue])
-            }
+        }
+        for record in Set(fields.filter(\.value.dirty).map(\.key.record)).sorted() {
+            try settleDeletion(of: record)
         }
         return report
+    }
+
+    private mutating func noteConflictChange(from old: String?, to new: String?) {
+        guard old != new else { return }
+        if let new, let id = ConflictID(new) { report.newConflicts.append(id) }
+        if let old, let id = ConflictID(old) { report.closedConflicts.append(id) }
+    }
+
+    /// Decides whether a record with a `_deleted` field is deleted, in a delete-against-edit
+    /// conflict (and so still shown), or alive, from its versions alone.
+    private mutating func settleDeletion(of record: RecordID) throws {
+        let key = FieldKey(record: record, field: RecordSchema.deletedField.name)
+        let select = try db.cachedStatement(sql: "SELECT conflict FROM field WHERE record = ? AND name = ?")
+        guard let row = try Row.fetchOne(select, arguments: [record.rawValue, key.field]) else { return }
+        let stored: String? = row[0]
+        let old = fields[key]?.dirty == true ? fields[key]?.oldConflict : stored
+        let state = try Store.deletionState(record: record, db)
+        let conflict = state.conflict?.rawValue
+        if conflict != stored {
+            try db.execute(sql: "UPDATE field SET conflict = ? WHERE record = ? AND name = ?", arguments: [conflict, record.rawValue, key.field])
+        }
+        try db.execute(sql: "UPDATE record SET deleted = ? WHERE id = ?", arguments: [state.deleted, record.rawValue])
+        noteConflictChange(from: old, to: conflict)
     }
 
     // MARK: - Loading

@@ -74,7 +74,9 @@ public struct Replica: Sendable {
                 counter += 1
                 let version = Version(
                     dot: Dot(replica: id, counter: counter),
-                    context: try batch.fieldVector(record: change.record, kind: change.kind, field: change.field),
+                    context: change.field == RecordSchema.deletedField.name
+                        ? try batch.recordVector(record: change.record, kind: change.kind)
+                        : try batch.fieldVector(record: change.record, kind: change.kind, field: change.field),
                     record: change.record, kind: change.kind, field: change.field,
                     value: try canonical(change), author: analyst, time: time
                 )

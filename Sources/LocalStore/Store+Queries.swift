@@ -63,6 +63,11 @@ extension Store {
                 """)
             return try rows.map { row in
                 let record = RecordID(row[0] as String)!
+                if (row[1] as String) == RecordSchema.deletedField.name {
+                    let state = try Self.deletionState(record: record, db)
+                    return Conflict(id: ConflictID(row[3] as String)!, record: record, kind: row[5], field: row[1],
+                                    heads: state.heads.sorted { $0.dot < $1.dot }, base: nil, provisional: .bool(false))
+                }
                 let heads = try StoreCoding.decodeDots(row[2]).map { try Self.version($0, db) }
                 let common = FieldHeads.commonContext(of: heads)
                 let base = try Self.ancestor(record: record, field: row[1], common: common, db)
@@ -91,6 +96,24 @@ extension Store {
                 """, arguments: StatementArguments([record.rawValue] + (field.map { [$0] } ?? [])))
             return try rows.map { try VersionRow.decode($0, replica: ReplicaID($0[0] as String)!, offset: 1) }
         }
+    }
+
+    /// Whether a record is deleted and any conflict on its `_deleted` field: a register conflict
+    /// (delete against keep) or a delete against edits nobody deleting had seen.
+    static func deletionState(record: RecordID, _ db: Database) throws -> (deleted: Bool, conflict: ConflictID?, heads: [Version]) {
+        let rows = try Row.fetchAll(db.cachedStatement(sql: "SELECT name, heads FROM field WHERE record = ?"), arguments: [record.rawValue])
+        var deletes: [Version] = []
+        var others: [Version] = []
+        for row in rows {
+            let heads = try StoreCoding.decodeDots(row[1]).map { try version($0, db) }
+            if (row[0] as String) == RecordSchema.deletedField.name { deletes = heads } else { others += heads }
+        }
+        let merged = FieldMerge.merge(record: record, field: RecordSchema.deletedField, heads: deletes, base: nil)
+        if let conflict = merged.conflict { return (false, conflict, deletes) }
+        guard merged.value == .bool(true) else { return (false, nil, deletes) }
+        let edits = DeleteConflict.unseenEdits(deletes: deletes, fieldHeads: others)
+        if edits.isEmpty { return (true, nil, deletes) }
+        return (false, DeleteConflict.id(record: record, deletes: deletes, edits: edits), deletes + edits)
     }
 
     static func version(_ dot: Dot, _ db: Database) throws -> Version {
@@ -137,6 +160,31 @@ extension Store {
                 lines.append("field " + (0..<6).map { "\(row[$0] as DatabaseValue)" }.joined(separator: "|"))
             }
             return lines.joined(separator: "\n")
+        }
+    }
+}
+
+extension Store {
+    /// The newest versions of the whole replica, newest first by wall-clock time.
+    public func recentVersions(limit: Int) throws -> [Version] {
+        try read { db in
+            let rows = try Row.fetchAll(db, sql: """
+                SELECT r.uuid, v.counter, v.record, v.kind, v.field, v.context, v.value, v.author, v.time
+                FROM version v JOIN replica r ON r.id = v.replica
+                ORDER BY v.time DESC, r.uuid, v.counter DESC LIMIT ?
+                """, arguments: [limit])
+            return try rows.map { try VersionRow.decode($0, replica: ReplicaID($0[0] as String)!, offset: 1) }
+        }
+    }
+
+    /// The heads of every field of `record`: who last set each field (like `git blame`).
+    public func fieldHeads(record: RecordID) throws -> [String: [Version]] {
+        try read { db in
+            var result: [String: [Version]] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT name, heads FROM field WHERE record = ?", arguments: [record.rawValue]) {
+                result[row[0]] = try StoreCoding.decodeDots(row[1]).map { try Self.version($0, db) }
+            }
+            return result
         }
     }
 }

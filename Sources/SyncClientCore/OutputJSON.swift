@@ -44,6 +44,42 @@ public enum OutputJSON {
         }
     }
 
+    /// A `log` entry: `{"replica", "counter", "author", "time", "record", "kind", "field", "value"}`.
+    public struct LogEntry: Encodable, Equatable {
+        public var replica: String
+        public var counter: UInt64
+        public var author: String
+        public var time: String
+        public var record: String
+        public var kind: String
+        public var field: String
+        public var value: FieldValue
+
+        public init(_ version: Version) {
+            replica = version.dot.replica.rawValue
+            counter = version.dot.counter
+            author = version.author
+            time = TextOutput.isoTime(version.time)
+            record = version.record.rawValue
+            kind = version.kind
+            field = version.field
+            value = version.value
+        }
+    }
+
+    /// A `blame` entry: `{"field", "value", "setBy": [version]}`.
+    public struct BlameEntry: Encodable, Equatable {
+        public var field: String
+        public var value: FieldValue
+        public var setBy: [VersionInfo]
+
+        public init(field: String, value: FieldValue, setBy: [VersionInfo]) {
+            self.field = field
+            self.value = value
+            self.setBy = setBy
+        }
+    }
+
     /// A conflict: `{"id", "record", "kind", "field", "provisional", "base", "heads"}`.
     public struct ConflictInfo: Encodable, Equatable {
         public var id: String

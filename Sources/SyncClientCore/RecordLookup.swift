@@ -27,13 +27,20 @@ public struct RecordLookup: Sendable {
         try byID(reference, kind: "signal")
     }
 
-    func byID(_ reference: String, kind: String) throws -> RecordSnapshot {
+    /// A cell by number, or any record by id or id prefix.
+    public func any(_ reference: String) throws -> RecordSnapshot {
+        if Int64(reference) != nil { return try cell(reference, includeDeleted: true) }
+        return try byID(reference, kind: nil)
+    }
+
+    func byID(_ reference: String, kind: String?) throws -> RecordSnapshot {
         let ids = try store.recordIDs(prefix: reference, kind: kind)
+        let noun = kind ?? "record"
         guard let first = ids.first, let record = try store.record(first) else {
-            throw ClientError("no \(kind) with id '\(reference.prefix(40))' in this replica; list them with `sync-client \(kind) list`")
+            throw ClientError("no \(noun) with id '\(reference.prefix(40))' in this replica; list them with `sync-client \(kind ?? "cell") list`")
         }
         if ids.count > 1 {
-            throw ClientError("'\(reference)' matches several \(kind)s (\(ids.map(\.short).joined(separator: ", "))); give more of the id")
+            throw ClientError("'\(reference)' matches several \(noun)s (\(ids.map(\.short).joined(separator: ", "))); give more of the id")
         }
         return record
     }

@@ -129,9 +129,35 @@ public enum TextOutput {
             lines.append("Head \(index + 1) — \(head.author), replica \(head.dot.replica.short)\(mine), \(humanTime(head.time)):")
             lines.append(render(head.value))
         }
+        if conflict.field == RecordSchema.deletedField.name {
+            lines.append("")
+            lines.append("The record was deleted on one side while edited on the other; it stays visible until resolved.")
+            lines.append("Resolve with: sync-client resolve \(conflict.id) --keep | --delete")
+            return lines.joined(separator: "\n") + "\n"
+        }
+        let kind = SchemaRegistry.standard[conflict.kind]?.field(conflict.field)?.kind
+        if kind == .prose || kind == .list {
+            let base = editableLines(conflict.base?.value ?? .null)
+            for (index, head) in conflict.heads.enumerated() {
+                lines.append("")
+                let diff = UnifiedDiff.render(from: base, to: editableLines(head.value), fromLabel: "base",
+                                              toLabel: "head \(index + 1) (\(head.author))")
+                lines.append(diff.isEmpty ? "(head \(index + 1) is the same as the base)" : String(diff.dropLast()))
+            }
+        }
         lines.append("")
         lines.append("Shown until resolved: \(inline(conflict.provisional))")
-        lines.append("Resolve with: sync-client resolve \(conflict.id) --mine | --theirs | --value VALUE")
+        lines.append("Resolve with: sync-client resolve \(conflict.id) --mine | --theirs | --value VALUE | --file PATH | --edit")
         return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// A value as the lines a person edits: prose by line, lists one item per line.
+    public static func editableLines(_ value: FieldValue) -> [String] {
+        switch value {
+        case .null: return []
+        case .list(let items): return items
+        case .text(let text): return FieldMerge.lines(text)
+        default: return [value.summary]
+        }
     }
 }

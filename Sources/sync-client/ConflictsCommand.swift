@@ -64,6 +64,9 @@ struct ResolveCommand: ParsableCommand {
               sync-client resolve 1a2b3c4d --mine
               sync-client resolve 1a2b3c4d --theirs
               sync-client resolve 1a2b3c4d --value "Holding"
+              sync-client resolve 1a2b3c4d --edit          # $EDITOR on the text with conflict markers
+              sync-client resolve 1a2b3c4d --file merged.txt
+              sync-client resolve 1a2b3c4d --keep          # a record deleted on one side, edited on the other
             """
     )
     @OptionGroup var options: ReplicaOption
@@ -72,18 +75,31 @@ struct ResolveCommand: ParsableCommand {
     @Flag(help: "Keep the value written elsewhere.") var theirs = false
     @Option(help: "Set a new value.") var value: String?
     @Option(help: "Read the new value from a file.") var file: String?
+    @Flag(help: "Edit the text with diff3-style markers in $EDITOR; refused while markers remain.") var edit = false
+    @Flag(help: "Keep a record that was deleted while edited elsewhere.") var keep = false
+    @Flag(help: "Delete a record that was edited while deleted elsewhere.") var delete = false
 
     func validate() throws {
-        let choices = [mine, theirs, value != nil, file != nil].filter { $0 }.count
-        guard choices == 1 else { throw ValidationError("choose exactly one of --mine, --theirs, --value VALUE or --file PATH") }
+        let choices = [mine, theirs, value != nil, file != nil, edit, keep, delete].filter { $0 }.count
+        guard choices == 1 else {
+            throw ValidationError("choose exactly one of --mine, --theirs, --value VALUE, --file PATH, --edit, --keep or --delete")
+        }
     }
 
     func run() throws {
         let replica = try options.open()
         let conflict = try replica.store.conflict(id)
         let own = try replica.ownReplicas()
+        let isDeletion = conflict.field == RecordSchema.deletedField.name
         let chosen: FieldValue
-        if mine || theirs {
+        if keep || delete {
+            guard isDeletion else { throw ClientError("--keep and --delete resolve a deleted-while-edited record; this conflict is on '\(conflict.field)'") }
+            chosen = .bool(delete)
+        } else if isDeletion {
+            guard mine || theirs else { throw ClientError("this record was deleted on one side and edited on the other: resolve it with --keep or --delete") }
+            let deletedHere = conflict.heads.contains { $0.field == RecordSchema.deletedField.name && own.contains($0.dot.replica) }
+            chosen = .bool(mine == deletedHere)
+        } else if mine || theirs {
             let side = conflict.heads.filter { own.contains($0.dot.replica) == mine }
             let values = Array(Swift.Set(side.map(\.value)))
             guard let first = values.first else {
@@ -95,10 +111,42 @@ struct ResolveCommand: ParsableCommand {
                 throw ClientError("the heads written \(mine ? "here" : "elsewhere") disagree; pick with --value (see `sync-client conflicts show \(conflict.id)`)")
             }
             chosen = first
+        } else if edit {
+            chosen = try ValueParser.parse(try editInEditor(conflict), kind: conflict.kind, field: conflict.field)
         } else {
             chosen = try ValueParser.parse(try readValue(value: value, file: file), kind: conflict.kind, field: conflict.field)
         }
         try replica.write([FieldChange(record: conflict.record, kind: conflict.kind, field: conflict.field, value: chosen)], at: WallClock.now())
         print("Resolved conflict \(conflict.id); sync to close it on every replica.")
+    }
+
+    /// Opens $EDITOR (or $VISUAL) on the conflict with markers and returns the saved text.
+    func editInEditor(_ conflict: Conflict) throws -> String {
+        let environment = ProcessInfo.processInfo.environment
+        guard let editor = [environment["EDITOR"], environment["VISUAL"]].compactMap({ $0 }).first(where: { !$0.isEmpty }) else {
+            throw ClientError("set $EDITOR to your editor (for example EDITOR=nano), or resolve with --file PATH")
+        }
+        let lines = ConflictMarkers.lines(
+            base: TextOutput.editableLines(conflict.base?.value ?? .null),
+            heads: conflict.heads.map { ("\($0.author) (replica \($0.dot.replica.short))", TextOutput.editableLines($0.value)) }
+        )
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("sync-conflict-\(conflict.id).txt").path
+        guard FileManager.default.createFile(atPath: path, contents: Data((lines.joined(separator: "\n") + "\n").utf8), attributes: [.posixPermissions: 0o600]) else {
+            throw ClientError("cannot write \(path) for the editor")
+        }
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/sh")
+        process.arguments = ["-c", editor + " \"$1\"", "sh", path]
+        try process.run()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else {
+            throw ClientError("the editor exited with status \(process.terminationStatus); nothing was saved")
+        }
+        let text = try readValue(value: nil, file: path)
+        if ConflictMarkers.remain(in: text) {
+            throw ClientError("conflict markers (<<<<<<<, |||||||, =======, >>>>>>>) remain in the text; nothing was saved. Run `sync-client resolve \(conflict.id) --edit` again and remove them.")
+        }
+        return text
     }
 }

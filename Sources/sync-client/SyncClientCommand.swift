@@ -20,7 +20,7 @@ struct SyncClientCommand: AsyncParsableCommand {
             """,
         subcommands: [
             InitCommand.self, CellCommand.self, SignalCommand.self, StatusCommand.self,
-            SyncCommand.self, ConflictsCommand.self, ResolveCommand.self,
+            SyncCommand.self, ConflictsCommand.self, ResolveCommand.self, LogCommand.self, BlameCommand.self,
         ]
     )
 

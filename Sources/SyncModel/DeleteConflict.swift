@@ -1,0 +1,19 @@
+/// Deleting a record while another replica edits it (DESIGN §2.3).
+///
+/// A delete is a write of the `_deleted` register whose context is the whole record's vector as
+/// the deleter saw it. An edit that no delete's context covers was made without knowledge of the
+/// delete: while such an edit exists, the record is in conflict (keep or delete) and stays
+/// visible; a later `_deleted` write whose context covers the edits closes it either way.
+public enum DeleteConflict {
+    /// The field heads of the record that no delete head had seen.
+    public static func unseenEdits(deletes: [Version], fieldHeads: [Version]) -> [Version] {
+        fieldHeads.filter { head in
+            head.field != RecordSchema.deletedField.name && !deletes.contains { $0.context.covers(head.dot) }
+        }
+    }
+
+    /// The conflict id for a delete against edits: derived from the record and every dot involved.
+    public static func id(record: RecordID, deletes: [Version], edits: [Version]) -> ConflictID {
+        ConflictID(record: record, field: RecordSchema.deletedField.name, heads: (deletes + edits).map(\.dot))
+    }
+}

@@ -1,0 +1,29 @@
+import Foundation
+
+/// The printed result: each figure next to its reference and the ratio.
+struct BenchTable {
+    private var rows: [[String]] = []
+
+    mutating func add(_ name: String, rate: Double, reference: Double, unit: String) {
+        rows.append([name, format(rate) + " " + unit, format(reference) + " " + unit, String(format: "%.2f", rate / reference)])
+    }
+
+    func format(_ value: Double) -> String {
+        let rounded = Int(value.rounded())
+        var digits = String(rounded)
+        var index = digits.count - 3
+        while index > 0 {
+            digits.insert(",", at: digits.index(digits.startIndex, offsetBy: index))
+            index -= 3
+        }
+        return digits
+    }
+
+    func render() -> String {
+        let all = [["scenario", "measured", "plain SQLite", "ratio"]] + rows
+        let widths = (0..<4).map { column in all.map { $0[column].count }.max()! }
+        return all.map { row in
+            row.enumerated().map { $1.padding(toLength: widths[$0], withPad: " ", startingAt: 0) }.joined(separator: " | ")
+        }.joined(separator: "\n")
+    }
+}
