@@ -141,16 +141,19 @@ struct ApplyBatch {
     /// conflict (and so still shown), or alive, from its versions alone.
     private mutating func settleDeletion(of record: RecordID) throws {
         let key = FieldKey(record: record, field: RecordSchema.deletedField.name)
-        let select = try db.cachedStatement(sql: "SELECT conflict FROM field WHERE record = ? AND name = ?")
+        let select = try db.cachedStatement(sql: "SELECT conflict, value FROM field WHERE record = ? AND name = ?")
         guard let row = try Row.fetchOne(select, arguments: [record.rawValue, key.field]) else { return }
         let stored: String? = row[0]
-        let old = fields[key]?.dirty == true ? fields[key]?.oldConflict : stored
+        let touched = fields[key]?.dirty == true
+        // A record whose `_deleted` register is not true, and was not written now, is plainly alive.
+        if !touched && stored == nil && (row[1] as String) != "true" { return }
+        let old = touched ? fields[key]?.oldConflict : stored
         let state = try Store.deletionState(record: record, db)
         let conflict = state.conflict?.rawValue
         if conflict != stored {
-            try db.execute(sql: "UPDATE field SET conflict = ? WHERE record = ? AND name = ?", arguments: [conflict, record.rawValue, key.field])
+            try db.cachedStatement(sql: "UPDATE field SET conflict = ? WHERE record = ? AND name = ?").execute(arguments: [conflict, record.rawValue, key.field])
         }
-        try db.execute(sql: "UPDATE record SET deleted = ? WHERE id = ?", arguments: [state.deleted, record.rawValue])
+        try db.cachedStatement(sql: "UPDATE record SET deleted = ? WHERE id = ?").execute(arguments: [state.deleted, record.rawValue])
         noteConflictChange(from: old, to: conflict)
     }
 
@@ -162,7 +165,7 @@ struct ApplyBatch {
         if let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT id, counter FROM replica WHERE uuid = ?"), arguments: [replica.rawValue]) {
             entry = ReplicaEntry(rowID: row[0], counter: UInt64(row[1] as Int64))
         } else {
-            try db.execute(sql: "INSERT INTO replica (uuid, counter) VALUES (?, 0)", arguments: [replica.rawValue])
+            try db.cachedStatement(sql: "INSERT INTO replica (uuid, counter) VALUES (?, 0)").execute(arguments: [replica.rawValue])
             entry = ReplicaEntry(rowID: db.lastInsertedRowID, counter: 0)
         }
         replicas[replica] = entry
@@ -177,7 +180,7 @@ struct ApplyBatch {
         if let known = try String.fetchOne(db.cachedStatement(sql: "SELECT kind FROM record WHERE id = ?"), arguments: [record.rawValue]) {
             guard known == kind else { throw StoreError.kindMismatch(record: record, known: known, got: kind) }
         } else {
-            try db.execute(sql: "INSERT INTO record (id, kind, deleted) VALUES (?, ?, 0)", arguments: [record.rawValue, kind])
+            try db.cachedStatement(sql: "INSERT INTO record (id, kind, deleted) VALUES (?, ?, 0)").execute(arguments: [record.rawValue, kind])
         }
         records[record] = kind
     }

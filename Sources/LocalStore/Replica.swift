@@ -126,6 +126,26 @@ public struct Replica: Sendable {
         try store.transaction { db in try Meta.set("server_vector", StoreCoding.encode(vector), db) }
     }
 
+    /// This replica's vector and a page of its own versions that `serverVector` does not cover, in one read.
+    public func outgoing(serverVector: VersionVector, limit: Int) throws -> (vector: VersionVector, versions: [Version]) {
+        try store.read { db in
+            let own = Set((try Meta.get("own_replicas", db) ?? id.rawValue).split(separator: ",").compactMap { ReplicaID(String($0)) })
+            let page = try Store.versions(db, notCoveredBy: serverVector, limit: limit, replicas: own)
+            return (try Store.versionVector(db), page.versions)
+        }
+    }
+
+    /// Applies a page from the server and records the server's vector, in one transaction.
+    public func receive(_ versions: [Version], serverVector: VersionVector) throws -> ApplyReport {
+        try store.transaction { db in
+            var batch = try ApplyBatch(db: db, schemas: store.schemas, maxValueBytes: store.maxValueBytes)
+            for version in versions { try batch.integrate(version) }
+            let report = try batch.finish()
+            try Meta.set("server_vector", StoreCoding.encode(serverVector), db)
+            return report
+        }
+    }
+
     /// Local versions the server did not have at the last sync.
     public func pending(limit: Int = .max) throws -> [Version] {
         try store.versions(notCoveredBy: try lastServerVector(), limit: limit, replicas: try ownReplicas()).versions
@@ -162,11 +182,11 @@ public struct ReplicaSettings: Sendable, Equatable {
 /// The key-value `meta` table.
 enum Meta {
     static func get(_ key: String, _ db: Database) throws -> String? {
-        try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = ?", arguments: [key])
+        try String.fetchOne(db.cachedStatement(sql: "SELECT value FROM meta WHERE key = ?"), arguments: [key])
     }
 
     static func set(_ key: String, _ value: String, _ db: Database) throws {
-        try db.execute(sql: "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-                       arguments: [key, value])
+        try db.cachedStatement(sql: "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value")
+            .execute(arguments: [key, value])
     }
 }

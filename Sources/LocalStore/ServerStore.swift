@@ -100,11 +100,11 @@ public struct ServerStore: Sendable {
                 }
                 guard checked.insert(version.dot.replica).inserted else { continue }
                 let replica = version.dot.replica.rawValue
-                if let owner = try String.fetchOne(db, sql: "SELECT analyst FROM replica_owner WHERE replica = ?", arguments: [replica]) {
+                if let owner = try String.fetchOne(db.cachedStatement(sql: "SELECT analyst FROM replica_owner WHERE replica = ?"), arguments: [replica]) {
                     if owner != analyst { throw StoreError.replicaOwnedByOther(replica: version.dot.replica, owner: owner) }
                 } else {
-                    try db.execute(sql: "INSERT INTO replica_owner (replica, analyst, bound) VALUES (?, ?, ?)",
-                                   arguments: [replica, analyst, time])
+                    try db.cachedStatement(sql: "INSERT INTO replica_owner (replica, analyst, bound) VALUES (?, ?, ?)")
+                        .execute(arguments: [replica, analyst, time])
                 }
             }
             var batch = try ApplyBatch(db: db, schemas: store.schemas, maxValueBytes: store.maxValueBytes)

@@ -18,11 +18,11 @@ extension Store {
     /// The record with this id, deleted or not.
     public func record(_ id: RecordID) throws -> RecordSnapshot? {
         try read { db in
-            let rows = try Row.fetchAll(db, sql: """
+            let rows = try Row.fetchAll(db.cachedStatement(sql: """
                 SELECT r.id, r.kind, r.deleted, f.name, f.value, f.conflict, f.heads
                 FROM record r LEFT JOIN field f ON f.record = r.id
                 WHERE r.id = ? ORDER BY f.name
-                """, arguments: [id.rawValue])
+                """), arguments: [id.rawValue])
             return try Self.snapshots(rows).first
         }
     }
@@ -57,16 +57,16 @@ extension Store {
     /// Every open conflict with its heads and base, ordered by id.
     public func conflicts() throws -> [Conflict] {
         try read { db in
-            let rows = try Row.fetchAll(db, sql: """
+            let rows = try Row.fetchAll(db.cachedStatement(sql: """
                 SELECT f.record, f.name, f.heads, f.conflict, f.value, r.kind FROM field f JOIN record r ON r.id = f.record
                 WHERE f.conflict IS NOT NULL ORDER BY f.conflict
-                """)
+                """))
             return try rows.map { row in
                 let record = RecordID(row[0] as String)!
                 if (row[1] as String) == RecordSchema.deletedField.name {
                     let state = try Self.deletionState(record: record, db)
                     return Conflict(id: ConflictID(row[3] as String)!, record: record, kind: row[5], field: row[1],
-                                    heads: state.heads.sorted { $0.dot < $1.dot }, base: nil, provisional: .bool(false))
+                                    heads: try state.heads.sorted().map { try Self.version($0, db) }, base: nil, provisional: .bool(false))
                 }
                 let heads = try StoreCoding.decodeDots(row[2]).map { try Self.version($0, db) }
                 let common = FieldHeads.commonContext(of: heads)
@@ -99,21 +99,26 @@ extension Store {
     }
 
     /// Whether a record is deleted and any conflict on its `_deleted` field: a register conflict
-    /// (delete against keep) or a delete against edits nobody deleting had seen.
-    static func deletionState(record: RecordID, _ db: Database) throws -> (deleted: Bool, conflict: ConflictID?, heads: [Version]) {
+    /// (delete against keep) or a delete against edits nobody deleting had seen. Loads only the
+    /// `_deleted` heads; other fields are judged by their head dots.
+    static func deletionState(record: RecordID, _ db: Database) throws -> (deleted: Bool, conflict: ConflictID?, heads: [Dot]) {
         let rows = try Row.fetchAll(db.cachedStatement(sql: "SELECT name, heads FROM field WHERE record = ?"), arguments: [record.rawValue])
         var deletes: [Version] = []
-        var others: [Version] = []
+        var others: [Dot] = []
         for row in rows {
-            let heads = try StoreCoding.decodeDots(row[1]).map { try version($0, db) }
-            if (row[0] as String) == RecordSchema.deletedField.name { deletes = heads } else { others += heads }
+            let heads = try StoreCoding.decodeDots(row[1])
+            if (row[0] as String) == RecordSchema.deletedField.name {
+                deletes = try heads.map { try version($0, db) }
+            } else {
+                others += heads
+            }
         }
         let merged = FieldMerge.merge(record: record, field: RecordSchema.deletedField, heads: deletes, base: nil)
-        if let conflict = merged.conflict { return (false, conflict, deletes) }
-        guard merged.value == .bool(true) else { return (false, nil, deletes) }
-        let edits = DeleteConflict.unseenEdits(deletes: deletes, fieldHeads: others)
-        if edits.isEmpty { return (true, nil, deletes) }
-        return (false, DeleteConflict.id(record: record, deletes: deletes, edits: edits), deletes + edits)
+        if let conflict = merged.conflict { return (false, conflict, deletes.map(\.dot)) }
+        guard merged.value == .bool(true) else { return (false, nil, deletes.map(\.dot)) }
+        let edits = DeleteConflict.unseenEdits(deletes: deletes, otherHeads: others)
+        if edits.isEmpty { return (true, nil, deletes.map(\.dot)) }
+        return (false, DeleteConflict.id(record: record, deletes: deletes, edits: edits), deletes.map(\.dot) + edits)
     }
 
     static func version(_ dot: Dot, _ db: Database) throws -> Version {
@@ -186,5 +191,12 @@ extension Store {
             }
             return result
         }
+    }
+}
+
+extension Store {
+    /// The common ancestor of `heads` of `field` of `record`, as the merge uses it.
+    public func commonAncestor(record: RecordID, field: String, heads: [Version]) throws -> Version? {
+        try read { db in try Self.ancestor(record: record, field: field, common: FieldHeads.commonContext(of: heads), db) }
     }
 }

@@ -116,8 +116,11 @@ public struct Store: Sendable {
         }
     }
 
+    /// Runs `body` on a consistent view of the store: a snapshot on a pool; on a queue (every
+    /// in-memory store), which serializes all access, directly, without a read-only savepoint.
     func read<T>(_ body: (Database) throws -> T) throws -> T {
         do {
+            if let queue = writer as? DatabaseQueue { return try queue.inDatabase(body) }
             return try writer.read(body)
         } catch let error as DatabaseError {
             throw StoreError.cannotOpen(path: path, reason: error.message ?? error.description)
@@ -131,7 +134,7 @@ public struct Store: Sendable {
 
     static func versionVector(_ db: Database) throws -> VersionVector {
         var counters: [ReplicaID: UInt64] = [:]
-        for row in try Row.fetchAll(db, sql: "SELECT uuid, counter FROM replica WHERE counter > 0") {
+        for row in try Row.fetchAll(db.cachedStatement(sql: "SELECT uuid, counter FROM replica WHERE counter > 0")) {
             if let replica = ReplicaID(row[0] as String) { counters[replica] = UInt64(row[1] as Int64) }
         }
         return VersionVector(counters)
@@ -158,7 +161,7 @@ public struct Store: Sendable {
 
     static func versions(_ db: Database, notCoveredBy vector: VersionVector, limit: Int, replicas: Set<ReplicaID>? = nil) throws -> (versions: [Version], more: Bool) {
         var result: [Version] = []
-        let rows = try Row.fetchAll(db, sql: "SELECT id, uuid, counter FROM replica ORDER BY uuid")
+        let rows = try Row.fetchAll(db.cachedStatement(sql: "SELECT id, uuid, counter FROM replica ORDER BY uuid"))
         for row in rows {
             guard let replica = ReplicaID(row[1] as String) else { continue }
             if let replicas, !replicas.contains(replica) { continue }

@@ -1,4 +1,3 @@
-import Foundation
 import SyncModel
 
 /// Text forms of vectors, dots and values as stored in SQLite: canonical, so equal state is equal bytes.
@@ -30,21 +29,11 @@ enum StoreCoding {
         }
     }
 
-    static func encode(_ value: FieldValue) -> String {
-        switch value {
-        case .null: return "null"
-        case .bool(let flag): return flag ? "true" : "false"
-        case .int(let number): return String(number)
-        case .text, .list:
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-            return String(decoding: try! encoder.encode(value), as: UTF8.self)
-        }
-    }
+    static func encode(_ value: FieldValue) -> String { ValueText.encode(value) }
 
     static func decodeValue(_ text: String) throws -> FieldValue {
         do {
-            return try JSONDecoder().decode(FieldValue.self, from: Data(text.utf8))
+            return try ValueText.decode(text)
         } catch {
             throw StoreError.writeFailed(reason: "the database holds a malformed value; run PRAGMA integrity_check")
         }

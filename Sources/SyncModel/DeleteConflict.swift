@@ -5,15 +5,13 @@
 /// delete: while such an edit exists, the record is in conflict (keep or delete) and stays
 /// visible; a later `_deleted` write whose context covers the edits closes it either way.
 public enum DeleteConflict {
-    /// The field heads of the record that no delete head had seen.
-    public static func unseenEdits(deletes: [Version], fieldHeads: [Version]) -> [Version] {
-        fieldHeads.filter { head in
-            head.field != RecordSchema.deletedField.name && !deletes.contains { $0.context.covers(head.dot) }
-        }
+    /// The heads of the record's other fields that no delete head had seen.
+    public static func unseenEdits(deletes: [Version], otherHeads: [Dot]) -> [Dot] {
+        otherHeads.filter { head in !deletes.contains { $0.context.covers(head) } }
     }
 
     /// The conflict id for a delete against edits: derived from the record and every dot involved.
-    public static func id(record: RecordID, deletes: [Version], edits: [Version]) -> ConflictID {
-        ConflictID(record: record, field: RecordSchema.deletedField.name, heads: (deletes + edits).map(\.dot))
+    public static func id(record: RecordID, deletes: [Version], edits: [Dot]) -> ConflictID {
+        ConflictID(record: record, field: RecordSchema.deletedField.name, heads: deletes.map(\.dot) + edits)
     }
 }

@@ -7,8 +7,8 @@ public struct ReplicaID: Hashable, Comparable, Sendable, CustomStringConvertible
 
     /// Parses a replica id; returns nil unless `text` is a UUID.
     public init?(_ text: String) {
-        guard text.utf8.count == 36, let uuid = UUID(uuidString: text) else { return nil }
-        rawValue = uuid.uuidString.lowercased()
+        guard let canonical = UUIDText.canonical(text) else { return nil }
+        rawValue = canonical
     }
 
     /// Wraps a UUID.

@@ -38,12 +38,11 @@ public struct SyncSession: Sendable {
 
     /// The next request to send, or nil when the sync is complete.
     public mutating func nextRequest() throws -> SyncRequest? {
-        let vector = try replica.store.versionVector()
         guard let serverVector else {
             lastRequestPushed = 0
-            return SyncRequest(replica: replica.id, vector: vector, versions: [], pageLimit: pullPageSize)
+            return SyncRequest(replica: replica.id, vector: try replica.store.versionVector(), versions: [], pageLimit: pullPageSize)
         }
-        let push = try replica.store.versions(notCoveredBy: serverVector, limit: pushPageSize, replicas: try replica.ownReplicas()).versions
+        let (vector, push) = try replica.outgoing(serverVector: serverVector, limit: pushPageSize)
         guard !push.isEmpty || pullMore else { return nil }
         lastRequestPushed = push.count
         return SyncRequest(replica: replica.id, vector: vector, versions: push, pageLimit: pullPageSize)
@@ -57,7 +56,7 @@ public struct SyncSession: Sendable {
         if response.more && response.versions.isEmpty && lastRequestPushed == 0 && serverVector != nil {
             throw SyncError.noProgress
         }
-        let report = try replica.store.apply(response.versions)
+        let report = try replica.receive(response.versions, serverVector: response.vector)
         stats.requests += 1
         stats.sent += lastRequestPushed
         stats.received += report.new
@@ -65,7 +64,6 @@ public struct SyncSession: Sendable {
         stats.newConflicts += report.newConflicts
         serverVector = response.vector
         pullMore = response.more
-        try replica.setLastServerVector(response.vector)
     }
 
     /// Runs the whole session over `transport`, calling `progress` after every page.

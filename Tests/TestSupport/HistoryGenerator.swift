@@ -95,25 +95,6 @@ public struct HistoryGenerator {
     }
 
     private mutating func randomValue(for field: FieldSchema, current: FieldValue?) -> FieldValue {
-        let words = ["alpha", "bravo", "charlie", "delta", "echo", "foxtrot"]
-        switch (field.kind, field.valueType) {
-        case (_, .int): return .int(Int64.random(in: 1...5, using: &random))
-        case (_, .date): return .text("2026-0\(Int.random(in: 1...9, using: &random))")
-        case (_, .label(let labels)): return .text(labels[Int.random(in: 0..<labels.count, using: &random)])
-        case (.set, .cellRefs):
-            let items = (0..<Int.random(in: 0...3, using: &random)).map { _ in String(Int.random(in: 1...9, using: &random)) }
-            return .list(ValueRules.canonicalSet(items, type: .cellRefs))
-        case (.set, _):
-            let items = (0..<Int.random(in: 0...3, using: &random)).map { _ in words[Int.random(in: 0..<words.count, using: &random)] }
-            return .list(ValueRules.canonicalSet(items, type: .strings))
-        case (.list, _), (.prose, _):
-            var lines = current?.list ?? current?.text.map { FieldMerge.lines($0) } ?? ["one", "", "two", "", "three"]
-            let position = Int.random(in: 0...lines.count, using: &random)
-            let word = words[Int.random(in: 0..<words.count, using: &random)] + String(Int.random(in: 0..<100, using: &random))
-            if position < lines.count && Bool.random(using: &random) { lines[position] = word } else { lines.insert(word, at: position) }
-            return field.kind == .list ? .list(lines) : .text(lines.joined(separator: "\n"))
-        default:
-            return .text(words[Int.random(in: 0..<words.count, using: &random)])
-        }
+        RandomValues.value(for: field, current: current, using: &random)
     }
 }

@@ -1,0 +1,125 @@
+import SyncModel
+
+/// The JSON text of a stored value, written and read by hand: values are decoded on every read
+/// of a version, and Foundation's JSON coders dominated that cost.
+enum ValueText {
+    static func encode(_ value: FieldValue) -> String {
+        switch value {
+        case .null: return "null"
+        case .bool(let flag): return flag ? "true" : "false"
+        case .int(let number): return String(number)
+        case .text(let text): return quoted(text)
+        case .list(let items): return "[" + items.map(quoted).joined(separator: ",") + "]"
+        }
+    }
+
+    static func quoted(_ text: String) -> String {
+        var result = "\""
+        result.reserveCapacity(text.utf8.count + 2)
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": result += "\\\""
+            case "\\": result += "\\\\"
+            case "\n": result += "\\n"
+            case "\r": result += "\\r"
+            case "\t": result += "\\t"
+            case _ where scalar.value < 0x20:
+                let hex = String(scalar.value, radix: 16)
+                result += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+            default: result.unicodeScalars.append(scalar)
+            }
+        }
+        return result + "\""
+    }
+
+    struct Malformed: Error {}
+
+    static func decode(_ text: String) throws -> FieldValue {
+        switch text {
+        case "null": return .null
+        case "true": return .bool(true)
+        case "false": return .bool(false)
+        default: break
+        }
+        var parser = Parser(bytes: Array(text.utf8))
+        let value: FieldValue
+        switch parser.peek() {
+        case UInt8(ascii: "\""): value = .text(try parser.string())
+        case UInt8(ascii: "["): value = .list(try parser.array())
+        default:
+            guard let number = Int64(text) else { throw Malformed() }
+            return .int(number)
+        }
+        guard parser.atEnd else { throw Malformed() }
+        return value
+    }
+
+    struct Parser {
+        let bytes: [UInt8]
+        var index = 0
+
+        var atEnd: Bool { index == bytes.count }
+        func peek() -> UInt8? { index < bytes.count ? bytes[index] : nil }
+
+        mutating func expect(_ byte: UInt8) throws {
+            guard peek() == byte else { throw Malformed() }
+            index += 1
+        }
+
+        mutating func array() throws -> [String] {
+            try expect(UInt8(ascii: "["))
+            var items: [String] = []
+            if peek() == UInt8(ascii: "]") { index += 1; return items }
+            while true {
+                items.append(try string())
+                if peek() == UInt8(ascii: ",") { index += 1; continue }
+                try expect(UInt8(ascii: "]"))
+                return items
+            }
+        }
+
+        mutating func string() throws -> String {
+            try expect(UInt8(ascii: "\""))
+            var utf8: [UInt8] = []
+            while let byte = peek() {
+                index += 1
+                switch byte {
+                case UInt8(ascii: "\""):
+                    return String(decoding: utf8, as: UTF8.self)
+                case UInt8(ascii: "\\"):
+                    guard let escaped = peek() else { throw Malformed() }
+                    index += 1
+                    switch escaped {
+                    case UInt8(ascii: "n"): utf8.append(10)
+                    case UInt8(ascii: "r"): utf8.append(13)
+                    case UInt8(ascii: "t"): utf8.append(9)
+                    case UInt8(ascii: "b"): utf8.append(8)
+                    case UInt8(ascii: "f"): utf8.append(12)
+                    case UInt8(ascii: "u"):
+                        var scalar = try hex4()
+                        if (0xD800..<0xDC00).contains(scalar) {
+                            try expect(UInt8(ascii: "\\")); try expect(UInt8(ascii: "u"))
+                            let low = try hex4()
+                            guard (0xDC00..<0xE000).contains(low) else { throw Malformed() }
+                            scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
+                        }
+                        guard let unicode = Unicode.Scalar(scalar) else { throw Malformed() }
+                        utf8 += Array(String(Character(unicode)).utf8)
+                    default: utf8.append(escaped)
+                    }
+                default:
+                    utf8.append(byte)
+                }
+            }
+            throw Malformed()
+        }
+
+        mutating func hex4() throws -> UInt32 {
+            guard index + 4 <= bytes.count, let value = UInt32(String(decoding: bytes[index..<index + 4], as: UTF8.self), radix: 16) else {
+                throw Malformed()
+            }
+            index += 4
+            return value
+        }
+    }
+}
