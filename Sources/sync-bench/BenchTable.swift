@@ -4,8 +4,14 @@ import Foundation
 struct BenchTable {
     private var rows: [[String]] = []
 
+    /// A throughput next to its reference throughput; the ratio is measured / reference.
     mutating func add(_ name: String, rate: Double, reference: Double, unit: String) {
         rows.append([name, format(rate) + " " + unit, format(reference) + " " + unit, String(format: "%.2f", rate / reference)])
+    }
+
+    /// A cost next to its reference cost; the ratio is measured / reference (1.00 is flat).
+    mutating func add(_ name: String, cost: Double, reference: Double, unit: String) {
+        rows.append([name, String(format: "%.1f", cost) + " " + unit, String(format: "%.1f", reference) + " " + unit, String(format: "%.2f", cost / reference)])
     }
 
     func format(_ value: Double) -> String {
@@ -20,7 +26,7 @@ struct BenchTable {
     }
 
     func render() -> String {
-        let all = [["scenario", "measured", "plain SQLite", "ratio"]] + rows
+        let all = [["scenario", "measured", "reference", "ratio"]] + rows
         let widths = (0..<4).map { column in all.map { $0[column].count }.max()! }
         return all.map { row in
             row.enumerated().map { $1.padding(toLength: widths[$0], withPad: " ", startingAt: 0) }.joined(separator: " | ")

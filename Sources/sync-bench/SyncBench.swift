@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import GRDB
 import Hummingbird
+import Logging
 import LocalStore
 import SyncModel
 import SyncProtocol
@@ -18,6 +19,8 @@ struct SyncBench: AsyncParsableCommand {
     @Option(help: "Field writes in the batched-write scenario.") var writes = 50_000
     @Option(help: "Writes in the one-transaction-each scenario.") var singleWrites = 2_000
     @Option(help: "Versions pushed and pulled in the sync scenario.") var versions = 50_000
+    @Option(help: "Versions of one record in the long-history scenario.") var longHistory = 10_000
+    @Option(help: "Versions applied one by one in the history scenarios.") var applied = 2_000
 
     func run() async throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("sync-bench-\(UUID().uuidString)")
@@ -44,8 +47,12 @@ struct SyncBench: AsyncParsableCommand {
         table.add("sync push over loopback", rate: Double(versions) / push, reference: Double(versions) / plainSync, unit: "versions/s")
         table.add("sync pull into a fresh replica", rate: Double(versions) / pull, reference: Double(versions) / plainSync, unit: "versions/s")
 
+        let short = try HistoryScenario.microsecondsPerVersion(history: 10, applied: applied, path: path("history-short.sqlite"))
+        let long = try HistoryScenario.microsecondsPerVersion(history: longHistory, applied: applied, path: path("history-long.sqlite"))
+        table.add("apply one version, record with \(longHistory) versions (ref: 10)", cost: long, reference: short, unit: "µs")
+
         print(table.render())
-        print("reference: a plain SQLite insert of the same rows (WAL, synchronous=NORMAL) measured in this run")
+        print("references: plain SQLite inserts of the same rows (WAL, synchronous=NORMAL), and the same record with 10 versions; all measured in this run")
     }
 
     /// Pushes `count` versions from one replica through a real server on 127.0.0.1, then pulls them into a fresh one.
@@ -54,7 +61,9 @@ struct SyncBench: AsyncParsableCommand {
         let token = TokenHasher.makeToken(analyst: "bench")
         try store.addAnalyst(name: "bench", tokenHash: TokenHasher.hash(token), at: 0)
         let (portStream, portContinuation) = AsyncStream.makeStream(of: Int.self)
-        let app = buildApplication(store: store, configuration: ServerConfiguration(host: "127.0.0.1", port: 0)) { port in
+        var quiet = Logger(label: "sync-bench-server")
+        quiet.logLevel = .critical
+        let app = buildApplication(store: store, configuration: ServerConfiguration(host: "127.0.0.1", port: 0), logger: quiet) { port in
             portContinuation.yield(port)
         }
         let serverTask = Task { try await app.runService() }
