@@ -122,10 +122,6 @@ public struct Replica: Sendable {
         try store.read { db in try StoreCoding.decodeVector(try Meta.get("server_vector", db) ?? "") }
     }
 
-    public func setLastServerVector(_ vector: VersionVector) throws {
-        try store.transaction { db in try Meta.set("server_vector", StoreCoding.encode(vector), db) }
-    }
-
     /// This replica's vector and a page of its own versions that `serverVector` does not cover, in one read.
     public func outgoing(serverVector: VersionVector, limit: Int) throws -> (vector: VersionVector, versions: [Version]) {
         try store.read { db in

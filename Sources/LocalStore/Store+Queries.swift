@@ -89,7 +89,7 @@ extension Store {
     public func history(record: RecordID, field: String? = nil) throws -> [Version] {
         try read { db in
             let rows = try Row.fetchAll(db, sql: """
-                SELECT r.uuid, \(VersionRow.columns.split(separator: ",").map { "v." + $0.trimmingCharacters(in: .whitespaces) }.joined(separator: ", "))
+                SELECT r.uuid, v.counter, v.record, v.kind, v.field, v.context, v.value, v.author, v.time
                 FROM version v JOIN replica r ON r.id = v.replica
                 WHERE v.record = ? \(field == nil ? "" : "AND v.field = ?")
                 ORDER BY v.time DESC, r.uuid, v.counter DESC

@@ -27,43 +27,29 @@ public enum OutputJSON {
         public var id: String
     }
 
-    /// One version: `{"replica", "counter", "author", "time", "value"}` (time in ISO 8601 UTC).
+    /// One version: `{"replica", "counter", "author", "time", "value"}` (time in ISO 8601 UTC);
+    /// in `log`, also `"record", "kind", "field"`.
     public struct VersionInfo: Encodable, Equatable {
         public var replica: String
         public var counter: UInt64
         public var author: String
         public var time: String
         public var value: FieldValue
+        public var record: String?
+        public var kind: String?
+        public var field: String?
 
-        public init(_ version: Version) {
+        public init(_ version: Version, located: Bool = false) {
             replica = version.dot.replica.rawValue
             counter = version.dot.counter
             author = version.author
             time = TextOutput.isoTime(version.time)
             value = version.value
-        }
-    }
-
-    /// A `log` entry: `{"replica", "counter", "author", "time", "record", "kind", "field", "value"}`.
-    public struct LogEntry: Encodable, Equatable {
-        public var replica: String
-        public var counter: UInt64
-        public var author: String
-        public var time: String
-        public var record: String
-        public var kind: String
-        public var field: String
-        public var value: FieldValue
-
-        public init(_ version: Version) {
-            replica = version.dot.replica.rawValue
-            counter = version.dot.counter
-            author = version.author
-            time = TextOutput.isoTime(version.time)
-            record = version.record.rawValue
-            kind = version.kind
-            field = version.field
-            value = version.value
+            if located {
+                record = version.record.rawValue
+                kind = version.kind
+                field = version.field
+            }
         }
     }
 
@@ -96,8 +82,8 @@ public enum OutputJSON {
             kind = conflict.kind
             field = conflict.field
             provisional = conflict.provisional
-            base = conflict.base.map(VersionInfo.init)
-            heads = conflict.heads.map(VersionInfo.init)
+            base = conflict.base.map { VersionInfo($0) }
+            heads = conflict.heads.map { VersionInfo($0) }
         }
 
         public func encode(to encoder: any Encoder) throws {

@@ -103,14 +103,12 @@ struct CellCommand: ParsableCommand {
         func run() throws {
             let replica = try options.open()
             let record = try RecordLookup(store: replica.store).cell(cell)
-            if record.deleted { throw StoreError.recordDeleted(record.id) }
-            let text = try readValue(value: value, file: file)
-            let parsed = try ValueParser.parse(text, kind: "cell", field: field)
+            let parsed = try RecordEdits.parsedValue(for: record, field: field, value: value, file: file)
             if field == "number", let number = parsed.int, number != record.value("number").int,
                (try? RecordLookup(store: replica.store).cell(String(number))) != nil {
                 throw ClientError("a cell numbered \(number) already exists; pick another number")
             }
-            try replica.write([FieldChange(record: record.id, kind: "cell", field: field, value: parsed)], at: WallClock.now())
+            try RecordEdits.write(replica, record, field: field, value: parsed)
         }
     }
 
@@ -122,8 +120,7 @@ struct CellCommand: ParsableCommand {
         func run() throws {
             let replica = try options.open()
             let record = try RecordLookup(store: replica.store).cell(cell)
-            if record.deleted { throw ClientError("cell \(record.id.short) is already deleted") }
-            try replica.write([FieldChange(record: record.id, kind: "cell", field: RecordSchema.deletedField.name, value: .bool(true))], at: WallClock.now())
+            try RecordEdits.delete(replica, record)
             print("Deleted cell \(record.value("number").int.map(String.init) ?? record.id.short).")
         }
     }

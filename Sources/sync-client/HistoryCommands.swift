@@ -34,7 +34,7 @@ struct LogCommand: ParsableCommand {
         } else {
             versions = try replica.store.recentVersions(limit: limit > 0 ? limit : Int.max)
         }
-        if output.json { return printJSON(versions.map(OutputJSON.LogEntry.init)) }
+        if output.json { return printJSON(versions.map { OutputJSON.VersionInfo($0, located: true) }) }
         if versions.isEmpty { return print("No versions.") }
         print(TextOutput.table(["TIME", "AUTHOR", "VERSION", "RECORD", "FIELD", "VALUE"], versions.map { version in
             [TextOutput.humanTime(version.time), version.author, "\(version.dot.replica.short):\(version.dot.counter)",
@@ -59,7 +59,7 @@ struct BlameCommand: ParsableCommand {
         let heads = try replica.store.fieldHeads(record: found.id)
         let names = (SchemaRegistry.standard[found.kind]?.fieldNames ?? []).filter { heads[$0] != nil }
         let entries = names.map { name in
-            OutputJSON.BlameEntry(field: name, value: found.value(name), setBy: heads[name]!.map(OutputJSON.VersionInfo.init))
+            OutputJSON.BlameEntry(field: name, value: found.value(name), setBy: heads[name]!.map { OutputJSON.VersionInfo($0) })
         }
         if output.json { return printJSON(entries) }
         print(TextOutput.table(["FIELD", "SET BY", "WHEN", "VALUE"], names.map { name in

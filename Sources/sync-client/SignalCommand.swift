@@ -105,9 +105,7 @@ struct SignalCommand: ParsableCommand {
         func run() throws {
             let replica = try options.open()
             let record = try RecordLookup(store: replica.store).signal(signal)
-            if record.deleted { throw ClientError("signal \(record.id.short) is deleted; it can no longer be edited") }
-            let parsed = try ValueParser.parse(try readValue(value: value, file: file), kind: "signal", field: field)
-            try replica.write([FieldChange(record: record.id, kind: "signal", field: field, value: parsed)], at: WallClock.now())
+            try RecordEdits.write(replica, record, field: field, value: try RecordEdits.parsedValue(for: record, field: field, value: value, file: file))
         }
     }
 
@@ -119,8 +117,7 @@ struct SignalCommand: ParsableCommand {
         func run() throws {
             let replica = try options.open()
             let record = try RecordLookup(store: replica.store).signal(signal)
-            if record.deleted { throw ClientError("signal \(record.id.short) is already deleted") }
-            try replica.write([FieldChange(record: record.id, kind: "signal", field: RecordSchema.deletedField.name, value: .bool(true))], at: WallClock.now())
+            try RecordEdits.delete(replica, record)
             print("Deleted signal \(record.id.short).")
         }
     }

@@ -128,13 +128,16 @@ struct SyncCommand: AsyncParsableCommand {
             throw error
         }
         let stats = session.stats
+        // A conflict opened by one page may have been closed by a later one.
+        let open = Set(try replica.store.conflicts().map(\.id))
+        let newConflicts = stats.newConflicts.filter(open.contains)
         let summary = OutputJSON.SyncSummary(
             server: serverURL, requests: stats.requests, sent: stats.sent, received: stats.received,
-            mergedCleanly: stats.cleanMerges, newConflicts: stats.newConflicts.map(\.rawValue)
+            mergedCleanly: stats.cleanMerges, newConflicts: newConflicts.map(\.rawValue)
         )
         if output.json { return printJSON(summary) }
-        print("Synced with \(serverURL): sent \(stats.sent), received \(stats.received), merged cleanly \(stats.cleanMerges), new conflicts \(stats.newConflicts.count)")
-        for id in stats.newConflicts {
+        print("Synced with \(serverURL): sent \(stats.sent), received \(stats.received), merged cleanly \(stats.cleanMerges), new conflicts \(newConflicts.count)")
+        for id in newConflicts {
             print("  conflict \(id): see `sync-client conflicts show \(id)`")
         }
     }
