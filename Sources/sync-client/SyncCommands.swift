@@ -104,10 +104,9 @@ struct SyncCommand: AsyncParsableCommand {
 
     func run() async throws {
         let replica = try options.open()
-        let saved = try replica.settings()
-        let environment = ProcessInfo.processInfo.environment
-        let serverURL = server ?? environment["SYNC_SERVER"].flatMap { $0.isEmpty ? nil : $0 } ?? saved.server
-        let bearer = token ?? environment["SYNC_TOKEN"].flatMap { $0.isEmpty ? nil : $0 } ?? saved.token
+        let settings = EffectiveSettings(saved: try replica.settings(), server: server, token: token,
+                                         environment: ProcessInfo.processInfo.environment)
+        let serverURL = settings.server, bearer = settings.token
         guard !serverURL.isEmpty else { throw SyncError.notConfigured("no server URL is saved") }
         guard !bearer.isEmpty else { throw SyncError.notConfigured("no token is saved") }
         let client = HTTPTransport.makeClient(connectTimeoutSeconds: connectTimeout)
@@ -139,6 +138,49 @@ struct SyncCommand: AsyncParsableCommand {
         print("Synced with \(serverURL): sent \(stats.sent), received \(stats.received), merged cleanly \(stats.cleanMerges), new conflicts \(newConflicts.count)")
         for id in newConflicts {
             print("  conflict \(id): see `sync-client conflicts show \(id)`")
+        }
+    }
+}
+
+struct ConfigCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "config",
+        abstract: "Show this replica's settings.",
+        subcommands: [Show.self],
+        defaultSubcommand: Show.self
+    )
+
+    struct Show: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Print the effective settings and where each comes from; the token is masked.",
+            discussion: "Example: SYNC_SERVER=http://10.0.0.5:8080 sync-client config show"
+        )
+        @OptionGroup var options: ReplicaOption
+        @OptionGroup var output: JSONFlag
+
+        struct Shape: Encodable {
+            var replicaPath: String
+            var replica: String
+            var analyst: String
+            var server: String
+            var serverSource: EffectiveSettings.Source
+            var token: String
+            var tokenSource: EffectiveSettings.Source
+        }
+
+        func run() throws {
+            let replica = try options.open()
+            let settings = EffectiveSettings(saved: try replica.settings(), server: nil, token: nil, environment: ProcessInfo.processInfo.environment)
+            let shape = Shape(replicaPath: options.path, replica: replica.id.rawValue, analyst: replica.analyst, server: settings.server,
+                              serverSource: settings.serverSource, token: settings.maskedToken, tokenSource: settings.tokenSource)
+            if output.json { return printJSON(shape) }
+            print(TextOutput.table(["SETTING", "VALUE", "FROM"], [
+                ["replica file", shape.replicaPath, options.replica == nil ? "default" : "flag"],
+                ["replica id", shape.replica, "replica"],
+                ["analyst", shape.analyst, "replica"],
+                ["server", shape.server, settings.serverSource.rawValue],
+                ["token", shape.token, settings.tokenSource.rawValue],
+            ]))
         }
     }
 }

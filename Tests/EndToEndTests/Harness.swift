@@ -82,14 +82,14 @@ final class ServerProcess {
     let database: String
     private let workspace: Workspace
 
-    init(workspace: Workspace, database: String = "server.sqlite", extraArguments: [String] = []) throws {
+    init(workspace: Workspace, database: String = "server.sqlite", port: Int = 0, extraArguments: [String] = []) throws {
         self.workspace = workspace
         self.database = workspace.path(database)
         let logPath = workspace.path("server-\(UUID().uuidString).log")
         FileManager.default.createFile(atPath: logPath, contents: nil)
         let output = Pipe()
         process.executableURL = URL(fileURLWithPath: try Binaries.path("sync-server"))
-        process.arguments = ["serve", "--db", self.database, "--host", "127.0.0.1", "--port", "0"] + extraArguments
+        process.arguments = ["serve", "--db", self.database, "--host", "127.0.0.1", "--port", String(port)] + extraArguments
         process.currentDirectoryURL = workspace.url
         process.standardOutput = output
         process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
@@ -110,7 +110,10 @@ final class ServerProcess {
             throw HarnessError("unexpected first line from sync-server: \(line)")
         }
         url = String(line[range])
+        self.port = Int(url.split(separator: ":").last!)!
     }
+
+    let port: Int
 
     /// Adds an analyst through the real CLI and returns the printed token.
     func addAnalyst(_ name: String) throws -> String {

@@ -1,0 +1,49 @@
+public import LocalStore
+import SyncModel
+
+/// One line of `dashboard`: a cell with its backlog figures and open conflicts.
+public struct DashboardRow: Encodable, Equatable, Sendable {
+    public var id: String
+    public var number: Int64?
+    public var title: String?
+    public var trajectory: String?
+    public var trend: String?
+    public var lastAssessed: String?
+    public var signals: Int
+    public var newestSignal: String?
+    public var openConflicts: Int
+
+    /// Every live cell by number, with the signals that touch it.
+    public static func rows(cells: [RecordSnapshot], signals: [RecordSnapshot]) -> [DashboardRow] {
+        var byCell: [String: [PartialDate?]] = [:]
+        for signal in signals {
+            for cell in signal.list("cells") { byCell[cell, default: []].append(signal.text("date").flatMap(PartialDate.init)) }
+        }
+        return cells.map { cell in
+            let number = cell.value("number").int
+            let dates = number.flatMap { byCell[String($0)] } ?? []
+            return DashboardRow(
+                id: cell.id.rawValue, number: number, title: cell.text("title"), trajectory: cell.text("trajectory"),
+                trend: cell.text("trend"), lastAssessed: cell.text("lastAssessed"), signals: dates.count,
+                newestSignal: dates.compactMap { $0 }.max()?.description, openConflicts: cell.conflicts.count
+            )
+        }.sorted { ($0.number ?? .max, $0.id) < ($1.number ?? .max, $1.id) }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(id, forKey: .id)
+        try container.encode(number, forKey: .number)
+        try container.encode(title, forKey: .title)
+        try container.encode(trajectory, forKey: .trajectory)
+        try container.encode(trend, forKey: .trend)
+        try container.encode(lastAssessed, forKey: .lastAssessed)
+        try container.encode(signals, forKey: .signals)
+        try container.encode(newestSignal, forKey: .newestSignal)
+        try container.encode(openConflicts, forKey: .openConflicts)
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case id, number, title, trajectory, trend, lastAssessed, signals, newestSignal, openConflicts
+    }
+}

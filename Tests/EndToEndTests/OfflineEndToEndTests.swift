@@ -1,0 +1,55 @@
+import Foundation
+import Testing
+
+@Suite(.serialized) struct OfflineEndToEndTests {
+    @Test func syncWithTheServerDownFailsFastKeepsEveryWriteAndSucceedsLater() throws {
+        let workspace = try Workspace()
+        var server = try ServerProcess(workspace: workspace)
+        let alice = try Client(workspace: workspace, name: "alice", server: server, token: try server.addAnalyst("alice"))
+        let bob = try Client(workspace: workspace, name: "bob", server: server, token: try server.addAnalyst("bob"))
+        try alice.ok("cell", "create", "--number", "3", "--title", "Energy Dominance")
+        try alice.ok("sync")
+        server.stop()
+
+        // Offline: writes work, sync fails with a clear message and keeps them queued
+        try alice.ok("cell", "set", "3", "trajectory", "Advancing")
+        try alice.ok("signal", "add", "--title", "LNG export permits resumed", "--date", "2025-01", "--cell", "3")
+        let started = Date()
+        let failed = try alice.fails("sync")
+        #expect(Date().timeIntervalSince(started) < 30, "a sync against a stopped server must not hang")
+        #expect(failed.stderr.contains("cannot reach the sync server") && failed.stderr.contains("kept"), "\(failed.stderr)")
+        let status = try #require(try alice.json("status") as? [String: Any])
+        #expect(status["pending"] as? Int == 4, "one trajectory write and a signal of three fields")
+
+        // The server comes back on the same port and database
+        server = try ServerProcess(workspace: workspace, port: server.port)
+        defer { server.stop() }
+        try alice.ok("sync")
+        try bob.ok("sync")
+        #expect((try alice.json("status") as? [String: Any])?["pending"] as? Int == 0)
+        let dashboards = try [alice, bob].map { try $0.ok("dashboard", "--json") }
+        #expect(dashboards[0] == dashboards[1])
+        let rows = try #require(try bob.json("dashboard") as? [[String: Any]])
+        #expect(rows.count == 1)
+        #expect(rows.first?["trajectory"] as? String == "Advancing")
+        #expect(rows.first?["signals"] as? Int == 1)
+        #expect(rows.first?["newestSignal"] as? String == "2025-01")
+    }
+
+    @Test func configShowMasksTheTokenAndNamesEachSource() throws {
+        let workspace = try Workspace()
+        let server = try ServerProcess(workspace: workspace)
+        defer { server.stop() }
+        let token = try server.addAnalyst("alice")
+        let alice = try Client(workspace: workspace, name: "alice", server: server, token: token)
+        let shown = try alice.ok("config", "show")
+        #expect(!shown.contains(token) && shown.contains("alice.••••••••"))
+        let overridden = try workspace.run("sync-client", ["config", "show", "--json", "--replica", alice.replica],
+                                           environment: ["SYNC_SERVER": "http://127.0.0.1:9"])
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(overridden.stdout.utf8)) as? [String: Any])
+        #expect(json["server"] as? String == "http://127.0.0.1:9")
+        #expect(json["serverSource"] as? String == "environment")
+        #expect(json["tokenSource"] as? String == "replica")
+        #expect(!overridden.stdout.contains(token))
+    }
+}
