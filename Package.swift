@@ -99,6 +99,7 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        .testTarget(name: "SyncClientCoreTests", dependencies: ["SyncClientCore", "LocalStore", "SyncModel"], swiftSettings: swiftSettings),
         .testTarget(name: "EndToEndTests", dependencies: ["SyncModel", "TestSupport"], swiftSettings: swiftSettings),
     ]
 )

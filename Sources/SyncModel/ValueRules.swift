@@ -70,7 +70,7 @@ public enum ValueRules {
         }
     }
 
-    static func describe(_ field: FieldSchema) -> String {
+    public static func describe(_ field: FieldSchema) -> String {
         switch (field.kind, field.valueType) {
         case (.list, _): return "a list of strings"
         case (.set, .cellRefs): return "a set of cell numbers"

@@ -21,7 +21,7 @@ struct SyncClientCommand: AsyncParsableCommand {
         subcommands: [
             InitCommand.self, CellCommand.self, SignalCommand.self, StatusCommand.self,
             SyncCommand.self, ConflictsCommand.self, ResolveCommand.self, LogCommand.self, BlameCommand.self,
-            DashboardCommand.self, ConfigCommand.self,
+            DashboardCommand.self, ExportCommand.self, ImportCommand.self, ConfigCommand.self,
         ]
     )
 

@@ -1,0 +1,160 @@
+import Foundation
+public import LocalStore
+public import SyncModel
+
+/// The dashboard as a JSON file: `export` writes it, `import` reads it back, losslessly.
+///
+/// `{"format": "field-sync-dashboard", "version": 1, "cells": [record], "signals": [record]}` where
+/// a record is `{"id": UUID, "fields": {every schema field}}`. Keys are sorted and records are in
+/// dashboard order, so the same state always exports to the same bytes.
+public enum DashboardFile {
+    public static let format = "field-sync-dashboard"
+    public static let version = 1
+
+    struct Document: Encodable {
+        var format: String
+        var version: Int
+        var cells: [Entry]
+        var signals: [Entry]
+    }
+
+    struct Entry: Encodable {
+        var id: String
+        var fields: [String: FieldValue]
+    }
+
+    /// A record read from a file, with the lines it came from.
+    public struct ImportedRecord: Sendable, Equatable {
+        public var id: RecordID
+        public var kind: String
+        public var line: Int
+        public var fields: [String: FieldValue]
+    }
+
+    /// The file for these cells and signals (live ones, in dashboard order).
+    public static func export(cells: [RecordSnapshot], signals: [RecordSnapshot]) -> String {
+        func entry(_ record: RecordSnapshot) -> Entry {
+            let names = SchemaRegistry.standard[record.kind]?.fieldNames ?? []
+            return Entry(id: record.id.rawValue, fields: Dictionary(uniqueKeysWithValues: names.map { ($0, record.value($0)) }))
+        }
+        let sortedCells = cells.sorted { ($0.value("number").int ?? .max, $0.id) < ($1.value("number").int ?? .max, $1.id) }
+        return OutputJSON.text(Document(format: format, version: version, cells: sortedCells.map(entry), signals: signals.map(entry)))
+    }
+
+    /// Reads and checks a whole file; throws an ``ImportError`` at the first problem.
+    public static func parse(_ text: String) throws -> [ImportedRecord] {
+        let root = try LineJSON.parse(text)
+        guard case .object(let members) = root.value else { throw ImportError(line: root.line, "expected an object with \"format\", \"version\", \"cells\" and \"signals\"") }
+        var records: [ImportedRecord] = []
+        var sawFormat = false, sawVersion = false
+        for (key, node) in members {
+            switch key {
+            case "format":
+                guard node.value == .string(format) else { throw ImportError(line: node.line, "expected \"format\": \"\(format)\"") }
+                sawFormat = true
+            case "version":
+                guard node.value == .integer(Int64(version)) else { throw ImportError(line: node.line, "expected \"version\": \(version); this tool reads version \(version) files") }
+                sawVersion = true
+            case "cells", "signals":
+                guard case .array(let items) = node.value else { throw ImportError(line: node.line, "expected \"\(key)\" to be an array of records") }
+                for item in items { records.append(try record(item, kind: key == "cells" ? "cell" : "signal")) }
+            default:
+                throw ImportError(line: node.line, "unexpected key \"\(key)\"; expected format, version, cells and signals")
+            }
+        }
+        guard sawFormat else { throw ImportError(line: root.line, "expected \"format\": \"\(format)\" at the top level") }
+        guard sawVersion else { throw ImportError(line: root.line, "expected \"version\": \(version) at the top level") }
+        var seen: [RecordID: Int] = [:]
+        var numbers: [Int64: Int] = [:]
+        for record in records {
+            if let first = seen[record.id] { throw ImportError(line: record.line, "record \(record.id) already appears at line \(first)") }
+            seen[record.id] = record.line
+            if record.kind == "cell", let number = record.fields["number"]?.int {
+                if let first = numbers[number] { throw ImportError(line: record.line, "cell number \(number) already appears at line \(first)") }
+                numbers[number] = record.line
+            }
+        }
+        return records
+    }
+
+    static func record(_ node: LineJSON.Node, kind: String) throws -> ImportedRecord {
+        guard case .object(let members) = node.value else { throw ImportError(line: node.line, "expected a \(kind) object with \"id\" and \"fields\"") }
+        var id: RecordID?
+        var fields: [String: FieldValue] = [:]
+        let schema = SchemaRegistry.standard[kind]!
+        for (key, member) in members {
+            switch key {
+            case "id":
+                guard case .string(let text) = member.value, let parsed = RecordID(text) else {
+                    throw ImportError(line: member.line, "expected \"id\" to be a UUID string")
+                }
+                id = parsed
+            case "fields":
+                guard case .object(let values) = member.value else { throw ImportError(line: member.line, "expected \"fields\" to be an object") }
+                for (name, valueNode) in values {
+                    guard let field = schema.fields.first(where: { $0.name == name }) else {
+                        throw ImportError(line: valueNode.line, "a \(kind) has no field \"\(name)\"; its fields are: \(schema.fieldNames.joined(separator: ", "))")
+                    }
+                    fields[name] = try value(valueNode, for: field)
+                }
+            default:
+                throw ImportError(line: member.line, "unexpected key \"\(key)\" in a \(kind); expected id and fields")
+            }
+        }
+        guard let id else { throw ImportError(line: node.line, "this \(kind) has no \"id\"") }
+        return ImportedRecord(id: id, kind: kind, line: node.line, fields: fields)
+    }
+
+    static func value(_ node: LineJSON.Node, for field: FieldSchema) throws -> FieldValue {
+        let raw: FieldValue
+        switch node.value {
+        case .null: raw = .null
+        case .bool(let flag): raw = .bool(flag)
+        case .integer(let number): raw = .int(number)
+        case .string(let text): raw = .text(text)
+        case .array(let items):
+            raw = .list(try items.map { item in
+                guard case .string(let text) = item.value else {
+                    throw ImportError(line: item.line, "expected \"\(field.name)\" to hold strings, not \(item.value.kindName)")
+                }
+                return text
+            })
+        default:
+            throw ImportError(line: node.line, "\"\(field.name)\" takes \(ValueRules.describe(field)), not \(node.value.kindName)")
+        }
+        do {
+            return try ValueRules.canonical(raw, for: field)
+        } catch let error as ModelError {
+            throw ImportError(line: node.line, error.description)
+        }
+    }
+
+    /// The writes that make `store` hold the file's records: only fields whose value differs,
+    /// so importing a replica's own export writes nothing (and resolves no conflict by accident).
+    public static func changes(for records: [ImportedRecord], in store: Store) throws -> [FieldChange] {
+        var changes: [FieldChange] = []
+        let liveNumbers = Dictionary(try store.records(kind: "cell").compactMap { cell in cell.value("number").int.map { ($0, cell.id) } },
+                                     uniquingKeysWith: { first, _ in first })
+        for record in records {
+            let current = try store.record(record.id)
+            if let current {
+                guard current.kind == record.kind else {
+                    throw ImportError(line: record.line, "record \(record.id) is a \(current.kind) in this replica, not a \(record.kind)")
+                }
+                guard !current.deleted else { throw ImportError(line: record.line, "record \(record.id) is deleted in this replica") }
+            }
+            if record.kind == "cell", let number = record.fields["number"]?.int, let owner = liveNumbers[number], owner != record.id {
+                throw ImportError(line: record.line, "cell number \(number) belongs to another cell (\(owner.short)) in this replica")
+            }
+            let schema = SchemaRegistry.standard[record.kind]!
+            for field in schema.fields {
+                guard let value = record.fields[field.name] else { continue }
+                let existing = current?.value(field.name) ?? field.emptyValue
+                if existing != value && !(current == nil && value == field.emptyValue) {
+                    changes.append(FieldChange(record: record.id, kind: record.kind, field: field.name, value: value))
+                }
+            }
+        }
+        return changes
+    }
+}

@@ -1,0 +1,28 @@
+import Foundation
+import Testing
+
+@Suite(.serialized) struct SampleDashboardEndToEndTests {
+    static let samplePath = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("Examples/sample-dashboard.json").path
+
+    @Test func theSampleDashboardLoadsOnOneReplicaAndSyncsToAnother() throws {
+        let workspace = try Workspace()
+        let server = try ServerProcess(workspace: workspace)
+        defer { server.stop() }
+        let alice = try Client(workspace: workspace, name: "alice", server: server, token: try server.addAnalyst("alice"))
+        let bob = try Client(workspace: workspace, name: "bob", server: server, token: try server.addAnalyst("bob"))
+        #expect(try alice.ok("import", Self.samplePath).contains("37 records read"))
+        try alice.ok("sync")
+        try bob.ok("sync")
+        let dashboards = try [alice, bob].map { try $0.ok("dashboard", "--json") }
+        #expect(dashboards[0] == dashboards[1])
+        let rows = try #require(try bob.json("dashboard") as? [[String: Any]])
+        #expect(rows.count == 5)
+        // Bob's export imports losslessly into a third, empty replica
+        try bob.ok("export", "--output", workspace.path("bob.json"))
+        let carol = try Client(workspace: workspace, name: "carol", server: server, token: try server.addAnalyst("carol"))
+        try carol.ok("import", workspace.path("bob.json"))
+        #expect(try carol.ok("export") == (try String(contentsOfFile: workspace.path("bob.json"), encoding: .utf8)))
+    }
+}
