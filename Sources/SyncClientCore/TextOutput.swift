@@ -51,74 +51,115 @@ public enum TextOutput {
         }.joined(separator: "\n")
     }
 
-    /// `cell show`: the header, sections in dashboard order, then conflict marks.
-    public static func cell(_ cell: RecordSnapshot, signals: [RecordSnapshot]) -> String {
+    /// `cell show`: the header, the sections in dashboard order, conflict marks, then the
+    /// signal backlog newest first with direction, source and the other cells each touches.
+    public static func cell(_ cell: RecordSnapshot, signals: [RecordSnapshot], style: TextStyle) -> String {
         var lines: [String] = []
         let number = cell.value("number").int.map { "Cell \($0)" } ?? "Cell (no number)"
-        lines.append("\(number) — \(cell.text("title") ?? "(untitled)")\(cell.deleted ? "  [deleted]" : "")")
-        lines.append("id \(cell.id)")
-        lines.append("Tier: \(inline(cell.value("tier")))   Trajectory: \(inline(cell.value("trajectory")))   Trend: \(inline(cell.value("trend")))   Last assessed: \(inline(cell.value("lastAssessed")))")
-        let titles: [(String, String)] = [
+        lines.append(style.bold("\(number) — \(cell.text("title") ?? "(untitled)")") + (cell.deleted ? style.warning("  [deleted]") : "")
+                     + conflictMark(cell, "title", style) + conflictMark(cell, "number", style))
+        var header: [String] = []
+        if let tier = cell.text("tier") { header.append(tier + conflictMark(cell, "tier", style)) }
+        if let trajectory = cell.text("trajectory") { header.append("Trajectory: " + style.trajectory(trajectory) + conflictMark(cell, "trajectory", style)) }
+        if let trend = cell.text("trend") { header.append("Trend: " + trend + conflictMark(cell, "trend", style)) }
+        if !header.isEmpty { lines.append(header.joined(separator: " · ")) }
+        if let assessed = cell.text("lastAssessed") { lines.append("Last assessed: " + style.date(assessed) + conflictMark(cell, "lastAssessed", style)) }
+        lines.append(style.dim("id \(cell.id)"))
+        let sections: [(String, String)] = [
             ("problemStatement", "Problem Statement"), ("articulatedGoal", "Articulated Goal"),
             ("commitments", "Commitments"), ("strategicLogic", "Strategic Logic"),
             ("keyIndicators", "Key Indicators"), ("assessment", "Assessment"),
             ("crosswinds", "Crosswinds & Contradictions"), ("sources", "Sources"),
-            ("relatedCells", "Related Cells"),
         ]
-        for (field, title) in titles {
+        for (field, title) in sections {
             let value = cell.value(field)
             if value.isNull || value == .list([]) { continue }
             lines.append("")
-            lines.append(title + conflictMark(cell, field))
-            lines.append(render(value))
+            lines.append(style.bold(title) + conflictMark(cell, field, style))
+            switch value {
+            case .text(let text): lines += style.wrap(text, indent: "  ")
+            case .list(let items):
+                for (index, item) in items.enumerated() {
+                    let bullet = field == "keyIndicators" ? "\(index + 1). " : "• "
+                    let wrapped = style.wrap(item, indent: String(repeating: " ", count: 2 + bullet.count))
+                    lines.append("  " + bullet + wrapped[0].dropFirst(2 + bullet.count))
+                    lines += wrapped.dropFirst()
+                }
+            default: lines.append("  " + value.summary)
+            }
         }
-        let marked = Set(titles.map(\.0))
-        for conflict in cell.conflicts where !marked.contains(conflict.field) {
+        let related = cell.list("relatedCells")
+        if !related.isEmpty {
             lines.append("")
-            lines.append("! \(conflict.field) is in conflict: see `sync-client conflicts show \(conflict.id)`")
+            lines.append(style.bold("Related cells: ") + related.joined(separator: ", ") + conflictMark(cell, "relatedCells", style))
+        }
+        let shown = Set(["title", "number", "tier", "trajectory", "trend", "lastAssessed", "relatedCells"] + sections.map(\.0))
+        for conflict in cell.conflicts where !shown.contains(conflict.field) {
+            lines.append("")
+            lines.append(style.warning(conflict.field == RecordSchema.deletedField.name
+                ? "! deleted on one replica while edited on another: see `sync-client conflicts show \(conflict.id)`"
+                : "! \(conflict.field) is in conflict: see `sync-client conflicts show \(conflict.id)`"))
         }
         if !signals.isEmpty {
+            let own = cell.value("number").int.map(String.init)
             lines.append("")
-            lines.append("Signal Backlog")
+            lines.append(style.bold("Signal Backlog") + " (\(signals.count), newest first)")
             for signal in signals {
-                lines.append("  \(inline(signal.value("date")))  \(signal.text("title") ?? "")  [\(inline(signal.value("direction")))]  \(signal.id.short)")
+                lines.append("")
+                lines.append("  " + style.date(signal.text("date") ?? "—"))
+                lines += style.wrap(signal.text("title") ?? "(untitled)", indent: "  ").map { style.bold($0) }
+                var facts: [String] = []
+                if let direction = signal.text("direction") {
+                    facts.append(style.trajectory(direction) + (signal.text("directionNote").map { " (\($0))" } ?? ""))
+                }
+                if let source = signal.text("source") { facts.append("Source: " + source) }
+                let others = signal.list("cells").filter { $0 != own }
+                if !others.isEmpty { facts.append("Also: cells " + others.joined(separator: ", ")) }
+                if !facts.isEmpty { lines += style.wrap(facts.joined(separator: " · "), indent: "  ") }
+                lines.append(style.dim("  signal \(signal.id.short)") + (signal.conflicts.isEmpty ? "" : style.warning("  ! in conflict")))
             }
         }
         return lines.joined(separator: "\n") + "\n"
     }
 
-    static func conflictMark(_ record: RecordSnapshot, _ field: String) -> String {
+    static func conflictMark(_ record: RecordSnapshot, _ field: String, _ style: TextStyle) -> String {
         guard let id = record.fields[field]?.conflict else { return "" }
-        return "  ! in conflict: see `sync-client conflicts show \(id)`"
+        return style.warning("  ! in conflict: see `sync-client conflicts show \(id)`")
     }
 
     /// `signal show`.
-    public static func signal(_ signal: RecordSnapshot) -> String {
+    public static func signal(_ signal: RecordSnapshot, style: TextStyle) -> String {
         var lines: [String] = []
-        lines.append("\(inline(signal.value("date")))  \(signal.text("title") ?? "(untitled)")\(signal.deleted ? "  [deleted]" : "")")
-        lines.append("id \(signal.id)")
-        let direction = inline(signal.value("direction")) + (signal.text("directionNote").map { " (\($0))" } ?? "")
-        lines.append("Direction: \(direction)")
-        lines.append("Source: \(inline(signal.value("source")))")
-        lines.append("Cells: \(inline(signal.value("cells")))")
+        lines.append(style.date(signal.text("date") ?? "—") + conflictMark(signal, "date", style))
+        lines.append(style.bold(signal.text("title") ?? "(untitled)") + (signal.deleted ? style.warning("  [deleted]") : "") + conflictMark(signal, "title", style))
+        lines.append(style.dim("id \(signal.id)"))
+        if let direction = signal.text("direction") {
+            lines.append("Direction: " + style.trajectory(direction) + (signal.text("directionNote").map { " (\($0))" } ?? "")
+                         + conflictMark(signal, "direction", style) + conflictMark(signal, "directionNote", style))
+        }
+        if let source = signal.text("source") { lines.append("Source: " + source + conflictMark(signal, "source", style)) }
+        let cells = signal.list("cells")
+        if !cells.isEmpty { lines.append("Cells: " + cells.joined(separator: ", ") + conflictMark(signal, "cells", style)) }
         if let body = signal.text("body") {
             lines.append("")
-            lines.append(render(.text(body)))
+            let bodyMark = conflictMark(signal, "body", style)
+            if !bodyMark.isEmpty { lines.append(String(bodyMark.drop { $0 == " " })) }
+            lines += style.wrap(body, indent: "  ")
         }
-        for conflict in signal.conflicts {
-            lines.append("! \(conflict.field) is in conflict: see `sync-client conflicts show \(conflict.id)`")
+        if signal.fields[RecordSchema.deletedField.name]?.conflict != nil {
+            lines.append(style.warning("! deleted on one replica while edited on another: see `sync-client conflicts`"))
         }
         return lines.joined(separator: "\n") + "\n"
     }
 
     /// `conflicts show`: base, each head with author, replica and time, and how to resolve.
-    public static func conflict(_ conflict: Conflict, recordLabel: String, ownReplicas: Set<ReplicaID>) -> String {
+    public static func conflict(_ conflict: Conflict, recordLabel: String, ownReplicas: Set<ReplicaID>, style: TextStyle) -> String {
         var lines: [String] = []
         lines.append("Conflict \(conflict.id) on \(recordLabel), field '\(conflict.field)'")
         if let base = conflict.base {
             lines.append("")
-            lines.append("Base — \(base.author), replica \(base.dot.replica.short), \(humanTime(base.time)):")
-            lines.append(render(base.value))
+            lines.append(style.bold("Base") + " — \(base.author), replica \(base.dot.replica.short), \(style.time(base.time)):")
+            lines += block(base.value, style: style)
         } else {
             lines.append("")
             lines.append("Base — none (the field was first written concurrently)")
@@ -126,8 +167,8 @@ public enum TextOutput {
         for (index, head) in conflict.heads.enumerated() {
             let mine = ownReplicas.contains(head.dot.replica) ? " (this replica)" : ""
             lines.append("")
-            lines.append("Head \(index + 1) — \(head.author), replica \(head.dot.replica.short)\(mine), \(humanTime(head.time)):")
-            lines.append(render(head.value))
+            lines.append(style.bold("Head \(index + 1)") + " — \(head.author), replica \(head.dot.replica.short)\(mine), \(style.time(head.time)):")
+            lines += block(head.value, style: style)
         }
         if conflict.field == RecordSchema.deletedField.name {
             lines.append("")
@@ -146,9 +187,23 @@ public enum TextOutput {
             }
         }
         lines.append("")
-        lines.append("Shown until resolved: \(inline(conflict.provisional))")
+        let shownHead = conflict.heads.lastIndex { $0.value == conflict.provisional }
+        if case .text(let text) = conflict.provisional, text.contains("\n"), let shownHead {
+            lines.append("Shown until resolved: head \(shownHead + 1) (\(conflict.heads[shownHead].author)), the latest")
+        } else {
+            lines.append("Shown until resolved: \(inline(conflict.provisional))")
+        }
         lines.append("Resolve with: sync-client resolve \(conflict.id) --mine | --theirs | --value VALUE | --file PATH | --edit")
         return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// A value as indented lines: prose wrapped to the width, lists as bullets.
+    static func block(_ value: FieldValue, style: TextStyle) -> [String] {
+        switch value {
+        case .text(let text): return style.wrap(text, indent: "  ")
+        case .list(let items) where !items.isEmpty: return items.flatMap { style.wrap("• " + $0, indent: "  ") }
+        default: return [render(value)]
+        }
     }
 
     /// A value as the lines a person edits: prose by line, lists one item per line.
@@ -159,5 +214,33 @@ public enum TextOutput {
         case .text(let text): return FieldMerge.lines(text)
         default: return [value.summary]
         }
+    }
+
+    /// `dashboard`.
+    public static func dashboard(_ rows: [DashboardRow], style: TextStyle) -> String {
+        if rows.isEmpty { return "No cells yet. Create one with `sync-client cell create --number N --title T`.\n" }
+        return table(["CELL", "TITLE", "TRAJECTORY", "TREND", "ASSESSED", "SIGNALS", "NEWEST", "CONFLICTS"], rows.map { row in
+            [row.number.map(String.init) ?? "—", row.title ?? "", row.trajectory ?? "—", row.trend ?? "—", row.lastAssessed ?? "—",
+             String(row.signals), row.newestSignal ?? "—", row.openConflicts == 0 ? "" : String(row.openConflicts)]
+        }) + "\n"
+    }
+
+    /// `status`; `labels` names each pending record for people.
+    public static func status(_ status: OutputJSON.Status, labels: [String: String]) -> String {
+        var lines = [
+            "Replica  \(status.replica) (analyst \(status.analyst))",
+            "Server   \(status.server)",
+            "Holds    \(status.versions) versions",
+        ]
+        if status.pending == 0 {
+            lines.append("Pending  nothing to send")
+        } else {
+            lines.append("Pending  \(status.pending) version\(status.pending == 1 ? "" : "s") to send:")
+            for record in status.pendingRecords {
+                lines.append("  \(labels[record.record] ?? record.record)  \(record.versions) version\(record.versions == 1 ? "" : "s")")
+            }
+        }
+        lines.append("Conflicts \(status.openConflicts) open\(status.openConflicts > 0 ? " (see `sync-client conflicts`)" : "")")
+        return lines.joined(separator: "\n") + "\n"
     }
 }

@@ -80,7 +80,7 @@ struct CellCommand: ParsableCommand {
             if output.json { return printJSON(OutputJSON.Record(record)) }
             let number = record.value("number").int.map(String.init) ?? ""
             let signals = try replica.store.records(kind: "signal").filter { $0.list("cells").contains(number) }
-            print(TextOutput.cell(record, signals: SignalCommand.sorted(signals)), terminator: "")
+            print(TextOutput.cell(record, signals: SignalCommand.sorted(signals), style: .forTerminal(now: WallClock.now())), terminator: "")
         }
     }
 

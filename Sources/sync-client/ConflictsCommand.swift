@@ -50,7 +50,7 @@ struct ConflictsCommand: ParsableCommand {
             let conflict = try replica.store.conflict(id)
             if output.json { return printJSON(OutputJSON.ConflictInfo(conflict)) }
             let label = try ConflictsCommand.label(conflict, store: replica.store)
-            print(TextOutput.conflict(conflict, recordLabel: label, ownReplicas: try replica.ownReplicas()), terminator: "")
+            print(TextOutput.conflict(conflict, recordLabel: label, ownReplicas: try replica.ownReplicas(), style: .forTerminal(now: WallClock.now())), terminator: "")
         }
     }
 }

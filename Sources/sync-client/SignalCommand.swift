@@ -87,7 +87,7 @@ struct SignalCommand: ParsableCommand {
             let replica = try options.open()
             let record = try RecordLookup(store: replica.store).signal(signal)
             if output.json { return printJSON(OutputJSON.Record(record)) }
-            print(TextOutput.signal(record), terminator: "")
+            print(TextOutput.signal(record, style: .forTerminal(now: WallClock.now())), terminator: "")
         }
     }
 

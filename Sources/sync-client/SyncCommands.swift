@@ -65,19 +65,9 @@ struct StatusCommand: ParsableCommand {
             pendingRecords: pendingRecords, openConflicts: try replica.store.conflicts().count
         )
         if output.json { return printJSON(status) }
-        print("Replica  \(status.replica) (analyst \(status.analyst))")
-        print("Server   \(status.server)")
-        print("Holds    \(status.versions) versions")
-        if pending.isEmpty {
-            print("Pending  nothing to send")
-        } else {
-            print("Pending  \(pending.count) version\(pending.count == 1 ? "" : "s") to send:")
-            for record in pendingRecords {
-                let label = try recordLabel(record.record, store: replica.store)
-                print("  \(label)  \(record.versions) version\(record.versions == 1 ? "" : "s")")
-            }
-        }
-        print("Conflicts \(status.openConflicts) open\(status.openConflicts > 0 ? " (see `sync-client conflicts`)" : "")")
+        var labels: [String: String] = [:]
+        for record in pendingRecords { labels[record.record] = try recordLabel(record.record, store: replica.store) }
+        print(TextOutput.status(status, labels: labels), terminator: "")
     }
 
     func recordLabel(_ id: String, store: Store) throws -> String {
