@@ -99,7 +99,10 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        .testTarget(name: "SyncClientCoreTests", dependencies: ["SyncClientCore", "LocalStore", "SyncModel"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "SyncClientCoreTests", dependencies: ["SyncClientCore", "LocalStore", "SyncModel"],
+            exclude: ["Snapshots"], swiftSettings: swiftSettings
+        ),
         .testTarget(name: "EndToEndTests", dependencies: ["SyncModel", "TestSupport"], swiftSettings: swiftSettings),
     ]
 )

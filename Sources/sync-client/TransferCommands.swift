@@ -6,15 +6,16 @@ import SyncClientCore
 struct ExportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "export",
-        abstract: "Write the dashboard (or some cells and their signals) as a JSON file.",
+        abstract: "Write the dashboard (or some cells and their signals) as JSON or as Markdown pages.",
         discussion: """
             The file imports back losslessly: export, import into an empty replica, export again gives the same bytes.
             Examples:
               sync-client export --output dashboard.json
               sync-client export --cell 20 --cell 17
+              sync-client export --format markdown --output dashboard.md
             """
     )
-    enum Format: String, ExpressibleByArgument { case json }
+    enum Format: String, ExpressibleByArgument, CaseIterable { case json, markdown }
 
     @OptionGroup var options: ReplicaOption
     @Option(help: "The file format.") var format: Format = .json
@@ -35,7 +36,9 @@ struct ExportCommand: ParsableCommand {
             let numbers = Set(wanted.map(String.init))
             signals = signals.filter { !numbers.isDisjoint(with: $0.list("cells")) }
         }
-        let text = DashboardFile.export(cells: cells, signals: signals)
+        let text = format == .json
+            ? DashboardFile.export(cells: cells, signals: signals)
+            : MarkdownDashboard.export(cells: cells, signals: signals)
         guard let output else { return FileHandle.standardOutput.write(Data(text.utf8)) }
         do {
             try Data(text.utf8).write(to: URL(fileURLWithPath: output), options: .atomic)
@@ -49,7 +52,7 @@ struct ExportCommand: ParsableCommand {
 struct ImportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "import",
-        abstract: "Load a dashboard file: one transaction, all or nothing.",
+        abstract: "Load a dashboard file (JSON or Markdown, as export writes them): one transaction, all or nothing.",
         discussion: """
             Records keep their ids; only fields whose value differs are written, so re-importing changes nothing.
             A malformed file is refused with the line and what was expected, and nothing is imported.
@@ -68,7 +71,14 @@ struct ImportCommand: ParsableCommand {
         let records: [DashboardFile.ImportedRecord]
         let changes: [FieldChange]
         do {
-            records = try DashboardFile.parse(text)
+            let firstLine = text.split(separator: "\n").first { !$0.allSatisfy(\.isWhitespace) } ?? ""
+            if firstLine.hasPrefix("{") {
+                records = try DashboardFile.parse(text)
+            } else if firstLine == Substring(MarkdownDashboard.marker) {
+                records = try MarkdownDashboard.parse(text)
+            } else {
+                throw ImportError(line: 1, "expected a JSON dashboard (starting with '{') or a Markdown one (starting with \(MarkdownDashboard.marker))")
+            }
             changes = try DashboardFile.changes(for: records, in: replica.store)
         } catch let error as ImportError {
             throw ClientError("\(file), \(error)")
