@@ -133,6 +133,27 @@ public enum OutputJSON {
         }
     }
 
+    /// `config show --json`.
+    public struct Config: Encodable, Equatable {
+        public var replicaPath: String
+        public var replica: String
+        public var analyst: String
+        public var server: String
+        public var serverSource: EffectiveSettings.Source
+        public var token: String
+        public var tokenSource: EffectiveSettings.Source
+
+        public init(replicaPath: String, replica: String, analyst: String, settings: EffectiveSettings) {
+            self.replicaPath = replicaPath
+            self.replica = replica
+            self.analyst = analyst
+            server = settings.server
+            serverSource = settings.serverSource
+            token = settings.maskedToken
+            tokenSource = settings.tokenSource
+        }
+    }
+
     /// `sync --json`.
     public struct SyncSummary: Encodable, Equatable {
         public var server: String

@@ -148,21 +148,10 @@ struct ConfigCommand: ParsableCommand {
         @OptionGroup var options: ReplicaOption
         @OptionGroup var output: JSONFlag
 
-        struct Shape: Encodable {
-            var replicaPath: String
-            var replica: String
-            var analyst: String
-            var server: String
-            var serverSource: EffectiveSettings.Source
-            var token: String
-            var tokenSource: EffectiveSettings.Source
-        }
-
         func run() throws {
             let replica = try options.open()
             let settings = EffectiveSettings(saved: try replica.settings(), server: nil, token: nil, environment: ProcessInfo.processInfo.environment)
-            let shape = Shape(replicaPath: options.path, replica: replica.id.rawValue, analyst: replica.analyst, server: settings.server,
-                              serverSource: settings.serverSource, token: settings.maskedToken, tokenSource: settings.tokenSource)
+            let shape = OutputJSON.Config(replicaPath: options.path, replica: replica.id.rawValue, analyst: replica.analyst, settings: settings)
             if output.json { return printJSON(shape) }
             print(TextOutput.table(["SETTING", "VALUE", "FROM"], [
                 ["replica file", shape.replicaPath, options.replica == nil ? "default" : "flag"],

@@ -57,7 +57,7 @@ final class Workspace {
         process.currentDirectoryURL = url
         var env = ProcessInfo.processInfo.environment
         env["NO_COLOR"] = "1"
-        for (key, value) in environment { env[key] = value }
+        for (key, value) in environment { env[key] = value.isEmpty ? nil : value }
         process.environment = env
         process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: outPath))
         process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: errPath))

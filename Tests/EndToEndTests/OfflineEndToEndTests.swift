@@ -52,4 +52,18 @@ import Testing
         #expect(json["tokenSource"] as? String == "replica")
         #expect(!overridden.stdout.contains(token))
     }
+
+    @Test func pipedOutputHasNoColourEvenWithoutNoColor() throws {
+        let workspace = try Workspace()
+        let server = try ServerProcess(workspace: workspace)
+        defer { server.stop() }
+        let alice = try Client(workspace: workspace, name: "alice", server: server, token: try server.addAnalyst("alice"))
+        try alice.ok("cell", "create", "--number", "20", "--title", "Burden-Sharing", "--field", "trajectory=Advancing")
+        for arguments in [["cell", "show", "20"], ["dashboard"], ["status"]] {
+            let result = try workspace.run("sync-client", arguments + ["--replica", alice.replica], environment: ["NO_COLOR": "", "TERM": "xterm-256color"])
+            #expect(result.status == 0)
+            #expect(!result.stdout.contains("\u{1B}["), "\(arguments) printed colour codes into a pipe")
+            #expect(result.stdout.contains("Burden-Sharing") || arguments == ["status"])
+        }
+    }
 }

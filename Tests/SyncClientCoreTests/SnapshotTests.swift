@@ -111,6 +111,10 @@ import Testing
         try Self.assertSnapshot(OutputJSON.text(blame), named: "blame.json")
         let summary = OutputJSON.SyncSummary(server: "http://127.0.0.1:8080", requests: 3, sent: 2, received: 4, mergedCleanly: 1, newConflicts: ["0123456789abcdef"])
         try Self.assertSnapshot(OutputJSON.text(summary), named: "sync.json")
+        let settings = EffectiveSettings(saved: ReplicaSettings(server: "http://127.0.0.1:8080", token: "alice.secret-part", analyst: "alice"),
+                                         server: nil, token: nil, environment: ["SYNC_SERVER": "http://10.0.0.5:8080"])
+        let config = OutputJSON.Config(replicaPath: "alice.sqlite", replica: fixture.alice.id.rawValue, analyst: "alice", settings: settings)
+        try Self.assertSnapshot(OutputJSON.text(config), named: "config.json")
     }
 
     @Test func colourIsOnlyUsedWhenAsked() throws {
