@@ -80,46 +80,11 @@ enum ValueText {
 
         mutating func string() throws -> String {
             try expect(UInt8(ascii: "\""))
-            var utf8: [UInt8] = []
-            while let byte = peek() {
-                index += 1
-                switch byte {
-                case UInt8(ascii: "\""):
-                    return String(decoding: utf8, as: UTF8.self)
-                case UInt8(ascii: "\\"):
-                    guard let escaped = peek() else { throw Malformed() }
-                    index += 1
-                    switch escaped {
-                    case UInt8(ascii: "n"): utf8.append(10)
-                    case UInt8(ascii: "r"): utf8.append(13)
-                    case UInt8(ascii: "t"): utf8.append(9)
-                    case UInt8(ascii: "b"): utf8.append(8)
-                    case UInt8(ascii: "f"): utf8.append(12)
-                    case UInt8(ascii: "u"):
-                        var scalar = try hex4()
-                        if (0xD800..<0xDC00).contains(scalar) {
-                            try expect(UInt8(ascii: "\\")); try expect(UInt8(ascii: "u"))
-                            let low = try hex4()
-                            guard (0xDC00..<0xE000).contains(low) else { throw Malformed() }
-                            scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
-                        }
-                        guard let unicode = Unicode.Scalar(scalar) else { throw Malformed() }
-                        utf8 += Array(String(Character(unicode)).utf8)
-                    default: utf8.append(escaped)
-                    }
-                default:
-                    utf8.append(byte)
-                }
-            }
-            throw Malformed()
-        }
-
-        mutating func hex4() throws -> UInt32 {
-            guard index + 4 <= bytes.count, let value = UInt32(String(decoding: bytes[index..<index + 4], as: UTF8.self), radix: 16) else {
+            do {
+                return try JSONStringScanner.scan(bytes, &index, allowNewlines: true)
+            } catch {
                 throw Malformed()
             }
-            index += 4
-            return value
         }
     }
 }

@@ -1,3 +1,5 @@
+import SyncModel
+
 /// A JSON reader that remembers the line of every value, so import errors can name the line.
 public indirect enum LineJSON: Equatable, Sendable {
     case object([(key: String, value: Node)])
@@ -124,53 +126,11 @@ public indirect enum LineJSON: Equatable, Sendable {
 
         mutating func string() throws -> String {
             index += 1
-            var utf8: [UInt8] = []
-            while let byte = peek() {
-                index += 1
-                switch byte {
-                case UInt8(ascii: "\""):
-                    return String(decoding: utf8, as: UTF8.self)
-                case 10:
-                    throw ImportError(line: line, "a string runs past the end of the line (escape new lines as \\n)")
-                case UInt8(ascii: "\\"):
-                    guard let escaped = peek() else { break }
-                    index += 1
-                    switch escaped {
-                    case UInt8(ascii: "n"): utf8.append(10)
-                    case UInt8(ascii: "r"): utf8.append(13)
-                    case UInt8(ascii: "t"): utf8.append(9)
-                    case UInt8(ascii: "b"): utf8.append(8)
-                    case UInt8(ascii: "f"): utf8.append(12)
-                    case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): utf8.append(escaped)
-                    case UInt8(ascii: "u"):
-                        var scalar = try hex4()
-                        if (0xD800..<0xDC00).contains(scalar) {
-                            guard peek() == UInt8(ascii: "\\") else { throw ImportError(line: line, "a lone surrogate \\u escape") }
-                            index += 1
-                            guard peek() == UInt8(ascii: "u") else { throw ImportError(line: line, "a lone surrogate \\u escape") }
-                            index += 1
-                            let low = try hex4()
-                            guard (0xDC00..<0xE000).contains(low) else { throw ImportError(line: line, "a lone surrogate \\u escape") }
-                            scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
-                        }
-                        guard let unicode = Unicode.Scalar(scalar) else { throw ImportError(line: line, "a lone surrogate \\u escape") }
-                        utf8 += Array(String(Character(unicode)).utf8)
-                    default:
-                        throw ImportError(line: line, "an unknown escape \\\(Character(Unicode.Scalar(escaped)))")
-                    }
-                default:
-                    utf8.append(byte)
-                }
+            do {
+                return try JSONStringScanner.scan(bytes, &index)
+            } catch {
+                throw ImportError(line: line, error.message)
             }
-            throw ImportError(line: line, "the file ends inside a string")
-        }
-
-        mutating func hex4() throws -> UInt32 {
-            guard index + 4 <= bytes.count, let value = UInt32(String(decoding: bytes[index..<index + 4], as: UTF8.self), radix: 16) else {
-                throw ImportError(line: line, "expected four hex digits after \\u")
-            }
-            index += 4
-            return value
         }
     }
 }
