@@ -61,14 +61,19 @@ struct ApplyBatch {
         return vector
     }
 
-    /// Adds one version; a duplicate of a held version is counted and ignored.
-    mutating func integrate(_ incoming: Version) throws {
-        let version: Version
+    /// Checks a version against the model's rules and returns it in canonical form.
+    func validated(_ incoming: Version) throws -> Version {
         do {
-            version = try VersionRules.validated(incoming, schemas: schemas, maxValueBytes: maxValueBytes)
+            return try VersionRules.validated(incoming, schemas: schemas, maxValueBytes: maxValueBytes)
         } catch let error as ModelError {
             throw StoreError.invalid(error)
         }
+    }
+
+    /// Adds one version; a duplicate of a held version is counted and ignored.
+    /// `checked` says the caller already ran ``validated(_:)`` on it.
+    mutating func integrate(_ incoming: Version, checked: Bool = false) throws {
+        let version = checked ? incoming : try validated(incoming)
         var replica = try replicaEntry(version.dot.replica)
         if version.dot.counter <= replica.counter {
             try checkDuplicate(version, replicaRow: replica.rowID)

@@ -93,6 +93,9 @@ public struct ServerStore: Sendable {
     public func exchange(analyst: String, clientVector: VersionVector, versions: [Version], pageLimit: Int, at time: Int64) async throws -> Exchange {
         let store = self.store
         return try await store.transaction { db in
+            var batch = try ApplyBatch(db: db, schemas: store.schemas, maxValueBytes: store.maxValueBytes)
+            // Structure first (400), then who may push what (403).
+            let versions = try versions.map { try batch.validated($0) }
             var checked: Set<ReplicaID> = []
             for version in versions {
                 if version.author != analyst {
@@ -107,8 +110,7 @@ public struct ServerStore: Sendable {
                         .execute(arguments: [replica, analyst, time])
                 }
             }
-            var batch = try ApplyBatch(db: db, schemas: store.schemas, maxValueBytes: store.maxValueBytes)
-            for version in versions { try batch.integrate(version) }
+            for version in versions { try batch.integrate(version, checked: true) }
             let report = try batch.finish()
             let page = try Store.versions(db, notCoveredBy: clientVector, limit: pageLimit)
             return Exchange(vector: try Store.versionVector(db), versions: page.versions, more: page.more, report: report)

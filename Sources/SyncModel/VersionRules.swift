@@ -17,6 +17,9 @@ public enum VersionRules {
         guard !version.author.isEmpty, version.author.utf8.count <= ValueRules.maxNameBytes else {
             throw ModelError.invalidVersion("version \(version.dot) has an author name of \(version.author.utf8.count) bytes; 1 to \(ValueRules.maxNameBytes) are accepted")
         }
+        guard !version.author.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) else {
+            throw ModelError.invalidVersion("version \(version.dot) has control characters in its author name")
+        }
         guard let schema = schemas[version.kind] else { throw ModelError.unknownKind(version.kind) }
         guard let field = schema.field(version.field) else {
             throw ModelError.unknownField(kind: version.kind, field: version.field)

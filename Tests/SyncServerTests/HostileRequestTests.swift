@@ -1,0 +1,92 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import LocalStore
+import SyncModel
+import SyncProtocol
+import SyncServerCore
+import Testing
+
+/// Hostile or malformed bodies sent to the sync endpoint: each gets a 4xx JSON error naming
+/// the problem, the server keeps serving, and its database is byte-identical afterwards.
+@Suite struct HostileRequestTests {
+    static let replica = "0a0a0a0a-0000-4000-8000-000000000001"
+    static let record = "0b0b0b0b-0000-4000-8000-000000000002"
+
+    static func version(counter: String = "1", context: String = "{}", kind: String = "\"cell\"", field: String = "\"title\"",
+                        value: String = "\"T\"", author: String = "\"alice\"", record: String = "\"\(record)\"", replica: String = "\"\(replica)\"") -> String {
+        #"{"dot":{"replica":\#(replica),"counter":\#(counter)},"context":\#(context),"record":\#(record),"kind":\#(kind),"field":\#(field),"value":\#(value),"author":\#(author),"time":1}"#
+    }
+
+    static func body(versions: [String], vector: String = "{}", protocolVersion: String = "1", replica: String = "\"\(replica)\"") -> String {
+        #"{"protocolVersion":\#(protocolVersion),"replica":\#(replica),"vector":\#(vector),"versions":[\#(versions.joined(separator: ","))]}"#
+    }
+
+    struct Case: CustomTestStringConvertible, Sendable {
+        let name: String
+        let body: String
+        let status: HTTPResponse.Status
+        let code: String
+        var testDescription: String { name }
+    }
+
+    static let huge = String(repeating: "x", count: 2 << 20)
+    static let manyEntries = "{" + (0..<10_001).map { #""\#(String(format: "%08x", $0))-0000-4000-8000-000000000000":1"# }.joined(separator: ",") + "}"
+
+    static let cases: [Case] = [
+        Case(name: "empty body", body: "", status: .badRequest, code: "malformed_body"),
+        Case(name: "not JSON", body: "sync please", status: .badRequest, code: "malformed_body"),
+        Case(name: "truncated JSON", body: String(body(versions: [version()]).dropLast(10)), status: .badRequest, code: "malformed_body"),
+        Case(name: "JSON array", body: "[]", status: .badRequest, code: "malformed_body"),
+        Case(name: "protocol version as string", body: body(versions: [], protocolVersion: "\"1\""), status: .badRequest, code: "malformed_body"),
+        Case(name: "unsupported protocol version", body: body(versions: [], protocolVersion: "7"), status: .badRequest, code: "unsupported_protocol"),
+        Case(name: "replica not a UUID", body: body(versions: [], replica: "\"me\""), status: .badRequest, code: "malformed_body"),
+        Case(name: "versions not an array", body: #"{"protocolVersion":1,"replica":"\#(replica)","vector":{},"versions":{}}"#, status: .badRequest, code: "malformed_body"),
+        Case(name: "negative counter", body: body(versions: [version(counter: "-1")]), status: .badRequest, code: "malformed_body"),
+        Case(name: "zero counter", body: body(versions: [version(counter: "0")]), status: .badRequest, code: "invalid_version"),
+        Case(name: "counter beyond Int64", body: body(versions: [version(counter: "18446744073709551615")]), status: .badRequest, code: "invalid_version"),
+        Case(name: "counter beyond UInt64", body: body(versions: [version(counter: "18446744073709551616")]), status: .badRequest, code: "malformed_body"),
+        Case(name: "counter as a fraction", body: body(versions: [version(counter: "1.5")]), status: .badRequest, code: "malformed_body"),
+        Case(name: "counter jump", body: body(versions: [version(counter: "5")]), status: .conflict, code: "counter_gap"),
+        Case(name: "context that has seen itself", body: body(versions: [version(context: #"{"\#(replica)":3}"#)]), status: .badRequest, code: "invalid_version"),
+        Case(name: "context with a non-UUID key", body: body(versions: [version(context: #"{"x":1}"#)]), status: .badRequest, code: "malformed_body"),
+        Case(name: "vector with too many entries", body: body(versions: [], vector: manyEntries), status: .badRequest, code: "vector_too_large"),
+        Case(name: "unknown record kind", body: body(versions: [version(kind: "\"memo\"")]), status: .badRequest, code: "invalid_version"),
+        Case(name: "unknown field", body: body(versions: [version(field: "\"colour\"")]), status: .badRequest, code: "invalid_version"),
+        Case(name: "integer for a text field", body: body(versions: [version(value: "42")]), status: .badRequest, code: "invalid_version"),
+        Case(name: "object as a value", body: body(versions: [version(value: "{}")]), status: .badRequest, code: "malformed_body"),
+        Case(name: "label outside the list", body: body(versions: [version(field: "\"trajectory\"", value: "\"Sideways\"")]), status: .badRequest, code: "invalid_version"),
+        Case(name: "bad date", body: body(versions: [version(field: "\"lastAssessed\"", value: "\"2026-13-40\"")]), status: .badRequest, code: "invalid_version"),
+        Case(name: "set out of canonical order", body: body(versions: [version(field: "\"relatedCells\"", value: #"["17","16"]"#)]), status: .badRequest, code: "invalid_version"),
+        Case(name: "overlong record id", body: body(versions: [version(record: "\"\(record)\(record)\"")]), status: .badRequest, code: "malformed_body"),
+        Case(name: "overlong author", body: body(versions: [version(author: "\"\(String(repeating: "a", count: 100))\"")]), status: .badRequest, code: "invalid_version"),
+        Case(name: "value over the size limit", body: body(versions: [version(value: "\"\(huge)\"")]), status: .badRequest, code: "invalid_version"),
+        Case(name: "NUL byte in a value", body: body(versions: [version(value: #""a\u0000b""#)]), status: .badRequest, code: "invalid_version"),
+        Case(name: "lone surrogate in a value", body: body(versions: [version(value: #""a\ud800b""#)]), status: .badRequest, code: "malformed_body"),
+        Case(name: "control character in the author", body: body(versions: [version(author: #""ali\u0007ce""#)]), status: .badRequest, code: "invalid_version"),
+        Case(name: "another analyst's name as author", body: body(versions: [version(author: "\"bob\"")]), status: .forbidden, code: "author_mismatch"),
+    ]
+
+    @Test("a hostile request is refused cleanly", arguments: cases)
+    func hostile(testCase: Case) async throws {
+        let store = try ServerStore.inMemory()
+        let token = TokenHasher.makeToken(analyst: "alice")
+        try store.addAnalyst(name: "alice", tokenHash: TokenHasher.hash(token), at: 1)
+        try store.addAnalyst(name: "bob", tokenHash: TokenHasher.hash(TokenHasher.makeToken(analyst: "bob")), at: 1)
+        let before = try store.canonicalDump()
+        let app = buildApplication(store: store, configuration: ServerConfiguration(host: "127.0.0.1", port: 0))
+        let headers: HTTPFields = [.authorization: "Bearer " + token, .contentType: "application/json"]
+        let body = ByteBuffer(string: testCase.body)
+        let expected = (testCase.status, testCase.code)
+        try await app.test(.router) { client in
+            try await client.execute(uri: "/v1/sync", method: .post, headers: headers, body: body) { response in
+                #expect(response.status == expected.0)
+                let error = try? JSONDecoder().decode(ErrorResponse.self, from: Data(response.body.readableBytesView))
+                #expect(error?.error.code == expected.1)
+                #expect((error?.error.message.count ?? 0) > 20)
+            }
+            try await client.execute(uri: "/v1/health", method: .get) { response in #expect(response.status == .ok) }
+        }
+        #expect(try store.canonicalDump() == before, "\(testCase.name) changed the server's state")
+    }
+}
