@@ -67,3 +67,34 @@ import Testing
         }
     }
 }
+
+@Suite(.serialized) struct ShutdownEndToEndTests {
+    @Test func sigtermStopsTheServerWithStatusZeroAroundASyncAndNothingIsLost() throws {
+        let workspace = try Workspace()
+        var server = try ServerProcess(workspace: workspace)
+        let alice = try Client(workspace: workspace, name: "alice", server: server, token: try server.addAnalyst("alice"))
+        try alice.ok("import", SampleDashboardEndToEndTests.samplePath)
+        // A sync starts; the server is told to stop while it may be in flight
+        let sync = Process()
+        sync.executableURL = URL(fileURLWithPath: try Binaries.path("sync-client"))
+        sync.arguments = ["sync", "--replica", alice.replica]
+        sync.standardOutput = FileHandle.nullDevice
+        sync.standardError = FileHandle.nullDevice
+        try sync.run()
+        Thread.sleep(forTimeInterval: 0.05)
+        server.process.terminate()
+        server.process.waitUntilExit()
+        sync.waitUntilExit()
+        #expect(server.process.terminationReason == .exit && server.process.terminationStatus == 0, "SIGTERM is a clean exit")
+        // Whatever the sync managed, a later one completes it
+        server = try ServerProcess(workspace: workspace, port: server.port)
+        defer { server.stop() }
+        try alice.ok("sync")
+        let bob = try Client(workspace: workspace, name: "bob", server: server, token: try server.addAnalyst("bob"))
+        try bob.ok("sync")
+        #expect(try alice.ok("export") == (try bob.ok("export")))
+        #expect((try alice.json("status") as? [String: Any])?["pending"] as? Int == 0)
+        let check = try workspace.run("sync-client", ["status", "--replica", alice.replica])
+        #expect(check.status == 0)
+    }
+}
