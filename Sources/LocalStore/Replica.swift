@@ -26,6 +26,7 @@ public struct Replica: Sendable {
 
     /// Creates a replica at `path`; refuses if one is already there. Needs no network.
     public static func create(path: String, settings: ReplicaSettings, id: ReplicaID = .random()) throws -> Replica {
+        try checkAuthor(settings.analyst)
         let store = try Store.open(path: path, role: .replica, create: true)
         try store.transaction { db in
             if try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'replica_id'") != nil {
@@ -51,6 +52,7 @@ public struct Replica: Sendable {
 
     /// A replica in memory, for tests and benchmarks.
     public static func inMemory(analyst: String, id: ReplicaID = .random()) throws -> Replica {
+        try checkAuthor(analyst)
         let store = try Store.inMemory(role: .replica)
         try store.transaction { db in
             try Meta.set("replica_id", id.rawValue, db)
@@ -80,11 +82,21 @@ public struct Replica: Sendable {
                     record: change.record, kind: change.kind, field: change.field,
                     value: try canonical(change), author: analyst, time: time
                 )
-                try batch.integrate(version)
+                // Every part of it was built here from checked pieces (the value by canonical(_:),
+                // the author when the replica was created): no second validation on this hot path.
+                try batch.integrate(version, checked: true)
                 written.append(version)
             }
             _ = try batch.finish()
             return written
+        }
+    }
+
+    /// The analyst name signs every version: it must pass the same rules a server applies.
+    static func checkAuthor(_ name: String) throws {
+        guard (1...ValueRules.maxNameBytes).contains(name.utf8.count),
+              !name.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) else {
+            throw StoreError.invalid(.invalidVersion("the analyst name '\(name.prefix(40))' must be 1 to \(ValueRules.maxNameBytes) bytes without control characters"))
         }
     }
 

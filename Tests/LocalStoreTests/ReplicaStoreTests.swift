@@ -158,3 +158,19 @@ import TestSupport
         #expect(stored == reference.state(), "seed \(seed): the store disagrees with the reference model")
     }
 }
+
+@Suite struct ReplicaIdentityTests {
+    @Test("an analyst name a server would refuse is refused when the replica is created", arguments: ["", String(repeating: "a", count: 65), "ali\u{7}ce"])
+    func invalidAnalystNames(name: String) {
+        #expect(throws: StoreError.self) { try Replica.inMemory(analyst: name) }
+    }
+
+    @Test func localWritesAreValidVersionsForAServer() throws {
+        let replica = try Replica.inMemory(analyst: "alice")
+        let versions = try replica.write([change("relatedCells", .list(["17", "16", "17"])), change("title", .text("T"))], at: 1)
+        for version in versions {
+            #expect(try VersionRules.validated(version) == version)
+        }
+        #expect(versions[0].value == .list(["16", "17"]))
+    }
+}
