@@ -36,8 +36,9 @@ struct LogCommand: ParsableCommand {
         }
         if output.json { return printJSON(versions.map { OutputJSON.VersionInfo($0, located: true) }) }
         if versions.isEmpty { return print("No versions.") }
+        let style = TextStyle.forTerminal(now: WallClock.now())
         print(TextOutput.table(["TIME", "AUTHOR", "VERSION", "RECORD", "FIELD", "VALUE"], versions.map { version in
-            [TextOutput.humanTime(version.time), version.author, "\(version.dot.replica.short):\(version.dot.counter)",
+            [style.time(version.time), version.author, "\(version.dot.replica.short):\(version.dot.counter)",
              "\(version.kind) \(version.record.short)", version.field, version.value.summary]
         }))
     }
@@ -62,11 +63,12 @@ struct BlameCommand: ParsableCommand {
             OutputJSON.BlameEntry(field: name, value: found.value(name), setBy: heads[name]!.map { OutputJSON.VersionInfo($0) })
         }
         if output.json { return printJSON(entries) }
+        let style = TextStyle.forTerminal(now: WallClock.now())
         print(TextOutput.table(["FIELD", "SET BY", "WHEN", "VALUE"], names.map { name in
             let versions = heads[name]!
             let latest = versions.map(\.time).max() ?? 0
             let who = versions.map(\.author).joined(separator: " + ") + (versions.count > 1 ? (found.fields[name]?.conflict == nil ? " (merged)" : " (conflict)") : "")
-            return [name, who, TextOutput.humanTime(latest), found.value(name).summary]
+            return [name, who, style.time(latest), found.value(name).summary]
         }))
     }
 }

@@ -70,8 +70,9 @@ struct SignalCommand: ParsableCommand {
             signals = SignalCommand.sorted(signals)
             if output.json { return printJSON(signals.map(OutputJSON.Record.init)) }
             if signals.isEmpty { return print("No signals.") }
+            let style = TextStyle.forTerminal(now: WallClock.now())
             print(TextOutput.table(["DATE", "TITLE", "DIRECTION", "CELLS", "ID"], signals.map { signal in
-                [signal.text("date") ?? "—", signal.text("title") ?? "", signal.text("direction") ?? "—",
+                [signal.text("date").map(style.date) ?? "—", signal.text("title") ?? "", signal.text("direction") ?? "—",
                  signal.list("cells").joined(separator: ","), signal.id.short]
             }))
         }
