@@ -1,3 +1,5 @@
+public import SyncModel
+
 /// Why a sync did not complete. Local writes are never lost by a failed sync: they stay queued.
 public enum SyncError: Error, Equatable, Sendable, CustomStringConvertible {
     case notConfigured(String)
@@ -6,6 +8,7 @@ public enum SyncError: Error, Equatable, Sendable, CustomStringConvertible {
     case badResponse(String)
     case protocolMismatch(Int)
     case noProgress
+    case replicaForked(ReplicaID, local: UInt64, server: UInt64)
 
     public var description: String {
         switch self {
@@ -19,6 +22,8 @@ public enum SyncError: Error, Equatable, Sendable, CustomStringConvertible {
             return "the server sent an answer this client cannot read (\(reason)); is the URL a field-sync server?"
         case .protocolMismatch(let version):
             return "the server speaks protocol version \(version); this client speaks \(WireProtocol.version). Upgrade the older side."
+        case .replicaForked(let id, let local, let server):
+            return "the server holds \(server) writes of this replica (\(id.short)) but this file has \(local): the file was restored from an old backup or copied to another machine. Nothing was sent; your writes are kept here. Move them to a fresh replica id before syncing again (not automated yet; see README)."
         case .noProgress:
             return "the server said more versions were waiting but sent none; try again, and report it if it persists"
         }

@@ -28,7 +28,12 @@ public struct SyncSession: Sendable {
     public private(set) var stats = SyncStats()
     private var serverVector: VersionVector?
     private var pullMore = true
-    private var lastRequestPushed = 0
+    private var lastPush: [Version] = []
+    /// For this replica's own ids: the counters the server acknowledged receiving *from this
+    /// file*. Pushes start there, not at the server's vector, so that a server holding other
+    /// content under our dots (a restored or copied replica file) is told so by its dot check.
+    private var confirmed: VersionVector?
+    private var own: Set<ReplicaID> = []
 
     public init(replica: Replica, pushPageSize: Int = 2000, pullPageSize: Int = 2000) {
         self.replica = replica
@@ -38,13 +43,15 @@ public struct SyncSession: Sendable {
 
     /// The next request to send, or nil when the sync is complete.
     public mutating func nextRequest() throws -> SyncRequest? {
-        guard let serverVector else {
-            lastRequestPushed = 0
+        guard serverVector != nil, let confirmed else {
+            own = try replica.ownReplicas()
+            confirmed = try replica.lastServerVector()
+            lastPush = []
             return SyncRequest(replica: replica.id, vector: try replica.store.versionVector(), versions: [], pageLimit: pullPageSize)
         }
-        let (vector, push) = try replica.outgoing(serverVector: serverVector, limit: pushPageSize)
+        let (vector, push) = try replica.outgoing(serverVector: confirmed, limit: pushPageSize)
         guard !push.isEmpty || pullMore else { return nil }
-        lastRequestPushed = push.count
+        lastPush = push
         return SyncRequest(replica: replica.id, vector: vector, versions: push, pageLimit: pullPageSize)
     }
 
@@ -53,12 +60,25 @@ public struct SyncSession: Sendable {
         guard response.protocolVersion == WireProtocol.version else {
             throw SyncError.protocolMismatch(response.protocolVersion)
         }
-        if response.more && response.versions.isEmpty && lastRequestPushed == 0 && serverVector != nil {
+        if response.more && response.versions.isEmpty && lastPush.isEmpty && serverVector != nil {
             throw SyncError.noProgress
         }
-        let report = try replica.receive(response.versions, serverVector: response.vector)
+        // Only this file writes our replica ids: a server holding more of them than we do, or
+        // sending us any, holds writes this file does not have.
+        let local = try replica.store.versionVector()
+        for id in own where response.vector[id] > local[id] || response.versions.contains(where: { $0.dot.replica == id }) {
+            throw SyncError.replicaForked(id, local: local[id], server: response.vector[id])
+        }
+        var confirmed = self.confirmed ?? VersionVector()
+        for version in lastPush where version.dot.counter > confirmed[version.dot.replica] {
+            confirmed[version.dot.replica] = version.dot.counter
+        }
+        self.confirmed = confirmed
+        var remembered = response.vector
+        for id in own { remembered[id] = confirmed[id] }
+        let report = try replica.receive(response.versions, serverVector: remembered)
         stats.requests += 1
-        stats.sent += lastRequestPushed
+        stats.sent += lastPush.count
         stats.received += report.new
         stats.cleanMerges += report.cleanMerges
         stats.newConflicts += report.newConflicts

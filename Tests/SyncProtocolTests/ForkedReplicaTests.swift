@@ -1,0 +1,106 @@
+import Foundation
+import LocalStore
+import SyncModel
+import SyncProtocol
+import Testing
+
+/// A replica file copied to a second laptop, or restored from an old backup, has two histories
+/// under one replica id. The sync must refuse rather than lose either side.
+@Suite struct ForkedReplicaTests {
+    static let record = RecordID("f0f0f0f0-0000-4000-8000-000000000001")!
+
+    static func change(_ value: String) -> FieldChange {
+        FieldChange(record: record, kind: "cell", field: "title", value: .text(value))
+    }
+
+    final class Folder {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("forked-\(UUID().uuidString)")
+        init() { try! FileManager.default.createDirectory(at: url, withIntermediateDirectories: true) }
+        func path(_ name: String) -> String { url.appendingPathComponent(name).path }
+        func copy(_ from: String, _ to: String) throws {
+            for suffix in ["", "-wal", "-shm"] where FileManager.default.fileExists(atPath: path(from) + suffix) {
+                try FileManager.default.copyItem(atPath: path(from) + suffix, toPath: path(to) + suffix)
+            }
+        }
+        deinit { try? FileManager.default.removeItem(at: url) }
+    }
+
+    static func sync(_ replica: Replica, _ server: ServerStore) async throws {
+        var session = SyncSession(replica: replica)
+        try await session.run(over: InProcessTransport(store: server, analyst: "alice"))
+    }
+
+    static func server() throws -> ServerStore {
+        let server = try ServerStore.inMemory()
+        try server.addAnalyst(name: "alice", tokenHash: "h", at: 0)
+        return server
+    }
+
+    @Test func aCopiedReplicaThatSyncsSecondIsRefusedAndKeepsItsWrites() async throws {
+        let folder = Folder()
+        let server = try Self.server()
+        let laptop = try Replica.create(path: folder.path("a.sqlite"), settings: ReplicaSettings(server: "x", token: "alice.t", analyst: "alice"))
+        try laptop.write([Self.change("synced")], at: 1)
+        try await Self.sync(laptop, server)
+        try folder.copy("a.sqlite", "b.sqlite")
+        let copy = try Replica.open(path: folder.path("b.sqlite"))
+        #expect(copy.id == laptop.id)
+        // Both write offline; the first laptop syncs first and gets further ahead
+        try laptop.write([Self.change("first laptop 1"), Self.change("first laptop 2")], at: 2)
+        try copy.write([Self.change("second laptop")], at: 3)
+        try await Self.sync(laptop, server)
+        let serverBefore = try server.canonicalDump()
+        await #expect(throws: SyncError.replicaForked(copy.id, local: 2, server: 3)) { try await Self.sync(copy, server) }
+        #expect(try server.canonicalDump() == serverBefore)
+        #expect(try copy.store.record(Self.record)?.value("title") == .text("second laptop"), "the copy's write is kept")
+    }
+
+    @Test func aCopyThatDivergedAtTheSameCountIsToldItsDotsWereReused() async throws {
+        let folder = Folder()
+        let server = try Self.server()
+        let laptop = try Replica.create(path: folder.path("a.sqlite"), settings: ReplicaSettings(server: "x", token: "alice.t", analyst: "alice"))
+        try laptop.write([Self.change("synced")], at: 1)
+        try await Self.sync(laptop, server)
+        try folder.copy("a.sqlite", "b.sqlite")
+        let copy = try Replica.open(path: folder.path("b.sqlite"))
+        try laptop.write([Self.change("first laptop")], at: 2)
+        try copy.write([Self.change("second laptop"), Self.change("second laptop again")], at: 3)
+        try await Self.sync(laptop, server)
+        let serverBefore = try server.canonicalDump()
+        // The copy is ahead in count, so it re-sends from what it had confirmed: the server sees the reused dot
+        await #expect(throws: StoreError.dotReused(Dot(replica: copy.id, counter: 2))) { try await Self.sync(copy, server) }
+        #expect(try server.canonicalDump() == serverBefore)
+        #expect(try copy.store.record(Self.record)?.value("title") == .text("second laptop again"))
+    }
+
+    @Test func aReplicaRestoredFromABackupIsRefused() async throws {
+        let folder = Folder()
+        let server = try Self.server()
+        let laptop = try Replica.create(path: folder.path("a.sqlite"), settings: ReplicaSettings(server: "x", token: "alice.t", analyst: "alice"))
+        try laptop.write([Self.change("before the backup")], at: 1)
+        try await Self.sync(laptop, server)
+        try folder.copy("a.sqlite", "backup.sqlite")
+        try laptop.write([Self.change("after the backup")], at: 2)
+        try await Self.sync(laptop, server)
+        let restored = try Replica.open(path: folder.path("backup.sqlite"))
+        try restored.write([Self.change("written after the restore")], at: 3)
+        await #expect(throws: StoreError.dotReused(Dot(replica: restored.id, counter: 2))) { try await Self.sync(restored, server) }
+        #expect(try server.store.record(Self.record)?.value("title") == .text("after the backup"))
+    }
+
+    @Test func aLostAnswerIsHarmless() async throws {
+        let server = try Self.server()
+        let laptop = try Replica.inMemory(analyst: "alice")
+        try laptop.write([Self.change("one"), Self.change("two")], at: 1)
+        // The server stores the push but the answer never arrives
+        var cut = SyncSession(replica: laptop)
+        let first = try #require(try cut.nextRequest())
+        try cut.receive(try await InProcessTransport(store: server, analyst: "alice").send(first))
+        let push = try #require(try cut.nextRequest())
+        _ = try await InProcessTransport(store: server, analyst: "alice").send(push)
+        // The next sync re-sends what it never saw acknowledged, and it is taken as a duplicate
+        try await Self.sync(laptop, server)
+        #expect(try laptop.pending().isEmpty)
+        #expect(try server.store.canonicalDump() == laptop.store.canonicalDump())
+    }
+}
