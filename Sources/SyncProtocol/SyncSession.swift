@@ -43,13 +43,13 @@ public struct SyncSession: Sendable {
 
     /// The next request to send, or nil when the sync is complete.
     public mutating func nextRequest() throws -> SyncRequest? {
-        guard serverVector != nil, let confirmed else {
+        if serverVector == nil {
             own = try replica.ownReplicas()
             confirmed = try replica.lastServerVector()
             lastPush = []
             return SyncRequest(replica: replica.id, vector: try replica.store.versionVector(), versions: [], pageLimit: pullPageSize)
         }
-        let (vector, push) = try replica.outgoing(serverVector: confirmed, limit: pushPageSize)
+        let (vector, push) = try replica.outgoing(serverVector: confirmed ?? VersionVector(), limit: pushPageSize)
         guard !push.isEmpty || pullMore else { return nil }
         lastPush = push
         return SyncRequest(replica: replica.id, vector: vector, versions: push, pageLimit: pullPageSize)
@@ -69,13 +69,13 @@ public struct SyncSession: Sendable {
         for id in own where response.vector[id] > local[id] || response.versions.contains(where: { $0.dot.replica == id }) {
             throw SyncError.replicaForked(id, local: local[id], server: response.vector[id])
         }
-        var confirmed = self.confirmed ?? VersionVector()
-        for version in lastPush where version.dot.counter > confirmed[version.dot.replica] {
-            confirmed[version.dot.replica] = version.dot.counter
+        var acknowledged = confirmed ?? VersionVector()
+        for version in lastPush where version.dot.counter > acknowledged[version.dot.replica] {
+            acknowledged[version.dot.replica] = version.dot.counter
         }
-        self.confirmed = confirmed
+        confirmed = acknowledged
         var remembered = response.vector
-        for id in own { remembered[id] = confirmed[id] }
+        for id in own { remembered[id] = acknowledged[id] }
         let report = try replica.receive(response.versions, serverVector: remembered)
         stats.requests += 1
         stats.sent += lastPush.count
