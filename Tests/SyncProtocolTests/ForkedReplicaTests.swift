@@ -36,15 +36,21 @@ import Testing
         return server
     }
 
-    @Test func aCopiedReplicaThatSyncsSecondIsRefusedAndKeepsItsWrites() async throws {
-        let folder = Folder()
-        let server = try Self.server()
+    /// A laptop that wrote and synced once, and a copy of its replica file taken right then.
+    static func laptopAndCopy(_ folder: Folder, _ server: ServerStore, copyName: String = "b.sqlite") async throws -> (Replica, Replica) {
         let laptop = try Replica.create(path: folder.path("a.sqlite"), settings: ReplicaSettings(server: "x", token: "alice.t", analyst: "alice"))
         try laptop.write([Self.change("synced")], at: 1)
         try await Self.sync(laptop, server)
-        try folder.copy("a.sqlite", "b.sqlite")
-        let copy = try Replica.open(path: folder.path("b.sqlite"))
+        try folder.copy("a.sqlite", copyName)
+        let copy = try Replica.open(path: folder.path(copyName))
         #expect(copy.id == laptop.id)
+        return (laptop, copy)
+    }
+
+    @Test func aCopiedReplicaThatSyncsSecondIsRefusedAndKeepsItsWrites() async throws {
+        let folder = Folder()
+        let server = try Self.server()
+        let (laptop, copy) = try await Self.laptopAndCopy(folder, server)
         // Both write offline; the first laptop syncs first and gets further ahead
         try laptop.write([Self.change("first laptop 1"), Self.change("first laptop 2")], at: 2)
         try copy.write([Self.change("second laptop")], at: 3)
@@ -58,11 +64,7 @@ import Testing
     @Test func aCopyThatDivergedAtTheSameCountIsToldItsDotsWereReused() async throws {
         let folder = Folder()
         let server = try Self.server()
-        let laptop = try Replica.create(path: folder.path("a.sqlite"), settings: ReplicaSettings(server: "x", token: "alice.t", analyst: "alice"))
-        try laptop.write([Self.change("synced")], at: 1)
-        try await Self.sync(laptop, server)
-        try folder.copy("a.sqlite", "b.sqlite")
-        let copy = try Replica.open(path: folder.path("b.sqlite"))
+        let (laptop, copy) = try await Self.laptopAndCopy(folder, server)
         try laptop.write([Self.change("first laptop")], at: 2)
         try copy.write([Self.change("second laptop"), Self.change("second laptop again")], at: 3)
         try await Self.sync(laptop, server)
@@ -76,13 +78,9 @@ import Testing
     @Test func aReplicaRestoredFromABackupIsRefused() async throws {
         let folder = Folder()
         let server = try Self.server()
-        let laptop = try Replica.create(path: folder.path("a.sqlite"), settings: ReplicaSettings(server: "x", token: "alice.t", analyst: "alice"))
-        try laptop.write([Self.change("before the backup")], at: 1)
-        try await Self.sync(laptop, server)
-        try folder.copy("a.sqlite", "backup.sqlite")
+        let (laptop, restored) = try await Self.laptopAndCopy(folder, server, copyName: "backup.sqlite")
         try laptop.write([Self.change("after the backup")], at: 2)
         try await Self.sync(laptop, server)
-        let restored = try Replica.open(path: folder.path("backup.sqlite"))
         try restored.write([Self.change("written after the restore")], at: 3)
         await #expect(throws: StoreError.dotReused(Dot(replica: restored.id, counter: 2))) { try await Self.sync(restored, server) }
         #expect(try server.store.record(Self.record)?.value("title") == .text("after the backup"))
