@@ -117,11 +117,6 @@ public struct Replica: Sendable {
         try store.read { db in try ReplicaSettings.load(db) }
     }
 
-    /// Replaces the saved settings.
-    public func save(_ settings: ReplicaSettings) throws {
-        try store.transaction { db in try settings.save(db) }
-    }
-
     /// The replica ids whose versions this replica pushes (its own, now and before).
     public func ownReplicas() throws -> Set<ReplicaID> {
         try store.read { db in

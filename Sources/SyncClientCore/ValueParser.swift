@@ -1,3 +1,4 @@
+import Foundation
 public import SyncModel
 
 /// Turns command-line text into a field value, by the field's schema.
@@ -31,17 +32,4 @@ public enum ValueParser {
             throw ClientError(error.description)
         }
     }
-}
-
-extension String {
-    func trimmingCharacters(in set: Set<Character>) -> String {
-        var slice = Substring(self)
-        while let first = slice.first, set.contains(first) { slice = slice.dropFirst() }
-        while let last = slice.last, set.contains(last) { slice = slice.dropLast() }
-        return String(slice)
-    }
-}
-
-extension Set where Element == Character {
-    static let whitespaces: Set<Character> = [" ", "\t", "\n", "\r"]
 }

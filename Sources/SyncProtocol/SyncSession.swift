@@ -81,6 +81,8 @@ public struct SyncSession: Sendable {
         stats.sent += lastPush.count
         stats.received += report.new
         stats.cleanMerges += report.cleanMerges
+        // A conflict a later page closes is no longer new.
+        stats.newConflicts.removeAll(where: report.closedConflicts.contains)
         stats.newConflicts += report.newConflicts
         serverVector = response.vector
         pullMore = response.more
@@ -102,6 +104,7 @@ public struct SyncStats: Sendable, Equatable {
     public var sent = 0
     public var received = 0
     public var cleanMerges = 0
+    /// Conflicts opened by this session and still open at its end.
     public var newConflicts: [ConflictID] = []
 
     public init() {}

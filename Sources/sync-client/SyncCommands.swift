@@ -117,9 +117,7 @@ struct SyncCommand: AsyncParsableCommand {
             throw error
         }
         let stats = session.stats
-        // A conflict opened by one page may have been closed by a later one.
-        let open = Set(try replica.store.conflicts().map(\.id))
-        let newConflicts = stats.newConflicts.filter(open.contains)
+        let newConflicts = stats.newConflicts
         let summary = OutputJSON.SyncSummary(
             server: serverURL, requests: stats.requests, sent: stats.sent, received: stats.received,
             mergedCleanly: stats.cleanMerges, newConflicts: newConflicts.map(\.rawValue)

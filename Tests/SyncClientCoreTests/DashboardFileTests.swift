@@ -5,43 +5,26 @@ import SyncModel
 import Testing
 
 @Suite struct DashboardFileTests {
-    /// The project's own sample dashboard.
-    static let samplePath = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        .appendingPathComponent("Examples/sample-dashboard.json").path
-
-    static func sample() throws -> String { try String(contentsOfFile: samplePath, encoding: .utf8) }
-
-    static func importInto(_ replica: Replica, _ text: String) throws {
-        let changes = try DashboardFile.changes(for: try DashboardFile.parse(text), in: replica.store)
-        if !changes.isEmpty { try replica.write(changes, at: 1) }
-    }
-
-    static func export(_ replica: Replica) throws -> String {
-        DashboardFile.export(cells: try replica.store.records(kind: "cell"),
-                             signals: try replica.store.records(kind: "signal").sorted { $0.id < $1.id })
-    }
-
     @Test func theSampleHasFiveCellsAndThirtySignals() throws {
-        let records = try DashboardFile.parse(try Self.sample())
+        let records = try DashboardFile.parse(try DashboardFixtures.sample())
         #expect(records.filter { $0.kind == "cell" }.count >= 5)
         #expect(records.filter { $0.kind == "signal" }.count >= 30)
     }
 
     @Test func exportImportExportGivesTheSameFile() throws {
         let first = try Replica.inMemory(analyst: "alice")
-        try Self.importInto(first, try Self.sample())
-        let exported = try Self.export(first)
+        try DashboardFixtures.importJSON(try DashboardFixtures.sample(), into: first)
+        let exported = try DashboardFixtures.exportJSON(first)
         let second = try Replica.inMemory(analyst: "bob")
-        try Self.importInto(second, exported)
-        #expect(try Self.export(second) == exported)
+        try DashboardFixtures.importJSON(exported, into: second)
+        #expect(try DashboardFixtures.exportJSON(second) == exported)
         #expect(try second.store.records(kind: "cell").count == 5)
     }
 
     @Test func reimportingWritesNothing() throws {
         let replica = try Replica.inMemory(analyst: "alice")
-        try Self.importInto(replica, try Self.sample())
-        let again = try DashboardFile.changes(for: try DashboardFile.parse(try Self.export(replica)), in: replica.store)
+        try DashboardFixtures.importJSON(try DashboardFixtures.sample(), into: replica)
+        let again = try DashboardFile.changes(for: try DashboardFile.parse(try DashboardFixtures.exportJSON(replica)), in: replica.store)
         #expect(again.isEmpty)
     }
 
@@ -103,7 +86,7 @@ import Testing
         let replica = try Replica.inMemory(analyst: "alice")
         let before = try replica.store.canonicalDump()
         do {
-            try Self.importInto(replica, text)
+            try DashboardFixtures.importJSON(text, into: replica)
             Issue.record("\(name) was imported")
         } catch let error as ImportError {
             #expect(error.line == line, "\(name): \(error)")
@@ -115,7 +98,7 @@ import Testing
 
     @Test func theValidFixtureImports() throws {
         let replica = try Replica.inMemory(analyst: "alice")
-        try Self.importInto(replica, Self.valid)
+        try DashboardFixtures.importJSON(Self.valid, into: replica)
         #expect(try replica.store.records(kind: "cell").first?.value("title") == .text("Indo-Pacific Deterrence Stack"))
     }
 }

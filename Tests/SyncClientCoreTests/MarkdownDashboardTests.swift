@@ -5,24 +5,14 @@ import SyncModel
 import Testing
 
 @Suite struct MarkdownDashboardTests {
-    static func importMarkdown(_ replica: Replica, _ text: String) throws {
-        let changes = try DashboardFile.changes(for: try MarkdownDashboard.parse(text), in: replica.store)
-        if !changes.isEmpty { try replica.write(changes, at: 1) }
-    }
-
-    static func markdown(_ replica: Replica) throws -> String {
-        MarkdownDashboard.export(cells: try replica.store.records(kind: "cell"),
-                                 signals: try replica.store.records(kind: "signal").sorted { $0.id < $1.id })
-    }
-
     @Test func theSampleRoundTripsThroughMarkdownWithoutLoss() throws {
         let original = try Replica.inMemory(analyst: "alice")
-        try DashboardFileTests.importInto(original, try DashboardFileTests.sample())
-        let pages = try Self.markdown(original)
+        try DashboardFixtures.importJSON(try DashboardFixtures.sample(), into: original)
+        let pages = try DashboardFixtures.exportMarkdown(original)
         let copy = try Replica.inMemory(analyst: "bob")
-        try Self.importMarkdown(copy, pages)
-        #expect(try Self.markdown(copy) == pages)
-        #expect(try DashboardFileTests.export(copy) == DashboardFileTests.export(original), "every field survives")
+        try DashboardFixtures.importMarkdown(pages, into: copy)
+        #expect(try DashboardFixtures.exportMarkdown(copy) == pages)
+        #expect(try DashboardFixtures.exportJSON(copy) == DashboardFixtures.exportJSON(original), "every field survives")
     }
 
     @Test func textThatLooksLikeMarkdownStructureSurvives() throws {
@@ -35,7 +25,7 @@ import Testing
             FieldChange(record: cell, kind: "cell", field: "sources", value: .list(["two\nlines", "- dash first"])),
         ], at: 1)
         let copy = try Replica.inMemory(analyst: "bob")
-        try Self.importMarkdown(copy, try Self.markdown(replica))
+        try DashboardFixtures.importMarkdown(try DashboardFixtures.exportMarkdown(replica), into: copy)
         #expect(try copy.store.record(cell)?.fields.mapValues(\.value) == replica.store.record(cell)?.fields.mapValues(\.value))
     }
 
@@ -91,7 +81,7 @@ import Testing
         let replica = try Replica.inMemory(analyst: "alice")
         let before = try replica.store.canonicalDump()
         do {
-            try Self.importMarkdown(replica, testCase.text)
+            try DashboardFixtures.importMarkdown(testCase.text, into: replica)
             Issue.record("\(testCase.name) was imported")
         } catch let error as ImportError {
             #expect(error.line == testCase.line, "\(testCase.name): \(error)")
@@ -102,7 +92,7 @@ import Testing
 
     @Test func theValidPageImports() throws {
         let replica = try Replica.inMemory(analyst: "alice")
-        try Self.importMarkdown(replica, Self.valid)
+        try DashboardFixtures.importMarkdown(Self.valid, into: replica)
         #expect(try replica.store.records(kind: "signal").first?.value("body") == .text("Body text."))
         #expect(try replica.store.records(kind: "cell").first?.value("keyIndicators") == .list(["NATO spending"]))
     }
