@@ -103,6 +103,10 @@ let package = Package(
             name: "SyncClientCoreTests", dependencies: ["SyncClientCore", "LocalStore", "SyncModel"],
             exclude: ["Snapshots"], swiftSettings: swiftSettings
         ),
-        .testTarget(name: "EndToEndTests", dependencies: ["SyncModel", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "EndToEndTests",
+            dependencies: ["SyncModel", "TestSupport", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: swiftSettings
+        ),
     ]
 )

@@ -90,7 +90,11 @@ public struct ServerStore: Sendable {
     /// One sync request, in one transaction: checks that every pushed version's replica belongs
     /// to `analyst` (binding new replicas to them) and is signed by them, stores the versions,
     /// and answers with a page of what `clientVector` does not cover. All or nothing.
-    public func exchange(analyst: String, clientVector: VersionVector, versions: [Version], pageLimit: Int, at time: Int64) async throws -> Exchange {
+    /// `beforeCommit` runs inside the transaction after everything is written (tests pause there).
+    public func exchange(
+        analyst: String, clientVector: VersionVector, versions: [Version], pageLimit: Int, at time: Int64,
+        beforeCommit: @escaping @Sendable () -> Void = {}
+    ) async throws -> Exchange {
         let store = self.store
         return try await store.transaction { db in
             var batch = try ApplyBatch(db: db, schemas: store.schemas, maxValueBytes: store.maxValueBytes)
@@ -113,6 +117,7 @@ public struct ServerStore: Sendable {
             for version in versions { try batch.integrate(version, checked: true) }
             let report = try batch.finish()
             let page = try Store.versions(db, notCoveredBy: clientVector, limit: pageLimit)
+            beforeCommit()
             return Exchange(vector: try Store.versionVector(db), versions: page.versions, more: page.more, report: report)
         }
     }

@@ -97,6 +97,22 @@ public struct Store: Sendable {
         return Store(writer: queue, path: ":memory:", schemas: schemas)
     }
 
+    /// Closes the file, leaving it whole in the main file (no write-ahead log beside it), and
+    /// fails if another connection still has it open. The store is unusable afterwards.
+    public func close() throws {
+        guard let pool = writer as? DatabasePool else { return }
+        do {
+            pool.releaseMemory()  // closes this pool's idle readers
+            let mode = try pool.writeWithoutTransaction { db in try String.fetchOne(db, sql: "PRAGMA journal_mode = DELETE") }
+            guard mode?.lowercased() == "delete" else {
+                throw StoreError.writeFailed(reason: "another program has \(path) open; close other commands using it and try again")
+            }
+            try pool.close()
+        } catch let error as DatabaseError {
+            throw StoreError.writeFailed(reason: "another program has \(path) open (\(error.message ?? error.description)); close other commands using it and try again")
+        }
+    }
+
     /// Runs `body` in one write transaction, mapping SQLite failures (full disk, read-only file)
     /// to a ``StoreError`` that says nothing was written.
     func transaction<T>(_ body: (Database) throws -> T) throws -> T {

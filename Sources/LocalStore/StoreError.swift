@@ -41,7 +41,7 @@ public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
         case .counterGap(let replica, let have, let got):
             return "counter gap for replica \(replica): have versions up to \(have), received \(got); versions must arrive in counter order without gaps. Sync again to send the missing versions first."
         case .dotReused(let dot):
-            return "version \(dot.replica):\(dot.counter) was already received with different content: this replica was restored from an old backup or copied to another machine. Move its unsynced writes to a fresh replica id before syncing again."
+            return "version \(dot.replica):\(dot.counter) was already received with different content: this replica was restored from an old backup or copied to another machine. Run `sync-client rekey` on that replica to move its unsynced writes to a fresh replica id, then sync again."
         case .kindMismatch(let record, let known, let got):
             return "record \(record) is a \(known), but a version calls it a \(got)"
         case .writeFailed(let reason):

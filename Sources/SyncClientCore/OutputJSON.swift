@@ -173,6 +173,23 @@ public enum OutputJSON {
         }
     }
 
+    /// `rekey --json`.
+    public struct Rekey: Encodable, Equatable {
+        public var previousReplica: String
+        public var replica: String
+        public var moved: Int
+        public var versions: Int
+        public var backup: String
+
+        public init(_ report: RekeyReport) {
+            previousReplica = report.oldID.rawValue
+            replica = report.newID.rawValue
+            moved = report.moved
+            versions = report.versions
+            backup = report.backupPath
+        }
+    }
+
     /// Pretty, key-sorted JSON text with a final newline.
     public static func text(_ value: some Encodable) -> String {
         let encoder = JSONEncoder()

@@ -23,7 +23,7 @@ public enum SyncError: Error, Equatable, Sendable, CustomStringConvertible {
         case .protocolMismatch(let version):
             return "the server speaks protocol version \(version); this client speaks \(WireProtocol.version). Upgrade the older side."
         case .replicaForked(let id, let local, let server):
-            return "the server holds \(server) writes of this replica (\(id.short)) but this file has \(local): the file was restored from an old backup or copied to another machine. Nothing was sent; your writes are kept here. Move them to a fresh replica id before syncing again (not automated yet; see README)."
+            return "the server holds \(server) writes of this replica (\(id.short)) but this file has \(local): the file was restored from an old backup or copied to another machine. Nothing was sent; your writes are kept here. Run `sync-client rekey` to move them to a fresh replica id, then sync again."
         case .noProgress:
             return "the server said more versions were waiting but sent none; try again, and report it if it persists"
         }

@@ -8,11 +8,13 @@ public struct ServerConfiguration: Sendable {
     public var host = "127.0.0.1"
     public var port = 8080
     public var limits = ServerLimits()
+    public var pauses = TestPauses()
 
-    public init(host: String = "127.0.0.1", port: Int = 8080, limits: ServerLimits = ServerLimits()) {
+    public init(host: String = "127.0.0.1", port: Int = 8080, limits: ServerLimits = ServerLimits(), pauses: TestPauses = TestPauses()) {
         self.host = host
         self.port = port
         self.limits = limits
+        self.pauses = pauses
     }
 }
 
@@ -28,7 +30,7 @@ public func buildApplication(
     onListening: @escaping @Sendable (Int) async -> Void = { _ in }
 ) -> some ApplicationProtocol {
     let router = Router(context: BasicRequestContext.self)
-    SyncController(store: store, limits: configuration.limits).register(on: router)
+    SyncController(store: store, limits: configuration.limits, pauses: configuration.pauses).register(on: router)
     return Application(
         router: router,
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "sync-server"),

@@ -13,3 +13,17 @@ public struct ServerLimits: Sendable, Equatable {
 
     public init() {}
 }
+
+/// Pauses a test places inside the sync endpoint to stop or kill the real server at a known
+/// point. Each pause logs `test pause: <point>` before it sleeps. Never set in production.
+public struct TestPauses: Sendable, Equatable {
+    /// Inside the store transaction, after the versions are written and before they commit.
+    public var beforeCommit: Duration?
+    /// After the commit, before the answer is sent.
+    public var afterCommit: Duration?
+
+    public init(beforeCommit: Duration? = nil, afterCommit: Duration? = nil) {
+        self.beforeCommit = beforeCommit
+        self.afterCommit = afterCommit
+    }
+}

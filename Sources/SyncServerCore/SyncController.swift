@@ -9,12 +9,14 @@ import SyncProtocol
 public struct SyncController: Sendable {
     public let store: ServerStore
     public let limits: ServerLimits
+    public let pauses: TestPauses
     /// Milliseconds since 1970; injected so tests can fix time.
     public let now: @Sendable () -> Int64
 
-    public init(store: ServerStore, limits: ServerLimits, now: @escaping @Sendable () -> Int64 = WallClock.now) {
+    public init(store: ServerStore, limits: ServerLimits, pauses: TestPauses = TestPauses(), now: @escaping @Sendable () -> Int64 = WallClock.now) {
         self.store = store
         self.limits = limits
+        self.pauses = pauses
         self.now = now
     }
 
@@ -61,7 +63,17 @@ public struct SyncController: Sendable {
         let pageLimit = min(max(message.pageLimit ?? limits.defaultPageSize, 1), limits.maxPageSize)
         let exchange: Exchange
         do {
-            exchange = try await store.exchange(analyst: analyst.name, clientVector: message.vector, versions: message.versions, pageLimit: pageLimit, at: now())
+            let logger = context.logger, pause = pauses.beforeCommit
+            exchange = try await store.exchange(analyst: analyst.name, clientVector: message.vector, versions: message.versions, pageLimit: pageLimit, at: now()) {
+                if let pause {
+                    logger.notice("test pause: before-commit")
+                    Thread.sleep(forTimeInterval: pause.seconds)
+                }
+            }
+            if let pause = pauses.afterCommit {
+                context.logger.notice("test pause: after-commit")
+                try await Task.sleep(for: pause)
+            }
         } catch let error as StoreError {
             context.logger.notice("sync refused", metadata: ["analyst": "\(analyst.name)", "reason": "\(error)"])
             throw APIError.from(error)
@@ -98,4 +110,8 @@ func jsonResponse(_ message: some Encodable) -> Response {
     var headers = HTTPFields()
     headers[.contentType] = WireProtocol.contentType
     return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: WireProtocol.encode(message))))
+}
+
+extension Duration {
+    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
 }

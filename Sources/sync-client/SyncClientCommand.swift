@@ -20,7 +20,7 @@ struct SyncClientCommand: AsyncParsableCommand {
             """,
         subcommands: [
             InitCommand.self, CellCommand.self, SignalCommand.self, StatusCommand.self,
-            SyncCommand.self, ConflictsCommand.self, ResolveCommand.self, LogCommand.self, BlameCommand.self,
+            SyncCommand.self, RekeyCommand.self, ConflictsCommand.self, ResolveCommand.self, LogCommand.self, BlameCommand.self,
             DashboardCommand.self, ExportCommand.self, ImportCommand.self, ConfigCommand.self,
         ]
     )

@@ -91,6 +91,12 @@ struct SyncCommand: AsyncParsableCommand {
     @Option(help: "Use this server URL instead of the saved one ($SYNC_SERVER also overrides).") var server: String?
     @Option(help: "Use this token instead of the saved one ($SYNC_TOKEN also overrides).") var token: String?
     @Option(help: "Seconds to wait for a connection before giving up.") var connectTimeout: Int64 = 5
+    @Option(help: "Versions per request, each way; smaller pages suit slow or flaky links.") var pageSize = 2000
+
+    func validate() throws {
+        guard (1...20_000).contains(pageSize) else { throw ValidationError("--page-size must be between 1 and 20000") }
+        guard connectTimeout >= 1 else { throw ValidationError("--connect-timeout must be at least 1 second") }
+    }
 
     func run() async throws {
         let replica = try options.open()
@@ -101,7 +107,7 @@ struct SyncCommand: AsyncParsableCommand {
         guard !bearer.isEmpty else { throw SyncError.notConfigured("no token is saved") }
         let client = HTTPTransport.makeClient(connectTimeoutSeconds: connectTimeout)
         let transport = HTTPTransport(client: client, server: serverURL, token: bearer)
-        var session = SyncSession(replica: replica)
+        var session = SyncSession(replica: replica, pushPageSize: pageSize, pullPageSize: pageSize)
         let showProgress = isatty(STDERR_FILENO) == 1 && !output.json
         do {
             try await session.run(over: transport) { stats in

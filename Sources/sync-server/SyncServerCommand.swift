@@ -40,6 +40,9 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Largest request body in bytes.") var maxBodyBytes = ServerLimits().maxBodyBytes
     @Option(help: "Most versions one request may push.") var maxVersionsPerRequest = ServerLimits().maxVersionsPerRequest
     @Option(help: "Most versions one answer carries.") var maxPageSize = ServerLimits().maxPageSize
+    // Fault injection for the crash and shutdown tests: pause each sync at a known point.
+    @Option(help: .hidden) var testPauseBeforeCommitMs: Int?
+    @Option(help: .hidden) var testPauseAfterCommitMs: Int?
 
     func validate() throws {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be between 0 and 65535") }
@@ -61,7 +64,10 @@ struct Serve: AsyncParsableCommand {
         let host = self.host
         let app = buildApplication(
             store: store,
-            configuration: ServerConfiguration(host: host, port: port, limits: limits)
+            configuration: ServerConfiguration(
+                host: host, port: port, limits: limits,
+                pauses: TestPauses(beforeCommit: testPauseBeforeCommitMs.map { .milliseconds($0) }, afterCommit: testPauseAfterCommitMs.map { .milliseconds($0) })
+            )
         ) { port in
             FileHandle.standardOutput.write(Data("sync-server listening on http://\(host):\(port) (database: \(path))\n".utf8))
         }

@@ -47,11 +47,16 @@ final class Workspace {
     /// Runs an executable to completion, capturing its output through files (no pipe deadlocks).
     @discardableResult
     func run(_ binary: String, _ arguments: [String], environment: [String: String] = [:]) throws -> CommandResult {
+        try start(binary, arguments, environment: environment).wait()
+    }
+
+    /// Starts an executable in the background; ``RunningCommand/wait()`` collects its result.
+    func start(_ binary: String, _ arguments: [String], environment: [String: String] = [:]) throws -> RunningCommand {
         let id = UUID().uuidString
-        let outPath = path("out-\(id)"), errPath = path("err-\(id)")
-        FileManager.default.createFile(atPath: outPath, contents: nil)
-        FileManager.default.createFile(atPath: errPath, contents: nil)
-        let process = Process()
+        let command = RunningCommand(outPath: path("out-\(id)"), errPath: path("err-\(id)"))
+        _ = FileManager.default.createFile(atPath: command.outPath, contents: nil)
+        _ = FileManager.default.createFile(atPath: command.errPath, contents: nil)
+        let process = command.process
         process.executableURL = URL(fileURLWithPath: try Binaries.path(binary))
         process.arguments = arguments
         process.currentDirectoryURL = url
@@ -59,10 +64,32 @@ final class Workspace {
         env["NO_COLOR"] = "1"
         for (key, value) in environment { env[key] = value.isEmpty ? nil : value }
         process.environment = env
-        process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: outPath))
-        process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: errPath))
+        process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: command.outPath))
+        process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: command.errPath))
         process.standardInput = FileHandle.nullDevice
         try process.run()
+        return command
+    }
+}
+
+/// A command started in the background.
+final class RunningCommand {
+    let process = Process()
+    let outPath: String
+    let errPath: String
+
+    init(outPath: String, errPath: String) {
+        self.outPath = outPath
+        self.errPath = errPath
+    }
+
+    /// Sends `signal` (SIGKILL by default) and waits for the process to end.
+    func kill(_ signal: Int32 = SIGKILL) {
+        if process.isRunning { Foundation.kill(process.processIdentifier, signal) }
+        process.waitUntilExit()
+    }
+
+    func wait() -> CommandResult {
         process.waitUntilExit()
         let result = CommandResult(
             status: process.terminationStatus,
@@ -80,13 +107,15 @@ final class ServerProcess {
     let process = Process()
     let url: String
     let database: String
+    /// The server's standard error (its log).
+    let logPath: String
     private let workspace: Workspace
 
     init(workspace: Workspace, database: String = "server.sqlite", port: Int = 0, extraArguments: [String] = []) throws {
         self.workspace = workspace
         self.database = workspace.path(database)
-        let logPath = workspace.path("server-\(UUID().uuidString).log")
-        FileManager.default.createFile(atPath: logPath, contents: nil)
+        logPath = workspace.path("server-\(UUID().uuidString).log")
+        _ = FileManager.default.createFile(atPath: logPath, contents: nil)
         let output = Pipe()
         process.executableURL = URL(fileURLWithPath: try Binaries.path("sync-server"))
         process.arguments = ["serve", "--db", self.database, "--host", "127.0.0.1", "--port", String(port)] + extraArguments
@@ -128,6 +157,25 @@ final class ServerProcess {
         process.waitUntilExit()
     }
 
+    /// Kills the process without warning (SIGKILL), as a crash or power cut would.
+    func kill() {
+        if process.isRunning { Foundation.kill(process.processIdentifier, SIGKILL) }
+        process.waitUntilExit()
+    }
+
+    var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
+
+    /// Waits until the log holds `marker` at least `count` times.
+    func waitForLog(_ marker: String, count: Int = 1, timeout: TimeInterval = 60) throws {
+        let deadline = Date().addingTimeInterval(timeout)
+        while log.components(separatedBy: marker).count - 1 < count {
+            guard Date() < deadline, process.isRunning else {
+                throw HarnessError("the server never logged '\(marker)' \(count) times; its log:\n\(log.suffix(2000))")
+            }
+            Thread.sleep(forTimeInterval: 0.01)
+        }
+    }
+
     deinit { stop() }
 }
 
@@ -141,6 +189,12 @@ struct Client {
         replica = workspace.path("\(name).sqlite")
         let created = try workspace.run("sync-client", ["init", "--replica", replica, "--server", server.url, "--token", token])
         guard created.status == 0 else { throw HarnessError("init failed: \(created.stderr)") }
+    }
+
+    /// A client for a replica file that already exists.
+    init(workspace: Workspace, replica: String) {
+        self.workspace = workspace
+        self.replica = replica
     }
 
     /// Runs a command that must succeed and returns its standard output.

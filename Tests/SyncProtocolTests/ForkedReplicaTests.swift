@@ -101,4 +101,77 @@ import Testing
         #expect(try laptop.pending().isEmpty)
         #expect(try server.store.canonicalDump() == laptop.store.canonicalDump())
     }
+
+    enum Fork: String, CaseIterable {
+        /// The copy is behind the laptop in count: the client sees the server ahead of it.
+        case copyBehind
+        /// The copy is ahead in count: the server sees a dot come back with other content.
+        case copyAhead
+        /// The laptop's file restored from a backup taken before its last sync.
+        case restoredBackup
+    }
+
+    @Test("rekey moves a forked file's unsynced writes to a fresh id and nothing is lost", arguments: Fork.allCases)
+    func rekeyRecoversAForkedReplica(fork: Fork) async throws {
+        let folder = Folder()
+        let server = try Self.server()
+        let (laptop, copy) = try await Self.laptopAndCopy(folder, server)
+        let other = RecordID("f0f0f0f0-0000-4000-8000-000000000002")!
+        let copyWrites: [String]
+        switch fork {
+        case .copyBehind:
+            try laptop.write([Self.change("laptop 1"), Self.change("laptop 2")], at: 2)
+            copyWrites = ["copy"]
+        case .copyAhead:
+            try laptop.write([Self.change("laptop 1")], at: 2)
+            copyWrites = ["copy 1", "copy 2"]
+        case .restoredBackup:
+            try laptop.write([Self.change("laptop 1")], at: 2)
+            copyWrites = ["after restore"]
+        }
+        try await Self.sync(laptop, server)
+        // The copy edits the title (the second edit supersedes its first) and another record
+        try copy.write(copyWrites.map(Self.change) + [FieldChange(record: other, kind: "cell", field: "title", value: .text("only on the copy"))], at: 3)
+        let copyPath = copy.store.path
+        await #expect(throws: (any Error).self) { try await Self.sync(copy, server) }
+        // rekey refuses while another connection holds the file, and changes nothing
+        let before = try copy.store.canonicalDump()
+        #expect(throws: StoreError.self) { try Replica.rekey(path: copyPath) }
+        #expect(try copy.store.canonicalDump() == before)
+        try copy.store.close()
+
+        let report = try Replica.rekey(path: copyPath)
+        #expect(report.oldID == laptop.id && report.newID != laptop.id)
+        #expect(report.moved == copyWrites.count + 1)
+        #expect(report.versions == 1 + copyWrites.count + 1)
+        #expect(FileManager.default.fileExists(atPath: report.backupPath))
+        let rekeyed = try Replica.open(path: copyPath)
+        #expect(rekeyed.id == report.newID)
+        #expect(try rekeyed.pending().count == copyWrites.count + 1)
+        #expect(try rekeyed.store.record(Self.record)?.value("title") == .text(copyWrites.last!), "the copy's later edit still supersedes its earlier one")
+
+        try await Self.sync(rekeyed, server)
+        try await Self.sync(laptop, server)
+        // Every write of both histories is on the server and on both files
+        let laptopCount = UInt64(fork == .copyBehind ? 3 : 2)
+        #expect(try server.store.versionVector() == VersionVector([laptop.id: laptopCount, report.newID: UInt64(copyWrites.count + 1)]))
+        #expect(try laptop.store.canonicalDump() == rekeyed.store.canonicalDump())
+        #expect(try server.store.canonicalDump() == laptop.store.canonicalDump())
+        #expect(try rekeyed.pending().isEmpty)
+        // The two last titles are concurrent: kept as a conflict, neither dropped
+        let conflict = try #require(try laptop.store.conflicts().first { $0.record == Self.record })
+        let values = Set(conflict.heads.map(\.value))
+        let laptopLast = fork == .copyBehind ? "laptop 2" : "laptop 1"
+        #expect(values == [.text(laptopLast), .text(copyWrites.last!)])
+        #expect(try laptop.store.record(other)?.value("title") == .text("only on the copy"))
+    }
+
+    @Test func rekeyOfAFileThatIsNotAReplicaChangesNothing() throws {
+        let folder = Folder()
+        let path = folder.path("notes.txt")
+        try Data("not a database".utf8).write(to: URL(fileURLWithPath: path))
+        #expect(throws: StoreError.notAStore(path: path)) { try Replica.rekey(path: path) }
+        #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == Data("not a database".utf8))
+        #expect(!FileManager.default.fileExists(atPath: path + ".before-rekey"))
+    }
 }
