@@ -48,12 +48,12 @@ public struct ServerStore: Sendable {
         }
     }
 
-    /// The active (not revoked) analyst whose token hashes to `tokenHash`.
-    public func analyst(tokenHash: String) async throws -> Analyst? {
+    /// The active (not revoked) analyst named `name`, with the stored hash of their token.
+    public func activeAnalyst(named name: String) async throws -> (analyst: Analyst, tokenHash: String)? {
         try await store.writer.read { db in
-            try Row.fetchOne(db, sql: "SELECT name, created, revoked FROM analyst WHERE token_hash = ? AND revoked IS NULL",
-                             arguments: [tokenHash])
-                .map { Analyst(name: $0[0], created: $0[1], revoked: $0[2]) }
+            try Row.fetchOne(db.cachedStatement(sql: "SELECT name, created, revoked, token_hash FROM analyst WHERE name = ? AND revoked IS NULL"),
+                             arguments: [name])
+                .map { (Analyst(name: $0[0], created: $0[1], revoked: $0[2]), $0[3]) }
         }
     }
 
@@ -90,9 +90,10 @@ public struct ServerStore: Sendable {
     /// One sync request, in one transaction: checks that every pushed version's replica belongs
     /// to `analyst` (binding new replicas to them) and is signed by them, stores the versions,
     /// and answers with a page of what `clientVector` does not cover. All or nothing.
+    /// `requester`, the replica the request says it comes from, must not be another analyst's.
     /// `beforeCommit` runs inside the transaction after everything is written (tests pause there).
     public func exchange(
-        analyst: String, clientVector: VersionVector, versions: [Version], pageLimit: Int, at time: Int64,
+        analyst: String, requester: ReplicaID? = nil, clientVector: VersionVector, versions: [Version], pageLimit: Int, at time: Int64,
         beforeCommit: @escaping @Sendable () -> Void = {}
     ) async throws -> Exchange {
         let store = self.store
@@ -100,6 +101,10 @@ public struct ServerStore: Sendable {
             var batch = try ApplyBatch(db: db, schemas: store.schemas, maxValueBytes: store.maxValueBytes)
             // Structure first (400), then who may push what (403).
             let versions = try versions.map { try batch.validated($0) }
+            let ownerOf = try db.cachedStatement(sql: "SELECT analyst FROM replica_owner WHERE replica = ?")
+            if let requester, let bound = try String.fetchOne(ownerOf, arguments: [requester.rawValue]), bound != analyst {
+                throw StoreError.replicaOwnedByOther(replica: requester, owner: bound)
+            }
             var checked: Set<ReplicaID> = []
             for version in versions {
                 if version.author != analyst {
@@ -107,7 +112,7 @@ public struct ServerStore: Sendable {
                 }
                 guard checked.insert(version.dot.replica).inserted else { continue }
                 let replica = version.dot.replica.rawValue
-                if let owner = try String.fetchOne(db.cachedStatement(sql: "SELECT analyst FROM replica_owner WHERE replica = ?"), arguments: [replica]) {
+                if let owner = try String.fetchOne(ownerOf, arguments: [replica]) {
                     if owner != analyst { throw StoreError.replicaOwnedByOther(replica: version.dot.replica, owner: owner) }
                 } else {
                     try db.cachedStatement(sql: "INSERT INTO replica_owner (replica, analyst, bound) VALUES (?, ?, ?)")

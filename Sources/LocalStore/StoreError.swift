@@ -58,8 +58,9 @@ public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
             return "an analyst named '\(name)' already exists; choose another name or revoke the old one"
         case .analystNotFound(let name):
             return "no analyst named '\(name)'; list them with `sync-server analyst list`"
-        case .replicaOwnedByOther(let replica, let owner):
-            return "replica \(replica) belongs to analyst '\(owner)'; each analyst syncs only their own replicas"
+        case .replicaOwnedByOther(let replica, _):
+            // The owner's name is for the server's log, not for the refused analyst.
+            return "replica \(replica) belongs to another analyst; each analyst syncs only their own replicas (create yours with `sync-client init` and your own token)"
         case .authorMismatch(let dot, let author, let analyst):
             return "version \(dot) is signed by '\(author)' but the token belongs to '\(analyst)'; create the replica with this analyst's token"
         }

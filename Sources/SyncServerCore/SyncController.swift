@@ -64,7 +64,7 @@ public struct SyncController: Sendable {
         let exchange: Exchange
         do {
             let logger = context.logger, pause = pauses.beforeCommit
-            exchange = try await store.exchange(analyst: analyst.name, clientVector: message.vector, versions: message.versions, pageLimit: pageLimit, at: now()) {
+            exchange = try await store.exchange(analyst: analyst.name, requester: message.replica, clientVector: message.vector, versions: message.versions, pageLimit: pageLimit, at: now()) {
                 if let pause {
                     logger.notice("test pause: before-commit")
                     Thread.sleep(forTimeInterval: pause.seconds)
@@ -75,7 +75,9 @@ public struct SyncController: Sendable {
                 try await Task.sleep(for: pause)
             }
         } catch let error as StoreError {
-            context.logger.notice("sync refused", metadata: ["analyst": "\(analyst.name)", "reason": "\(error)"])
+            var metadata: Logger.Metadata = ["analyst": "\(analyst.name)", "reason": "\(error)"]
+            if case .replicaOwnedByOther(_, let owner) = error { metadata["owner"] = "\(owner)" }
+            context.logger.notice("sync refused", metadata: metadata)
             throw APIError.from(error)
         }
         context.logger.info("sync", metadata: [
@@ -85,21 +87,31 @@ public struct SyncController: Sendable {
         return jsonResponse(SyncResponse(vector: exchange.vector, versions: exchange.versions, more: exchange.more))
     }
 
+    /// The analyst a `Bearer NAME.SECRET` token belongs to. The lookup is by name; the token's
+    /// hash is then compared in constant time, and an unknown name is compared against a dummy
+    /// hash, so the answer's timing does not tell which part was wrong.
     func authenticate(_ request: Request) async throws -> Analyst {
         guard let header = request.headers[.authorization] else { throw APIError.missingToken }
         let parts = header.split(separator: " ", maxSplits: 1)
         guard parts.count == 2, parts[0].lowercased() == "bearer", !parts[1].isEmpty, parts[1].utf8.count <= 256 else {
             throw APIError.missingToken
         }
-        let found: Analyst?
-        do {
-            found = try await store.analyst(tokenHash: TokenHasher.hash(String(parts[1])))
-        } catch {
-            throw APIError(.serviceUnavailable, "store_unavailable", "the server cannot read its database; try again later")
+        let token = String(parts[1])
+        let presented = TokenHasher.hash(token)
+        var found: (analyst: Analyst, tokenHash: String)?
+        if let name = TokenHasher.analystName(in: token) {
+            do {
+                found = try await store.activeAnalyst(named: name)
+            } catch {
+                throw APIError(.serviceUnavailable, "store_unavailable", "the server cannot read its database; try again later")
+            }
         }
-        guard let found else { throw APIError.badToken }
-        return found
+        let matches = TokenHasher.constantTimeEquals(presented, found?.tokenHash ?? Self.dummyHash)
+        guard let found, matches else { throw APIError.badToken }
+        return found.analyst
     }
+
+    private static let dummyHash = TokenHasher.hash("no analyst has this token")
 
     func tooLarge() -> APIError {
         APIError(.contentTooLarge, "body_too_large", "the request body is over \(limits.maxBodyBytes) bytes; send fewer versions per request")

@@ -23,6 +23,16 @@ public enum TokenHasher {
         }.joined()
     }
 
+    /// Whether two hashes are equal, taking the same time wherever they first differ.
+    public static func constantTimeEquals(_ lhs: String, _ rhs: String) -> Bool {
+        let a = Array(lhs.utf8), b = Array(rhs.utf8)
+        var difference = UInt8(truncatingIfNeeded: a.count ^ b.count)
+        for index in 0..<max(a.count, b.count) {
+            difference |= (index < a.count ? a[index] : 0) ^ (index < b.count ? b[index] : 0)
+        }
+        return difference == 0
+    }
+
     /// Whether `name` is a valid analyst name: 1 to 32 letters, digits, `_` or `-`.
     public static func isValidName(_ name: String) -> Bool {
         (1...32).contains(name.utf8.count) && name.utf8.allSatisfy { byte in

@@ -8,7 +8,8 @@ import Testing
         let workspace = try Workspace()
         let server = try ServerProcess(workspace: workspace)
         defer { server.stop() }
-        let alice = try Client(workspace: workspace, name: "alice", server: server, token: try server.addAnalyst("alice"))
+        let token = try server.addAnalyst("alice")
+        let alice = try Client(workspace: workspace, name: "alice", server: server, token: token)
         try alice.ok("cell", "create", "--number", "20", "--title", "Burden-Sharing")
         try alice.ok("sync")
         // The file is copied to a second laptop; both go on working under one replica id
@@ -45,5 +46,8 @@ import Testing
         try alice.ok("sync")
         try laptop2.ok("sync")
         #expect(try laptop2.ok("conflicts").contains("No open conflicts"))
+        // The server logged every sync and the refusal, and never the token
+        #expect(server.log.contains("sync refused"))
+        #expect(!server.log.contains(token) && !server.log.contains(String(token.split(separator: ".")[1])))
     }
 }
