@@ -107,8 +107,9 @@ import Testing
             body = Self.body(SyncRequest(replica: fixture.alice.id, vector: vector, versions: forged))
             expected = (.forbidden, "replica_not_yours")
         case .authorMismatch:
+            // Bob, from his own replica, pushes versions signed by alice
             token = fixture.bobToken
-            body = Self.body(SyncRequest(replica: fixture.alice.id, vector: vector, versions: more))
+            body = Self.body(SyncRequest(replica: fixture.bob.id, vector: vector, versions: more))
             expected = (.forbidden, "author_mismatch")
         case .counterGap:
             body = Self.body(SyncRequest(replica: fixture.alice.id, vector: vector, versions: [more[1]]))
