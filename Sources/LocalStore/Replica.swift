@@ -160,18 +160,22 @@ public struct ReplicaSettings: Sendable, Equatable {
     public var server: String
     public var token: String
     public var analyst: String
+    /// A PEM file of certificate authorities to trust for an HTTPS server, besides the system's.
+    public var caFile: String
 
-    public init(server: String, token: String, analyst: String) {
+    public init(server: String, token: String, analyst: String, caFile: String = "") {
         self.server = server
         self.token = token
         self.analyst = analyst
+        self.caFile = caFile
     }
 
     static func load(_ db: Database) throws -> ReplicaSettings {
         ReplicaSettings(
             server: try Meta.get("server_url", db) ?? "",
             token: try Meta.get("token", db) ?? "",
-            analyst: try Meta.get("analyst", db) ?? ""
+            analyst: try Meta.get("analyst", db) ?? "",
+            caFile: try Meta.get("ca_file", db) ?? ""
         )
     }
 
@@ -179,6 +183,7 @@ public struct ReplicaSettings: Sendable, Equatable {
         try Meta.set("server_url", server, db)
         try Meta.set("token", token, db)
         try Meta.set("analyst", analyst, db)
+        if !caFile.isEmpty { try Meta.set("ca_file", caFile, db) }
     }
 }
 

@@ -1,6 +1,7 @@
 public import LocalStore
 
-/// Where the server URL and token come from: a flag, then the environment, then the replica.
+/// Where the server URL, token and trusted CA file come from: a flag, then the environment, then
+/// the replica.
 public struct EffectiveSettings: Sendable, Equatable {
     public enum Source: String, Sendable, Encodable {
         case flag, environment, replica, none
@@ -10,10 +11,13 @@ public struct EffectiveSettings: Sendable, Equatable {
     public var serverSource: Source
     public var token: String
     public var tokenSource: Source
+    public var caFile: String
+    public var caFileSource: Source
 
-    public init(saved: ReplicaSettings, server flag: String?, token tokenFlag: String?, environment: [String: String]) {
+    public init(saved: ReplicaSettings, server flag: String?, token tokenFlag: String?, caFile caFlag: String? = nil, environment: [String: String]) {
         (server, serverSource) = Self.pick(flag, environment["SYNC_SERVER"], saved.server)
         (token, tokenSource) = Self.pick(tokenFlag, environment["SYNC_TOKEN"], saved.token)
+        (caFile, caFileSource) = Self.pick(caFlag, environment["SYNC_CA_FILE"], saved.caFile)
     }
 
     static func pick(_ flag: String?, _ environment: String?, _ saved: String) -> (String, Source) {

@@ -142,6 +142,8 @@ public enum OutputJSON {
         public var serverSource: EffectiveSettings.Source
         public var token: String
         public var tokenSource: EffectiveSettings.Source
+        public var caFile: String
+        public var caFileSource: EffectiveSettings.Source
 
         public init(replicaPath: String, replica: String, analyst: String, settings: EffectiveSettings) {
             self.replicaPath = replicaPath
@@ -151,6 +153,8 @@ public enum OutputJSON {
             serverSource = settings.serverSource
             token = settings.maskedToken
             tokenSource = settings.tokenSource
+            caFile = settings.caFile
+            caFileSource = settings.caFileSource
         }
     }
 

@@ -2,6 +2,7 @@ public import AsyncHTTPClient
 import Foundation
 import NIOCore
 import NIOHTTP1
+import NIOSSL
 
 /// Sends sync requests as `POST /v1/sync` with a bearer token, over AsyncHTTPClient.
 public struct HTTPTransport: SyncTransport {
@@ -20,8 +21,20 @@ public struct HTTPTransport: SyncTransport {
     }
 
     /// A client that gives up connecting after `connectTimeout`, so an offline sync fails fast.
-    public static func makeClient(connectTimeoutSeconds: Int64 = 5) -> HTTPClient {
+    /// `caFile`, a PEM file of certificate authorities, is trusted besides the system's.
+    public static func makeClient(connectTimeoutSeconds: Int64 = 5, caFile: String = "") throws -> HTTPClient {
         var configuration = HTTPClient.Configuration()
+        if !caFile.isEmpty {
+            let authorities: [NIOSSLCertificate]
+            do {
+                authorities = try NIOSSLCertificate.fromPEMFile(caFile)
+            } catch {
+                throw SyncError.notConfigured("cannot read the CA file \(caFile) (\(error)); pass a PEM file of certificates (BEGIN CERTIFICATE)")
+            }
+            var tls = TLSConfiguration.makeClientConfiguration()
+            tls.additionalTrustRoots = [.certificates(authorities)]
+            configuration.tlsConfiguration = tls
+        }
         configuration.timeout = .init(connect: .seconds(connectTimeoutSeconds), read: .seconds(120))
         configuration.decompression = .enabled(limit: .ratio(100))
         return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
@@ -58,6 +71,9 @@ public struct HTTPTransport: SyncTransport {
 
     static func describe(_ error: any Error) -> String {
         let text = String(describing: error)
+        if error is NIOSSLError || text.contains("handshakeFailed") || text.contains("CERTIFICATE_VERIFY_FAILED") {
+            return "the TLS handshake failed: \(text.prefix(160)); if the server uses its own certificate authority, pass its certificate with --ca-file"
+        }
         if text.contains("connectTimeout") { return "connection timed out" }
         if text.contains("connectionRefused") || text.contains("Connection refused") { return "connection refused" }
         if text.contains("readTimeout") || text.contains("deadlineExceeded") { return "the server did not answer in time" }

@@ -1,7 +1,9 @@
 public import Hummingbird
+import HummingbirdTLS
 public import LocalStore
 public import Logging
 import NIOCore
+import NIOSSL
 
 /// Where the server listens and what it serves from.
 public struct ServerConfiguration: Sendable {
@@ -9,13 +11,54 @@ public struct ServerConfiguration: Sendable {
     public var port = 8080
     public var limits = ServerLimits()
     public var pauses = TestPauses()
+    /// Serve HTTPS with this certificate chain and key (PEM files); plain HTTP when nil.
+    public var tls: TLSFiles?
 
-    public init(host: String = "127.0.0.1", port: Int = 8080, limits: ServerLimits = ServerLimits(), pauses: TestPauses = TestPauses()) {
+    public init(host: String = "127.0.0.1", port: Int = 8080, limits: ServerLimits = ServerLimits(), pauses: TestPauses = TestPauses(), tls: TLSFiles? = nil) {
         self.host = host
         self.port = port
         self.limits = limits
         self.pauses = pauses
+        self.tls = tls
     }
+
+    /// `http` or `https`.
+    public var scheme: String { tls == nil ? "http" : "https" }
+}
+
+/// The PEM files of a server certificate (with any intermediates) and its private key.
+public struct TLSFiles: Sendable, Equatable {
+    public var certificate: String
+    public var key: String
+
+    public init(certificate: String, key: String) {
+        self.certificate = certificate
+        self.key = key
+    }
+
+    /// Loads the files; each failure names the file and what is wrong with it.
+    func configuration() throws -> TLSConfiguration {
+        let chain: [NIOSSLCertificate]
+        do {
+            chain = try NIOSSLCertificate.fromPEMFile(certificate)
+        } catch {
+            throw TLSSetupError("cannot read the certificate \(certificate): \(error); pass a PEM file (BEGIN CERTIFICATE)")
+        }
+        guard !chain.isEmpty else { throw TLSSetupError("\(certificate) holds no certificate; pass a PEM file (BEGIN CERTIFICATE)") }
+        let privateKey: NIOSSLPrivateKey
+        do {
+            privateKey = try NIOSSLPrivateKey(file: key, format: .pem)
+        } catch {
+            throw TLSSetupError("cannot read the private key \(key): \(error); pass an unencrypted PEM key (BEGIN PRIVATE KEY)")
+        }
+        return TLSConfiguration.makeServerConfiguration(certificateChain: chain.map { .certificate($0) }, privateKey: .privateKey(privateKey))
+    }
+}
+
+/// Why the server could not set up HTTPS.
+public struct TLSSetupError: Error, CustomStringConvertible {
+    public var description: String
+    init(_ description: String) { self.description = description }
 }
 
 /// Builds the server application; tests call this without starting a process.
@@ -28,11 +71,12 @@ public func buildApplication(
     configuration: ServerConfiguration,
     logger: Logger = Logger(label: "sync-server"),
     onListening: @escaping @Sendable (Int) async -> Void = { _ in }
-) -> some ApplicationProtocol {
+) throws -> some ApplicationProtocol {
     let router = Router(context: BasicRequestContext.self)
     SyncController(store: store, limits: configuration.limits, pauses: configuration.pauses).register(on: router)
     return Application(
         router: router,
+        server: try configuration.tls.map { try .tls(.http1(), tlsConfiguration: try $0.configuration()) } ?? .http1(),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "sync-server"),
         onServerRunning: { channel in await onListening(channel.localAddress?.port ?? configuration.port) },
         logger: logger

@@ -63,7 +63,7 @@ struct SyncBench: AsyncParsableCommand {
         let (portStream, portContinuation) = AsyncStream.makeStream(of: Int.self)
         var quiet = Logger(label: "sync-bench-server")
         quiet.logLevel = .critical
-        let app = buildApplication(store: store, configuration: ServerConfiguration(host: "127.0.0.1", port: 0), logger: quiet) { port in
+        let app = try buildApplication(store: store, configuration: ServerConfiguration(host: "127.0.0.1", port: 0), logger: quiet) { port in
             portContinuation.yield(port)
         }
         let serverTask = Task { try await app.runService() }
@@ -75,7 +75,7 @@ struct SyncBench: AsyncParsableCommand {
         let source = try Replica.create(path: path("source.sqlite"), settings: ReplicaSettings(server: url, token: token, analyst: "bench"))
         try source.write(Workload.changes(count: count), at: WallClock.now())
         let fresh = try Replica.create(path: path("fresh.sqlite"), settings: ReplicaSettings(server: url, token: token, analyst: "bench"))
-        let client = HTTPTransport.makeClient()
+        let client = try HTTPTransport.makeClient()
         let transport = HTTPTransport(client: client, server: url, token: token)
         let push: Double, pull: Double
         do {

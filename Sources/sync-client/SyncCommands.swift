@@ -9,12 +9,17 @@ struct InitCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "init",
         abstract: "Create a replica. Needs no network.",
-        discussion: "Example: sync-client init --server http://127.0.0.1:8080 --token \"$TOKEN\""
+        discussion: """
+            Examples:
+              sync-client init --server http://127.0.0.1:8080 --token "$TOKEN"
+              sync-client init --server https://sync.example.org --token "$TOKEN" --ca-file team-ca.pem
+            """
     )
     @OptionGroup var options: ReplicaOption
     @Option(help: "The sync server's URL.") var server: String
     @Option(help: "Your token from `sync-server analyst add`.") var token: String
     @Option(help: "Your analyst name (default: the name the token carries).") var analyst: String?
+    @Option(help: ArgumentHelp("A PEM file of certificate authorities to trust for an https:// server, besides the system's.", valueName: "path")) var caFile: String?
 
     func validate() throws {
         guard let url = URL(string: server), let scheme = url.scheme, ["http", "https"].contains(scheme), url.host != nil else {
@@ -36,7 +41,14 @@ struct InitCommand: ParsableCommand {
     }
 
     func run() throws {
-        let replica = try Replica.create(path: options.path, settings: ReplicaSettings(server: server, token: token, analyst: tokenName!))
+        var caPath = ""
+        if let caFile {
+            guard FileManager.default.isReadableFile(atPath: caFile) else {
+                throw ValidationError("cannot read the CA file \(caFile); pass the path of a PEM certificate file")
+            }
+            caPath = URL(fileURLWithPath: caFile).standardizedFileURL.path
+        }
+        let replica = try Replica.create(path: options.path, settings: ReplicaSettings(server: server, token: token, analyst: tokenName!, caFile: caPath))
         print("Created replica \(replica.id) for \(replica.analyst) at \(options.path)")
     }
 }
@@ -90,6 +102,7 @@ struct SyncCommand: AsyncParsableCommand {
     @OptionGroup var output: JSONFlag
     @Option(help: "Use this server URL instead of the saved one ($SYNC_SERVER also overrides).") var server: String?
     @Option(help: "Use this token instead of the saved one ($SYNC_TOKEN also overrides).") var token: String?
+    @Option(help: ArgumentHelp("Trust the certificate authorities in this PEM file ($SYNC_CA_FILE also sets it).", valueName: "path")) var caFile: String?
     @Option(help: "Seconds to wait for a connection before giving up.") var connectTimeout: Int64 = 5
     @Option(help: "Versions per request, each way; smaller pages suit slow or flaky links.") var pageSize = 2000
 
@@ -100,12 +113,12 @@ struct SyncCommand: AsyncParsableCommand {
 
     func run() async throws {
         let replica = try options.open()
-        let settings = EffectiveSettings(saved: try replica.settings(), server: server, token: token,
+        let settings = EffectiveSettings(saved: try replica.settings(), server: server, token: token, caFile: caFile,
                                          environment: ProcessInfo.processInfo.environment)
         let serverURL = settings.server, bearer = settings.token
         guard !serverURL.isEmpty else { throw SyncError.notConfigured("no server URL is saved") }
         guard !bearer.isEmpty else { throw SyncError.notConfigured("no token is saved") }
-        let client = HTTPTransport.makeClient(connectTimeoutSeconds: connectTimeout)
+        let client = try HTTPTransport.makeClient(connectTimeoutSeconds: connectTimeout, caFile: settings.caFile)
         let transport = HTTPTransport(client: client, server: serverURL, token: bearer)
         var session = SyncSession(replica: replica, pushPageSize: pageSize, pullPageSize: pageSize)
         let showProgress = isatty(STDERR_FILENO) == 1 && !output.json
@@ -163,6 +176,7 @@ struct ConfigCommand: ParsableCommand {
                 ["analyst", shape.analyst, "replica"],
                 ["server", shape.server, settings.serverSource.rawValue],
                 ["token", shape.token, settings.tokenSource.rawValue],
+                ["CA file", shape.caFile.isEmpty ? "(system roots only)" : shape.caFile, settings.caFileSource.rawValue],
             ]))
         }
     }

@@ -13,6 +13,7 @@ struct SyncServerCommand: AsyncParsableCommand {
             Examples:
               sync-server                                  # serve sync-server.sqlite on 127.0.0.1:8080
               sync-server --db /srv/field.sqlite --port 9000
+              sync-server --host 0.0.0.0 --tls-cert server.pem --tls-key server.key
               sync-server analyst add alice                # prints alice's token once
             """,
         subcommands: [Serve.self, AnalystCommand.self],
@@ -40,6 +41,8 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Largest request body in bytes.") var maxBodyBytes = ServerLimits().maxBodyBytes
     @Option(help: "Most versions one request may push.") var maxVersionsPerRequest = ServerLimits().maxVersionsPerRequest
     @Option(help: "Most versions one answer carries.") var maxPageSize = ServerLimits().maxPageSize
+    @Option(help: ArgumentHelp("Serve HTTPS with this certificate (PEM, leaf first); needs --tls-key.", valueName: "path")) var tlsCert: String?
+    @Option(help: ArgumentHelp("The certificate's private key (unencrypted PEM).", valueName: "path")) var tlsKey: String?
     // Fault injection for the crash and shutdown tests: pause each sync at a known point.
     @Option(help: .hidden) var testPauseBeforeCommitMs: Int?
     @Option(help: .hidden) var testPauseAfterCommitMs: Int?
@@ -47,6 +50,9 @@ struct Serve: AsyncParsableCommand {
     func validate() throws {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be between 0 and 65535") }
         guard maxBodyBytes >= 1024 else { throw ValidationError("--max-body-bytes must be at least 1024") }
+        guard (tlsCert == nil) == (tlsKey == nil) else {
+            throw ValidationError("--tls-cert and --tls-key go together: pass both to serve HTTPS, or neither for plain HTTP")
+        }
         guard maxVersionsPerRequest >= 1, maxPageSize >= 1 else {
             throw ValidationError("--max-versions-per-request and --max-page-size must be at least 1")
         }
@@ -62,14 +68,17 @@ struct Serve: AsyncParsableCommand {
         limits.defaultPageSize = min(limits.defaultPageSize, maxPageSize)
         let path = database.db
         let host = self.host
-        let app = buildApplication(
+        let tls = tlsCert.map { TLSFiles(certificate: $0, key: tlsKey ?? "") }
+        let scheme = tls == nil ? "http" : "https"
+        let app = try buildApplication(
             store: store,
             configuration: ServerConfiguration(
                 host: host, port: port, limits: limits,
-                pauses: TestPauses(beforeCommit: testPauseBeforeCommitMs.map { .milliseconds($0) }, afterCommit: testPauseAfterCommitMs.map { .milliseconds($0) })
+                pauses: TestPauses(beforeCommit: testPauseBeforeCommitMs.map { .milliseconds($0) }, afterCommit: testPauseAfterCommitMs.map { .milliseconds($0) }),
+                tls: tls
             )
         ) { port in
-            FileHandle.standardOutput.write(Data("sync-server listening on http://\(host):\(port) (database: \(path))\n".utf8))
+            FileHandle.standardOutput.write(Data("sync-server listening on \(scheme)://\(host):\(port) (database: \(path))\n".utf8))
         }
         try await app.runService()
     }

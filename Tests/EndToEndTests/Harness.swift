@@ -135,7 +135,7 @@ final class ServerProcess {
             buffer.append(chunk)
         }
         let line = String(decoding: buffer, as: UTF8.self)
-        guard let range = line.range(of: #"http://127\.0\.0\.1:\d+"#, options: .regularExpression) else {
+        guard let range = line.range(of: #"https?://127\.0\.0\.1:\d+"#, options: .regularExpression) else {
             throw HarnessError("unexpected first line from sync-server: \(line)")
         }
         url = String(line[range])

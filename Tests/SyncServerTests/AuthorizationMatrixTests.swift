@@ -87,7 +87,7 @@ final class CapturedLogs: @unchecked Sendable {
         headers[.contentType] = WireProtocol.contentType
 
         let logs = CapturedLogs()
-        let app = buildApplication(store: store, configuration: ServerConfiguration(host: "127.0.0.1", port: 0), logger: logs.logger)
+        let app = try buildApplication(store: store, configuration: ServerConfiguration(host: "127.0.0.1", port: 0), logger: logs.logger)
         let before = try store.canonicalDump()
         let requestHeaders = headers
         let (status, answer) = try await app.test(.router) { client in

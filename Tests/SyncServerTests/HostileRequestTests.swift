@@ -74,7 +74,7 @@ import Testing
         try store.addAnalyst(name: "alice", tokenHash: TokenHasher.hash(token), at: 1)
         try store.addAnalyst(name: "bob", tokenHash: TokenHasher.hash(TokenHasher.makeToken(analyst: "bob")), at: 1)
         let before = try store.canonicalDump()
-        let app = buildApplication(store: store, configuration: ServerConfiguration(host: "127.0.0.1", port: 0))
+        let app = try buildApplication(store: store, configuration: ServerConfiguration(host: "127.0.0.1", port: 0))
         let headers: HTTPFields = [.authorization: "Bearer " + token, .contentType: "application/json"]
         let body = ByteBuffer(string: testCase.body)
         let expected = (testCase.status, testCase.code)

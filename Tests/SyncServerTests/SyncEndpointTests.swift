@@ -25,8 +25,8 @@ import Testing
             bob = try Replica.inMemory(analyst: "bob")
         }
 
-        func app(limits: ServerLimits = ServerLimits()) -> some ApplicationProtocol {
-            buildApplication(store: store, configuration: ServerConfiguration(host: "127.0.0.1", port: 0, limits: limits))
+        func app(limits: ServerLimits = ServerLimits()) throws -> some ApplicationProtocol {
+            try buildApplication(store: store, configuration: ServerConfiguration(host: "127.0.0.1", port: 0, limits: limits))
         }
     }
 
