@@ -30,6 +30,11 @@ public struct Store: Sendable {
         }
         if exists {
             try inspect(path: path, role: role)
+            if access(path, W_OK) != 0 {
+                // A replica the system will not let us write is still readable; a server needs to write.
+                guard role == .replica else { throw StoreError.readOnly(path: path) }
+                return try openReadOnly(path: path, role: role, schemas: schemas)
+            }
         } else {
             let directory = (path as NSString).deletingLastPathComponent
             if !directory.isEmpty && !manager.fileExists(atPath: directory) {
@@ -57,6 +62,22 @@ public struct Store: Sendable {
             try? manager.setAttributes([.posixPermissions: 0o600], ofItemAtPath: path)
         }
         return Store(writer: pool, path: path, schemas: schemas)
+    }
+
+    /// Opens a file the system will not let us write: every read works, every write fails with
+    /// ``StoreError/readOnly(path:)`` and changes nothing.
+    private static func openReadOnly(path: String, role: StoreSchema.Role, schemas: SchemaRegistry) throws -> Store {
+        var configuration = Configuration()
+        configuration.readonly = true
+        do {
+            let queue = try DatabaseQueue(path: path, configuration: configuration)
+            guard try queue.read({ db in try StoreSchema.migrator(role: role).hasCompletedMigrations(db) }) else {
+                throw StoreError.readOnly(path: path)
+            }
+            return Store(writer: queue, path: path, schemas: schemas)
+        } catch let error as DatabaseError {
+            throw StoreError.cannotOpen(path: path, reason: error.message ?? error.description)
+        }
     }
 
     /// Reads the header of an existing file without writing to it.
@@ -119,8 +140,13 @@ public struct Store: Sendable {
         do {
             return try writer.write(body)
         } catch let error as DatabaseError {
-            throw StoreError.writeFailed(reason: error.message ?? error.description)
+            throw writeError(error)
         }
+    }
+
+    private func writeError(_ error: DatabaseError) -> StoreError {
+        if error.resultCode == .SQLITE_READONLY { return .readOnly(path: path) }
+        return .writeFailed(reason: error.message ?? error.description)
     }
 
     /// The same as ``transaction(_:)``, suspending instead of blocking the caller's thread.
@@ -128,7 +154,7 @@ public struct Store: Sendable {
         do {
             return try await writer.write(body)
         } catch let error as DatabaseError {
-            throw StoreError.writeFailed(reason: error.message ?? error.description)
+            throw writeError(error)
         }
     }
 

@@ -13,6 +13,7 @@ public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
     case dotReused(Dot)
     case kindMismatch(record: RecordID, known: String, got: String)
     case writeFailed(reason: String)
+    case readOnly(path: String)
     case recordNotFound(String)
     case ambiguous(String, candidates: [String])
     case recordDeleted(RecordID)
@@ -46,6 +47,8 @@ public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
             return "record \(record) is a \(known), but a version calls it a \(got)"
         case .writeFailed(let reason):
             return "the write was not saved, and nothing was changed: \(reason)"
+        case .readOnly(let path):
+            return "\(path) is read-only, so nothing was written (reading still works). Make it writable (chmod u+w, or remount the disk read-write) and run the command again."
         case .recordNotFound(let what):
             return "no \(what) in this replica; list them with `sync-client cell list` or `sync-client signal list`"
         case .ambiguous(let what, let candidates):

@@ -29,4 +29,59 @@ import Testing
         let integrity = try replica.store.writer.read { db in try String.fetchOne(db, sql: "PRAGMA integrity_check") }
         #expect(integrity == "ok")
     }
+
+    /// Makes `path` unwritable for this process and returns how to undo it. As root, for whom
+    /// file modes do not forbid writing, the file is marked immutable (`chattr +i`).
+    static func makeReadOnly(_ path: String) throws -> () -> Void {
+        if geteuid() != 0 {
+            try FileManager.default.setAttributes([.posixPermissions: 0o400], ofItemAtPath: path)
+            return { try? FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: path) }
+        }
+        func chattr(_ flag: String) throws -> Int32 {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/chattr")
+            process.arguments = [flag, path]
+            try process.run()
+            process.waitUntilExit()
+            return process.terminationStatus
+        }
+        guard try chattr("+i") == 0 else {
+            throw StoreError.writeFailed(reason: "test setup: chattr +i \(path) failed; this test needs a file system with immutable files when run as root")
+        }
+        return { _ = try? chattr("-i") }
+    }
+
+    @Test func aReadOnlyReplicaStillReadsAndRefusesWritesWithNothingChanged() throws {
+        let folder = TemporaryFolder()
+        let path = folder.path("replica.sqlite")
+        let replica = try Replica.create(path: path, settings: ReplicaSettings(server: "http://x", token: "a.b", analyst: "alice"))
+        try replica.write([change("number", .int(20)), change("title", .text("Written before"))], at: 1)
+        let before = try replica.store.canonicalDump()
+        try replica.store.close()
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: path))
+        let undo = try Self.makeReadOnly(path)
+        defer { undo() }
+        #expect(access(path, W_OK) != 0, "the test could not make the file read-only")
+
+        let reopened = try Replica.open(path: path)
+        #expect(try reopened.store.canonicalDump() == before, "reading still works")
+        #expect(throws: StoreError.readOnly(path: path)) { try reopened.write([change("title", .text("Lost?"))], at: 2) }
+        let other = try Replica.inMemory(analyst: "bob")
+        let incoming = try other.write([FieldChange(record: RecordID("b0b0b0b0-0000-4000-8000-000000000001")!, kind: "cell", field: "title", value: .text("From the server"))], at: 3)
+        #expect(throws: StoreError.readOnly(path: path)) { _ = try reopened.receive(incoming, serverVector: VersionVector()) }
+        #expect("\(StoreError.readOnly(path: path))".contains("chmod u+w"))
+        #expect(try reopened.store.canonicalDump() == before)
+        #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == bytes, "nothing was half-written")
+    }
+
+    @Test func aServerRefusesToStartOnADatabaseItCannotWrite() throws {
+        let folder = TemporaryFolder()
+        let path = folder.path("server.sqlite")
+        try ServerStore.open(path: path).store.close()
+        let undo = try Self.makeReadOnly(path)
+        defer { undo() }
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: path))
+        #expect(throws: StoreError.readOnly(path: path)) { try ServerStore.open(path: path) }
+        #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == bytes)
+    }
 }
