@@ -73,7 +73,7 @@ import Testing
 
     enum Refusal: String, CaseIterable {
         case noToken, wrongToken, revokedToken, anotherAnalystsReplica, counterGap, malformedBody, notJSON
-        case wrongContentType, unsupportedProtocol, bodyTooLarge, authorMismatch, unknownField
+        case wrongContentType, unsupportedProtocol, bodyTooLarge, tooManyVersions, authorMismatch, unknownField
     }
 
     @Test("a refused request gets a JSON error and changes nothing", arguments: Refusal.allCases)
@@ -130,6 +130,9 @@ import Testing
             limits.maxBodyBytes = 1024
             body = Self.body(SyncRequest(replica: fixture.alice.id, vector: vector, versions: more + more + more + more))
             expected = (.contentTooLarge, "body_too_large")
+        case .tooManyVersions:
+            limits.maxVersionsPerRequest = 1
+            expected = (.contentTooLarge, "too_many_versions")
         case .unknownField:
             var bad = more
             bad[0].field = "colour"
