@@ -17,6 +17,15 @@ public struct ReplicaID: Hashable, Comparable, Sendable, CustomStringConvertible
     /// A fresh random replica id.
     public static func random() -> ReplicaID { ReplicaID(uuid: UUID()) }
 
+    /// The id as 16 bytes (for compact encodings).
+    public var bytes: [UInt8] { UUIDText.bytes(rawValue) }
+
+    /// The id of 16 bytes; nil unless there are exactly 16.
+    public init?(bytes: some Collection<UInt8>) {
+        guard bytes.count == 16 else { return nil }
+        rawValue = UUIDText.text(bytes)
+    }
+
     public var description: String { rawValue }
     /// The first eight characters, for people.
     public var short: String { String(rawValue.prefix(8)) }

@@ -17,3 +17,37 @@ enum UUIDText {
         return String(decoding: utf8, as: UTF8.self)
     }
 }
+
+extension UUIDText {
+    private static let hexDigits = Array("0123456789abcdef".utf8)
+
+    /// The 16 bytes a canonical UUID text stands for.
+    static func bytes(_ canonical: String) -> [UInt8] {
+        var result = [UInt8](repeating: 0, count: 16)
+        var index = 0
+        var high: UInt8?
+        for byte in canonical.utf8 where byte != 45 {
+            let nibble = byte <= 57 ? byte - 48 : byte - 87
+            if let first = high {
+                result[index] = first << 4 | nibble
+                index += 1
+                high = nil
+            } else {
+                high = nibble
+            }
+        }
+        return result
+    }
+
+    /// The canonical text of 16 UUID bytes.
+    static func text(_ bytes: some Collection<UInt8>) -> String {
+        var utf8: [UInt8] = []
+        utf8.reserveCapacity(36)
+        for (index, byte) in bytes.enumerated() {
+            if index == 4 || index == 6 || index == 8 || index == 10 { utf8.append(45) }
+            utf8.append(hexDigits[Int(byte >> 4)])
+            utf8.append(hexDigits[Int(byte & 15)])
+        }
+        return String(decoding: utf8, as: UTF8.self)
+    }
+}

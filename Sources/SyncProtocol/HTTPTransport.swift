@@ -43,10 +43,10 @@ public struct HTTPTransport: SyncTransport {
     public func send(_ request: SyncRequest) async throws -> SyncResponse {
         var http = HTTPClientRequest(url: server + "/v1/sync")
         http.method = .POST
-        http.headers.add(name: "Content-Type", value: WireProtocol.contentType)
-        http.headers.add(name: "Accept", value: WireProtocol.contentType)
+        http.headers.add(name: "Content-Type", value: BinaryWire.contentType)
+        http.headers.add(name: "Accept", value: BinaryWire.contentType)
         http.headers.add(name: "Authorization", value: "Bearer " + token)
-        http.body = .bytes(ByteBuffer(bytes: WireProtocol.encode(request)))
+        http.body = .bytes(ByteBuffer(bytes: BinaryWire.encode(request)))
         let response: HTTPClientResponse
         let body: ByteBuffer
         do {
@@ -63,6 +63,9 @@ public struct HTTPTransport: SyncTransport {
             throw SyncError.server(status: Int(response.status.code), code: "http_error", message: response.status.reasonPhrase)
         }
         do {
+            if response.headers.first(name: "Content-Type")?.lowercased().hasPrefix(BinaryWire.contentType) == true {
+                return try BinaryWire.decodeResponse(data)
+            }
             return try JSONDecoder().decode(SyncResponse.self, from: data)
         } catch {
             throw SyncError.badResponse(String(describing: error).prefix(200).description)

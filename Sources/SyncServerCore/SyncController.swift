@@ -31,9 +31,10 @@ public struct SyncController: Sendable {
 
     func sync(_ request: Request, context: BasicRequestContext) async throws -> Response {
         let analyst = try await authenticate(request)
-        guard let contentType = request.headers[.contentType],
-              contentType.lowercased().hasPrefix(WireProtocol.contentType) else {
-            throw APIError(.unsupportedMediaType, "unsupported_media_type", "send the body as \(WireProtocol.contentType) (Content-Type header)")
+        let contentType = request.headers[.contentType]?.lowercased() ?? ""
+        let binary = contentType.hasPrefix(BinaryWire.contentType)
+        guard binary || contentType.hasPrefix(WireProtocol.contentType) else {
+            throw APIError(.unsupportedMediaType, "unsupported_media_type", "send the body as \(BinaryWire.contentType) or \(WireProtocol.contentType) (Content-Type header)")
         }
         if let length = request.headers[.contentLength].flatMap(Int.init), length > limits.maxBodyBytes {
             throw tooLarge()
@@ -47,7 +48,11 @@ public struct SyncController: Sendable {
         }
         let message: SyncRequest
         do {
-            message = try JSONDecoder().decode(SyncRequest.self, from: Data(body.readableBytesView))
+            message = binary
+                ? try BinaryWire.decodeRequest(Data(body.readableBytesView))
+                : try JSONDecoder().decode(SyncRequest.self, from: Data(body.readableBytesView))
+        } catch let error as BinaryWireError {
+            throw APIError(.badRequest, "malformed_body", "the request body is not a binary sync request (\(error.description)); see the protocol in README.md")
         } catch {
             throw APIError.malformed(error)
         }
@@ -84,7 +89,8 @@ public struct SyncController: Sendable {
             "analyst": "\(analyst.name)", "replica": "\(message.replica)",
             "received": "\(exchange.report.new)", "sent": "\(exchange.versions.count)", "more": "\(exchange.more)",
         ])
-        return jsonResponse(SyncResponse(vector: exchange.vector, versions: exchange.versions, more: exchange.more))
+        let response = SyncResponse(vector: exchange.vector, versions: exchange.versions, more: exchange.more)
+        return binary ? binaryResponse(response) : jsonResponse(response)
     }
 
     /// The analyst a `Bearer NAME.SECRET` token belongs to. The lookup is by name; the token's
@@ -116,6 +122,12 @@ public struct SyncController: Sendable {
     func tooLarge() -> APIError {
         APIError(.contentTooLarge, "body_too_large", "the request body is over \(limits.maxBodyBytes) bytes; send fewer versions per request")
     }
+}
+
+func binaryResponse(_ message: SyncResponse) -> Response {
+    var headers = HTTPFields()
+    headers[.contentType] = BinaryWire.contentType
+    return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: BinaryWire.encode(message))))
 }
 
 func jsonResponse(_ message: some Encodable) -> Response {

@@ -74,6 +74,7 @@ import Testing
     enum Refusal: String, CaseIterable {
         case noToken, wrongToken, revokedToken, anotherAnalystsReplica, counterGap, malformedBody, notJSON
         case wrongContentType, unsupportedProtocol, bodyTooLarge, tooManyVersions, authorMismatch, unknownField
+        case binaryGarbage, binaryTruncated
     }
 
     @Test("a refused request gets a JSON error and changes nothing", arguments: Refusal.allCases)
@@ -130,6 +131,15 @@ import Testing
             limits.maxBodyBytes = 1024
             body = Self.body(SyncRequest(replica: fixture.alice.id, vector: vector, versions: more + more + more + more))
             expected = (.contentTooLarge, "body_too_large")
+        case .binaryGarbage:
+            contentType = BinaryWire.contentType
+            body = ByteBuffer(string: "hello")
+            expected = (.badRequest, "malformed_body")
+        case .binaryTruncated:
+            contentType = BinaryWire.contentType
+            let bytes = BinaryWire.encode(SyncRequest(replica: fixture.alice.id, vector: vector, versions: more))
+            body = ByteBuffer(bytes: bytes.dropLast(3))
+            expected = (.badRequest, "malformed_body")
         case .tooManyVersions:
             limits.maxVersionsPerRequest = 1
             expected = (.contentTooLarge, "too_many_versions")
@@ -164,5 +174,23 @@ import Testing
         #expect(!dump.contains(fixture.aliceToken))
         #expect(dump.contains(TokenHasher.hash(fixture.aliceToken)))
         #expect(TokenHasher.analystName(in: fixture.aliceToken) == "alice")
+    }
+}
+
+extension SyncEndpointTests {
+    @Test func aBinaryPushIsStoredAndAnsweredInBinary() async throws {
+        let fixture = try Fixture()
+        let versions = try fixture.alice.write([FieldChange(record: Self.record, kind: "cell", field: "title", value: .text("T"))], at: 1)
+        let request = SyncRequest(replica: fixture.alice.id, vector: try fixture.alice.store.versionVector(), versions: versions)
+        let answer = try await fixture.app().test(.router) { client in
+            try await client.execute(uri: "/v1/sync", method: .post, headers: Self.headers(token: fixture.aliceToken, contentType: BinaryWire.contentType),
+                                     body: ByteBuffer(bytes: BinaryWire.encode(request))) { response in
+                #expect(response.status == .ok)
+                #expect(response.headers[.contentType] == BinaryWire.contentType)
+                return try BinaryWire.decodeResponse(Data(response.body.readableBytesView))
+            }
+        }
+        #expect(answer.vector == VersionVector([fixture.alice.id: 1]))
+        #expect(try fixture.store.store.canonicalDump() == fixture.alice.store.canonicalDump())
     }
 }
