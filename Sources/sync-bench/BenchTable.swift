@@ -5,13 +5,19 @@ struct BenchTable {
     private var rows: [[String]] = []
 
     /// A throughput next to its reference throughput; the ratio is measured / reference.
-    mutating func add(_ name: String, rate: Double, reference: Double, unit: String) {
-        rows.append([name, format(rate) + " " + unit, format(reference) + " " + unit, String(format: "%.2f", rate / reference)])
+    mutating func add(_ name: String, rate: Double, reference: Double, unit: String, referenceName: String) {
+        rows.append([name, format(rate) + " " + unit, format(reference) + " " + unit + " (" + referenceName + ")", String(format: "%.2f", rate / reference)])
     }
 
     /// A cost next to its reference cost; the ratio is measured / reference (1.00 is flat).
-    mutating func add(_ name: String, cost: Double, reference: Double, unit: String) {
-        rows.append([name, String(format: "%.1f", cost) + " " + unit, String(format: "%.1f", reference) + " " + unit, String(format: "%.2f", cost / reference)])
+    mutating func add(_ name: String, cost: Double, reference: Double, unit: String, referenceName: String, digits: Int = 1) {
+        rows.append([name, String(format: "%.\(digits)f", cost) + " " + unit, String(format: "%.\(digits)f", reference) + " " + unit + " (" + referenceName + ")",
+                     String(format: "%.2f", cost / reference)])
+    }
+
+    /// A figure with no reference measured here (the target is stated instead).
+    mutating func add(_ name: String, value: String, target: String) {
+        rows.append([name, value, target, ""])
     }
 
     func format(_ value: Double) -> String {
@@ -33,3 +39,5 @@ struct BenchTable {
         }.joined(separator: "\n")
     }
 }
+
+func megabytes(_ bytes: Int) -> String { String(format: "%.0f MB", Double(bytes) / 1_048_576) }

@@ -1,0 +1,146 @@
+import Foundation
+import LocalStore
+import SyncModel
+import SyncProtocol
+import SyncServerCore
+
+/// A scratch folder for one benchmark run, removed afterwards.
+final class BenchFolder {
+    let url = FileManager.default.temporaryDirectory.appendingPathComponent("sync-bench-\(UUID().uuidString)")
+
+    init() throws { try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true) }
+
+    func path(_ name: String) -> String { url.appendingPathComponent(name).path }
+
+    deinit { try? FileManager.default.removeItem(at: url) }
+}
+
+enum BenchFixtures {
+    static let settings = ReplicaSettings(server: "http://127.0.0.1:1", token: "bench.unused-token-for-local-files", analyst: "bench")
+
+    /// A replica file holding `versions` of its own versions over `versions / 10` records
+    /// (cell 20 among them), written in batches as an analyst's months of work would be.
+    static func replica(at path: String, versions: Int, analyst: String = "bench", token: String = "bench.unused-token-for-local-files", server: String = "http://127.0.0.1:1") throws -> Replica {
+        let replica = try Replica.create(path: path, settings: ReplicaSettings(server: server, token: token, analyst: analyst))
+        var written = 0
+        var batchIndex = 0
+        let cell20 = RecordID.random()
+        try replica.write([FieldChange(record: cell20, kind: "cell", field: "number", value: .int(20)),
+                           FieldChange(record: cell20, kind: "cell", field: "title", value: .text("Burden-Sharing"))], at: 1)
+        written = 2
+        while written < versions {
+            let count = min(50_000, versions - written)
+            try replica.write(Workload.changes(count: count, numbered: false, seed: UInt64(batchIndex)), at: WallClock.now())
+            written += count
+            batchIndex += 1
+        }
+        return replica
+    }
+
+    /// Syncs `replica` with the server store in process, as its pushes would, so that both hold
+    /// the same versions and the replica knows the server has them.
+    static func seed(_ server: ServerStore, analyst: String, from replica: Replica) async throws {
+        var session = SyncSession(replica: replica, pushPageSize: 20_000, pullPageSize: 20_000)
+        try await session.run(over: InProcessTransport(server: server, analyst: analyst))
+    }
+
+    /// The executables built beside this benchmark (`swift build -c release` builds them all).
+    static func binary(_ name: String) throws -> String {
+        let directory = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
+        let path = directory.appendingPathComponent(name).path
+        guard FileManager.default.isExecutableFile(atPath: path) else {
+            throw BenchError("\(name) is not built beside sync-bench at \(path); run `swift build -c release` (all products) first")
+        }
+        return path
+    }
+}
+
+struct BenchError: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// A real `sync-server` process on a free port of 127.0.0.1.
+final class BenchServer {
+    let process = Process()
+    let url: String
+
+    init(database: String, arguments: [String] = []) throws {
+        let output = Pipe()
+        process.executableURL = URL(fileURLWithPath: try BenchFixtures.binary("sync-server"))
+        process.arguments = ["serve", "--db", database, "--port", "0"] + arguments
+        process.standardOutput = output
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        var buffer = Data()
+        let deadline = Date().addingTimeInterval(30)
+        while !buffer.contains(UInt8(ascii: "\n")) {
+            guard Date() < deadline, process.isRunning else { throw BenchError("sync-server did not start") }
+            buffer.append(output.fileHandleForReading.availableData)
+        }
+        let line = String(decoding: buffer, as: UTF8.self)
+        guard let range = line.range(of: #"http://127\.0\.0\.1:\d+"#, options: .regularExpression) else {
+            throw BenchError("unexpected first line from sync-server: \(line)")
+        }
+        url = String(line[range])
+    }
+
+    /// The server's peak resident memory so far, in bytes.
+    var peakMemory: Int { ProcessMemory.peak(pid: process.processIdentifier) }
+
+    func stop() {
+        guard process.isRunning else { return }
+        process.terminate()
+        process.waitUntilExit()
+    }
+
+    deinit { stop() }
+}
+
+enum ProcessMemory {
+    /// `VmHWM` of a running process, in bytes.
+    static func peak(pid: Int32) -> Int {
+        guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
+              let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
+              let kilobytes = Int(line.split(separator: " ").dropFirst().first ?? "") else { return 0 }
+        return kilobytes * 1024
+    }
+}
+
+/// Runs an executable to completion (spawned directly, so its resource usage can be read) and
+/// returns its wall time in seconds, its peak resident memory in bytes and its output.
+func runTimed(_ binary: String, _ arguments: [String]) throws -> (seconds: Double, peakMemory: Int, output: String) {
+    let path = try BenchFixtures.binary(binary)
+    let outputPath = FileManager.default.temporaryDirectory.appendingPathComponent("sync-bench-out-\(UUID().uuidString)").path
+    defer { try? FileManager.default.removeItem(atPath: outputPath) }
+    var actions: posix_spawn_file_actions_t = posix_spawn_file_actions_t()
+    posix_spawn_file_actions_init(&actions)
+    defer { posix_spawn_file_actions_destroy(&actions) }
+    posix_spawn_file_actions_addopen(&actions, 1, outputPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+    posix_spawn_file_actions_adddup2(&actions, 1, 2)
+    let argv = ([path] + arguments).map { strdup($0) } + [nil]
+    defer { for pointer in argv { free(pointer) } }
+    var pid: pid_t = 0
+    let start = ContinuousClock.now
+    let spawned = posix_spawn(&pid, path, &actions, nil, argv, environ)
+    guard spawned == 0 else { throw BenchError("cannot start \(path): \(String(cString: strerror(spawned)))") }
+    var status: Int32 = 0
+    var usage = rusage()
+    _ = wait4(pid, &status, 0, &usage)
+    let elapsed = seconds(ContinuousClock.now - start)
+    let output = (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? ""
+    guard status == 0 else { throw BenchError("\(binary) \(arguments.joined(separator: " ")) failed (status \(status)): \(output)") }
+    return (elapsed, usage.ru_maxrss * 1024, output)
+}
+
+/// Hands each request straight to a server store in this process.
+struct InProcessTransport: SyncTransport {
+    let server: ServerStore
+    let analyst: String
+
+    func send(_ request: SyncRequest) async throws -> SyncResponse {
+        let exchange = try await server.exchange(analyst: analyst, requester: request.replica, clientVector: request.vector,
+                                                 versions: request.versions, pageLimit: request.pageLimit ?? 20_000, at: 0)
+        return SyncResponse(vector: exchange.vector, versions: exchange.versions, more: exchange.more)
+    }
+}

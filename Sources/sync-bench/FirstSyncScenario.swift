@@ -1,0 +1,41 @@
+import ArgumentParser
+import Foundation
+import LocalStore
+import SyncModel
+import SyncServerCore
+
+struct FirstSync: AsyncParsableCommand, Scenario {
+    static let configuration = CommandConfiguration(
+        commandName: "first-sync",
+        abstract: "A fresh replica's first sync through the real sync-server and sync-client processes (target ≥ 100,000 versions/s, each under 150 MB)."
+    )
+    @Option(help: "Versions on the server.") var versions = 1_000_000
+
+    init() {}
+    init(versions: Int) { self.versions = versions }
+
+    func run() async throws { try await runAlone() }
+
+    func run(into table: inout BenchTable) async throws {
+        let folder = try BenchFolder()
+        let token = TokenHasher.makeToken(analyst: "alice")
+        let source = try BenchFixtures.replica(at: folder.path("source.sqlite"), versions: versions, analyst: "alice")
+        let serverStore = try ServerStore.open(path: folder.path("server.sqlite"))
+        try serverStore.addAnalyst(name: "alice", tokenHash: TokenHasher.hash(token), at: 0)
+        try await BenchFixtures.seed(serverStore, analyst: "alice", from: source)
+        try serverStore.store.close()
+        let plain = try PlainSQLite.insertAll(Workload.changes(count: versions), path: folder.path("plain.sqlite"))
+
+        let server = try BenchServer(database: folder.path("server.sqlite"))
+        defer { server.stop() }
+        let fresh = folder.path("fresh.sqlite")
+        _ = try runTimed("sync-client", ["init", "--replica", fresh, "--server", server.url, "--token", token])
+        let sync = try runTimed("sync-client", ["sync", "--replica", fresh, "--page-size", "20000"])
+        let serverPeak = server.peakMemory
+        let pulled = try Replica.open(path: fresh).store.versionVector().total
+        guard pulled == UInt64(versions) else { throw BenchError("the first sync brought \(pulled) of \(versions) versions") }
+        table.add("first sync of \(BenchTable().format(Double(versions))) versions, real processes", rate: Double(versions) / sync.seconds,
+                  reference: Double(versions) / plain, unit: "versions/s", referenceName: "plain SQLite insert")
+        table.add("  peak memory, client / server", value: "\(megabytes(sync.peakMemory)) / \(megabytes(serverPeak))", target: "target < 150 MB each")
+    }
+}

@@ -1,0 +1,65 @@
+import ArgumentParser
+import Foundation
+import GRDB
+import LocalStore
+import SyncModel
+
+struct Flat: AsyncParsableCommand, Scenario {
+    static let configuration = CommandConfiguration(
+        commandName: "flat",
+        abstract: "Apply cost and sync round trip in a small and a large store, and a no-op sync with few and many replicas (target: at most 1.5x)."
+    )
+    @Option(help: "Versions in the small store.") var small = 10_000
+    @Option(help: "Versions in the large store.") var large = 1_000_000
+    @Option(help: "Replicas the server knows in the many-replicas case.") var replicas = 1_000
+    @Option(help: "Versions applied to measure the apply cost.") var applied = 5_000
+    @Option(help: "Versions of one record in the long-history case.") var longHistory = 10_000
+    @Option(help: "No-op syncs timed in each case; the median is reported.") var rounds = 9
+
+    init() {}
+    init(large: Int) { self.large = large }
+
+    func run() async throws { try await runAlone() }
+
+    func run(into table: inout BenchTable) async throws {
+        var apply: [Double] = []
+        var roundTrip: [Double] = []
+        for size in [small, large] {
+            let folder = try BenchFolder()
+            let store = try BenchFixtures.replica(at: folder.path("store.sqlite"), versions: size, analyst: "alice")
+            apply.append(try Self.applyCost(into: store, count: applied))
+            roundTrip.append(try await NoOpSync.measure(replicas: 2, rounds: rounds, seedFrom: store).microseconds)
+        }
+        let label = { (count: Int) in BenchTable().format(Double(count)) }
+        table.add("apply one version into \(label(large)) versions", cost: apply[1], reference: apply[0], unit: "µs", referenceName: "\(label(small)) versions")
+        table.add("no-op sync round trip, \(label(large)) versions", cost: roundTrip[1], reference: roundTrip[0], unit: "µs", referenceName: "\(label(small)) versions", digits: 0)
+        let folder = try BenchFolder()
+        let short = try HistoryScenario.microsecondsPerVersion(history: 10, applied: 2_000, path: folder.path("history-short.sqlite"))
+        let long = try HistoryScenario.microsecondsPerVersion(history: longHistory, applied: 2_000, path: folder.path("history-long.sqlite"))
+        table.add("apply one version, record with \(label(longHistory)) versions", cost: long, reference: short, unit: "µs", referenceName: "10 versions")
+        let few = try await NoOpSync.measure(replicas: 10, rounds: rounds)
+        let many = try await NoOpSync.measure(replicas: replicas, rounds: rounds)
+        table.add("no-op sync round trip, \(label(replicas)) replicas known", cost: many.microseconds, reference: few.microseconds, unit: "µs", referenceName: "10 replicas", digits: 0)
+        table.add("no-op sync bytes, \(label(replicas)) replicas known", cost: Double(many.bytes), reference: Double(few.bytes), unit: "B", referenceName: "10 replicas", digits: 0)
+    }
+
+    /// Microseconds per version to apply `count` edits of another analyst to existing records,
+    /// in pages of 500 as a sync delivers them.
+    static func applyCost(into store: Replica, count: Int) throws -> Double {
+        let records = try store.store.writer.read { db in
+            try String.fetchAll(db, sql: "SELECT id FROM record ORDER BY random() LIMIT ?", arguments: [count]).compactMap(RecordID.init)
+        }
+        let other = try Replica.inMemory(analyst: "bob")
+        let fields = ["title", "trend", "tier"]
+        let changes = (0..<count).map { index in
+            FieldChange(record: records[index % records.count], kind: "cell", field: fields[index % 3], value: .text("Bob's edit \(index)"))
+        }
+        let incoming = try other.write(changes, at: WallClock.now())
+        let elapsed = try measure {
+            for start in stride(from: 0, to: incoming.count, by: 500) {
+                try store.store.apply(Array(incoming[start..<min(start + 500, incoming.count)]))
+            }
+        }
+        return elapsed * 1e6 / Double(count)
+    }
+}

@@ -1,0 +1,66 @@
+import ArgumentParser
+import Foundation
+import LocalStore
+import SyncModel
+import SyncProtocol
+import SyncServerCore
+
+struct ServerMerge: AsyncParsableCommand, Scenario {
+    static let configuration = CommandConfiguration(
+        commandName: "server-merge",
+        abstract: "Versions per second stored by the real sync-server while clients push at once (target ≥ 100,000)."
+    )
+    @Option(help: "Clients pushing at once.") var clients = 10
+    @Option(help: "Versions pushed in all.") var versions = 200_000
+    @Option(help: "Versions per request.") var pageSize = 2_000
+
+    func run() async throws { try await runAlone() }
+
+    func run(into table: inout BenchTable) async throws {
+        let folder = try BenchFolder()
+        let store = try ServerStore.open(path: folder.path("server.sqlite"))
+        var pushes: [(token: String, requests: [SyncRequest])] = []
+        for index in 0..<clients {
+            let name = "analyst\(index)"
+            let token = TokenHasher.makeToken(analyst: name)
+            try store.addAnalyst(name: name, tokenHash: TokenHasher.hash(token), at: 0)
+            let replica = try Replica.inMemory(analyst: name)
+            let written = try replica.write(Workload.changes(count: versions / clients, seed: UInt64(index + 100)), at: WallClock.now())
+            let requests = stride(from: 0, to: written.count, by: pageSize).map { start in
+                let page = Array(written[start..<min(start + pageSize, written.count)])
+                return SyncRequest(replica: replica.id, vector: VersionVector([replica.id: page.last!.dot.counter]), versions: page, pageLimit: 1)
+            }
+            pushes.append((token, requests))
+        }
+        try store.store.close()
+        let plain = try PlainSQLite.insertAll(Workload.changes(count: versions), path: folder.path("plain.sqlite"))
+
+        let server = try BenchServer(database: folder.path("server.sqlite"))
+        defer { server.stop() }
+        let client = try HTTPTransport.makeClient()
+        let url = server.url
+        let elapsed: Double
+        do {
+            elapsed = try await SyncBench.measure {
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    for push in pushes {
+                        group.addTask {
+                            let transport = HTTPTransport(client: client, server: url, token: push.token)
+                            for request in push.requests { _ = try await transport.send(request) }
+                        }
+                    }
+                    try await group.waitForAll()
+                }
+            }
+            try await client.shutdown()
+        } catch {
+            try? await client.shutdown()
+            throw error
+        }
+        server.stop()
+        let stored = try ServerStore.open(path: folder.path("server.sqlite")).store.versionVector().total
+        guard stored == UInt64(versions / clients * clients) else { throw BenchError("the server stored \(stored) versions") }
+        table.add("server merge, \(clients) clients pushing at once", rate: Double(stored) / elapsed, reference: Double(versions) / plain,
+                  unit: "versions/s", referenceName: "plain SQLite insert")
+    }
+}
