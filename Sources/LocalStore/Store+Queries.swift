@@ -43,6 +43,17 @@ extension Store {
         return result
     }
 
+    /// The cells whose `number` field holds `number` (an index lookup, whatever the store's size).
+    public func cellIDs(number: Int64, includeDeleted: Bool = false) throws -> [RecordID] {
+        try read { db in
+            try String.fetchAll(db.cachedStatement(sql: """
+                SELECT f.record FROM field f JOIN record r ON r.id = f.record
+                WHERE f.name = 'number' AND f.value = ? AND r.kind = 'cell' \(includeDeleted ? "" : "AND r.deleted = 0")
+                ORDER BY f.record
+                """), arguments: [StoreCoding.encode(FieldValue.int(number))]).compactMap(RecordID.init)
+        }
+    }
+
     /// Record ids whose id starts with `prefix` (at least 4 characters), of `kind` if given.
     public func recordIDs(prefix: String, kind: String?) throws -> [RecordID] {
         let lowered = prefix.lowercased()

@@ -10,7 +10,7 @@ public struct RecordLookup: Sendable {
     /// A cell by its number (among live cells) or by its id or an id prefix of 4+ characters.
     public func cell(_ reference: String, includeDeleted: Bool = false) throws -> RecordSnapshot {
         if let number = Int64(reference) {
-            let matches = try store.records(kind: "cell", includeDeleted: includeDeleted).filter { $0.value("number") == .int(number) }
+            let matches = try store.cellIDs(number: number, includeDeleted: includeDeleted).compactMap { try store.record($0) }
             guard let first = matches.first else {
                 throw ClientError("no cell numbered \(number) in this replica; list cells with `sync-client cell list`")
             }

@@ -51,3 +51,26 @@ import Testing
         #expect(throws: StoreError.newerSchema(path: path, unknown: ["v9-future"])) { try ServerStore.open(path: path) }
     }
 }
+
+extension StoreFileTests {
+    @Test func aFileFromBeforeTheCellNumberIndexUpgradesAndFindsCellsByNumber() throws {
+        let folder = TemporaryFolder()
+        let path = folder.path("old.sqlite")
+        let replica = try Replica.create(path: path, settings: ReplicaSettings(server: "http://x", token: "a.b", analyst: "alice"))
+        let cell = RecordID("c0c0c0c0-0000-4000-8000-000000000020")!
+        try replica.write([FieldChange(record: cell, kind: "cell", field: "number", value: .int(20))], at: 1)
+        // Make it look like a file written before the step existed
+        try replica.store.writer.write { db in
+            try db.execute(sql: "DROP INDEX field_cell_number")
+            try db.execute(sql: "DELETE FROM grdb_migrations WHERE identifier = 'v2-cell-numbers'")
+        }
+        try replica.store.close()
+        let reopened = try Replica.open(path: path)
+        let index = try reopened.store.writer.read { db in
+            try String.fetchOne(db, sql: "SELECT name FROM sqlite_master WHERE type = 'index' AND name = 'field_cell_number'")
+        }
+        #expect(index == "field_cell_number")
+        #expect(try reopened.store.cellIDs(number: 20) == [cell])
+        #expect(try reopened.store.cellIDs(number: 21).isEmpty)
+    }
+}
