@@ -43,11 +43,11 @@ struct Flat: AsyncParsableCommand, Scenario {
         table.add("no-op sync bytes, \(label(replicas)) replicas known", cost: Double(many.bytes), reference: Double(few.bytes), unit: "B", referenceName: "10 replicas", digits: 0)
     }
 
-    /// Microseconds per version to apply `count` edits of another analyst to existing records,
-    /// in pages of 500 as a sync delivers them.
+    /// Microseconds per version to apply `count` edits of another analyst to `count / 5` existing
+    /// records (the same shape whatever the store's size), in pages of 500 as a sync delivers them.
     static func applyCost(into store: Replica, count: Int) throws -> Double {
         let records = try store.store.writer.read { db in
-            try String.fetchAll(db, sql: "SELECT id FROM record ORDER BY random() LIMIT ?", arguments: [count]).compactMap(RecordID.init)
+            try String.fetchAll(db, sql: "SELECT id FROM record ORDER BY random() LIMIT ?", arguments: [max(1, count / 5)]).compactMap(RecordID.init)
         }
         let other = try Replica.inMemory(analyst: "bob")
         let fields = ["title", "trend", "tier"]
