@@ -10,9 +10,6 @@ struct CellSet: AsyncParsableCommand, Scenario {
     @Option(help: "Versions in the large replica.") var versions = 1_000_000
     @Option(help: "Runs; the median is reported.") var runs = 9
 
-    init() {}
-    init(versions: Int) { self.versions = versions }
-
     func run() async throws { try await runAlone() }
 
     func run(into table: inout BenchTable) async throws {

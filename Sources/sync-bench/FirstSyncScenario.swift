@@ -11,9 +11,6 @@ struct FirstSync: AsyncParsableCommand, Scenario {
     )
     @Option(help: "Versions on the server.") var versions = 1_000_000
 
-    init() {}
-    init(versions: Int) { self.versions = versions }
-
     func run() async throws { try await runAlone() }
 
     func run(into table: inout BenchTable) async throws {

@@ -16,9 +16,6 @@ struct Flat: AsyncParsableCommand, Scenario {
     @Option(help: "Versions of one record in the long-history case.") var longHistory = 10_000
     @Option(help: "No-op syncs timed in each case; the median is reported.") var rounds = 9
 
-    init() {}
-    init(large: Int) { self.large = large }
-
     func run() async throws { try await runAlone() }
 
     func run(into table: inout BenchTable) async throws {

@@ -38,12 +38,14 @@ struct All: AsyncParsableCommand {
 
     func run() async throws {
         var table = BenchTable()
-        try await LocalWrites().run(into: &table)
-        try await Wire().run(into: &table)
-        try await FirstSync(versions: versions).run(into: &table)
-        try await ServerMerge().run(into: &table)
-        try await Flat(large: versions).run(into: &table)
-        try await CellSet(versions: versions).run(into: &table)
+        // Each scenario parsed from its own options, so it runs exactly as its command would
+        let size = ["--versions", String(versions)]
+        try await LocalWrites.parse([]).run(into: &table)
+        try await Wire.parse([]).run(into: &table)
+        try await FirstSync.parse(size).run(into: &table)
+        try await ServerMerge.parse([]).run(into: &table)
+        try await Flat.parse(["--large", String(versions)]).run(into: &table)
+        try await CellSet.parse(size).run(into: &table)
         print(table.render())
     }
 }

@@ -9,7 +9,7 @@ enum LoadDashboard {
         var records: [[String: Any]] = []
         for index in 0..<signals {
             records.append([
-                "id": uuid(&random),
+                "id": HistoryGenerator.uuid(&random),
                 "fields": [
                     "date": "2026-\(String(format: "%02d", 1 + index % 12))-\(String(format: "%02d", 1 + index % 28))",
                     "title": "\(tag) signal \(index) \(random.next() % 100_000)",
@@ -25,19 +25,4 @@ enum LoadDashboard {
         try JSONSerialization.data(withJSONObject: file, options: [.sortedKeys]).write(to: URL(fileURLWithPath: path))
         return path
     }
-
-    static func uuid(_ random: inout SplitMix64) -> String {
-        let hex = String(random.next(), radix: 16).leftPadded(16) + String(random.next(), radix: 16).leftPadded(16)
-        let digits = Array(hex)
-        var chars = digits
-        chars[12] = "4"
-        chars[16] = "8"
-        let text = String(chars)
-        func part(_ from: Int, _ to: Int) -> Substring { text.dropFirst(from).prefix(to - from) }
-        return "\(part(0, 8))-\(part(8, 12))-\(part(12, 16))-\(part(16, 20))-\(part(20, 32))"
-    }
-}
-
-private extension String {
-    func leftPadded(_ width: Int) -> String { String(repeating: "0", count: max(0, width - count)) + self }
 }
