@@ -10,6 +10,7 @@ struct FirstSync: AsyncParsableCommand, Scenario {
         abstract: "A fresh replica's first sync through the real sync-server and sync-client processes (target ≥ 100,000 versions/s, each under 150 MB)."
     )
     @Option(help: "Versions on the server.") var versions = 1_000_000
+    @Option(help: "The client's --page-size (its own default is 2000; 20000 is the most a server sends by default).") var pageSize = 20_000
 
     func run() async throws { try await runAlone() }
 
@@ -27,7 +28,7 @@ struct FirstSync: AsyncParsableCommand, Scenario {
         defer { server.stop() }
         let fresh = folder.path("fresh.sqlite")
         _ = try runTimed("sync-client", ["init", "--replica", fresh, "--server", server.url, "--token", token])
-        let sync = try runTimed("sync-client", ["sync", "--replica", fresh, "--page-size", "20000"])
+        let sync = try runTimed("sync-client", ["sync", "--replica", fresh, "--page-size", String(pageSize)])
         let serverPeak = server.peakMemory
         let pulled = try Replica.open(path: fresh).store.versionVector().total
         guard pulled == UInt64(versions) else { throw BenchError("the first sync brought \(pulled) of \(versions) versions") }
