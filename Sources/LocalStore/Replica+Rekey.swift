@@ -57,7 +57,13 @@ extension Replica {
         }
 
         let temporary = path + ".rekey-partial"
-        let backup = path + ".before-rekey"
+        // Never overwrite an earlier backup: a second rekey keeps `.before-rekey-2`, and so on.
+        var backup = path + ".before-rekey"
+        var number = 2
+        while FileManager.default.fileExists(atPath: backup) {
+            backup = path + ".before-rekey-\(number)"
+            number += 1
+        }
         for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: temporary + suffix) }
         let settings = try old.settings()
         let fresh = try Replica.create(path: temporary, settings: settings, id: newID)
@@ -90,7 +96,6 @@ extension Replica {
         // Keep the old file under a second name, then swap the new one in atomically: at every
         // moment `path` is a complete replica, old or new.
         do {
-            try? FileManager.default.removeItem(atPath: backup)
             try FileManager.default.linkItem(atPath: path, toPath: backup)
             guard rename(temporary, path) == 0 else {
                 throw StoreError.writeFailed(reason: "cannot replace \(path): \(String(cString: strerror(errno)))")

@@ -164,6 +164,11 @@ import Testing
         let laptopLast = fork == .copyBehind ? "laptop 2" : "laptop 1"
         #expect(values == [.text(laptopLast), .text(copyWrites.last!)])
         #expect(try laptop.store.record(other)?.value("title") == .text("only on the copy"))
+        // A second rekey keeps the first backup and adds another
+        try rekeyed.store.close()
+        let again = try Replica.rekey(path: copyPath)
+        #expect(again.backupPath == copyPath + ".before-rekey-2" && again.moved == 0)
+        #expect(FileManager.default.fileExists(atPath: report.backupPath))
     }
 
     @Test func rekeyOfAFileThatIsNotAReplicaChangesNothing() throws {
