@@ -107,8 +107,8 @@ enum ProcessMemory {
     }
 }
 
-/// Runs an executable to completion (spawned directly, so its resource usage can be read) and
-/// returns its wall time in seconds, its peak resident memory in bytes and its output.
+/// Runs an executable to completion and returns its wall time in seconds, its peak resident
+/// memory in bytes (sampled every 10 ms) and its output.
 func runTimed(_ binary: String, _ arguments: [String]) throws -> (seconds: Double, peakMemory: Int, output: String) {
     let path = try BenchFixtures.binary(binary)
     let outputPath = FileManager.default.temporaryDirectory.appendingPathComponent("sync-bench-out-\(UUID().uuidString)").path
@@ -124,13 +124,43 @@ func runTimed(_ binary: String, _ arguments: [String]) throws -> (seconds: Doubl
     let start = ContinuousClock.now
     let spawned = posix_spawn(&pid, path, &actions, nil, argv, environ)
     guard spawned == 0 else { throw BenchError("cannot start \(path): \(String(cString: strerror(spawned)))") }
+    // The child's own high-water mark (VmHWM), read every 10 ms until it exits. wait4's ru_maxrss
+    // cannot serve: with posix_spawn's vfork it also counts this benchmark's own memory.
+    let peak = PeakSampler(pid: pid)
+    let sampler = Thread { peak.run() }
+    sampler.start()
     var status: Int32 = 0
-    var usage = rusage()
-    _ = wait4(pid, &status, 0, &usage)
+    _ = waitpid(pid, &status, 0)
     let elapsed = seconds(ContinuousClock.now - start)
+    let peakMemory = peak.stop()
     let output = (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? ""
     guard status == 0 else { throw BenchError("\(binary) \(arguments.joined(separator: " ")) failed (status \(status)): \(output)") }
-    return (elapsed, usage.ru_maxrss * 1024, output)
+    return (elapsed, peakMemory, output)
+}
+
+/// Polls a process's `VmHWM` until told to stop; keeps the highest reading.
+final class PeakSampler: @unchecked Sendable {
+    let pid: Int32
+    private let lock = NSLock()
+    private var peak = 0
+    private var stopped = false
+
+    init(pid: Int32) { self.pid = pid }
+
+    func run() {
+        while !lock.withLock({ stopped }) {
+            let reading = ProcessMemory.peak(pid: pid)
+            lock.withLock { peak = max(peak, reading) }
+            usleep(10_000)
+        }
+    }
+
+    func stop() -> Int {
+        lock.withLock {
+            stopped = true
+            return peak
+        }
+    }
 }
 
 /// Hands each request straight to a server store in this process.
