@@ -31,9 +31,7 @@ extension Replica {
         let oldStore = old.store
         let (meta, confirmed, own) = try oldStore.read { db in
             let meta = try Row.fetchAll(db, sql: "SELECT key, value FROM meta").map { ($0[0] as String, $0[1] as String) }
-            let confirmed = try StoreCoding.decodeVector(try Meta.get("server_vector", db) ?? "")
-            let own = Set((try Meta.get("own_replicas", db) ?? old.id.rawValue).split(separator: ",").compactMap { ReplicaID(String($0)) })
-            return (meta, confirmed, own)
+            return (meta, try lastServerVector(db), try old.ownReplicas(db))
         }
         let local = try oldStore.versionVector()
         // Own writes past what was acknowledged move to the new id, in the order pages list

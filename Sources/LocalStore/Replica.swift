@@ -119,21 +119,26 @@ public struct Replica: Sendable {
 
     /// The replica ids whose versions this replica pushes (its own, now and before).
     public func ownReplicas() throws -> Set<ReplicaID> {
-        try store.read { db in
-            Set((try Meta.get("own_replicas", db) ?? id.rawValue).split(separator: ",").compactMap { ReplicaID(String($0)) })
-        }
+        try store.read { db in try ownReplicas(db) }
+    }
+
+    func ownReplicas(_ db: Database) throws -> Set<ReplicaID> {
+        Set((try Meta.get("own_replicas", db) ?? id.rawValue).split(separator: ",").compactMap { ReplicaID(String($0)) })
     }
 
     /// The server's version vector as of the last sync (empty before the first).
     public func lastServerVector() throws -> VersionVector {
-        try store.read { db in try StoreCoding.decodeVector(try Meta.get("server_vector", db) ?? "") }
+        try store.read { db in try Self.lastServerVector(db) }
+    }
+
+    static func lastServerVector(_ db: Database) throws -> VersionVector {
+        try StoreCoding.decodeVector(try Meta.get("server_vector", db) ?? "")
     }
 
     /// This replica's vector and a page of its own versions that `serverVector` does not cover, in one read.
     public func outgoing(serverVector: VersionVector, limit: Int) throws -> (vector: VersionVector, versions: [Version]) {
         try store.read { db in
-            let own = Set((try Meta.get("own_replicas", db) ?? id.rawValue).split(separator: ",").compactMap { ReplicaID(String($0)) })
-            let page = try Store.versions(db, notCoveredBy: serverVector, limit: limit, replicas: own)
+            let page = try Store.versions(db, notCoveredBy: serverVector, limit: limit, replicas: try ownReplicas(db))
             return (try Store.versionVector(db), page.versions)
         }
     }

@@ -174,6 +174,19 @@ public struct Store: Sendable {
         try read { db in try Self.versionVector(db) }
     }
 
+    /// The counters held from `replicas` only: one indexed lookup each, however many replicas
+    /// the store knows.
+    public func versionVector(of replicas: some Sequence<ReplicaID>) throws -> VersionVector {
+        try read { db in
+            var counters: [ReplicaID: UInt64] = [:]
+            for replica in replicas {
+                let counter = try Int64.fetchOne(db.cachedStatement(sql: "SELECT counter FROM replica WHERE uuid = ?"), arguments: [replica.rawValue])
+                counters[replica] = UInt64(counter ?? 0)
+            }
+            return VersionVector(counters)
+        }
+    }
+
     static func versionVector(_ db: Database) throws -> VersionVector {
         var counters: [ReplicaID: UInt64] = [:]
         for row in try Row.fetchAll(db.cachedStatement(sql: "SELECT uuid, counter FROM replica WHERE counter > 0")) {

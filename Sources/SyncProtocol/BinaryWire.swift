@@ -47,8 +47,8 @@ public enum BinaryWire {
         return writer.data
     }
 
-    public static func decodeRequest(_ data: Data) throws -> SyncRequest {
-        var reader = BinaryReader(data)
+    public static func decodeRequest(_ bytes: some Sequence<UInt8>) throws -> SyncRequest {
+        var reader = BinaryReader(bytes)
         let (protocolVersion, tables) = try readHeader(&reader, type: .request)
         let replica = try tables.replica(reader.varint())
         let vector = try readVector(&reader, tables)
@@ -59,8 +59,8 @@ public enum BinaryWire {
                            pageLimit: limit == 0 ? nil : Int(min(limit, UInt64(Int32.max))), protocolVersion: protocolVersion)
     }
 
-    public static func decodeResponse(_ data: Data) throws -> SyncResponse {
-        var reader = BinaryReader(data)
+    public static func decodeResponse(_ bytes: some Sequence<UInt8>) throws -> SyncResponse {
+        var reader = BinaryReader(bytes)
         let (protocolVersion, tables) = try readHeader(&reader, type: .response)
         let vector = try readVector(&reader, tables)
         let more = try reader.byte()
@@ -295,7 +295,7 @@ struct BinaryReader {
     private let bytes: [UInt8]
     private var offset = 0
 
-    init(_ data: Data) { bytes = [UInt8](data) }
+    init(_ bytes: some Sequence<UInt8>) { self.bytes = Array(bytes) }
 
     var remaining: Int { bytes.count - offset }
 

@@ -65,7 +65,7 @@ public struct SyncSession: Sendable {
         }
         // Only this file writes our replica ids: a server holding more of them than we do, or
         // sending us any, holds writes this file does not have.
-        let local = try replica.store.versionVector()
+        let local = try replica.store.versionVector(of: own)
         for id in own where response.vector[id] > local[id] || response.versions.contains(where: { $0.dot.replica == id }) {
             throw SyncError.replicaForked(id, local: local[id], server: response.vector[id])
         }

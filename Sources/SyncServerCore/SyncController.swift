@@ -49,7 +49,7 @@ public struct SyncController: Sendable {
         let message: SyncRequest
         do {
             message = binary
-                ? try BinaryWire.decodeRequest(Data(body.readableBytesView))
+                ? try BinaryWire.decodeRequest(body.readableBytesView)
                 : try JSONDecoder().decode(SyncRequest.self, from: Data(body.readableBytesView))
         } catch let error as BinaryWireError {
             throw APIError(.badRequest, "malformed_body", "the request body is not a binary sync request (\(error.description)); see the protocol in README.md")
@@ -90,7 +90,9 @@ public struct SyncController: Sendable {
             "received": "\(exchange.report.new)", "sent": "\(exchange.versions.count)", "more": "\(exchange.more)",
         ])
         let response = SyncResponse(vector: exchange.vector, versions: exchange.versions, more: exchange.more)
-        return binary ? binaryResponse(response) : jsonResponse(response)
+        return binary
+            ? okResponse(BinaryWire.encode(response), contentType: BinaryWire.contentType)
+            : jsonResponse(response)
     }
 
     /// The analyst a `Bearer NAME.SECRET` token belongs to. The lookup is by name; the token's
@@ -124,16 +126,14 @@ public struct SyncController: Sendable {
     }
 }
 
-func binaryResponse(_ message: SyncResponse) -> Response {
-    var headers = HTTPFields()
-    headers[.contentType] = BinaryWire.contentType
-    return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: BinaryWire.encode(message))))
+func jsonResponse(_ message: some Encodable) -> Response {
+    okResponse(WireProtocol.encode(message), contentType: WireProtocol.contentType)
 }
 
-func jsonResponse(_ message: some Encodable) -> Response {
+func okResponse(_ body: Data, contentType: String) -> Response {
     var headers = HTTPFields()
-    headers[.contentType] = WireProtocol.contentType
-    return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: WireProtocol.encode(message))))
+    headers[.contentType] = contentType
+    return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: body)))
 }
 
 extension Duration {

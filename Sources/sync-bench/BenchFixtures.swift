@@ -20,14 +20,13 @@ enum BenchFixtures {
 
     /// A replica file holding `versions` of its own versions over `versions / 10` records
     /// (cell 20 among them), written in batches as an analyst's months of work would be.
-    static func replica(at path: String, versions: Int, analyst: String = "bench", token: String = "bench.unused-token-for-local-files", server: String = "http://127.0.0.1:1") throws -> Replica {
-        let replica = try Replica.create(path: path, settings: ReplicaSettings(server: server, token: token, analyst: analyst))
-        var written = 0
-        var batchIndex = 0
+    static func replica(at path: String, versions: Int, analyst: String = "bench") throws -> Replica {
+        let replica = try Replica.create(path: path, settings: ReplicaSettings(server: settings.server, token: settings.token, analyst: analyst))
         let cell20 = RecordID.random()
         try replica.write([FieldChange(record: cell20, kind: "cell", field: "number", value: .int(20)),
                            FieldChange(record: cell20, kind: "cell", field: "title", value: .text("Burden-Sharing"))], at: 1)
-        written = 2
+        var written = 2
+        var batchIndex = 0
         while written < versions {
             let count = min(50_000, versions - written)
             try replica.write(Workload.changes(count: count, numbered: false, seed: UInt64(batchIndex)), at: WallClock.now())

@@ -42,6 +42,6 @@ final class CountingTransport: SyncTransport, @unchecked Sendable {
             received += responseBytes
         }
         guard response.status == .ok else { throw BenchError("the server answered \(response.status.code)") }
-        return try BinaryWire.decodeResponse(Data(answer.readableBytesView))
+        return try BinaryWire.decodeResponse(answer.readableBytesView)
     }
 }
