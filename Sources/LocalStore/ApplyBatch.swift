@@ -13,6 +13,9 @@ struct ApplyBatch {
     private var records: [RecordID: String] = [:]
     private var fields: [FieldKey: FieldEntry] = [:]
     private var report = ApplyReport()
+    /// On a server store: the feed's last position, loaded at the first new version.
+    private let feeds: Bool
+    private var feedHead: FeedCursor?
 
     struct ReplicaEntry {
         var rowID: Int64
@@ -37,6 +40,9 @@ struct ApplyBatch {
         self.db = db
         self.schemas = schemas
         self.maxValueBytes = maxValueBytes
+        // Decided by the file, not the caller: every path that stores a version on a server
+        // enters it in the feed, or a client reading the feed would never see it.
+        feeds = try Meta.get("role", db) == StoreSchema.Role.server.rawValue
     }
 
     /// The highest counter held from `replica`.
@@ -92,6 +98,7 @@ struct ApplyBatch {
             replica.rowID, Int64(version.dot.counter), version.record.rawValue, version.kind, version.field,
             StoreCoding.encode(version.context), StoreCoding.encode(version.value), version.author, version.time,
         ])
+        if feeds { try appendToFeed(version.dot, replicaRow: replica.rowID) }
         replica.counter = version.dot.counter
         replica.dirty = true
         replicas[version.dot.replica] = replica
@@ -160,6 +167,14 @@ struct ApplyBatch {
         }
         try db.cachedStatement(sql: "UPDATE record SET deleted = ? WHERE id = ?").execute(arguments: [state.deleted, record.rawValue])
         noteConflictChange(from: old, to: conflict)
+    }
+
+    private mutating func appendToFeed(_ dot: Dot, replicaRow: Int64) throws {
+        let head = try feedHead ?? Store.feedHead(db)
+        let next = head.advanced(by: dot)
+        try db.cachedStatement(sql: "INSERT INTO feed (seq, replica, counter, chain) VALUES (?, ?, ?, ?)")
+            .execute(arguments: [Int64(next.seq), replicaRow, Int64(dot.counter), Int64(bitPattern: next.chain)])
+        feedHead = next
     }
 
     // MARK: - Loading

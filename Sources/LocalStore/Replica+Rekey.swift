@@ -74,7 +74,9 @@ extension Replica {
             copied += page.versions.count
             if !page.more { break }
         }
-        let skipped: Set<String> = ["role", "replica_id", "own_replicas"]
+        // The feed cursor is dropped: while the old ids were this file's own, the server left
+        // their versions out of feed pages, and those from the other history must now arrive.
+        let skipped: Set<String> = ["role", "replica_id", "own_replicas", "server_cursor"]
         try fresh.store.transaction { db in
             for (key, value) in meta where !skipped.contains(key) { try Meta.set(key, value, db) }
             try Meta.set("own_replicas", newID.rawValue, db)

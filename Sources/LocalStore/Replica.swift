@@ -135,22 +135,45 @@ public struct Replica: Sendable {
         try StoreCoding.decodeVector(try Meta.get("server_vector", db) ?? "")
     }
 
-    /// This replica's vector and a page of its own versions that `serverVector` does not cover, in one read.
-    public func outgoing(serverVector: VersionVector, limit: Int) throws -> (vector: VersionVector, versions: [Version]) {
+    /// This replica's vector (only its own replicas' counters when `ownOnly`) and a page of its
+    /// own versions that `serverVector` does not cover, in one read.
+    public func outgoing(serverVector: VersionVector, limit: Int, ownOnly: Bool = false) throws -> (vector: VersionVector, versions: [Version]) {
         try store.read { db in
-            let page = try Store.versions(db, notCoveredBy: serverVector, limit: limit, replicas: try ownReplicas(db))
-            return (try Store.versionVector(db), page.versions)
+            let own = try ownReplicas(db)
+            let page = try Store.versions(db, notCoveredBy: serverVector, limit: limit, replicas: own)
+            return (ownOnly ? try Store.versionVector(of: own, db) : try Store.versionVector(db), page.versions)
         }
     }
 
-    /// Applies a page from the server and records the server's vector, in one transaction.
-    public func receive(_ versions: [Version], serverVector: VersionVector) throws -> ApplyReport {
+    /// Applies a page from the server and records the server's vector and the feed cursor the
+    /// page reaches, in one transaction: a cursor is never saved ahead of the versions it covers.
+    public func receive(_ versions: [Version], serverVector: VersionVector, cursor: CursorChange = .keep) throws -> ApplyReport {
         try store.transaction { db in
             var batch = try ApplyBatch(db: db, schemas: store.schemas, maxValueBytes: store.maxValueBytes)
             for version in versions { try batch.integrate(version) }
             let report = try batch.finish()
             try Meta.set("server_vector", StoreCoding.encode(serverVector), db)
+            switch cursor {
+            case .keep: break
+            case .set(let position): try Meta.set("server_cursor", position.description, db)
+            case .clear: try db.execute(sql: "DELETE FROM meta WHERE key = 'server_cursor'")
+            }
             return report
+        }
+    }
+
+    /// Where in the server's feed the last sync stopped; nil before the first complete pull,
+    /// after the server refused the cursor, and after ``rekey(path:newID:)``.
+    public func serverCursor() throws -> FeedCursor? {
+        try store.read { db in try Meta.get("server_cursor", db).flatMap(FeedCursor.init) }
+    }
+
+    /// Whether every version held is this replica's own (a fresh replica's first sync can then
+    /// read the server's feed from its start).
+    public func holdsOnlyOwnVersions() throws -> Bool {
+        try store.read { db in
+            let own = try ownReplicas(db)
+            return try Store.versionVector(db).replicas.allSatisfy(own.contains)
         }
     }
 

@@ -14,12 +14,15 @@ public struct Analyst: Sendable, Equatable {
     }
 }
 
-/// What one sync exchange answers: the server's vector after storing the pushed versions, and a
-/// page of the versions the client's vector does not cover.
+/// What one sync exchange answers: the server's counters (after storing the pushed versions)
+/// for the replicas the client named, and a page of versions the client lacks.
 public struct Exchange: Sendable {
     public var vector: VersionVector
     public var versions: [Version]
     public var more: Bool
+    /// The feed position the client has reached with this page; nil while a vector-mode pull
+    /// has more to come, and nil when the client's cursor was refused.
+    public var cursor: FeedCursor?
     public var report: ApplyReport
 }
 
@@ -89,11 +92,19 @@ public struct ServerStore: Sendable {
 
     /// One sync request, in one transaction: checks that every pushed version's replica belongs
     /// to `analyst` (binding new replicas to them) and is signed by them, stores the versions,
-    /// and answers with a page of what `clientVector` does not cover. All or nothing.
+    /// and answers with a page of what the client lacks. All or nothing.
+    ///
+    /// With a `cursor` the page is the feed after it, leaving out the replicas of `clientVector`
+    /// (then only the client's own); a cursor this feed does not honour gets an empty page, no
+    /// cursor and `more`, so the client re-sends its whole vector. Without one the page is what
+    /// `clientVector` does not cover, and the last page carries the feed's head as the cursor.
+    /// The answer's vector holds the server's counters for `clientVector`'s replicas and the
+    /// requester, not every replica it knows.
     /// `requester`, the replica the request says it comes from, must not be another analyst's.
     /// `beforeCommit` runs inside the transaction after everything is written (tests pause there).
     public func exchange(
-        analyst: String, requester: ReplicaID? = nil, clientVector: VersionVector, versions: [Version], pageLimit: Int, at time: Int64,
+        analyst: String, requester: ReplicaID? = nil, clientVector: VersionVector, cursor: FeedCursor? = nil,
+        versions: [Version], pageLimit: Int, at time: Int64,
         beforeCommit: @escaping @Sendable () -> Void = {}
     ) async throws -> Exchange {
         let store = self.store
@@ -121,9 +132,21 @@ public struct ServerStore: Sendable {
             }
             for version in versions { try batch.integrate(version, checked: true) }
             let report = try batch.finish()
-            let page = try Store.versions(db, notCoveredBy: clientVector, limit: pageLimit)
+            var named = Set(clientVector.replicas)
+            if let requester { named.insert(requester) }
+            var exchange = Exchange(vector: try Store.versionVector(of: named, db), versions: [], more: true, cursor: nil, report: report)
+            if let cursor {
+                if try Store.feedHonours(cursor, db) {
+                    let page = try Store.feedPage(db, after: cursor, skipping: named, limit: pageLimit)
+                    (exchange.versions, exchange.more, exchange.cursor) = (page.versions, page.more, page.cursor)
+                }
+            } else {
+                let page = try Store.versions(db, notCoveredBy: clientVector, limit: pageLimit)
+                (exchange.versions, exchange.more) = (page.versions, page.more)
+                if !page.more { exchange.cursor = try Store.feedHead(db) }
+            }
             beforeCommit()
-            return Exchange(vector: try Store.versionVector(db), versions: page.versions, more: page.more, report: report)
+            return exchange
         }
     }
 

@@ -177,14 +177,16 @@ public struct Store: Sendable {
     /// The counters held from `replicas` only: one indexed lookup each, however many replicas
     /// the store knows.
     public func versionVector(of replicas: some Sequence<ReplicaID>) throws -> VersionVector {
-        try read { db in
-            var counters: [ReplicaID: UInt64] = [:]
-            for replica in replicas {
-                let counter = try Int64.fetchOne(db.cachedStatement(sql: "SELECT counter FROM replica WHERE uuid = ?"), arguments: [replica.rawValue])
-                counters[replica] = UInt64(counter ?? 0)
-            }
-            return VersionVector(counters)
+        try read { db in try Self.versionVector(of: replicas, db) }
+    }
+
+    static func versionVector(of replicas: some Sequence<ReplicaID>, _ db: Database) throws -> VersionVector {
+        var counters: [ReplicaID: UInt64] = [:]
+        for replica in replicas {
+            let counter = try Int64.fetchOne(db.cachedStatement(sql: "SELECT counter FROM replica WHERE uuid = ?"), arguments: [replica.rawValue])
+            counters[replica] = UInt64(counter ?? 0)
         }
+        return VersionVector(counters)
     }
 
     static func versionVector(_ db: Database) throws -> VersionVector {
@@ -216,10 +218,16 @@ public struct Store: Sendable {
 
     static func versions(_ db: Database, notCoveredBy vector: VersionVector, limit: Int, replicas: Set<ReplicaID>? = nil) throws -> (versions: [Version], more: Bool) {
         var result: [Version] = []
-        let rows = try Row.fetchAll(db.cachedStatement(sql: "SELECT id, uuid, counter FROM replica ORDER BY uuid"))
+        let rows: [Row]
+        if let replicas {
+            // A few named replicas: one lookup each, however many replicas the store knows.
+            let lookup = try db.cachedStatement(sql: "SELECT id, uuid, counter FROM replica WHERE uuid = ?")
+            rows = try replicas.sorted().compactMap { try Row.fetchOne(lookup, arguments: [$0.rawValue]) }
+        } else {
+            rows = try Row.fetchAll(db.cachedStatement(sql: "SELECT id, uuid, counter FROM replica ORDER BY uuid"))
+        }
         for row in rows {
             guard let replica = ReplicaID(row[1] as String) else { continue }
-            if let replicas, !replicas.contains(replica) { continue }
             let have = UInt64(row[2] as Int64)
             let seen = vector[replica]
             guard have > seen else { continue }

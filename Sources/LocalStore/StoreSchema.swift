@@ -1,4 +1,5 @@
 import GRDB
+import SyncModel
 
 /// Tables and migrations. Every step since the first is kept so any older file upgrades.
 enum StoreSchema {
@@ -74,9 +75,37 @@ enum StoreSchema {
             // `cell show 20` finds the cell by an index lookup, not a scan of every cell.
             try db.execute(sql: "CREATE INDEX field_cell_number ON field(value, record) WHERE name = 'number'")
         }
+        if role == .server {
+            migrator.registerMigration("v3-server-feed") { db in
+                // Every stored version, numbered in arrival order, so a client that has synced
+                // asks for "what came after my cursor" instead of sending its whole vector.
+                try db.execute(sql: """
+                    CREATE TABLE feed (
+                        seq INTEGER PRIMARY KEY,
+                        replica INTEGER NOT NULL,
+                        counter INTEGER NOT NULL,
+                        chain INTEGER NOT NULL
+                    );
+                    """)
+                // Versions stored before the feed existed enter it in replica, counter order.
+                var cursor = FeedCursor.start
+                let rows = try Row.fetchCursor(db, sql: """
+                    SELECT replica.uuid, version.replica, version.counter FROM version
+                    JOIN replica ON replica.id = version.replica ORDER BY version.replica, version.counter
+                    """)
+                let insert = try db.makeStatement(sql: "INSERT INTO feed (seq, replica, counter, chain) VALUES (?, ?, ?, ?)")
+                while let row = try rows.next() {
+                    guard let replica = ReplicaID(row[0] as String) else {
+                        throw StoreError.writeFailed(reason: "the database holds a malformed replica id; run PRAGMA integrity_check")
+                    }
+                    cursor = cursor.advanced(by: Dot(replica: replica, counter: UInt64(row[2] as Int64)))
+                    try insert.execute(arguments: [Int64(cursor.seq), row[1] as Int64, row[2] as Int64, Int64(bitPattern: cursor.chain)])
+                }
+            }
+        }
         return migrator
     }
 
     /// Every migration identifier this build knows, whatever the role.
-    static let knownMigrations: Set<String> = ["v1-versions", "v1-server", "v2-cell-numbers"]
+    static let knownMigrations: Set<String> = ["v1-versions", "v1-server", "v2-cell-numbers", "v3-server-feed"]
 }

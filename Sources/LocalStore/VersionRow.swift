@@ -20,5 +20,10 @@ enum VersionRow {
         )
     }
 
-    static let columns = "counter, record, kind, field, context, value, author, time"
+    static let columns = names.joined(separator: ", ")
+
+    /// The same columns qualified by the `version` table's name, for joins.
+    static let qualifiedColumns = names.map { "version.\($0)" }.joined(separator: ", ")
+
+    private static let names = ["counter", "record", "kind", "field", "context", "value", "author", "time"]
 }

@@ -1,11 +1,15 @@
 public import Foundation
+import LocalStore
 import SyncModel
 
 /// The compact encoding of sync messages, `application/vnd.field-sync.v1+binary`.
 ///
 /// A message is `"FSB"`, the protocol version (one byte), its type (1 request, 2 response), then
 /// three tables — replica ids (16 bytes each), strings (kinds, fields, authors) and record ids —
-/// and the body, in which every id and string is an index into its table. Integers are LEB128
+/// and the body, in which every id and string is an index into its table: for a request the
+/// replica, vector, feed cursor, page limit and versions; for an answer the vector, `more`, feed
+/// cursor and versions. A cursor is a 0 byte for none, else a 1, its seq and its chain (8 bytes,
+/// little-endian). Integers are LEB128
 /// varints; signed ones are zigzag-encoded. Each version's counter is the difference from the
 /// previous version of its replica in the message, its context counters the difference from its
 /// own counter, and its time the difference from the previous version's time, so a batch of
@@ -30,6 +34,7 @@ public enum BinaryWire {
         writeHeader(&writer, type: .request, protocolVersion: request.protocolVersion, tables: tables)
         writer.varint(tables.replicaIndex[request.replica]!)
         write(request.vector, &writer, tables)
+        write(request.cursor, &writer)
         writer.varint(UInt64(max(0, request.pageLimit ?? 0)))
         write(request.versions, &writer, tables)
         return writer.data
@@ -43,6 +48,7 @@ public enum BinaryWire {
         writeHeader(&writer, type: .response, protocolVersion: response.protocolVersion, tables: tables)
         write(response.vector, &writer, tables)
         writer.byte(response.more ? 1 : 0)
+        write(response.cursor, &writer)
         write(response.versions, &writer, tables)
         return writer.data
     }
@@ -52,10 +58,11 @@ public enum BinaryWire {
         let (protocolVersion, tables) = try readHeader(&reader, type: .request)
         let replica = try tables.replica(reader.varint())
         let vector = try readVector(&reader, tables)
+        let cursor = try readCursor(&reader)
         let limit = try reader.varint()
         let versions = try readVersions(&reader, tables)
         try reader.expectEnd()
-        return SyncRequest(replica: replica, vector: vector, versions: versions,
+        return SyncRequest(replica: replica, vector: vector, cursor: cursor, versions: versions,
                            pageLimit: limit == 0 ? nil : Int(min(limit, UInt64(Int32.max))), protocolVersion: protocolVersion)
     }
 
@@ -65,9 +72,10 @@ public enum BinaryWire {
         let vector = try readVector(&reader, tables)
         let more = try reader.byte()
         guard more <= 1 else { throw BinaryWireError("'more' must be 0 or 1") }
+        let cursor = try readCursor(&reader)
         let versions = try readVersions(&reader, tables)
         try reader.expectEnd()
-        return SyncResponse(vector: vector, versions: versions, more: more == 1, protocolVersion: protocolVersion)
+        return SyncResponse(vector: vector, versions: versions, more: more == 1, cursor: cursor, protocolVersion: protocolVersion)
     }
 
     // MARK: - Tables
@@ -180,6 +188,25 @@ public enum BinaryWire {
             counters[replica] = try reader.varint()
         }
         return VersionVector(counters)
+    }
+
+    /// 0 for none; 1, the seq as a varint and the chain as 8 bytes, little-endian.
+    static func write(_ cursor: FeedCursor?, _ writer: inout BinaryWriter) {
+        guard let cursor else { return writer.byte(0) }
+        writer.byte(1)
+        writer.varint(cursor.seq)
+        for shift in stride(from: 0, to: 64, by: 8) { writer.byte(UInt8(truncatingIfNeeded: cursor.chain >> UInt64(shift))) }
+    }
+
+    static func readCursor(_ reader: inout BinaryReader) throws -> FeedCursor? {
+        switch try reader.byte() {
+        case 0: return nil
+        case 1:
+            let seq = try reader.varint()
+            let chain = try reader.bytes(8).reversed().reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+            return FeedCursor(seq: seq, chain: chain)
+        case let flag: throw BinaryWireError("unknown cursor flag \(flag)")
+        }
     }
 
     static func write(_ versions: [Version], _ writer: inout BinaryWriter, _ tables: Tables) {

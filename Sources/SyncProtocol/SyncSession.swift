@@ -4,23 +4,30 @@ public import SyncModel
 /// The client side of a sync, as a state machine that performs no I/O.
 ///
 /// ## Message flow
-/// 1. The first request carries the replica's vector and no versions: the client does not yet
-///    know what the server holds.
-/// 2. Each answer carries the server's vector (after storing any pushed versions) and a page of
-///    versions the client's vector does not cover; the client applies the page in one
-///    transaction and remembers the server's vector.
-/// 3. Each further request pushes a page of this replica's versions that the server's vector
-///    does not cover, with the client's updated vector, so the answer continues the pull.
+/// 1. The first request carries no versions: the client does not yet know what the server
+///    holds. It carries the feed cursor of the last complete pull and only this replica's own
+///    counters; a replica without a cursor that holds other replicas' versions (an older file,
+///    or one whose cursor the server refused) sends its whole vector instead. A fresh replica
+///    starts at the feed's start.
+/// 2. Each answer carries the server's counters for this replica's own ids (after storing any
+///    pushed versions), a page of versions the client lacks and, in cursor mode, the feed
+///    position the page reaches. The client applies the page, remembers the counters and saves
+///    the cursor in one transaction. A vector-mode pull gets the feed's head with its last page
+///    and continues in cursor mode.
+/// 3. Each further request pushes a page of this replica's versions that the server has not
+///    acknowledged, so the answer continues the pull.
 /// 4. The session ends when nothing is left to push and the server said no more is waiting.
 ///
 /// ## Guarantees
-/// Every request is idempotent: re-sending versions the server holds changes nothing, and pull
-/// pages are chosen by the client's vector, not a cursor, so an interrupted sync resumes where
-/// it stopped and no page can be skipped. Each replica's versions travel in counter order.
+/// Every request is idempotent: re-sending versions the server holds changes nothing, and a
+/// cursor is saved only with the versions it covers, so an interrupted sync resumes where it
+/// stopped and no page can be skipped. The server honours a cursor only if its feed has the
+/// same chain of dots up to it (see ``FeedCursor``); a refused cursor is forgotten and the
+/// pull starts over from the whole vector. Each replica's versions travel in counter order.
 ///
 /// ## What resets state
-/// Nothing persists between sessions except the replica's versions and the last server vector
-/// (used only to show what is pending); a new session always starts with step 1.
+/// Between sessions the replica keeps its versions, the server's counters for its own ids
+/// (used to show what is pending) and the feed cursor; a new session always starts with step 1.
 public struct SyncSession: Sendable {
     public let replica: Replica
     public var pushPageSize: Int
@@ -34,6 +41,10 @@ public struct SyncSession: Sendable {
     /// content under our dots (a restored or copied replica file) is told so by its dot check.
     private var confirmed: VersionVector?
     private var own: Set<ReplicaID> = []
+    /// Where the pull stands in the server's feed; nil in vector mode.
+    private var cursor: FeedCursor?
+    /// The cursor the last request carried.
+    private var sentCursor: FeedCursor?
 
     public init(replica: Replica, pushPageSize: Int = 2000, pullPageSize: Int = 2000) {
         self.replica = replica
@@ -41,18 +52,27 @@ public struct SyncSession: Sendable {
         self.pullPageSize = pullPageSize
     }
 
+    /// Whether the pull reads the server's feed after a cursor (else it sends the whole vector).
+    public var readsFeed: Bool { cursor != nil }
+
     /// The next request to send, or nil when the sync is complete.
     public mutating func nextRequest() throws -> SyncRequest? {
         if serverVector == nil {
             own = try replica.ownReplicas()
             confirmed = try replica.lastServerVector()
+            var start = try replica.serverCursor()
+            if start == nil, try replica.holdsOnlyOwnVersions() { start = .start }
+            cursor = start
             lastPush = []
-            return SyncRequest(replica: replica.id, vector: try replica.store.versionVector(), versions: [], pageLimit: pullPageSize)
+            sentCursor = start
+            let vector = start == nil ? try replica.store.versionVector() : try replica.store.versionVector(of: own)
+            return SyncRequest(replica: replica.id, vector: vector, cursor: start, versions: [], pageLimit: pullPageSize)
         }
-        let (vector, push) = try replica.outgoing(serverVector: confirmed ?? VersionVector(), limit: pushPageSize)
+        let (vector, push) = try replica.outgoing(serverVector: confirmed ?? VersionVector(), limit: pushPageSize, ownOnly: cursor != nil)
         guard !push.isEmpty || pullMore else { return nil }
         lastPush = push
-        return SyncRequest(replica: replica.id, vector: vector, versions: push, pageLimit: pullPageSize)
+        sentCursor = cursor
+        return SyncRequest(replica: replica.id, vector: vector, cursor: cursor, versions: push, pageLimit: pullPageSize)
     }
 
     /// Applies the server's answer to the last request.
@@ -60,7 +80,9 @@ public struct SyncSession: Sendable {
         guard response.protocolVersion == WireProtocol.version else {
             throw SyncError.protocolMismatch(response.protocolVersion)
         }
-        if response.more && response.versions.isEmpty && lastPush.isEmpty && serverVector != nil {
+        // The server did not recognise our cursor (its database was replaced or restored).
+        let refused = sentCursor != nil && response.cursor == nil
+        if response.more && response.versions.isEmpty && lastPush.isEmpty && serverVector != nil && !refused {
             throw SyncError.noProgress
         }
         // Only this file writes our replica ids: a server holding more of them than we do, or
@@ -73,10 +95,25 @@ public struct SyncSession: Sendable {
         for version in lastPush where version.dot.counter > acknowledged[version.dot.replica] {
             acknowledged[version.dot.replica] = version.dot.counter
         }
+        // A server holding fewer of our writes than it once acknowledged was restored from a
+        // backup: push again from what it has, or those writes would never reach it.
+        for id in own where response.vector[id] < acknowledged[id] {
+            acknowledged[id] = response.vector[id]
+        }
         confirmed = acknowledged
-        var remembered = response.vector
+        var remembered = VersionVector()
         for id in own { remembered[id] = acknowledged[id] }
-        let report = try replica.receive(response.versions, serverVector: remembered)
+        let change: CursorChange
+        if refused {
+            change = .clear
+            cursor = nil
+        } else if let reached = response.cursor, sentCursor != nil || !response.more {
+            change = .set(reached)
+            cursor = reached
+        } else {
+            change = .keep
+        }
+        let report = try replica.receive(response.versions, serverVector: remembered, cursor: change)
         stats.requests += 1
         stats.sent += lastPush.count
         stats.received += report.new
@@ -85,7 +122,7 @@ public struct SyncSession: Sendable {
         stats.newConflicts.removeAll(where: report.closedConflicts.contains)
         stats.newConflicts += report.newConflicts
         serverVector = response.vector
-        pullMore = response.more
+        pullMore = response.more || refused
     }
 
     /// Runs the whole session over `transport`, calling `progress` after every page.

@@ -1,9 +1,11 @@
 public import Foundation
+public import LocalStore
 public import SyncModel
 
 /// The wire protocol's version, carried in every message. Peers refuse any other.
 public enum WireProtocol {
-    public static let version = 1
+    /// 2 added feed cursors (``FeedCursor``) to requests and answers.
+    public static let version = 2
     /// The media type of every request and response body.
     public static let contentType = "application/json"
 
@@ -20,40 +22,51 @@ public enum WireProtocol {
     }
 }
 
-/// `POST /v1/sync` body: the client's vector and versions the server may lack.
+/// `POST /v1/sync` body: where the client stands and versions the server may lack.
 public struct SyncRequest: Codable, Sendable, Equatable {
     public var protocolVersion: Int
     /// The replica making the request.
     public var replica: ReplicaID
-    /// Every version the client holds is covered by this vector.
+    /// Without a cursor, every version the client holds is covered by this vector. With one,
+    /// only the client's own replicas appear: the server leaves them out of the page.
     public var vector: VersionVector
+    /// The feed position the client's last complete pull reached; the page continues from it.
+    public var cursor: FeedCursor?
     /// Versions the client pushes, each replica's in counter order.
     public var versions: [Version]
     /// The most versions the client wants back in this answer.
     public var pageLimit: Int?
 
-    public init(replica: ReplicaID, vector: VersionVector, versions: [Version], pageLimit: Int? = nil, protocolVersion: Int = WireProtocol.version) {
+    public init(
+        replica: ReplicaID, vector: VersionVector, cursor: FeedCursor? = nil, versions: [Version], pageLimit: Int? = nil,
+        protocolVersion: Int = WireProtocol.version
+    ) {
         self.protocolVersion = protocolVersion
         self.replica = replica
         self.vector = vector
+        self.cursor = cursor
         self.versions = versions
         self.pageLimit = pageLimit
     }
 }
 
-/// `POST /v1/sync` answer: the server's vector after storing the push, and a page of versions
-/// the client's vector does not cover. `more` says another request will bring more.
+/// `POST /v1/sync` answer: the server's counters for the replicas the request named (after
+/// storing the push), a page of versions the client lacks, and the feed position the page
+/// reaches. `more` says another request will bring more. An answer to a request with a cursor
+/// that carries none means the server refused the cursor: send the whole vector instead.
 public struct SyncResponse: Codable, Sendable, Equatable {
     public var protocolVersion: Int
     public var vector: VersionVector
     public var versions: [Version]
     public var more: Bool
+    public var cursor: FeedCursor?
 
-    public init(vector: VersionVector, versions: [Version], more: Bool, protocolVersion: Int = WireProtocol.version) {
+    public init(vector: VersionVector, versions: [Version], more: Bool, cursor: FeedCursor? = nil, protocolVersion: Int = WireProtocol.version) {
         self.protocolVersion = protocolVersion
         self.vector = vector
         self.versions = versions
         self.more = more
+        self.cursor = cursor
     }
 }
 

@@ -65,11 +65,11 @@ public struct SyncController: Sendable {
         guard message.vector.counters.count <= ValueRules.maxContextEntries else {
             throw APIError(.badRequest, "vector_too_large", "the request's vector has \(message.vector.counters.count) entries; at most \(ValueRules.maxContextEntries) are accepted")
         }
-        let pageLimit = min(max(message.pageLimit ?? limits.defaultPageSize, 1), limits.maxPageSize)
-        let exchange: Exchange
+        let answer: (response: SyncResponse, report: ApplyReport)
         do {
             let logger = context.logger, pause = pauses.beforeCommit
-            exchange = try await store.exchange(analyst: analyst.name, requester: message.replica, clientVector: message.vector, versions: message.versions, pageLimit: pageLimit, at: now()) {
+            answer = try await store.answer(message, analyst: analyst.name, defaultPageSize: limits.defaultPageSize,
+                                            maxPageSize: limits.maxPageSize, at: now()) {
                 if let pause {
                     logger.notice("test pause: before-commit")
                     Thread.sleep(forTimeInterval: pause.seconds)
@@ -85,11 +85,12 @@ public struct SyncController: Sendable {
             context.logger.notice("sync refused", metadata: metadata)
             throw APIError.from(error)
         }
+        let response = answer.response
         context.logger.info("sync", metadata: [
             "analyst": "\(analyst.name)", "replica": "\(message.replica)",
-            "received": "\(exchange.report.new)", "sent": "\(exchange.versions.count)", "more": "\(exchange.more)",
+            "received": "\(answer.report.new)", "sent": "\(response.versions.count)", "more": "\(response.more)",
+            "pull": "\(message.cursor == nil ? "vector" : response.cursor == nil ? "cursor refused" : "cursor")",
         ])
-        let response = SyncResponse(vector: exchange.vector, versions: exchange.versions, more: exchange.more)
         return binary
             ? okResponse(BinaryWire.encode(response), contentType: BinaryWire.contentType)
             : jsonResponse(response)

@@ -168,8 +168,6 @@ struct InProcessTransport: SyncTransport {
     let analyst: String
 
     func send(_ request: SyncRequest) async throws -> SyncResponse {
-        let exchange = try await server.exchange(analyst: analyst, requester: request.replica, clientVector: request.vector,
-                                                 versions: request.versions, pageLimit: request.pageLimit ?? 20_000, at: 0)
-        return SyncResponse(vector: exchange.vector, versions: exchange.versions, more: exchange.more)
+        try await server.answer(request, analyst: analyst, defaultPageSize: 20_000, maxPageSize: 20_000, at: 0).response
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import LocalStore
 import SyncModel
 @testable import SyncProtocol
 import Testing
@@ -16,9 +17,10 @@ import TestSupport
         let versions = Self.history(seed: seed)
         var vector = VersionVector()
         for version in versions { vector[version.dot.replica] = max(vector[version.dot.replica], version.dot.counter) }
-        let request = SyncRequest(replica: versions[0].dot.replica, vector: vector, versions: versions, pageLimit: Int(seed % 5000))
+        let cursor = seed % 3 == 0 ? nil : FeedCursor(seq: seed % 1000, chain: seed &* 0x9E37_79B9_7F4A_7C15)
+        let request = SyncRequest(replica: versions[0].dot.replica, vector: vector, cursor: cursor, versions: versions, pageLimit: Int(seed % 5000))
         #expect(try BinaryWire.decodeRequest(BinaryWire.encode(request)) == request, "seed \(seed)")
-        let response = SyncResponse(vector: vector, versions: versions.reversed(), more: seed % 2 == 0)
+        let response = SyncResponse(vector: vector, versions: versions.reversed(), more: seed % 2 == 0, cursor: cursor)
         #expect(try BinaryWire.decodeResponse(BinaryWire.encode(response)) == response, "seed \(seed)")
     }
 
@@ -49,13 +51,16 @@ import TestSupport
         let record = RecordID("0b0b0b0b-0000-4000-8000-000000000002")!
         let version = Version(dot: Dot(replica: replica, counter: 2), context: VersionVector([replica: 1]), record: record,
                               kind: "cell", field: "title", value: .text("T"), author: "alice", time: 1_000)
-        let bytes = BinaryWire.encode(SyncRequest(replica: replica, vector: VersionVector([replica: 2]), versions: [version], pageLimit: 100))
+        let cursor = FeedCursor(seq: 7, chain: 0x1F2E_3D4C_5B6A_7988)
+        let bytes = BinaryWire.encode(SyncRequest(replica: replica, vector: VersionVector([replica: 2]), cursor: cursor, versions: [version], pageLimit: 100))
         let hex = bytes.map { String(format: "%02x", $0) }.joined()
-        #expect(hex == "46534201" + "01"                          // "FSB", protocol 1, a request
+        #expect(hex == "46534202" + "01"                          // "FSB", protocol 2, a request
             + "01" + "0a0a0a0a000040008000000000000001"           // one replica id
             + "03" + "0463656c6c" + "057469746c65" + "05616c696365" // strings: cell, title, alice
             + "01" + "0b0b0b0b000040008000000000000002"           // one record id
-            + "00" + "01" + "0002" + "64"                         // requester, vector {r0: 2}, page limit 100
+            + "00" + "01" + "0002"                                // requester, vector {r0: 2}
+            + "01" + "07" + "88796a5b4c3d2e1f"                    // cursor: seq 7, chain (little-endian)
+            + "64"                                                // page limit 100
             + "01" + "00" + "04"                                  // one version: r0, counter +2 (zigzag)
             + "01" + "0002"                                       // context {r0: 2 - 1}
             + "00" + "00" + "01" + "040154" + "02" + "d00f")      // record, kind, field, text "T", author, time +1000

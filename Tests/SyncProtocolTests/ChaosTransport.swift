@@ -43,8 +43,6 @@ final class ChaosTransport: SyncTransport, @unchecked Sendable {
     }
 
     private func deliver(_ request: SyncRequest) async throws -> SyncResponse {
-        let exchange = try await server.exchange(analyst: analyst, clientVector: request.vector, versions: request.versions,
-                                                 pageLimit: request.pageLimit ?? 50, at: 0)
-        return SyncResponse(vector: exchange.vector, versions: exchange.versions, more: exchange.more)
+        try await server.answer(request, analyst: analyst, defaultPageSize: 50, maxPageSize: .max, at: 0).response
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import LocalStore
 import SyncModel
 import SyncProtocol
@@ -12,9 +13,7 @@ struct InProcessTransport: SyncTransport {
     var pageLimit = 1_000
 
     func send(_ request: SyncRequest) async throws -> SyncResponse {
-        let exchange = try await store.exchange(analyst: analyst, clientVector: request.vector, versions: request.versions,
-                                                pageLimit: min(request.pageLimit ?? pageLimit, pageLimit), at: 0)
-        return SyncResponse(vector: exchange.vector, versions: exchange.versions, more: exchange.more)
+        try await store.answer(request, analyst: analyst, defaultPageSize: pageLimit, maxPageSize: pageLimit, at: 0).response
     }
 }
 
@@ -106,9 +105,85 @@ final class FlakyTransport: SyncTransport, @unchecked Sendable {
     @Test func aResponseInAnotherProtocolVersionIsRefused() throws {
         var session = SyncSession(replica: try Replica.inMemory(analyst: "alice"))
         _ = try session.nextRequest()
-        #expect(throws: SyncError.protocolMismatch(2)) {
-            try session.receive(SyncResponse(vector: VersionVector(), versions: [], more: false, protocolVersion: 2))
+        #expect(throws: SyncError.protocolMismatch(3)) {
+            try session.receive(SyncResponse(vector: VersionVector(), versions: [], more: false, protocolVersion: 3))
         }
+    }
+
+    @Test func aSyncedReplicaAsksByCursorWithOnlyItsOwnCountersHoweverManyReplicasExist() async throws {
+        let server = try Self.makeServer()
+        let bob = try Replica.inMemory(analyst: "bob")
+        var sizes: [Int] = []
+        for others in [1, 40] {
+            // Alice writes from `others` laptops (each a replica of hers).
+            for laptop in 0..<others {
+                let alice = try Replica.inMemory(analyst: "alice")
+                try Self.writeMany(alice, count: 2, prefix: "a\(others)-\(laptop)")
+                var session = SyncSession(replica: alice)
+                try await session.run(over: InProcessTransport(store: server, analyst: "alice"))
+            }
+            try Self.writeMany(bob, count: 1, prefix: "b\(others)")
+            var session = SyncSession(replica: bob)
+            try await session.run(over: InProcessTransport(store: server, analyst: "bob"))
+            #expect(session.readsFeed)
+            let cursor = try #require(try bob.serverCursor())
+            var next = SyncSession(replica: bob)
+            let request = try #require(try next.nextRequest())
+            let own = VersionVector([bob.id: try bob.store.versionVector()[bob.id]])
+            #expect(request.cursor == cursor && request.vector == own)
+            sizes.append(BinaryWire.encode(request).count)
+            let answer = try await InProcessTransport(store: server, analyst: "bob").send(request)
+            #expect(answer.versions.isEmpty && !answer.more && answer.cursor == cursor)
+            #expect(answer.vector.replicas == [bob.id], "the answer names only the requester's counters")
+            #expect(BinaryWire.encode(answer).count == BinaryWire.encode(SyncResponse(vector: answer.vector, versions: [], more: false, cursor: cursor)).count)
+        }
+        #expect(try bob.store.versionVector().replicas.count == 42)
+        #expect(sizes[0] == sizes[1], "a request with nothing to exchange does not grow with the replicas known")
+    }
+
+    @Test func aServerRestoredFromABackupRefusesStaleCursorsAndGetsBackTheWritesItLost() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("field-sync-restore-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let server = try ServerStore.open(path: folder + "/server.sqlite")
+        for name in ["alice", "bob", "carol", "dave"] { try server.addAnalyst(name: name, tokenHash: "hash-of-\(name)", at: 0) }
+        let alice = try Replica.inMemory(analyst: "alice"), bob = try Replica.inMemory(analyst: "bob")
+        let carol = try Replica.inMemory(analyst: "carol"), dave = try Replica.inMemory(analyst: "dave")
+        func sync(_ replica: Replica, _ store: ServerStore) async throws -> SyncSession {
+            var session = SyncSession(replica: replica)
+            try await session.run(over: InProcessTransport(store: store, analyst: replica.analyst))
+            return session
+        }
+        try Self.writeMany(alice, count: 3, prefix: "a")
+        _ = try await sync(alice, server)
+        // The nightly backup, taken now.
+        let backup = try DatabaseQueue(path: folder + "/backup.sqlite")
+        try server.store.writer.backup(to: backup)
+        try backup.close()
+        try Self.writeMany(bob, count: 2, prefix: "b")
+        _ = try await sync(bob, server)
+        _ = try await sync(carol, server)
+        let stale = try #require(try carol.serverCursor())
+        #expect(stale.seq == 5)
+        // The server's disk dies; the backup is restored, and dave syncs first: the feed reaches
+        // seq 5 again, with other dots.
+        try server.store.close()
+        let restored = try ServerStore.open(path: folder + "/backup.sqlite")
+        try Self.writeMany(dave, count: 2, prefix: "d")
+        _ = try await sync(dave, restored)
+        // Carol's cursor is refused; she falls back to her vector and gets dave's writes.
+        var carolSync = SyncSession(replica: carol)
+        try await carolSync.run(over: InProcessTransport(store: restored, analyst: "carol"))
+        #expect(carolSync.stats.received == 2)
+        #expect(try carol.serverCursor() != stale)
+        // Bob's two writes were acknowledged by the lost server: he sends them again.
+        let bobSync = try await sync(bob, restored)
+        #expect(bobSync.stats.sent == 2)
+        for replica in [alice, carol, dave] { _ = try await sync(replica, restored) }
+        let dumps = try [alice, bob, carol, dave].map { try $0.store.canonicalDump() }
+        let serverDump = try restored.store.canonicalDump()
+        #expect(Set(dumps).count == 1 && dumps[0] == serverDump)
+        #expect(try restored.store.versionVector().total == 7)
     }
 
     @Test func theFirstRequestCarriesTheVectorAndNoVersions() throws {

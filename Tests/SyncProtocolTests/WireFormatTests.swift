@@ -1,4 +1,5 @@
 import Foundation
+import LocalStore
 import SyncModel
 import SyncProtocol
 import Testing
@@ -11,12 +12,13 @@ import Testing
     static let request = SyncRequest(
         replica: replica,
         vector: VersionVector([replica: 2]),
+        cursor: FeedCursor(seq: 7, chain: 0x1F2E_3D4C_5B6A_7988),
         versions: [Version(dot: Dot(replica: replica, counter: 2), context: VersionVector([replica: 1]), record: record,
                            kind: "cell", field: "relatedCells", value: .list(["16", "17"]), author: "alice", time: 1_771_372_800_000)],
         pageLimit: 500
     )
 
-    static let golden = #"{"pageLimit":500,"protocolVersion":1,"replica":"0a0a0a0a-0000-4000-8000-000000000001","vector":{"0a0a0a0a-0000-4000-8000-000000000001":2},"versions":[{"author":"alice","context":{"0a0a0a0a-0000-4000-8000-000000000001":1},"dot":{"counter":2,"replica":"0a0a0a0a-0000-4000-8000-000000000001"},"field":"relatedCells","kind":"cell","record":"0b0b0b0b-0000-4000-8000-000000000002","time":1771372800000,"value":["16","17"]}]}"#
+    static let golden = #"{"cursor":{"chain":"1f2e3d4c5b6a7988","seq":7},"pageLimit":500,"protocolVersion":2,"replica":"0a0a0a0a-0000-4000-8000-000000000001","vector":{"0a0a0a0a-0000-4000-8000-000000000001":2},"versions":[{"author":"alice","context":{"0a0a0a0a-0000-4000-8000-000000000001":1},"dot":{"counter":2,"replica":"0a0a0a0a-0000-4000-8000-000000000001"},"field":"relatedCells","kind":"cell","record":"0b0b0b0b-0000-4000-8000-000000000002","time":1771372800000,"value":["16","17"]}]}"#
 
     @Test func aSyncRequestEncodesToTheGoldenBytes() {
         #expect(String(decoding: WireProtocol.encode(Self.request), as: UTF8.self) == Self.golden)
@@ -28,6 +30,6 @@ import Testing
 
     @Test func errorsCarryACodeAMessageAndTheProtocolVersion() {
         let text = String(decoding: WireProtocol.encode(ErrorResponse(code: "counter_gap", message: "m")), as: UTF8.self)
-        #expect(text == #"{"error":{"code":"counter_gap","message":"m"},"protocolVersion":1}"#)
+        #expect(text == #"{"error":{"code":"counter_gap","message":"m"},"protocolVersion":2}"#)
     }
 }

@@ -18,8 +18,8 @@ import Testing
         #"{"dot":{"replica":\#(replica),"counter":\#(counter)},"context":\#(context),"record":\#(record),"kind":\#(kind),"field":\#(field),"value":\#(value),"author":\#(author),"time":1}"#
     }
 
-    static func body(versions: [String], vector: String = "{}", protocolVersion: String = "1", replica: String = "\"\(replica)\"") -> String {
-        #"{"protocolVersion":\#(protocolVersion),"replica":\#(replica),"vector":\#(vector),"versions":[\#(versions.joined(separator: ","))]}"#
+    static func body(versions: [String], vector: String = "{}", protocolVersion: String = "2", replica: String = "\"\(replica)\"", cursor: String? = nil) -> String {
+        #"{"protocolVersion":\#(protocolVersion),"replica":\#(replica),"vector":\#(vector),\#(cursor.map { #""cursor":\#($0),"# } ?? "")"versions":[\#(versions.joined(separator: ","))]}"#
     }
 
     struct Case: CustomTestStringConvertible, Sendable {
@@ -40,8 +40,12 @@ import Testing
         Case(name: "JSON array", body: "[]", status: .badRequest, code: "malformed_body"),
         Case(name: "protocol version as string", body: body(versions: [], protocolVersion: "\"1\""), status: .badRequest, code: "malformed_body"),
         Case(name: "unsupported protocol version", body: body(versions: [], protocolVersion: "7"), status: .badRequest, code: "unsupported_protocol"),
+        Case(name: "cursor chain not hex", body: body(versions: [], cursor: #"{"seq":1,"chain":"xyz"}"#), status: .badRequest, code: "malformed_body"),
+        Case(name: "cursor chain over 64 bits", body: body(versions: [], cursor: #"{"seq":1,"chain":"1ffffffffffffffff"}"#), status: .badRequest, code: "malformed_body"),
+        Case(name: "cursor seq negative", body: body(versions: [], cursor: #"{"seq":-1,"chain":"0"}"#), status: .badRequest, code: "malformed_body"),
+        Case(name: "cursor without its chain", body: body(versions: [], cursor: #"{"seq":1}"#), status: .badRequest, code: "malformed_body"),
         Case(name: "replica not a UUID", body: body(versions: [], replica: "\"me\""), status: .badRequest, code: "malformed_body"),
-        Case(name: "versions not an array", body: #"{"protocolVersion":1,"replica":"\#(replica)","vector":{},"versions":{}}"#, status: .badRequest, code: "malformed_body"),
+        Case(name: "versions not an array", body: #"{"protocolVersion":2,"replica":"\#(replica)","vector":{},"versions":{}}"#, status: .badRequest, code: "malformed_body"),
         Case(name: "negative counter", body: body(versions: [version(counter: "-1")]), status: .badRequest, code: "malformed_body"),
         Case(name: "zero counter", body: body(versions: [version(counter: "0")]), status: .badRequest, code: "invalid_version"),
         Case(name: "counter beyond Int64", body: body(versions: [version(counter: "18446744073709551615")]), status: .badRequest, code: "invalid_version"),

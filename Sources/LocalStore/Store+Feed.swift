@@ -1,0 +1,63 @@
+import GRDB
+import SyncModel
+
+/// Reading a server store's feed: its versions in arrival order (see ``FeedCursor``).
+extension Store {
+    /// The position after the last version stored (``FeedCursor/start`` when there is none).
+    static func feedHead(_ db: Database) throws -> FeedCursor {
+        guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT seq, chain FROM feed ORDER BY seq DESC LIMIT 1")) else {
+            return .start
+        }
+        return FeedCursor(seq: UInt64(row[0] as Int64), chain: UInt64(bitPattern: row[1] as Int64))
+    }
+
+    /// Whether `cursor` is a position of this feed: the same chain of dots up to its `seq`.
+    static func feedHonours(_ cursor: FeedCursor, _ db: Database) throws -> Bool {
+        guard cursor.seq > 0 else { return cursor.chain == 0 }
+        guard let chain = try Int64.fetchOne(db.cachedStatement(sql: "SELECT chain FROM feed WHERE seq = ?"), arguments: [Int64(clamping: cursor.seq)]) else {
+            return false
+        }
+        return UInt64(bitPattern: chain) == cursor.chain
+    }
+
+    /// Up to `limit` versions stored after `cursor`, in arrival order, leaving out those of
+    /// `skipping` (the requester's own replicas, which it already has). The returned cursor
+    /// covers every entry looked at, skipped ones included.
+    static func feedPage(
+        _ db: Database, after cursor: FeedCursor, skipping: Set<ReplicaID>, limit: Int
+    ) throws -> (versions: [Version], more: Bool, cursor: FeedCursor) {
+        var skipRows: Set<Int64> = []
+        for replica in skipping {
+            if let row = try Int64.fetchOne(db.cachedStatement(sql: "SELECT id FROM replica WHERE uuid = ?"), arguments: [replica.rawValue]) {
+                skipRows.insert(row)
+            }
+        }
+        let rows = try Row.fetchCursor(db.cachedStatement(sql: """
+            SELECT feed.seq, feed.chain, feed.replica, \(VersionRow.qualifiedColumns)
+            FROM feed JOIN version ON version.replica = feed.replica AND version.counter = feed.counter
+            WHERE feed.seq > ? ORDER BY feed.seq
+            """), arguments: [Int64(clamping: cursor.seq)])
+        var ids: [Int64: ReplicaID] = [:]
+        var versions: [Version] = []
+        var position = cursor
+        while let row = try rows.next() {
+            let replicaRow: Int64 = row[2]
+            if !skipRows.contains(replicaRow) {
+                if versions.count == limit { return (versions, true, position) }
+                let replica = try ids[replicaRow] ?? replicaID(row: replicaRow, db)
+                ids[replicaRow] = replica
+                versions.append(try VersionRow.decode(row, replica: replica, offset: 3))
+            }
+            position = FeedCursor(seq: UInt64(row[0] as Int64), chain: UInt64(bitPattern: row[1] as Int64))
+        }
+        return (versions, false, position)
+    }
+
+    private static func replicaID(row: Int64, _ db: Database) throws -> ReplicaID {
+        guard let text = try String.fetchOne(db.cachedStatement(sql: "SELECT uuid FROM replica WHERE id = ?"), arguments: [row]),
+              let replica = ReplicaID(text) else {
+            throw StoreError.writeFailed(reason: "the feed names a replica the database does not hold; run PRAGMA integrity_check")
+        }
+        return replica
+    }
+}
