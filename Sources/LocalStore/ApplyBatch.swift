@@ -13,6 +13,8 @@ struct ApplyBatch {
     private var records: [RecordID: String] = [:]
     private var fields: [FieldKey: FieldEntry] = [:]
     private var report = ApplyReport()
+    /// The versions this batch stored, so merging a field whose heads arrived in it needs no re-read.
+    private var added: [Dot: Version] = [:]
     /// On a server store: the feed's last position, loaded at the first new version.
     private let feeds: Bool
     private var feedHead: FeedCursor?
@@ -67,19 +69,15 @@ struct ApplyBatch {
         return vector
     }
 
-    /// Checks a version against the model's rules and returns it in canonical form.
-    func validated(_ incoming: Version) throws -> Version {
-        do {
-            return try VersionRules.validated(incoming, schemas: schemas, maxValueBytes: maxValueBytes)
-        } catch let error as ModelError {
-            throw StoreError.invalid(error)
-        }
-    }
-
     /// Adds one version; a duplicate of a held version is counted and ignored.
     /// `checked` says the caller already ran ``validated(_:)`` on it.
     mutating func integrate(_ incoming: Version, checked: Bool = false) throws {
-        let version = checked ? incoming : try validated(incoming)
+        try integrate(PreparedVersions.Entry(incoming, schemas: schemas, maxValueBytes: maxValueBytes, checked: checked))
+    }
+
+    /// Adds one prepared version (checked, with its stored text forms).
+    mutating func integrate(_ prepared: PreparedVersions.Entry) throws {
+        let version = prepared.version
         var replica = try replicaEntry(version.dot.replica)
         if version.dot.counter <= replica.counter {
             try checkDuplicate(version, replicaRow: replica.rowID)
@@ -96,7 +94,7 @@ struct ApplyBatch {
             """)
         try insert.execute(arguments: [
             replica.rowID, Int64(version.dot.counter), version.record.rawValue, version.kind, version.field,
-            StoreCoding.encode(version.context), StoreCoding.encode(version.value), version.author, version.time,
+            prepared.contextText, prepared.valueText, version.author, version.time,
         ])
         if feeds { try appendToFeed(version.dot, replicaRow: replica.rowID) }
         replica.counter = version.dot.counter
@@ -107,6 +105,7 @@ struct ApplyBatch {
         entry.heads.integrate(dot: version.dot, context: version.context)
         entry.dirty = true
         fields[key] = entry
+        added[version.dot] = version
         report.new += 1
     }
 
@@ -123,7 +122,7 @@ struct ApplyBatch {
             """)
         for (key, entry) in fields.sorted(by: { $0.key < $1.key }) where entry.dirty {
             guard let schema = schemas[entry.kind]?.field(key.field) else { continue }
-            let heads = try entry.heads.heads.map { try Store.version($0, db) }
+            let heads = try entry.heads.heads.map { try added[$0] ?? Store.version($0, db) }
             let base = FieldMerge.needsBase(schema, heads: heads)
                 ? try Store.ancestor(record: key.record, field: key.field, common: FieldHeads.commonContext(of: heads), db)
                 : nil

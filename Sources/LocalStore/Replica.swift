@@ -148,9 +148,15 @@ public struct Replica: Sendable {
     /// Applies a page from the server and records the server's vector and the feed cursor the
     /// page reaches, in one transaction: a cursor is never saved ahead of the versions it covers.
     public func receive(_ versions: [Version], serverVector: VersionVector, cursor: CursorChange = .keep) throws -> ApplyReport {
+        try receive(store.prepare(versions), serverVector: serverVector, cursor: cursor)
+    }
+
+    /// Applies a page whose versions were already
+    /// prepared by ``Store/prepare(_:)``, leaving the writer only the writing.
+    public func receive(_ versions: PreparedVersions, serverVector: VersionVector, cursor: CursorChange = .keep) throws -> ApplyReport {
         try store.transaction { db in
             var batch = try ApplyBatch(db: db, schemas: store.schemas, maxValueBytes: store.maxValueBytes)
-            for version in versions { try batch.integrate(version) }
+            for entry in versions.entries { try batch.integrate(entry) }
             let report = try batch.finish()
             try Meta.set("server_vector", StoreCoding.encode(serverVector), db)
             switch cursor {

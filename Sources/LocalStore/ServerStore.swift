@@ -108,16 +108,18 @@ public struct ServerStore: Sendable {
         beforeCommit: @escaping @Sendable () -> Void = {}
     ) async throws -> Exchange {
         let store = self.store
+        // Structure first (400), checked before taking the writer so that concurrent requests
+        // check theirs in parallel; then who may push what (403).
+        let prepared = try store.prepare(versions)
         return try await store.transaction { db in
             var batch = try ApplyBatch(db: db, schemas: store.schemas, maxValueBytes: store.maxValueBytes)
-            // Structure first (400), then who may push what (403).
-            let versions = try versions.map { try batch.validated($0) }
             let ownerOf = try db.cachedStatement(sql: "SELECT analyst FROM replica_owner WHERE replica = ?")
             if let requester, let bound = try String.fetchOne(ownerOf, arguments: [requester.rawValue]), bound != analyst {
                 throw StoreError.replicaOwnedByOther(replica: requester, owner: bound)
             }
             var checked: Set<ReplicaID> = []
-            for version in versions {
+            for entry in prepared.entries {
+                let version = entry.version
                 if version.author != analyst {
                     throw StoreError.authorMismatch(dot: version.dot, author: version.author, analyst: analyst)
                 }
@@ -130,7 +132,7 @@ public struct ServerStore: Sendable {
                         .execute(arguments: [replica, analyst, time])
                 }
             }
-            for version in versions { try batch.integrate(version, checked: true) }
+            for entry in prepared.entries { try batch.integrate(entry) }
             let report = try batch.finish()
             var named = Set(clientVector.replicas)
             if let requester { named.insert(requester) }

@@ -77,6 +77,19 @@ public struct SyncSession: Sendable {
 
     /// Applies the server's answer to the last request.
     public mutating func receive(_ response: SyncResponse) throws {
+        try apply(try accept(response, prepared: replica.store.prepare(response.versions)))
+    }
+
+    /// An answer that passed every check, with its versions not yet applied.
+    struct AcceptedPage {
+        var versions: PreparedVersions
+        var serverVector: VersionVector
+        var cursor: CursorChange
+    }
+
+    /// Checks the server's answer and moves the session past it; the page's versions (and the
+    /// cursor that covers them) are stored by ``apply(_:)``.
+    mutating func accept(_ response: SyncResponse, prepared: PreparedVersions) throws -> AcceptedPage {
         guard response.protocolVersion == WireProtocol.version else {
             throw SyncError.protocolMismatch(response.protocolVersion)
         }
@@ -113,24 +126,56 @@ public struct SyncSession: Sendable {
         } else {
             change = .keep
         }
-        let report = try replica.receive(response.versions, serverVector: remembered, cursor: change)
         stats.requests += 1
         stats.sent += lastPush.count
+        serverVector = response.vector
+        pullMore = response.more || refused
+        return AcceptedPage(versions: prepared, serverVector: remembered, cursor: change)
+    }
+
+    /// Stores an accepted page's versions, the server's counters and the cursor, in one transaction.
+    mutating func apply(_ page: AcceptedPage) throws {
+        let report = try replica.receive(page.versions, serverVector: page.serverVector, cursor: page.cursor)
         stats.received += report.new
         stats.cleanMerges += report.cleanMerges
         // A conflict a later page closes is no longer new.
         stats.newConflicts.removeAll(where: report.closedConflicts.contains)
         stats.newConflicts += report.newConflicts
-        serverVector = response.vector
-        pullMore = response.more || refused
     }
 
     /// Runs the whole session over `transport`, calling `progress` after every page.
+    ///
+    /// While pulling by cursor the next request depends only on the cursor and this replica's
+    /// own writes, not on the page just received, so it is sent before that page is applied:
+    /// the server reads the next page while this one is written. A vector-mode pull waits, as
+    /// its next request carries the vector the page extends.
     public mutating func run(over transport: some SyncTransport, progress: (SyncStats) -> Void = { _ in }) async throws {
-        while let request = try nextRequest() {
-            let response = try await transport.send(request)
-            try receive(response)
+        let store = replica.store
+        // Sends a request, then checks and encodes the answer's versions, off the writer's thread.
+        func start(_ request: SyncRequest) -> Task<(SyncResponse, PreparedVersions), any Error> {
+            Task {
+                let response = try await transport.send(request)
+                return (response, try store.prepare(response.versions))
+            }
+        }
+        guard let first = try nextRequest() else { return }
+        var inFlight = start(first)
+        defer { inFlight.cancel() }
+        while true {
+            let (response, prepared) = try await inFlight.value
+            let page = try accept(response, prepared: prepared)
+            var next: SyncRequest?
+            if readsFeed {
+                next = try nextRequest()
+                if let next { inFlight = start(next) }
+                try apply(page)
+            } else {
+                try apply(page)
+                next = try nextRequest()
+                if let next { inFlight = start(next) }
+            }
             progress(stats)
+            if next == nil { return }
         }
     }
 }
