@@ -38,13 +38,13 @@ struct ApplyBatch {
         var dirty = false
     }
 
-    init(db: Database, schemas: SchemaRegistry, maxValueBytes: Int) throws {
+    init(_ store: Store, _ db: Database) {
         self.db = db
-        self.schemas = schemas
-        self.maxValueBytes = maxValueBytes
-        // Decided by the file, not the caller: every path that stores a version on a server
-        // enters it in the feed, or a client reading the feed would never see it.
-        feeds = try Meta.get("role", db) == StoreSchema.Role.server.rawValue
+        schemas = store.schemas
+        maxValueBytes = store.maxValueBytes
+        // Every path that stores a version on a server enters it in the feed, or a client
+        // reading the feed would never see it.
+        feeds = store.role == .server
     }
 
     /// The highest counter held from `replica`.

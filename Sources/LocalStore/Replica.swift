@@ -69,7 +69,7 @@ public struct Replica: Sendable {
     @discardableResult
     public func write(_ changes: [FieldChange], at time: Int64) throws -> [Version] {
         try store.transaction { db in
-            var batch = try ApplyBatch(db: db, schemas: store.schemas, maxValueBytes: store.maxValueBytes)
+            var batch = ApplyBatch(store, db)
             var counter = try batch.counter(of: id)
             var written: [Version] = []
             for change in changes {
@@ -155,7 +155,7 @@ public struct Replica: Sendable {
     /// prepared by ``Store/prepare(_:)``, leaving the writer only the writing.
     public func receive(_ versions: PreparedVersions, serverVector: VersionVector, cursor: CursorChange = .keep) throws -> ApplyReport {
         try store.transaction { db in
-            var batch = try ApplyBatch(db: db, schemas: store.schemas, maxValueBytes: store.maxValueBytes)
+            var batch = ApplyBatch(store, db)
             for entry in versions.entries { try batch.integrate(entry) }
             let report = try batch.finish()
             try Meta.set("server_vector", StoreCoding.encode(serverVector), db)

@@ -11,12 +11,15 @@ public struct Store: Sendable {
     public let writer: any DatabaseWriter
     public let schemas: SchemaRegistry
     public let path: String
+    /// Which side's schema the file has; a server's stores keep a feed.
+    let role: StoreSchema.Role
     /// The largest value accepted, in bytes.
     public var maxValueBytes: Int = ValueRules.defaultMaxValueBytes
 
-    init(writer: any DatabaseWriter, path: String, schemas: SchemaRegistry) {
+    init(writer: any DatabaseWriter, path: String, role: StoreSchema.Role, schemas: SchemaRegistry) {
         self.writer = writer
         self.path = path
+        self.role = role
         self.schemas = schemas
     }
 
@@ -62,7 +65,7 @@ public struct Store: Sendable {
             // Replicas hold the sync token: readable by the user only.
             try? manager.setAttributes([.posixPermissions: 0o600], ofItemAtPath: path)
         }
-        return Store(writer: pool, path: path, schemas: schemas)
+        return Store(writer: pool, path: path, role: role, schemas: schemas)
     }
 
     /// Opens a file the system will not let us write: every read works, every write fails with
@@ -75,7 +78,7 @@ public struct Store: Sendable {
             guard try queue.read({ db in try StoreSchema.migrator(role: role).hasCompletedMigrations(db) }) else {
                 throw StoreError.readOnly(path: path)
             }
-            return Store(writer: queue, path: path, schemas: schemas)
+            return Store(writer: queue, path: path, role: role, schemas: schemas)
         } catch let error as DatabaseError {
             throw StoreError.cannotOpen(path: path, reason: error.message ?? error.description)
         }
@@ -116,7 +119,7 @@ public struct Store: Sendable {
     static func inMemory(role: StoreSchema.Role, schemas: SchemaRegistry = .standard) throws -> Store {
         let queue = try DatabaseQueue()
         try StoreSchema.migrator(role: role).migrate(queue)
-        return Store(writer: queue, path: ":memory:", schemas: schemas)
+        return Store(writer: queue, path: ":memory:", role: role, schemas: schemas)
     }
 
     /// Closes the file, leaving it whole in the main file (no write-ahead log beside it), and
@@ -205,7 +208,7 @@ public struct Store: Sendable {
     @discardableResult
     public func apply(_ versions: [Version]) throws -> ApplyReport {
         try transaction { db in
-            var batch = try ApplyBatch(db: db, schemas: schemas, maxValueBytes: maxValueBytes)
+            var batch = ApplyBatch(self, db)
             for version in versions { try batch.integrate(version) }
             return try batch.finish()
         }

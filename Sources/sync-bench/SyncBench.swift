@@ -55,6 +55,12 @@ struct LocalWrites: AsyncParsableCommand, Scenario {
     @Option(help: "Field writes in one transaction.") var writes = 50_000
     @Option(help: "Writes each in its own transaction.") var singleWrites = 2_000
 
+    func validate() throws {
+        guard writes >= 1, (1...writes).contains(singleWrites) else {
+            throw ValidationError("--single-writes must be between 1 and --writes (\(writes)): the single writes are the first of those rows")
+        }
+    }
+
     func run() async throws { try await runAlone() }
 
     func run(into table: inout BenchTable) async throws {
@@ -69,7 +75,7 @@ struct LocalWrites: AsyncParsableCommand, Scenario {
         let plainSingle = try PlainSQLite.insertEach(singleRows, path: folder.path("plain-single.sqlite"))
         let singleReplica = try Replica.create(path: folder.path("single.sqlite"), settings: BenchFixtures.settings)
         let single = try measure { for row in singleRows { try singleReplica.write([row], at: WallClock.now()) } }
-        table.add("local writes, one transaction each", rate: Double(singleWrites) / single, reference: Double(singleWrites) / plainSingle, unit: "writes/s", referenceName: "plain SQLite")
+        table.add("local writes, one transaction each", rate: Double(singleRows.count) / single, reference: Double(singleRows.count) / plainSingle, unit: "writes/s", referenceName: "plain SQLite")
     }
 }
 
