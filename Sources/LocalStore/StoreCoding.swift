@@ -4,29 +4,71 @@ import SyncModel
 enum StoreCoding {
     /// `uuid:counter,uuid:counter` in replica order; empty for the empty vector.
     static func encode(_ vector: VersionVector) -> String {
-        vector.replicas.map { "\($0.rawValue):\(vector[$0])" }.joined(separator: ",")
+        var text = ""
+        for replica in vector.replicas { append(replica, vector[replica], to: &text) }
+        return text
     }
 
     static func decodeVector(_ text: String) throws -> VersionVector {
         var counters: [ReplicaID: UInt64] = [:]
-        for dot in try decodeDots(text) { counters[dot.replica] = dot.counter }
+        try forEachDot(in: text) { counters[$0] = $1 }
         return VersionVector(counters)
     }
 
     static func encode(_ dots: [Dot]) -> String {
-        dots.map { "\($0.replica.rawValue):\($0.counter)" }.joined(separator: ",")
+        var text = ""
+        for dot in dots { append(dot.replica, dot.counter, to: &text) }
+        return text
     }
 
     static func decodeDots(_ text: String) throws -> [Dot] {
-        guard !text.isEmpty else { return [] }
-        return try text.split(separator: ",").map { entry in
-            guard let colon = entry.firstIndex(of: ":"),
-                  let replica = ReplicaID(String(entry[..<colon])),
-                  let counter = UInt64(entry[entry.index(after: colon)...]) else {
-                throw StoreError.writeFailed(reason: "the database holds a malformed clock entry '\(entry.prefix(60))'; run PRAGMA integrity_check")
+        var dots: [Dot] = []
+        try forEachDot(in: text) { dots.append(Dot(replica: $0, counter: $1)) }
+        return dots
+    }
+
+    private static func append(_ replica: ReplicaID, _ counter: UInt64, to text: inout String) {
+        if !text.isEmpty { text += "," }
+        text += replica.rawValue
+        text += ":"
+        text += String(counter)
+    }
+
+    /// Reads `uuid:counter` entries separated by commas, straight from the UTF-8 bytes (clocks
+    /// are read for every field a sync touches).
+    private static func forEachDot(in text: String, _ body: (ReplicaID, UInt64) -> Void) throws {
+        guard !text.isEmpty else { return }
+        var text = text
+        try text.withUTF8 { bytes in
+            var start = 0
+            while true {
+                var end = start
+                while end < bytes.count && bytes[end] != 44 { end += 1 }  // ','
+                let entry = bytes[start..<end]
+                guard entry.count > 37, entry[start + 36] == 58,  // ':'
+                      let replica = ReplicaID(utf8: entry.prefix(36)),
+                      let counter = decimal(entry.dropFirst(37)) else {
+                    let shown = String(decoding: entry.prefix(60), as: UTF8.self)
+                    throw StoreError.writeFailed(reason: "the database holds a malformed clock entry '\(shown)'; run PRAGMA integrity_check")
+                }
+                body(replica, counter)
+                if end == bytes.count { return }
+                start = end + 1
             }
-            return Dot(replica: replica, counter: counter)
         }
+    }
+
+    private static func decimal(_ digits: some Collection<UInt8>) -> UInt64? {
+        guard !digits.isEmpty, digits.count <= 20 else { return nil }
+        var value: UInt64 = 0
+        for digit in digits {
+            guard digit >= 48 && digit <= 57 else { return nil }
+            let (times, overflow) = value.multipliedReportingOverflow(by: 10)
+            let (sum, carry) = times.addingReportingOverflow(UInt64(digit - 48))
+            guard !overflow && !carry else { return nil }
+            value = sum
+        }
+        return value
     }
 
     static func encode(_ value: FieldValue) -> String { ValueText.encode(value) }

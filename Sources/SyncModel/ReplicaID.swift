@@ -11,6 +11,12 @@ public struct ReplicaID: Hashable, Comparable, Sendable, CustomStringConvertible
         rawValue = canonical
     }
 
+    /// Parses a replica id from UTF-8 bytes; nil unless they are a UUID.
+    public init?(utf8: some Collection<UInt8>) {
+        guard let canonical = UUIDText.canonical(utf8: utf8) else { return nil }
+        rawValue = canonical
+    }
+
     /// Wraps a UUID.
     public init(uuid: UUID) { rawValue = uuid.uuidString.lowercased() }
 

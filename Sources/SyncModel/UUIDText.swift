@@ -2,8 +2,13 @@
 enum UUIDText {
     /// The lowercase form of `text` if it is a UUID (8-4-4-4-12 hex digits), else nil.
     static func canonical(_ text: String) -> String? {
-        var utf8 = Array(text.utf8)
-        guard utf8.count == 36 else { return nil }
+        canonical(utf8: text.utf8)
+    }
+
+    /// The same as ``canonical(_:)`` for UTF-8 bytes (a slice of a larger text, say).
+    static func canonical(utf8 bytes: some Collection<UInt8>) -> String? {
+        guard bytes.count == 36 else { return nil }
+        var utf8 = Array(bytes)
         for index in 0..<36 {
             let byte = utf8[index]
             if index == 8 || index == 13 || index == 18 || index == 23 {
