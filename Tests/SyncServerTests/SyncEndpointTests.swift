@@ -116,7 +116,7 @@ import Testing
             body = Self.body(SyncRequest(replica: fixture.alice.id, vector: vector, versions: [more[1]]))
             expected = (.conflict, "counter_gap")
         case .malformedBody:
-            body = ByteBuffer(string: #"{"protocolVersion":1,"replica":"x"}"#)
+            body = ByteBuffer(string: #"{"protocolVersion":2,"replica":"x"}"#)
             expected = (.badRequest, "malformed_body")
         case .notJSON:
             body = ByteBuffer(string: "hello")
@@ -166,6 +166,32 @@ import Testing
             try await client.execute(uri: "/v1/health", method: .get) { response in #expect(response.status == .ok) }
         }
         #expect(try fixture.store.canonicalDump() == before, "\(refusal) changed the server's state")
+    }
+
+    /// Over a real socket, so the request's framing is exactly what is sent: a body declared
+    /// too large is refused from its Content-Length before it is sent at all, and a chunked body
+    /// without a length is refused once what was read passes the limit.
+    @Test func aBodyOverTheLimitIsRefusedFromItsLengthOrWhileItIsRead() async throws {
+        let fixture = try Fixture()
+        var limits = ServerLimits()
+        limits.maxBodyBytes = 1024
+        let head = "POST /v1/sync HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer \(fixture.aliceToken)\r\nContent-Type: application/json\r\n"
+        let chunk = String(repeating: "x", count: 512)
+        let requests = [
+            // The header alone: not one byte of the promised megabyte follows.
+            ("declared", head + "Content-Length: 1048576\r\n\r\n"),
+            ("chunked", head + "Transfer-Encoding: chunked\r\n\r\n" + String(repeating: "200\r\n\(chunk)\r\n", count: 4) + "0\r\n\r\n"),
+        ]
+        let before = try fixture.store.canonicalDump()
+        try await fixture.app(limits: limits).test(.live) { client in
+            let port = try #require(client.port)
+            for (name, raw) in requests {
+                let answer = try RawHTTP.exchange(raw, port: port)
+                #expect(answer.hasPrefix("HTTP/1.1 413"), "\(name): \(answer.prefix(80))")
+                #expect(answer.contains("body_too_large"), "\(name)")
+            }
+        }
+        #expect(try fixture.store.canonicalDump() == before)
     }
 
     @Test func tokensAreStoredOnlyAsHashes() throws {
