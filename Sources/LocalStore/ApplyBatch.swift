@@ -15,6 +15,9 @@ struct ApplyBatch {
     private var report = ApplyReport()
     /// The versions this batch stored, so merging a field whose heads arrived in it needs no re-read.
     private var added: [Dot: Version] = [:]
+    /// Records whose kind and field states ``preload(_:)`` loaded: what it did not find does not
+    /// exist, so meeting them costs no query.
+    private var preloaded: Set<RecordID> = []
     /// On a server store: the feed's last position, loaded at the first new version.
     private let feeds: Bool
     private var feedHead: FeedCursor?
@@ -46,6 +49,43 @@ struct ApplyBatch {
         // reading the feed would never see it.
         feeds = store.role == .server
     }
+
+    /// Loads the kinds and field states `versions` will touch with two queries per 500 records,
+    /// instead of two queries per record and field as each is first met.
+    mutating func preload(_ versions: some Sequence<Version>) throws {
+        var wanted: [String: (record: RecordID, fields: Set<String>)] = [:]
+        for version in versions where records[version.record] == nil && !preloaded.contains(version.record) {
+            wanted[version.record.rawValue, default: (version.record, [RecordSchema.deletedField.name])].fields.insert(version.field)
+        }
+        let ids = Array(wanted.keys)
+        for start in stride(from: 0, to: ids.count, by: Self.preloadChunk) {
+            let chunk = ids[start..<min(start + Self.preloadChunk, ids.count)]
+            let marks = repeatElement("?", count: chunk.count).joined(separator: ",")
+            let arguments = StatementArguments(chunk)
+            func statement(_ sql: String) throws -> Statement {
+                // Full chunks share one cached statement; the last, shorter one is made once.
+                chunk.count == Self.preloadChunk ? try db.cachedStatement(sql: sql) : try db.makeStatement(sql: sql)
+            }
+            for row in try Row.fetchAll(statement("SELECT id, kind FROM record WHERE id IN (\(marks))"), arguments: arguments) {
+                if let record = wanted[row[0]]?.record { records[record] = row[1] }
+            }
+            let rows = try Row.fetchCursor(statement("SELECT record, name, joined, heads, conflict FROM field WHERE record IN (\(marks))"), arguments: arguments)
+            while let row = try rows.next() {
+                let name: String = row[1]
+                guard let (record, names) = wanted[row[0]], names.contains(name), let kind = records[record] else { continue }
+                let key = FieldKey(record: record, field: name)
+                guard fields[key] == nil else { continue }
+                fields[key] = FieldEntry(
+                    kind: kind,
+                    heads: FieldHeads(joined: try StoreCoding.decodeVector(row[2]), heads: try StoreCoding.decodeDots(row[3])),
+                    oldConflict: row[4]
+                )
+            }
+            preloaded.formUnion(chunk.compactMap { wanted[$0]?.record })
+        }
+    }
+
+    private static let preloadChunk = 500
 
     /// The highest counter held from `replica`.
     mutating func counter(of replica: ReplicaID) throws -> UInt64 {
@@ -152,6 +192,8 @@ struct ApplyBatch {
     /// conflict (and so still shown), or alive, from its versions alone.
     private mutating func settleDeletion(of record: RecordID) throws {
         let key = FieldKey(record: record, field: RecordSchema.deletedField.name)
+        // Preloaded without a `_deleted` field, and none written now: plainly alive.
+        if preloaded.contains(record) && fields[key] == nil { return }
         let select = try db.cachedStatement(sql: "SELECT conflict, value FROM field WHERE record = ? AND name = ?")
         guard let row = try Row.fetchOne(select, arguments: [record.rawValue, key.field]) else { return }
         let stored: String? = row[0]
@@ -196,7 +238,7 @@ struct ApplyBatch {
             guard known == kind else { throw StoreError.kindMismatch(record: record, known: known, got: kind) }
             return
         }
-        if let known = try String.fetchOne(db.cachedStatement(sql: "SELECT kind FROM record WHERE id = ?"), arguments: [record.rawValue]) {
+        if !preloaded.contains(record), let known = try String.fetchOne(db.cachedStatement(sql: "SELECT kind FROM record WHERE id = ?"), arguments: [record.rawValue]) {
             guard known == kind else { throw StoreError.kindMismatch(record: record, known: known, got: kind) }
         } else {
             try db.cachedStatement(sql: "INSERT INTO record (id, kind, deleted) VALUES (?, ?, 0)").execute(arguments: [record.rawValue, kind])
@@ -208,7 +250,7 @@ struct ApplyBatch {
         if let entry = fields[key] { return entry }
         let statement = try db.cachedStatement(sql: "SELECT joined, heads, conflict FROM field WHERE record = ? AND name = ?")
         let entry: FieldEntry
-        if let row = try Row.fetchOne(statement, arguments: [key.record.rawValue, key.field]) {
+        if !preloaded.contains(key.record), let row = try Row.fetchOne(statement, arguments: [key.record.rawValue, key.field]) {
             entry = FieldEntry(
                 kind: kind,
                 heads: FieldHeads(joined: try StoreCoding.decodeVector(row[0]), heads: try StoreCoding.decodeDots(row[1])),

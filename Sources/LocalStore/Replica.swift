@@ -156,6 +156,7 @@ public struct Replica: Sendable {
     public func receive(_ versions: PreparedVersions, serverVector: VersionVector, cursor: CursorChange = .keep) throws -> ApplyReport {
         try store.transaction { db in
             var batch = ApplyBatch(store, db)
+            try batch.preload(versions.entries.lazy.map(\.version))
             for entry in versions.entries { try batch.integrate(entry) }
             let report = try batch.finish()
             try Meta.set("server_vector", StoreCoding.encode(serverVector), db)

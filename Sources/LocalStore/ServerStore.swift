@@ -132,6 +132,7 @@ public struct ServerStore: Sendable {
                         .execute(arguments: [replica, analyst, time])
                 }
             }
+            try batch.preload(prepared.entries.lazy.map(\.version))
             for entry in prepared.entries { try batch.integrate(entry) }
             let report = try batch.finish()
             var named = Set(clientVector.replicas)

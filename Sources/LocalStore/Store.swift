@@ -209,6 +209,7 @@ public struct Store: Sendable {
     public func apply(_ versions: [Version]) throws -> ApplyReport {
         try transaction { db in
             var batch = ApplyBatch(self, db)
+            try batch.preload(versions)
             for version in versions { try batch.integrate(version) }
             return try batch.finish()
         }
