@@ -26,9 +26,6 @@ public struct PreparedVersions: Sendable {
 
     let entries: [Entry]
 
-    public var versions: [Version] { entries.map(\.version) }
-    public var count: Int { entries.count }
-
     init(_ versions: [Version], schemas: SchemaRegistry, maxValueBytes: Int) throws {
         entries = try versions.map { try Entry($0, schemas: schemas, maxValueBytes: maxValueBytes) }
     }
