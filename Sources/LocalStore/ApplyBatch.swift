@@ -26,6 +26,8 @@ struct ApplyBatch {
         var rowID: Int64
         var counter: UInt64
         var dirty = false
+        /// The id's 16 bytes, for the feed's chain (made once per replica, not per version).
+        var bytes: [UInt8]
     }
 
     struct FieldKey: Hashable, Comparable {
@@ -39,6 +41,21 @@ struct ApplyBatch {
         var heads: FieldHeads
         var oldConflict: String?
         var dirty = false
+
+        init(kind: String, heads: FieldHeads = FieldHeads(), oldConflict: String? = nil) {
+            self.kind = kind
+            self.heads = heads
+            self.oldConflict = oldConflict
+        }
+
+        /// A stored state: `joined, heads, conflict` from column `offset` of a `field` row.
+        init(kind: String, row: Row, offset: Int) throws {
+            self.init(
+                kind: kind,
+                heads: FieldHeads(joined: try StoreCoding.decodeVector(row[offset]), heads: try StoreCoding.decodeDots(row[offset + 1])),
+                oldConflict: row[offset + 2]
+            )
+        }
     }
 
     init(_ store: Store, _ db: Database) {
@@ -75,11 +92,7 @@ struct ApplyBatch {
                 guard let (record, names) = wanted[row[0]], names.contains(name), let kind = records[record] else { continue }
                 let key = FieldKey(record: record, field: name)
                 guard fields[key] == nil else { continue }
-                fields[key] = FieldEntry(
-                    kind: kind,
-                    heads: FieldHeads(joined: try StoreCoding.decodeVector(row[2]), heads: try StoreCoding.decodeDots(row[3])),
-                    oldConflict: row[4]
-                )
+                fields[key] = try FieldEntry(kind: kind, row: row, offset: 2)
             }
             preloaded.formUnion(chunk.compactMap { wanted[$0]?.record })
         }
@@ -110,7 +123,7 @@ struct ApplyBatch {
     }
 
     /// Adds one version; a duplicate of a held version is counted and ignored.
-    /// `checked` says the caller already ran ``validated(_:)`` on it.
+    /// `checked` says its maker built it from checked parts (a local write), so it is not checked again.
     mutating func integrate(_ incoming: Version, checked: Bool = false) throws {
         try integrate(PreparedVersions.Entry(incoming, schemas: schemas, maxValueBytes: maxValueBytes, checked: checked))
     }
@@ -136,7 +149,7 @@ struct ApplyBatch {
             replica.rowID, Int64(version.dot.counter), version.record.rawValue, version.kind, version.field,
             prepared.contextText, prepared.valueText, version.author, version.time,
         ])
-        if feeds { try appendToFeed(version.dot, replicaRow: replica.rowID) }
+        if feeds { try appendToFeed(version.dot.counter, of: replica) }
         replica.counter = version.dot.counter
         replica.dirty = true
         replicas[version.dot.replica] = replica
@@ -210,11 +223,11 @@ struct ApplyBatch {
         noteConflictChange(from: old, to: conflict)
     }
 
-    private mutating func appendToFeed(_ dot: Dot, replicaRow: Int64) throws {
+    private mutating func appendToFeed(_ counter: UInt64, of replica: ReplicaEntry) throws {
         let head = try feedHead ?? Store.feedHead(db)
-        let next = head.advanced(by: dot)
+        let next = head.advanced(replicaBytes: replica.bytes, counter: counter)
         try db.cachedStatement(sql: "INSERT INTO feed (seq, replica, counter, chain) VALUES (?, ?, ?, ?)")
-            .execute(arguments: [Int64(next.seq), replicaRow, Int64(dot.counter), Int64(bitPattern: next.chain)])
+            .execute(arguments: [Int64(next.seq), replica.rowID, Int64(counter), Int64(bitPattern: next.chain)])
         feedHead = next
     }
 
@@ -224,10 +237,10 @@ struct ApplyBatch {
         if let entry = replicas[replica] { return entry }
         let entry: ReplicaEntry
         if let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT id, counter FROM replica WHERE uuid = ?"), arguments: [replica.rawValue]) {
-            entry = ReplicaEntry(rowID: row[0], counter: UInt64(row[1] as Int64))
+            entry = ReplicaEntry(rowID: row[0], counter: UInt64(row[1] as Int64), bytes: replica.bytes)
         } else {
             try db.cachedStatement(sql: "INSERT INTO replica (uuid, counter) VALUES (?, 0)").execute(arguments: [replica.rawValue])
-            entry = ReplicaEntry(rowID: db.lastInsertedRowID, counter: 0)
+            entry = ReplicaEntry(rowID: db.lastInsertedRowID, counter: 0, bytes: replica.bytes)
         }
         replicas[replica] = entry
         return entry
@@ -251,13 +264,9 @@ struct ApplyBatch {
         let statement = try db.cachedStatement(sql: "SELECT joined, heads, conflict FROM field WHERE record = ? AND name = ?")
         let entry: FieldEntry
         if !preloaded.contains(key.record), let row = try Row.fetchOne(statement, arguments: [key.record.rawValue, key.field]) {
-            entry = FieldEntry(
-                kind: kind,
-                heads: FieldHeads(joined: try StoreCoding.decodeVector(row[0]), heads: try StoreCoding.decodeDots(row[1])),
-                oldConflict: row[2]
-            )
+            entry = try FieldEntry(kind: kind, row: row, offset: 0)
         } else {
-            entry = FieldEntry(kind: kind, heads: FieldHeads(), oldConflict: nil)
+            entry = FieldEntry(kind: kind)
         }
         fields[key] = entry
         return entry

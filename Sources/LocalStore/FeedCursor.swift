@@ -23,10 +23,15 @@ public struct FeedCursor: Sendable, Hashable, Codable, CustomStringConvertible {
 
     /// The position after `dot`, the feed's next entry.
     public func advanced(by dot: Dot) -> FeedCursor {
-        FeedCursor(seq: seq + 1, chain: Self.extend(chain, replicaBytes: dot.replica.bytes, counter: dot.counter))
+        advanced(replicaBytes: dot.replica.bytes, counter: dot.counter)
     }
 
-    static func extend(_ chain: UInt64, replicaBytes: [UInt8], counter: UInt64) -> UInt64 {
+    /// The same, for a replica whose 16 bytes the caller already has.
+    func advanced(replicaBytes: [UInt8], counter: UInt64) -> FeedCursor {
+        FeedCursor(seq: seq + 1, chain: Self.extend(chain, replicaBytes: replicaBytes, counter: counter))
+    }
+
+    private static func extend(_ chain: UInt64, replicaBytes: [UInt8], counter: UInt64) -> UInt64 {
         var hash: UInt64 = chain == 0 ? 0xcbf2_9ce4_8422_2325 : chain
         func mix(_ byte: UInt8) {
             hash ^= UInt64(byte)

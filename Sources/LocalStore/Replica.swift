@@ -139,10 +139,19 @@ public struct Replica: Sendable {
     /// own versions that `serverVector` does not cover, in one read.
     public func outgoing(serverVector: VersionVector, limit: Int, ownOnly: Bool = false) throws -> (vector: VersionVector, versions: [Version]) {
         try store.read { db in
-            let own = try ownReplicas(db)
-            let page = try Store.versions(db, notCoveredBy: serverVector, limit: limit, replicas: own)
-            return (ownOnly ? try Store.versionVector(of: own, db) : try Store.versionVector(db), page.versions)
+            let page = try Store.versions(db, notCoveredBy: serverVector, limit: limit, replicas: try ownReplicas(db))
+            return (try requestVector(ownOnly: ownOnly, db), page.versions)
         }
+    }
+
+    /// The vector a sync request carries: the whole vector, or only this replica's own counters
+    /// when it pulls by cursor.
+    public func requestVector(ownOnly: Bool) throws -> VersionVector {
+        try store.read { db in try requestVector(ownOnly: ownOnly, db) }
+    }
+
+    func requestVector(ownOnly: Bool, _ db: Database) throws -> VersionVector {
+        ownOnly ? try Store.versionVector(of: ownReplicas(db), db) : try Store.versionVector(db)
     }
 
     /// Applies a page from the server and records the server's vector and the feed cursor the
@@ -151,8 +160,8 @@ public struct Replica: Sendable {
         try receive(store.prepare(versions), serverVector: serverVector, cursor: cursor)
     }
 
-    /// Applies a page whose versions were already
-    /// prepared by ``Store/prepare(_:)``, leaving the writer only the writing.
+    /// Applies a page whose versions ``Store/prepare(_:)`` already checked and encoded, leaving
+    /// the writer only the writing.
     public func receive(_ versions: PreparedVersions, serverVector: VersionVector, cursor: CursorChange = .keep) throws -> ApplyReport {
         try store.transaction { db in
             var batch = ApplyBatch(store, db)

@@ -65,8 +65,7 @@ public struct SyncSession: Sendable {
             cursor = start
             lastPush = []
             sentCursor = start
-            let vector = start == nil ? try replica.store.versionVector() : try replica.store.versionVector(of: own)
-            return SyncRequest(replica: replica.id, vector: vector, cursor: start, versions: [], pageLimit: pullPageSize)
+            return SyncRequest(replica: replica.id, vector: try replica.requestVector(ownOnly: start != nil), cursor: start, versions: [], pageLimit: pullPageSize)
         }
         let (vector, push) = try replica.outgoing(serverVector: confirmed ?? VersionVector(), limit: pushPageSize, ownOnly: cursor != nil)
         guard !push.isEmpty || pullMore else { return nil }

@@ -135,7 +135,6 @@ final class FlakyTransport: SyncTransport, @unchecked Sendable {
             let answer = try await InProcessTransport(store: server, analyst: "bob").send(request)
             #expect(answer.versions.isEmpty && !answer.more && answer.cursor == cursor)
             #expect(answer.vector.replicas == [bob.id], "the answer names only the requester's counters")
-            #expect(BinaryWire.encode(answer).count == BinaryWire.encode(SyncResponse(vector: answer.vector, versions: [], more: false, cursor: cursor)).count)
         }
         #expect(try bob.store.versionVector().replicas.count == 42)
         #expect(sizes[0] == sizes[1], "a request with nothing to exchange does not grow with the replicas known")
