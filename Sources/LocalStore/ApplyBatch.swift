@@ -12,9 +12,10 @@ struct ApplyBatch {
     private var replicas: [ReplicaID: ReplicaEntry] = [:]
     private var records: [RecordID: String] = [:]
     private var fields: [FieldKey: FieldEntry] = [:]
+    /// Fields this batch wrote, in the order it first wrote them: ``finish()`` writes them back
+    /// in that order, so its report is the same in every run without sorting string keys.
+    private var written: [FieldKey] = []
     private var report = ApplyReport()
-    /// The versions this batch stored, so merging a field whose heads arrived in it needs no re-read.
-    private var added: [Dot: Version] = [:]
     /// Records whose kind and field states ``preload(_:)`` loaded: what it did not find does not
     /// exist, so meeting them costs no query.
     private var preloaded: Set<RecordID> = []
@@ -30,10 +31,9 @@ struct ApplyBatch {
         var bytes: [UInt8]
     }
 
-    struct FieldKey: Hashable, Comparable {
+    struct FieldKey: Hashable {
         var record: RecordID
         var field: String
-        static func < (lhs: FieldKey, rhs: FieldKey) -> Bool { (lhs.record, lhs.field) < (rhs.record, rhs.field) }
     }
 
     struct FieldEntry {
@@ -41,6 +41,8 @@ struct ApplyBatch {
         var heads: FieldHeads
         var oldConflict: String?
         var dirty = false
+        /// The heads that arrived in this batch, so merging them needs no re-read.
+        var newHeads: [Version] = []
 
         init(kind: String, heads: FieldHeads = FieldHeads(), oldConflict: String? = nil) {
             self.kind = kind
@@ -155,10 +157,12 @@ struct ApplyBatch {
         replicas[version.dot.replica] = replica
         let key = FieldKey(record: version.record, field: version.field)
         var entry = try fieldEntry(key, kind: version.kind)
-        entry.heads.integrate(dot: version.dot, context: version.context)
+        let isHead = entry.heads.integrate(dot: version.dot, context: version.context)
+        if !entry.newHeads.isEmpty { entry.newHeads.removeAll { version.context.covers($0.dot) } }
+        if isHead { entry.newHeads.append(version) }
+        if !entry.dirty { written.append(key) }
         entry.dirty = true
         fields[key] = entry
-        added[version.dot] = version
         report.new += 1
     }
 
@@ -173,9 +177,13 @@ struct ApplyBatch {
             ON CONFLICT (record, name) DO UPDATE SET
                 joined = excluded.joined, heads = excluded.heads, value = excluded.value, conflict = excluded.conflict
             """)
-        for (key, entry) in fields.sorted(by: { $0.key < $1.key }) where entry.dirty {
+        var records: [RecordID] = []
+        var seen: Set<RecordID> = []
+        for key in written {
+            guard let entry = fields[key] else { continue }
+            if seen.insert(key.record).inserted { records.append(key.record) }
             guard let schema = schemas[entry.kind]?.field(key.field) else { continue }
-            let heads = try entry.heads.heads.map { try added[$0] ?? Store.version($0, db) }
+            let heads = try entry.heads.heads.map { dot in try entry.newHeads.first { $0.dot == dot } ?? Store.version(dot, db) }
             let base = FieldMerge.needsBase(schema, heads: heads)
                 ? try Store.ancestor(record: key.record, field: key.field, common: FieldHeads.commonContext(of: heads), db)
                 : nil
@@ -189,7 +197,7 @@ struct ApplyBatch {
             noteConflictChange(from: entry.oldConflict, to: conflict)
             if heads.count > 1 && conflict == nil { report.cleanMerges += 1 }
         }
-        for record in Set(fields.filter(\.value.dirty).map(\.key.record)).sorted() {
+        for record in records {
             try settleDeletion(of: record)
         }
         return report
