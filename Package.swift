@@ -33,7 +33,7 @@ let package = Package(
         .target(name: "SyncModel", swiftSettings: swiftSettings),
         .target(
             name: "LocalStore",
-            dependencies: ["SyncModel", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["SyncModel", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "GRDBSQLite", package: "GRDB.swift")],
             swiftSettings: swiftSettings
         ),
         .target(

@@ -16,9 +16,9 @@ struct ApplyBatch {
     /// in that order, so its report is the same in every run without sorting string keys.
     private var written: [FieldKey] = []
     private var report = ApplyReport()
-    /// Records whose kind and field states ``preload(_:)`` loaded: what it did not find does not
-    /// exist, so meeting them costs no query.
-    private var preloaded: Set<RecordID> = []
+    /// Records whose kind ``preload(_:)`` loaded, with the fields whose states it loaded: what it
+    /// did not find does not exist, so meeting them costs no query.
+    private var preloaded: [RecordID: Set<String>] = [:]
     /// On a server store: the feed's last position, loaded at the first new version.
     private let feeds: Bool
     private var feedHead: FeedCursor?
@@ -72,23 +72,29 @@ struct ApplyBatch {
     /// Loads the kinds and field states `versions` will touch with two queries per 500 records,
     /// instead of two queries per record and field as each is first met.
     mutating func preload(_ versions: some Sequence<Version>) throws {
+        try preload(fields: versions.lazy.map { ($0.record, $0.field) })
+    }
+
+    /// Loads the kinds and the states of `fields` (record, field name) with two queries per 500
+    /// records. Each query names a power of two of ids (the last one repeated), so every size
+    /// of batch shares a handful of cached statements.
+    mutating func preload(fields touched: some Sequence<(RecordID, String)>) throws {
         var wanted: [String: (record: RecordID, fields: Set<String>)] = [:]
-        for version in versions where records[version.record] == nil && !preloaded.contains(version.record) {
-            wanted[version.record.rawValue, default: (version.record, [RecordSchema.deletedField.name])].fields.insert(version.field)
+        for (record, field) in touched where records[record] == nil && preloaded[record] == nil {
+            wanted[record.rawValue, default: (record, [RecordSchema.deletedField.name])].fields.insert(field)
         }
         let ids = Array(wanted.keys)
         for start in stride(from: 0, to: ids.count, by: Self.preloadChunk) {
-            let chunk = ids[start..<min(start + Self.preloadChunk, ids.count)]
-            let marks = repeatElement("?", count: chunk.count).joined(separator: ",")
+            var chunk = Array(ids[start..<min(start + Self.preloadChunk, ids.count)])
+            var size = 1
+            while size < chunk.count { size *= 2 }
+            chunk += repeatElement(chunk[chunk.count - 1], count: size - chunk.count)
+            let marks = repeatElement("?", count: size).joined(separator: ",")
             let arguments = StatementArguments(chunk)
-            func statement(_ sql: String) throws -> Statement {
-                // Full chunks share one cached statement; the last, shorter one is made once.
-                chunk.count == Self.preloadChunk ? try db.cachedStatement(sql: sql) : try db.makeStatement(sql: sql)
-            }
-            for row in try Row.fetchAll(statement("SELECT id, kind FROM record WHERE id IN (\(marks))"), arguments: arguments) {
+            for row in try Row.fetchAll(db.cachedStatement(sql: "SELECT id, kind FROM record WHERE id IN (\(marks))"), arguments: arguments) {
                 if let record = wanted[row[0]]?.record { records[record] = row[1] }
             }
-            let rows = try Row.fetchCursor(statement("SELECT record, name, joined, heads, conflict FROM field WHERE record IN (\(marks))"), arguments: arguments)
+            let rows = try Row.fetchCursor(db.cachedStatement(sql: "SELECT record, name, joined, heads, conflict FROM field WHERE record IN (\(marks))"), arguments: arguments)
             while let row = try rows.next() {
                 let name: String = row[1]
                 guard let (record, names) = wanted[row[0]], names.contains(name), let kind = records[record] else { continue }
@@ -96,11 +102,11 @@ struct ApplyBatch {
                 guard fields[key] == nil else { continue }
                 fields[key] = try FieldEntry(kind: kind, row: row, offset: 2)
             }
-            preloaded.formUnion(chunk.compactMap { wanted[$0]?.record })
+            for id in chunk { if let (record, names) = wanted[id] { preloaded[record] = names } }
         }
     }
 
-    private static let preloadChunk = 500
+    private static let preloadChunk = 512
 
     /// The highest counter held from `replica`.
     mutating func counter(of replica: ReplicaID) throws -> UInt64 {
@@ -147,22 +153,33 @@ struct ApplyBatch {
             INSERT INTO version (replica, counter, record, kind, field, context, value, author, time)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
             """)
-        try insert.execute(arguments: [
-            replica.rowID, Int64(version.dot.counter), version.record.rawValue, version.kind, version.field,
-            prepared.contextText, prepared.valueText, version.author, version.time,
-        ])
+        var row = DirectWrite(insert)
+        row.bind(replica.rowID)
+        row.bind(Int64(version.dot.counter))
+        row.bind(version.record.rawValue)
+        row.bind(version.kind)
+        row.bind(version.field)
+        row.bind(prepared.contextText)
+        row.bind(prepared.valueText)
+        row.bind(version.author)
+        row.bind(version.time)
+        try row.run()
         if feeds { try appendToFeed(version.dot.counter, of: replica) }
         replica.counter = version.dot.counter
         replica.dirty = true
         replicas[version.dot.replica] = replica
         let key = FieldKey(record: version.record, field: version.field)
-        var entry = try fieldEntry(key, kind: version.kind)
-        let isHead = entry.heads.integrate(dot: version.dot, context: version.context)
-        if !entry.newHeads.isEmpty { entry.newHeads.removeAll { version.context.covers($0.dot) } }
-        if isHead { entry.newHeads.append(version) }
-        if !entry.dirty { written.append(key) }
-        entry.dirty = true
-        fields[key] = entry
+        if fields[key] == nil { _ = try fieldEntry(key, kind: version.kind) }
+        // Changed in place: a copy taken out of the dictionary would copy the heads and vector on write.
+        let wasDirty = try Self.modify(&fields[key]) { entry in
+            let wasDirty = entry.dirty
+            let isHead = entry.heads.integrate(dot: version.dot, context: version.context)
+            if !entry.newHeads.isEmpty { entry.newHeads.removeAll { version.context.covers($0.dot) } }
+            if isHead { entry.newHeads.append(version) }
+            entry.dirty = true
+            return wasDirty
+        }
+        if !wasDirty { written.append(key) }
         report.new += 1
     }
 
@@ -189,10 +206,14 @@ struct ApplyBatch {
                 : nil
             let merged = FieldMerge.merge(record: key.record, field: schema, heads: heads, base: base)
             let conflict = merged.conflict?.rawValue
-            try upsert.execute(arguments: [
-                key.record.rawValue, key.field, StoreCoding.encode(entry.heads.joined),
-                StoreCoding.encode(entry.heads.heads), StoreCoding.encode(merged.value), conflict,
-            ])
+            var row = DirectWrite(upsert)
+            row.bind(key.record.rawValue)
+            row.bind(key.field)
+            row.bind(StoreCoding.encode(entry.heads.joined))
+            row.bind(StoreCoding.encode(entry.heads.heads))
+            row.bind(StoreCoding.encode(merged.value))
+            row.bind(conflict)
+            try row.run()
             guard key.field != RecordSchema.deletedField.name else { continue }
             noteConflictChange(from: entry.oldConflict, to: conflict)
             if heads.count > 1 && conflict == nil { report.cleanMerges += 1 }
@@ -214,7 +235,7 @@ struct ApplyBatch {
     private mutating func settleDeletion(of record: RecordID) throws {
         let key = FieldKey(record: record, field: RecordSchema.deletedField.name)
         // Preloaded without a `_deleted` field, and none written now: plainly alive.
-        if preloaded.contains(record) && fields[key] == nil { return }
+        if preloaded[record] != nil && fields[key] == nil { return }
         let select = try db.cachedStatement(sql: "SELECT conflict, value FROM field WHERE record = ? AND name = ?")
         guard let row = try Row.fetchOne(select, arguments: [record.rawValue, key.field]) else { return }
         let stored: String? = row[0]
@@ -234,8 +255,12 @@ struct ApplyBatch {
     private mutating func appendToFeed(_ counter: UInt64, of replica: ReplicaEntry) throws {
         let head = try feedHead ?? Store.feedHead(db)
         let next = head.advanced(replicaBytes: replica.bytes, counter: counter)
-        try db.cachedStatement(sql: "INSERT INTO feed (seq, replica, counter, chain) VALUES (?, ?, ?, ?)")
-            .execute(arguments: [Int64(next.seq), replica.rowID, Int64(counter), Int64(bitPattern: next.chain)])
+        var row = try DirectWrite(db.cachedStatement(sql: "INSERT INTO feed (seq, replica, counter, chain) VALUES (?, ?, ?, ?)"))
+        row.bind(Int64(next.seq))
+        row.bind(replica.rowID)
+        row.bind(Int64(counter))
+        row.bind(Int64(bitPattern: next.chain))
+        try row.run()
         feedHead = next
     }
 
@@ -259,19 +284,27 @@ struct ApplyBatch {
             guard known == kind else { throw StoreError.kindMismatch(record: record, known: known, got: kind) }
             return
         }
-        if !preloaded.contains(record), let known = try String.fetchOne(db.cachedStatement(sql: "SELECT kind FROM record WHERE id = ?"), arguments: [record.rawValue]) {
+        if preloaded[record] == nil, let known = try String.fetchOne(db.cachedStatement(sql: "SELECT kind FROM record WHERE id = ?"), arguments: [record.rawValue]) {
             guard known == kind else { throw StoreError.kindMismatch(record: record, known: known, got: kind) }
         } else {
-            try db.cachedStatement(sql: "INSERT INTO record (id, kind, deleted) VALUES (?, ?, 0)").execute(arguments: [record.rawValue, kind])
+            var row = try DirectWrite(db.cachedStatement(sql: "INSERT INTO record (id, kind, deleted) VALUES (?, ?, 0)"))
+            row.bind(record.rawValue)
+            row.bind(kind)
+            try row.run()
         }
         records[record] = kind
+    }
+
+    private static func modify<T>(_ entry: inout FieldEntry?, _ body: (inout FieldEntry) -> T) throws -> T {
+        guard entry != nil else { throw StoreError.writeFailed(reason: "a field's state was not loaded before it was changed") }
+        return body(&entry!)
     }
 
     private mutating func fieldEntry(_ key: FieldKey, kind: String) throws -> FieldEntry {
         if let entry = fields[key] { return entry }
         let statement = try db.cachedStatement(sql: "SELECT joined, heads, conflict FROM field WHERE record = ? AND name = ?")
         let entry: FieldEntry
-        if !preloaded.contains(key.record), let row = try Row.fetchOne(statement, arguments: [key.record.rawValue, key.field]) {
+        if preloaded[key.record]?.contains(key.field) != true, let row = try Row.fetchOne(statement, arguments: [key.record.rawValue, key.field]) {
             entry = try FieldEntry(kind: kind, row: row, offset: 0)
         } else {
             entry = FieldEntry(kind: kind)

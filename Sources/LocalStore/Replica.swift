@@ -70,6 +70,9 @@ public struct Replica: Sendable {
     public func write(_ changes: [FieldChange], at time: Int64) throws -> [Version] {
         try store.transaction { db in
             var batch = ApplyBatch(store, db)
+            // A batch reads its records' states in a few queries; one change (`cell set`) reads
+            // only the rows it needs.
+            if changes.count > 1 { try batch.preload(fields: changes.lazy.map { ($0.record, $0.field) }) }
             var counter = try batch.counter(of: id)
             var written: [Version] = []
             for change in changes {

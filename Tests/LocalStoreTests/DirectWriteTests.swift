@@ -1,0 +1,53 @@
+import GRDB
+@testable import LocalStore
+import Testing
+
+@Suite struct DirectWriteTests {
+    private func table() throws -> DatabaseQueue {
+        let queue = try DatabaseQueue()
+        try queue.write { db in try db.execute(sql: "CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT NOT NULL, note TEXT)") }
+        return queue
+    }
+
+    @Test func bindsIntegersTextEmptyTextAndNullAsGRDBWould() throws {
+        let queue = try table()
+        try queue.write { db in
+            let statement = try db.makeStatement(sql: "INSERT INTO t (id, name, note) VALUES (?, ?, ?)")
+            for (id, name, note) in [(1, "plain", "a note"), (2, "", nil), (3, "ünïcödé \u{1F30D}", "second note")] as [(Int64, String, String?)] {
+                var row = DirectWrite(statement)
+                row.bind(id)
+                row.bind(name)
+                row.bind(note)
+                try row.run()
+            }
+        }
+        let rows = try queue.read { db in try Row.fetchAll(db, sql: "SELECT id, name, note, typeof(name) FROM t ORDER BY id") }
+        #expect(rows.map { $0[0] as Int64 } == [1, 2, 3])
+        #expect(rows.map { $0[1] as String } == ["plain", "", "ünïcödé \u{1F30D}"])
+        #expect(rows.map { $0[2] as String? } == ["a note", nil, "second note"])
+        #expect(rows[1][3] as String == "text", "an empty string is stored as '', not NULL")
+    }
+
+    @Test func aFailingStepThrowsSQLitesErrorAndLeavesTheStatementReusable() throws {
+        let queue = try table()
+        try queue.write { db in
+            let statement = try db.makeStatement(sql: "INSERT INTO t (id, name) VALUES (?, ?)")
+            var first = DirectWrite(statement)
+            first.bind(1)
+            first.bind("one")
+            try first.run()
+            var duplicate = DirectWrite(statement)
+            duplicate.bind(1)
+            duplicate.bind("again")
+            let error = try #require(throws: DatabaseError.self) { try duplicate.run() }
+            #expect(error.resultCode == .SQLITE_CONSTRAINT)
+            #expect(error.message?.contains("UNIQUE") == true)
+            #expect(error.sql?.contains("INSERT INTO t") == true)
+            var next = DirectWrite(statement)
+            next.bind(2)
+            next.bind("two")
+            try next.run()
+        }
+        #expect(try queue.read { db in try String.fetchAll(db, sql: "SELECT name FROM t ORDER BY id") } == ["one", "two"])
+    }
+}
