@@ -54,28 +54,35 @@ struct LocalWrites: AsyncParsableCommand, Scenario {
     static let configuration = CommandConfiguration(commandName: "local-writes", abstract: "Field writes into a replica vs plain SQLite inserts (target ≥ 1/3 batched, ≥ 1/2 single).")
     @Option(help: "Field writes in one transaction.") var writes = 50_000
     @Option(help: "Writes each in its own transaction.") var singleWrites = 2_000
+    @Option(help: "Rounds, each on fresh files; every figure is the median of its rounds.") var rounds = 5
 
     func validate() throws {
         guard writes >= 1, (1...writes).contains(singleWrites) else {
             throw ValidationError("--single-writes must be between 1 and --writes (\(writes)): the single writes are the first of those rows")
         }
+        guard rounds >= 1 else { throw ValidationError("--rounds must be at least 1") }
     }
 
     func run() async throws { try await runAlone() }
 
     func run(into table: inout BenchTable) async throws {
-        let folder = try BenchFolder()
         let rows = Workload.changes(count: writes)
-        let plainBatch = try PlainSQLite.insertAll(rows, path: folder.path("plain-batch.sqlite"))
-        let replica = try Replica.create(path: folder.path("batch.sqlite"), settings: BenchFixtures.settings)
-        let batch = try measure { try replica.write(rows, at: WallClock.now()) }
-        table.add("local writes, one transaction", rate: Double(writes) / batch, reference: Double(writes) / plainBatch, unit: "writes/s", referenceName: "plain SQLite")
-
         let singleRows = Array(rows.prefix(singleWrites))
-        let plainSingle = try PlainSQLite.insertEach(singleRows, path: folder.path("plain-single.sqlite"))
-        let singleReplica = try Replica.create(path: folder.path("single.sqlite"), settings: BenchFixtures.settings)
-        let single = try measure { for row in singleRows { try singleReplica.write([row], at: WallClock.now()) } }
-        table.add("local writes, one transaction each", rate: Double(singleRows.count) / single, reference: Double(singleRows.count) / plainSingle, unit: "writes/s", referenceName: "plain SQLite")
+        // Seconds per round: plain batch, replica batch, plain single, replica single.
+        var timings: [[Double]] = []
+        for _ in 0..<rounds {
+            let folder = try BenchFolder()
+            let plainBatch = try PlainSQLite.insertAll(rows, path: folder.path("plain-batch.sqlite"))
+            let replica = try Replica.create(path: folder.path("batch.sqlite"), settings: BenchFixtures.settings)
+            let batch = try measure { try replica.write(rows, at: WallClock.now()) }
+            let plainSingle = try PlainSQLite.insertEach(singleRows, path: folder.path("plain-single.sqlite"))
+            let singleReplica = try Replica.create(path: folder.path("single.sqlite"), settings: BenchFixtures.settings)
+            let single = try measure { for row in singleRows { try singleReplica.write([row], at: WallClock.now()) } }
+            timings.append([plainBatch, batch, plainSingle, single])
+        }
+        let median = { (column: Int) in timings.map { $0[column] }.sorted()[timings.count / 2] }
+        table.add("local writes, one transaction", rate: Double(writes) / median(1), reference: Double(writes) / median(0), unit: "writes/s", referenceName: "plain SQLite")
+        table.add("local writes, one transaction each", rate: Double(singleRows.count) / median(3), reference: Double(singleRows.count) / median(2), unit: "writes/s", referenceName: "plain SQLite")
     }
 }
 
