@@ -8,7 +8,9 @@ import Glibc
 enum RawHTTP {
     struct Failure: Error, CustomStringConvertible { var description: String }
 
-    static func exchange(_ request: String, port: Int, timeoutSeconds: Int = 10) throws -> String {
+    /// The timeout is generous: the whole suite runs in parallel on two cores, and a server
+    /// starved for seconds must not read as one that never answered.
+    static func exchange(_ request: String, port: Int, timeoutSeconds: Int = 60) throws -> String {
         let socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard socket >= 0 else { throw Failure(description: "socket: \(String(cString: strerror(errno)))") }
         defer { close(socket) }
@@ -32,9 +34,16 @@ enum RawHTTP {
         }
         var answer: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 4096)
+        let started = ContinuousClock.now
         while true {
             let count = recv(socket, &buffer, buffer.count, 0)
-            if count <= 0 { break }
+            if count < 0 && errno == EINTR { continue }
+            if count < 0 {
+                // A reset or a timeout, not a close: say which, and what had arrived.
+                let reason = String(cString: strerror(errno))
+                throw Failure(description: "recv after \(ContinuousClock.now - started): \(reason); \(answer.count) bytes had arrived: \(String(decoding: answer.prefix(80), as: UTF8.self))")
+            }
+            if count == 0 { break }
             answer += buffer[0..<count]
             if let text = String(bytes: answer, encoding: .utf8), isComplete(text) { break }
         }
