@@ -69,13 +69,13 @@ struct ApplyBatch {
         feeds = store.role == .server
     }
 
-    /// Loads the kinds and field states `versions` will touch with two queries per 500 records,
+    /// Loads the kinds and field states `versions` will touch with two queries per 512 records,
     /// instead of two queries per record and field as each is first met.
     mutating func preload(_ versions: some Sequence<Version>) throws {
         try preload(fields: versions.lazy.map { ($0.record, $0.field) })
     }
 
-    /// Loads the kinds and the states of `fields` (record, field name) with two queries per 500
+    /// Loads the kinds and the states of `fields` (record, field name) with two queries per 512
     /// records. Each query names a power of two of ids (the last one repeated), so every size
     /// of batch shares a handful of cached statements.
     mutating func preload(fields touched: some Sequence<(RecordID, String)>) throws {
@@ -85,7 +85,8 @@ struct ApplyBatch {
         }
         let ids = Array(wanted.keys)
         for start in stride(from: 0, to: ids.count, by: Self.preloadChunk) {
-            var chunk = Array(ids[start..<min(start + Self.preloadChunk, ids.count)])
+            let loaded = ids[start..<min(start + Self.preloadChunk, ids.count)]
+            var chunk = Array(loaded)
             var size = 1
             while size < chunk.count { size *= 2 }
             chunk += repeatElement(chunk[chunk.count - 1], count: size - chunk.count)
@@ -102,7 +103,7 @@ struct ApplyBatch {
                 guard fields[key] == nil else { continue }
                 fields[key] = try FieldEntry(kind: kind, row: row, offset: 2)
             }
-            for id in chunk { if let (record, names) = wanted[id] { preloaded[record] = names } }
+            for id in loaded { if let (record, names) = wanted[id] { preloaded[record] = names } }
         }
     }
 
@@ -170,16 +171,9 @@ struct ApplyBatch {
         replicas[version.dot.replica] = replica
         let key = FieldKey(record: version.record, field: version.field)
         if fields[key] == nil { _ = try fieldEntry(key, kind: version.kind) }
-        // Changed in place: a copy taken out of the dictionary would copy the heads and vector on write.
-        let wasDirty = try Self.modify(&fields[key]) { entry in
-            let wasDirty = entry.dirty
-            let isHead = entry.heads.integrate(dot: version.dot, context: version.context)
-            if !entry.newHeads.isEmpty { entry.newHeads.removeAll { version.context.covers($0.dot) } }
-            if isHead { entry.newHeads.append(version) }
-            entry.dirty = true
-            return wasDirty
-        }
-        if !wasDirty { written.append(key) }
+        // Changed in place (the default is never used: the state was just loaded); a copy taken
+        // out of the dictionary would copy the heads and vector on write.
+        if Self.integrate(version, into: &fields[key, default: FieldEntry(kind: version.kind)]) { written.append(key) }
         report.new += 1
     }
 
@@ -295,9 +289,13 @@ struct ApplyBatch {
         records[record] = kind
     }
 
-    private static func modify<T>(_ entry: inout FieldEntry?, _ body: (inout FieldEntry) -> T) throws -> T {
-        guard entry != nil else { throw StoreError.writeFailed(reason: "a field's state was not loaded before it was changed") }
-        return body(&entry!)
+    /// Folds `version` into a field's state; returns whether this is the batch's first write of it.
+    private static func integrate(_ version: Version, into entry: inout FieldEntry) -> Bool {
+        let isHead = entry.heads.integrate(dot: version.dot, context: version.context)
+        if !entry.newHeads.isEmpty { entry.newHeads.removeAll { version.context.covers($0.dot) } }
+        if isHead { entry.newHeads.append(version) }
+        defer { entry.dirty = true }
+        return !entry.dirty
     }
 
     private mutating func fieldEntry(_ key: FieldKey, kind: String) throws -> FieldEntry {
