@@ -79,31 +79,31 @@ struct ApplyBatch {
     /// records. Each query names a power of two of ids (the last one repeated), so every size
     /// of batch shares a handful of cached statements.
     mutating func preload(fields touched: some Sequence<(RecordID, String)>) throws {
-        var wanted: [String: (record: RecordID, fields: Set<String>)] = [:]
+        var wanted: [RecordID: Set<String>] = [:]
         for (record, field) in touched where records[record] == nil && preloaded[record] == nil {
-            wanted[record.rawValue, default: (record, [RecordSchema.deletedField.name])].fields.insert(field)
+            wanted[record, default: [RecordSchema.deletedField.name]].insert(field)
         }
         let ids = Array(wanted.keys)
         for start in stride(from: 0, to: ids.count, by: Self.preloadChunk) {
             let loaded = ids[start..<min(start + Self.preloadChunk, ids.count)]
-            var chunk = Array(loaded)
+            var chunk = loaded.map(\.rawValue)
             var size = 1
             while size < chunk.count { size *= 2 }
             chunk += repeatElement(chunk[chunk.count - 1], count: size - chunk.count)
             let marks = repeatElement("?", count: size).joined(separator: ",")
             let arguments = StatementArguments(chunk)
             for row in try Row.fetchAll(db.cachedStatement(sql: "SELECT id, kind FROM record WHERE id IN (\(marks))"), arguments: arguments) {
-                if let record = wanted[row[0]]?.record { records[record] = row[1] }
+                if let record = RecordID(row[0] as String) { records[record] = row[1] }
             }
             let rows = try Row.fetchCursor(db.cachedStatement(sql: "SELECT record, name, joined, heads, conflict FROM field WHERE record IN (\(marks))"), arguments: arguments)
             while let row = try rows.next() {
                 let name: String = row[1]
-                guard let (record, names) = wanted[row[0]], names.contains(name), let kind = records[record] else { continue }
+                guard let record = RecordID(row[0] as String), wanted[record]?.contains(name) == true, let kind = records[record] else { continue }
                 let key = FieldKey(record: record, field: name)
                 guard fields[key] == nil else { continue }
                 fields[key] = try FieldEntry(kind: kind, row: row, offset: 2)
             }
-            for id in loaded { if let (record, names) = wanted[id] { preloaded[record] = names } }
+            for record in loaded { preloaded[record] = wanted[record] }
         }
     }
 
@@ -157,7 +157,7 @@ struct ApplyBatch {
         var row = DirectWrite(insert)
         row.bind(replica.rowID)
         row.bind(Int64(version.dot.counter))
-        row.bind(version.record.rawValue)
+        row.bind(version.record)
         row.bind(version.kind)
         row.bind(version.field)
         row.bind(prepared.contextText)
@@ -201,7 +201,7 @@ struct ApplyBatch {
             let merged = FieldMerge.merge(record: key.record, field: schema, heads: heads, base: base)
             let conflict = merged.conflict?.rawValue
             var row = DirectWrite(upsert)
-            row.bind(key.record.rawValue)
+            row.bind(key.record)
             row.bind(key.field)
             row.bind(StoreCoding.encode(entry.heads.joined))
             row.bind(StoreCoding.encode(entry.heads.heads))
@@ -282,7 +282,7 @@ struct ApplyBatch {
             guard known == kind else { throw StoreError.kindMismatch(record: record, known: known, got: kind) }
         } else {
             var row = try DirectWrite(db.cachedStatement(sql: "INSERT INTO record (id, kind, deleted) VALUES (?, ?, 0)"))
-            row.bind(record.rawValue)
+            row.bind(record)
             row.bind(kind)
             try row.run()
         }

@@ -1,5 +1,6 @@
 import GRDB
 import GRDBSQLite
+import SyncModel
 
 /// One execution of a write statement of the apply path, its values bound with SQLite's own
 /// calls.
@@ -25,13 +26,20 @@ struct DirectWrite {
     }
 
     mutating func bind(_ value: String) {
-        index += 1
         var text = value
-        text.withUTF8 { bytes in
-            // An empty buffer may have no address; SQLite reads a null pointer as NULL, not ''.
-            let start = bytes.baseAddress.map { UnsafeRawPointer($0) } ?? UnsafeRawPointer(Self.empty.utf8Start)
-            sqlite3_bind_text(handle, index, start.assumingMemoryBound(to: CChar.self), Int32(bytes.count), Self.transient)
-        }
+        text.withUTF8 { bind(utf8: $0) }
+    }
+
+    /// A record id as its text, made on the stack rather than as a `String`.
+    mutating func bind(_ record: RecordID) {
+        record.withText { bind(utf8: $0) }
+    }
+
+    private mutating func bind(utf8 bytes: UnsafeBufferPointer<UInt8>) {
+        index += 1
+        // An empty buffer may have no address; SQLite reads a null pointer as NULL, not ''.
+        let start = bytes.baseAddress.map { UnsafeRawPointer($0) } ?? UnsafeRawPointer(Self.empty.utf8Start)
+        sqlite3_bind_text(handle, index, start.assumingMemoryBound(to: CChar.self), Int32(bytes.count), Self.transient)
     }
 
     mutating func bind(_ value: String?) {

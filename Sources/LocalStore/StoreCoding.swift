@@ -4,9 +4,9 @@ import SyncModel
 enum StoreCoding {
     /// `uuid:counter,uuid:counter` in replica order; empty for the empty vector.
     static func encode(_ vector: VersionVector) -> String {
-        var text = ""
-        for replica in vector.replicas { append(replica, vector[replica], to: &text) }
-        return text
+        var utf8: [UInt8] = []
+        for replica in vector.replicas { append(replica, vector[replica], to: &utf8) }
+        return String(decoding: utf8, as: UTF8.self)
     }
 
     static func decodeVector(_ text: String) throws -> VersionVector {
@@ -16,9 +16,9 @@ enum StoreCoding {
     }
 
     static func encode(_ dots: [Dot]) -> String {
-        var text = ""
-        for dot in dots { append(dot.replica, dot.counter, to: &text) }
-        return text
+        var utf8: [UInt8] = []
+        for dot in dots { append(dot.replica, dot.counter, to: &utf8) }
+        return String(decoding: utf8, as: UTF8.self)
     }
 
     static func decodeDots(_ text: String) throws -> [Dot] {
@@ -27,11 +27,11 @@ enum StoreCoding {
         return dots
     }
 
-    private static func append(_ replica: ReplicaID, _ counter: UInt64, to text: inout String) {
-        if !text.isEmpty { text += "," }
-        text += replica.rawValue
-        text += ":"
-        text += String(counter)
+    private static func append(_ replica: ReplicaID, _ counter: UInt64, to utf8: inout [UInt8]) {
+        if !utf8.isEmpty { utf8.append(44) }  // ','
+        replica.withText { utf8.append(contentsOf: $0) }
+        utf8.append(58)  // ':'
+        utf8.append(contentsOf: String(counter).utf8)
     }
 
     /// Reads `uuid:counter` entries separated by commas, straight from the UTF-8 bytes (clocks

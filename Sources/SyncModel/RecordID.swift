@@ -1,33 +1,43 @@
 import Foundation
 
-/// A record's random identity, written as a lowercase UUID string.
+/// A record's random identity, held as its 128 bits and written as a lowercase UUID.
 public struct RecordID: Hashable, Comparable, Sendable, CustomStringConvertible {
-    /// The canonical lowercase UUID text.
-    public let rawValue: String
+    let bits: UUIDBits
 
     /// Parses a record id; returns nil unless `text` is a UUID.
     public init?(_ text: String) {
-        guard let canonical = UUIDText.canonical(text) else { return nil }
-        rawValue = canonical
+        guard let bits = UUIDBits(text: text) else { return nil }
+        self.bits = bits
     }
 
     /// A fresh random record id.
-    public static func random() -> RecordID { RecordID(UUID().uuidString)! }
+    public static func random() -> RecordID { RecordID(bits: UUIDBits(uuid: UUID())) }
+
+    private init(bits: UUIDBits) { self.bits = bits }
+
+    /// The canonical lowercase UUID text.
+    public var rawValue: String { bits.text }
+
+    /// Calls `body` with the canonical text's 36 UTF-8 bytes, without making a `String`
+    /// (for storing and encoding ids on paths that run once per version).
+    public func withText<Result>(_ body: (UnsafeBufferPointer<UInt8>) throws -> Result) rethrows -> Result {
+        try bits.withText(body)
+    }
 
     /// The id as 16 bytes (for compact encodings).
-    public var bytes: [UInt8] { UUIDText.bytes(rawValue) }
+    public var bytes: [UInt8] { bits.bytes }
 
     /// The id of 16 bytes; nil unless there are exactly 16.
     public init?(bytes: some Collection<UInt8>) {
-        guard bytes.count == 16 else { return nil }
-        rawValue = UUIDText.text(bytes)
+        guard let bits = UUIDBits(bytes: bytes) else { return nil }
+        self.bits = bits
     }
 
     public var description: String { rawValue }
     /// The first eight characters, for people.
-    public var short: String { String(rawValue.prefix(8)) }
+    public var short: String { bits.short }
 
-    public static func < (lhs: RecordID, rhs: RecordID) -> Bool { lhs.rawValue < rhs.rawValue }
+    public static func < (lhs: RecordID, rhs: RecordID) -> Bool { lhs.bits < rhs.bits }
 }
 
 extension RecordID: Codable {

@@ -1,5 +1,6 @@
 import GRDB
 @testable import LocalStore
+import SyncModel
 import Testing
 
 @Suite struct DirectWriteTests {
@@ -26,6 +27,18 @@ import Testing
         #expect(rows.map { $0[1] as String } == ["plain", "", "ünïcödé \u{1F30D}"])
         #expect(rows.map { $0[2] as String? } == ["a note", nil, "second note"])
         #expect(rows[1][3] as String == "text", "an empty string is stored as '', not NULL")
+    }
+
+    @Test func bindsARecordIDAsItsLowerCaseText() throws {
+        let queue = try table()
+        let record = try #require(RecordID("0A1B2C3D-4E5F-6071-8293-A4B5C6D7E8F9"))
+        try queue.write { db in
+            var row = DirectWrite(try db.makeStatement(sql: "INSERT INTO t (id, name) VALUES (?, ?)"))
+            row.bind(1)
+            row.bind(record)
+            try row.run()
+        }
+        #expect(try queue.read { db in try String.fetchOne(db, sql: "SELECT name FROM t") } == "0a1b2c3d-4e5f-6071-8293-a4b5c6d7e8f9")
     }
 
     @Test func aFailingStepThrowsSQLitesErrorAndLeavesTheStatementReusable() throws {
