@@ -139,10 +139,13 @@ public struct Replica: Sendable {
     }
 
     /// This replica's vector (only its own replicas' counters when `ownOnly`) and a page of its
-    /// own versions that `serverVector` does not cover, in one read.
-    public func outgoing(serverVector: VersionVector, limit: Int, ownOnly: Bool = false) throws -> (vector: VersionVector, versions: [Version]) {
+    /// own versions that `serverVector` does not cover (at most `limit`, and within `budget`),
+    /// in one read.
+    public func outgoing(
+        serverVector: VersionVector, limit: Int, ownOnly: Bool = false, budget: PageBudget = .sync
+    ) throws -> (vector: VersionVector, versions: [Version]) {
         try store.read { db in
-            let page = try Store.versions(db, notCoveredBy: serverVector, limit: limit, replicas: try ownReplicas(db))
+            let page = try Store.versions(db, notCoveredBy: serverVector, limit: limit, replicas: try ownReplicas(db), budget: budget)
             return (try requestVector(ownOnly: ownOnly, db), page.versions)
         }
     }

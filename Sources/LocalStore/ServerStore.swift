@@ -92,7 +92,8 @@ public struct ServerStore: Sendable {
 
     /// One sync request, in one transaction: checks that every pushed version's replica belongs
     /// to `analyst` (binding new replicas to them) and is signed by them, stores the versions,
-    /// and answers with a page of what the client lacks. All or nothing.
+    /// and answers with a page of what the client lacks (at most `pageLimit` versions, and no
+    /// more than ``PageBudget/syncBytes``). All or nothing.
     ///
     /// With a `cursor` the page is the feed after it, leaving out the replicas of `clientVector`
     /// (then only the client's own); a cursor this feed does not honour gets an empty page, no
@@ -140,11 +141,11 @@ public struct ServerStore: Sendable {
             var exchange = Exchange(vector: try Store.versionVector(of: named, db), versions: [], more: true, cursor: nil, report: report)
             if let cursor {
                 if try Store.feedHonours(cursor, db) {
-                    let page = try Store.feedPage(db, after: cursor, skipping: named, limit: pageLimit)
+                    let page = try Store.feedPage(db, after: cursor, skipping: named, limit: pageLimit, budget: .sync)
                     (exchange.versions, exchange.more, exchange.cursor) = (page.versions, page.more, page.cursor)
                 }
             } else {
-                let page = try Store.versions(db, notCoveredBy: clientVector, limit: pageLimit)
+                let page = try Store.versions(db, notCoveredBy: clientVector, limit: pageLimit, budget: .sync)
                 (exchange.versions, exchange.more) = (page.versions, page.more)
                 if !page.more { exchange.cursor = try Store.feedHead(db) }
             }

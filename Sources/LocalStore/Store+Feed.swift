@@ -20,12 +20,13 @@ extension Store {
         return UInt64(bitPattern: chain) == cursor.chain
     }
 
-    /// Up to `limit` versions stored after `cursor`, in arrival order, leaving out those of
-    /// `skipping` (the requester's own replicas, which it already has). The returned cursor
-    /// covers every entry looked at, skipped ones included.
+    /// Up to `limit` versions stored after `cursor` (and within `budget`), in arrival order,
+    /// leaving out those of `skipping` (the requester's own replicas, which it already has). The
+    /// returned cursor covers every entry looked at, skipped ones included.
     static func feedPage(
-        _ db: Database, after cursor: FeedCursor, skipping: Set<ReplicaID>, limit: Int
+        _ db: Database, after cursor: FeedCursor, skipping: Set<ReplicaID>, limit: Int, budget: PageBudget = .unbounded
     ) throws -> (versions: [Version], more: Bool, cursor: FeedCursor) {
+        var budget = budget
         var skipRows: Set<Int64> = []
         for replica in skipping {
             if let row = try Int64.fetchOne(db.cachedStatement(sql: "SELECT id FROM replica WHERE uuid = ?"), arguments: [replica.rawValue]) {
@@ -46,7 +47,9 @@ extension Store {
                 if versions.count == limit { return (versions, true, position) }
                 let replica = try ids[replicaRow] ?? replicaID(row: replicaRow, db)
                 ids[replicaRow] = replica
-                versions.append(try VersionRow.decode(row, replica: replica, offset: 3))
+                let (version, bytes) = try VersionRow.decodeMeasured(row, replica: replica, offset: 3)
+                guard budget.admits(bytes) else { return (versions, true, position) }
+                versions.append(version)
             }
             position = FeedCursor(seq: UInt64(row[0] as Int64), chain: UInt64(bitPattern: row[1] as Int64))
         }

@@ -221,8 +221,12 @@ public struct Store: Sendable {
         try read { db in try Self.versions(db, notCoveredBy: vector, limit: limit, replicas: replicas) }
     }
 
-    static func versions(_ db: Database, notCoveredBy vector: VersionVector, limit: Int, replicas: Set<ReplicaID>? = nil) throws -> (versions: [Version], more: Bool) {
+    /// `budget` bounds the page's size too (see ``PageBudget``).
+    static func versions(
+        _ db: Database, notCoveredBy vector: VersionVector, limit: Int, replicas: Set<ReplicaID>? = nil, budget: PageBudget = .unbounded
+    ) throws -> (versions: [Version], more: Bool) {
         var result: [Version] = []
+        var budget = budget
         let rows: [Row]
         if let replicas {
             // A few named replicas: one lookup each, however many replicas the store knows.
@@ -244,7 +248,9 @@ public struct Store: Sendable {
                 """)
             let fetched = try Row.fetchAll(statement, arguments: [row[0] as Int64, Int64(seen), wanted])
             for versionRow in fetched {
-                result.append(try VersionRow.decode(versionRow, replica: replica, offset: 0))
+                let (version, bytes) = try VersionRow.decodeMeasured(versionRow, replica: replica, offset: 0)
+                guard budget.admits(bytes) else { return (result, true) }
+                result.append(version)
             }
             if have - seen > UInt64(fetched.count) { return (result, true) }
         }

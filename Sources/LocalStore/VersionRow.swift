@@ -5,19 +5,27 @@ import SyncModel
 enum VersionRow {
     /// Decodes `counter, record, kind, field, context, value, author, time` starting at column `offset`.
     static func decode(_ row: Row, replica: ReplicaID, offset: Int) throws -> Version {
+        try decodeMeasured(row, replica: replica, offset: offset).version
+    }
+
+    /// The same as ``decode(_:replica:offset:)``, with the version's size for a ``PageBudget``.
+    static func decodeMeasured(_ row: Row, replica: ReplicaID, offset: Int) throws -> (version: Version, bytes: Int) {
         guard let record = RecordID(row[offset + 1] as String) else {
             throw StoreError.writeFailed(reason: "the database holds a malformed record id; run PRAGMA integrity_check")
         }
-        return Version(
+        let context: String = row[offset + 4]
+        let value: String = row[offset + 5]
+        let version = Version(
             dot: Dot(replica: replica, counter: UInt64(row[offset] as Int64)),
-            context: try StoreCoding.decodeVector(row[offset + 4]),
+            context: try StoreCoding.decodeVector(context),
             record: record,
             kind: row[offset + 2],
             field: row[offset + 3],
-            value: try StoreCoding.decodeValue(row[offset + 5]),
+            value: try StoreCoding.decodeValue(value),
             author: row[offset + 6],
             time: row[offset + 7]
         )
+        return (version, PageBudget.size(context: context, value: value))
     }
 
     static let columns = names.joined(separator: ", ")

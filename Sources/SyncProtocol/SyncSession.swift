@@ -32,6 +32,8 @@ public struct SyncSession: Sendable {
     public let replica: Replica
     public var pushPageSize: Int
     public var pullPageSize: Int
+    /// Bounds each push by size as well as count (the server refuses bodies over its limit).
+    public var pushBudget = PageBudget.sync
     public private(set) var stats = SyncStats()
     private var serverVector: VersionVector?
     private var pullMore = true
@@ -67,7 +69,7 @@ public struct SyncSession: Sendable {
             sentCursor = start
             return SyncRequest(replica: replica.id, vector: try replica.requestVector(ownOnly: start != nil), cursor: start, versions: [], pageLimit: pullPageSize)
         }
-        let (vector, push) = try replica.outgoing(serverVector: confirmed ?? VersionVector(), limit: pushPageSize, ownOnly: cursor != nil)
+        let (vector, push) = try replica.outgoing(serverVector: confirmed ?? VersionVector(), limit: pushPageSize, ownOnly: cursor != nil, budget: pushBudget)
         guard !push.isEmpty || pullMore else { return nil }
         lastPush = push
         sentCursor = cursor

@@ -1,0 +1,37 @@
+/// Bounds a page of versions by its size as well as its count.
+///
+/// A count alone does not bound a page: 2,000 edits of a 20 KB prose section are 40 MB, over the
+/// server's 32 MiB request limit, and a push refused for its size is refused again on every
+/// retry. Sync pages stop at ``syncBytes`` of stored text; a page always takes its first
+/// version, so one large version still travels.
+public struct PageBudget: Sendable {
+    /// The stored bytes (values and contexts) one sync page carries at most: a quarter of the
+    /// server's default request limit, so the encoding's overhead cannot reach it.
+    public static let syncBytes = 8 << 20
+
+    /// The bound of every sync page, pushed or pulled.
+    public static let sync = PageBudget(maxBytes: syncBytes)
+
+    /// No bound: every version the count allows.
+    public static let unbounded = PageBudget(maxBytes: .max)
+
+    public let maxBytes: Int
+    private var used = 0
+
+    public init(maxBytes: Int) {
+        self.maxBytes = maxBytes
+    }
+
+    /// Whether a version of `bytes` joins the page (counting it if so): the first always does.
+    mutating func admits(_ bytes: Int) -> Bool {
+        guard used == 0 || bytes <= maxBytes - used else { return false }
+        used += bytes
+        return true
+    }
+
+    /// A version's size as a page counts it: its value and context text, and a fixed allowance
+    /// for ids, names and counters.
+    static func size(context: String, value: String) -> Int {
+        context.utf8.count + value.utf8.count + 128
+    }
+}
