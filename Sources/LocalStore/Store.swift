@@ -246,13 +246,16 @@ public struct Store: Sendable {
                 SELECT counter, record, kind, field, context, value, author, time FROM version
                 WHERE replica = ? AND counter > ? ORDER BY counter LIMIT ?
                 """)
-            let fetched = try Row.fetchAll(statement, arguments: [row[0] as Int64, Int64(seen), wanted])
-            for versionRow in fetched {
+            // A cursor, not fetchAll: rows past the page's budget are never read into memory.
+            let fetched = try Row.fetchCursor(statement, arguments: [row[0] as Int64, Int64(seen), wanted])
+            var count: UInt64 = 0
+            while let versionRow = try fetched.next() {
                 let (version, bytes) = try VersionRow.decodeMeasured(versionRow, replica: replica, offset: 0)
                 guard budget.admits(bytes) else { return (result, true) }
                 result.append(version)
+                count += 1
             }
-            if have - seen > UInt64(fetched.count) { return (result, true) }
+            if have - seen > count { return (result, true) }
         }
         return (result, false)
     }

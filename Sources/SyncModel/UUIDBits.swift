@@ -25,7 +25,8 @@ struct UUIDBits: Hashable, Comparable, Sendable {
     /// Exactly 16 bytes, most significant first; nil for any other count.
     init?(bytes: some Collection<UInt8>) {
         // One witness call per id, then a loop over contiguous bytes, not one call per byte.
-        guard let bits = bytes.withContiguousStorageIfAvailable({ UUIDBits(bytes: $0) }) ?? UUIDBits(bytes: Array(bytes)) else { return nil }
+        guard let bits = bytes.withContiguousStorageIfAvailable({ UUIDBits(bytes: $0) })
+            ?? Array(bytes).withUnsafeBufferPointer({ UUIDBits(bytes: $0) }) else { return nil }
         self = bits
     }
 
@@ -36,11 +37,6 @@ struct UUIDBits: Hashable, Comparable, Sendable {
         for index in 0..<8 { high = high << 8 | UInt64(bytes[index]) }
         for index in 8..<16 { low = low << 8 | UInt64(bytes[index]) }
         self.init(high: high, low: low)
-    }
-
-    private init?(bytes: [UInt8]) {
-        guard let bits = bytes.withUnsafeBufferPointer({ UUIDBits(bytes: $0) }) else { return nil }
-        self = bits
     }
 
     /// Parses UUID text (8-4-4-4-12 hex digits, either case); nil for anything else.
