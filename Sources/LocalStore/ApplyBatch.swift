@@ -10,7 +10,8 @@ struct ApplyBatch {
     let schemas: SchemaRegistry
     let maxValueBytes: Int
     private var replicas: [ReplicaID: ReplicaEntry] = [:]
-    private var records: [RecordID: String] = [:]
+    /// Records known to exist, with their row ids and kinds.
+    private var records: [RecordID: RecordEntry] = [:]
     private var fields: [FieldKey: FieldEntry] = [:]
     /// Fields this batch wrote, in the order it first wrote them: ``finish()`` writes them back
     /// in that order, so its report is the same in every run without sorting string keys.
@@ -29,6 +30,12 @@ struct ApplyBatch {
         var dirty = false
         /// The id's 16 bytes, for the feed's chain (made once per replica, not per version).
         var bytes: [UInt8]
+    }
+
+    struct RecordEntry {
+        /// The `record` table's integer key, which the `version` and `field` rows name.
+        var rowID: Int64
+        var kind: String
     }
 
     struct FieldKey: Hashable {
@@ -86,28 +93,46 @@ struct ApplyBatch {
         let ids = Array(wanted.keys)
         for start in stride(from: 0, to: ids.count, by: Self.preloadChunk) {
             let loaded = ids[start..<min(start + Self.preloadChunk, ids.count)]
-            var chunk = loaded.map(\.rawValue)
-            var size = 1
-            while size < chunk.count { size *= 2 }
-            chunk += repeatElement(chunk[chunk.count - 1], count: size - chunk.count)
-            let marks = repeatElement("?", count: size).joined(separator: ",")
-            let arguments = StatementArguments(chunk)
-            for row in try Row.fetchAll(db.cachedStatement(sql: "SELECT id, kind FROM record WHERE id IN (\(marks))"), arguments: arguments) {
-                if let record = RecordID(row[0] as String) { records[record] = row[1] }
+            var byRow: [Int64: RecordID] = [:]
+            let found = try Row.fetchAll(db.cachedStatement(sql: "SELECT id, uuid, kind FROM record WHERE uuid IN (\(Self.marks(loaded.count)))"),
+                                         arguments: Self.padded(loaded.map(\.rawValue)))
+            for row in found {
+                guard let record = RecordID(row[1] as String) else { continue }
+                records[record] = RecordEntry(rowID: row[0], kind: row[2])
+                byRow[row[0]] = record
             }
-            let rows = try Row.fetchCursor(db.cachedStatement(sql: "SELECT record, name, joined, heads, conflict FROM field WHERE record IN (\(marks))"), arguments: arguments)
-            while let row = try rows.next() {
-                let name: String = row[1]
-                guard let record = RecordID(row[0] as String), wanted[record]?.contains(name) == true, let kind = records[record] else { continue }
-                let key = FieldKey(record: record, field: name)
-                guard fields[key] == nil else { continue }
-                fields[key] = try FieldEntry(kind: kind, row: row, offset: 2)
+            if !byRow.isEmpty {
+                let sql = "SELECT record, name, joined, heads, conflict FROM field WHERE record IN (\(Self.marks(byRow.count)))"
+                let rows = try Row.fetchCursor(db.cachedStatement(sql: sql), arguments: Self.padded(Array(byRow.keys)))
+                while let row = try rows.next() {
+                    let name: String = row[1]
+                    guard let record = byRow[row[0]], wanted[record]?.contains(name) == true, let kind = records[record]?.kind else { continue }
+                    let key = FieldKey(record: record, field: name)
+                    guard fields[key] == nil else { continue }
+                    fields[key] = try FieldEntry(kind: kind, row: row, offset: 2)
+                }
             }
             for record in loaded { preloaded[record] = wanted[record] }
         }
     }
 
     private static let preloadChunk = 512
+
+    /// `count` rounded up to a power of two, as that many `?` marks.
+    private static func marks(_ count: Int) -> String {
+        repeatElement("?", count: padding(count)).joined(separator: ",")
+    }
+
+    /// `values` with its last one repeated up to a power of two (see ``marks(_:)``).
+    private static func padded(_ values: [some DatabaseValueConvertible]) -> StatementArguments {
+        StatementArguments(values + repeatElement(values[values.count - 1], count: padding(values.count) - values.count))
+    }
+
+    private static func padding(_ count: Int) -> Int {
+        var size = 1
+        while size < count { size *= 2 }
+        return size
+    }
 
     /// The highest counter held from `replica`.
     mutating func counter(of replica: ReplicaID) throws -> UInt64 {
@@ -123,7 +148,9 @@ struct ApplyBatch {
     /// the deleter had not seen can be told apart (see ``DeleteConflict``).
     mutating func recordVector(record: RecordID, kind: String) throws -> VersionVector {
         var vector = VersionVector()
-        let names = try String.fetchAll(db.cachedStatement(sql: "SELECT name FROM field WHERE record = ?"), arguments: [record.rawValue])
+        let names = try recordEntry(record).map { entry in
+            try String.fetchAll(db.cachedStatement(sql: "SELECT name FROM field WHERE record = ?"), arguments: [entry.rowID])
+        } ?? []
         let cached = fields.keys.filter { $0.record == record }.map(\.field)
         for name in Set(names + cached) {
             vector.merge(try fieldEntry(FieldKey(record: record, field: name), kind: kind).heads.fieldVector)
@@ -149,7 +176,7 @@ struct ApplyBatch {
         guard version.dot.counter == replica.counter + 1 else {
             throw StoreError.counterGap(replica: version.dot.replica, have: replica.counter, got: version.dot.counter)
         }
-        try checkKind(record: version.record, kind: version.kind)
+        let recordRow = try checkKind(record: version.record, kind: version.kind)
         let insert = try db.cachedStatement(sql: """
             INSERT INTO version (replica, counter, record, kind, field, context, value, author, time)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -157,7 +184,7 @@ struct ApplyBatch {
         var row = DirectWrite(insert)
         row.bind(replica.rowID)
         row.bind(Int64(version.dot.counter))
-        row.bind(version.record)
+        row.bind(recordRow)
         row.bind(version.kind)
         row.bind(version.field)
         row.bind(prepared.contextText)
@@ -188,11 +215,11 @@ struct ApplyBatch {
             ON CONFLICT (record, name) DO UPDATE SET
                 joined = excluded.joined, heads = excluded.heads, value = excluded.value, conflict = excluded.conflict
             """)
-        var records: [RecordID] = []
+        var touched: [RecordID] = []
         var seen: Set<RecordID> = []
         for key in written {
-            guard let entry = fields[key] else { continue }
-            if seen.insert(key.record).inserted { records.append(key.record) }
+            guard let entry = fields[key], let recordRow = records[key.record]?.rowID else { continue }
+            if seen.insert(key.record).inserted { touched.append(key.record) }
             guard let schema = schemas[entry.kind]?.field(key.field) else { continue }
             let heads = try entry.heads.heads.map { dot in try entry.newHeads.first { $0.dot == dot } ?? Store.version(dot, db) }
             let base = FieldMerge.needsBase(schema, heads: heads)
@@ -201,7 +228,7 @@ struct ApplyBatch {
             let merged = FieldMerge.merge(record: key.record, field: schema, heads: heads, base: base)
             let conflict = merged.conflict?.rawValue
             var row = DirectWrite(upsert)
-            row.bind(key.record)
+            row.bind(recordRow)
             row.bind(key.field)
             row.bind(StoreCoding.encode(entry.heads.joined))
             row.bind(StoreCoding.encode(entry.heads.heads))
@@ -212,7 +239,7 @@ struct ApplyBatch {
             noteConflictChange(from: entry.oldConflict, to: conflict)
             if heads.count > 1 && conflict == nil { report.cleanMerges += 1 }
         }
-        for record in records {
+        for record in touched {
             try settleDeletion(of: record)
         }
         return report
@@ -230,8 +257,9 @@ struct ApplyBatch {
         let key = FieldKey(record: record, field: RecordSchema.deletedField.name)
         // Preloaded without a `_deleted` field, and none written now: plainly alive.
         if preloaded[record] != nil && fields[key] == nil { return }
+        guard let recordRow = records[record]?.rowID else { return }
         let select = try db.cachedStatement(sql: "SELECT conflict, value FROM field WHERE record = ? AND name = ?")
-        guard let row = try Row.fetchOne(select, arguments: [record.rawValue, key.field]) else { return }
+        guard let row = try Row.fetchOne(select, arguments: [recordRow, key.field]) else { return }
         let stored: String? = row[0]
         let touched = fields[key]?.dirty == true
         // A record whose `_deleted` register is not true, and was not written now, is plainly alive.
@@ -240,9 +268,9 @@ struct ApplyBatch {
         let state = try Store.deletionState(record: record, db)
         let conflict = state.conflict?.rawValue
         if conflict != stored {
-            try db.cachedStatement(sql: "UPDATE field SET conflict = ? WHERE record = ? AND name = ?").execute(arguments: [conflict, record.rawValue, key.field])
+            try db.cachedStatement(sql: "UPDATE field SET conflict = ? WHERE record = ? AND name = ?").execute(arguments: [conflict, recordRow, key.field])
         }
-        try db.cachedStatement(sql: "UPDATE record SET deleted = ? WHERE id = ?").execute(arguments: [state.deleted, record.rawValue])
+        try db.cachedStatement(sql: "UPDATE record SET deleted = ? WHERE id = ?").execute(arguments: [state.deleted, recordRow])
         noteConflictChange(from: old, to: conflict)
     }
 
@@ -273,20 +301,31 @@ struct ApplyBatch {
         return entry
     }
 
-    private mutating func checkKind(record: RecordID, kind: String) throws {
-        if let known = records[record] {
-            guard known == kind else { throw StoreError.kindMismatch(record: record, known: known, got: kind) }
-            return
+    /// The record's row id, after checking it is of `kind`; a record not held yet is added.
+    private mutating func checkKind(record: RecordID, kind: String) throws -> Int64 {
+        if let known = try recordEntry(record) {
+            guard known.kind == kind else { throw StoreError.kindMismatch(record: record, known: known.kind, got: kind) }
+            return known.rowID
         }
-        if preloaded[record] == nil, let known = try String.fetchOne(db.cachedStatement(sql: "SELECT kind FROM record WHERE id = ?"), arguments: [record.rawValue]) {
-            guard known == kind else { throw StoreError.kindMismatch(record: record, known: known, got: kind) }
-        } else {
-            var row = try DirectWrite(db.cachedStatement(sql: "INSERT INTO record (id, kind, deleted) VALUES (?, ?, 0)"))
-            row.bind(record)
-            row.bind(kind)
-            try row.run()
-        }
-        records[record] = kind
+        var row = try DirectWrite(db.cachedStatement(sql: "INSERT INTO record (uuid, kind, deleted) VALUES (?, ?, 0)"))
+        row.bind(record)
+        row.bind(kind)
+        try row.run()
+        let entry = RecordEntry(rowID: db.lastInsertedRowID, kind: kind)
+        records[record] = entry
+        return entry.rowID
+    }
+
+    /// The record's row id and kind, or nil if the store does not hold it.
+    private mutating func recordEntry(_ record: RecordID) throws -> RecordEntry? {
+        if let known = records[record] { return known }
+        // What the preload did not find does not exist.
+        guard preloaded[record] == nil else { return nil }
+        let statement = try db.cachedStatement(sql: "SELECT id, kind FROM record WHERE uuid = ?")
+        guard let row = try Row.fetchOne(statement, arguments: [record.rawValue]) else { return nil }
+        let entry = RecordEntry(rowID: row[0], kind: row[1])
+        records[record] = entry
+        return entry
     }
 
     /// Folds `version` into a field's state; returns whether this is the batch's first write of it.
@@ -302,7 +341,8 @@ struct ApplyBatch {
         if let entry = fields[key] { return entry }
         let statement = try db.cachedStatement(sql: "SELECT joined, heads, conflict FROM field WHERE record = ? AND name = ?")
         let entry: FieldEntry
-        if preloaded[key.record]?.contains(key.field) != true, let row = try Row.fetchOne(statement, arguments: [key.record.rawValue, key.field]) {
+        if preloaded[key.record]?.contains(key.field) != true, let recordRow = try recordEntry(key.record)?.rowID,
+           let row = try Row.fetchOne(statement, arguments: [recordRow, key.field]) {
             entry = try FieldEntry(kind: kind, row: row, offset: 0)
         } else {
             entry = FieldEntry(kind: kind)
@@ -312,7 +352,7 @@ struct ApplyBatch {
     }
 
     private func checkDuplicate(_ version: Version, replicaRow: Int64) throws {
-        let statement = try db.cachedStatement(sql: "SELECT \(VersionRow.columns) FROM version WHERE replica = ? AND counter = ?")
+        let statement = try db.cachedStatement(sql: "SELECT \(VersionRow.columns) FROM \(VersionRow.tables) WHERE v.replica = ? AND v.counter = ?")
         guard let row = try Row.fetchOne(statement, arguments: [replicaRow, Int64(version.dot.counter)]) else {
             throw StoreError.writeFailed(reason: "version \(version.dot) is counted but missing; run PRAGMA integrity_check")
         }

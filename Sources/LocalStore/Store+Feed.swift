@@ -34,8 +34,8 @@ extension Store {
             }
         }
         let rows = try Row.fetchCursor(db.cachedStatement(sql: """
-            SELECT feed.seq, feed.chain, feed.replica, \(VersionRow.qualifiedColumns)
-            FROM feed JOIN version ON version.replica = feed.replica AND version.counter = feed.counter
+            SELECT feed.seq, feed.chain, feed.replica, \(VersionRow.columns)
+            FROM feed JOIN version v ON v.replica = feed.replica AND v.counter = feed.counter JOIN record rec ON rec.id = v.record
             WHERE feed.seq > ? ORDER BY feed.seq
             """), arguments: [Int64(clamping: cursor.seq)])
         var ids: [Int64: ReplicaID] = [:]

@@ -6,10 +6,10 @@ extension Store {
     public func records(kind: String, includeDeleted: Bool = false) throws -> [RecordSnapshot] {
         try read { db in
             let rows = try Row.fetchAll(db, sql: """
-                SELECT r.id, r.kind, r.deleted, f.name, f.value, f.conflict, f.heads
+                SELECT r.uuid, r.kind, r.deleted, f.name, f.value, f.conflict, f.heads
                 FROM record r LEFT JOIN field f ON f.record = r.id
                 WHERE r.kind = ? \(includeDeleted ? "" : "AND r.deleted = 0")
-                ORDER BY r.id, f.name
+                ORDER BY r.uuid, f.name
                 """, arguments: [kind])
             return try Self.snapshots(rows)
         }
@@ -19,9 +19,9 @@ extension Store {
     public func record(_ id: RecordID) throws -> RecordSnapshot? {
         try read { db in
             let rows = try Row.fetchAll(db.cachedStatement(sql: """
-                SELECT r.id, r.kind, r.deleted, f.name, f.value, f.conflict, f.heads
+                SELECT r.uuid, r.kind, r.deleted, f.name, f.value, f.conflict, f.heads
                 FROM record r LEFT JOIN field f ON f.record = r.id
-                WHERE r.id = ? ORDER BY f.name
+                WHERE r.uuid = ? ORDER BY f.name
                 """), arguments: [id.rawValue])
             return try Self.snapshots(rows).first
         }
@@ -46,12 +46,19 @@ extension Store {
     /// The cells whose `number` field holds `number` (an index lookup, whatever the store's size).
     public func cellIDs(number: Int64, includeDeleted: Bool = false) throws -> [RecordID] {
         try read { db in
-            try String.fetchAll(db.cachedStatement(sql: """
-                SELECT f.record FROM field f JOIN record r ON r.id = f.record
-                WHERE f.name = 'number' AND f.value = ? AND r.kind = 'cell' \(includeDeleted ? "" : "AND r.deleted = 0")
-                ORDER BY f.record
-                """), arguments: [StoreCoding.encode(FieldValue.int(number))]).compactMap(RecordID.init)
+            try String.fetchAll(db.cachedStatement(sql: Self.cellIDsSQL(includeDeleted: includeDeleted)),
+                                arguments: [StoreCoding.encode(FieldValue.int(number))]).compactMap(RecordID.init)
         }
+    }
+
+    /// `CROSS JOIN` keeps the field index first: without statistics SQLite would rather walk
+    /// every cell by kind and probe the index for each.
+    static func cellIDsSQL(includeDeleted: Bool) -> String {
+        """
+        SELECT r.uuid FROM field f CROSS JOIN record r ON r.id = f.record
+        WHERE f.name = 'number' AND f.value = ? AND r.kind = 'cell' \(includeDeleted ? "" : "AND r.deleted = 0")
+        ORDER BY r.uuid
+        """
     }
 
     /// Record ids whose id starts with `prefix` (at least 4 characters), of `kind` if given.
@@ -59,7 +66,7 @@ extension Store {
         let lowered = prefix.lowercased()
         guard lowered.count >= 4, lowered.allSatisfy({ $0.isHexDigit || $0 == "-" }) else { return [] }
         return try read { db in
-            try String.fetchAll(db, sql: "SELECT id FROM record WHERE id >= ? AND id < ? \(kind == nil ? "" : "AND kind = ?") ORDER BY id",
+            try String.fetchAll(db, sql: "SELECT uuid FROM record WHERE uuid >= ? AND uuid < ? \(kind == nil ? "" : "AND kind = ?") ORDER BY uuid",
                                 arguments: StatementArguments([lowered, lowered + "\u{7F}"] + (kind.map { [$0] } ?? [])))
                 .compactMap(RecordID.init)
         }
@@ -69,7 +76,7 @@ extension Store {
     public func conflicts() throws -> [Conflict] {
         try read { db in
             let rows = try Row.fetchAll(db.cachedStatement(sql: """
-                SELECT f.record, f.name, f.heads, f.conflict, f.value, r.kind FROM field f JOIN record r ON r.id = f.record
+                SELECT r.uuid, f.name, f.heads, f.conflict, f.value, r.kind FROM field f JOIN record r ON r.id = f.record
                 WHERE f.conflict IS NOT NULL ORDER BY f.conflict
                 """))
             return try rows.map { row in
@@ -100,9 +107,9 @@ extension Store {
     public func history(record: RecordID, field: String? = nil) throws -> [Version] {
         try read { db in
             let rows = try Row.fetchAll(db, sql: """
-                SELECT r.uuid, v.counter, v.record, v.kind, v.field, v.context, v.value, v.author, v.time
-                FROM version v JOIN replica r ON r.id = v.replica
-                WHERE v.record = ? \(field == nil ? "" : "AND v.field = ?")
+                SELECT r.uuid, \(VersionRow.columns)
+                FROM \(VersionRow.tables) JOIN replica r ON r.id = v.replica
+                WHERE rec.uuid = ? \(field == nil ? "" : "AND v.field = ?")
                 ORDER BY v.time DESC, r.uuid, v.counter DESC
                 """, arguments: StatementArguments([record.rawValue] + (field.map { [$0] } ?? [])))
             return try rows.map { try VersionRow.decode($0, replica: ReplicaID($0[0] as String)!, offset: 1) }
@@ -113,7 +120,7 @@ extension Store {
     /// (delete against keep) or a delete against edits nobody deleting had seen. Loads only the
     /// `_deleted` heads; other fields are judged by their head dots.
     static func deletionState(record: RecordID, _ db: Database) throws -> (deleted: Bool, conflict: ConflictID?, heads: [Dot]) {
-        let rows = try Row.fetchAll(db.cachedStatement(sql: "SELECT name, heads FROM field WHERE record = ?"), arguments: [record.rawValue])
+        let rows = try Row.fetchAll(db.cachedStatement(sql: "SELECT name, heads FROM field WHERE record = \(rowIDOfRecord)"), arguments: [record.rawValue])
         var deletes: [Version] = []
         var others: [Dot] = []
         for row in rows {
@@ -132,10 +139,13 @@ extension Store {
         return (false, DeleteConflict.id(record: record, deletes: deletes, edits: edits), deletes.map(\.dot) + edits)
     }
 
+    /// A subquery for the row id of the record whose uuid is the statement's next argument.
+    static let rowIDOfRecord = "(SELECT id FROM record WHERE uuid = ?)"
+
     static func version(_ dot: Dot, _ db: Database) throws -> Version {
         let statement = try db.cachedStatement(sql: """
-            SELECT v.counter, v.record, v.kind, v.field, v.context, v.value, v.author, v.time
-            FROM version v JOIN replica r ON r.id = v.replica WHERE r.uuid = ? AND v.counter = ?
+            SELECT \(VersionRow.columns)
+            FROM \(VersionRow.tables) JOIN replica r ON r.id = v.replica WHERE r.uuid = ? AND v.counter = ?
             """)
         guard let row = try Row.fetchOne(statement, arguments: [dot.replica.rawValue, Int64(dot.counter)]) else {
             throw StoreError.writeFailed(reason: "version \(dot) is missing; run PRAGMA integrity_check")
@@ -143,12 +153,16 @@ extension Store {
         return try VersionRow.decode(row, replica: dot.replica, offset: 0)
     }
 
+    /// Named index: without statistics SQLite would rather walk the replica's versions back
+    /// from the counter, which grows with its history.
+    static let ancestorSQL = """
+        SELECT \(VersionRow.columns)
+        FROM version v INDEXED BY version_by_field JOIN record rec ON rec.id = v.record JOIN replica r ON r.id = v.replica
+        WHERE v.record = \(rowIDOfRecord) AND v.field = ? AND r.uuid = ? AND v.counter <= ? ORDER BY v.counter DESC LIMIT 1
+        """
+
     static func ancestor(record: RecordID, field: String, common: VersionVector, _ db: Database) throws -> Version? {
-        let statement = try db.cachedStatement(sql: """
-            SELECT v.counter, v.record, v.kind, v.field, v.context, v.value, v.author, v.time
-            FROM version v JOIN replica r ON r.id = v.replica
-            WHERE v.record = ? AND v.field = ? AND r.uuid = ? AND v.counter <= ? ORDER BY v.counter DESC LIMIT 1
-            """)
+        let statement = try db.cachedStatement(sql: ancestorSQL)
         var candidates: [Version] = []
         for replica in common.replicas {
             if let row = try Row.fetchOne(statement, arguments: [record.rawValue, field, replica.rawValue, Int64(common[replica])]) {
@@ -164,15 +178,18 @@ extension Store {
         try read { db in
             var lines: [String] = []
             for row in try Row.fetchAll(db, sql: """
-                SELECT r.uuid, v.counter, v.record, v.kind, v.field, v.context, v.value, v.author, v.time
-                FROM version v JOIN replica r ON r.id = v.replica ORDER BY r.uuid, v.counter
+                SELECT r.uuid, \(VersionRow.columns)
+                FROM \(VersionRow.tables) JOIN replica r ON r.id = v.replica ORDER BY r.uuid, v.counter
                 """) {
                 lines.append("version " + (0..<9).map { "\(row[$0] as DatabaseValue)" }.joined(separator: "|"))
             }
-            for row in try Row.fetchAll(db, sql: "SELECT id, kind, deleted FROM record ORDER BY id") {
+            for row in try Row.fetchAll(db, sql: "SELECT uuid, kind, deleted FROM record ORDER BY uuid") {
                 lines.append("record \(row[0] as String)|\(row[1] as String)|\(row[2] as Int)")
             }
-            for row in try Row.fetchAll(db, sql: "SELECT record, name, joined, heads, value, conflict FROM field ORDER BY record, name") {
+            for row in try Row.fetchAll(db, sql: """
+                SELECT r.uuid, f.name, f.joined, f.heads, f.value, f.conflict FROM field f JOIN record r ON r.id = f.record
+                ORDER BY r.uuid, f.name
+                """) {
                 lines.append("field " + (0..<6).map { "\(row[$0] as DatabaseValue)" }.joined(separator: "|"))
             }
             return lines.joined(separator: "\n")
@@ -185,8 +202,8 @@ extension Store {
     public func recentVersions(limit: Int) throws -> [Version] {
         try read { db in
             let rows = try Row.fetchAll(db, sql: """
-                SELECT r.uuid, v.counter, v.record, v.kind, v.field, v.context, v.value, v.author, v.time
-                FROM version v JOIN replica r ON r.id = v.replica
+                SELECT r.uuid, \(VersionRow.columns)
+                FROM \(VersionRow.tables) JOIN replica r ON r.id = v.replica
                 ORDER BY v.time DESC, r.uuid, v.counter DESC LIMIT ?
                 """, arguments: [limit])
             return try rows.map { try VersionRow.decode($0, replica: ReplicaID($0[0] as String)!, offset: 1) }
@@ -197,7 +214,7 @@ extension Store {
     public func fieldHeads(record: RecordID) throws -> [String: [Version]] {
         try read { db in
             var result: [String: [Version]] = [:]
-            for row in try Row.fetchAll(db, sql: "SELECT name, heads FROM field WHERE record = ?", arguments: [record.rawValue]) {
+            for row in try Row.fetchAll(db, sql: "SELECT name, heads FROM field WHERE record = \(Self.rowIDOfRecord)", arguments: [record.rawValue]) {
                 result[row[0]] = try StoreCoding.decodeDots(row[1]).map { try Self.version($0, db) }
             }
             return result

@@ -243,8 +243,8 @@ public struct Store: Sendable {
             if result.count >= limit { return (result, true) }
             let wanted = limit - result.count
             let statement = try db.cachedStatement(sql: """
-                SELECT counter, record, kind, field, context, value, author, time FROM version
-                WHERE replica = ? AND counter > ? ORDER BY counter LIMIT ?
+                SELECT \(VersionRow.columns) FROM \(VersionRow.tables)
+                WHERE v.replica = ? AND v.counter > ? ORDER BY v.counter LIMIT ?
                 """)
             // A cursor, not fetchAll: rows past the page's budget are never read into memory.
             let fetched = try Row.fetchCursor(statement, arguments: [row[0] as Int64, Int64(seen), wanted])

@@ -103,9 +103,81 @@ enum StoreSchema {
                 }
             }
         }
+        migrator.registerMigration("v4-record-rows", migrate: recordRows)
         return migrator
     }
 
     /// Every migration identifier this build knows, whatever the role.
-    static let knownMigrations: Set<String> = ["v1-versions", "v1-server", "v2-cell-numbers", "v3-server-feed"]
+    static let knownMigrations: Set<String> = ["v1-versions", "v1-server", "v2-cell-numbers", "v3-server-feed", "v4-record-rows"]
+
+    /// Versions and field states name their record by an integer row id instead of its
+    /// 36-character uuid: every version row, every entry of `version_by_field` and every field
+    /// key shrink by about 34 bytes, and SQLite compares integers instead of text on each
+    /// insert. The tables are copied whole; the copy must hold every row, or the step fails
+    /// and leaves the file as it was.
+    private static func recordRows(_ db: Database) throws {
+        let before = try rowCounts(db, suffix: "")
+        try db.execute(sql: """
+            CREATE TABLE record_v4 (
+                id INTEGER PRIMARY KEY,
+                uuid TEXT NOT NULL UNIQUE,
+                kind TEXT NOT NULL,
+                deleted INTEGER NOT NULL DEFAULT 0
+            );
+            INSERT INTO record_v4 (uuid, kind, deleted) SELECT id, kind, deleted FROM record ORDER BY id;
+            CREATE TABLE version_v4 (
+                replica INTEGER NOT NULL REFERENCES replica(id),
+                counter INTEGER NOT NULL,
+                record INTEGER NOT NULL REFERENCES record(id),
+                kind TEXT NOT NULL,
+                field TEXT NOT NULL,
+                context TEXT NOT NULL,
+                value TEXT NOT NULL,
+                author TEXT NOT NULL,
+                time INTEGER NOT NULL,
+                PRIMARY KEY (replica, counter)
+            ) WITHOUT ROWID;
+            INSERT INTO version_v4 (replica, counter, record, kind, field, context, value, author, time)
+                SELECT v.replica, v.counter, r.id, v.kind, v.field, v.context, v.value, v.author, v.time
+                FROM version v JOIN record_v4 r ON r.uuid = v.record ORDER BY v.replica, v.counter;
+            CREATE TABLE field_v4 (
+                record INTEGER NOT NULL,
+                name TEXT NOT NULL,
+                joined TEXT NOT NULL,
+                heads TEXT NOT NULL,
+                value TEXT NOT NULL,
+                conflict TEXT,
+                PRIMARY KEY (record, name)
+            ) WITHOUT ROWID;
+            INSERT INTO field_v4 (record, name, joined, heads, value, conflict)
+                SELECT r.id, f.name, f.joined, f.heads, f.value, f.conflict
+                FROM field f JOIN record_v4 r ON r.uuid = f.record ORDER BY r.id, f.name;
+            """)
+        let copied = try rowCounts(db, suffix: "_v4")
+        guard copied == before else {
+            // Thrown as SQLite's error so that opening reports it as "cannot open PATH: …".
+            throw DatabaseError(resultCode: .SQLITE_CORRUPT, message: """
+                upgrading it found versions or field states of records it does not list \
+                (records, versions, fields: \(before) before, \(copied) copied); the file was left as it was. \
+                Run PRAGMA integrity_check on it, or restore it from a backup
+                """)
+        }
+        try db.execute(sql: """
+            DROP TABLE version;
+            DROP TABLE field;
+            DROP TABLE record;
+            ALTER TABLE record_v4 RENAME TO record;
+            ALTER TABLE version_v4 RENAME TO version;
+            ALTER TABLE field_v4 RENAME TO field;
+            CREATE INDEX record_by_kind ON record(kind, uuid);
+            CREATE INDEX version_by_field ON version(record, field, replica, counter);
+            CREATE INDEX field_by_conflict ON field(conflict) WHERE conflict IS NOT NULL;
+            CREATE INDEX field_cell_number ON field(value, record) WHERE name = 'number';
+            """)
+    }
+
+    /// The numbers of rows of `record`, `version` and `field`, each name followed by `suffix`.
+    private static func rowCounts(_ db: Database, suffix: String) throws -> [Int] {
+        try ["record", "version", "field"].map { table in try Int.fetchOne(db, sql: "SELECT count(*) FROM \(table)\(suffix)") ?? 0 }
+    }
 }

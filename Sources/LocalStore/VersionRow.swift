@@ -28,10 +28,10 @@ enum VersionRow {
         return (version, PageBudget.size(context: context, value: value))
     }
 
-    static let columns = names.joined(separator: ", ")
+    /// `counter, record, kind, field, context, value, author, time` of a version `v` (its
+    /// record as the record's uuid, from `rec`), read from ``tables``.
+    static let columns = "v.counter, rec.uuid, v.kind, v.field, v.context, v.value, v.author, v.time"
 
-    /// The same columns qualified by the `version` table's name, for joins.
-    static let qualifiedColumns = names.map { "version.\($0)" }.joined(separator: ", ")
-
-    private static let names = ["counter", "record", "kind", "field", "context", "value", "author", "time"]
+    /// A version `v` joined with its record `rec`: the `version` table names records by row id.
+    static let tables = "version v JOIN record rec ON rec.id = v.record"
 }

@@ -45,7 +45,7 @@ struct Flat: AsyncParsableCommand, Scenario {
     /// the median of five rounds of `count / 5` edits each, as one run on a shared machine is noisy.
     static func applyCost(into store: Replica, count: Int) throws -> Double {
         let records = try store.store.writer.read { db in
-            try String.fetchAll(db, sql: "SELECT id FROM record ORDER BY random() LIMIT ?", arguments: [max(1, count / 5)]).compactMap(RecordID.init)
+            try String.fetchAll(db, sql: "SELECT uuid FROM record ORDER BY random() LIMIT ?", arguments: [max(1, count / 5)]).compactMap(RecordID.init)
         }
         let other = try Replica.inMemory(analyst: "bob")
         let fields = ["title", "trend", "tier"]

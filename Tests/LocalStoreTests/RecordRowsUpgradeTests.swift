@@ -1,0 +1,137 @@
+import Foundation
+import GRDB
+@testable import LocalStore
+import SyncModel
+import Testing
+
+/// Files written before versions and field states named their record by row id upgrade with
+/// everything in them, or are refused untouched.
+@Suite struct RecordRowsUpgradeTests {
+    static let signal = RecordID("5a5a5a5a-0000-4000-8000-000000000001")!
+    static let gone = RecordID("dededede-0000-4000-8000-000000000001")!
+
+    /// Versions of two replicas that exercise every table: two kinds, a clean prose merge, a
+    /// register conflict, a deleted record and a delete-against-edit conflict.
+    static func history() throws -> [Version] {
+        let alice = try makeEmptyTestReplica("alice"), bob = try makeEmptyTestReplica("bob")
+        var all = try alice.write([
+            change("number", .int(20)), change("title", .text("Pax Silica")), change("assessment", .text("One.\n\nTwo.\n\nThree.")),
+            change("number", .int(21), record: gone), change("title", .text("Ceasefire talks"), record: signal, kind: "signal"),
+        ], at: 1)
+        try bob.store.apply(all)
+        let fromAlice = try alice.write([change("title", .text("Alice's title")), change("assessment", .text("One, alice.\n\nTwo.\n\nThree.")),
+                                         change("_deleted", .bool(true), record: gone)], at: 2)
+        let fromBob = try bob.write([change("title", .text("Bob's title")), change("assessment", .text("One.\n\nTwo.\n\nThree, bob.")),
+                                     change("title", .text("Edited while deleted"), record: gone),
+                                     change("_deleted", .bool(true), record: signal, kind: "signal")], at: 3)
+        all += fromAlice + fromBob
+        return all
+    }
+
+    /// The last step before record row ids, for each role.
+    static func lastOldStep(_ role: StoreSchema.Role) -> String {
+        role == .server ? "v3-server-feed" : "v2-cell-numbers"
+    }
+
+    /// A file at `old` in the schema before record row ids, holding what the current-schema file
+    /// at `current` holds (copied table by table, records named by uuid again).
+    static func writeOldFile(at old: String, from current: String, role: StoreSchema.Role) throws {
+        let queue = try DatabaseQueue(path: old)
+        defer { try? queue.close() }
+        try StoreSchema.migrator(role: role).migrate(queue, upTo: lastOldStep(role))
+        try queue.writeWithoutTransaction { db in
+            try db.execute(sql: "ATTACH DATABASE ? AS new", arguments: [current])
+            try db.inTransaction {
+                try db.execute(sql: """
+                    DELETE FROM meta;
+                    INSERT INTO meta SELECT * FROM new.meta;
+                    INSERT INTO replica SELECT * FROM new.replica;
+                    INSERT INTO record (id, kind, deleted) SELECT uuid, kind, deleted FROM new.record;
+                    INSERT INTO version SELECT v.replica, v.counter, r.uuid, v.kind, v.field, v.context, v.value, v.author, v.time
+                        FROM new.version v JOIN new.record r ON r.id = v.record;
+                    INSERT INTO field SELECT r.uuid, f.name, f.joined, f.heads, f.value, f.conflict
+                        FROM new.field f JOIN new.record r ON r.id = f.record;
+                    """)
+                if role == .server { try db.execute(sql: "INSERT INTO feed SELECT * FROM new.feed") }
+                return .commit
+            }
+            try db.execute(sql: "DETACH DATABASE new")
+        }
+    }
+
+    static func open(_ path: String, role: StoreSchema.Role) throws -> Store {
+        role == .server ? try ServerStore.open(path: path).store : try Replica.open(path: path).store
+    }
+
+    static func create(_ path: String, role: StoreSchema.Role) throws -> Store {
+        role == .server
+            ? try ServerStore.open(path: path).store
+            : try Replica.create(path: path, settings: ReplicaSettings(server: "http://x", token: "a.b", analyst: "carol")).store
+    }
+
+    @Test("an old file upgrades to record row ids holding exactly what it held", arguments: [StoreSchema.Role.replica, .server])
+    func anOldFileUpgradesWithEverythingInIt(role: StoreSchema.Role) throws {
+        let folder = TemporaryFolder()
+        let versions = try Self.history()
+        let current = try Self.create(folder.path("current.sqlite"), role: role)
+        try current.apply(versions)
+        #expect(try current.conflicts().count == 2, "the title, and the deleted cell bob edited")
+        let expected = try current.canonicalDump()
+        let conflicts = try current.conflicts().map(\.id)
+        try current.close()
+        try Self.writeOldFile(at: folder.path("old.sqlite"), from: folder.path("current.sqlite"), role: role)
+
+        let upgraded = try Self.open(folder.path("old.sqlite"), role: role)
+        #expect(try upgraded.canonicalDump() == expected)
+        try upgraded.read { db in
+            #expect(try String.fetchAll(db, sql: "PRAGMA integrity_check") == ["ok"])
+            #expect(try Row.fetchAll(db, sql: "PRAGMA foreign_key_check").isEmpty)
+            #expect(try db.columns(in: "version").first { $0.name == "record" }?.type == "INTEGER")
+            let indexes = try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'index' AND name NOT LIKE 'sqlite_%' ORDER BY name")
+            #expect(indexes == ["field_by_conflict", "field_cell_number", "record_by_kind", "version_by_field"])
+        }
+        #expect(try upgraded.cellIDs(number: 20) == [cellID])
+        #expect(try upgraded.conflicts().map(\.id) == conflicts)
+        // It keeps working: a resolution of an old conflict and a new record.
+        let erin = try makeEmptyTestReplica("erin")
+        try erin.store.apply(versions)
+        let fresh = RecordID.random()
+        try upgraded.apply(try erin.write([change("title", .text("Agreed")), change("number", .int(4), record: fresh)], at: 9))
+        #expect(try upgraded.record(cellID)?.value("title") == .text("Agreed"))
+        #expect(try upgraded.record(fresh)?.value("number") == .int(4))
+        #expect(try upgraded.conflicts().count == 1)
+    }
+
+    @Test("an old file whose versions name a record it does not list is refused and left as it was", arguments: [StoreSchema.Role.replica, .server])
+    func anInconsistentOldFileIsRefusedUntouched(role: StoreSchema.Role) throws {
+        let folder = TemporaryFolder()
+        let current = try Self.create(folder.path("current.sqlite"), role: role)
+        try current.apply(try Self.history())
+        try current.close()
+        let path = folder.path("old.sqlite")
+        try Self.writeOldFile(at: path, from: folder.path("current.sqlite"), role: role)
+        let queue = try DatabaseQueue(path: path)
+        try queue.write { db in try db.execute(sql: "DELETE FROM record WHERE id = ?", arguments: [Self.gone.rawValue]) }
+        let before = try queue.read { db in try Self.contents(db) }
+        try queue.close()
+
+        let error = #expect(throws: StoreError.self) { try Self.open(path, role: role) }
+        guard case .cannotOpen(let failed, let reason)? = error else {
+            Issue.record("expected cannotOpen, got \(String(describing: error))")
+            return
+        }
+        #expect(failed == path)
+        #expect(reason.contains("records it does not list") && reason.contains("left as it was"), "\(reason)")
+        let after = try DatabaseQueue(path: path)
+        defer { try? after.close() }
+        #expect(try after.read { db in try Self.contents(db) } == before)
+        #expect(try after.read { db in try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations") }.contains("v4-record-rows") == false)
+    }
+
+    /// Every row of the replicated tables, as text.
+    static func contents(_ db: Database) throws -> [String] {
+        try ["record", "version", "field"].flatMap { table in
+            try Row.fetchAll(db, sql: "SELECT * FROM \(table) ORDER BY 1, 2").map { "\(table) \($0)" }
+        }
+    }
+}
