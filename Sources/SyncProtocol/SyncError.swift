@@ -9,6 +9,8 @@ public enum SyncError: Error, Equatable, Sendable, CustomStringConvertible {
     case protocolMismatch(Int)
     case noProgress
     case replicaForked(ReplicaID, local: UInt64, server: UInt64)
+    /// The server refused a push of a single version for its size.
+    case pushRefused(String)
 
     public var description: String {
         switch self {
@@ -24,6 +26,8 @@ public enum SyncError: Error, Equatable, Sendable, CustomStringConvertible {
             return "the server speaks protocol version \(version); this client speaks \(WireProtocol.version). Upgrade the older side."
         case .replicaForked(let id, let local, let server):
             return "the server holds \(server) writes of this replica (\(id.short)) but this file has \(local): the file was restored from an old backup or copied to another machine. Nothing was sent; your writes are kept here. Run `sync-client rekey` to move them to a fresh replica id, then sync again."
+        case .pushRefused(let message):
+            return "the server refuses even one version of this replica as too large (\(message)). Its request limit is below the size of that version: ask the server's operator to raise `sync-server --max-body-bytes`. Your writes are kept here and will be sent at the next sync."
         case .noProgress:
             return "the server said more versions were waiting but sent none; try again, and report it if it persists"
         }

@@ -24,6 +24,8 @@ public import SyncModel
 /// stopped and no page can be skipped. The server honours a cursor only if its feed has the
 /// same chain of dots up to it (see ``FeedCursor``); a refused cursor is forgotten and the
 /// pull starts over from the whole vector. Each replica's versions travel in counter order.
+/// A push the server refuses for its size (413, a server configured with a lower limit) is
+/// sent again in halves, down to a single version.
 ///
 /// ## What resets state
 /// Between sessions the replica keeps its versions, the server's counters for its own ids
@@ -74,6 +76,16 @@ public struct SyncSession: Sendable {
         lastPush = push
         sentCursor = cursor
         return SyncRequest(replica: replica.id, vector: vector, cursor: cursor, versions: push, pageLimit: pullPageSize)
+    }
+
+    /// After the server refused the last request's push for its size (413), halves the push
+    /// page, so that the next request carries fewer versions. Rethrows any other error, and
+    /// throws ``SyncError/pushRefused(_:)`` when a single version was refused.
+    mutating func shrinkPush(after error: any Error) throws {
+        guard case SyncError.server(status: 413, let code, let message) = error,
+              code == "body_too_large" || code == "too_many_versions", !lastPush.isEmpty else { throw error }
+        guard lastPush.count > 1 else { throw SyncError.pushRefused(message) }
+        pushPageSize = lastPush.count / 2
     }
 
     /// Applies the server's answer to the last request.
@@ -163,7 +175,16 @@ public struct SyncSession: Sendable {
         var inFlight = start(first)
         defer { inFlight.cancel() }
         while true {
-            let (response, prepared) = try await inFlight.value
+            let response: SyncResponse, prepared: PreparedVersions
+            do {
+                (response, prepared) = try await inFlight.value
+            } catch {
+                try shrinkPush(after: error)
+                // The refused request changed nothing on the server: ask again, pushing less.
+                guard let retry = try nextRequest() else { return }
+                inFlight = start(retry)
+                continue
+            }
             let page = try accept(response, prepared: prepared)
             var next: SyncRequest?
             if readsFeed {

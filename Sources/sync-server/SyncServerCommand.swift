@@ -38,7 +38,7 @@ struct Serve: AsyncParsableCommand {
     @OptionGroup var database: DatabaseOption
     @Option(help: "The address to listen on.") var host = "127.0.0.1"
     @Option(help: "The port to listen on (0 picks a free one, printed at start).") var port = 8080
-    @Option(help: "Largest request body in bytes (clients push pages of up to 8 MiB of values: keep it above 9 MiB).") var maxBodyBytes = ServerLimits().maxBodyBytes
+    @Option(help: "Largest request body in bytes (clients push pages of up to 8 MiB of values and halve them when refused: keep it above 9 MiB).") var maxBodyBytes = ServerLimits().maxBodyBytes
     @Option(help: "Most versions one request may push.") var maxVersionsPerRequest = ServerLimits().maxVersionsPerRequest
     @Option(help: "Most versions one answer carries.") var maxPageSize = ServerLimits().maxPageSize
     @Option(help: ArgumentHelp("Serve HTTPS with this certificate (PEM, leaf first); needs --tls-key.", valueName: "path")) var tlsCert: String?

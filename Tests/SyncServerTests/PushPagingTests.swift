@@ -14,48 +14,80 @@ import Testing
         #expect(PageBudget.syncBytes * 4 <= ServerLimits().maxBodyBytes)
     }
 
-    @Test func aBacklogOverTheBodyLimitTravelsInPagesUnderTheBudget() async throws {
+    /// A server limited to 64 KiB per request, on 127.0.0.1, for the duration of `body`.
+    static func withSmallServer(_ body: @Sendable (ServerStore, HTTPTransport) async throws -> Void) async throws {
         let store = try ServerStore.inMemory()
         let token = TokenHasher.makeToken(analyst: "alice")
         try store.addAnalyst(name: "alice", tokenHash: TokenHasher.hash(token), at: 1)
         var limits = ServerLimits()
         limits.maxBodyBytes = 64 << 10
         let app = try buildApplication(store: store, configuration: ServerConfiguration(host: "127.0.0.1", port: 0, limits: limits))
-
-        // 24 edits of 4,000 characters: about 100 KB, over the 64 KiB limit in one request.
-        let replica = try Replica.inMemory(analyst: "alice")
-        for index in 0..<24 {
-            let text = String(repeating: "section \(index) ", count: 4_000 / 12)
-            try replica.write([FieldChange(record: .random(), kind: "cell", field: "title", value: .text(text))], at: Int64(index))
-        }
         let client = try HTTPTransport.makeClient()
         do {
             try await app.test(.live) { testClient in
                 let port = try #require(testClient.port)
-                let transport = HTTPTransport(client: client, server: "http://127.0.0.1:\(port)", token: token)
-
-                // Bounded by count alone, the first push is refused for its size, every time.
-                var unbounded = SyncSession(replica: replica)
-                unbounded.pushBudget = .unbounded
-                let refusal = await #expect(throws: SyncError.self) { try await unbounded.run(over: transport) }
-                guard case .server(status: 413, code: "body_too_large", _)? = refusal else {
-                    Issue.record("expected a 413 body_too_large, got \(String(describing: refusal))")
-                    return
-                }
-                #expect(try store.store.versionVector().total == 0)
-
-                var session = SyncSession(replica: replica)
-                session.pushBudget = PageBudget(maxBytes: 16 << 10)
-                try await session.run(over: transport)
-                #expect(try store.store.versionVector().total == 24)
-                // Three or four edits per 16 KiB page, plus the opening pull.
-                #expect(session.stats.sent == 24 && session.stats.requests >= 7, "\(session.stats)")
+                try await body(store, HTTPTransport(client: client, server: "http://127.0.0.1:\(port)", token: token))
             }
             try await client.shutdown()
         } catch {
             try? await client.shutdown()
             throw error
         }
+    }
+
+    /// 24 edits of 4,000 characters: about 100 KB, over the 64 KiB limit in one request.
+    static func backlog() throws -> Replica {
+        let replica = try Replica.inMemory(analyst: "alice")
+        for index in 0..<24 {
+            let text = String(repeating: "section \(index) ", count: 4_000 / 12)
+            try replica.write([FieldChange(record: .random(), kind: "cell", field: "title", value: .text(text))], at: Int64(index))
+        }
+        return replica
+    }
+
+    @Test func aBacklogOverTheBodyLimitTravelsInPagesUnderTheBudget() async throws {
+        let replica = try Self.backlog()
+        try await Self.withSmallServer { store, transport in
+            var session = SyncSession(replica: replica)
+            session.pushBudget = PageBudget(maxBytes: 16 << 10)
+            try await session.run(over: transport)
+            #expect(try store.store.versionVector().total == 24)
+            // Three or four edits per 16 KiB page, plus the opening pull; none refused.
+            #expect(session.stats.sent == 24 && session.stats.requests >= 7, "\(session.stats)")
+            #expect(session.pushPageSize == 2000)
+        }
         #expect(try replica.pending().isEmpty)
+    }
+
+    @Test func aPushRefusedForItsSizeIsSentAgainInHalves() async throws {
+        let replica = try Self.backlog()
+        try await Self.withSmallServer { store, transport in
+            // Bounded by count alone, the whole backlog goes in one request, which the server
+            // refuses (413); the session halves it until a page fits.
+            var session = SyncSession(replica: replica)
+            session.pushBudget = .unbounded
+            try await session.run(over: transport)
+            #expect(try store.store.versionVector().total == 24)
+            #expect(session.stats.sent == 24, "\(session.stats)")
+            #expect(session.pushPageSize == 12, "24 refused, 12 accepted")
+        }
+        #expect(try replica.pending().isEmpty)
+    }
+
+    @Test func aSingleVersionOverTheLimitIsRefusedWithWhatToDoAndStaysQueued() async throws {
+        let replica = try Replica.inMemory(analyst: "alice")
+        try replica.write([FieldChange(record: .random(), kind: "cell", field: "assessment", value: .text(String(repeating: "long prose ", count: 8_000)))], at: 1)
+        try await Self.withSmallServer { store, transport async throws in
+            var session = SyncSession(replica: replica)
+            let error = await #expect(throws: SyncError.self) { try await session.run(over: transport) }
+            guard case .pushRefused(let message)? = error else {
+                Issue.record("expected pushRefused, got \(String(describing: error))")
+                return
+            }
+            #expect(message.contains("65536"), "\(message)")
+            #expect(SyncError.pushRefused(message).description.contains("--max-body-bytes"))
+            #expect(try store.store.versionVector().total == 0)
+        }
+        #expect(try replica.pending().count == 1)
     }
 }
