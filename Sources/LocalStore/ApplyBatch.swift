@@ -20,6 +20,8 @@ struct ApplyBatch {
     /// Records whose kind ``preload(_:)`` loaded, with the fields whose states it loaded: what it
     /// did not find does not exist, so meeting them costs no query.
     private var preloaded: [RecordID: Set<String>] = [:]
+    /// A deferred batch stores versions and records but not field states (see ``begin(_:_:deferFields:)``).
+    private var defersFields = false
     /// On a server store: the feed's last position, loaded at the first new version.
     private let feeds: Bool
     private var feedHead: FeedCursor?
@@ -67,7 +69,7 @@ struct ApplyBatch {
         }
     }
 
-    init(_ store: Store, _ db: Database) {
+    private init(_ store: Store, _ db: Database) {
         self.db = db
         schemas = store.schemas
         maxValueBytes = store.maxValueBytes
@@ -75,6 +77,81 @@ struct ApplyBatch {
         // reading the feed would never see it.
         feeds = store.role == .server
     }
+
+    /// A batch for a write transaction on `store`.
+    ///
+    /// A fresh replica's first sync can defer field states (`deferFields`): its pages then store
+    /// versions and records only, and ``deriveFields()`` computes every field state once, in
+    /// field order, at the end — instead of loading, merging and rewriting each field once per
+    /// page that touches it. A meta flag, set in the first deferred page's transaction, marks
+    /// the states as underived; any other batch on a flagged replica derives them before it
+    /// does anything else (so none merges into missing states), and so does opening the file.
+    /// `deriveChunk` is how many field states derivation holds before writing them.
+    static func begin(_ store: Store, _ db: Database, deferFields: Bool = false, deriveChunk: Int = 4096) throws -> ApplyBatch {
+        var batch = ApplyBatch(store, db)
+        batch.deriveChunk = deriveChunk
+        guard store.role == .replica else { return batch }
+        let pending = try Meta.get(fieldsPendingKey, db) != nil
+        if deferFields, try pending || Int.fetchOne(db, sql: "SELECT 1 FROM version LIMIT 1") == nil {
+            if !pending { try Meta.set(fieldsPendingKey, "1", db) }
+            batch.defersFields = true
+        } else if pending {
+            try batch.deriveFields()
+            try db.execute(sql: "DELETE FROM meta WHERE key = ?", arguments: [fieldsPendingKey])
+        }
+        return batch
+    }
+
+    /// The meta key present while field states are underived.
+    static let fieldsPendingKey = "fields_pending"
+
+    /// Derives every field state and each record's deletion from the stored versions, read in
+    /// (record, field) order through `version_by_field`; written a few thousand fields at a
+    /// time, each record's fields together. What it finds is reported as new (conflicts,
+    /// clean merges).
+    private mutating func deriveFields() throws {
+        try db.execute(sql: "DELETE FROM field")
+        let rows = try Row.fetchCursor(db, sql: """
+            SELECT v.replica, v.record, \(VersionRow.columns)
+            FROM version v INDEXED BY version_by_field JOIN record rec ON rec.id = v.record
+            ORDER BY v.record, v.field
+            """)
+        var replicaIDs: [Int64: ReplicaID] = [:]
+        var current: Int64?
+        // Rows come field by field: the field being folded is held here and enters the batch's
+        // dictionary once, when the next field starts.
+        var field: (key: FieldKey, entry: FieldEntry)?
+        while let row = try rows.next() {
+            let replicaRow: Int64 = row[0], recordRow: Int64 = row[1]
+            guard let replica = try replicaIDs[replicaRow] ?? String.fetchOne(db, sql: "SELECT uuid FROM replica WHERE id = ?", arguments: [replicaRow]).flatMap(ReplicaID.init) else {
+                throw StoreError.writeFailed(reason: "a version names a replica the database does not hold; run PRAGMA integrity_check")
+            }
+            replicaIDs[replicaRow] = replica
+            let version = try VersionRow.decode(row, replica: replica, offset: 2)
+            let key = FieldKey(record: version.record, field: version.field)
+            if key != field?.key {
+                if let done = field {
+                    fields[done.key] = done.entry
+                    written.append(done.key)
+                }
+                field = (key, FieldEntry(kind: version.kind))
+            }
+            if recordRow != current {
+                // A record's fields are written together (its deletion depends on all of them).
+                if fields.count >= deriveChunk { try writeFields() }
+                records[version.record] = RecordEntry(rowID: recordRow, kind: version.kind)
+                current = recordRow
+            }
+            _ = Self.integrate(version, into: &field!.entry)
+        }
+        if let done = field {
+            fields[done.key] = done.entry
+            written.append(done.key)
+        }
+        try writeFields()
+    }
+
+    private var deriveChunk = 4096
 
     /// Loads the kinds and field states `versions` will touch with two queries per 512 records,
     /// instead of two queries per record and field as each is first met.
@@ -101,7 +178,7 @@ struct ApplyBatch {
                 records[record] = RecordEntry(rowID: row[0], kind: row[2])
                 byRow[row[0]] = record
             }
-            if !byRow.isEmpty {
+            if !byRow.isEmpty && !defersFields {
                 let sql = "SELECT record, name, joined, heads, conflict FROM field WHERE record IN (\(Self.marks(byRow.count)))"
                 let rows = try Row.fetchCursor(db.cachedStatement(sql: sql), arguments: Self.padded(Array(byRow.keys)))
                 while let row = try rows.next() {
@@ -196,12 +273,13 @@ struct ApplyBatch {
         replica.counter = version.dot.counter
         replica.dirty = true
         replicas[version.dot.replica] = replica
+        report.new += 1
+        guard !defersFields else { return }
         let key = FieldKey(record: version.record, field: version.field)
         if fields[key] == nil { _ = try fieldEntry(key, kind: version.kind) }
         // Changed in place (the default is never used: the state was just loaded); a copy taken
         // out of the dictionary would copy the heads and vector on write.
         if Self.integrate(version, into: &fields[key, default: FieldEntry(kind: version.kind)]) { written.append(key) }
-        report.new += 1
     }
 
     /// Writes replica counters and merged field states; returns what the batch did.
@@ -209,6 +287,19 @@ struct ApplyBatch {
         let updateReplica = try db.cachedStatement(sql: "UPDATE replica SET counter = ? WHERE id = ?")
         for entry in replicas.values where entry.dirty {
             try updateReplica.execute(arguments: [Int64(entry.counter), entry.rowID])
+        }
+        try writeFields()
+        return report
+    }
+
+    /// Writes the merged states of the fields written so far, settles their records' deletion,
+    /// and forgets them (what a later integrate needs is read again).
+    private mutating func writeFields() throws {
+        defer {
+            fields = [:]
+            written = []
+            records = [:]
+            preloaded = [:]
         }
         let upsert = try db.cachedStatement(sql: """
             INSERT INTO field (record, name, joined, heads, value, conflict) VALUES (?, ?, ?, ?, ?, ?)
@@ -242,7 +333,6 @@ struct ApplyBatch {
         for record in touched {
             try settleDeletion(of: record)
         }
-        return report
     }
 
     private mutating func noteConflictChange(from old: String?, to new: String?) {

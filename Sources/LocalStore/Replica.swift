@@ -40,13 +40,36 @@ public struct Replica: Sendable {
     }
 
     /// Opens the replica at `path`.
+    /// Field states a first sync left underived (it stopped before its end) are derived first,
+    /// so every command reads and writes complete states.
     public static func open(path: String) throws -> Replica {
         let store = try Store.open(path: path, role: .replica, create: false)
-        return try store.read { db in
+        let (replica, pending) = try store.read { db in
             guard let text = try Meta.get("replica_id", db), let id = ReplicaID(text) else {
                 throw StoreError.notInitialized(path: path)
             }
-            return Replica(store: store, id: id, analyst: try Meta.get("analyst", db) ?? "unknown")
+            return (Replica(store: store, id: id, analyst: try Meta.get("analyst", db) ?? "unknown"), try Meta.get(ApplyBatch.fieldsPendingKey, db) != nil)
+        }
+        if pending {
+            do {
+                _ = try replica.settleFields()
+            } catch StoreError.readOnly {
+                // A file we may not write is read as it is.
+            }
+        }
+        return replica
+    }
+
+    /// Derives the field states a deferred first sync left underived (nothing to do if none);
+    /// reports the conflicts and clean merges found. See ``receive(_:serverVector:cursor:deferFields:)``.
+    public func settleFields() throws -> ApplyReport {
+        try settleFields(deriveChunk: 4096)
+    }
+
+    func settleFields(deriveChunk: Int) throws -> ApplyReport {
+        try store.transaction { db in
+            var batch = try ApplyBatch.begin(store, db, deriveChunk: deriveChunk)
+            return try batch.finish()
         }
     }
 
@@ -69,7 +92,7 @@ public struct Replica: Sendable {
     @discardableResult
     public func write(_ changes: [FieldChange], at time: Int64) throws -> [Version] {
         try store.transaction { db in
-            var batch = ApplyBatch(store, db)
+            var batch = try ApplyBatch.begin(store, db)
             // A batch reads its records' states in a few queries; one change (`cell set`) reads
             // only the rows it needs.
             if changes.count > 1 { try batch.preload(fields: changes.lazy.map { ($0.record, $0.field) }) }
@@ -168,9 +191,17 @@ public struct Replica: Sendable {
 
     /// Applies a page whose versions ``Store/prepare(_:)`` already checked and encoded, leaving
     /// the writer only the writing.
-    public func receive(_ versions: PreparedVersions, serverVector: VersionVector, cursor: CursorChange = .keep) throws -> ApplyReport {
+    ///
+    /// `deferFields`, on a replica that holds no versions yet (or whose states are already
+    /// deferred), stores the versions without deriving field states; the caller must call
+    /// ``settleFields()`` after its last page (opening the file does it too, if it never does).
+    /// A first sync's pages then cost a version insert each instead of a field load, merge and
+    /// rewrite each time a page touches a field.
+    public func receive(
+        _ versions: PreparedVersions, serverVector: VersionVector, cursor: CursorChange = .keep, deferFields: Bool = false
+    ) throws -> ApplyReport {
         try store.transaction { db in
-            var batch = ApplyBatch(store, db)
+            var batch = try ApplyBatch.begin(store, db, deferFields: deferFields)
             try batch.preload(versions.entries.lazy.map(\.version))
             for entry in versions.entries { try batch.integrate(entry) }
             let report = try batch.finish()

@@ -113,7 +113,7 @@ public struct ServerStore: Sendable {
         // check theirs in parallel; then who may push what (403).
         let prepared = try store.prepare(versions)
         return try await store.transaction { db in
-            var batch = ApplyBatch(store, db)
+            var batch = try ApplyBatch.begin(store, db)
             let ownerOf = try db.cachedStatement(sql: "SELECT analyst FROM replica_owner WHERE replica = ?")
             if let requester, let bound = try String.fetchOne(ownerOf, arguments: [requester.rawValue]), bound != analyst {
                 throw StoreError.replicaOwnedByOther(replica: requester, owner: bound)

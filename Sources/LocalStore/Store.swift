@@ -208,7 +208,7 @@ public struct Store: Sendable {
     @discardableResult
     public func apply(_ versions: [Version]) throws -> ApplyReport {
         try transaction { db in
-            var batch = ApplyBatch(self, db)
+            var batch = try ApplyBatch.begin(self, db)
             try batch.preload(versions)
             for version in versions { try batch.integrate(version) }
             return try batch.finish()

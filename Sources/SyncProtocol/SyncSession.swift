@@ -146,9 +146,13 @@ public struct SyncSession: Sendable {
         return AcceptedPage(versions: prepared, serverVector: remembered, cursor: change)
     }
 
-    /// Stores an accepted page's versions, the server's counters and the cursor, in one transaction.
-    mutating func apply(_ page: AcceptedPage) throws {
-        let report = try replica.receive(page.versions, serverVector: page.serverVector, cursor: page.cursor)
+    /// Stores an accepted page's versions, the server's counters and the cursor, in one
+    /// transaction; `deferFields` as in ``Replica/receive(_:serverVector:cursor:deferFields:)``.
+    mutating func apply(_ page: AcceptedPage, deferFields: Bool = false) throws {
+        count(try replica.receive(page.versions, serverVector: page.serverVector, cursor: page.cursor, deferFields: deferFields))
+    }
+
+    private mutating func count(_ report: ApplyReport) {
         stats.received += report.new
         stats.cleanMerges += report.cleanMerges
         // A conflict a later page closes is no longer new.
@@ -157,6 +161,9 @@ public struct SyncSession: Sendable {
     }
 
     /// Runs the whole session over `transport`, calling `progress` after every page.
+    ///
+    /// A fresh replica's pages are stored without deriving field states, which are derived
+    /// once after the last page (see ``Replica/receive(_:serverVector:cursor:deferFields:)``).
     ///
     /// While pulling by cursor the next request depends only on the cursor and this replica's
     /// own writes, not on the page just received, so it is sent before that page is applied:
@@ -190,12 +197,13 @@ public struct SyncSession: Sendable {
             if readsFeed {
                 next = try nextRequest()
                 if let next { inFlight = start(next) }
-                try apply(page)
+                try apply(page, deferFields: true)
             } else {
-                try apply(page)
+                try apply(page, deferFields: true)
                 next = try nextRequest()
                 if let next { inFlight = start(next) }
             }
+            if next == nil { count(try replica.settleFields()) }
             progress(stats)
             if next == nil { return }
         }
