@@ -67,7 +67,9 @@ public struct Replica: Sendable {
     }
 
     func settleFields(deriveChunk: Int) throws -> ApplyReport {
-        try store.transaction { db in
+        // Most syncs have nothing to derive: a read says so without taking the writer.
+        guard try store.read({ db in try Meta.get(ApplyBatch.fieldsPendingKey, db) != nil }) else { return ApplyReport() }
+        return try store.transaction { db in
             var batch = try ApplyBatch.begin(store, db, deriveChunk: deriveChunk)
             return try batch.finish()
         }
