@@ -60,6 +60,11 @@ public struct Replica: Sendable {
         return replica
     }
 
+    /// Whether a deferred first sync left field states to derive (see ``settleFields()``).
+    public func hasUnderivedFields() throws -> Bool {
+        try store.read { db in try Meta.get(ApplyBatch.fieldsPendingKey, db) != nil }
+    }
+
     /// Derives the field states a deferred first sync left underived (nothing to do if none);
     /// reports the conflicts and clean merges found. See ``receive(_:serverVector:cursor:deferFields:)``.
     public func settleFields() throws -> ApplyReport {
@@ -68,7 +73,7 @@ public struct Replica: Sendable {
 
     func settleFields(deriveChunk: Int) throws -> ApplyReport {
         // Most syncs have nothing to derive: a read says so without taking the writer.
-        guard try store.read({ db in try Meta.get(ApplyBatch.fieldsPendingKey, db) != nil }) else { return ApplyReport() }
+        guard try hasUnderivedFields() else { return ApplyReport() }
         return try store.transaction { db in
             var batch = try ApplyBatch.begin(store, db, deriveChunk: deriveChunk)
             return try batch.finish()

@@ -203,7 +203,12 @@ public struct SyncSession: Sendable {
                 next = try nextRequest()
                 if let next { inFlight = start(next) }
             }
-            if next == nil { count(try replica.settleFields()) }
+            if next == nil, try replica.hasUnderivedFields() {
+                stats.derivingFields = true
+                progress(stats)
+                count(try replica.settleFields())
+                stats.derivingFields = false
+            }
             progress(stats)
             if next == nil { return }
         }
@@ -218,6 +223,8 @@ public struct SyncStats: Sendable, Equatable {
     public var cleanMerges = 0
     /// Conflicts opened by this session and still open at its end.
     public var newConflicts: [ConflictID] = []
+    /// Set while a first sync derives its field states, after its last page.
+    public var derivingFields = false
 
     public init() {}
 }

@@ -125,7 +125,8 @@ struct SyncCommand: AsyncParsableCommand {
         do {
             try await session.run(over: transport) { stats in
                 if showProgress {
-                    FileHandle.standardError.write(Data("\rsyncing: page \(stats.requests), sent \(stats.sent), received \(stats.received)   ".utf8))
+                    let step = stats.derivingFields ? ", deriving field states" : "   "
+                    FileHandle.standardError.write(Data("\rsyncing: page \(stats.requests), sent \(stats.sent), received \(stats.received)\(step)".utf8))
                 }
             }
             if showProgress { FileHandle.standardError.write(Data("\n".utf8)) }

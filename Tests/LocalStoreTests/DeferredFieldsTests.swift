@@ -32,7 +32,7 @@ import TestSupport
     }
 
     static func isPending(_ replica: Replica) throws -> Bool {
-        try replica.store.read { db in try Meta.get(ApplyBatch.fieldsPendingKey, db) != nil }
+        try replica.hasUnderivedFields()
     }
 
     @Test("deferred pages, then derived states, equal pages applied in full", arguments: testSeeds(count: 12, base: 70_000))

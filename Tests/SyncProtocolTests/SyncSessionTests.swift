@@ -81,6 +81,48 @@ final class FlakyTransport: SyncTransport, @unchecked Sendable {
         #expect(try replicas[0].pending().isEmpty)
     }
 
+    @Test func aFreshReplicasFirstSyncDerivesItsFieldStatesOnceAtTheEnd() async throws {
+        let server = try Self.makeServer()
+        let alice = try Replica.inMemory(analyst: "alice"), bob = try Replica.inMemory(analyst: "bob")
+        try Self.writeMany(alice, count: 20, prefix: "a")
+        try alice.write([FieldChange(record: Self.record, kind: "cell", field: "title", value: .text("Base"))], at: 1)
+        var aliceSync = SyncSession(replica: alice)
+        try await aliceSync.run(over: InProcessTransport(store: server, analyst: "alice"))
+        var bobSync = SyncSession(replica: bob)
+        try await bobSync.run(over: InProcessTransport(store: server, analyst: "bob"))
+        // A conflict on the server: both change the title concurrently.
+        try alice.write([FieldChange(record: Self.record, kind: "cell", field: "title", value: .text("Alice's"))], at: 2)
+        try bob.write([FieldChange(record: Self.record, kind: "cell", field: "title", value: .text("Bob's"))], at: 3)
+        for (replica, name) in [(alice, "alice"), (bob, "bob")] {
+            var session = SyncSession(replica: replica)
+            try await session.run(over: InProcessTransport(store: server, analyst: name))
+        }
+
+        let carol = try Replica.inMemory(analyst: "carol")
+        var session = SyncSession(replica: carol, pushPageSize: 5, pullPageSize: 5)
+        var seen: [SyncStats] = []
+        try await session.run(over: InProcessTransport(store: server, analyst: "carol", pageLimit: 5)) { seen.append($0) }
+        #expect(seen.filter(\.derivingFields).count == 1 && seen.last?.derivingFields == false, "\(seen)")
+        #expect(try !carol.hasUnderivedFields())
+        #expect(try carol.store.canonicalDump() == server.store.canonicalDump())
+        #expect(session.stats.received == 23)
+        let conflicts = try carol.store.conflicts().map(\.id)
+        #expect(session.stats.newConflicts == conflicts && conflicts.count == 1)
+        // A later sync of the same replica applies page by page, and derives nothing. Alice,
+        // having pulled Bob's title, resolves the conflict.
+        var alicePull = SyncSession(replica: alice)
+        try await alicePull.run(over: InProcessTransport(store: server, analyst: "alice"))
+        try alice.write([FieldChange(record: Self.record, kind: "cell", field: "title", value: .text("Agreed"))], at: 4)
+        var aliceAgain = SyncSession(replica: alice)
+        try await aliceAgain.run(over: InProcessTransport(store: server, analyst: "alice"))
+        var again = SyncSession(replica: carol)
+        var later: [SyncStats] = []
+        try await again.run(over: InProcessTransport(store: server, analyst: "carol")) { later.append($0) }
+        #expect(later.allSatisfy { !$0.derivingFields })
+        #expect(try carol.store.conflicts().isEmpty)
+        #expect(try carol.store.canonicalDump() == server.store.canonicalDump())
+    }
+
     @Test("an interrupted sync resumes and ends where an uninterrupted one does", arguments: [1, 2, 3, 4, 5])
     func interruptedSyncResumes(allowed: Int) async throws {
         let server = try Self.makeServer()
