@@ -44,18 +44,16 @@ public struct Replica: Sendable {
     /// so every command reads and writes complete states.
     public static func open(path: String) throws -> Replica {
         let store = try Store.open(path: path, role: .replica, create: false)
-        let (replica, pending) = try store.read { db in
+        let replica = try store.read { db in
             guard let text = try Meta.get("replica_id", db), let id = ReplicaID(text) else {
                 throw StoreError.notInitialized(path: path)
             }
-            return (Replica(store: store, id: id, analyst: try Meta.get("analyst", db) ?? "unknown"), try Meta.get(ApplyBatch.fieldsPendingKey, db) != nil)
+            return Replica(store: store, id: id, analyst: try Meta.get("analyst", db) ?? "unknown")
         }
-        if pending {
-            do {
-                _ = try replica.settleFields()
-            } catch StoreError.readOnly {
-                // A file we may not write is read as it is.
-            }
+        do {
+            _ = try replica.settleFields()
+        } catch StoreError.readOnly {
+            // A file we may not write is read as it is.
         }
         return replica
     }
