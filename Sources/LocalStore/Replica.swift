@@ -53,7 +53,9 @@ public struct Replica: Sendable {
         do {
             _ = try replica.settleFields()
         } catch StoreError.readOnly {
-            // A file we may not write is read as it is.
+            // Its versions are whole but its field states are not: reading it would show
+            // cells with fields missing.
+            throw StoreError.unfinishedFirstSync(path: path)
         }
         return replica
     }

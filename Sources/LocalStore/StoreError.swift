@@ -14,6 +14,7 @@ public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
     case kindMismatch(record: RecordID, known: String, got: String)
     case writeFailed(reason: String)
     case readOnly(path: String)
+    case unfinishedFirstSync(path: String)
     case recordNotFound(String)
     case ambiguous(String, candidates: [String])
     case recordDeleted(RecordID)
@@ -49,6 +50,8 @@ public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
             return "the write was not saved, and nothing was changed: \(reason)"
         case .readOnly(let path):
             return "\(path) is read-only, so nothing was written (reading still works). Make it writable (chmod u+w, or remount the disk read-write) and run the command again."
+        case .unfinishedFirstSync(let path):
+            return "\(path) holds a first sync that stopped before its end, and is read-only, so its cells cannot be completed from the versions it holds (nothing was changed). Make it writable (chmod u+w) and run the command again."
         case .recordNotFound(let what):
             return "no \(what) in this replica; list them with `sync-client cell list` or `sync-client signal list`"
         case .ambiguous(let what, let candidates):

@@ -74,6 +74,24 @@ import Testing
         #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == bytes, "nothing was half-written")
     }
 
+    @Test func aReadOnlyReplicaAFirstSyncLeftUnfinishedIsRefusedUntilItCanBeCompleted() throws {
+        let folder = TemporaryFolder()
+        let path = folder.path("replica.sqlite")
+        let replica = try Replica.create(path: path, settings: ReplicaSettings(server: "http://x", token: "a.b", analyst: "erin"))
+        let page = try Replica.inMemory(analyst: "bob").write([change("number", .int(20)), change("title", .text("From the server"))], at: 1)
+        _ = try replica.receive(try replica.store.prepare(page), serverVector: VersionVector(), deferFields: true)
+        try replica.store.close()
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: path))
+        let undo = try Self.makeReadOnly(path)
+        #expect(access(path, W_OK) != 0, "the test could not make the file read-only")
+        #expect(throws: StoreError.unfinishedFirstSync(path: path)) { try Replica.open(path: path) }
+        #expect("\(StoreError.unfinishedFirstSync(path: path))".contains("chmod u+w"))
+        #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == bytes)
+        undo()
+        let reopened = try Replica.open(path: path)
+        #expect(try reopened.store.record(cellID)?.value("title") == .text("From the server"))
+    }
+
     @Test func aServerRefusesToStartOnADatabaseItCannotWrite() throws {
         let folder = TemporaryFolder()
         let path = folder.path("server.sqlite")
