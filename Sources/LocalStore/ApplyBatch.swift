@@ -91,7 +91,7 @@ struct ApplyBatch {
         var batch = ApplyBatch(store, db)
         batch.deriveChunk = deriveChunk
         guard store.role == .replica else { return batch }
-        let pending = try Meta.get(fieldsPendingKey, db) != nil
+        let pending = try fieldsPending(db)
         if deferFields, try pending || Int.fetchOne(db, sql: "SELECT 1 FROM version LIMIT 1") == nil {
             if !pending { try Meta.set(fieldsPendingKey, "1", db) }
             batch.defersFields = true
@@ -103,7 +103,12 @@ struct ApplyBatch {
     }
 
     /// The meta key present while field states are underived.
-    static let fieldsPendingKey = "fields_pending"
+    private static let fieldsPendingKey = "fields_pending"
+
+    /// Whether a deferred first sync left field states underived.
+    static func fieldsPending(_ db: Database) throws -> Bool {
+        try Meta.get(fieldsPendingKey, db) != nil
+    }
 
     /// Derives every field state and each record's deletion from the stored versions, read in
     /// (record, field) order through `version_by_field`; written a few thousand fields at a

@@ -62,7 +62,7 @@ public struct Replica: Sendable {
 
     /// Whether a deferred first sync left field states to derive (see ``settleFields()``).
     public func hasUnderivedFields() throws -> Bool {
-        try store.read { db in try Meta.get(ApplyBatch.fieldsPendingKey, db) != nil }
+        try store.read { db in try ApplyBatch.fieldsPending(db) }
     }
 
     /// Derives the field states a deferred first sync left underived (nothing to do if none);
