@@ -126,19 +126,19 @@ struct ApplyBatch {
         // Rows come field by field: the field being folded is held here and enters the batch's
         // dictionary once, when the next field starts.
         var field: (key: FieldKey, entry: FieldEntry)?
+        func keep(_ done: (key: FieldKey, entry: FieldEntry)?) {
+            guard let done else { return }
+            fields[done.key] = done.entry
+            written.append(done.key)
+        }
         while let row = try rows.next() {
             let replicaRow: Int64 = row[0], recordRow: Int64 = row[1]
-            guard let replica = try replicaIDs[replicaRow] ?? String.fetchOne(db, sql: "SELECT uuid FROM replica WHERE id = ?", arguments: [replicaRow]).flatMap(ReplicaID.init) else {
-                throw StoreError.writeFailed(reason: "a version names a replica the database does not hold; run PRAGMA integrity_check")
-            }
+            let replica = try replicaIDs[replicaRow] ?? Store.replicaID(row: replicaRow, db)
             replicaIDs[replicaRow] = replica
             let version = try VersionRow.decode(row, replica: replica, offset: 2)
             let key = FieldKey(record: version.record, field: version.field)
             if key != field?.key {
-                if let done = field {
-                    fields[done.key] = done.entry
-                    written.append(done.key)
-                }
+                keep(field)
                 field = (key, FieldEntry(kind: version.kind))
             }
             if recordRow != current {
@@ -149,10 +149,7 @@ struct ApplyBatch {
             }
             _ = Self.integrate(version, into: &field!.entry)
         }
-        if let done = field {
-            fields[done.key] = done.entry
-            written.append(done.key)
-        }
+        keep(field)
         try writeFields()
     }
 
@@ -170,6 +167,11 @@ struct ApplyBatch {
     mutating func preload(fields touched: some Sequence<(RecordID, String)>) throws {
         var wanted: [RecordID: Set<String>] = [:]
         for (record, field) in touched where records[record] == nil && preloaded[record] == nil {
+            // A deferred batch loads no field state: its records' kinds and row ids are all it needs.
+            if defersFields {
+                if wanted[record] == nil { wanted[record] = [] }
+                continue
+            }
             wanted[record, default: [RecordSchema.deletedField.name]].insert(field)
         }
         let ids = Array(wanted.keys)

@@ -56,10 +56,11 @@ extension Store {
         return (versions, false, position)
     }
 
-    private static func replicaID(row: Int64, _ db: Database) throws -> ReplicaID {
+    /// The id of the replica in row `row` of the `replica` table.
+    static func replicaID(row: Int64, _ db: Database) throws -> ReplicaID {
         guard let text = try String.fetchOne(db.cachedStatement(sql: "SELECT uuid FROM replica WHERE id = ?"), arguments: [row]),
               let replica = ReplicaID(text) else {
-            throw StoreError.writeFailed(reason: "the feed names a replica the database does not hold; run PRAGMA integrity_check")
+            throw StoreError.writeFailed(reason: "a stored version names a replica the database does not hold; run PRAGMA integrity_check")
         }
         return replica
     }
