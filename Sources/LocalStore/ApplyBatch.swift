@@ -10,6 +10,8 @@ struct ApplyBatch {
     let schemas: SchemaRegistry
     let maxValueBytes: Int
     private var replicas: [ReplicaID: ReplicaEntry] = [:]
+    /// The replicas stored clocks name by row id (see ``ClockBlob``).
+    private var names = ReplicaNames()
     /// Records known to exist, with their row ids and kinds.
     private var records: [RecordID: RecordEntry] = [:]
     private var fields: [FieldKey: FieldEntry] = [:]
@@ -58,15 +60,12 @@ struct ApplyBatch {
             self.heads = heads
             self.oldConflict = oldConflict
         }
+    }
 
-        /// A stored state: `joined, heads, conflict` from column `offset` of a `field` row.
-        init(kind: String, row: Row, offset: Int) throws {
-            self.init(
-                kind: kind,
-                heads: FieldHeads(joined: try StoreCoding.decodeVector(row[offset]), heads: try StoreCoding.decodeDots(row[offset + 1])),
-                oldConflict: row[offset + 2]
-            )
-        }
+    /// A stored state: `joined, heads, conflict` from column `offset` of a `field` row.
+    private mutating func storedEntry(kind: String, row: Row, offset: Int) throws -> FieldEntry {
+        FieldEntry(kind: kind, heads: FieldHeads(joined: try names.vector(row, offset, db), heads: try names.dots(row, offset + 1, db)),
+                   oldConflict: row[offset + 2])
     }
 
     private init(_ store: Store, _ db: Database) {
@@ -121,7 +120,6 @@ struct ApplyBatch {
             FROM version v INDEXED BY version_by_field JOIN record rec ON rec.id = v.record
             ORDER BY v.record, v.field
             """)
-        var replicaIDs: [Int64: ReplicaID] = [:]
         var current: Int64?
         // Rows come field by field: the field being folded is held here and enters the batch's
         // dictionary once, when the next field starts.
@@ -133,9 +131,7 @@ struct ApplyBatch {
         }
         while let row = try rows.next() {
             let replicaRow: Int64 = row[0], recordRow: Int64 = row[1]
-            let replica = try replicaIDs[replicaRow] ?? Store.replicaID(row: replicaRow, db)
-            replicaIDs[replicaRow] = replica
-            let version = try VersionRow.decode(row, replica: replica, offset: 2)
+            let version = try VersionRow.decode(row, replica: try names.id(row: replicaRow, db), offset: 2, names: &names, db)
             let key = FieldKey(record: version.record, field: version.field)
             if key != field?.key {
                 keep(field)
@@ -193,7 +189,7 @@ struct ApplyBatch {
                     guard let record = byRow[row[0]], wanted[record]?.contains(name) == true, let kind = records[record]?.kind else { continue }
                     let key = FieldKey(record: record, field: name)
                     guard fields[key] == nil else { continue }
-                    fields[key] = try FieldEntry(kind: kind, row: row, offset: 2)
+                    fields[key] = try storedEntry(kind: kind, row: row, offset: 2)
                 }
             }
             for record in loaded { preloaded[record] = wanted[record] }
@@ -271,7 +267,7 @@ struct ApplyBatch {
         row.bind(recordRow)
         row.bind(version.kind)
         row.bind(version.field)
-        row.bind(prepared.contextText)
+        row.bind(blob: try clockBlob(version.context))
         row.bind(prepared.valueText)
         row.bind(version.author)
         row.bind(version.time)
@@ -319,17 +315,17 @@ struct ApplyBatch {
             guard let entry = fields[key], let recordRow = records[key.record]?.rowID else { continue }
             if seen.insert(key.record).inserted { touched.append(key.record) }
             guard let schema = schemas[entry.kind]?.field(key.field) else { continue }
-            let heads = try entry.heads.heads.map { dot in try entry.newHeads.first { $0.dot == dot } ?? Store.version(dot, db) }
+            let heads = try entry.heads.heads.map { dot in try entry.newHeads.first { $0.dot == dot } ?? Store.version(dot, names: &names, db) }
             let base = FieldMerge.needsBase(schema, heads: heads)
-                ? try Store.ancestor(record: key.record, field: key.field, common: FieldHeads.commonContext(of: heads), db)
+                ? try Store.ancestor(record: key.record, field: key.field, common: FieldHeads.commonContext(of: heads), names: &names, db)
                 : nil
             let merged = FieldMerge.merge(record: key.record, field: schema, heads: heads, base: base)
             let conflict = merged.conflict?.rawValue
             var row = DirectWrite(upsert)
             row.bind(recordRow)
             row.bind(key.field)
-            row.bind(StoreCoding.encode(entry.heads.joined))
-            row.bind(StoreCoding.encode(entry.heads.heads))
+            row.bind(blob: try clockBlob(entry.heads.joined))
+            row.bind(blob: try clockBlob(entry.heads.heads))
             row.bind(StoreCoding.encode(merged.value))
             row.bind(conflict)
             try row.run()
@@ -362,7 +358,7 @@ struct ApplyBatch {
         // A record whose `_deleted` register is not true, and was not written now, is plainly alive.
         if !touched && stored == nil && (row[1] as String) != "true" { return }
         let old = touched ? fields[key]?.oldConflict : stored
-        let state = try Store.deletionState(record: record, db)
+        let state = try Store.deletionState(record: record, names: &names, db)
         let conflict = state.conflict?.rawValue
         if conflict != stored {
             try db.cachedStatement(sql: "UPDATE field SET conflict = ? WHERE record = ? AND name = ?").execute(arguments: [conflict, recordRow, key.field])
@@ -385,6 +381,20 @@ struct ApplyBatch {
 
     // MARK: - Loading
 
+    /// `vector` as stored: its replicas by row id, in row order (a replica first named here gets a row).
+    private mutating func clockBlob(_ vector: VersionVector) throws -> [UInt8] {
+        var pairs: [(row: Int64, counter: UInt64)] = []
+        pairs.reserveCapacity(vector.counters.count)
+        for (replica, counter) in vector.counters { pairs.append((try replicaEntry(replica).rowID, counter)) }
+        pairs.sort { $0.row < $1.row }
+        return ClockBlob.encode(pairs)
+    }
+
+    /// `dots` as stored, in their order.
+    private mutating func clockBlob(_ dots: [Dot]) throws -> [UInt8] {
+        ClockBlob.encode(try dots.map { (try replicaEntry($0.replica).rowID, $0.counter) })
+    }
+
     private mutating func replicaEntry(_ replica: ReplicaID) throws -> ReplicaEntry {
         if let entry = replicas[replica] { return entry }
         let entry: ReplicaEntry
@@ -395,6 +405,7 @@ struct ApplyBatch {
             entry = ReplicaEntry(rowID: db.lastInsertedRowID, counter: 0, bytes: replica.bytes)
         }
         replicas[replica] = entry
+        names.note(row: entry.rowID, id: replica)
         return entry
     }
 
@@ -440,7 +451,7 @@ struct ApplyBatch {
         let entry: FieldEntry
         if preloaded[key.record]?.contains(key.field) != true, let recordRow = try recordEntry(key.record)?.rowID,
            let row = try Row.fetchOne(statement, arguments: [recordRow, key.field]) {
-            entry = try FieldEntry(kind: kind, row: row, offset: 0)
+            entry = try storedEntry(kind: kind, row: row, offset: 0)
         } else {
             entry = FieldEntry(kind: kind)
         }
@@ -448,12 +459,12 @@ struct ApplyBatch {
         return entry
     }
 
-    private func checkDuplicate(_ version: Version, replicaRow: Int64) throws {
+    private mutating func checkDuplicate(_ version: Version, replicaRow: Int64) throws {
         let statement = try db.cachedStatement(sql: "SELECT \(VersionRow.columns) FROM \(VersionRow.tables) WHERE v.replica = ? AND v.counter = ?")
         guard let row = try Row.fetchOne(statement, arguments: [replicaRow, Int64(version.dot.counter)]) else {
             throw StoreError.writeFailed(reason: "version \(version.dot) is counted but missing; run PRAGMA integrity_check")
         }
-        let held = try VersionRow.decode(row, replica: version.dot.replica, offset: 0)
+        let held = try VersionRow.decode(row, replica: version.dot.replica, offset: 0, names: &names, db)
         if held != version { throw StoreError.dotReused(version.dot) }
     }
 }

@@ -42,6 +42,15 @@ struct DirectWrite {
         sqlite3_bind_text(handle, index, start.assumingMemoryBound(to: CChar.self), Int32(bytes.count), Self.transient)
     }
 
+    /// Bytes bound as a BLOB (an empty one is a zero-length BLOB, not NULL).
+    mutating func bind(blob bytes: [UInt8]) {
+        index += 1
+        bytes.withUnsafeBytes { raw in
+            let start = raw.baseAddress ?? UnsafeRawPointer(Self.empty.utf8Start)
+            sqlite3_bind_blob(handle, index, start, Int32(raw.count), Self.transient)
+        }
+    }
+
     mutating func bind(_ value: String?) {
         guard let value else {
             index += 1

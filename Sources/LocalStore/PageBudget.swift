@@ -1,8 +1,9 @@
+import SyncModel
 /// Bounds a page of versions by its size as well as its count.
 ///
 /// A count alone does not bound a page: 2,000 edits of a 20 KB prose section are 40 MB, over the
 /// server's 32 MiB request limit, and a push refused for its size is refused again on every
-/// retry. Sync pages stop at ``syncBytes`` of stored text; a page always takes its first
+/// retry. Sync pages stop at ``syncBytes`` of versions as text; a page always takes its first
 /// version, so one large version still travels.
 public struct PageBudget: Sendable {
     /// The stored bytes (values and contexts) one sync page carries at most: a quarter of the
@@ -29,9 +30,24 @@ public struct PageBudget: Sendable {
         return true
     }
 
-    /// A version's size as a page counts it: its value and context text, and a fixed allowance
-    /// for ids, names and counters.
-    static func size(context: String, value: String) -> Int {
-        context.utf8.count + value.utf8.count + 128
+    /// A version's size as a page counts it: its value's stored text, its context as text
+    /// (`uuid:counter` entries, as the wire's JSON form spells it), and a fixed allowance for
+    /// ids, names and counters.
+    static func size(context: VersionVector, value: String) -> Int {
+        var contextBytes = 0
+        for counter in context.counters.values {
+            contextBytes += 38 + decimalDigits(counter)  // uuid, ':', digits, ','
+        }
+        return contextBytes + value.utf8.count + 128
+    }
+
+    private static func decimalDigits(_ value: UInt64) -> Int {
+        var digits = 1
+        var rest = value
+        while rest >= 10 {
+            rest /= 10
+            digits += 1
+        }
+        return digits
     }
 }

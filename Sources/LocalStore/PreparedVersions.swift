@@ -1,6 +1,6 @@
 public import SyncModel
 
-/// Versions checked against the model's rules and encoded for storage, ready to apply.
+/// Versions checked against the model's rules, their values encoded for storage, ready to apply.
 ///
 /// Preparing is the part of applying that needs no database, so a sync prepares the next page
 /// on another thread while the writer stores this one (see ``Store/prepare(_:)``). The only way
@@ -8,18 +8,17 @@ public import SyncModel
 public struct PreparedVersions: Sendable {
     struct Entry: Sendable {
         var version: Version
-        var contextText: String
         var valueText: String
 
         /// Checks `incoming` (unless `checked` says its maker built it from checked parts) and
-        /// encodes it in canonical form.
+        /// encodes its value in canonical form. Its context is encoded when it is stored: the
+        /// stored form names replicas by the store's row ids (see ``ClockBlob``).
         init(_ incoming: Version, schemas: SchemaRegistry, maxValueBytes: Int, checked: Bool = false) throws {
             do {
                 version = checked ? incoming : try VersionRules.validated(incoming, schemas: schemas, maxValueBytes: maxValueBytes)
             } catch let error as ModelError {
                 throw StoreError.invalid(error)
             }
-            contextText = StoreCoding.encode(version.context)
             valueText = StoreCoding.encode(version.value)
         }
     }

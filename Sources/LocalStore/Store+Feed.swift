@@ -38,16 +38,14 @@ extension Store {
             FROM feed JOIN version v ON v.replica = feed.replica AND v.counter = feed.counter JOIN record rec ON rec.id = v.record
             WHERE feed.seq > ? ORDER BY feed.seq
             """), arguments: [Int64(clamping: cursor.seq)])
-        var ids: [Int64: ReplicaID] = [:]
+        var names = ReplicaNames()
         var versions: [Version] = []
         var position = cursor
         while let row = try rows.next() {
             let replicaRow: Int64 = row[2]
             if !skipRows.contains(replicaRow) {
                 if versions.count == limit { return (versions, true, position) }
-                let replica = try ids[replicaRow] ?? replicaID(row: replicaRow, db)
-                ids[replicaRow] = replica
-                let (version, bytes) = try VersionRow.decodeMeasured(row, replica: replica, offset: 3)
+                let (version, bytes) = try VersionRow.decodeMeasured(row, replica: names.id(row: replicaRow, db), offset: 3, names: &names, db)
                 guard budget.admits(bytes) else { return (versions, true, position) }
                 versions.append(version)
             }
@@ -60,7 +58,7 @@ extension Store {
     static func replicaID(row: Int64, _ db: Database) throws -> ReplicaID {
         guard let text = try String.fetchOne(db.cachedStatement(sql: "SELECT uuid FROM replica WHERE id = ?"), arguments: [row]),
               let replica = ReplicaID(text) else {
-            throw StoreError.writeFailed(reason: "a stored version names a replica the database does not hold; run PRAGMA integrity_check")
+            throw StoreError.writeFailed(reason: "a stored version or clock names a replica the database does not hold; run PRAGMA integrity_check")
         }
         return replica
     }

@@ -36,7 +36,7 @@ extension Store {
             }
             if let name = row[3] as String? {
                 let conflict = (row[5] as String?).flatMap(ConflictID.init)
-                let heads = (row[6] as String).split(separator: ",").count
+                let heads = try row.withUnsafeData(atIndex: 6) { try ClockBlob.count($0) }
                 result[result.count - 1].fields[name] = FieldSnapshot(value: try StoreCoding.decodeValue(row[4]), conflict: conflict, headCount: heads)
             }
         }
@@ -79,16 +79,17 @@ extension Store {
                 SELECT r.uuid, f.name, f.heads, f.conflict, f.value, r.kind FROM field f JOIN record r ON r.id = f.record
                 WHERE f.conflict IS NOT NULL ORDER BY f.conflict
                 """))
+            var names = ReplicaNames()
             return try rows.map { row in
                 let record = RecordID(row[0] as String)!
                 if (row[1] as String) == RecordSchema.deletedField.name {
-                    let state = try Self.deletionState(record: record, db)
+                    let state = try Self.deletionState(record: record, names: &names, db)
                     return Conflict(id: ConflictID(row[3] as String)!, record: record, kind: row[5], field: row[1],
-                                    heads: try state.heads.sorted().map { try Self.version($0, db) }, base: nil, provisional: .bool(false))
+                                    heads: try state.heads.sorted().map { try Self.version($0, names: &names, db) }, base: nil, provisional: .bool(false))
                 }
-                let heads = try StoreCoding.decodeDots(row[2]).map { try Self.version($0, db) }
+                let heads = try names.dots(row, 2, db).map { try Self.version($0, names: &names, db) }
                 let common = FieldHeads.commonContext(of: heads)
-                let base = try Self.ancestor(record: record, field: row[1], common: common, db)
+                let base = try Self.ancestor(record: record, field: row[1], common: common, names: &names, db)
                 return Conflict(id: ConflictID(row[3] as String)!, record: record, kind: row[5], field: row[1],
                                 heads: heads, base: base, provisional: try StoreCoding.decodeValue(row[4]))
             }
@@ -112,21 +113,22 @@ extension Store {
                 WHERE rec.uuid = ? \(field == nil ? "" : "AND v.field = ?")
                 ORDER BY v.time DESC, r.uuid, v.counter DESC
                 """, arguments: StatementArguments([record.rawValue] + (field.map { [$0] } ?? [])))
-            return try rows.map { try VersionRow.decode($0, replica: ReplicaID($0[0] as String)!, offset: 1) }
+            var names = ReplicaNames()
+            return try rows.map { try VersionRow.decode($0, replica: ReplicaID($0[0] as String)!, offset: 1, names: &names, db) }
         }
     }
 
     /// Whether a record is deleted and any conflict on its `_deleted` field: a register conflict
     /// (delete against keep) or a delete against edits nobody deleting had seen. Loads only the
     /// `_deleted` heads; other fields are judged by their head dots.
-    static func deletionState(record: RecordID, _ db: Database) throws -> (deleted: Bool, conflict: ConflictID?, heads: [Dot]) {
+    static func deletionState(record: RecordID, names: inout ReplicaNames, _ db: Database) throws -> (deleted: Bool, conflict: ConflictID?, heads: [Dot]) {
         let rows = try Row.fetchAll(db.cachedStatement(sql: "SELECT name, heads FROM field WHERE record = \(rowIDOfRecord)"), arguments: [record.rawValue])
         var deletes: [Version] = []
         var others: [Dot] = []
         for row in rows {
-            let heads = try StoreCoding.decodeDots(row[1])
+            let heads = try names.dots(row, 1, db)
             if (row[0] as String) == RecordSchema.deletedField.name {
-                deletes = try heads.map { try version($0, db) }
+                deletes = try heads.map { try version($0, names: &names, db) }
             } else {
                 others += heads
             }
@@ -142,7 +144,7 @@ extension Store {
     /// A subquery for the row id of the record whose uuid is the statement's next argument.
     static let rowIDOfRecord = "(SELECT id FROM record WHERE uuid = ?)"
 
-    static func version(_ dot: Dot, _ db: Database) throws -> Version {
+    static func version(_ dot: Dot, names: inout ReplicaNames, _ db: Database) throws -> Version {
         let statement = try db.cachedStatement(sql: """
             SELECT \(VersionRow.columns)
             FROM \(VersionRow.tables) JOIN replica r ON r.id = v.replica WHERE r.uuid = ? AND v.counter = ?
@@ -150,7 +152,7 @@ extension Store {
         guard let row = try Row.fetchOne(statement, arguments: [dot.replica.rawValue, Int64(dot.counter)]) else {
             throw StoreError.writeFailed(reason: "version \(dot) is missing; run PRAGMA integrity_check")
         }
-        return try VersionRow.decode(row, replica: dot.replica, offset: 0)
+        return try VersionRow.decode(row, replica: dot.replica, offset: 0, names: &names, db)
     }
 
     /// Named index: without statistics SQLite would rather walk the replica's versions back
@@ -161,27 +163,30 @@ extension Store {
         WHERE v.record = \(rowIDOfRecord) AND v.field = ? AND r.uuid = ? AND v.counter <= ? ORDER BY v.counter DESC LIMIT 1
         """
 
-    static func ancestor(record: RecordID, field: String, common: VersionVector, _ db: Database) throws -> Version? {
+    static func ancestor(record: RecordID, field: String, common: VersionVector, names: inout ReplicaNames, _ db: Database) throws -> Version? {
         let statement = try db.cachedStatement(sql: ancestorSQL)
         var candidates: [Version] = []
         for replica in common.replicas {
             if let row = try Row.fetchOne(statement, arguments: [record.rawValue, field, replica.rawValue, Int64(common[replica])]) {
-                candidates.append(try VersionRow.decode(row, replica: replica, offset: 0))
+                candidates.append(try VersionRow.decode(row, replica: replica, offset: 0, names: &names, db))
             }
         }
         return FieldMerge.greatestAncestor(candidates)
     }
 
     /// A canonical text dump of everything replicated: versions, records and field states.
-    /// Two stores holding the same versions produce the same dump, byte for byte.
+    /// Two stores holding the same versions produce the same dump, byte for byte: clocks appear
+    /// as `uuid:counter` text, whatever row ids each file gave its replicas.
     public func canonicalDump() throws -> String {
         try read { db in
             var lines: [String] = []
+            var names = ReplicaNames()
             for row in try Row.fetchAll(db, sql: """
                 SELECT r.uuid, \(VersionRow.columns)
                 FROM \(VersionRow.tables) JOIN replica r ON r.id = v.replica ORDER BY r.uuid, v.counter
                 """) {
-                lines.append("version " + (0..<9).map { "\(row[$0] as DatabaseValue)" }.joined(separator: "|"))
+                let context = StoreCoding.encode(try names.vector(row, 5, db))
+                lines.append("version " + (0..<9).map { $0 == 5 ? "\"\(context)\"" : "\(row[$0] as DatabaseValue)" }.joined(separator: "|"))
             }
             for row in try Row.fetchAll(db, sql: "SELECT uuid, kind, deleted FROM record ORDER BY uuid") {
                 lines.append("record \(row[0] as String)|\(row[1] as String)|\(row[2] as Int)")
@@ -190,7 +195,8 @@ extension Store {
                 SELECT r.uuid, f.name, f.joined, f.heads, f.value, f.conflict FROM field f JOIN record r ON r.id = f.record
                 ORDER BY r.uuid, f.name
                 """) {
-                lines.append("field " + (0..<6).map { "\(row[$0] as DatabaseValue)" }.joined(separator: "|"))
+                let clocks = [2: StoreCoding.encode(try names.vector(row, 2, db)), 3: StoreCoding.encode(try names.dots(row, 3, db))]
+                lines.append("field " + (0..<6).map { clocks[$0].map { "\"\($0)\"" } ?? "\(row[$0] as DatabaseValue)" }.joined(separator: "|"))
             }
             return lines.joined(separator: "\n")
         }
@@ -206,7 +212,8 @@ extension Store {
                 FROM \(VersionRow.tables) JOIN replica r ON r.id = v.replica
                 ORDER BY v.time DESC, r.uuid, v.counter DESC LIMIT ?
                 """, arguments: [limit])
-            return try rows.map { try VersionRow.decode($0, replica: ReplicaID($0[0] as String)!, offset: 1) }
+            var names = ReplicaNames()
+            return try rows.map { try VersionRow.decode($0, replica: ReplicaID($0[0] as String)!, offset: 1, names: &names, db) }
         }
     }
 
@@ -214,8 +221,9 @@ extension Store {
     public func fieldHeads(record: RecordID) throws -> [String: [Version]] {
         try read { db in
             var result: [String: [Version]] = [:]
+            var names = ReplicaNames()
             for row in try Row.fetchAll(db, sql: "SELECT name, heads FROM field WHERE record = \(Self.rowIDOfRecord)", arguments: [record.rawValue]) {
-                result[row[0]] = try StoreCoding.decodeDots(row[1]).map { try Self.version($0, db) }
+                result[row[0]] = try names.dots(row, 1, db).map { try Self.version($0, names: &names, db) }
             }
             return result
         }
@@ -225,6 +233,9 @@ extension Store {
 extension Store {
     /// The common ancestor of `heads` of `field` of `record`, as the merge uses it.
     public func commonAncestor(record: RecordID, field: String, heads: [Version]) throws -> Version? {
-        try read { db in try Self.ancestor(record: record, field: field, common: FieldHeads.commonContext(of: heads), db) }
+        try read { db in
+            var names = ReplicaNames()
+            return try Self.ancestor(record: record, field: field, common: FieldHeads.commonContext(of: heads), names: &names, db)
+        }
     }
 }

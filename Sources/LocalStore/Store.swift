@@ -235,8 +235,10 @@ public struct Store: Sendable {
         } else {
             rows = try Row.fetchAll(db.cachedStatement(sql: "SELECT id, uuid, counter FROM replica ORDER BY uuid"))
         }
+        var names = ReplicaNames()
         for row in rows {
             guard let replica = ReplicaID(row[1] as String) else { continue }
+            names.note(row: row[0], id: replica)
             let have = UInt64(row[2] as Int64)
             let seen = vector[replica]
             guard have > seen else { continue }
@@ -250,7 +252,7 @@ public struct Store: Sendable {
             let fetched = try Row.fetchCursor(statement, arguments: [row[0] as Int64, Int64(seen), wanted])
             var count: UInt64 = 0
             while let versionRow = try fetched.next() {
-                let (version, bytes) = try VersionRow.decodeMeasured(versionRow, replica: replica, offset: 0)
+                let (version, bytes) = try VersionRow.decodeMeasured(versionRow, replica: replica, offset: 0, names: &names, db)
                 guard budget.admits(bytes) else { return (result, true) }
                 result.append(version)
                 count += 1

@@ -1,6 +1,8 @@
 import SyncModel
 
-/// Text forms of vectors, dots and values as stored in SQLite: canonical, so equal state is equal bytes.
+/// Text forms of values as stored in SQLite, and of vectors and dots as people and older files
+/// read them (the server vector in `meta`, canonical dumps, clocks before ``ClockBlob``):
+/// canonical, so equal state is equal bytes.
 enum StoreCoding {
     /// `uuid:counter,uuid:counter` in replica order; empty for the empty vector.
     static func encode(_ vector: VersionVector) -> String {

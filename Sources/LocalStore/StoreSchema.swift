@@ -1,3 +1,4 @@
+import Foundation
 import GRDB
 import SyncModel
 
@@ -104,11 +105,72 @@ enum StoreSchema {
             }
         }
         migrator.registerMigration("v4-record-rows", migrate: recordRows)
+        migrator.registerMigration("v5-clock-blobs", migrate: clockBlobs)
         return migrator
     }
 
     /// Every migration identifier this build knows, whatever the role.
-    static let knownMigrations: Set<String> = ["v1-versions", "v1-server", "v2-cell-numbers", "v3-server-feed", "v4-record-rows"]
+    static let knownMigrations: Set<String> = ["v1-versions", "v1-server", "v2-cell-numbers", "v3-server-feed", "v4-record-rows", "v5-clock-blobs"]
+
+    /// Clocks (versions' contexts, fields' joined vectors and heads) are stored as
+    /// ``ClockBlob``s naming replicas by row id instead of `uuid:counter` text. A first pass
+    /// gives every replica a clock names a row; then each clock is rewritten in place. A
+    /// malformed clock fails the step, and the file is left as it was.
+    private static func clockBlobs(_ db: Database) throws {
+        var rows: [ReplicaID: Int64] = [:]
+        for row in try Row.fetchAll(db, sql: "SELECT id, uuid FROM replica") {
+            guard let replica = ReplicaID(row[1] as String) else { throw clockError("a malformed replica id") }
+            rows[replica] = row[0]
+        }
+        let add = try db.makeStatement(sql: "INSERT INTO replica (uuid, counter) VALUES (?, 0)")
+        for (table, column) in [("version", "context"), ("field", "joined"), ("field", "heads")] {
+            let clocks = try String.fetchCursor(db, sql: "SELECT \(column) FROM \(table)")
+            var named: Set<ReplicaID> = []
+            while let text = try clocks.next() {
+                for dot in try oldClock(text) where rows[dot.replica] == nil { named.insert(dot.replica) }
+            }
+            for replica in named.sorted() {
+                try add.execute(arguments: [replica.rawValue])
+                rows[replica] = db.lastInsertedRowID
+            }
+        }
+        let known = rows
+        @Sendable func blob(_ value: DatabaseValue, sorted: Bool) throws -> Data {
+            guard let text = String.fromDatabaseValue(value) else { throw clockError("a clock that is not text") }
+            var pairs = try oldClock(text).map { (row: known[$0.replica]!, counter: $0.counter) }
+            if sorted { pairs.sort { $0.row < $1.row } }
+            return Data(ClockBlob.encode(pairs))
+        }
+        let vector = DatabaseFunction("fsync_clock_vector", argumentCount: 1, pure: true) { try blob($0[0], sorted: true) }
+        let dots = DatabaseFunction("fsync_clock_dots", argumentCount: 1, pure: true) { try blob($0[0], sorted: false) }
+        db.add(function: vector)
+        db.add(function: dots)
+        defer {
+            db.remove(function: vector)
+            db.remove(function: dots)
+        }
+        try db.execute(sql: """
+            UPDATE version SET context = fsync_clock_vector(context);
+            UPDATE field SET joined = fsync_clock_vector(joined), heads = fsync_clock_dots(heads);
+            """)
+    }
+
+    /// The `uuid:counter,…` text clocks were stored as before ``clockBlobs(_:)``.
+    private static func oldClock(_ text: String) throws -> [Dot] {
+        do {
+            return try StoreCoding.decodeDots(text)
+        } catch {
+            throw clockError("a malformed clock '\(text.prefix(60))'")
+        }
+    }
+
+    /// Thrown as SQLite's error so that opening reports it as "cannot open PATH: …".
+    private static func clockError(_ what: String) -> DatabaseError {
+        DatabaseError(resultCode: .SQLITE_CORRUPT, message: """
+            upgrading it found \(what); the file was left as it was. \
+            Run PRAGMA integrity_check on it, or restore it from a backup
+            """)
+    }
 
     /// Versions and field states name their record by an integer row id instead of its
     /// 36-character uuid: every version row, every entry of `version_by_field` and every field

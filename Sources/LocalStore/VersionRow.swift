@@ -3,21 +3,24 @@ import SyncModel
 
 /// Reading versions from rows of the `version` table.
 enum VersionRow {
-    /// Decodes `counter, record, kind, field, context, value, author, time` starting at column `offset`.
-    static func decode(_ row: Row, replica: ReplicaID, offset: Int) throws -> Version {
-        try decodeMeasured(row, replica: replica, offset: offset).version
+    /// Decodes `counter, record, kind, field, context, value, author, time` starting at column
+    /// `offset`; `names` reads the replicas its context names.
+    static func decode(_ row: Row, replica: ReplicaID, offset: Int, names: inout ReplicaNames, _ db: Database) throws -> Version {
+        try decodeMeasured(row, replica: replica, offset: offset, names: &names, db).version
     }
 
-    /// The same as ``decode(_:replica:offset:)``, with the version's size for a ``PageBudget``.
-    static func decodeMeasured(_ row: Row, replica: ReplicaID, offset: Int) throws -> (version: Version, bytes: Int) {
+    /// The same as ``decode(_:replica:offset:names:_:)``, with the version's size for a ``PageBudget``.
+    static func decodeMeasured(
+        _ row: Row, replica: ReplicaID, offset: Int, names: inout ReplicaNames, _ db: Database
+    ) throws -> (version: Version, bytes: Int) {
         guard let record = RecordID(row[offset + 1] as String) else {
             throw StoreError.writeFailed(reason: "the database holds a malformed record id; run PRAGMA integrity_check")
         }
-        let context: String = row[offset + 4]
+        let context = try names.vector(row, offset + 4, db)
         let value: String = row[offset + 5]
         let version = Version(
             dot: Dot(replica: replica, counter: UInt64(row[offset] as Int64)),
-            context: try StoreCoding.decodeVector(context),
+            context: context,
             record: record,
             kind: row[offset + 2],
             field: row[offset + 3],

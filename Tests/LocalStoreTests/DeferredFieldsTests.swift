@@ -76,10 +76,10 @@ import TestSupport
         let resolution = try writer.write([change("title", .text("Agreed"))], at: 9)
         #expect(try !Self.isPending(writer))
         #expect(resolution[0].context == (try reference.store.read { db in
-            try FieldHeads(joined: StoreCoding.decodeVector(
-                String.fetchOne(db, sql: "SELECT f.joined FROM field f JOIN record r ON r.id = f.record WHERE r.uuid = ? AND f.name = 'title'", arguments: [cellID.rawValue])!),
-                heads: StoreCoding.decodeDots(
-                String.fetchOne(db, sql: "SELECT f.heads FROM field f JOIN record r ON r.id = f.record WHERE r.uuid = ? AND f.name = 'title'", arguments: [cellID.rawValue])!)).fieldVector
+            var names = ReplicaNames()
+            let row = try Row.fetchOne(db, sql: "SELECT f.joined, f.heads FROM field f JOIN record r ON r.id = f.record WHERE r.uuid = ? AND f.name = 'title'",
+                                       arguments: [cellID.rawValue])!
+            return try FieldHeads(joined: names.vector(row, 0, db), heads: names.dots(row, 1, db)).fieldVector
         }))
         #expect(try writer.store.record(cellID)?.fields["title"]?.conflict == nil)
         // A page received in full, and a direct apply.

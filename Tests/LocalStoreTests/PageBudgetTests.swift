@@ -20,7 +20,7 @@ import Testing
     }
 
     static func size(_ version: Version) -> Int {
-        PageBudget.size(context: StoreCoding.encode(version.context), value: StoreCoding.encode(version.value))
+        PageBudget.size(context: version.context, value: StoreCoding.encode(version.value))
     }
 
     /// Every page within the budget unless it holds a single version; all pages together hold

@@ -34,11 +34,25 @@ import Testing
     }
 
     /// A file at `old` in the schema before record row ids, holding what the current-schema file
-    /// at `current` holds (copied table by table, records named by uuid again).
+    /// at `current` holds (copied table by table, records named by uuid again, clocks as text).
     static func writeOldFile(at old: String, from current: String, role: StoreSchema.Role) throws {
+        try writeOldFile(at: old, upTo: lastOldStep(role), from: current, role: role, copy: """
+            INSERT INTO record (id, kind, deleted) SELECT uuid, kind, deleted FROM new.record;
+            INSERT INTO version SELECT v.replica, v.counter, r.uuid, v.kind, v.field, v.context, v.value, v.author, v.time
+                FROM new.version v JOIN new.record r ON r.id = v.record;
+            INSERT INTO field SELECT r.uuid, f.name, f.joined, f.heads, f.value, f.conflict
+                FROM new.field f JOIN new.record r ON r.id = f.record;
+            """)
+    }
+
+    /// A file at `old` migrated up to step `last`, holding what the file at `current` holds: its
+    /// `meta`, `replica` (and a server's `feed`) copied as they are, the replicated tables by
+    /// `copy` (SQL reading the current file as `new`), and every clock rewritten as the
+    /// `uuid:counter` text files held before clocks were blobs.
+    static func writeOldFile(at old: String, upTo last: String, from current: String, role: StoreSchema.Role, copy: String) throws {
         let queue = try DatabaseQueue(path: old)
         defer { try? queue.close() }
-        try StoreSchema.migrator(role: role).migrate(queue, upTo: lastOldStep(role))
+        try StoreSchema.migrator(role: role).migrate(queue, upTo: last)
         try queue.writeWithoutTransaction { db in
             try db.execute(sql: "ATTACH DATABASE ? AS new", arguments: [current])
             try db.inTransaction {
@@ -46,17 +60,30 @@ import Testing
                     DELETE FROM meta;
                     INSERT INTO meta SELECT * FROM new.meta;
                     INSERT INTO replica SELECT * FROM new.replica;
-                    INSERT INTO record (id, kind, deleted) SELECT uuid, kind, deleted FROM new.record;
-                    INSERT INTO version SELECT v.replica, v.counter, r.uuid, v.kind, v.field, v.context, v.value, v.author, v.time
-                        FROM new.version v JOIN new.record r ON r.id = v.record;
-                    INSERT INTO field SELECT r.uuid, f.name, f.joined, f.heads, f.value, f.conflict
-                        FROM new.field f JOIN new.record r ON r.id = f.record;
                     """)
+                try db.execute(sql: copy)
                 if role == .server { try db.execute(sql: "INSERT INTO feed SELECT * FROM new.feed") }
+                try textClocks(db)
                 return .commit
             }
             try db.execute(sql: "DETACH DATABASE new")
         }
+    }
+
+    /// Rewrites every stored clock as `uuid:counter` text (the inverse of the v5 upgrade).
+    static func textClocks(_ db: Database) throws {
+        let uuids = Dictionary(uniqueKeysWithValues: try Row.fetchAll(db, sql: "SELECT id, uuid FROM replica").map { ($0[0] as Int64, ReplicaID($0[1] as String)!) })
+        let text = DatabaseFunction("test_clock_text", argumentCount: 1, pure: true) { values in
+            var dots: [Dot] = []
+            try ClockBlob.forEachPair(in: Data.fromDatabaseValue(values[0])) { row, counter in dots.append(Dot(replica: uuids[row]!, counter: counter)) }
+            return StoreCoding.encode(dots)
+        }
+        db.add(function: text)
+        defer { db.remove(function: text) }
+        try db.execute(sql: """
+            UPDATE version SET context = test_clock_text(context);
+            UPDATE field SET joined = test_clock_text(joined), heads = test_clock_text(heads);
+            """)
     }
 
     static func open(_ path: String, role: StoreSchema.Role) throws -> Store {
@@ -112,20 +139,29 @@ import Testing
         try Self.writeOldFile(at: path, from: folder.path("current.sqlite"), role: role)
         let queue = try DatabaseQueue(path: path)
         try queue.write { db in try db.execute(sql: "DELETE FROM record WHERE id = ?", arguments: [Self.gone.rawValue]) }
-        let before = try queue.read { db in try Self.contents(db) }
         try queue.close()
+        try Self.expectRefused(path, role: role, saying: "records it does not list", migration: "v4-record-rows", contents: Self.contents)
+    }
 
+    /// Opening the old file at `path` fails with a reason saying `what`, and leaves every row of
+    /// `contents` as it was, with `migration` not applied.
+    static func expectRefused(
+        _ path: String, role: StoreSchema.Role, saying what: String, migration: String, contents: (Database) throws -> [String]
+    ) throws {
+        let snapshot = try DatabaseQueue(path: path)
+        let before = try snapshot.read(contents)
+        try snapshot.close()
         let error = #expect(throws: StoreError.self) { try Self.open(path, role: role) }
         guard case .cannotOpen(let failed, let reason)? = error else {
             Issue.record("expected cannotOpen, got \(String(describing: error))")
             return
         }
         #expect(failed == path)
-        #expect(reason.contains("records it does not list") && reason.contains("left as it was"), "\(reason)")
+        #expect(reason.contains(what) && reason.contains("left as it was"), "\(reason)")
         let after = try DatabaseQueue(path: path)
         defer { try? after.close() }
-        #expect(try after.read { db in try Self.contents(db) } == before)
-        #expect(try after.read { db in try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations") }.contains("v4-record-rows") == false)
+        #expect(try after.read(contents) == before)
+        #expect(try after.read { db in try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations") }.contains(migration) == false)
     }
 
     /// Every row of the replicated tables, as text.

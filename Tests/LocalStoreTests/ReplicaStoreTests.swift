@@ -149,8 +149,9 @@ import TestSupport
         }
         #expect(try first.canonicalDump() == second.canonicalDump(), "seed \(seed)")
         let stored = try first.read { db in
-            try Row.fetchAll(db, sql: "SELECT r.uuid, f.name, f.heads, f.value, f.conflict FROM field f JOIN record r ON r.id = f.record").map { row in
-                let heads = try StoreCoding.decodeDots(row[2])
+            var names = ReplicaNames()
+            return try Row.fetchAll(db, sql: "SELECT r.uuid, f.name, f.heads, f.value, f.conflict FROM field f JOIN record r ON r.id = f.record").map { row in
+                let heads = try names.dots(row, 2, db)
                 let value = try StoreCoding.decodeValue(row[3])
                 return "\(row[0] as String)/\(row[1] as String) heads=\(heads) value=\(value) conflict=\((row[4] as String?) ?? "-")"
             }.sorted()

@@ -1,0 +1,117 @@
+import Foundation
+import GRDB
+import SyncModel
+
+/// The stored form of clocks (a version's context, a field's joined vector and heads): a tag
+/// byte, then `(replica row id, counter)` pairs as LEB128 varints.
+///
+/// Naming replicas by their row in the `replica` table instead of 36 characters of uuid text
+/// makes a clock of three replicas about 10 bytes instead of 130, so field states and versions
+/// take a third of the pages. Row ids are this file's own: a clock is read back through the
+/// `replica` table (see ``ReplicaNames``), and nothing compares clocks of two files as bytes.
+enum ClockBlob {
+    /// Never the first byte of the text clocks files held before (a hex digit), nor of UTF-8.
+    static let tag: UInt8 = 0xC1
+
+    /// `pairs` in the order given; vectors sort theirs by row id, so equal vectors are equal bytes.
+    static func encode(_ pairs: some Sequence<(row: Int64, counter: UInt64)>) -> [UInt8] {
+        var bytes: [UInt8] = [tag]
+        bytes.reserveCapacity(16)
+        for (row, counter) in pairs {
+            appendVarint(UInt64(row), to: &bytes)
+            appendVarint(counter, to: &bytes)
+        }
+        return bytes
+    }
+
+    private static func appendVarint(_ value: UInt64, to bytes: inout [UInt8]) {
+        var value = value
+        while value >= 0x80 {
+            bytes.append(UInt8(truncatingIfNeeded: value) | 0x80)
+            value >>= 7
+        }
+        bytes.append(UInt8(value))
+    }
+
+    /// Calls `body` with each pair of a stored clock; a malformed clock throws and is never misread.
+    static func forEachPair(in data: Data?, _ body: (Int64, UInt64) throws -> Void) throws {
+        guard let data else { throw malformed }
+        try data.withUnsafeBytes { (bytes: UnsafeRawBufferPointer) in
+            guard bytes.first == tag else { throw malformed }
+            var index = 1
+            while index < bytes.count {
+                let row = try varint(bytes, &index)
+                guard index < bytes.count, row > 0, row <= UInt64(Int64.max) else { throw malformed }
+                try body(Int64(row), try varint(bytes, &index))
+            }
+        }
+    }
+
+    /// How many pairs a stored clock holds (a field's number of heads), without naming replicas.
+    static func count(_ data: Data?) throws -> Int {
+        var count = 0
+        try forEachPair(in: data) { _, _ in count += 1 }
+        return count
+    }
+
+    private static func varint(_ bytes: UnsafeRawBufferPointer, _ index: inout Int) throws -> UInt64 {
+        var value: UInt64 = 0
+        var shift: UInt64 = 0
+        while index < bytes.count {
+            let byte = bytes[index]
+            index += 1
+            guard shift < 63 || (shift == 63 && byte <= 1) else { throw malformed }
+            value |= UInt64(byte & 0x7F) << shift
+            if byte < 0x80 { return value }
+            shift += 7
+        }
+        throw malformed
+    }
+
+    static let malformed = StoreError.writeFailed(reason: "the database holds a malformed clock; run PRAGMA integrity_check")
+}
+
+/// The replicas that stored clocks name by row id, each looked up once per read or transaction.
+///
+/// Not shared between transactions: a row added by a transaction that rolls back may be
+/// given to another replica later.
+struct ReplicaNames {
+    private var ids: [Int64: ReplicaID] = [:]
+
+    /// The replica in row `row` of the `replica` table.
+    mutating func id(row: Int64, _ db: Database) throws -> ReplicaID {
+        if let known = ids[row] { return known }
+        let id = try Store.replicaID(row: row, db)
+        ids[row] = id
+        return id
+    }
+
+    /// Records a row known from elsewhere (a batch adding or reading a replica).
+    mutating func note(row: Int64, id: ReplicaID) {
+        ids[row] = id
+    }
+
+    /// The vector stored in `data`.
+    mutating func vector(_ data: Data?, _ db: Database) throws -> VersionVector {
+        var counters: [ReplicaID: UInt64] = [:]
+        try ClockBlob.forEachPair(in: data) { row, counter in counters[try id(row: row, db)] = counter }
+        return VersionVector(counters)
+    }
+
+    /// The dots stored in `data`, in stored order.
+    mutating func dots(_ data: Data?, _ db: Database) throws -> [Dot] {
+        var dots: [Dot] = []
+        try ClockBlob.forEachPair(in: data) { row, counter in dots.append(Dot(replica: try id(row: row, db), counter: counter)) }
+        return dots
+    }
+
+    /// Reads the vector at column `index` of `row`.
+    mutating func vector(_ row: Row, _ index: Int, _ db: Database) throws -> VersionVector {
+        try row.withUnsafeData(atIndex: index) { data in try vector(data, db) }
+    }
+
+    /// Reads the dots at column `index` of `row`.
+    mutating func dots(_ row: Row, _ index: Int, _ db: Database) throws -> [Dot] {
+        try row.withUnsafeData(atIndex: index) { data in try dots(data, db) }
+    }
+}

@@ -1,0 +1,124 @@
+import Foundation
+import GRDB
+@testable import LocalStore
+import SyncModel
+import Testing
+
+/// Clocks stored as replica row ids and counters: read back exactly, malformed ones refused,
+/// and files holding text clocks upgraded with everything in them.
+@Suite struct ClockBlobTests {
+    @Test func pairsRoundTripThroughTheirBlob() throws {
+        let pairs: [(row: Int64, counter: UInt64)] = [(1, 0), (127, 128), (128, 16_383), (16_384, .max), (.max, 1)]
+        let blob = ClockBlob.encode(pairs)
+        #expect(blob.first == ClockBlob.tag)
+        var read: [(Int64, UInt64)] = []
+        try ClockBlob.forEachPair(in: Data(blob)) { read.append(($0, $1)) }
+        #expect(read.map(\.0) == pairs.map(\.row) && read.map(\.1) == pairs.map(\.counter))
+        #expect(try ClockBlob.count(Data(blob)) == 5)
+        #expect(ClockBlob.encode([]) == [ClockBlob.tag])
+        #expect(try ClockBlob.count(Data([ClockBlob.tag])) == 0)
+        // One replica's clock takes a few bytes where its text took about 40.
+        #expect(ClockBlob.encode([(3, 1_000)]).count == 4)
+    }
+
+    @Test("a malformed clock is refused, never misread", arguments: [
+        [], Array("a1a1a1a1-0000-4000-8000-000000000001:1".utf8),  // no tag: text from before the upgrade
+        [ClockBlob.tag, 1],  // a row without its counter
+        [ClockBlob.tag, 1, 0x80],  // a counter cut short
+        [ClockBlob.tag, 0, 1],  // row 0 is no row
+        [ClockBlob.tag, 1] + Array(repeating: 0xFF, count: 9) + [0x02],  // a counter over 64 bits
+        [ClockBlob.tag] + Array(repeating: 0xFF, count: 9) + [0x01, 1],  // a row over Int64.max
+    ] as [[UInt8]])
+    func malformed(bytes: [UInt8]) {
+        #expect(throws: StoreError.self) { try ClockBlob.count(Data(bytes)) }
+        #expect(throws: StoreError.self) { try ClockBlob.count(nil) }
+    }
+
+    /// The history of ``RecordRowsUpgradeTests``, plus a write whose context names a replica
+    /// (carol) none of whose versions the store holds: the upgrade must give carol a row.
+    static func history() throws -> [Version] {
+        let carol = try makeEmptyTestReplica("carol"), dave = try makeEmptyTestReplica("dave")
+        try dave.store.apply(try carol.write([change("crosswinds", .text("From carol"))], at: 1))
+        return try RecordRowsUpgradeTests.history() + dave.write([change("crosswinds", .text("Dave's, after carol's"))], at: 4)
+    }
+
+    @Test("a file with text clocks upgrades holding exactly what it held", arguments: [StoreSchema.Role.replica, .server])
+    func aFileWithTextClocksUpgrades(role: StoreSchema.Role) throws {
+        let folder = TemporaryFolder()
+        let versions = try Self.history()
+        let current = try RecordRowsUpgradeTests.create(folder.path("current.sqlite"), role: role)
+        try current.apply(versions)
+        let expected = try current.canonicalDump()
+        let conflicts = try current.conflicts()
+        let vector = try current.versionVector()
+        try current.close()
+        let path = folder.path("old.sqlite")
+        try Self.writeTextClockFile(at: path, from: folder.path("current.sqlite"), role: role)
+        let textBytes = try Self.clockBytes(path)
+        try DatabaseQueue(path: path).write { db in
+            // What files before the upgrade held: no row for a replica only a context names.
+            try db.execute(sql: "DELETE FROM replica WHERE counter = 0")
+            #expect(try String.fetchOne(db, sql: "SELECT typeof(context) FROM version LIMIT 1") == "text")
+        }
+
+        let upgraded = try RecordRowsUpgradeTests.open(path, role: role)
+        #expect(try upgraded.canonicalDump() == expected)
+        #expect(try upgraded.conflicts() == conflicts)
+        #expect(try upgraded.versionVector() == vector, "carol, named only in a context, holds no versions")
+        let (check, replicas, types) = try upgraded.read { db in
+            (try String.fetchAll(db, sql: "PRAGMA integrity_check"), try Int.fetchOne(db, sql: "SELECT count(*) FROM replica"),
+             try String.fetchAll(db, sql: """
+                SELECT DISTINCT typeof(context) FROM version UNION SELECT typeof(joined) FROM field UNION SELECT typeof(heads) FROM field
+                """))
+        }
+        #expect(check == ["ok"])
+        #expect(replicas == 4, "alice, bob, dave and carol")
+        #expect(types == ["blob"])
+        let blobBytes = try Self.clockBytes(path)
+        #expect(blobBytes * 5 < textBytes, "clocks take \(blobBytes) bytes, \(textBytes) as text")
+        // It keeps working: erin resolves the title conflict and edits what carol wrote.
+        let erin = try makeEmptyTestReplica("erin")
+        try erin.store.apply(versions)
+        try upgraded.apply(try erin.write([change("title", .text("Agreed")), change("crosswinds", .text("Erin's"))], at: 9))
+        #expect(try upgraded.record(cellID)?.value("title") == .text("Agreed"))
+        #expect(try upgraded.record(cellID)?.value("crosswinds") == .text("Erin's"))
+        #expect(try upgraded.conflicts().count == conflicts.count - 1)
+    }
+
+    @Test("a file with a malformed text clock is refused and left as it was", arguments: [StoreSchema.Role.replica, .server])
+    func aMalformedTextClockIsRefusedUntouched(role: StoreSchema.Role) throws {
+        let folder = TemporaryFolder()
+        let current = try RecordRowsUpgradeTests.create(folder.path("current.sqlite"), role: role)
+        try current.apply(try Self.history())
+        try current.close()
+        let path = folder.path("old.sqlite")
+        try Self.writeTextClockFile(at: path, from: folder.path("current.sqlite"), role: role)
+        let queue = try DatabaseQueue(path: path)
+        try queue.write { db in try db.execute(sql: "UPDATE field SET joined = 'not-a-clock:1' WHERE name = 'crosswinds'") }
+        try queue.close()
+        try RecordRowsUpgradeTests.expectRefused(path, role: role, saying: "malformed clock 'not-a-clock:1'", migration: "v5-clock-blobs") { db in
+            try RecordRowsUpgradeTests.contents(db) + Row.fetchAll(db, sql: "SELECT * FROM replica").map(\.description)
+        }
+    }
+
+    /// A file at the last step before clock blobs, holding what the file at `current` holds.
+    static func writeTextClockFile(at old: String, from current: String, role: StoreSchema.Role) throws {
+        try RecordRowsUpgradeTests.writeOldFile(at: old, upTo: "v4-record-rows", from: current, role: role, copy: """
+            INSERT INTO record SELECT * FROM new.record;
+            INSERT INTO version SELECT * FROM new.version;
+            INSERT INTO field SELECT * FROM new.field;
+            """)
+    }
+
+    /// The bytes every stored clock of the file takes.
+    static func clockBytes(_ path: String) throws -> Int {
+        let queue = try DatabaseQueue(path: path)
+        defer { try? queue.close() }
+        return try queue.read { db in
+            try Int.fetchOne(db, sql: """
+                SELECT (SELECT sum(length(CAST(context AS BLOB))) FROM version)
+                     + (SELECT sum(length(CAST(joined AS BLOB)) + length(CAST(heads AS BLOB))) FROM field)
+                """) ?? 0
+        }
+    }
+}
