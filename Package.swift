@@ -85,7 +85,7 @@ let package = Package(
             name: "sync-bench",
             dependencies: [
                 "SyncModel", "LocalStore", "SyncProtocol", "SyncServerCore",
-                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "GRDB", package: "GRDB.swift"), .product(name: "GRDBSQLite", package: "GRDB.swift"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
