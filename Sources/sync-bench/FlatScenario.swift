@@ -1,7 +1,6 @@
 import ArgumentParser
 import Foundation
 import GRDB
-import GRDBSQLite
 import LocalStore
 import SyncModel
 
@@ -21,19 +20,20 @@ struct Flat: AsyncParsableCommand, Scenario {
 
     func run(into table: inout BenchTable) async throws {
         var apply: [Double] = []
-        var misses: [Double] = []
+        var pages: [PageCounts] = []
         var roundTrip: [Double] = []
         for size in [small, large] {
             let folder = try BenchFolder()
             let store = try BenchFixtures.replica(at: folder.path("store.sqlite"), versions: size, analyst: "alice")
             let cost = try Self.applyCost(into: store, count: applied)
             apply.append(cost.microseconds)
-            misses.append(cost.cacheMisses)
+            pages.append(cost.pages)
             roundTrip.append(try await NoOpSync.measure(replicas: 2, rounds: rounds, seedFrom: store).microseconds)
         }
         let label = { (count: Int) in BenchTable().format(Double(count)) }
         table.add("apply one version into \(label(large)) versions", cost: apply[1], reference: apply[0], unit: "µs", referenceName: "\(label(small)) versions")
-        table.add("  page-cache misses per version applied", cost: misses[1], reference: misses[0], unit: "pages", referenceName: "\(label(small)) versions")
+        table.add("  pages read from the file per version", cost: pages[1].read, reference: pages[0].read, unit: "", referenceName: "\(label(small)) versions")
+        table.add("  pages written per version", cost: pages[1].written, reference: pages[0].written, unit: "", referenceName: "\(label(small)) versions")
         table.add("no-op sync round trip, \(label(large)) versions", cost: roundTrip[1], reference: roundTrip[0], unit: "µs", referenceName: "\(label(small)) versions", digits: 0)
         let folder = try BenchFolder()
         let short = try HistoryScenario.microsecondsPerVersion(history: 10, applied: 2_000, path: folder.path("history-short.sqlite"))
@@ -48,8 +48,8 @@ struct Flat: AsyncParsableCommand, Scenario {
     /// Microseconds per version to apply `count` edits of another analyst to `count / 5` existing
     /// records (the same shape whatever the store's size), in pages of 500 as a sync delivers them:
     /// the median of five rounds of `count / 5` edits each, as one run on a shared machine is noisy;
-    /// with the pages SQLite had to read from the file per version (its page cache's misses).
-    static func applyCost(into store: Replica, count: Int) throws -> (microseconds: Double, cacheMisses: Double) {
+    /// with the pages SQLite read from the file (its page cache's misses) and wrote, per version.
+    static func applyCost(into store: Replica, count: Int) throws -> (microseconds: Double, pages: PageCounts) {
         let records = try store.store.writer.read { db in
             try String.fetchAll(db, sql: "SELECT uuid FROM record ORDER BY random() LIMIT ?", arguments: [max(1, count / 5)]).compactMap(RecordID.init)
         }
@@ -61,7 +61,7 @@ struct Flat: AsyncParsableCommand, Scenario {
         let incoming = try other.write(changes, at: WallClock.now())
         let roundSize = max(1, incoming.count / 5)
         var costs: [Double] = []
-        let missesBefore = try cacheMisses(store)
+        let before = try PageCounts(store)
         for round in stride(from: 0, to: incoming.count, by: roundSize) {
             let slice = incoming[round..<min(round + roundSize, incoming.count)]
             let elapsed = try measure {
@@ -71,18 +71,9 @@ struct Flat: AsyncParsableCommand, Scenario {
             }
             costs.append(elapsed * 1e6 / Double(slice.count))
         }
-        let misses = Double(try cacheMisses(store) - missesBefore) / Double(incoming.count)
-        return (costs.sorted()[costs.count / 2], misses)
-    }
-
-    /// Page-cache misses of the store's writer connection so far, as SQLite counts them.
-    static func cacheMisses(_ store: Replica) throws -> Int {
-        try store.store.writer.write { db in
-            var current: Int32 = 0, highwater: Int32 = 0
-            guard sqlite3_db_status(db.sqliteConnection, SQLITE_DBSTATUS_CACHE_MISS, &current, &highwater, 0) == SQLITE_OK else {
-                throw BenchError("SQLite did not report its page-cache misses")
-            }
-            return Int(current)
-        }
+        let after = try PageCounts(store)
+        let perVersion = PageCounts(read: (after.read - before.read) / Double(incoming.count),
+                                    written: (after.written - before.written) / Double(incoming.count))
+        return (costs.sorted()[costs.count / 2], perVersion)
     }
 }
