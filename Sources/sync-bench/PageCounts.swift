@@ -6,12 +6,9 @@ import LocalStore
 struct PageCounts {
     var read: Double
     var written: Double
+}
 
-    init(read: Double, written: Double) {
-        self.read = read
-        self.written = written
-    }
-
+extension PageCounts {
     /// The counts of `store`'s writer connection so far.
     init(_ store: Replica) throws {
         (read, written) = try store.store.writer.write { db in

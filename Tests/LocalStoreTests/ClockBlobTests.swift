@@ -88,14 +88,8 @@ import Testing
     @Test("a file with a malformed text clock is refused and left as it was", arguments: [StoreSchema.Role.replica, .server])
     func aMalformedTextClockIsRefusedUntouched(role: StoreSchema.Role) throws {
         let folder = TemporaryFolder()
-        let current = try RecordRowsUpgradeTests.create(folder.path("current.sqlite"), role: role)
-        try current.apply(try Self.history())
-        try current.close()
-        let path = folder.path("old.sqlite")
-        try Self.writeTextClockFile(at: path, from: folder.path("current.sqlite"), role: role)
-        let queue = try DatabaseQueue(path: path)
-        try queue.write { db in try db.execute(sql: "UPDATE field SET joined = 'not-a-clock:1' WHERE name = 'crosswinds'") }
-        try queue.close()
+        let path = try RecordRowsUpgradeTests.damagedOldFile(in: folder, role: role, history: Self.history(), writeOld: Self.writeTextClockFile,
+                                                             damage: "UPDATE field SET joined = 'not-a-clock:1' WHERE name = 'crosswinds'")
         try RecordRowsUpgradeTests.expectRefused(path, role: role, saying: "malformed clock 'not-a-clock:1'", migration: "v5-clock-blobs") { db in
             try RecordRowsUpgradeTests.contents(db) + Row.fetchAll(db, sql: "SELECT * FROM replica").map(\.description)
         }

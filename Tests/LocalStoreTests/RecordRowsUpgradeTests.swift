@@ -132,15 +132,26 @@ import Testing
     @Test("an old file whose versions name a record it does not list is refused and left as it was", arguments: [StoreSchema.Role.replica, .server])
     func anInconsistentOldFileIsRefusedUntouched(role: StoreSchema.Role) throws {
         let folder = TemporaryFolder()
+        let path = try Self.damagedOldFile(in: folder, role: role, history: Self.history(), writeOld: Self.writeOldFile,
+                                           damage: "DELETE FROM record WHERE id = ?", arguments: [Self.gone.rawValue])
+        try Self.expectRefused(path, role: role, saying: "records it does not list", migration: "v4-record-rows", contents: Self.contents)
+    }
+
+    /// An old file in `folder`: `history` stored by this build, written back by `writeOld` (at,
+    /// from, role) as an older build kept it, then damaged by the SQL `damage`.
+    static func damagedOldFile(
+        in folder: TemporaryFolder, role: StoreSchema.Role, history: [Version],
+        writeOld: (String, String, StoreSchema.Role) throws -> Void, damage: String, arguments: StatementArguments = []
+    ) throws -> String {
         let current = try Self.create(folder.path("current.sqlite"), role: role)
-        try current.apply(try Self.history())
+        try current.apply(history)
         try current.close()
         let path = folder.path("old.sqlite")
-        try Self.writeOldFile(at: path, from: folder.path("current.sqlite"), role: role)
+        try writeOld(path, folder.path("current.sqlite"), role)
         let queue = try DatabaseQueue(path: path)
-        try queue.write { db in try db.execute(sql: "DELETE FROM record WHERE id = ?", arguments: [Self.gone.rawValue]) }
-        try queue.close()
-        try Self.expectRefused(path, role: role, saying: "records it does not list", migration: "v4-record-rows", contents: Self.contents)
+        defer { try? queue.close() }
+        try queue.write { db in try db.execute(sql: damage, arguments: arguments) }
+        return path
     }
 
     /// Opening the old file at `path` fails with a reason saying `what`, and leaves every row of
