@@ -50,7 +50,16 @@ public struct SyncSession: Sendable {
     /// The cursor the last request carried.
     private var sentCursor: FeedCursor?
 
-    public init(replica: Replica, pushPageSize: Int = 2000, pullPageSize: Int = 2000) {
+    /// Versions per request, each way, unless the caller asks otherwise: the most a server sends
+    /// by default (``PageBudget`` still bounds a page by size). Larger pages let a batch merge
+    /// each touched field once for more versions; the first sync of 300,000 versions ran at
+    /// 73–75k versions/s with pages of 20,000 against 46–50k with pages of 2,000.
+    public static let defaultPageSize = 20_000
+
+    /// The page sizes a client may ask for.
+    public static let pageSizes = 1...20_000
+
+    public init(replica: Replica, pushPageSize: Int = defaultPageSize, pullPageSize: Int = defaultPageSize) {
         self.replica = replica
         self.pushPageSize = pushPageSize
         self.pullPageSize = pullPageSize

@@ -3,6 +3,7 @@ import Foundation
 import GRDB
 import LocalStore
 import SyncModel
+import SyncProtocol
 import SyncServerCore
 
 struct FirstSync: AsyncParsableCommand, Scenario {
@@ -11,7 +12,7 @@ struct FirstSync: AsyncParsableCommand, Scenario {
         abstract: "A fresh replica's first sync through the real sync-server and sync-client processes (target ≥ 100,000 versions/s, each under 150 MB)."
     )
     @Option(help: "Versions on the server.") var versions = 1_000_000
-    @Option(help: "The client's --page-size (its own default is 2000; 20000 is the most a server sends by default).") var pageSize = 20_000
+    @Option(help: "The client's --page-size (its own default unless given).") var pageSize = SyncSession.defaultPageSize
 
     func run() async throws { try await runAlone() }
 

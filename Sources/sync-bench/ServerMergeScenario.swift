@@ -12,7 +12,7 @@ struct ServerMerge: AsyncParsableCommand, Scenario {
     )
     @Option(help: "Clients pushing at once.") var clients = 10
     @Option(help: "Versions pushed in all.") var versions = 200_000
-    @Option(help: "Versions per request.") var pageSize = 2_000
+    @Option(help: "Versions per request (the client's default unless given).") var pageSize = SyncSession.defaultPageSize
 
     func run() async throws { try await runAlone() }
 

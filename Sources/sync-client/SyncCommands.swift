@@ -104,10 +104,12 @@ struct SyncCommand: AsyncParsableCommand {
     @Option(help: "Use this token instead of the saved one ($SYNC_TOKEN also overrides).") var token: String?
     @Option(help: ArgumentHelp("Trust the certificate authorities in this PEM file ($SYNC_CA_FILE also sets it).", valueName: "path")) var caFile: String?
     @Option(help: "Seconds to wait for a connection before giving up.") var connectTimeout: Int64 = 5
-    @Option(help: "Versions per request, each way; smaller pages suit slow or flaky links.") var pageSize = 2000
+    @Option(help: "Versions per request, each way; smaller pages suit slow or flaky links.") var pageSize = SyncSession.defaultPageSize
 
     func validate() throws {
-        guard (1...20_000).contains(pageSize) else { throw ValidationError("--page-size must be between 1 and 20000") }
+        guard SyncSession.pageSizes.contains(pageSize) else {
+            throw ValidationError("--page-size must be between \(SyncSession.pageSizes.lowerBound) and \(SyncSession.pageSizes.upperBound)")
+        }
         guard connectTimeout >= 1 else { throw ValidationError("--connect-timeout must be at least 1 second") }
     }
 

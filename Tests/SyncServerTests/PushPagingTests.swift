@@ -14,6 +14,13 @@ import Testing
         #expect(PageBudget.syncBytes * 4 <= ServerLimits().maxBodyBytes)
     }
 
+    /// A client's default page is one a server with default limits takes and sends whole.
+    @Test func theClientsDefaultPageFitsTheServersDefaultLimits() {
+        let limits = ServerLimits()
+        #expect(SyncSession.pageSizes.contains(SyncSession.defaultPageSize))
+        #expect(SyncSession.pageSizes.upperBound <= min(limits.maxVersionsPerRequest, limits.maxPageSize))
+    }
+
     /// A server limited to 64 KiB per request, on 127.0.0.1, for the duration of `body`.
     static func withSmallServer(_ body: @Sendable (ServerStore, HTTPTransport) async throws -> Void) async throws {
         let store = try ServerStore.inMemory()
@@ -54,7 +61,7 @@ import Testing
             #expect(try store.store.versionVector().total == 24)
             // Three or four edits per 16 KiB page, plus the opening pull; none refused.
             #expect(session.stats.sent == 24 && session.stats.requests >= 7, "\(session.stats)")
-            #expect(session.pushPageSize == 2000)
+            #expect(session.pushPageSize == SyncSession.defaultPageSize)
         }
         #expect(try replica.pending().isEmpty)
     }
