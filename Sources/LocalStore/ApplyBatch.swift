@@ -315,7 +315,9 @@ struct ApplyBatch {
             guard let entry = fields[key], let recordRow = records[key.record]?.rowID else { continue }
             if seen.insert(key.record).inserted { touched.append(key.record) }
             guard let schema = schemas[entry.kind]?.field(key.field) else { continue }
-            let heads = try entry.heads.heads.map { dot in try entry.newHeads.first { $0.dot == dot } ?? Store.version(dot, names: &names, db) }
+            let heads = try entry.heads.heads.map { dot in
+                try entry.newHeads.first { $0.dot == dot } ?? storedVersion(dot, replicaRow: replicaEntry(dot.replica).rowID)
+            }
             let base = FieldMerge.needsBase(schema, heads: heads)
                 ? try Store.ancestor(record: key.record, field: key.field, common: FieldHeads.commonContext(of: heads), names: &names, db)
                 : nil
@@ -460,11 +462,16 @@ struct ApplyBatch {
     }
 
     private mutating func checkDuplicate(_ version: Version, replicaRow: Int64) throws {
+        if try storedVersion(version.dot, replicaRow: replicaRow) != version { throw StoreError.dotReused(version.dot) }
+    }
+
+    /// The stored version at `dot`, whose replica is row `replicaRow`: found by the version
+    /// table's own key, without a join to the replica table.
+    private mutating func storedVersion(_ dot: Dot, replicaRow: Int64) throws -> Version {
         let statement = try db.cachedStatement(sql: "SELECT \(VersionRow.columns) FROM \(VersionRow.tables) WHERE v.replica = ? AND v.counter = ?")
-        guard let row = try Row.fetchOne(statement, arguments: [replicaRow, Int64(version.dot.counter)]) else {
-            throw StoreError.writeFailed(reason: "version \(version.dot) is counted but missing; run PRAGMA integrity_check")
+        guard let row = try Row.fetchOne(statement, arguments: [replicaRow, Int64(dot.counter)]) else {
+            throw StoreError.writeFailed(reason: "version \(dot) is counted but missing; run PRAGMA integrity_check")
         }
-        let held = try VersionRow.decode(row, replica: version.dot.replica, offset: 0, names: &names, db)
-        if held != version { throw StoreError.dotReused(version.dot) }
+        return try VersionRow.decode(row, replica: dot.replica, offset: 0, names: &names, db)
     }
 }
