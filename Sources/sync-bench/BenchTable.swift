@@ -10,9 +10,11 @@ struct BenchTable {
     }
 
     /// A cost next to its reference cost; the ratio is measured / reference (1.00 is flat).
+    /// A reference of zero has no ratio ("–").
     mutating func add(_ name: String, cost: Double, reference: Double, unit: String, referenceName: String, digits: Int = 1) {
-        rows.append([name, String(format: "%.\(digits)f", cost) + " " + unit, String(format: "%.\(digits)f", reference) + " " + unit + " (" + referenceName + ")",
-                     String(format: "%.2f", cost / reference)])
+        let suffix = unit.isEmpty ? "" : " " + unit
+        rows.append([name, String(format: "%.\(digits)f", cost) + suffix, String(format: "%.\(digits)f", reference) + suffix + " (" + referenceName + ")",
+                     reference == 0 ? "–" : String(format: "%.2f", cost / reference)])
     }
 
     /// A figure with no reference measured here (the target is stated instead).
@@ -35,7 +37,8 @@ struct BenchTable {
         let all = [["scenario", "measured", "reference", "ratio"]] + rows
         let widths = (0..<4).map { column in all.map { $0[column].count }.max()! }
         return all.map { row in
-            row.enumerated().map { $1.padding(toLength: widths[$0], withPad: " ", startingAt: 0) }.joined(separator: " | ")
+            let line = row.enumerated().map { $1.padding(toLength: widths[$0], withPad: " ", startingAt: 0) }.joined(separator: " | ")
+            return String(line.reversed().drop { $0 == " " }.reversed())
         }.joined(separator: "\n")
     }
 }

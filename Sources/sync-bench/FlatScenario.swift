@@ -22,6 +22,7 @@ struct Flat: AsyncParsableCommand, Scenario {
         var apply: [Double] = []
         var pages: [PageCounts] = []
         var roundTrip: [Double] = []
+        var plain: [(microseconds: Double, pages: PageCounts)] = []
         for size in [small, large] {
             let folder = try BenchFolder()
             let store = try BenchFixtures.replica(at: folder.path("store.sqlite"), versions: size, analyst: "alice")
@@ -29,11 +30,15 @@ struct Flat: AsyncParsableCommand, Scenario {
             apply.append(cost.microseconds)
             pages.append(cost.pages)
             roundTrip.append(try await NoOpSync.measure(replicas: 2, rounds: rounds, seedFrom: store).microseconds)
+            plain.append(try PlainSQLite.updateCost(rows: size, count: applied, path: folder.path("plain.sqlite")))
         }
         let label = { (count: Int) in BenchTable().format(Double(count)) }
         table.add("apply one version into \(label(large)) versions", cost: apply[1], reference: apply[0], unit: "µs", referenceName: "\(label(small)) versions")
         table.add("  pages read from the file per version", cost: pages[1].read, reference: pages[0].read, unit: "", referenceName: "\(label(small)) versions")
         table.add("  pages written per version", cost: pages[1].written, reference: pages[0].written, unit: "", referenceName: "\(label(small)) versions")
+        table.add("  plain SQLite: update a random row of \(label(large))", cost: plain[1].microseconds, reference: plain[0].microseconds, unit: "µs",
+                  referenceName: "\(label(small)) rows")
+        table.add("  its pages written per row", cost: plain[1].pages.written, reference: plain[0].pages.written, unit: "", referenceName: "\(label(small)) rows")
         table.add("no-op sync round trip, \(label(large)) versions", cost: roundTrip[1], reference: roundTrip[0], unit: "µs", referenceName: "\(label(small)) versions", digits: 0)
         let folder = try BenchFolder()
         let short = try HistoryScenario.microsecondsPerVersion(history: 10, applied: 2_000, path: folder.path("history-short.sqlite"))

@@ -11,7 +11,12 @@ struct PageCounts {
 extension PageCounts {
     /// The counts of `store`'s writer connection so far.
     init(_ store: Replica) throws {
-        (read, written) = try store.store.writer.write { db in
+        try self.init(store.store.writer)
+    }
+
+    /// The counts of `writer`'s connection so far.
+    init(_ writer: some DatabaseWriter) throws {
+        (read, written) = try writer.write { db in
             (try Self.status(SQLITE_DBSTATUS_CACHE_MISS, db), try Self.status(SQLITE_DBSTATUS_CACHE_WRITE, db))
         }
     }

@@ -4,15 +4,61 @@ import SyncModel
 
 /// The reference: the same rows inserted into a plain SQLite table, with the same journal and sync settings.
 enum PlainSQLite {
-    static func open(_ path: String) throws -> DatabasePool {
+    static func open(_ path: String, keyed: Bool = false) throws -> DatabasePool {
         var configuration = Configuration()
-        configuration.prepareDatabase { db in try db.execute(sql: "PRAGMA synchronous = NORMAL") }
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = NORMAL")
+            // A store's page cache (see `Store`), for the references that read rows back.
+            if keyed { try db.execute(sql: "PRAGMA cache_size = -32768") }
+        }
         let pool = try DatabasePool(path: path, configuration: configuration)
         try pool.write { db in
-            try db.execute(sql: "CREATE TABLE row (record TEXT NOT NULL, field TEXT NOT NULL, value TEXT NOT NULL, time INTEGER NOT NULL)")
+            try db.execute(sql: "CREATE TABLE row (record TEXT NOT NULL, field TEXT NOT NULL, value TEXT NOT NULL, time INTEGER NOT NULL"
+                + (keyed ? ", PRIMARY KEY (record, field)) WITHOUT ROWID" : ")"))
         }
         return pool
     }
+
+    /// Microseconds per row to update `count` random rows of a table of `size` rows keyed by record
+    /// and field (a third as many records as rows), in transactions of 500 with a store's page
+    /// cache: the median of five rounds, as `Flat.applyCost` times a store, with the pages read
+    /// and written per row. How much more a random write costs in a larger B-tree, whatever the
+    /// engine above it.
+    static func updateCost(rows size: Int, count: Int, path: String) throws -> (microseconds: Double, pages: PageCounts) {
+        let pool = try open(path, keyed: true)
+        var random = BenchRandom(seed: 7)
+        let records = (0..<max(1, size / fields.count)).map { _ in RecordID(bytes: (0..<16).map { _ in UInt8(truncatingIfNeeded: random.next()) })!.rawValue }
+        try pool.write { db in
+            let statement = try db.cachedStatement(sql: insert)
+            for (index, record) in records.enumerated() {
+                for field in fields { try statement.execute(arguments: [record, field, "Cell \(field) \(index)", 0]) }
+            }
+        }
+        let touched = (0..<max(1, count / 5)).map { _ in records[Int(random.next() % UInt64(records.count))] }
+        let roundSize = max(1, count / 5)
+        var costs: [Double] = []
+        let before = try PageCounts(pool)
+        for round in stride(from: 0, to: count, by: roundSize) {
+            let end = min(round + roundSize, count)
+            let elapsed = try measure {
+                for start in stride(from: round, to: end, by: 500) {
+                    try pool.write { db in
+                        let update = try db.cachedStatement(sql: "UPDATE row SET value = ?, time = ? WHERE record = ? AND field = ?")
+                        for index in start..<min(start + 500, end) {
+                            try update.execute(arguments: ["Bob's edit \(index)", index, touched[index % touched.count], fields[index % fields.count]])
+                        }
+                    }
+                }
+            }
+            costs.append(elapsed * 1e6 / Double(end - round))
+        }
+        let after = try PageCounts(pool)
+        let perRow = PageCounts(read: (after.read - before.read) / Double(count), written: (after.written - before.written) / Double(count))
+        try pool.close()
+        return (costs.sorted()[costs.count / 2], perRow)
+    }
+
+    private static let fields = ["title", "trend", "tier"]
 
     /// Seconds to insert every row in one transaction.
     static func insertAll(_ rows: [FieldChange], path: String) throws -> Double {
