@@ -286,10 +286,15 @@ struct ApplyBatch {
         report.new += 1
         guard !defersFields else { return }
         let key = FieldKey(record: version.record, field: version.field)
-        if fields[key] == nil { _ = try fieldEntry(key, kind: version.kind) }
-        // Changed in place (the default is never used: the state was just loaded); a copy taken
-        // out of the dictionary would copy the heads and vector on write.
-        if Self.integrate(version, into: &fields[key, default: FieldEntry(kind: version.kind)]) { written.append(key) }
+        // Found by one hash of the key when the state is held (the usual case after a preload),
+        // and changed in place: a copy taken out of the dictionary would copy the heads and
+        // vector on write.
+        var slot = fields.index(forKey: key)
+        if slot == nil {
+            _ = try fieldEntry(key, kind: version.kind)  // stores the state it loads or starts
+            slot = fields.index(forKey: key)
+        }
+        if Self.integrate(version, into: &fields.values[slot!]) { written.append(key) }
     }
 
     /// Writes replica counters and merged field states; returns what the batch did.
