@@ -126,32 +126,45 @@ struct ApplyBatch {
             FROM version v INDEXED BY version_by_field JOIN record rec ON rec.id = v.record
             ORDER BY v.record, v.field
             """)
-        var current: Int64?
+        var current: (row: Int64, id: RecordID)?
         // Rows come field by field: the field being folded is held here and enters the batch's
-        // dictionary once, when the next field starts.
+        // dictionary once, when the next field starts. Only the values of its final heads are
+        // decoded (most versions of a field are covered by a later one): `stored` holds the
+        // stored text of the heads met so far.
         var field: (key: FieldKey, entry: FieldEntry)?
-        func keep(_ done: (key: FieldKey, entry: FieldEntry)?) {
-            guard let done else { return }
+        var stored: [Dot: String] = [:]
+        func keep(_ done: (key: FieldKey, entry: FieldEntry)?) throws {
+            guard var done else { return }
+            for index in done.entry.newHeads.indices {
+                guard let text = stored[done.entry.newHeads[index].dot] else {
+                    throw StoreError.writeFailed(reason: "deriving field states lost the value of a head; report this bug")
+                }
+                done.entry.newHeads[index].value = try StoreCoding.decodeValue(text)
+            }
+            stored.removeAll(keepingCapacity: true)
             fields[done.key] = done.entry
             written.append(done.key)
         }
         while let row = try rows.next() {
             let replicaRow: Int64 = row[0], recordRow: Int64 = row[1]
-            let version = try VersionRow.decode(row, replica: try names.id(row: replicaRow, db), offset: 2, names: &names, db)
+            let (version, value) = try VersionRow.decodeLeavingValue(row, replica: try names.id(row: replicaRow, db),
+                                                                     record: current?.row == recordRow ? current?.id : nil,
+                                                                     offset: 2, names: &names, db)
             let key = FieldKey(record: version.record, field: version.field)
             if key != field?.key {
-                keep(field)
+                try keep(field)
                 field = (key, FieldEntry(kind: version.kind))
             }
-            if recordRow != current {
+            if recordRow != current?.row {
                 // A record's fields are written together (its deletion depends on all of them).
                 if fields.count >= deriveChunk { try writeFields() }
                 records[version.record] = RecordEntry(rowID: recordRow, kind: version.kind)
-                current = recordRow
+                current = (recordRow, version.record)
             }
             _ = Self.integrate(version, into: &field!.entry)
+            if field!.entry.newHeads.last?.dot == version.dot { stored[version.dot] = value }
         }
-        keep(field)
+        try keep(field)
         try writeFields()
     }
 

@@ -13,22 +13,31 @@ enum VersionRow {
     static func decodeMeasured(
         _ row: Row, replica: ReplicaID, offset: Int, names: inout ReplicaNames, _ db: Database
     ) throws -> (version: Version, bytes: Int) {
-        guard let record = RecordID(row[offset + 1] as String) else {
+        let parts = try decodeLeavingValue(row, replica: replica, record: nil, offset: offset, names: &names, db)
+        var version = parts.version
+        version.value = try StoreCoding.decodeValue(parts.value)
+        return (version, PageBudget.size(context: version.context, value: parts.value))
+    }
+
+    /// The version with its value as stored text and `.null` in its place, for a reader that
+    /// decodes only the values it keeps; `record`, when the caller knows it, is not parsed again.
+    static func decodeLeavingValue(
+        _ row: Row, replica: ReplicaID, record known: RecordID?, offset: Int, names: inout ReplicaNames, _ db: Database
+    ) throws -> (version: Version, value: String) {
+        guard let record = known ?? RecordID(row[offset + 1] as String) else {
             throw StoreError.writeFailed(reason: "the database holds a malformed record id; run PRAGMA integrity_check")
         }
-        let context = try names.vector(row, offset + 4, db)
-        let value: String = row[offset + 5]
         let version = Version(
             dot: Dot(replica: replica, counter: UInt64(row[offset] as Int64)),
-            context: context,
+            context: try names.vector(row, offset + 4, db),
             record: record,
             kind: row[offset + 2],
             field: row[offset + 3],
-            value: try StoreCoding.decodeValue(value),
+            value: .null,
             author: row[offset + 6],
             time: row[offset + 7]
         )
-        return (version, PageBudget.size(context: context, value: value))
+        return (version, row[offset + 5])
     }
 
     /// `counter, record, kind, field, context, value, author, time` of a version `v` (its
