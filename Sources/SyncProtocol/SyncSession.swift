@@ -52,8 +52,8 @@ public struct SyncSession: Sendable {
 
     /// Versions per request, each way, unless the caller asks otherwise: the most a server sends
     /// by default (``PageBudget`` still bounds a page by size). Larger pages let a batch merge
-    /// each touched field once for more versions; the first sync of 300,000 versions ran at
-    /// 73–75k versions/s with pages of 20,000 against 46–50k with pages of 2,000.
+    /// each touched field once for more versions (the README's Performance section has the
+    /// figures); `--page-size` makes them smaller for slow or flaky links.
     public static let defaultPageSize = 20_000
 
     /// The page sizes a client may ask for.
