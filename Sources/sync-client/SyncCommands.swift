@@ -105,12 +105,15 @@ struct SyncCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Trust the certificate authorities in this PEM file ($SYNC_CA_FILE also sets it).", valueName: "path")) var caFile: String?
     @Option(help: "Seconds to wait for a connection before giving up.") var connectTimeout: Int64 = 5
     @Option(help: "Versions per request, each way; smaller pages suit slow or flaky links.") var pageSize = SyncSession.defaultPageSize
+    @Option(help: "Times a request is sent again when the connection drops after the server has answered (waits of 1, 2, 4, then 8 seconds).")
+    var retries = 3
 
     func validate() throws {
         guard SyncSession.pageSizes.contains(pageSize) else {
             throw ValidationError("--page-size must be between \(SyncSession.pageSizes.lowerBound) and \(SyncSession.pageSizes.upperBound)")
         }
         guard connectTimeout >= 1 else { throw ValidationError("--connect-timeout must be at least 1 second") }
+        guard (0...20).contains(retries) else { throw ValidationError("--retries must be between 0 and 20") }
     }
 
     func run() async throws {
@@ -121,7 +124,17 @@ struct SyncCommand: AsyncParsableCommand {
         guard !serverURL.isEmpty else { throw SyncError.notConfigured("no server URL is saved") }
         guard !bearer.isEmpty else { throw SyncError.notConfigured("no token is saved") }
         let client = try HTTPTransport.makeClient(connectTimeoutSeconds: connectTimeout, caFile: settings.caFile)
-        let transport = HTTPTransport(client: client, server: serverURL, token: bearer)
+        let transport = RetryingTransport(HTTPTransport(client: client, server: serverURL, token: bearer),
+                                          delays: RetryingTransport<HTTPTransport>.backoff(retries: retries), onRetry: { retry in
+            let reason: String
+            switch retry.error {
+            case .unreachable(_, let why): reason = why
+            case .server(let status, let code, _): reason = "\(status) \(code)"
+            default: reason = retry.error.description
+            }
+            let seconds = retry.delay.components.seconds
+            FileHandle.standardError.write(Data("\nthe connection to the server dropped (\(reason)); sending the request again in \(seconds) s (retry \(retry.number) of \(retry.total))\n".utf8))
+        })
         var session = SyncSession(replica: replica, pushPageSize: pageSize, pullPageSize: pageSize)
         let showProgress = isatty(STDERR_FILENO) == 1 && !output.json
         do {

@@ -59,7 +59,8 @@ import TestSupport
         for (round, (point, request)) in points.enumerated() {
             server = try ServerProcess(workspace: workspace, port: port, extraArguments: ["--test-pause-\(point)-ms", Self.pause])
             let client = round % 2 == 0 ? alice : bob
-            let sync = try workspace.start("sync-client", ["sync", "--replica", client.replica, "--page-size", "100"])
+            // No retries: the server stays down, and this test is about what the kill leaves.
+            let sync = try workspace.start("sync-client", ["sync", "--replica", client.replica, "--page-size", "100", "--retries", "0"])
             try server.waitForLog("test pause: \(point)", count: request)
             server.kill()
             let result = sync.wait()
@@ -74,7 +75,8 @@ import TestSupport
         for round in 0..<4 {
             server = try ServerProcess(workspace: workspace, port: port)
             let client = round % 2 == 0 ? bob : alice
-            let sync = try workspace.start("sync-client", ["sync", "--replica", client.replica, "--page-size", "100"])
+            // No retries: the server stays down, and this test is about what the kill leaves.
+            let sync = try workspace.start("sync-client", ["sync", "--replica", client.replica, "--page-size", "100", "--retries", "0"])
             let delay = Double(random.next() % 400) / 1000
             Thread.sleep(forTimeInterval: delay)
             server.kill()
@@ -91,24 +93,49 @@ import TestSupport
         for (replica, count) in written { #expect(onServer[replica] == count, "the server lost writes of \(replica)") }
     }
 
-    @Test func aClientKilledMidSyncKeepsASoundFileAndFinishesLater() throws {
-        let seed = testSeeds(count: 1, base: 0xC4A5_4002)[0]
-        print("CrashEndToEndTests client kills: seed \(seed) (rerun with SYNC_TEST_SEED=\(seed))")
+    /// Alice's dashboard synced and Bob's written offline, the server stopped: the workspace,
+    /// the server's port, both analysts, and the seeded generator for what the test does next.
+    static func aliceSyncedBobOffline(seed base: UInt64, name: String, aliceSignals: Int) throws
+        -> (workspace: Workspace, port: Int, alice: Client, bob: Client, random: SplitMix64) {
+        let seed = testSeeds(count: 1, base: base)[0]
+        print("CrashEndToEndTests \(name): seed \(seed) (rerun with SYNC_TEST_SEED=\(seed))")
         var random = SplitMix64(seed: seed)
         let workspace = try Workspace()
-        var server = try ServerProcess(workspace: workspace)
-        let port = server.port
+        let server = try ServerProcess(workspace: workspace)
         let alice = try Client(workspace: workspace, name: "alice", server: server, token: try server.addAnalyst("alice"))
         let bob = try Client(workspace: workspace, name: "bob", server: server, token: try server.addAnalyst("bob"))
-        try alice.ok("import", try LoadDashboard.write(in: workspace, signals: 200, tag: "alice", random: &random))
+        try alice.ok("import", try LoadDashboard.write(in: workspace, signals: aliceSignals, tag: "alice", random: &random))
         try alice.ok("sync")
         try bob.ok("import", try LoadDashboard.write(in: workspace, signals: 60, tag: "bob", random: &random))
-        let bobBefore = try Self.ownCounters([bob])
         server.stop()
+        return (workspace, server.port, alice, bob, random)
+    }
+
+    @Test func aSyncWhoseServerRestartsMidwaySendsItsRequestAgainAndFinishes() throws {
+        let (workspace, port, alice, bob, _) = try Self.aliceSyncedBobOffline(seed: 0xC4A5_4003, name: "server restart", aliceSignals: 150)
+        // Killed after committing Bob's second request but before answering it: the answer is
+        // lost, the connection drops, and the server is back on the same port moments later.
+        var server = try ServerProcess(workspace: workspace, port: port, extraArguments: ["--test-pause-after-commit-ms", Self.pause])
+        let sync = try workspace.start("sync-client", ["sync", "--replica", bob.replica, "--page-size", "80", "--retries", "10"])
+        try server.waitForLog("test pause: after-commit", count: 2)
+        server.kill()
+        server = try ServerProcess(workspace: workspace, port: port)
+        defer { server.stop() }
+        let result = sync.wait()
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stderr.contains("sending the request again"), "\(result.stderr)")
+        try alice.ok("sync")
+        try Self.expectConverged(server, [alice, bob])
+    }
+
+    @Test func aClientKilledMidSyncKeepsASoundFileAndFinishesLater() throws {
+        let (workspace, port, alice, bob, afterSetup) = try Self.aliceSyncedBobOffline(seed: 0xC4A5_4002, name: "client kills", aliceSignals: 200)
+        var random = afterSetup
+        let bobBefore = try Self.ownCounters([bob])
 
         // Bob's client is killed while the server holds its request (the answer then never
         // arrives), and at random moments while it pulls and applies pages.
-        server = try ServerProcess(workspace: workspace, port: port, extraArguments: ["--test-pause-after-commit-ms", "150"])
+        var server = try ServerProcess(workspace: workspace, port: port, extraArguments: ["--test-pause-after-commit-ms", "150"])
         var paused = 0
         for request in [2, 4, 3, 6] {
             let sync = try workspace.start("sync-client", ["sync", "--replica", bob.replica, "--page-size", "80"])
