@@ -124,6 +124,7 @@ struct SyncCommand: AsyncParsableCommand {
         guard !serverURL.isEmpty else { throw SyncError.notConfigured("no server URL is saved") }
         guard !bearer.isEmpty else { throw SyncError.notConfigured("no token is saved") }
         let client = try HTTPTransport.makeClient(connectTimeoutSeconds: connectTimeout, caFile: settings.caFile)
+        let showProgress = isatty(STDERR_FILENO) == 1 && !output.json
         let transport = RetryingTransport(HTTPTransport(client: client, server: serverURL, token: bearer),
                                           delays: RetryingTransport<HTTPTransport>.backoff(retries: retries), onRetry: { retry in
             let reason: String
@@ -133,10 +134,10 @@ struct SyncCommand: AsyncParsableCommand {
             default: reason = retry.error.description
             }
             let seconds = retry.delay.components.seconds
-            FileHandle.standardError.write(Data("\nthe connection to the server dropped (\(reason)); sending the request again in \(seconds) s (retry \(retry.number) of \(retry.total))\n".utf8))
+            // A progress line, if shown, is ended first.
+            FileHandle.standardError.write(Data("\(showProgress ? "\n" : "")the connection to the server dropped (\(reason)); sending the request again in \(seconds) s (retry \(retry.number) of \(retry.total))\n".utf8))
         })
         var session = SyncSession(replica: replica, pushPageSize: pageSize, pullPageSize: pageSize)
-        let showProgress = isatty(STDERR_FILENO) == 1 && !output.json
         do {
             try await session.run(over: transport) { stats in
                 if showProgress {

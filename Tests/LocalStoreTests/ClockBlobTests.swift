@@ -46,9 +46,7 @@ import Testing
     func aFileWithTextClocksUpgrades(role: StoreSchema.Role) throws {
         let folder = TemporaryFolder()
         let versions = try Self.history()
-        let current = try RecordRowsUpgradeTests.create(folder.path("current.sqlite"), role: role)
-        try current.apply(versions)
-        let expected = try current.canonicalDump()
+        let (current, expected) = try RecordRowsUpgradeTests.filled(folder.path("current.sqlite"), role: role, with: versions)
         let conflicts = try current.conflicts()
         let vector = try current.versionVector()
         try current.close()

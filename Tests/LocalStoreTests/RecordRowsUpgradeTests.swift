@@ -96,14 +96,20 @@ import Testing
             : try Replica.create(path: path, settings: ReplicaSettings(server: "http://x", token: "a.b", analyst: "carol")).store
     }
 
+    /// A current store of `role` at `path` holding `versions`, and its canonical dump: what an
+    /// upgraded old file must hold exactly.
+    static func filled(_ path: String, role: StoreSchema.Role, with versions: [Version]) throws -> (store: Store, dump: String) {
+        let store = try create(path, role: role)
+        try store.apply(versions)
+        return (store, try store.canonicalDump())
+    }
+
     @Test("an old file upgrades to record row ids holding exactly what it held", arguments: [StoreSchema.Role.replica, .server])
     func anOldFileUpgradesWithEverythingInIt(role: StoreSchema.Role) throws {
         let folder = TemporaryFolder()
         let versions = try Self.history()
-        let current = try Self.create(folder.path("current.sqlite"), role: role)
-        try current.apply(versions)
+        let (current, expected) = try Self.filled(folder.path("current.sqlite"), role: role, with: versions)
         #expect(try current.conflicts().count == 2, "the title, and the deleted cell bob edited")
-        let expected = try current.canonicalDump()
         let conflicts = try current.conflicts().map(\.id)
         try current.close()
         try Self.writeOldFile(at: folder.path("old.sqlite"), from: folder.path("current.sqlite"), role: role)
