@@ -9,6 +9,8 @@ struct ApplyBatch {
     let db: Database
     let schemas: SchemaRegistry
     let maxValueBytes: Int
+    /// The store's pool, on a file: field derivation reads on one of its readers.
+    private let pool: DatabasePool?
     private var replicas: [ReplicaID: ReplicaEntry] = [:]
     /// The replicas stored clocks name by row id (see ``ClockBlob``).
     private var names = ReplicaNames()
@@ -76,6 +78,7 @@ struct ApplyBatch {
 
     private init(_ store: Store, _ db: Database) {
         self.db = db
+        pool = store.writer as? DatabasePool
         schemas = store.schemas
         maxValueBytes = store.maxValueBytes
         // Every path that stores a version on a server enters it in the feed, or a client
@@ -116,16 +119,11 @@ struct ApplyBatch {
     }
 
     /// Derives every field state and each record's deletion from the stored versions, read in
-    /// (record, field) order through `version_by_field`; written a few thousand fields at a
-    /// time, each record's fields together. What it finds is reported as new (conflicts,
-    /// clean merges).
+    /// (record, field) order through `version_by_field` (on a file, by a pool reader on another
+    /// thread; see ``StoredVersions``); written a few thousand fields at a time, each record's
+    /// fields together. What it finds is reported as new (conflicts, clean merges).
     private mutating func deriveFields() throws {
         try db.execute(sql: "DELETE FROM field")
-        let rows = try Row.fetchCursor(db, sql: """
-            SELECT v.replica, v.record, \(VersionRow.columns)
-            FROM version v INDEXED BY version_by_field JOIN record rec ON rec.id = v.record
-            ORDER BY v.record, v.field
-            """)
         var current: (row: Int64, id: RecordID)?
         // Rows come field by field: the field being folded is held here and enters the batch's
         // dictionary once, when the next field starts. Only the values of its final heads are
@@ -145,30 +143,40 @@ struct ApplyBatch {
             fields[done.key] = done.entry
             written.append(done.key)
         }
-        while let row = try rows.next() {
-            let replicaRow: Int64 = row[0], recordRow: Int64 = row[1]
-            let (version, value) = try VersionRow.decodeLeavingValue(row, replica: try names.id(row: replicaRow, db),
-                                                                     record: current?.row == recordRow ? current?.id : nil,
-                                                                     offset: 2, names: &names, db)
-            let key = FieldKey(record: version.record, field: version.field)
-            if key != field?.key {
-                try keep(field)
-                field = (key, FieldEntry(kind: version.kind))
+        func fold(_ rows: [StoredVersions.Row]) throws {
+            for row in rows {
+                let version = row.version
+                let key = FieldKey(record: version.record, field: version.field)
+                if key != field?.key {
+                    try keep(field)
+                    field = (key, FieldEntry(kind: version.kind))
+                }
+                if row.recordRow != current?.row {
+                    // A record's fields are written together (its deletion depends on all of them).
+                    if fields.count >= deriveChunk { try writeFields() }
+                    records[version.record] = RecordEntry(rowID: row.recordRow, kind: version.kind)
+                    // Every field of it is folded here, `_deleted` included if it has one: its
+                    // deletion is settled without reading the field again.
+                    preloaded[version.record] = Self.deletionLoaded
+                    current = (row.recordRow, version.record)
+                }
+                _ = Self.integrate(version, into: &field!.entry)
+                if field!.entry.newHeads.last?.dot == version.dot { stored[version.dot] = row.value }
             }
-            if recordRow != current?.row {
-                // A record's fields are written together (its deletion depends on all of them).
-                if fields.count >= deriveChunk { try writeFields() }
-                records[version.record] = RecordEntry(rowID: recordRow, kind: version.kind)
-                current = (recordRow, version.record)
-            }
-            _ = Self.integrate(version, into: &field!.entry)
-            if field!.entry.newHeads.last?.dot == version.dot { stored[version.dot] = value }
+        }
+        if let pool {
+            try StoredVersions.read(pool, chunk: deriveChunk) { try fold($0) }
+        } else {
+            try StoredVersions.read(db, chunk: deriveChunk) { try fold($0) }
         }
         try keep(field)
         try writeFields()
     }
 
     private var deriveChunk = 4096
+
+    /// The fields noted in `preloaded` for a record when only its `_deleted` state was looked for.
+    private static let deletionLoaded: Set<String> = [RecordSchema.deletedField.name]
 
     /// Loads the kinds and field states `versions` will touch with two queries per 512 records,
     /// instead of two queries per record and field as each is first met.
@@ -187,7 +195,7 @@ struct ApplyBatch {
                 if wanted[record] == nil { wanted[record] = [] }
                 continue
             }
-            wanted[record, default: [RecordSchema.deletedField.name]].insert(field)
+            wanted[record, default: Self.deletionLoaded].insert(field)
         }
         let ids = Array(wanted.keys)
         for start in stride(from: 0, to: ids.count, by: Self.preloadChunk) {

@@ -23,6 +23,9 @@ public struct Store: Sendable {
         self.schemas = schemas
     }
 
+    /// Each connection's page cache.
+    static let cacheKiB = 32768
+
     /// Opens (creating if needed) the database at `path`, checking it belongs to field-sync and
     /// to this role, and migrating it. A foreign, newer or corrupt file is refused untouched.
     static func open(path: String, role: StoreSchema.Role, create: Bool, schemas: SchemaRegistry = .standard) throws -> Store {
@@ -52,7 +55,7 @@ public struct Store: Sendable {
         configuration.busyMode = .timeout(10)
         configuration.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
-            try db.execute(sql: "PRAGMA cache_size = -32768")
+            try db.execute(sql: "PRAGMA cache_size = -\(cacheKiB)")
         }
         let pool: DatabasePool
         do {

@@ -57,6 +57,73 @@ import TestSupport
         #expect(try deferred.settleFields() == ApplyReport(), "seed \(seed): settling twice changes nothing")
     }
 
+    /// A replica file holding `versions` as a first sync stores them: no field states yet.
+    static func deferredFile(in folder: TemporaryFolder, _ versions: [Version], pageSize: Int = 40) throws -> Replica {
+        let replica = try Replica.create(path: folder.path("deferred.sqlite"), settings: ReplicaSettings(server: "http://x", token: "a.b", analyst: "erin"))
+        for page in pages(versions, size: pageSize) {
+            _ = try replica.receive(try replica.store.prepare(page), serverVector: VersionVector(), deferFields: true)
+        }
+        return replica
+    }
+
+    /// On a file a pool reader reads the versions on its own thread while the writer folds them;
+    /// chunks of 7 make the reader wait for the writer many times over.
+    @Test("a file's states derived by a reader thread equal pages applied in full", arguments: testSeeds(count: 4, base: 70_300))
+    func derivedOnAReaderThreadEqualIncrementalOnes(seed: UInt64) throws {
+        let versions = try Self.history(seed: seed)
+        let full = try makeEmptyTestReplica("erin")
+        try full.store.apply(versions)
+        let folder = TemporaryFolder()
+        let deferred = try Self.deferredFile(in: folder, versions)
+        #expect(deferred.store.writer is DatabasePool, "seed \(seed): the file is read through a pool")
+        #expect(try Self.fieldRows(deferred) == 0 && Self.isPending(deferred), "seed \(seed)")
+        let report = try deferred.settleFields(deriveChunk: 7)
+        #expect(try deferred.store.canonicalDump() == full.store.canonicalDump(), "seed \(seed)")
+        #expect(Set(report.newConflicts) == Set(try full.store.conflicts().map(\.id)), "seed \(seed)")
+        #expect(try !Self.isPending(deferred), "seed \(seed)")
+    }
+
+    @Test func aVersionTheReaderCannotDecodeFailsTheDerivationWithNothingWritten() throws {
+        let folder = TemporaryFolder()
+        let versions = try Self.history(seed: 70_400)
+        let deferred = try Self.deferredFile(in: folder, versions)
+        // The last record in field order holds a malformed id: the reader meets it at its end.
+        try deferred.store.writer.write { db in
+            try db.execute(sql: "UPDATE record SET uuid = 'not-a-uuid' WHERE id = (SELECT max(id) FROM record)")
+        }
+        #expect {
+            try deferred.settleFields(deriveChunk: 7)
+        } throws: { error in
+            "\(error)".contains("malformed record id")
+        }
+        #expect(try Self.fieldRows(deferred) == 0 && Self.isPending(deferred), "the writer's chunks before the failure were rolled back")
+    }
+
+    @Test func aWriteFailingMidwayStopsTheReaderAndWritesNothing() throws {
+        let folder = TemporaryFolder()
+        let versions = try Self.history(seed: 70_500)
+        let reference = try makeEmptyTestReplica("erin")
+        try reference.store.apply(versions)
+        let deferred = try Self.deferredFile(in: folder, versions)
+        // A disk with no room left: the first chunk of field states that needs a new page fails,
+        // while the reader still has chunks to hand over.
+        try deferred.store.writer.writeWithoutTransaction { db in
+            let pages = try Int.fetchOne(db, sql: "PRAGMA page_count")!
+            try db.execute(sql: "PRAGMA max_page_count = \(pages)")
+        }
+        #expect {
+            try deferred.settleFields(deriveChunk: 7)
+        } throws: { error in
+            guard case StoreError.writeFailed(let reason) = error else { return false }
+            return reason.contains("full")
+        }
+        #expect(try Self.fieldRows(deferred) == 0 && Self.isPending(deferred))
+        // With room again, the same derivation completes.
+        try deferred.store.writer.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA max_page_count = 1073741823") }
+        _ = try deferred.settleFields(deriveChunk: 7)
+        #expect(try deferred.store.canonicalDump() == reference.store.canonicalDump())
+    }
+
     @Test func aReplicaThatHoldsVersionsDoesNotDefer() throws {
         let alice = try makeEmptyTestReplica("alice"), bob = try makeEmptyTestReplica("bob")
         try bob.write([change("title", .text("Bob's own"), record: RecordRowsUpgradeTests.signal, kind: "signal")], at: 1)
