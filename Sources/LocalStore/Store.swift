@@ -1,5 +1,7 @@
 public import GRDB
+import CSQLiteConfig
 import Foundation
+import GRDBSQLite
 public import SyncModel
 
 /// A set of versions and the field state they determine, in one SQLite file.
@@ -23,12 +25,22 @@ public struct Store: Sendable {
         self.schemas = schemas
     }
 
+    /// Configures SQLite for this process, which must happen before its first connection: no
+    /// memory statistics, so that SQLite's allocations (a few per stored version) take no global
+    /// mutex. Opening a store calls it; a program that opens SQLite otherwise first calls it
+    /// itself. Returns whether it took effect (false after the process's first connection).
+    @discardableResult
+    public static func configureSQLite() -> Bool { sqliteConfigured }
+
+    private static let sqliteConfigured = fieldsync_sqlite_disable_memstatus() == SQLITE_OK
+
     /// Each connection's page cache.
     static let cacheKiB = 32768
 
     /// Opens (creating if needed) the database at `path`, checking it belongs to field-sync and
     /// to this role, and migrating it. A foreign, newer or corrupt file is refused untouched.
     static func open(path: String, role: StoreSchema.Role, create: Bool, schemas: SchemaRegistry = .standard) throws -> Store {
+        configureSQLite()
         let manager = FileManager.default
         let exists = manager.fileExists(atPath: path)
         if !exists && !create {
@@ -120,6 +132,7 @@ public struct Store: Sendable {
 
     /// A fresh store in memory, for tests and benchmarks.
     static func inMemory(role: StoreSchema.Role, schemas: SchemaRegistry = .standard) throws -> Store {
+        configureSQLite()
         let queue = try DatabaseQueue()
         try StoreSchema.migrator(role: role).migrate(queue)
         return Store(writer: queue, path: ":memory:", role: role, schemas: schemas)

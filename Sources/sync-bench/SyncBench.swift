@@ -25,6 +25,8 @@ protocol Scenario {
 
 extension Scenario where Self: AsyncParsableCommand {
     func runAlone() async throws {
+        // The references get the same SQLite configuration as the engine's stores.
+        Store.configureSQLite()
         var table = BenchTable()
         try await run(into: &table)
         print(table.render())
@@ -37,6 +39,7 @@ struct All: AsyncParsableCommand {
     @Option(help: "Versions in the large stores (first sync, flat cost, cell set).") var versions = 1_000_000
 
     func run() async throws {
+        Store.configureSQLite()
         var table = BenchTable()
         // Each scenario parsed from its own options, so it runs exactly as its command would
         let size = ["--versions", String(versions)]
