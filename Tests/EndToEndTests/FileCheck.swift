@@ -3,11 +3,19 @@ import GRDB
 
 /// Independent checks of a field-sync database file, made straight on its SQLite tables.
 enum FileCheck {
-    /// `PRAGMA integrity_check`'s answer ("ok" for a sound file).
+    /// `PRAGMA integrity_check`'s answer ("ok" for a sound file), followed by every row
+    /// `PRAGMA foreign_key_check` finds naming a missing parent (the stores do not check
+    /// foreign keys on each insert).
     static func integrity(_ path: String) throws -> String {
         let queue = try DatabaseQueue(path: path)
         defer { try? queue.close() }
-        return try queue.read { db in try String.fetchAll(db, sql: "PRAGMA integrity_check").joined(separator: "; ") }
+        return try queue.read { db in
+            let problems = try String.fetchAll(db, sql: "PRAGMA integrity_check")
+            let orphans = try Row.fetchAll(db, sql: "PRAGMA foreign_key_check").map { row in
+                "\(row[0] as String) row \(row[1] as DatabaseValue) names a missing \(row[2] as String)"
+            }
+            return (problems + orphans).joined(separator: "; ")
+        }
     }
 
     /// Each replica's counter, after checking that its versions are exactly `1...counter`:

@@ -81,6 +81,8 @@ import TestSupport
         #expect(try deferred.store.canonicalDump() == full.store.canonicalDump(), "seed \(seed)")
         #expect(Set(report.newConflicts) == Set(try full.store.conflicts().map(\.id)), "seed \(seed)")
         #expect(try !Self.isPending(deferred), "seed \(seed)")
+        // A file store checks no foreign key as it inserts (see `Store.open`): none may dangle.
+        #expect(try deferred.store.read { db in try Row.fetchAll(db, sql: "PRAGMA foreign_key_check") }.isEmpty, "seed \(seed)")
     }
 
     @Test func aVersionTheReaderCannotDecodeFailsTheDerivationWithNothingWritten() throws {
