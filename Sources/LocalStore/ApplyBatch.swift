@@ -178,15 +178,17 @@ struct ApplyBatch {
     /// The fields noted in `preloaded` for a record when only its `_deleted` state was looked for.
     private static let deletionLoaded: Set<String> = [RecordSchema.deletedField.name]
 
-    /// Loads the kinds and field states `versions` will touch with two queries per 512 records,
-    /// instead of two queries per record and field as each is first met.
+    /// Loads the kinds and field states `versions` will touch with two queries, instead of two
+    /// queries per record and field as each is first met.
     mutating func preload(_ versions: some Sequence<Version>) throws {
         try preload(fields: versions.lazy.map { ($0.record, $0.field) })
     }
 
-    /// Loads the kinds and the states of `fields` (record, field name) with two queries per 512
-    /// records. Each query names a power of two of ids (the last one repeated), so every size
-    /// of batch shares a handful of cached statements.
+    /// Loads the kinds and the states of `fields` (record, field name) with two queries: one
+    /// finds the records, the other their fields' states. Each names its keys as one JSON array
+    /// read by `json_each`, so that every size of batch runs the same two cached statements
+    /// and no key is boxed as a statement argument; a found record is named by its position
+    /// in the array, so no id is parsed back from text.
     mutating func preload(fields touched: some Sequence<(RecordID, String)>) throws {
         var wanted: [RecordID: Set<String>] = [:]
         for (record, field) in touched where records[record] == nil && preloaded[record] == nil {
@@ -197,48 +199,48 @@ struct ApplyBatch {
             }
             wanted[record, default: Self.deletionLoaded].insert(field)
         }
+        guard !wanted.isEmpty else { return }
         let ids = Array(wanted.keys)
-        for start in stride(from: 0, to: ids.count, by: Self.preloadChunk) {
-            let loaded = ids[start..<min(start + Self.preloadChunk, ids.count)]
-            var byRow: [Int64: RecordID] = [:]
-            let found = try Row.fetchAll(db.cachedStatement(sql: "SELECT id, uuid, kind FROM record WHERE uuid IN (\(Self.marks(loaded.count)))"),
-                                         arguments: Self.padded(loaded.map(\.rawValue)))
-            for row in found {
-                guard let record = RecordID(row[1] as String) else { continue }
-                records[record] = RecordEntry(rowID: row[0], kind: row[2])
-                byRow[row[0]] = record
-            }
-            if !byRow.isEmpty && !defersFields {
-                let sql = "SELECT record, name, joined, heads, conflict FROM field WHERE record IN (\(Self.marks(byRow.count)))"
-                let rows = try Row.fetchCursor(db.cachedStatement(sql: sql), arguments: Self.padded(Array(byRow.keys)))
-                while let row = try rows.next() {
-                    let name: String = row[1]
-                    guard let record = byRow[row[0]], wanted[record]?.contains(name) == true, let kind = records[record]?.kind else { continue }
-                    let key = FieldKey(record: record, field: name)
-                    guard fields[key] == nil else { continue }
-                    fields[key] = try storedEntry(kind: kind, row: row, offset: 2)
-                }
-            }
-            for record in loaded { preloaded[record] = wanted[record] }
+        var byRow: [Int64: RecordID] = [:]
+        let found = try Row.fetchCursor(db.cachedStatement(sql: Self.recordsSQL), arguments: [Self.jsonArray(ids)])
+        while let row = try found.next() {
+            let record = ids[row[0] as Int]
+            records[record] = RecordEntry(rowID: row[1], kind: row[2])
+            byRow[row[1]] = record
         }
+        if !byRow.isEmpty && !defersFields {
+            let rows = try Row.fetchCursor(db.cachedStatement(sql: Self.fieldsSQL),
+                                           arguments: ["[" + byRow.keys.map(String.init).joined(separator: ",") + "]"])
+            while let row = try rows.next() {
+                let name: String = row[1]
+                guard let record = byRow[row[0]], wanted[record]?.contains(name) == true, let kind = records[record]?.kind else { continue }
+                let key = FieldKey(record: record, field: name)
+                guard fields[key] == nil else { continue }
+                fields[key] = try storedEntry(kind: kind, row: row, offset: 2)
+            }
+        }
+        for record in ids { preloaded[record] = wanted[record] }
     }
 
-    private static let preloadChunk = 512
+    /// The records named by a JSON array of ids: each one's position in the array, row id and kind.
+    static let recordsSQL = "SELECT j.key, r.id, r.kind FROM json_each(?) j JOIN record r ON r.uuid = j.value"
 
-    /// `count` rounded up to a power of two, as that many `?` marks.
-    private static func marks(_ count: Int) -> String {
-        repeatElement("?", count: padding(count)).joined(separator: ",")
-    }
+    /// The field states of the records named by a JSON array of row ids.
+    static let fieldsSQL = "SELECT f.record, f.name, f.joined, f.heads, f.conflict FROM json_each(?) j JOIN field f ON f.record = j.value"
 
-    /// `values` with its last one repeated up to a power of two (see ``marks(_:)``).
-    private static func padded(_ values: [some DatabaseValueConvertible]) -> StatementArguments {
-        StatementArguments(values + repeatElement(values[values.count - 1], count: padding(values.count) - values.count))
-    }
-
-    private static func padding(_ count: Int) -> Int {
-        var size = 1
-        while size < count { size *= 2 }
-        return size
+    /// `ids` as a JSON array of their texts (which need no escaping), built as bytes.
+    private static func jsonArray(_ ids: [RecordID]) -> String {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(ids.count * 39 + 2)
+        bytes.append(UInt8(ascii: "["))
+        for (index, id) in ids.enumerated() {
+            if index > 0 { bytes.append(UInt8(ascii: ",")) }
+            bytes.append(UInt8(ascii: "\""))
+            id.withText { bytes.append(contentsOf: $0) }
+            bytes.append(UInt8(ascii: "\""))
+        }
+        bytes.append(UInt8(ascii: "]"))
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     /// The highest counter held from `replica`.

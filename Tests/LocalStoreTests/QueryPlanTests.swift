@@ -28,4 +28,16 @@ import Testing
         #expect(steps.first?.contains("field_cell_number (value=?)") == true, "\(steps)")
         #expect(!steps.contains { $0.hasPrefix("SCAN") }, "\(steps)")
     }
+
+    /// A batch's preload names its keys as a JSON array: each key must be one indexed lookup,
+    /// not a walk of every record or field state.
+    @Test func aPreloadLooksUpEachRecordAndItsFieldsByIndex() throws {
+        let store = try makeEmptyTestReplica().store
+        let records = try Self.plan(ApplyBatch.recordsSQL, store)
+        #expect(records.contains { $0.hasPrefix("SEARCH r USING") && $0.contains("(uuid=?)") }, "\(records)")
+        #expect(!records.contains { $0.hasPrefix("SCAN r") }, "\(records)")
+        let fields = try Self.plan(ApplyBatch.fieldsSQL, store)
+        #expect(fields.contains { $0.hasPrefix("SEARCH f USING PRIMARY KEY (record=?)") }, "\(fields)")
+        #expect(!fields.contains { $0.hasPrefix("SCAN f") }, "\(fields)")
+    }
 }
