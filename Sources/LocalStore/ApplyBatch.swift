@@ -94,7 +94,8 @@ struct ApplyBatch {
     /// page that touches it. A meta flag, set in the first deferred page's transaction, marks
     /// the states as underived; any other batch on a flagged replica derives them before it
     /// does anything else (so none merges into missing states), and so does opening the file.
-    /// `deriveChunk` is how many field states derivation holds before writing them.
+    /// `deriveChunk` is how many field states derivation holds before writing them, and how many
+    /// versions its reader hands over at a time.
     static func begin(_ store: Store, _ db: Database, deferFields: Bool = false, deriveChunk: Int = 4096) throws -> ApplyBatch {
         var batch = ApplyBatch(store, db)
         batch.deriveChunk = deriveChunk

@@ -107,8 +107,8 @@ import TestSupport
         let reference = try makeEmptyTestReplica("erin")
         try reference.store.apply(versions)
         let deferred = try Self.deferredFile(in: folder, versions)
-        // A disk with no room left: the first chunk of field states that needs a new page fails,
-        // while the reader still has chunks to hand over.
+        // A disk with no room left: the first chunk of field states that needs a new page fails;
+        // with chunks of 7 versions, and 2 waiting at most, the reader is still reading then.
         try deferred.store.writer.writeWithoutTransaction { db in
             let pages = try Int.fetchOne(db, sql: "PRAGMA page_count")!
             try db.execute(sql: "PRAGMA max_page_count = \(pages)")
