@@ -176,7 +176,8 @@ struct ApplyBatch {
 
     private var deriveChunk = 4096
 
-    /// The fields noted in `preloaded` for a record when only its `_deleted` state was looked for.
+    /// The fields noted in `preloaded` for a record whose `_deleted` state, if it has one, the
+    /// batch holds: a preload that looked for no other field, or a derivation that folded them all.
     private static let deletionLoaded: Set<String> = [RecordSchema.deletedField.name]
 
     /// Loads the kinds and field states `versions` will touch with two queries, instead of two
