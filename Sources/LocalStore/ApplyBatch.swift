@@ -70,10 +70,16 @@ struct ApplyBatch {
         }
     }
 
-    /// A stored state: `joined, heads, conflict` from column `offset` of a `field` row.
-    private mutating func storedEntry(kind: String, row: Row, offset: Int) throws -> FieldEntry {
-        FieldEntry(kind: kind, heads: FieldHeads(joined: try names.vector(row, offset, db), heads: try names.dots(row, offset + 1, db)),
-                   oldConflict: row[offset + 2])
+    /// A stored state: `joined, heads, conflict` from column `offset` of a `field` row;
+    /// `statement`, when `row` is the current row of a cursor over it, lets the clocks be read
+    /// in place.
+    private mutating func storedEntry(kind: String, row: Row, statement: SQLiteStatement? = nil, offset: Int) throws -> FieldEntry {
+        let heads = if let statement {
+            FieldHeads(joined: try names.vector(statement, offset, db), heads: try names.dots(statement, offset + 1, db))
+        } else {
+            FieldHeads(joined: try names.vector(row, offset, db), heads: try names.dots(row, offset + 1, db))
+        }
+        return FieldEntry(kind: kind, heads: heads, oldConflict: row[offset + 2])
     }
 
     private init(_ store: Store, _ db: Database) {
@@ -211,14 +217,14 @@ struct ApplyBatch {
             byRow[row[1]] = record
         }
         if !byRow.isEmpty && !defersFields {
-            let rows = try Row.fetchCursor(db.cachedStatement(sql: Self.fieldsSQL),
-                                           arguments: ["[" + byRow.keys.map(String.init).joined(separator: ",") + "]"])
+            let statement = try db.cachedStatement(sql: Self.fieldsSQL)
+            let rows = try Row.fetchCursor(statement, arguments: ["[" + byRow.keys.map(String.init).joined(separator: ",") + "]"])
             while let row = try rows.next() {
                 let name: String = row[1]
                 guard let record = byRow[row[0]], wanted[record]?.contains(name) == true, let kind = records[record]?.kind else { continue }
                 let key = FieldKey(record: record, field: name)
                 guard fields[key] == nil else { continue }
-                fields[key] = try storedEntry(kind: kind, row: row, offset: 2)
+                fields[key] = try storedEntry(kind: kind, row: row, statement: statement.sqliteStatement, offset: 2)
             }
         }
         for record in ids { preloaded[record] = wanted[record] }

@@ -33,11 +33,12 @@ extension Store {
                 skipRows.insert(row)
             }
         }
-        let rows = try Row.fetchCursor(db.cachedStatement(sql: """
+        let statement = try db.cachedStatement(sql: """
             SELECT feed.seq, feed.chain, feed.replica, \(VersionRow.columns)
             FROM feed JOIN version v ON v.replica = feed.replica AND v.counter = feed.counter JOIN record rec ON rec.id = v.record
             WHERE feed.seq > ? ORDER BY feed.seq
-            """), arguments: [Int64(clamping: cursor.seq)])
+            """)
+        let rows = try Row.fetchCursor(statement, arguments: [Int64(clamping: cursor.seq)])
         var names = ReplicaNames()
         var versions: [Version] = []
         var position = cursor
@@ -45,7 +46,8 @@ extension Store {
             let replicaRow: Int64 = row[2]
             if !skipRows.contains(replicaRow) {
                 if versions.count == limit { return (versions, true, position) }
-                let (version, bytes) = try VersionRow.decodeMeasured(row, replica: names.id(row: replicaRow, db), offset: 3, names: &names, db)
+                let (version, bytes) = try VersionRow.decodeMeasured(row, statement: statement.sqliteStatement, replica: names.id(row: replicaRow, db),
+                                                                offset: 3, names: &names, db)
                 guard budget.admits(bytes) else { return (versions, true, position) }
                 versions.append(version)
             }

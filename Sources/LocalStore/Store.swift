@@ -274,7 +274,8 @@ public struct Store: Sendable {
             let fetched = try Row.fetchCursor(statement, arguments: [row[0] as Int64, Int64(seen), wanted])
             var count: UInt64 = 0
             while let versionRow = try fetched.next() {
-                let (version, bytes) = try VersionRow.decodeMeasured(versionRow, replica: replica, offset: 0, names: &names, db)
+                let (version, bytes) = try VersionRow.decodeMeasured(versionRow, statement: statement.sqliteStatement, replica: replica,
+                                                                offset: 0, names: &names, db)
                 guard budget.admits(bytes) else { return (result, true) }
                 result.append(version)
                 count += 1

@@ -23,18 +23,20 @@ enum StoredVersions {
     /// may hold fewer), in (record, field) order.
     static func read(_ db: Database, chunk: Int, emit: ([Row]) throws -> Void) throws {
         var names = ReplicaNames()
-        let rows = try GRDB.Row.fetchCursor(db, sql: """
+        let statement = try db.makeStatement(sql: """
             SELECT v.replica, v.record, \(VersionRow.columns)
             FROM version v INDEXED BY version_by_field JOIN record rec ON rec.id = v.record
             ORDER BY v.record, v.field
             """)
+        let rows = try GRDB.Row.fetchCursor(statement)
         var current: (row: Int64, id: RecordID)?
         var batch: [Row] = []
         batch.reserveCapacity(chunk)
         while let row = try rows.next() {
             let replicaRow: Int64 = row[0], recordRow: Int64 = row[1]
             // Each record's id is parsed once, at its first version.
-            let (version, value) = try VersionRow.decodeLeavingValue(row, replica: try names.id(row: replicaRow, db),
+            let (version, value) = try VersionRow.decodeLeavingValue(row, statement: statement.sqliteStatement,
+                                                                     replica: try names.id(row: replicaRow, db),
                                                                      record: current?.row == recordRow ? current?.id : nil,
                                                                      offset: 2, names: &names, db)
             current = (recordRow, version.record)

@@ -12,7 +12,7 @@ import Testing
         let blob = ClockBlob.encode(pairs)
         #expect(blob.first == ClockBlob.tag)
         var read: [(Int64, UInt64)] = []
-        try ClockBlob.forEachPair(in: Data(blob)) { read.append(($0, $1)) }
+        try Data(blob).withUnsafeBytes { bytes in try ClockBlob.forEachPair(in: bytes) { read.append(($0, $1)) } }
         #expect(read.map(\.0) == pairs.map(\.row) && read.map(\.1) == pairs.map(\.counter))
         #expect(try ClockBlob.count(Data(blob)) == 5)
         #expect(ClockBlob.encode([]) == [ClockBlob.tag])
@@ -32,6 +32,37 @@ import Testing
     func malformed(bytes: [UInt8]) {
         #expect(throws: StoreError.self) { try ClockBlob.count(Data(bytes)) }
         #expect(throws: StoreError.self) { try ClockBlob.count(nil) }
+    }
+
+    /// Read in place from SQLite's row buffer, a clock reads exactly as through GRDB's `Data`;
+    /// NULL, an empty blob and a malformed one are refused the same way.
+    @Test func aClockReadInPlaceReadsAsThroughData() throws {
+        let queue = try DatabaseQueue()
+        let good = ClockBlob.encode([(row: 1, counter: 7), (row: 300, counter: 1 << 40)] as [(row: Int64, counter: UInt64)])
+        let bad: [UInt8] = [ClockBlob.tag, 1]
+        try queue.write { db in
+            try db.execute(sql: "CREATE TABLE t (n INTEGER, clock BLOB)")
+            try db.execute(sql: "INSERT INTO t VALUES (1, ?), (2, NULL), (3, x''), (4, ?)", arguments: [Data(good), Data(bad)])
+        }
+        try queue.read { db in
+            let statement = try db.makeStatement(sql: "SELECT n, clock FROM t ORDER BY n")
+            let rows = try Row.fetchCursor(statement)
+            var outcomes: [String] = []
+            while let row = try rows.next() {
+                func pairs(_ bytes: UnsafeRawBufferPointer?) -> String {
+                    var read: [String] = []
+                    do {
+                        try ClockBlob.forEachPair(in: bytes) { read.append("\($0):\($1)") }
+                        return read.joined(separator: ",")
+                    } catch { return "refused" }
+                }
+                let inPlace = ClockBlob.withColumn(statement.sqliteStatement, 1, pairs)
+                let throughData = try row.withUnsafeData(atIndex: 1) { $0.withUnsafeOptionalBytes(pairs) }
+                #expect(inPlace == throughData, "row \(row[0] as Int)")
+                outcomes.append(inPlace)
+            }
+            #expect(outcomes == ["1:7,300:\(1 << 40)", "refused", "refused", "refused"])
+        }
     }
 
     /// The history of ``RecordRowsUpgradeTests``, plus a write whose context names a replica

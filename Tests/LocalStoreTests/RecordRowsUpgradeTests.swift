@@ -75,7 +75,9 @@ import Testing
         let uuids = Dictionary(uniqueKeysWithValues: try Row.fetchAll(db, sql: "SELECT id, uuid FROM replica").map { ($0[0] as Int64, ReplicaID($0[1] as String)!) })
         let text = DatabaseFunction("test_clock_text", argumentCount: 1, pure: true) { values in
             var dots: [Dot] = []
-            try ClockBlob.forEachPair(in: Data.fromDatabaseValue(values[0])) { row, counter in dots.append(Dot(replica: uuids[row]!, counter: counter)) }
+            try Data.fromDatabaseValue(values[0]).withUnsafeOptionalBytes { bytes in
+                try ClockBlob.forEachPair(in: bytes) { row, counter in dots.append(Dot(replica: uuids[row]!, counter: counter)) }
+            }
             return StoreCoding.encode(dots)
         }
         db.add(function: text)
