@@ -88,6 +88,8 @@ public enum BinaryWire {
         var stringIndex: [String: UInt64] = [:]
         var records: [RecordID] = []
         var recordIndex: [RecordID: UInt64] = [:]
+        private var lastKind: String?
+        private var lastAuthor: String?
 
         mutating func add(_ replica: ReplicaID) {
             if replicaIndex[replica] == nil {
@@ -110,9 +112,12 @@ public enum BinaryWire {
         mutating func add(_ version: Version) {
             add(version.dot.replica)
             add(version.context)
-            add(string: version.kind)
+            // A page's versions mostly share their kind and come in runs of one author: a
+            // string equal to the previous version's is already in the table, unhashed.
+            if version.kind != lastKind { add(string: version.kind) }
             add(string: version.field)
-            add(string: version.author)
+            if version.author != lastAuthor { add(string: version.author) }
+            (lastKind, lastAuthor) = (version.kind, version.author)
             if recordIndex[version.record] == nil {
                 recordIndex[version.record] = UInt64(records.count)
                 records.append(version.record)
@@ -214,7 +219,11 @@ public enum BinaryWire {
         writer.varint(UInt64(versions.count))
         var previousCounter = [UInt64](repeating: 0, count: tables.replicas.count)
         var previousTime: Int64 = 0
+        // The kind and author of the previous version and their indices (see Tables.add).
+        var kind = (text: "", index: UInt64.max), author = (text: "", index: UInt64.max)
         for version in versions {
+            if kind.index == .max || version.kind != kind.text { kind = (version.kind, tables.stringIndex[version.kind]!) }
+            if author.index == .max || version.author != author.text { author = (version.author, tables.stringIndex[version.author]!) }
             let replica = Int(tables.replicaIndex[version.dot.replica]!)
             let counter = version.dot.counter
             writer.varint(UInt64(replica))
@@ -227,10 +236,10 @@ public enum BinaryWire {
                 writer.signed(Int64(bitPattern: counter &- version.context[id]))
             }
             writer.varint(tables.recordIndex[version.record]!)
-            writer.varint(tables.stringIndex[version.kind]!)
+            writer.varint(kind.index)
             writer.varint(tables.stringIndex[version.field]!)
             writer.value(version.value)
-            writer.varint(tables.stringIndex[version.author]!)
+            writer.varint(author.index)
             writer.signed(version.time &- previousTime)
             previousTime = version.time
         }
