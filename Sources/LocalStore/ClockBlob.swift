@@ -48,7 +48,7 @@ enum ClockBlob {
 
     /// Calls `body` with the bytes at column `index` of `statement`'s current row, in SQLite's
     /// own buffer (nil for NULL). GRDB's `Row.withUnsafeData` wraps them in a `Data` first, which
-    /// allocated and freed a storage object per clock: an eighth of the server's time serving
+    /// allocated and freed a storage object per clock: 8% of the server's instructions serving
     /// a first sync's pages.
     static func withColumn<T>(_ statement: SQLiteStatement, _ index: Int, _ body: (UnsafeRawBufferPointer?) throws -> T) rethrows -> T {
         let column = Int32(index)

@@ -12,7 +12,7 @@ enum VersionRow {
         try decodeMeasured(row, statement: statement, replica: replica, offset: offset, names: &names, db).version
     }
 
-    /// The same as ``decode(_:replica:offset:names:_:)``, with the version's size for a ``PageBudget``.
+    /// The same as ``decode(_:statement:replica:offset:names:_:)``, with the version's size for a ``PageBudget``.
     static func decodeMeasured(
         _ row: Row, statement: SQLiteStatement? = nil, replica: ReplicaID, offset: Int, names: inout ReplicaNames, _ db: Database
     ) throws -> (version: Version, bytes: Int) {

@@ -283,8 +283,8 @@ public struct BinaryWireError: Error, CustomStringConvertible, Equatable {
 }
 
 /// Appends the binary encoding's primitives to a byte array. (Appending to `Data` byte by byte
-/// cost a third of a first sync's server time: every append went through `Data`'s
-/// `replaceSubrange` and an exclusivity check on its storage class.)
+/// cost 30% of the server's instructions serving a first sync: every append went through
+/// `Data`'s `replaceSubrange` and an exclusivity check on its storage class.)
 struct BinaryWriter {
     private(set) var buffer: [UInt8] = []
 
