@@ -74,12 +74,9 @@ struct ApplyBatch {
     /// `statement`, when `row` is the current row of a cursor over it, lets the clocks be read
     /// in place.
     private mutating func storedEntry(kind: String, row: Row, statement: SQLiteStatement? = nil, offset: Int) throws -> FieldEntry {
-        let heads = if let statement {
-            FieldHeads(joined: try names.vector(statement, offset, db), heads: try names.dots(statement, offset + 1, db))
-        } else {
-            FieldHeads(joined: try names.vector(row, offset, db), heads: try names.dots(row, offset + 1, db))
-        }
-        return FieldEntry(kind: kind, heads: heads, oldConflict: row[offset + 2])
+        FieldEntry(kind: kind, heads: FieldHeads(joined: try names.vector(row, offset, in: statement, db),
+                                                 heads: try names.dots(row, offset + 1, in: statement, db)),
+                   oldConflict: row[offset + 2])
     }
 
     private init(_ store: Store, _ db: Database) {

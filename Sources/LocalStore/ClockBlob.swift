@@ -117,24 +117,17 @@ struct ReplicaNames {
         return dots
     }
 
-    /// Reads the vector at column `index` of the current row of `statement`, in place.
-    mutating func vector(_ statement: SQLiteStatement, _ index: Int, _ db: Database) throws -> VersionVector {
-        try ClockBlob.withColumn(statement, index) { try vector(bytes: $0, db) }
+    /// Reads the vector at column `index` of `row`: in place when `statement` is the cursor's
+    /// statement whose current row `row` is, else through GRDB's `Data`.
+    mutating func vector(_ row: Row, _ index: Int, in statement: SQLiteStatement? = nil, _ db: Database) throws -> VersionVector {
+        if let statement { return try ClockBlob.withColumn(statement, index) { try vector(bytes: $0, db) } }
+        return try row.withUnsafeData(atIndex: index) { data in try data.withUnsafeOptionalBytes { try vector(bytes: $0, db) } }
     }
 
-    /// Reads the dots at column `index` of the current row of `statement`, in place.
-    mutating func dots(_ statement: SQLiteStatement, _ index: Int, _ db: Database) throws -> [Dot] {
-        try ClockBlob.withColumn(statement, index) { try dots(bytes: $0, db) }
-    }
-
-    /// Reads the vector at column `index` of `row`.
-    mutating func vector(_ row: Row, _ index: Int, _ db: Database) throws -> VersionVector {
-        try row.withUnsafeData(atIndex: index) { data in try data.withUnsafeOptionalBytes { try vector(bytes: $0, db) } }
-    }
-
-    /// Reads the dots at column `index` of `row`.
-    mutating func dots(_ row: Row, _ index: Int, _ db: Database) throws -> [Dot] {
-        try row.withUnsafeData(atIndex: index) { data in try data.withUnsafeOptionalBytes { try dots(bytes: $0, db) } }
+    /// Reads the dots at column `index` of `row`, in place when `statement` is given (see ``vector(_:_:in:_:)``).
+    mutating func dots(_ row: Row, _ index: Int, in statement: SQLiteStatement? = nil, _ db: Database) throws -> [Dot] {
+        if let statement { return try ClockBlob.withColumn(statement, index) { try dots(bytes: $0, db) } }
+        return try row.withUnsafeData(atIndex: index) { data in try data.withUnsafeOptionalBytes { try dots(bytes: $0, db) } }
     }
 }
 

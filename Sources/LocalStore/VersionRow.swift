@@ -33,7 +33,7 @@ enum VersionRow {
         }
         let version = Version(
             dot: Dot(replica: replica, counter: UInt64(row[offset] as Int64)),
-            context: try statement.map { try names.vector($0, offset + 4, db) } ?? names.vector(row, offset + 4, db),
+            context: try names.vector(row, offset + 4, in: statement, db),
             record: record,
             kind: row[offset + 2],
             field: row[offset + 3],
