@@ -29,10 +29,9 @@ struct ApplyBatch {
     /// On a server store: the feed's last position, loaded at the first new version.
     private let feeds: Bool
     private var feedHead: FeedCursor?
-    /// The statements run once per version, held here: GRDB's statement cache hashes the whole
-    /// SQL text on every lookup, which showed as a tenth of the server's writer thread.
-    private var insertVersion: Statement?
-    private var insertFeed: Statement?
+    /// New `version` and `feed` rows, inserted a few dozen per statement (see ``RowBuffer``).
+    private var versionRows = RowBuffer<VersionRowInsert>()
+    private var feedRows = RowBuffer<FeedRowInsert>()
     /// Scratch space for encoding clocks, reused so that storing one allocates nothing.
     private var clockPairs: [(row: Int64, counter: UInt64)] = []
 
@@ -291,22 +290,11 @@ struct ApplyBatch {
             throw StoreError.counterGap(replica: version.dot.replica, have: replica.counter, got: version.dot.counter)
         }
         let recordRow = try checkKind(record: version.record, kind: version.kind)
-        let insert = try insertVersion ?? db.cachedStatement(sql: """
-            INSERT INTO version (replica, counter, record, kind, field, context, value, author, time)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """)
-        insertVersion = insert
-        var row = DirectWrite(insert)
-        row.bind(replica.rowID)
-        row.bind(Int64(version.dot.counter))
-        row.bind(recordRow)
-        row.bind(version.kind)
-        row.bind(version.field)
-        row.bind(blob: try clockBlob(version.context))
-        row.bind(prepared.valueText)
-        row.bind(version.author)
-        row.bind(version.time)
-        try row.run()
+        try versionRows.append(VersionRowInsert(
+            replica: replica.rowID, counter: Int64(version.dot.counter), record: recordRow, kind: version.kind,
+            field: version.field, context: try clockBlob(version.context), value: prepared.valueText,
+            author: version.author, time: version.time
+        ), db)
         if feeds { try appendToFeed(version.dot.counter, of: replica) }
         replica.counter = version.dot.counter
         replica.dirty = true
@@ -327,6 +315,7 @@ struct ApplyBatch {
 
     /// Writes replica counters and merged field states; returns what the batch did.
     mutating func finish() throws -> ApplyReport {
+        try flushRows()
         let updateReplica = try db.cachedStatement(sql: "UPDATE replica SET counter = ? WHERE id = ?")
         for entry in replicas.values where entry.dirty {
             try updateReplica.execute(arguments: [Int64(entry.counter), entry.rowID])
@@ -338,6 +327,7 @@ struct ApplyBatch {
     /// Writes the merged states of the fields written so far, settles their records' deletion,
     /// and forgets them (what a later integrate needs is read again).
     private mutating func writeFields() throws {
+        try flushRows()
         defer {
             fields = [:]
             written = []
@@ -409,17 +399,17 @@ struct ApplyBatch {
         noteConflictChange(from: old, to: conflict)
     }
 
+    /// Inserts the held `version` and `feed` rows: before anything reads either table back.
+    private mutating func flushRows() throws {
+        try versionRows.flush(db)
+        try feedRows.flush(db)
+    }
+
     private mutating func appendToFeed(_ counter: UInt64, of replica: ReplicaEntry) throws {
         let head = try feedHead ?? Store.feedHead(db)
         let next = head.advanced(replicaBytes: replica.bytes, counter: counter)
-        let insert = try insertFeed ?? db.cachedStatement(sql: "INSERT INTO feed (seq, replica, counter, chain) VALUES (?, ?, ?, ?)")
-        insertFeed = insert
-        var row = DirectWrite(insert)
-        row.bind(Int64(next.seq))
-        row.bind(replica.rowID)
-        row.bind(Int64(counter))
-        row.bind(Int64(bitPattern: next.chain))
-        try row.run()
+        try feedRows.append(FeedRowInsert(seq: Int64(next.seq), replica: replica.rowID, counter: Int64(counter),
+                                          chain: Int64(bitPattern: next.chain)), db)
         feedHead = next
     }
 
@@ -512,6 +502,7 @@ struct ApplyBatch {
     /// The stored version at `dot`, whose replica is row `replicaRow`: found by the version
     /// table's own key, without a join to the replica table.
     private mutating func storedVersion(_ dot: Dot, replicaRow: Int64) throws -> Version {
+        try flushRows()
         let statement = try db.cachedStatement(sql: "SELECT \(VersionRow.columns) FROM \(VersionRow.tables) WHERE v.replica = ? AND v.counter = ?")
         guard let row = try Row.fetchOne(statement, arguments: [replicaRow, Int64(dot.counter)]) else {
             throw StoreError.writeFailed(reason: "version \(dot) is counted but missing; run PRAGMA integrity_check")

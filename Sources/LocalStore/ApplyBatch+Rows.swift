@@ -1,0 +1,45 @@
+extension ApplyBatch {
+    /// A `version` row, as ``ApplyBatch/integrate(_:)-(PreparedVersions.Entry)`` stores it.
+    struct VersionRowInsert: BufferedRow {
+        static let insertPrefix = "INSERT OR FAIL INTO version (replica, counter, record, kind, field, context, value, author, time) VALUES "
+        static let columnCount = 9
+        var replica: Int64
+        var counter: Int64
+        var record: Int64
+        var kind: String
+        var field: String
+        var context: [UInt8]
+        var value: String
+        var author: String
+        var time: Int64
+
+        func bind(to write: inout DirectWrite) {
+            write.bind(replica)
+            write.bind(counter)
+            write.bind(record)
+            write.bind(kind)
+            write.bind(field)
+            write.bind(blob: context)
+            write.bind(value)
+            write.bind(author)
+            write.bind(time)
+        }
+    }
+
+    /// A `feed` entry of a server store.
+    struct FeedRowInsert: BufferedRow {
+        static let insertPrefix = "INSERT OR FAIL INTO feed (seq, replica, counter, chain) VALUES "
+        static let columnCount = 4
+        var seq: Int64
+        var replica: Int64
+        var counter: Int64
+        var chain: Int64
+
+        func bind(to write: inout DirectWrite) {
+            write.bind(seq)
+            write.bind(replica)
+            write.bind(counter)
+            write.bind(chain)
+        }
+    }
+}

@@ -1,0 +1,54 @@
+import GRDB
+
+/// A row a ``RowBuffer`` inserts: its table's INSERT up to `VALUES`, and its values bound in
+/// that column order.
+protocol BufferedRow {
+    /// `INSERT INTO table (column, …) VALUES `, followed by one `(?, …)` per row.
+    static var insertPrefix: String { get }
+    static var columnCount: Int { get }
+    func bind(to write: inout DirectWrite)
+}
+
+/// Rows for one table, inserted ``rowsPerStatement`` at a time by one multi-row INSERT.
+///
+/// Each execution of a one-row INSERT opens and closes SQLite's cursors on the table and its
+/// indexes and runs the statement's setup and teardown; a multi-row INSERT does that once per
+/// statement. Rows wait here until the buffer is full or ``flush(_:)`` runs: a batch flushes
+/// before it reads the table back and before it finishes, so nothing reads around a held row.
+struct RowBuffer<Row: BufferedRow> {
+    static var rowsPerStatement: Int { 32 }
+    private var rows: [Row] = []
+    /// The full statement, held: GRDB's statement cache hashes the whole SQL text on each lookup.
+    private var full: Statement?
+
+    var isEmpty: Bool { rows.isEmpty }
+
+    mutating func append(_ row: Row, _ db: Database) throws {
+        if rows.isEmpty { rows.reserveCapacity(Self.rowsPerStatement) }
+        rows.append(row)
+        if rows.count == Self.rowsPerStatement { try flush(db) }
+    }
+
+    /// Inserts every held row.
+    mutating func flush(_ db: Database) throws {
+        guard !rows.isEmpty else { return }
+        let statement: Statement
+        if rows.count == Self.rowsPerStatement {
+            statement = try full ?? db.cachedStatement(sql: Self.sql(rows: rows.count))
+            full = statement
+        } else {
+            statement = try db.cachedStatement(sql: Self.sql(rows: rows.count))
+        }
+        var write = DirectWrite(statement)
+        for row in rows { row.bind(to: &write) }
+        // Emptied first: after a failure the transaction is rolled back, and the rows with it.
+        rows.removeAll(keepingCapacity: true)
+        try write.run()
+    }
+
+    /// The INSERT of `count` rows.
+    static func sql(rows count: Int) -> String {
+        let row = "(" + repeatElement("?", count: Row.columnCount).joined(separator: ", ") + ")"
+        return Row.insertPrefix + repeatElement(row, count: count).joined(separator: ", ")
+    }
+}
