@@ -61,6 +61,10 @@ struct ApplyBatch {
         var dirty = false
         /// The heads that arrived in this batch, so merging them needs no re-read.
         var newHeads: [Version] = []
+        /// Set by derivation when the field has one head: that head's stored value text, which
+        /// is the field's value as stored, so it is written as it is instead of decoded,
+        /// merged and encoded again (the head's `value` is then left `.null`).
+        var soleHeadText: String?
 
         init(kind: String, heads: FieldHeads = FieldHeads(), oldConflict: String? = nil) {
             self.kind = kind
@@ -140,7 +144,11 @@ struct ApplyBatch {
                 guard let text = stored[done.entry.newHeads[index].dot] else {
                     throw StoreError.writeFailed(reason: "deriving field states lost the value of a head; report this bug")
                 }
-                done.entry.newHeads[index].value = try StoreCoding.decodeValue(text)
+                if done.entry.newHeads.count == 1 {
+                    done.entry.soleHeadText = text
+                } else {
+                    done.entry.newHeads[index].value = try StoreCoding.decodeValue(text)
+                }
             }
             stored.removeAll(keepingCapacity: true)
             fields[done.key] = done.entry
@@ -345,20 +353,22 @@ struct ApplyBatch {
             guard let entry = fields[key], let recordRow = records[key.record]?.rowID else { continue }
             if seen.insert(key.record).inserted { touched.append(key.record) }
             guard let schema = schemas[entry.kind]?.field(key.field) else { continue }
-            let heads = try entry.heads.heads.map { dot in
+            // One head is the field's value, with no conflict.
+            let sole = entry.soleHeadText.flatMap { entry.heads.heads.count == 1 ? $0 : nil }
+            let heads = sole != nil ? [] : try entry.heads.heads.map { dot in
                 try entry.newHeads.first { $0.dot == dot } ?? storedVersion(dot, replicaRow: replicaEntry(dot.replica).rowID)
             }
             let base = FieldMerge.needsBase(schema, heads: heads)
                 ? try Store.ancestor(record: key.record, field: key.field, common: FieldHeads.commonContext(of: heads), names: &names, db)
                 : nil
-            let merged = FieldMerge.merge(record: key.record, field: schema, heads: heads, base: base)
-            let conflict = merged.conflict?.rawValue
+            let merged = sole != nil ? nil : FieldMerge.merge(record: key.record, field: schema, heads: heads, base: base)
+            let conflict = merged?.conflict?.rawValue
             var row = DirectWrite(upsert)
             row.bind(recordRow)
             row.bind(key.field)
             row.bind(blob: try clockBlob(entry.heads.joined))
             row.bind(blob: try clockBlob(entry.heads.heads))
-            row.bind(StoreCoding.encode(merged.value))
+            row.bind(sole ?? StoreCoding.encode(merged!.value))
             row.bind(conflict)
             try row.run()
             guard key.field != RecordSchema.deletedField.name else { continue }
@@ -474,6 +484,7 @@ struct ApplyBatch {
 
     /// Folds `version` into a field's state; returns whether this is the batch's first write of it.
     private static func integrate(_ version: Version, into entry: inout FieldEntry) -> Bool {
+        entry.soleHeadText = nil
         let isHead = entry.heads.integrate(dot: version.dot, context: version.context)
         if !entry.newHeads.isEmpty { entry.newHeads.removeAll { version.context.covers($0.dot) } }
         if isHead { entry.newHeads.append(version) }
