@@ -61,9 +61,10 @@ struct ApplyBatch {
         var dirty = false
         /// The heads that arrived in this batch, so merging them needs no re-read.
         var newHeads: [Version] = []
-        /// Set by derivation when the field has one head: that head's stored value text, which
-        /// is the field's value as stored, so it is written as it is instead of decoded,
-        /// merged and encoded again (the head's `value` is then left `.null`).
+        /// When the field has one head, that head's stored value text, which is the field's value
+        /// as stored, so it is written as it is instead of merged and encoded again. Derivation
+        /// sets it and leaves the head's `value` `.null`; ``PreparedVersions`` sets it on the
+        /// fields it folds. Folding any version in clears it.
         var soleHeadText: String?
 
         init(kind: String, heads: FieldHeads = FieldHeads(), oldConflict: String? = nil) {
@@ -285,14 +286,51 @@ struct ApplyBatch {
         try integrate(PreparedVersions.Entry(incoming, schemas: schemas, maxValueBytes: maxValueBytes, checked: checked))
     }
 
+    /// Adds prepared versions in order. Where they carry folded fields (see
+    /// ``Store/prepareFoldingFields(_:)``), a field new to the store whose versions are all new
+    /// takes its folded state whole; any other field folds its new versions one by one.
+    mutating func integrate(_ prepared: PreparedVersions) throws {
+        guard !prepared.fields.isEmpty, !defersFields else {
+            for entry in prepared.entries { try integrate(entry) }
+            return
+        }
+        var isNew = [Bool](repeating: false, count: prepared.entries.count)
+        var allNew = [Bool](repeating: true, count: prepared.fields.count)
+        for (index, entry) in prepared.entries.enumerated() {
+            isNew[index] = try store(entry)
+            if !isNew[index] { allNew[prepared.fieldOf[index]] = false }
+        }
+        // Each field at its first new version, so that `written` has the order integrating
+        // version by version gives.
+        var done = [Bool](repeating: false, count: prepared.fields.count)
+        for index in prepared.entries.indices where isNew[index] && !done[prepared.fieldOf[index]] {
+            let slot = prepared.fieldOf[index]
+            done[slot] = true
+            let fold = prepared.fields[slot]
+            if allNew[slot] && fields[fold.key] == nil && preloaded[fold.key.record]?.contains(fold.key.field) == true {
+                // The preload looked for this field and the store has no row of it.
+                fields[fold.key] = fold.entry
+                written.append(fold.key)
+            } else {
+                for member in fold.members where isNew[member] { try integrateField(prepared.entries[member].version) }
+            }
+        }
+    }
+
     /// Adds one prepared version (checked, with its stored text forms).
     mutating func integrate(_ prepared: PreparedVersions.Entry) throws {
+        if try store(prepared) && !defersFields { try integrateField(prepared.version) }
+    }
+
+    /// Stores one prepared version (its row, its record, its feed entry) without folding it into
+    /// its field; returns whether it is new (a duplicate of a held version is counted and ignored).
+    private mutating func store(_ prepared: PreparedVersions.Entry) throws -> Bool {
         let version = prepared.version
         var replica = try replicaEntry(version.dot.replica)
         if version.dot.counter <= replica.counter {
             try checkDuplicate(version, replicaRow: replica.rowID)
             report.duplicates += 1
-            return
+            return false
         }
         guard version.dot.counter == replica.counter + 1 else {
             throw StoreError.counterGap(replica: version.dot.replica, have: replica.counter, got: version.dot.counter)
@@ -308,7 +346,11 @@ struct ApplyBatch {
         replica.dirty = true
         replicas[version.dot.replica] = replica
         report.new += 1
-        guard !defersFields else { return }
+        return true
+    }
+
+    /// Folds a stored new version into its field's state.
+    private mutating func integrateField(_ version: Version) throws {
         let key = FieldKey(record: version.record, field: version.field)
         // Found by one hash of the key when the state is held (the usual case after a preload),
         // and changed in place: a copy taken out of the dictionary would copy the heads and
@@ -483,7 +525,7 @@ struct ApplyBatch {
     }
 
     /// Folds `version` into a field's state; returns whether this is the batch's first write of it.
-    private static func integrate(_ version: Version, into entry: inout FieldEntry) -> Bool {
+    static func integrate(_ version: Version, into entry: inout FieldEntry) -> Bool {
         entry.soleHeadText = nil
         let isHead = entry.heads.integrate(dot: version.dot, context: version.context)
         if !entry.newHeads.isEmpty { entry.newHeads.removeAll { version.context.covers($0.dot) } }

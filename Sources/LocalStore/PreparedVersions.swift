@@ -24,9 +24,54 @@ public struct PreparedVersions: Sendable {
     }
 
     let entries: [Entry]
+    /// With `foldingFields`, each field the versions touch, in order of first appearance, with
+    /// its versions folded from an empty state; `fieldOf[i]` is the field of `entries[i]`.
+    let fields: [FieldFold]
+    let fieldOf: [Int]
 
-    init(_ versions: [Version], schemas: SchemaRegistry, maxValueBytes: Int) throws {
-        entries = try versions.map { try Entry($0, schemas: schemas, maxValueBytes: maxValueBytes) }
+    /// One field's versions in this batch, folded as if the store held none of it: what the
+    /// writer adopts whole for a field new to the store, instead of folding version by version.
+    struct FieldFold: Sendable {
+        var key: ApplyBatch.FieldKey
+        var entry: ApplyBatch.FieldEntry
+        /// Indices in `entries` of the field's versions, in order.
+        var members: [Int]
+    }
+
+    init(_ versions: [Version], schemas: SchemaRegistry, maxValueBytes: Int, foldingFields: Bool = false) throws {
+        let entries = try versions.map { try Entry($0, schemas: schemas, maxValueBytes: maxValueBytes) }
+        self.entries = entries
+        guard foldingFields else {
+            (fields, fieldOf) = ([], [])
+            return
+        }
+        var slots: [ApplyBatch.FieldKey: Int] = [:]
+        var folds: [FieldFold] = []
+        var fieldOf: [Int] = []
+        fieldOf.reserveCapacity(entries.count)
+        for (index, entry) in entries.enumerated() {
+            let version = entry.version
+            let key = ApplyBatch.FieldKey(record: version.record, field: version.field)
+            let slot: Int
+            if let known = slots[key] {
+                slot = known
+            } else {
+                slot = folds.count
+                slots[key] = slot
+                folds.append(FieldFold(key: key, entry: ApplyBatch.FieldEntry(kind: version.kind), members: []))
+            }
+            _ = ApplyBatch.integrate(version, into: &folds[slot].entry)
+            folds[slot].members.append(index)
+            fieldOf.append(slot)
+        }
+        // A field left with one head is written with that head's value text (see `soleHeadText`).
+        for slot in folds.indices where folds[slot].entry.newHeads.count == 1 {
+            let head = folds[slot].entry.newHeads[0].dot
+            if let member = folds[slot].members.last(where: { entries[$0].version.dot == head }) {
+                folds[slot].entry.soleHeadText = entries[member].valueText
+            }
+        }
+        (self.fields, self.fieldOf) = (folds, fieldOf)
     }
 }
 
@@ -35,5 +80,12 @@ extension Store {
     /// any thread. Throws ``StoreError/invalid(_:)`` for the first version that breaks a rule.
     public func prepare(_ versions: [Version]) throws -> PreparedVersions {
         try PreparedVersions(versions, schemas: schemas, maxValueBytes: maxValueBytes)
+    }
+
+    /// ``prepare(_:)``, also folding each field's versions as if the store held none of it, so
+    /// that the writer adopts the folded state of a field new to the store whole (the server,
+    /// whose preparing threads are otherwise idle while its one writer works).
+    func prepareFoldingFields(_ versions: [Version]) throws -> PreparedVersions {
+        try PreparedVersions(versions, schemas: schemas, maxValueBytes: maxValueBytes, foldingFields: true)
     }
 }

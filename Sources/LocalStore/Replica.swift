@@ -210,7 +210,7 @@ public struct Replica: Sendable {
         try store.transaction { db in
             var batch = try ApplyBatch.begin(store, db, deferFields: deferFields)
             try batch.preload(versions.entries.lazy.map(\.version))
-            for entry in versions.entries { try batch.integrate(entry) }
+            try batch.integrate(versions)
             let report = try batch.finish()
             try Meta.set("server_vector", StoreCoding.encode(serverVector), db)
             switch cursor {

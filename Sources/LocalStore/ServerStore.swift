@@ -110,8 +110,9 @@ public struct ServerStore: Sendable {
     ) async throws -> Exchange {
         let store = self.store
         // Structure first (400), checked before taking the writer so that concurrent requests
-        // check theirs in parallel; then who may push what (403).
-        let prepared = try store.prepare(versions)
+        // check theirs in parallel, each field's versions folded there too (the writer adopts
+        // the folded state of a field new to the store); then who may push what (403).
+        let prepared = try store.prepareFoldingFields(versions)
         return try await store.transaction { db in
             var batch = try ApplyBatch.begin(store, db)
             let ownerOf = try db.cachedStatement(sql: "SELECT analyst FROM replica_owner WHERE replica = ?")
@@ -134,7 +135,7 @@ public struct ServerStore: Sendable {
                 }
             }
             try batch.preload(prepared.entries.lazy.map(\.version))
-            for entry in prepared.entries { try batch.integrate(entry) }
+            try batch.integrate(prepared)
             let report = try batch.finish()
             var named = Set(clientVector.replicas)
             if let requester { named.insert(requester) }
