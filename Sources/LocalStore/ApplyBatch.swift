@@ -61,11 +61,11 @@ struct ApplyBatch {
         var dirty = false
         /// The heads that arrived in this batch, so merging them needs no re-read.
         var newHeads: [Version] = []
-        /// When the field has one head, that head's stored value text, which is the field's value
-        /// as stored, so it is written as it is instead of merged and encoded again. Derivation
-        /// sets it and leaves the head's `value` `.null`; ``PreparedVersions`` sets it on the
-        /// fields it folds. Folding any version in clears it.
-        var soleHeadText: String?
+        /// The stored value text of the last version folded in as a head, when known. If that
+        /// version ends up the field's only head, the text is the field's value as stored and
+        /// is written as it is instead of merged and encoded again (derivation leaves such a
+        /// head's `value` `.null`); otherwise it is not used.
+        var soleHead: (dot: Dot, text: String)?
 
         init(kind: String, heads: FieldHeads = FieldHeads(), oldConflict: String? = nil) {
             self.kind = kind
@@ -146,7 +146,7 @@ struct ApplyBatch {
                     throw StoreError.writeFailed(reason: "deriving field states lost the value of a head; report this bug")
                 }
                 if done.entry.newHeads.count == 1 {
-                    done.entry.soleHeadText = text
+                    done.entry.soleHead = (done.entry.newHeads[index].dot, text)
                 } else {
                     done.entry.newHeads[index].value = try StoreCoding.decodeValue(text)
                 }
@@ -172,7 +172,7 @@ struct ApplyBatch {
                     preloaded[version.record] = Self.deletionLoaded
                     current = (row.recordRow, version.record)
                 }
-                _ = Self.integrate(version, into: &field!.entry)
+                _ = Self.integrate(version, text: nil, into: &field!.entry)
                 if field!.entry.newHeads.last?.dot == version.dot { stored[version.dot] = row.value }
             }
         }
@@ -312,14 +312,14 @@ struct ApplyBatch {
                 fields[fold.key] = fold.entry
                 written.append(fold.key)
             } else {
-                for member in fold.members where isNew[member] { try integrateField(prepared.entries[member].version) }
+                for member in fold.members where isNew[member] { try integrateField(prepared.entries[member]) }
             }
         }
     }
 
     /// Adds one prepared version (checked, with its stored text forms).
     mutating func integrate(_ prepared: PreparedVersions.Entry) throws {
-        if try store(prepared) && !defersFields { try integrateField(prepared.version) }
+        if try store(prepared) && !defersFields { try integrateField(prepared) }
     }
 
     /// Stores one prepared version (its row, its record, its feed entry) without folding it into
@@ -350,7 +350,8 @@ struct ApplyBatch {
     }
 
     /// Folds a stored new version into its field's state.
-    private mutating func integrateField(_ version: Version) throws {
+    private mutating func integrateField(_ prepared: PreparedVersions.Entry) throws {
+        let version = prepared.version
         let key = FieldKey(record: version.record, field: version.field)
         // Found by one hash of the key when the state is held (the usual case after a preload),
         // and changed in place: a copy taken out of the dictionary would copy the heads and
@@ -360,7 +361,7 @@ struct ApplyBatch {
             _ = try fieldEntry(key, kind: version.kind)  // stores the state it loads or starts
             slot = fields.index(forKey: key)
         }
-        if Self.integrate(version, into: &fields.values[slot!]) { written.append(key) }
+        if Self.integrate(version, text: prepared.valueText, into: &fields.values[slot!]) { written.append(key) }
     }
 
     /// Writes replica counters and merged field states; returns what the batch did.
@@ -396,7 +397,7 @@ struct ApplyBatch {
             if seen.insert(key.record).inserted { touched.append(key.record) }
             guard let schema = schemas[entry.kind]?.field(key.field) else { continue }
             // One head is the field's value, with no conflict.
-            let sole = entry.soleHeadText.flatMap { entry.heads.heads.count == 1 ? $0 : nil }
+            let sole = entry.soleHead.flatMap { entry.heads.heads == [$0.dot] ? $0.text : nil }
             let heads = sole != nil ? [] : try entry.heads.heads.map { dot in
                 try entry.newHeads.first { $0.dot == dot } ?? storedVersion(dot, replicaRow: replicaEntry(dot.replica).rowID)
             }
@@ -524,12 +525,15 @@ struct ApplyBatch {
         return entry
     }
 
-    /// Folds `version` into a field's state; returns whether this is the batch's first write of it.
-    static func integrate(_ version: Version, into entry: inout FieldEntry) -> Bool {
-        entry.soleHeadText = nil
+    /// Folds `version`, whose value is stored as `text` when the caller has it, into a field's
+    /// state; returns whether this is the batch's first write of it.
+    static func integrate(_ version: Version, text: String?, into entry: inout FieldEntry) -> Bool {
         let isHead = entry.heads.integrate(dot: version.dot, context: version.context)
         if !entry.newHeads.isEmpty { entry.newHeads.removeAll { version.context.covers($0.dot) } }
-        if isHead { entry.newHeads.append(version) }
+        if isHead {
+            entry.newHeads.append(version)
+            entry.soleHead = text.map { (version.dot, $0) }
+        }
         defer { entry.dirty = true }
         return !entry.dirty
     }

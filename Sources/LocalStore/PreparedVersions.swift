@@ -60,16 +60,9 @@ public struct PreparedVersions: Sendable {
                 slots[key] = slot
                 folds.append(FieldFold(key: key, entry: ApplyBatch.FieldEntry(kind: version.kind), members: []))
             }
-            _ = ApplyBatch.integrate(version, into: &folds[slot].entry)
+            _ = ApplyBatch.integrate(version, text: entry.valueText, into: &folds[slot].entry)
             folds[slot].members.append(index)
             fieldOf.append(slot)
-        }
-        // A field left with one head is written with that head's value text (see `soleHeadText`).
-        for slot in folds.indices where folds[slot].entry.newHeads.count == 1 {
-            let head = folds[slot].entry.newHeads[0].dot
-            if let member = folds[slot].members.last(where: { entries[$0].version.dot == head }) {
-                folds[slot].entry.soleHeadText = entries[member].valueText
-            }
         }
         (self.fields, self.fieldOf) = (folds, fieldOf)
     }
