@@ -396,31 +396,37 @@ struct ApplyBatch {
             guard let entry = fields[key], let recordRow = records[key.record]?.rowID else { continue }
             if seen.insert(key.record).inserted { touched.append(key.record) }
             guard let schema = schemas[entry.kind]?.field(key.field) else { continue }
-            // One head is the field's value, with no conflict.
-            let sole = entry.soleHead.flatMap { entry.heads.heads == [$0.dot] ? $0.text : nil }
-            let heads = sole != nil ? [] : try entry.heads.heads.map { dot in
-                try entry.newHeads.first { $0.dot == dot } ?? storedVersion(dot, replicaRow: replicaEntry(dot.replica).rowID)
-            }
-            let base = FieldMerge.needsBase(schema, heads: heads)
-                ? try Store.ancestor(record: key.record, field: key.field, common: FieldHeads.commonContext(of: heads), names: &names, db)
-                : nil
-            let merged = sole != nil ? nil : FieldMerge.merge(record: key.record, field: schema, heads: heads, base: base)
-            let conflict = merged?.conflict?.rawValue
+            let (value, conflict) = try mergedState(key, entry, schema)
             var row = DirectWrite(upsert)
             row.bind(recordRow)
             row.bind(key.field)
             row.bind(blob: try clockBlob(entry.heads.joined))
             row.bind(blob: try clockBlob(entry.heads.heads))
-            row.bind(sole ?? StoreCoding.encode(merged!.value))
+            row.bind(value)
             row.bind(conflict)
             try row.run()
             guard key.field != RecordSchema.deletedField.name else { continue }
             noteConflictChange(from: entry.oldConflict, to: conflict)
-            if heads.count > 1 && conflict == nil { report.cleanMerges += 1 }
+            if entry.heads.heads.count > 1 && conflict == nil { report.cleanMerges += 1 }
         }
         for record in touched {
             try settleDeletion(of: record)
         }
+    }
+
+    /// A field's value as stored and its conflict: a single head's stored text as it is, when
+    /// the batch has it; otherwise its heads merged (with their common ancestor if the merge
+    /// needs one) and encoded.
+    private mutating func mergedState(_ key: FieldKey, _ entry: FieldEntry, _ schema: FieldSchema) throws -> (value: String, conflict: String?) {
+        if let sole = entry.soleHead, entry.heads.heads == [sole.dot] { return (sole.text, nil) }
+        let heads = try entry.heads.heads.map { dot in
+            try entry.newHeads.first { $0.dot == dot } ?? storedVersion(dot, replicaRow: replicaEntry(dot.replica).rowID)
+        }
+        let base = FieldMerge.needsBase(schema, heads: heads)
+            ? try Store.ancestor(record: key.record, field: key.field, common: FieldHeads.commonContext(of: heads), names: &names, db)
+            : nil
+        let merged = FieldMerge.merge(record: key.record, field: schema, heads: heads, base: base)
+        return (StoreCoding.encode(merged.value), merged.conflict?.rawValue)
     }
 
     private mutating func noteConflictChange(from old: String?, to new: String?) {

@@ -39,8 +39,7 @@ public struct PreparedVersions: Sendable {
     }
 
     init(_ versions: [Version], schemas: SchemaRegistry, maxValueBytes: Int, foldingFields: Bool = false) throws {
-        let entries = try versions.map { try Entry($0, schemas: schemas, maxValueBytes: maxValueBytes) }
-        self.entries = entries
+        entries = try versions.map { try Entry($0, schemas: schemas, maxValueBytes: maxValueBytes) }
         guard foldingFields else {
             (fields, fieldOf) = ([], [])
             return
