@@ -1,5 +1,5 @@
 extension ApplyBatch {
-    /// A `version` row, as ``ApplyBatch/integrate(_:)-(PreparedVersions.Entry)`` stores it.
+    /// A new `version` row, as a batch stores each new version.
     struct VersionRowInsert: BufferedRow {
         static let insertPrefix = "INSERT OR FAIL INTO version (replica, counter, record, kind, field, context, value, author, time) VALUES "
         static let columnCount = 9

@@ -366,7 +366,6 @@ struct ApplyBatch {
 
     /// Writes replica counters and merged field states; returns what the batch did.
     mutating func finish() throws -> ApplyReport {
-        try flushRows()
         let updateReplica = try db.cachedStatement(sql: "UPDATE replica SET counter = ? WHERE id = ?")
         for entry in replicas.values where entry.dirty {
             try updateReplica.execute(arguments: [Int64(entry.counter), entry.rowID])
@@ -378,6 +377,8 @@ struct ApplyBatch {
     /// Writes the merged states of the fields written so far, settles their records' deletion,
     /// and forgets them (what a later integrate needs is read again).
     private mutating func writeFields() throws {
+        // Every held version and feed row goes in first: merging reads versions back (ancestors,
+        // deletion), and this is the last write of every batch (``finish()``).
         try flushRows()
         defer {
             fields = [:]
