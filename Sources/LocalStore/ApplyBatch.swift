@@ -481,7 +481,7 @@ struct ApplyBatch {
         clockPairs = []
         defer { clockPairs = pairs }
         pairs.removeAll(keepingCapacity: true)
-        for (replica, counter) in vector.counters { pairs.append((try replicaEntry(replica).rowID, counter)) }
+        for entry in vector.entries { pairs.append((try replicaEntry(entry.replica).rowID, entry.counter)) }
         if pairs.count > 1 { pairs.sort { $0.row < $1.row } }
         return ClockBlob.encode(pairs)
     }

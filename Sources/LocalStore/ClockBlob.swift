@@ -105,9 +105,9 @@ struct ReplicaNames {
 
     /// The vector stored in `bytes`.
     mutating func vector(bytes: UnsafeRawBufferPointer?, _ db: Database) throws -> VersionVector {
-        var counters: [ReplicaID: UInt64] = [:]
-        try ClockBlob.forEachPair(in: bytes) { row, counter in counters[try id(row: row, db)] = counter }
-        return VersionVector(counters)
+        var entries: [VersionVector.Entry] = []
+        try ClockBlob.forEachPair(in: bytes) { row, counter in entries.append(.init(replica: try id(row: row, db), counter: counter)) }
+        return VersionVector(unsorted: entries)
     }
 
     /// The dots stored in `bytes`, in stored order.

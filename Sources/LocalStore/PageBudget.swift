@@ -35,7 +35,7 @@ public struct PageBudget: Sendable {
     /// ids, names and counters.
     static func size(context: VersionVector, value: String) -> Int {
         var contextBytes = 0
-        for counter in context.counters.values {
+        for counter in context.entries.lazy.map(\.counter) {
             contextBytes += 38 + decimalDigits(counter)  // uuid, ':', digits, ','
         }
         return contextBytes + value.utf8.count + 128

@@ -207,20 +207,20 @@ public struct Store: Sendable {
     }
 
     static func versionVector(of replicas: some Sequence<ReplicaID>, _ db: Database) throws -> VersionVector {
-        var counters: [ReplicaID: UInt64] = [:]
+        var entries: [VersionVector.Entry] = []
         for replica in replicas {
             let counter = try Int64.fetchOne(db.cachedStatement(sql: "SELECT counter FROM replica WHERE uuid = ?"), arguments: [replica.rawValue])
-            counters[replica] = UInt64(counter ?? 0)
+            entries.append(.init(replica: replica, counter: UInt64(counter ?? 0)))
         }
-        return VersionVector(counters)
+        return VersionVector(unsorted: entries)
     }
 
     static func versionVector(_ db: Database) throws -> VersionVector {
-        var counters: [ReplicaID: UInt64] = [:]
+        var entries: [VersionVector.Entry] = []
         for row in try Row.fetchAll(db.cachedStatement(sql: "SELECT uuid, counter FROM replica WHERE counter > 0")) {
-            if let replica = ReplicaID(row[0] as String) { counters[replica] = UInt64(row[1] as Int64) }
+            if let replica = ReplicaID(row[0] as String) { entries.append(.init(replica: replica, counter: UInt64(row[1] as Int64))) }
         }
-        return VersionVector(counters)
+        return VersionVector(unsorted: entries)
     }
 
     /// Applies versions received from a peer, in one transaction: all or nothing.

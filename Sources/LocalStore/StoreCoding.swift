@@ -7,14 +7,14 @@ enum StoreCoding {
     /// `uuid:counter,uuid:counter` in replica order; empty for the empty vector.
     static func encode(_ vector: VersionVector) -> String {
         var utf8: [UInt8] = []
-        for replica in vector.replicas { append(replica, vector[replica], to: &utf8) }
+        for entry in vector.entries { append(entry.replica, entry.counter, to: &utf8) }
         return String(decoding: utf8, as: UTF8.self)
     }
 
     static func decodeVector(_ text: String) throws -> VersionVector {
-        var counters: [ReplicaID: UInt64] = [:]
-        try forEachDot(in: text) { counters[$0] = $1 }
-        return VersionVector(counters)
+        var entries: [VersionVector.Entry] = []
+        try forEachDot(in: text) { entries.append(.init(replica: $0, counter: $1)) }
+        return VersionVector(unsorted: entries)
     }
 
     static func encode(_ dots: [Dot]) -> String {

@@ -5,10 +5,10 @@ public enum VersionRules {
         guard version.dot.counter >= 1, version.dot.counter <= UInt64(Int64.max) else {
             throw ModelError.invalidVersion("counter \(version.dot.counter) of replica \(version.dot.replica) is out of range (1 to \(Int64.max))")
         }
-        guard version.context.counters.count <= ValueRules.maxContextEntries else {
-            throw ModelError.invalidVersion("version \(version.dot) has \(version.context.counters.count) context entries; at most \(ValueRules.maxContextEntries) are accepted")
+        guard version.context.count <= ValueRules.maxContextEntries else {
+            throw ModelError.invalidVersion("version \(version.dot) has \(version.context.count) context entries; at most \(ValueRules.maxContextEntries) are accepted")
         }
-        guard version.context.counters.values.allSatisfy({ $0 <= UInt64(Int64.max) }) else {
+        guard version.context.entries.allSatisfy({ $0.counter <= UInt64(Int64.max) }) else {
             throw ModelError.invalidVersion("version \(version.dot) has a context counter beyond \(Int64.max)")
         }
         guard version.context[version.dot.replica] < version.dot.counter else {

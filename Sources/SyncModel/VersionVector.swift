@@ -2,37 +2,121 @@
 ///
 /// Absent entries mean zero. The vector never stores zero entries, so two vectors that cover
 /// the same dots are equal.
+///
+/// Held as an array of entries sorted by replica: a field's vector names a few writers, and
+/// every version carries one, so lookups compare two words each instead of hashing an id, and
+/// merging, meeting and covering are one walk over both arrays.
 public struct VersionVector: Hashable, Sendable {
-    public private(set) var counters: [ReplicaID: UInt64]
+    /// One replica's counter (never zero in a vector).
+    public struct Entry: Hashable, Sendable {
+        public var replica: ReplicaID
+        public var counter: UInt64
 
-    public init() { counters = [:] }
+        public init(replica: ReplicaID, counter: UInt64) {
+            self.replica = replica
+            self.counter = counter
+        }
+    }
+
+    /// The non-zero entries, sorted by replica, each replica once.
+    public private(set) var entries: [Entry]
+
+    public init() { entries = [] }
 
     public init(_ counters: [ReplicaID: UInt64]) {
-        self.counters = counters.filter { $0.value > 0 }
+        self.init(unsorted: counters.lazy.map { Entry(replica: $0.key, counter: $0.value) })
+    }
+
+    /// A vector of `entries` in any order; zero counters are dropped, and a replica named twice
+    /// keeps its highest counter. Sorts once, however many entries (a decoder's path).
+    public init(unsorted entries: some Sequence<Entry>) {
+        var sorted = entries.filter { $0.counter > 0 }
+        sorted.sort { $0.replica < $1.replica }
+        var unique: [Entry] = []
+        unique.reserveCapacity(sorted.count)
+        for entry in sorted {
+            if let last = unique.last, last.replica == entry.replica {
+                unique[unique.count - 1].counter = max(last.counter, entry.counter)
+            } else {
+                unique.append(entry)
+            }
+        }
+        self.entries = unique
+    }
+
+    /// A vector of `entries` in any order, each replica at most once (zero counters are
+    /// dropped); nil if a replica is named twice.
+    public init?(distinct entries: [Entry]) {
+        let sorted = entries.sorted { $0.replica < $1.replica }
+        for index in sorted.indices.dropFirst() where sorted[index - 1].replica == sorted[index].replica { return nil }
+        self.entries = sorted.filter { $0.counter > 0 }
+    }
+
+    /// The counters as a dictionary.
+    public var counters: [ReplicaID: UInt64] {
+        Dictionary(uniqueKeysWithValues: entries.lazy.map { ($0.replica, $0.counter) })
+    }
+
+    /// How many replicas have a non-zero counter.
+    public var count: Int { entries.count }
+
+    /// Where `replica`'s entry is, or would be inserted to keep the order.
+    private func position(of replica: ReplicaID) -> (index: Int, found: Bool) {
+        var low = 0, high = entries.count
+        while low < high {
+            let middle = (low + high) / 2
+            let here = entries[middle].replica
+            if here == replica { return (middle, true) }
+            if here < replica { low = middle + 1 } else { high = middle }
+        }
+        return (low, false)
     }
 
     /// The highest counter seen from `replica`, zero if none.
     public subscript(replica: ReplicaID) -> UInt64 {
-        get { counters[replica] ?? 0 }
-        set { counters[replica] = newValue == 0 ? nil : newValue }
+        get {
+            let (index, found) = position(of: replica)
+            return found ? entries[index].counter : 0
+        }
+        set {
+            let (index, found) = position(of: replica)
+            switch (found, newValue == 0) {
+            case (true, true): entries.remove(at: index)
+            case (true, false): entries[index].counter = newValue
+            case (false, false): entries.insert(Entry(replica: replica, counter: newValue), at: index)
+            case (false, true): break
+            }
+        }
     }
 
-    public var isEmpty: Bool { counters.isEmpty }
+    public var isEmpty: Bool { entries.isEmpty }
 
     /// Replicas in canonical (sorted) order.
-    public var replicas: [ReplicaID] { counters.keys.sorted() }
+    public var replicas: [ReplicaID] { entries.map(\.replica) }
 
     /// Whether the write `dot` is in this vector.
     public func covers(_ dot: Dot) -> Bool { self[dot.replica] >= dot.counter }
 
     /// Whether every dot of `other` is in this vector.
     public func covers(_ other: VersionVector) -> Bool {
-        other.counters.allSatisfy { self[$0.key] >= $0.value }
+        guard other.entries.count <= entries.count else { return false }
+        var index = 0
+        for theirs in other.entries {
+            while index < entries.count && entries[index].replica < theirs.replica { index += 1 }
+            guard index < entries.count, entries[index].replica == theirs.replica, entries[index].counter >= theirs.counter else { return false }
+            index += 1
+        }
+        return true
     }
 
     /// Adds `dot` and everything before it from the same replica.
     public mutating func add(_ dot: Dot) {
-        if self[dot.replica] < dot.counter { self[dot.replica] = dot.counter }
+        let (index, found) = position(of: dot.replica)
+        if found {
+            if entries[index].counter < dot.counter { entries[index].counter = dot.counter }
+        } else if dot.counter > 0 {
+            entries.insert(Entry(replica: dot.replica, counter: dot.counter), at: index)
+        }
     }
 
     /// The pointwise maximum (least upper bound).
@@ -43,16 +127,52 @@ public struct VersionVector: Hashable, Sendable {
     }
 
     public mutating func merge(_ other: VersionVector) {
-        for (replica, counter) in other.counters where self[replica] < counter {
-            counters[replica] = counter
+        if other.entries.isEmpty { return }
+        if entries.isEmpty {
+            entries = other.entries
+            return
         }
+        // Usually every replica of `other` is here already: counters are raised in place.
+        var index = 0
+        for theirs in other.entries {
+            while index < entries.count && entries[index].replica < theirs.replica { index += 1 }
+            guard index < entries.count, entries[index].replica == theirs.replica else { return mergeAdding(other) }
+            if entries[index].counter < theirs.counter { entries[index].counter = theirs.counter }
+            index += 1
+        }
+    }
+
+    /// `merge(_:)` when `other` names replicas this vector lacks: one walk over both.
+    private mutating func mergeAdding(_ other: VersionVector) {
+        var merged: [Entry] = []
+        merged.reserveCapacity(entries.count + other.entries.count)
+        var mine = 0, theirs = 0
+        while mine < entries.count || theirs < other.entries.count {
+            if theirs == other.entries.count || (mine < entries.count && entries[mine].replica < other.entries[theirs].replica) {
+                merged.append(entries[mine])
+                mine += 1
+            } else if mine == entries.count || other.entries[theirs].replica < entries[mine].replica {
+                merged.append(other.entries[theirs])
+                theirs += 1
+            } else {
+                merged.append(Entry(replica: entries[mine].replica, counter: max(entries[mine].counter, other.entries[theirs].counter)))
+                mine += 1
+                theirs += 1
+            }
+        }
+        entries = merged
     }
 
     /// The pointwise minimum (greatest lower bound).
     public func meet(_ other: VersionVector) -> VersionVector {
         var result = VersionVector()
-        for (replica, counter) in counters {
-            result[replica] = min(counter, other[replica])
+        var theirs = 0
+        for entry in entries {
+            while theirs < other.entries.count && other.entries[theirs].replica < entry.replica { theirs += 1 }
+            guard theirs < other.entries.count else { break }
+            if other.entries[theirs].replica == entry.replica {
+                result.entries.append(Entry(replica: entry.replica, counter: min(entry.counter, other.entries[theirs].counter)))
+            }
         }
         return result
     }
@@ -68,7 +188,7 @@ public struct VersionVector: Hashable, Sendable {
     }
 
     /// The total number of dots covered.
-    public var total: UInt64 { counters.values.reduce(0, +) }
+    public var total: UInt64 { entries.reduce(0) { $0 + $1.counter } }
 }
 
 /// The causal relation between two version vectors.
@@ -80,26 +200,26 @@ extension VersionVector: Codable {
     public init(from decoder: any Decoder) throws {
         let container = try decoder.singleValueContainer()
         let raw = try container.decode([String: UInt64].self)
-        var counters: [ReplicaID: UInt64] = [:]
-        counters.reserveCapacity(raw.count)
+        var entries: [Entry] = []
+        entries.reserveCapacity(raw.count)
         for (key, value) in raw {
             guard let replica = ReplicaID(key) else {
                 throw DecodingError.dataCorruptedError(in: container, debugDescription: "version vector key '\(key.prefix(40))' is not a replica id")
             }
-            counters[replica] = value
+            entries.append(Entry(replica: replica, counter: value))
         }
-        self.init(counters)
+        self.init(unsorted: entries)
     }
 
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.singleValueContainer()
-        try container.encode(Dictionary(uniqueKeysWithValues: counters.map { ($0.key.rawValue, $0.value) }))
+        try container.encode(Dictionary(uniqueKeysWithValues: entries.map { ($0.replica.rawValue, $0.counter) }))
     }
 }
 
 extension VersionVector: CustomStringConvertible {
     /// `[abcd1234:3, ef567890:7]` in replica order.
     public var description: String {
-        "[" + replicas.map { "\($0.short):\(self[$0])" }.joined(separator: ", ") + "]"
+        "[" + entries.map { "\($0.replica.short):\($0.counter)" }.joined(separator: ", ") + "]"
     }
 }

@@ -99,7 +99,7 @@ public enum BinaryWire {
         }
 
         mutating func add(_ vector: VersionVector) {
-            for replica in vector.replicas { add(replica) }
+            for entry in vector.entries { add(entry.replica) }
         }
 
         mutating func add(string: String) {
@@ -177,22 +177,20 @@ public enum BinaryWire {
     // MARK: - Body
 
     static func write(_ vector: VersionVector, _ writer: inout BinaryWriter, _ tables: Tables) {
-        let replicas = vector.replicas
-        writer.varint(UInt64(replicas.count))
-        for replica in replicas {
-            writer.varint(tables.replicaIndex[replica]!)
-            writer.varint(vector[replica])
+        writer.varint(UInt64(vector.count))
+        for entry in vector.entries {
+            writer.varint(tables.replicaIndex[entry.replica]!)
+            writer.varint(entry.counter)
         }
     }
 
     static func readVector(_ reader: inout BinaryReader, _ tables: Tables) throws -> VersionVector {
-        var counters: [ReplicaID: UInt64] = [:]
+        var entries: [VersionVector.Entry] = []
         for _ in 0..<(try reader.count(minimumBytesEach: 2)) {
-            let replica = try tables.replica(reader.varint())
-            guard counters[replica] == nil else { throw BinaryWireError("replica \(replica) appears twice in a vector") }
-            counters[replica] = try reader.varint()
+            entries.append(.init(replica: try tables.replica(reader.varint()), counter: try reader.varint()))
         }
-        return VersionVector(counters)
+        guard let vector = VersionVector(distinct: entries) else { throw BinaryWireError("a replica appears twice in a vector") }
+        return vector
     }
 
     /// 0 for none; 1, the seq as a varint and the chain as 8 bytes, little-endian.
@@ -229,11 +227,10 @@ public enum BinaryWire {
             writer.varint(UInt64(replica))
             writer.signed(Int64(bitPattern: counter &- previousCounter[replica]))
             previousCounter[replica] = counter
-            let context = version.context.replicas
-            writer.varint(UInt64(context.count))
-            for id in context {
-                writer.varint(tables.replicaIndex[id]!)
-                writer.signed(Int64(bitPattern: counter &- version.context[id]))
+            writer.varint(UInt64(version.context.count))
+            for entry in version.context.entries {
+                writer.varint(tables.replicaIndex[entry.replica]!)
+                writer.signed(Int64(bitPattern: counter &- entry.counter))
             }
             writer.varint(tables.recordIndex[version.record]!)
             writer.varint(kind.index)
@@ -256,11 +253,13 @@ public enum BinaryWire {
             let replica = try tables.replica(replicaIndex)
             let counter = previousCounter[Int(replicaIndex)] &+ UInt64(bitPattern: try reader.signed())
             previousCounter[Int(replicaIndex)] = counter
-            var context: [ReplicaID: UInt64] = [:]
+            var entries: [VersionVector.Entry] = []
             for _ in 0..<(try reader.count(minimumBytesEach: 2)) {
                 let id = try tables.replica(reader.varint())
-                guard context[id] == nil else { throw BinaryWireError("replica \(id) appears twice in a context") }
-                context[id] = counter &- UInt64(bitPattern: try reader.signed())
+                entries.append(.init(replica: id, counter: counter &- UInt64(bitPattern: try reader.signed())))
+            }
+            guard let context = VersionVector(distinct: entries) else {
+                throw BinaryWireError("a replica appears twice in the context of version \(Dot(replica: replica, counter: counter))")
             }
             let record = try tables.record(reader.varint())
             let kind = try tables.string(reader.varint())
@@ -269,7 +268,7 @@ public enum BinaryWire {
             let author = try tables.string(reader.varint())
             let time = previousTime &+ (try reader.signed())
             previousTime = time
-            versions.append(Version(dot: Dot(replica: replica, counter: counter), context: VersionVector(context), record: record,
+            versions.append(Version(dot: Dot(replica: replica, counter: counter), context: context, record: record,
                                     kind: kind, field: field, value: value, author: author, time: time))
         }
         return versions

@@ -62,8 +62,8 @@ public struct SyncController: Sendable {
         guard message.versions.count <= limits.maxVersionsPerRequest else {
             throw APIError(.contentTooLarge, "too_many_versions", "the request pushes \(message.versions.count) versions; at most \(limits.maxVersionsPerRequest) are accepted per request, so send them in pages")
         }
-        guard message.vector.counters.count <= ValueRules.maxContextEntries else {
-            throw APIError(.badRequest, "vector_too_large", "the request's vector has \(message.vector.counters.count) entries; at most \(ValueRules.maxContextEntries) are accepted")
+        guard message.vector.count <= ValueRules.maxContextEntries else {
+            throw APIError(.badRequest, "vector_too_large", "the request's vector has \(message.vector.count) entries; at most \(ValueRules.maxContextEntries) are accepted")
         }
         let answer: (response: SyncResponse, report: ApplyReport)
         do {

@@ -54,6 +54,55 @@ import TestSupport
         #expect(vector(left).compare(vector(right)) == expected)
     }
 
+    /// The vector is a sorted array since session 13; a dictionary is the model it must match.
+    @Test("every operation agrees with a dictionary of counters", arguments: testSeeds(count: 250, base: 3_000))
+    func matchesDictionaryModel(seed: UInt64) {
+        var random = SplitMix64(seed: seed)
+        func model(_ vector: VersionVector) -> [ReplicaID: UInt64] { vector.counters }
+        func randomModel() -> [ReplicaID: UInt64] {
+            var counters: [ReplicaID: UInt64] = [:]
+            for replica in Self.pool where Bool.random(using: &random) { counters[replica] = UInt64.random(in: 0...6, using: &random) }
+            return counters
+        }
+        let a = randomModel(), b = randomModel()
+        let left = VersionVector(a), right = VersionVector(b)
+        let nonZero = { (counters: [ReplicaID: UInt64]) in counters.filter { $0.value > 0 } }
+        #expect(model(left) == nonZero(a), "built from a dictionary; seed \(seed)")
+        #expect(left.entries.map(\.replica) == left.entries.map(\.replica).sorted(), "entries sorted; seed \(seed)")
+        var merged = nonZero(a)
+        for (replica, counter) in nonZero(b) { merged[replica] = max(merged[replica] ?? 0, counter) }
+        #expect(model(left.merging(right)) == merged, "merge; seed \(seed)")
+        var met: [ReplicaID: UInt64] = [:]
+        for (replica, counter) in nonZero(a) { if let other = b[replica], min(counter, other) > 0 { met[replica] = min(counter, other) } }
+        #expect(model(left.meet(right)) == met, "meet; seed \(seed)")
+        #expect(left.covers(right) == nonZero(b).allSatisfy { (a[$0.key] ?? 0) >= $0.value }, "covers; seed \(seed)")
+        #expect(left.total == nonZero(a).values.reduce(0, +), "total; seed \(seed)")
+        // Point updates, in random order: set, add a dot, and read back.
+        var vector = left, expected = nonZero(a)
+        for _ in 0..<12 {
+            let replica = Self.pool[Int.random(in: 0..<Self.pool.count, using: &random)]
+            let counter = UInt64.random(in: 0...8, using: &random)
+            if Bool.random(using: &random) {
+                vector[replica] = counter
+                expected[replica] = counter == 0 ? nil : counter
+            } else {
+                vector.add(Dot(replica: replica, counter: counter))
+                if counter > (expected[replica] ?? 0) { expected[replica] = counter }
+            }
+            #expect(model(vector) == expected, "after updates; seed \(seed)")
+            #expect(vector[replica] == expected[replica] ?? 0, "subscript; seed \(seed)")
+        }
+        let shuffled = nonZero(a).map { VersionVector.Entry(replica: $0.key, counter: $0.value) }.shuffled(using: &random)
+        #expect(VersionVector(unsorted: shuffled) == left, "built from unsorted entries; seed \(seed)")
+        #expect(VersionVector(distinct: shuffled) == left, "built from distinct entries; seed \(seed)")
+    }
+
+    @Test func distinctEntriesRefuseARepeatedReplica() {
+        let twice = [VersionVector.Entry(replica: Self.pool[1], counter: 2), .init(replica: Self.pool[0], counter: 1), .init(replica: Self.pool[1], counter: 0)]
+        #expect(VersionVector(distinct: twice) == nil)
+        #expect(VersionVector(unsorted: twice) == VersionVector([Self.pool[0]: 1, Self.pool[1]: 2]), "unsorted keeps the highest")
+    }
+
     @Test func zeroEntriesAreNotStored() {
         var vector = VersionVector([Self.pool[0]: 0, Self.pool[1]: 3])
         #expect(vector.counters.count == 1)
