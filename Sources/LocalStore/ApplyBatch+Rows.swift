@@ -3,6 +3,7 @@ extension ApplyBatch {
     struct VersionRowInsert: BufferedRow {
         static let insertPrefix = "INSERT OR FAIL INTO version (replica, counter, record, kind, field, context, value, author, time) VALUES "
         static let columnCount = 9
+        static let statements = statementTexts()
         var replica: Int64
         var counter: Int64
         var record: Int64
@@ -13,7 +14,7 @@ extension ApplyBatch {
         var author: String
         var time: Int64
 
-        func bind(to write: inout DirectWrite) {
+        func bind(to write: inout DirectStatement) {
             write.bind(replica)
             write.bind(counter)
             write.bind(record)
@@ -30,12 +31,13 @@ extension ApplyBatch {
     struct FeedRowInsert: BufferedRow {
         static let insertPrefix = "INSERT OR FAIL INTO feed (seq, replica, counter, chain) VALUES "
         static let columnCount = 4
+        static let statements = statementTexts()
         var seq: Int64
         var replica: Int64
         var counter: Int64
         var chain: Int64
 
-        func bind(to write: inout DirectWrite) {
+        func bind(to write: inout DirectStatement) {
             write.bind(seq)
             write.bind(replica)
             write.bind(counter)

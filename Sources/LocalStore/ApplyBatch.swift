@@ -74,13 +74,12 @@ struct ApplyBatch {
         }
     }
 
-    /// A stored state: `joined, heads, conflict` from column `offset` of a `field` row;
-    /// `statement`, when `row` is the current row of a cursor over it, lets the clocks be read
-    /// in place.
-    private mutating func storedEntry(kind: String, row: Row, statement: SQLiteStatement? = nil, offset: Int) throws -> FieldEntry {
-        FieldEntry(kind: kind, heads: FieldHeads(joined: try names.vector(row, offset, in: statement, db),
-                                                 heads: try names.dots(row, offset + 1, in: statement, db)),
-                   oldConflict: row[offset + 2])
+    /// A stored state: `joined, heads, conflict` from column `offset` of the current row of a
+    /// `field` query, the clocks read in SQLite's buffers.
+    private mutating func storedEntry(kind: String, _ row: DirectRow, offset: Int32) throws -> FieldEntry {
+        FieldEntry(kind: kind, heads: FieldHeads(joined: try ClockBlob.withColumn(row.handle, Int(offset)) { try names.vector(bytes: $0, db) },
+                                                 heads: try ClockBlob.withColumn(row.handle, Int(offset) + 1) { try names.dots(bytes: $0, db) }),
+                   oldConflict: row.text(offset + 2))
     }
 
     private init(_ store: Store, _ db: Database) {
@@ -123,7 +122,10 @@ struct ApplyBatch {
 
     /// Whether a deferred first sync left field states underived.
     static func fieldsPending(_ db: Database) throws -> Bool {
-        try Meta.get(fieldsPendingKey, db) != nil
+        // Every local write asks: by SQLite's calls, without GRDB's cursor and row.
+        var query = try DirectStatement(db.cachedStatement(sql: "SELECT 1 FROM meta WHERE key = ?"))
+        query.bind(fieldsPendingKey)
+        return try query.firstRow { _ in true } ?? false
     }
 
     /// Derives every field state and each record's deletion from the stored versions, read in
@@ -229,7 +231,8 @@ struct ApplyBatch {
                 guard let record = byRow[row[0]], wanted[record]?.contains(name) == true, let kind = records[record]?.kind else { continue }
                 let key = FieldKey(record: record, field: name)
                 guard fields[key] == nil else { continue }
-                fields[key] = try storedEntry(kind: kind, row: row, statement: statement.sqliteStatement, offset: 2)
+                // `row` is the cursor's current row: its statement's columns are read in place.
+                fields[key] = try storedEntry(kind: kind, DirectRow(handle: statement.sqliteStatement), offset: 2)
             }
         }
         for record in ids { preloaded[record] = wanted[record] }
@@ -263,7 +266,8 @@ struct ApplyBatch {
 
     /// The context for a new local write of `field` of `record`: every version of it known here.
     mutating func fieldVector(record: RecordID, kind: String, field: String) throws -> VersionVector {
-        try fieldEntry(FieldKey(record: record, field: field), kind: kind).heads.fieldVector
+        let slot = try fieldSlot(FieldKey(record: record, field: field), kind: kind)
+        return fields.values[slot].heads.fieldVector
     }
 
     /// The context for a delete: the join of every field's vector of the record, so that edits
@@ -275,7 +279,8 @@ struct ApplyBatch {
         } ?? []
         let cached = fields.keys.filter { $0.record == record }.map(\.field)
         for name in Set(names + cached) {
-            vector.merge(try fieldEntry(FieldKey(record: record, field: name), kind: kind).heads.fieldVector)
+            let slot = try fieldSlot(FieldKey(record: record, field: name), kind: kind)
+            vector.merge(fields.values[slot].heads.fieldVector)
         }
         return vector
     }
@@ -353,22 +358,19 @@ struct ApplyBatch {
     private mutating func integrateField(_ prepared: PreparedVersions.Entry) throws {
         let version = prepared.version
         let key = FieldKey(record: version.record, field: version.field)
-        // Found by one hash of the key when the state is held (the usual case after a preload),
-        // and changed in place: a copy taken out of the dictionary would copy the heads and
-        // vector on write.
-        var slot = fields.index(forKey: key)
-        if slot == nil {
-            _ = try fieldEntry(key, kind: version.kind)  // stores the state it loads or starts
-            slot = fields.index(forKey: key)
-        }
-        if Self.integrate(version, text: prepared.valueText, into: &fields.values[slot!]) { written.append(key) }
+        // Changed in place: a copy taken out of the dictionary would copy the heads and vector on write.
+        let slot = try fieldSlot(key, kind: version.kind)
+        if Self.integrate(version, text: prepared.valueText, into: &fields.values[slot]) { written.append(key) }
     }
 
     /// Writes replica counters and merged field states; returns what the batch did.
     mutating func finish() throws -> ApplyReport {
         let updateReplica = try db.cachedStatement(sql: "UPDATE replica SET counter = ? WHERE id = ?")
         for entry in replicas.values where entry.dirty {
-            try updateReplica.execute(arguments: [Int64(entry.counter), entry.rowID])
+            var update = DirectStatement(updateReplica)
+            update.bind(Int64(entry.counter))
+            update.bind(entry.rowID)
+            try update.run()
         }
         try writeFields()
         return report
@@ -394,11 +396,13 @@ struct ApplyBatch {
         var touched: [RecordID] = []
         var seen: Set<RecordID> = []
         for key in written {
+            // The state is read where the dictionary holds it: a copy would retain and release
+            // each of its arrays.
             guard let entry = fields[key], let recordRow = records[key.record]?.rowID else { continue }
             if seen.insert(key.record).inserted { touched.append(key.record) }
             guard let schema = schemas[entry.kind]?.field(key.field) else { continue }
             let (value, conflict) = try mergedState(key, entry, schema)
-            var row = DirectWrite(upsert)
+            var row = DirectStatement(upsert)
             row.bind(recordRow)
             row.bind(key.field)
             row.bind(blob: try clockBlob(entry.heads.joined))
@@ -443,12 +447,13 @@ struct ApplyBatch {
         // Preloaded without a `_deleted` field, and none written now: plainly alive.
         if preloaded[record] != nil && fields[key] == nil { return }
         guard let recordRow = records[record]?.rowID else { return }
-        let select = try db.cachedStatement(sql: "SELECT conflict, value FROM field WHERE record = ? AND name = ?")
-        guard let row = try Row.fetchOne(select, arguments: [recordRow, key.field]) else { return }
-        let stored: String? = row[0]
+        var select = try DirectStatement(db.cachedStatement(sql: "SELECT conflict, value FROM field WHERE record = ? AND name = ?"))
+        select.bind(recordRow)
+        select.bind(key.field)
+        guard let (stored, value) = try select.firstRow({ row in (row.text(0), row.text(1)) }) else { return }
         let touched = fields[key]?.dirty == true
         // A record whose `_deleted` register is not true, and was not written now, is plainly alive.
-        if !touched && stored == nil && (row[1] as String) != "true" { return }
+        if !touched && stored == nil && value != "true" { return }
         let old = touched ? fields[key]?.oldConflict : stored
         let state = try Store.deletionState(record: record, names: &names, db)
         let conflict = state.conflict?.rawValue
@@ -494,8 +499,10 @@ struct ApplyBatch {
     private mutating func replicaEntry(_ replica: ReplicaID) throws -> ReplicaEntry {
         if let entry = replicas[replica] { return entry }
         let entry: ReplicaEntry
-        if let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT id, counter FROM replica WHERE uuid = ?"), arguments: [replica.rawValue]) {
-            entry = ReplicaEntry(rowID: row[0], counter: UInt64(row[1] as Int64), bytes: replica.bytes)
+        var select = try DirectStatement(db.cachedStatement(sql: "SELECT id, counter FROM replica WHERE uuid = ?"))
+        select.bind(replica)
+        if let (rowID, counter) = try select.firstRow({ row in (row.int64(0), row.int64(1)) }) {
+            entry = ReplicaEntry(rowID: rowID, counter: UInt64(counter), bytes: replica.bytes)
         } else {
             try db.cachedStatement(sql: "INSERT INTO replica (uuid, counter) VALUES (?, 0)").execute(arguments: [replica.rawValue])
             entry = ReplicaEntry(rowID: db.lastInsertedRowID, counter: 0, bytes: replica.bytes)
@@ -511,7 +518,7 @@ struct ApplyBatch {
             guard known.kind == kind else { throw StoreError.kindMismatch(record: record, known: known.kind, got: kind) }
             return known.rowID
         }
-        var row = try DirectWrite(db.cachedStatement(sql: "INSERT INTO record (uuid, kind, deleted) VALUES (?, ?, 0)"))
+        var row = try DirectStatement(db.cachedStatement(sql: "INSERT INTO record (uuid, kind, deleted) VALUES (?, ?, 0)"))
         row.bind(record)
         row.bind(kind)
         try row.run()
@@ -525,9 +532,9 @@ struct ApplyBatch {
         if let known = records[record] { return known }
         // What the preload did not find does not exist.
         guard preloaded[record] == nil else { return nil }
-        let statement = try db.cachedStatement(sql: "SELECT id, kind FROM record WHERE uuid = ?")
-        guard let row = try Row.fetchOne(statement, arguments: [record.rawValue]) else { return nil }
-        let entry = RecordEntry(rowID: row[0], kind: row[1])
+        var select = try DirectStatement(db.cachedStatement(sql: "SELECT id, kind FROM record WHERE uuid = ?"))
+        select.bind(record)
+        guard let entry = try select.firstRow({ row in RecordEntry(rowID: row.int64(0), kind: row.text(1) ?? "") }) else { return nil }
         records[record] = entry
         return entry
     }
@@ -545,18 +552,20 @@ struct ApplyBatch {
         return !entry.dirty
     }
 
-    private mutating func fieldEntry(_ key: FieldKey, kind: String) throws -> FieldEntry {
-        if let entry = fields[key] { return entry }
-        let entry: FieldEntry
-        if preloaded[key.record]?.contains(key.field) != true, let recordRow = try recordEntry(key.record)?.rowID,
-           let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT joined, heads, conflict FROM field WHERE record = ? AND name = ?"),
-                                      arguments: [recordRow, key.field]) {
-            entry = try storedEntry(kind: kind, row: row, offset: 0)
-        } else {
-            entry = FieldEntry(kind: kind)
+    /// Where the batch holds the field's state, loading it (or starting it, for a field the store
+    /// lacks) first. One hash of the key when it is held (the usual case after a preload), and
+    /// no copy of the state: callers read and change it in place through `fields.values[slot]`.
+    private mutating func fieldSlot(_ key: FieldKey, kind: String) throws -> Dictionary<FieldKey, FieldEntry>.Index {
+        if let slot = fields.index(forKey: key) { return slot }
+        var entry = FieldEntry(kind: kind)
+        if preloaded[key.record]?.contains(key.field) != true, let recordRow = try recordEntry(key.record)?.rowID {
+            var select = try DirectStatement(db.cachedStatement(sql: "SELECT joined, heads, conflict FROM field WHERE record = ? AND name = ?"))
+            select.bind(recordRow)
+            select.bind(key.field)
+            if let stored = try select.firstRow({ row in try storedEntry(kind: kind, row, offset: 0) }) { entry = stored }
         }
         fields[key] = entry
-        return entry
+        return fields.index(forKey: key)!
     }
 
     private mutating func checkDuplicate(_ version: Version, replicaRow: Int64) throws {

@@ -10,7 +10,17 @@ protocol BufferedRow {
     /// whole. An upsert brings the journal back even so, so upserts are not buffered.
     static var insertPrefix: String { get }
     static var columnCount: Int { get }
-    func bind(to write: inout DirectWrite)
+    /// The INSERTs of 1 to ``RowBuffer/rowsPerStatement`` rows, made once per table:
+    /// `static let statements = statementTexts()`. A flush of a few rows (a single write's one
+    /// version) then builds no SQL text.
+    static var statements: [String] { get }
+    func bind(to write: inout DirectStatement)
+}
+
+extension BufferedRow {
+    static func statementTexts() -> [String] {
+        (1...RowBuffer<Self>.rowsPerStatement).map { RowBuffer<Self>.sql(rows: $0) }
+    }
 }
 
 /// Rows for one table, inserted ``rowsPerStatement`` at a time by one multi-row INSERT.
@@ -38,12 +48,12 @@ struct RowBuffer<Row: BufferedRow> {
         guard !rows.isEmpty else { return }
         let statement: Statement
         if rows.count == Self.rowsPerStatement {
-            statement = try full ?? db.cachedStatement(sql: Self.sql(rows: rows.count))
+            statement = try full ?? db.cachedStatement(sql: Row.statements[rows.count - 1])
             full = statement
         } else {
-            statement = try db.cachedStatement(sql: Self.sql(rows: rows.count))
+            statement = try db.cachedStatement(sql: Row.statements[rows.count - 1])
         }
-        var write = DirectWrite(statement)
+        var write = DirectStatement(statement)
         for row in rows { row.bind(to: &write) }
         // Emptied first: after a failure the transaction is rolled back, and the rows with it.
         rows.removeAll(keepingCapacity: true)

@@ -7,10 +7,11 @@ import Testing
     private struct Entry: BufferedRow {
         static let insertPrefix = "INSERT OR FAIL INTO t (id, name) VALUES "
         static let columnCount = 2
+        static let statements = statementTexts()
         var id: Int64
         var name: String?
 
-        func bind(to write: inout DirectWrite) {
+        func bind(to write: inout DirectStatement) {
             write.bind(id)
             write.bind(name)
         }
@@ -63,6 +64,8 @@ import Testing
     @Test func theStatementForEachCountHoldsThatManyRows() {
         #expect(RowBuffer<Entry>.sql(rows: 1) == "INSERT OR FAIL INTO t (id, name) VALUES (?, ?)")
         #expect(RowBuffer<Entry>.sql(rows: 3) == "INSERT OR FAIL INTO t (id, name) VALUES (?, ?), (?, ?), (?, ?)")
+        #expect(Entry.statements.count == Self.full)
+        for rows in [1, 2, Self.full] { #expect(Entry.statements[rows - 1] == RowBuffer<Entry>.sql(rows: rows), "\(rows) rows") }
     }
 
     /// A batch holds its new versions in buffers: reading one back in the same batch (here a

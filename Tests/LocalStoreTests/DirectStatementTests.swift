@@ -3,7 +3,7 @@ import GRDB
 import SyncModel
 import Testing
 
-@Suite struct DirectWriteTests {
+@Suite struct DirectStatementTests {
     private func table() throws -> DatabaseQueue {
         let queue = try DatabaseQueue()
         try queue.write { db in try db.execute(sql: "CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT NOT NULL, note TEXT)") }
@@ -15,7 +15,7 @@ import Testing
         try queue.write { db in
             let statement = try db.makeStatement(sql: "INSERT INTO t (id, name, note) VALUES (?, ?, ?)")
             for (id, name, note) in [(1, "plain", "a note"), (2, "", nil), (3, "ünïcödé \u{1F30D}", "second note")] as [(Int64, String, String?)] {
-                var row = DirectWrite(statement)
+                var row = DirectStatement(statement)
                 row.bind(id)
                 row.bind(name)
                 row.bind(note)
@@ -33,7 +33,7 @@ import Testing
         let queue = try table()
         let record = try #require(RecordID("0A1B2C3D-4E5F-6071-8293-A4B5C6D7E8F9"))
         try queue.write { db in
-            var row = DirectWrite(try db.makeStatement(sql: "INSERT INTO t (id, name) VALUES (?, ?)"))
+            var row = DirectStatement(try db.makeStatement(sql: "INSERT INTO t (id, name) VALUES (?, ?)"))
             row.bind(1)
             row.bind(record)
             try row.run()
@@ -45,22 +45,49 @@ import Testing
         let queue = try table()
         try queue.write { db in
             let statement = try db.makeStatement(sql: "INSERT INTO t (id, name) VALUES (?, ?)")
-            var first = DirectWrite(statement)
+            var first = DirectStatement(statement)
             first.bind(1)
             first.bind("one")
             try first.run()
-            var duplicate = DirectWrite(statement)
+            var duplicate = DirectStatement(statement)
             duplicate.bind(1)
             duplicate.bind("again")
             let error = try #require(throws: DatabaseError.self) { try duplicate.run() }
             #expect(error.resultCode == .SQLITE_CONSTRAINT)
             #expect(error.message?.contains("UNIQUE") == true)
             #expect(error.sql?.contains("INSERT INTO t") == true)
-            var next = DirectWrite(statement)
+            var next = DirectStatement(statement)
             next.bind(2)
             next.bind("two")
             try next.run()
         }
         #expect(try queue.read { db in try String.fetchAll(db, sql: "SELECT name FROM t ORDER BY id") } == ["one", "two"])
+    }
+
+    @Test func firstRowReadsIntegersTextAndNullAndNilWhenThereIsNoRow() throws {
+        let queue = try table()
+        let replica = try #require(ReplicaID("0A1B2C3D-4E5F-6071-8293-A4B5C6D7E8F9"))
+        try queue.write { db in
+            try db.execute(sql: "INSERT INTO t (id, name, note) VALUES (1, 'ünïcödé \u{1F30D}', NULL), (2, '', 'x'), (3, ?, 'by id')",
+                           arguments: [replica.rawValue])
+        }
+        try queue.read { db in
+            let statement = try db.makeStatement(sql: "SELECT id, name, note FROM t WHERE id = ?")
+            func row(_ id: Int64) throws -> (Int64, String?, String?, Bool)? {
+                var query = DirectStatement(statement)
+                query.bind(id)
+                return try query.firstRow { row in (row.int64(0), row.text(1), row.text(2), row.isNull(2)) }
+            }
+            let first = try #require(try row(1))
+            #expect(first.0 == 1 && first.1 == "ünïcödé \u{1F30D}" && first.2 == nil && first.3)
+            let second = try #require(try row(2))
+            #expect(second.1 == "" && second.2 == "x" && !second.3, "an empty text is '', not nil")
+            #expect(try row(9) == nil)
+            // The statement was reset each time: it runs again with new values.
+            #expect(try row(2)?.2 == "x")
+            var byName = DirectStatement(try db.makeStatement(sql: "SELECT note FROM t WHERE name = ?"))
+            byName.bind(replica)
+            #expect(try byName.firstRow { $0.text(0) } == "by id", "a replica id binds as its lowercase text")
+        }
     }
 }

@@ -2,14 +2,16 @@ import GRDB
 import GRDBSQLite
 import SyncModel
 
-/// One execution of a write statement of the apply path, its values bound with SQLite's own
-/// calls.
+/// One execution of a statement of the apply path, its values bound and its first row read with
+/// SQLite's own calls.
 ///
 /// GRDB's `execute(arguments:)` builds an argument array of boxed values per execution; on the
 /// paths that run once per version (the version row, the feed entry, each field's upsert) that
-/// was a tenth of the writer's time. Only for single-step writes (INSERT, UPDATE) inside a
-/// transaction GRDB opened: no rows are read and no transaction observers are told.
-struct DirectWrite {
+/// was a tenth of the writer's time. Its `fetchOne` also makes a cursor and a row object: a
+/// single local write's five lookups spent about a third of its Swift time there. Only inside a
+/// transaction GRDB opened, for writes of one step (INSERT, UPDATE; no transaction observers are
+/// told) and for lookups that read at most one row.
+struct DirectStatement {
     private let statement: Statement
     private let handle: OpaquePointer
     private var index: Int32 = 0
@@ -33,6 +35,11 @@ struct DirectWrite {
     /// A record id as its text, made on the stack rather than as a `String`.
     mutating func bind(_ record: RecordID) {
         record.withText { bind(utf8: $0) }
+    }
+
+    /// A replica id as its text, made on the stack rather than as a `String`.
+    mutating func bind(_ replica: ReplicaID) {
+        replica.withText { bind(utf8: $0) }
     }
 
     private mutating func bind(utf8 bytes: UnsafeBufferPointer<UInt8>) {
@@ -62,7 +69,7 @@ struct DirectWrite {
 
     /// Runs the statement once; SQLite's error, with the statement's text, if it fails.
     func run() throws {
-        precondition(index == sqlite3_bind_parameter_count(handle), "DirectWrite: \(index) values bound for \(statement.sql)")
+        precondition(index == sqlite3_bind_parameter_count(handle), "DirectStatement: \(index) values bound for \(statement.sql)")
         let code = sqlite3_step(handle)
         guard code == SQLITE_DONE else {
             let message = sqlite3_db_handle(handle).flatMap { sqlite3_errmsg($0) }.map { String(cString: $0) }
@@ -72,7 +79,38 @@ struct DirectWrite {
         sqlite3_reset(handle)
     }
 
+    /// Runs a query and reads its first row with `read`; nil if it returns no row. The statement
+    /// is reset before this returns, so the row must not outlive `read`.
+    func firstRow<T>(_ read: (DirectRow) throws -> T) throws -> T? {
+        precondition(index == sqlite3_bind_parameter_count(handle), "DirectStatement: \(index) values bound for \(statement.sql)")
+        defer { sqlite3_reset(handle) }
+        switch sqlite3_step(handle) {
+        case SQLITE_ROW: return try read(DirectRow(handle: handle))
+        case SQLITE_DONE: return nil
+        case let code:
+            let message = sqlite3_db_handle(handle).flatMap { sqlite3_errmsg($0) }.map { String(cString: $0) }
+            throw DatabaseError(resultCode: ResultCode(rawValue: code), message: message, sql: statement.sql)
+        }
+    }
+
     private static let empty: StaticString = ""
     /// SQLite copies the bytes before `bind` returns (`SQLITE_TRANSIENT`).
     private static let transient = unsafeBitCast(OpaquePointer(bitPattern: -1), to: sqlite3_destructor_type.self)
+}
+
+/// The current row of a ``DirectStatement`` query, valid only inside its `firstRow` closure.
+struct DirectRow {
+    /// The statement, for readers that take SQLite's buffers in place (``ClockBlob/withColumn(_:_:_:)``).
+    let handle: SQLiteStatement
+
+    func int64(_ column: Int32) -> Int64 { sqlite3_column_int64(handle, column) }
+
+    func isNull(_ column: Int32) -> Bool { sqlite3_column_type(handle, column) == SQLITE_NULL }
+
+    /// The column as text; nil if it is NULL.
+    func text(_ column: Int32) -> String? {
+        guard let start = sqlite3_column_text(handle, column) else { return nil }
+        let count = Int(sqlite3_column_bytes(handle, column))
+        return String(decoding: UnsafeBufferPointer(start: start, count: count), as: UTF8.self)
+    }
 }
