@@ -3,14 +3,10 @@
 Same schema and workload shape as sync-bench server-merge (200,000 versions, 2,000 per
 transaction, 20,000 records, four fields). Run: python3 docs/experiments/integer-keys.py text int
 Python's per-statement overhead is in both figures; compare them with each other only."""
-import os, random, sqlite3, sys, tempfile, time, uuid
+import os, random, sys, time, uuid
+import storefile
 def run(mode, n=200000, batch=2000, nrec=20000):
-    path=os.path.join(tempfile.gettempdir(), f"integer-keys-{mode}.db")
-    for s in ("","-wal","-shm"):
-        try: os.remove(path+s)
-        except FileNotFoundError: pass
-    db=sqlite3.connect(path, isolation_level=None)
-    db.execute("PRAGMA journal_mode=WAL"); db.execute("PRAGMA synchronous=NORMAL"); db.execute("PRAGMA cache_size=-32768")
+    db=storefile.fresh(f"integer-keys-{mode}")
     rt = "TEXT" if mode=="text" else "INTEGER"
     db.executescript(f"""
     CREATE TABLE version (replica INTEGER NOT NULL, counter INTEGER NOT NULL, record {rt} NOT NULL, kind TEXT NOT NULL, field TEXT NOT NULL,
@@ -34,9 +30,7 @@ def run(mode, n=200000, batch=2000, nrec=20000):
             db.execute("INSERT INTO field VALUES (?,?,?,?,?,NULL) ON CONFLICT(record,name) DO UPDATE SET joined=excluded.joined, heads=excluded.heads, value=excluded.value",(key,f,rep+":%d"%c,rep+":%d"%c,'"Cell title %d"'%c))
         db.execute("COMMIT")
     el=time.time()-t
-    print(mode, n, "versions", round(n/el), "/s", os.path.getsize(path)//1024//1024, "MB")
+    print(mode, n, "versions", round(n/el), "/s", os.path.getsize(storefile.path(f"integer-keys-{mode}"))//1024//1024, "MB")
     db.close()
-    for s in ("","-wal","-shm"):
-        try: os.remove(path+s)
-        except FileNotFoundError: pass
+    storefile.remove(f"integer-keys-{mode}")
 for m in sys.argv[1:] or ["text", "int"]: run(m)

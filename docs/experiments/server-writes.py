@@ -8,7 +8,9 @@ reference (200,000 rows into a plain table). Run:
     python3 docs/experiments/server-writes.py plain full nofeed noversion nofield nobyfield
 For instruction counts run one variant per process under `perf stat -e instructions:u`.
 Python's per-row cost is in every figure; compare them with each other only."""
-import os, random, sqlite3, sys, tempfile, time, uuid
+import random, sys, time, uuid
+import storefile
+from storefile import UPSERT
 
 SCHEMA = """
 CREATE TABLE replica (id INTEGER PRIMARY KEY, uuid TEXT NOT NULL UNIQUE, counter INTEGER NOT NULL DEFAULT 0);
@@ -24,18 +26,9 @@ CREATE INDEX field_by_conflict ON field(conflict) WHERE conflict IS NOT NULL;
 CREATE INDEX field_cell_number ON field(value, record) WHERE name = 'number';
 """
 BY_FIELD = "CREATE INDEX version_by_field ON version(record, field, replica, counter);"
-UPSERT = """INSERT INTO field (record, name, joined, heads, value, conflict) VALUES (?, ?, ?, ?, ?, NULL)
-  ON CONFLICT (record, name) DO UPDATE SET joined = excluded.joined, heads = excluded.heads,
-  value = excluded.value, conflict = excluded.conflict"""
 
 def fresh(name):
-    path = os.path.join(tempfile.gettempdir(), f"server-writes-{name}.db")
-    for suffix in ("", "-wal", "-shm"):
-        try: os.remove(path + suffix)
-        except FileNotFoundError: pass
-    db = sqlite3.connect(path, isolation_level=None)
-    db.execute("PRAGMA journal_mode=WAL"); db.execute("PRAGMA synchronous=NORMAL"); db.execute("PRAGMA cache_size=-32768")
-    return db
+    return storefile.fresh(f"server-writes-{name}")
 
 def server(variant, clients=10, per_client=20000):
     db = fresh(variant)
