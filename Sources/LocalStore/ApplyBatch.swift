@@ -396,8 +396,6 @@ struct ApplyBatch {
         var touched: [RecordID] = []
         var seen: Set<RecordID> = []
         for key in written {
-            // The state is read where the dictionary holds it: a copy would retain and release
-            // each of its arrays.
             guard let entry = fields[key], let recordRow = records[key.record]?.rowID else { continue }
             if seen.insert(key.record).inserted { touched.append(key.record) }
             guard let schema = schemas[entry.kind]?.field(key.field) else { continue }

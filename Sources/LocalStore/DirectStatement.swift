@@ -70,13 +70,9 @@ struct DirectStatement {
     /// Runs the statement once; SQLite's error, with the statement's text, if it fails.
     func run() throws {
         precondition(index == sqlite3_bind_parameter_count(handle), "DirectStatement: \(index) values bound for \(statement.sql)")
+        defer { sqlite3_reset(handle) }
         let code = sqlite3_step(handle)
-        guard code == SQLITE_DONE else {
-            let message = sqlite3_db_handle(handle).flatMap { sqlite3_errmsg($0) }.map { String(cString: $0) }
-            sqlite3_reset(handle)
-            throw DatabaseError(resultCode: ResultCode(rawValue: code), message: message, sql: statement.sql)
-        }
-        sqlite3_reset(handle)
+        guard code == SQLITE_DONE else { throw error(code) }
     }
 
     /// Runs a query and reads its first row with `read`; nil if it returns no row. The statement
@@ -87,10 +83,14 @@ struct DirectStatement {
         switch sqlite3_step(handle) {
         case SQLITE_ROW: return try read(DirectRow(handle: handle))
         case SQLITE_DONE: return nil
-        case let code:
-            let message = sqlite3_db_handle(handle).flatMap { sqlite3_errmsg($0) }.map { String(cString: $0) }
-            throw DatabaseError(resultCode: ResultCode(rawValue: code), message: message, sql: statement.sql)
+        case let code: throw error(code)
         }
+    }
+
+    /// SQLite's error for a failed step, with the statement's text (read before the reset).
+    private func error(_ code: Int32) -> DatabaseError {
+        let message = sqlite3_db_handle(handle).flatMap { sqlite3_errmsg($0) }.map { String(cString: $0) }
+        return DatabaseError(resultCode: ResultCode(rawValue: code), message: message, sql: statement.sql)
     }
 
     private static let empty: StaticString = ""
@@ -104,8 +104,6 @@ struct DirectRow {
     let handle: SQLiteStatement
 
     func int64(_ column: Int32) -> Int64 { sqlite3_column_int64(handle, column) }
-
-    func isNull(_ column: Int32) -> Bool { sqlite3_column_type(handle, column) == SQLITE_NULL }
 
     /// The column as text; nil if it is NULL.
     func text(_ column: Int32) -> String? {

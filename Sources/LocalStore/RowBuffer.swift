@@ -46,13 +46,9 @@ struct RowBuffer<Row: BufferedRow> {
     /// Inserts every held row.
     mutating func flush(_ db: Database) throws {
         guard !rows.isEmpty else { return }
-        let statement: Statement
-        if rows.count == Self.rowsPerStatement {
-            statement = try full ?? db.cachedStatement(sql: Row.statements[rows.count - 1])
-            full = statement
-        } else {
-            statement = try db.cachedStatement(sql: Row.statements[rows.count - 1])
-        }
+        let isFull = rows.count == Self.rowsPerStatement
+        let statement = try (isFull ? full : nil) ?? db.cachedStatement(sql: Row.statements[rows.count - 1])
+        if isFull { full = statement }
         var write = DirectStatement(statement)
         for row in rows { row.bind(to: &write) }
         // Emptied first: after a failure the transaction is rolled back, and the rows with it.

@@ -24,24 +24,29 @@ public struct VersionVector: Hashable, Sendable {
     public init() { entries = [] }
 
     public init(_ counters: [ReplicaID: UInt64]) {
-        self.init(unsorted: counters.lazy.map { Entry(replica: $0.key, counter: $0.value) })
+        self.init(unsorted: counters.map { Entry(replica: $0.key, counter: $0.value) })
     }
 
     /// A vector of `entries` in any order; zero counters are dropped, and a replica named twice
-    /// keeps its highest counter. Sorts once, however many entries (a decoder's path).
-    public init(unsorted entries: some Sequence<Entry>) {
-        var sorted = entries.filter { $0.counter > 0 }
-        sorted.sort { $0.replica < $1.replica }
-        var unique: [Entry] = []
-        unique.reserveCapacity(sorted.count)
-        for entry in sorted {
-            if let last = unique.last, last.replica == entry.replica {
-                unique[unique.count - 1].counter = max(last.counter, entry.counter)
-            } else {
-                unique.append(entry)
+    /// keeps its highest counter. Sorts once, however many entries (a decoder's path), in the
+    /// array it is given.
+    public init(unsorted entries: [Entry]) {
+        var sorted = entries
+        sorted.removeAll { $0.counter == 0 }
+        if sorted.count > 1 {
+            sorted.sort { $0.replica < $1.replica }
+            var kept = 0
+            for index in 1..<sorted.count {
+                if sorted[index].replica == sorted[kept].replica {
+                    sorted[kept].counter = max(sorted[kept].counter, sorted[index].counter)
+                } else {
+                    kept += 1
+                    sorted[kept] = sorted[index]
+                }
             }
+            sorted.removeLast(sorted.count - kept - 1)
         }
-        self.entries = unique
+        self.entries = sorted
     }
 
     /// A vector of `entries` in any order, each replica at most once (zero counters are

@@ -73,15 +73,15 @@ import Testing
         }
         try queue.read { db in
             let statement = try db.makeStatement(sql: "SELECT id, name, note FROM t WHERE id = ?")
-            func row(_ id: Int64) throws -> (Int64, String?, String?, Bool)? {
+            func row(_ id: Int64) throws -> (Int64, String?, String?)? {
                 var query = DirectStatement(statement)
                 query.bind(id)
-                return try query.firstRow { row in (row.int64(0), row.text(1), row.text(2), row.isNull(2)) }
+                return try query.firstRow { row in (row.int64(0), row.text(1), row.text(2)) }
             }
             let first = try #require(try row(1))
-            #expect(first.0 == 1 && first.1 == "ünïcödé \u{1F30D}" && first.2 == nil && first.3)
+            #expect(first.0 == 1 && first.1 == "ünïcödé \u{1F30D}" && first.2 == nil)
             let second = try #require(try row(2))
-            #expect(second.1 == "" && second.2 == "x" && !second.3, "an empty text is '', not nil")
+            #expect(second.1 == "" && second.2 == "x", "an empty text is '', not nil")
             #expect(try row(9) == nil)
             // The statement was reset each time: it runs again with new values.
             #expect(try row(2)?.2 == "x")
