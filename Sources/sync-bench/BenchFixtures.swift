@@ -43,12 +43,12 @@ enum BenchFixtures {
         try await session.run(over: InProcessTransport(server: server, analyst: analyst))
     }
 
-    /// The executables built beside this benchmark (`swift build -c release` builds them all).
+    /// The executables built beside this benchmark (`swift build -c release --static-swift-stdlib` builds them all).
     static func binary(_ name: String) throws -> String {
         let directory = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
         let path = directory.appendingPathComponent(name).path
         guard FileManager.default.isExecutableFile(atPath: path) else {
-            throw BenchError("\(name) is not built beside sync-bench at \(path); run `swift build -c release` (all products) first")
+            throw BenchError("\(name) is not built beside sync-bench at \(path); run `swift build -c release --static-swift-stdlib` (all products) first")
         }
         return path
     }

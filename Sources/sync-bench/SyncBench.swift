@@ -9,8 +9,9 @@ struct SyncBench: AsyncParsableCommand {
         commandName: "sync-bench",
         abstract: "Measures each performance target of the engine next to a reference measured in the same run.",
         discussion: """
-            Build every product in release mode first (the process scenarios run the real binaries):
-              swift build -c release && .build/release/sync-bench all
+            Build every product in release mode first, as deployed (the process scenarios run the real
+            binaries, and `cell-set` times their start, which Swift's shared libraries double):
+              swift build -c release --static-swift-stdlib && .build/release/sync-bench all
             Each scenario is also a command of its own, e.g. `sync-bench first-sync --versions 100000`.
             """,
         subcommands: [All.self, LocalWrites.self, FirstSync.self, ServerMerge.self, Wire.self, Flat.self, CellSet.self],
