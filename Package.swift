@@ -109,6 +109,7 @@ let package = Package(
             name: "SyncClientCoreTests", dependencies: ["SyncClientCore", "LocalStore", "SyncModel"],
             exclude: ["Snapshots"], swiftSettings: swiftSettings
         ),
+        .testTarget(name: "SyncBenchTests", dependencies: ["sync-bench", "LocalStore"], swiftSettings: swiftSettings),
         .testTarget(
             name: "EndToEndTests",
             dependencies: [
