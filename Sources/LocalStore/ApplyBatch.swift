@@ -421,7 +421,7 @@ struct ApplyBatch {
     /// the batch has it; otherwise its heads merged (with their common ancestor if the merge
     /// needs one) and encoded.
     private mutating func mergedState(_ key: FieldKey, _ entry: FieldEntry, _ schema: FieldSchema) throws -> (value: String, conflict: String?) {
-        if let sole = entry.soleHead, entry.heads.heads == [sole.dot] { return (sole.text, nil) }
+        if let sole = entry.soleHead, entry.heads.heads.count == 1, entry.heads.heads[0] == sole.dot { return (sole.text, nil) }
         let heads = try entry.heads.heads.map { dot in
             try entry.newHeads.first { $0.dot == dot } ?? storedVersion(dot, replicaRow: replicaEntry(dot.replica).rowID)
         }

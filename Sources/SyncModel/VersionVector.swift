@@ -29,8 +29,8 @@ public struct VersionVector: Hashable, Sendable {
 
     /// A vector of `entries` in any order; zero counters are dropped, and a replica named twice
     /// keeps its highest counter. Sorts once, however many entries (a decoder's path), in the
-    /// array it is given.
-    public init(unsorted entries: [Entry]) {
+    /// array it is given (consumed, so a caller's last use hands it over without a copy).
+    public init(unsorted entries: consuming [Entry]) {
         var sorted = entries
         sorted.removeAll { $0.counter == 0 }
         if sorted.count > 1 {
