@@ -82,7 +82,7 @@ struct ApplyBatch {
                    oldConflict: row.text(offset + 2))
     }
 
-    private init(_ store: Store, _ db: Database) {
+    init(_ store: Store, _ db: Database) {
         self.db = db
         pool = store.writer as? DatabasePool
         schemas = store.schemas
@@ -479,7 +479,7 @@ struct ApplyBatch {
     // MARK: - Loading
 
     /// `vector` as stored: its replicas by row id, in row order (a replica first named here gets a row).
-    private mutating func clockBlob(_ vector: VersionVector) throws -> [UInt8] {
+    mutating func clockBlob(_ vector: VersionVector) throws -> [UInt8] {
         var pairs = clockPairs
         clockPairs = []
         defer { clockPairs = pairs }
@@ -494,7 +494,7 @@ struct ApplyBatch {
         ClockBlob.encode(try dots.map { (try replicaEntry($0.replica).rowID, $0.counter) })
     }
 
-    private mutating func replicaEntry(_ replica: ReplicaID) throws -> ReplicaEntry {
+    mutating func replicaEntry(_ replica: ReplicaID) throws -> ReplicaEntry {
         if let entry = replicas[replica] { return entry }
         let entry: ReplicaEntry
         var select = try DirectStatement(db.cachedStatement(sql: "SELECT id, counter FROM replica WHERE uuid = ?"))
@@ -526,7 +526,7 @@ struct ApplyBatch {
     }
 
     /// The record's row id and kind, or nil if the store does not hold it.
-    private mutating func recordEntry(_ record: RecordID) throws -> RecordEntry? {
+    mutating func recordEntry(_ record: RecordID) throws -> RecordEntry? {
         if let known = records[record] { return known }
         // What the preload did not find does not exist.
         guard preloaded[record] == nil else { return nil }

@@ -96,9 +96,19 @@ public struct Replica: Sendable {
     ///
     /// Each version's context is the field's version vector here, so it supersedes every head
     /// of the field this replica knows: writing to a conflicted field resolves the conflict.
+    ///
+    /// A single change is usually appended to the replica's write log instead, which commits one
+    /// page instead of several; reads and every other transaction fold the log first, so the
+    /// difference is never seen (see ``WriteLog``).
     @discardableResult
     public func write(_ changes: [FieldChange], at time: Int64) throws -> [Version] {
-        try store.transaction { db in
+        try store.transaction(foldingLog: false) { db in
+            if changes.count == 1, store.writeLogCapacity > 0, var single = try ApplyBatch.forLog(store, db),
+               let version = try single.logWrite(changes[0], value: try canonical(changes[0]), replica: id, author: analyst,
+                                                 time: time, capacity: store.writeLogCapacity) {
+                return [version]
+            }
+            try WriteLog.fold(store, db)
             var batch = try ApplyBatch.begin(store, db)
             // A batch reads its records' states in a few queries; one change (`cell set`) reads
             // only the rows it needs.
@@ -123,6 +133,13 @@ public struct Replica: Sendable {
             _ = try batch.finish()
             return written
         }
+    }
+
+    /// Folds the single writes waiting in the write log into versions and field states (see
+    /// ``write(_:at:)``). Reads and every other write do it first themselves; this is for a
+    /// program that wants the cost paid now, before it goes idle.
+    public func foldLog() throws {
+        try store.transaction { _ in }
     }
 
     /// The analyst name signs every version: it must pass the same rules a server applies.

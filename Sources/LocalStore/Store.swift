@@ -17,6 +17,9 @@ public struct Store: Sendable {
     let role: StoreSchema.Role
     /// The largest value accepted, in bytes.
     public var maxValueBytes: Int = ValueRules.defaultMaxValueBytes
+    /// How many single local writes a replica's write log holds before it is folded (0: none is
+    /// logged, every write goes directly; see ``WriteLog``).
+    var writeLogCapacity = WriteLog.defaultCapacity
 
     init(writer: any DatabaseWriter, path: String, role: StoreSchema.Role, schemas: SchemaRegistry) {
         self.writer = writer
@@ -161,10 +164,15 @@ public struct Store: Sendable {
     }
 
     /// Runs `body` in one write transaction, mapping SQLite failures (full disk, read-only file)
-    /// to a ``StoreError`` that says nothing was written.
-    func transaction<T>(_ body: (Database) throws -> T) throws -> T {
+    /// to a ``StoreError`` that says nothing was written. On a replica, the write log is folded
+    /// first, in the same transaction (see ``WriteLog``), unless `foldingLog` is false: only a
+    /// local write, which decides itself, passes false.
+    func transaction<T>(foldingLog: Bool = true, _ body: (Database) throws -> T) throws -> T {
         do {
-            return try writer.write(body)
+            return try writer.write { db in
+                if foldingLog && role == .replica { try WriteLog.fold(self, db) }
+                return try body(db)
+            }
         } catch let error as DatabaseError {
             throw writeError(error)
         }
@@ -178,7 +186,11 @@ public struct Store: Sendable {
     /// The same as ``transaction(_:)``, suspending instead of blocking the caller's thread.
     func transaction<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
         do {
-            return try await writer.write(body)
+            let store = self
+            return try await writer.write { db in
+                if store.role == .replica { try WriteLog.fold(store, db) }
+                return try body(db)
+            }
         } catch let error as DatabaseError {
             throw writeError(error)
         }
@@ -186,7 +198,24 @@ public struct Store: Sendable {
 
     /// Runs `body` on a consistent view of the store: a snapshot on a pool; on a queue (every
     /// in-memory store), which serializes all access, directly, without a read-only savepoint.
+    /// On a replica the view never holds unfolded local writes: if the write log has any, they
+    /// are folded first (see ``WriteLog``) and the read starts again.
     func read<T>(_ body: (Database) throws -> T) throws -> T {
+        while true {
+            let result: T? = try snapshot { db in
+                if role == .replica, try WriteLog.hasEntries(db) { return nil }
+                return try body(db)
+            }
+            if let result { return result }
+            do {
+                try transaction { _ in }
+            } catch StoreError.readOnly {
+                throw StoreError.unfoldedWrites(path: path)
+            }
+        }
+    }
+
+    private func snapshot<T>(_ body: (Database) throws -> T) throws -> T {
         do {
             if let queue = writer as? DatabaseQueue { return try queue.inDatabase(body) }
             return try writer.read(body)

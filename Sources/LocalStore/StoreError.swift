@@ -15,6 +15,7 @@ public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
     case writeFailed(reason: String)
     case readOnly(path: String)
     case unfinishedFirstSync(path: String)
+    case unfoldedWrites(path: String)
     case recordNotFound(String)
     case ambiguous(String, candidates: [String])
     case recordDeleted(RecordID)
@@ -52,6 +53,8 @@ public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
             return "\(path) is read-only, so nothing was written (reading still works). Make it writable (chmod u+w, or remount the disk read-write) and run the command again."
         case .unfinishedFirstSync(let path):
             return "\(path) holds a first sync that stopped before its end, and is read-only, so its cells cannot be completed from the versions it holds (nothing was changed). Make it writable (chmod u+w) and run the command again."
+        case .unfoldedWrites(let path):
+            return "\(path) holds recent local writes not yet folded into its cells, and is read-only, so they cannot be shown (nothing was changed). Make it writable (chmod u+w) and run the command again."
         case .recordNotFound(let what):
             return "no \(what) in this replica; list them with `sync-client cell list` or `sync-client signal list`"
         case .ambiguous(let what, let candidates):

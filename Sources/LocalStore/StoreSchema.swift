@@ -106,11 +106,30 @@ enum StoreSchema {
         }
         migrator.registerMigration("v4-record-rows", migrate: recordRows)
         migrator.registerMigration("v5-clock-blobs", migrate: clockBlobs)
+        if role == .replica {
+            migrator.registerMigration("v6-write-log") { db in
+                // A replica's single local writes, each a whole version, appended here and folded
+                // into `version`, `record` and `field` later, many at once (see ``WriteLog``).
+                try db.execute(sql: """
+                    CREATE TABLE write_log (
+                        counter INTEGER PRIMARY KEY,
+                        replica INTEGER NOT NULL,
+                        record TEXT NOT NULL,
+                        kind TEXT NOT NULL,
+                        field TEXT NOT NULL,
+                        context BLOB NOT NULL,
+                        value TEXT NOT NULL,
+                        author TEXT NOT NULL,
+                        time INTEGER NOT NULL
+                    );
+                    """)
+            }
+        }
         return migrator
     }
 
     /// Every migration identifier this build knows, whatever the role.
-    static let knownMigrations: Set<String> = ["v1-versions", "v1-server", "v2-cell-numbers", "v3-server-feed", "v4-record-rows", "v5-clock-blobs"]
+    static let knownMigrations: Set<String> = ["v1-versions", "v1-server", "v2-cell-numbers", "v3-server-feed", "v4-record-rows", "v5-clock-blobs", "v6-write-log"]
 
     /// Clocks (versions' contexts, fields' joined vectors and heads) are stored as
     /// ``ClockBlob``s naming replicas by row id instead of `uuid:counter` text. A first pass

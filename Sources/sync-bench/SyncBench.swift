@@ -81,7 +81,10 @@ struct LocalWrites: AsyncParsableCommand, Scenario {
             let batch = try measure { try replica.write(rows, at: WallClock.now()) }
             let plainSingle = try PlainSQLite.insertEach(singleRows, path: folder.path("plain-single.sqlite"))
             let singleReplica = try Replica.create(path: folder.path("single.sqlite"), settings: BenchFixtures.settings)
-            let single = try measure { for row in singleRows { try singleReplica.write([row], at: WallClock.now()) } }
+            let single = try measure {
+                for row in singleRows { try singleReplica.write([row], at: WallClock.now()) }
+                try singleReplica.foldLog()
+            }
             timings.append([plainBatch, batch, plainSingle, single])
         }
         let median = { (column: Int) in timings.map { $0[column] }.sorted()[timings.count / 2] }

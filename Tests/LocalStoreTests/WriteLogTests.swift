@@ -1,0 +1,168 @@
+import Foundation
+import GRDB
+@testable import LocalStore
+import SyncModel
+import Testing
+import TestSupport
+
+/// Single local writes go to the replica's write log and are folded later (see ``WriteLog``);
+/// nothing a program reads or syncs may differ from writing them directly.
+@Suite struct WriteLogTests {
+    static func logged(_ replica: Replica) throws -> Int {
+        // Straight from the pool: `Store.read` would fold the log first.
+        try replica.store.writer.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM write_log") ?? 0 }
+    }
+
+    static func storedVersions(_ replica: Replica) throws -> Int {
+        try replica.store.writer.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM version") ?? 0 }
+    }
+
+    /// `replica` with a write log of `capacity` writes (0: every write goes directly).
+    static func withLog(_ replica: Replica, capacity: Int) -> Replica {
+        var store = replica.store
+        store.writeLogCapacity = capacity
+        return Replica(store: store, id: replica.id, analyst: replica.analyst)
+    }
+
+    @Test func aSingleWriteIsLoggedAndTheNextReadFoldsIt() throws {
+        let folder = TemporaryFolder()
+        let replica = try Replica.create(path: folder.path("r.sqlite"), settings: ReplicaSettings(server: "http://x", token: "a.b", analyst: "alice"))
+        try replica.write([change("number", .int(20)), change("title", .text("Before"))], at: 1)
+        #expect(try Self.logged(replica) == 0, "a batch goes directly")
+        let written = try replica.write([change("title", .text("After"))], at: 2)
+        #expect(try Self.logged(replica) == 1 && Self.storedVersions(replica) == 2, "the single write waits in the log")
+        #expect(written.map(\.dot.counter) == [3])
+        #expect(written.first?.context == VersionVector([replica.id: 2]), "its context is the field's versions, as a direct write's")
+
+        #expect(try replica.store.record(cellID)?.value("title") == .text("After"), "a read sees it")
+        #expect(try Self.logged(replica) == 0 && Self.storedVersions(replica) == 3, "the read folded it")
+        #expect(try replica.store.versionVector() == VersionVector([replica.id: 3]))
+        #expect(try replica.pending().map(\.dot) == [Dot(replica: replica.id, counter: 1), Dot(replica: replica.id, counter: 2), Dot(replica: replica.id, counter: 3)])
+    }
+
+    @Test func loggedWritesSurviveClosingAndAreFoldedWhenTheFileIsOpenedAgain() throws {
+        let folder = TemporaryFolder()
+        let path = folder.path("r.sqlite")
+        let replica = try Replica.create(path: path, settings: ReplicaSettings(server: "http://x", token: "a.b", analyst: "alice"))
+        try replica.write([change("number", .int(20)), change("title", .text("Before"))], at: 1)
+        let other = RecordID("33333333-3333-4333-8333-333333333333")!
+        try replica.write([change("title", .text("Logged"))], at: 2)
+        try replica.write([change("title", .text("A new cell"), record: other)], at: 3)
+        #expect(try Self.logged(replica) == 2)
+        try replica.store.close()
+
+        let reopened = try Replica.open(path: path)
+        #expect(try reopened.store.record(cellID)?.value("title") == .text("Logged"))
+        #expect(try reopened.store.record(other)?.value("title") == .text("A new cell"))
+        #expect(try Self.logged(reopened) == 0 && Self.storedVersions(reopened) == 4)
+    }
+
+    @Test func aWriteOfARecordTheLogHoldsOrIntoAFullLogFoldsItFirst() throws {
+        let replica = Self.withLog(try makeEmptyTestReplica(), capacity: 3)
+        try replica.write([change("number", .int(1)), change("title", .text("One"))], at: 1)
+        let records = (0..<4).map { RecordID("44444444-4444-4444-8444-00000000000\($0)")! }
+        try replica.write([change("title", .text("A"), record: records[0])], at: 2)
+        try replica.write([change("title", .text("B"), record: records[1])], at: 3)
+        #expect(try Self.logged(replica) == 2)
+        // The same record again: its field state in the table would be stale.
+        let again = try replica.write([change("trend", .text("Again"), record: records[1])], at: 4)
+        #expect(try Self.logged(replica) == 0 && Self.storedVersions(replica) == 5, "folded, then written directly")
+        #expect(again.first?.dot.counter == 5)
+        for (index, record) in records.prefix(3).enumerated() { try replica.write([change("tier", .text("Tier \(index)"), record: record)], at: 5) }
+        #expect(try Self.logged(replica) == 3, "the log is full")
+        try replica.write([change("tier", .text("Tier 9"), record: records[3])], at: 6)
+        #expect(try Self.logged(replica) == 0 && Self.storedVersions(replica) == 9)
+        // Deleting joins every field's vector of the record: it never goes to the log.
+        try replica.write([change("title", .text("C"), record: records[2])], at: 7)
+        try replica.write([change(RecordSchema.deletedField.name, .bool(true), record: records[3])], at: 8)
+        #expect(try Self.logged(replica) == 0 && Self.storedVersions(replica) == 11)
+        #expect(try replica.store.record(records[3])?.deleted == true)
+    }
+
+    @Test func aLoggedWriteOfTheWrongKindFailsAndChangesNothing() throws {
+        let replica = try makeEmptyTestReplica()
+        try replica.write([change("number", .int(20)), change("title", .text("A cell"))], at: 1)
+        try replica.write([change("title", .text("Logged"), record: RecordID("55555555-5555-4555-8555-555555555555")!)], at: 2)
+        let before = try Self.logged(replica)
+        #expect(throws: StoreError.kindMismatch(record: cellID, known: "cell", got: "signal")) {
+            try replica.write([change("title", .text("Wrong kind"), kind: "signal")], at: 3)
+        }
+        #expect(throws: StoreError.self) { try replica.write([change("number", .text("not a number"))], at: 3) }
+        #expect(try Self.logged(replica) == before && Self.storedVersions(replica) == 2)
+        #expect(try replica.store.record(cellID)?.value("title") == .text("A cell"))
+        #expect(try replica.store.versionVector() == VersionVector([replica.id: 3]))
+    }
+
+    @Test func aReadOnlyReplicaWithLoggedWritesSaysWhatToDoAndChangesNothing() throws {
+        let folder = TemporaryFolder()
+        let path = folder.path("r.sqlite")
+        let replica = try Replica.create(path: path, settings: ReplicaSettings(server: "http://x", token: "a.b", analyst: "alice"))
+        try replica.write([change("number", .int(20)), change("title", .text("Before"))], at: 1)
+        try replica.write([change("title", .text("Logged"))], at: 2)
+        // Closing folds nothing: it only moves the write-ahead log into the file.
+        try replica.store.close()
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: path))
+        let undo = try LocalFaultTests.makeReadOnly(path)
+        defer { undo() }
+        #expect(access(path, W_OK) != 0, "the test could not make the file read-only")
+        #expect(throws: StoreError.unfoldedWrites(path: path)) { try Replica.open(path: path) }
+        #expect("\(StoreError.unfoldedWrites(path: path))".contains("chmod u+w"))
+        #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == bytes)
+        undo()
+        #expect(try Replica.open(path: path).store.record(cellID)?.value("title") == .text("Logged"))
+    }
+
+    /// Random work on two replicas with the same id, one logging single writes and one writing
+    /// them directly, fed the same versions from a third: every write returns the same versions,
+    /// every read the same records, and the stores end byte for byte the same.
+    @Test("logged writes end exactly where direct ones do", arguments: testSeeds(count: 40, base: 81_000))
+    func loggedWritesEqualDirectOnes(seed: UInt64) throws {
+        var random = SplitMix64(seed: seed)
+        let id = ReplicaID.random()
+        let logging = Self.withLog(try Replica.inMemory(analyst: "alice", id: id), capacity: Int(random.next() % 6) + 1)
+        let direct = Self.withLog(try Replica.inMemory(analyst: "alice", id: id), capacity: 0)
+        let peer = try Replica.inMemory(analyst: "bob")
+        let records = (0..<5).map { _ in RecordID(bytes: (0..<16).map { _ in UInt8(truncatingIfNeeded: random.next()) })! }
+        let fields: [(String, (Int) -> FieldValue)] = [
+            ("title", { .text("Title \($0)") }),
+            ("tier", { .text("Tier \($0 % 3)") }),
+            ("number", { .int(Int64($0 % 4)) }),
+            ("assessment", { .text("First paragraph \($0 % 2).\n\nSecond paragraph \($0).") }),
+            ("commitments", { .list(["c\($0 % 3)", "c\($0 % 5)"]) }),
+        ]
+        func randomChange(_ step: Int) -> FieldChange {
+            let record = records[Int(random.next() % UInt64(records.count))]
+            if random.next() % 25 == 0 { return change(RecordSchema.deletedField.name, .bool(random.next() % 2 == 0), record: record) }
+            let (field, value) = fields[Int(random.next() % UInt64(fields.count))]
+            return change(field, value(step), record: record)
+        }
+        var delivered = 0
+        for step in 0..<120 {
+            switch random.next() % 10 {
+            case 0..<6:
+                let one = randomChange(step)
+                let viaLog = Result { try logging.write([one], at: Int64(step)) }
+                let viaTable = Result { try direct.write([one], at: Int64(step)) }
+                #expect("\(viaLog)" == "\(viaTable)", "seed \(seed) step \(step)")
+            case 6:
+                let batch = (0..<2).map { _ in randomChange(step) }
+                #expect(try logging.write(batch, at: Int64(step)) == direct.write(batch, at: Int64(step)), "seed \(seed) step \(step)")
+            case 7:
+                // The peer edits too, having seen some of this replica's versions.
+                if random.next() % 2 == 0 { try peer.store.apply(try direct.pending()) }
+                try peer.write([randomChange(step)], at: Int64(step))
+            case 8:
+                let versions = try peer.pending()
+                let page = Array(versions[delivered...])
+                delivered = versions.count
+                #expect(try logging.store.apply(page) == direct.store.apply(page), "seed \(seed) step \(step)")
+            default:
+                let record = records[Int(random.next() % UInt64(records.count))]
+                #expect(try logging.store.record(record) == direct.store.record(record), "seed \(seed) step \(step)")
+            }
+        }
+        #expect(try logging.store.canonicalDump() == direct.store.canonicalDump(), "seed \(seed)")
+        #expect(try logging.store.conflicts().map(\.id) == direct.store.conflicts().map(\.id), "seed \(seed)")
+        #expect(try Self.logged(logging) == 0, "seed \(seed)")
+    }
+}
