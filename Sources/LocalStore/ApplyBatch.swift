@@ -13,7 +13,7 @@ struct ApplyBatch {
     private let pool: DatabasePool?
     private var replicas: [ReplicaID: ReplicaEntry] = [:]
     /// The replicas stored clocks name by row id (see ``ClockBlob``).
-    private var names = ReplicaNames()
+    var names = ReplicaNames()
     /// Records known to exist, with their row ids and kinds.
     private var records: [RecordID: RecordEntry] = [:]
     private var fields: [FieldKey: FieldEntry] = [:]
@@ -118,7 +118,7 @@ struct ApplyBatch {
     }
 
     /// The meta key present while field states are underived.
-    private static let fieldsPendingKey = "fields_pending"
+    static let fieldsPendingKey = "fields_pending"
 
     /// Whether a deferred first sync left field states underived.
     static func fieldsPending(_ db: Database) throws -> Bool {
@@ -557,7 +557,8 @@ struct ApplyBatch {
         if let slot = fields.index(forKey: key) { return slot }
         var entry = FieldEntry(kind: kind)
         if preloaded[key.record]?.contains(key.field) != true, let recordRow = try recordEntry(key.record)?.rowID {
-            var select = try DirectStatement(db.cachedStatement(sql: "SELECT joined, heads, conflict FROM field WHERE record = ? AND name = ?"))
+            // `+?` keeps SQLite from preparing it again whenever the name changes (see ``logWrite``).
+            var select = try DirectStatement(db.cachedStatement(sql: "SELECT joined, heads, conflict FROM field WHERE record = ? AND name = +?"))
             select.bind(recordRow)
             select.bind(key.field)
             if let stored = try select.firstRow({ row in try storedEntry(kind: kind, row, offset: 0) }) { entry = stored }

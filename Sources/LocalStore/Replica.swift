@@ -103,10 +103,12 @@ public struct Replica: Sendable {
     @discardableResult
     public func write(_ changes: [FieldChange], at time: Int64) throws -> [Version] {
         try store.transaction(foldingLog: false) { db in
-            if changes.count == 1, store.writeLogCapacity > 0, var single = try ApplyBatch.forLog(store, db),
-               let version = try single.logWrite(changes[0], value: try canonical(changes[0]), replica: id, author: analyst,
-                                                 time: time, capacity: store.writeLogCapacity) {
-                return [version]
+            if changes.count == 1, store.writeLogCapacity > 0 {
+                var single = ApplyBatch(store, db)
+                if let version = try single.logWrite(changes[0], value: try canonical(changes[0]), replica: id, author: analyst,
+                                                     time: time, capacity: store.writeLogCapacity) {
+                    return [version]
+                }
             }
             try WriteLog.fold(store, db)
             var batch = try ApplyBatch.begin(store, db)

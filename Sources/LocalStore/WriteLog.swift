@@ -14,10 +14,12 @@ import SyncModel
 /// - Every other transaction on the replica folds the log first (``Store/transaction(foldingLog:_:)``),
 ///   and every read waits for it to be empty (``Store/read(_:)``), so nothing ever reads a state
 ///   the log has made stale.
-/// - A write goes to the log only when the log holds no write of the same record: the field
-///   state it reads is then the whole story. Otherwise, when the log is full, when the field is
-///   `_deleted` (whose context joins every field of the record), or while a first sync's field
-///   states are underived, it folds the log and writes directly, in the same transaction.
+/// - A write's context is what a direct write would read: the field's stored state, or, when the
+///   log holds a write of the same field, that write's context and dot (what folding it gives).
+///   The kind of a record only the log holds is checked against the log.
+/// - When the log is full, for `_deleted` (whose context joins every field of the record), and
+///   while a first sync's field states are underived, a write folds the log and goes directly,
+///   in the same transaction.
 /// - Folding integrates the logged versions in counter order, as the direct path would have one
 ///   by one, so the states are the same; `WriteLogTests` checks that for random sequences.
 enum WriteLog {
@@ -63,36 +65,65 @@ enum WriteLog {
 }
 
 extension ApplyBatch {
-    /// A batch for one local write that may go to the write log; nil while a first sync's field
-    /// states are underived (the write must then derive them first, through ``begin(_:_:deferFields:deriveChunk:)``).
-    static func forLog(_ store: Store, _ db: Database) throws -> ApplyBatch? {
-        try fieldsPending(db) ? nil : ApplyBatch(store, db)
-    }
-
     /// Appends the local write of `value` (already canonical) to `change.field` of `change.record`
     /// to the write log as the version a direct write would make, and returns it; nil, having
     /// written nothing, when the write must fold the log and go directly (see ``WriteLog``).
-    /// A record held with another kind fails as a direct write does.
+    /// A record held, or logged, with another kind fails as a direct write does. Call on a batch
+    /// made with `init`, not ``begin(_:_:deferFields:deriveChunk:)``: this write decides itself
+    /// whether anything must be folded or derived first.
     mutating func logWrite(
         _ change: FieldChange, value: FieldValue, replica: ReplicaID, author: String, time: Int64, capacity: Int
     ) throws -> Version? {
         guard change.field != RecordSchema.deletedField.name else { return nil }
-        // One pass over the log (a few dozen rows at most): its size, its last counter, and
-        // whether it holds a write of this record.
+        // One pass over the log (a few dozen rows at most): its size, its last counter, the kind
+        // it gives the record, its last write of this field; and whether a first sync left
+        // field states underived (the flag ``fieldsPending(_:)`` reads).
         var scan = try DirectStatement(db.cachedStatement(sql: """
-            SELECT count(*), coalesce(max(counter), 0), coalesce(max(record = ?), 0) FROM write_log
+            SELECT count(*), coalesce(max(counter), 0), max(CASE WHEN record = ?1 THEN kind END),
+                   max(CASE WHEN record = ?1 AND field = ?2 THEN counter END),
+                   EXISTS (SELECT 1 FROM meta WHERE key = ?3)
+            FROM write_log
             """))
         scan.bind(change.record)
-        guard let (count, last, sameRecord) = try scan.firstRow({ row in (row.int64(0), row.int64(1), row.int64(2)) }),
-              count < capacity, sameRecord == 0 else { return nil }
+        scan.bind(change.field)
+        scan.bind(Self.fieldsPendingKey)
+        guard let (count, last, loggedKind, lastOfField, underived) = try scan.firstRow({ row in
+            (row.int64(0), row.int64(1), row.text(2), row.isNull(3) ? nil : row.int64(3), row.int64(4) != 0)
+        }), count < capacity, !underived else { return nil }
         let entry = try replicaEntry(replica)
-        if let known = try recordEntry(change.record), known.kind != change.kind {
-            throw StoreError.kindMismatch(record: change.record, known: known.kind, got: change.kind)
+        // The record and the field's stored state in one lookup. `+?2`, not `?2`: compared with a
+        // bare parameter, `name` could match the partial index on cell numbers, so SQLite would
+        // prepare the statement again each time the name bound changes.
+        var select = try DirectStatement(db.cachedStatement(sql: """
+            SELECT r.kind, f.joined, f.heads FROM record r LEFT JOIN field f ON f.record = r.id AND f.name = +?2 WHERE r.uuid = ?1
+            """))
+        select.bind(change.record)
+        select.bind(change.field)
+        let stored = try select.firstRow { row -> (kind: String, vector: VersionVector) in
+            guard !row.isNull(1) else { return (row.text(0) ?? "", VersionVector()) }
+            let heads = FieldHeads(joined: try ClockBlob.withColumn(row.handle, 1) { try names.vector(bytes: $0, db) },
+                                   heads: try ClockBlob.withColumn(row.handle, 2) { try names.dots(bytes: $0, db) })
+            return (row.text(0) ?? "", heads.fieldVector)
+        }
+        if let known = stored?.kind ?? loggedKind, known != change.kind {
+            throw StoreError.kindMismatch(record: change.record, known: known, got: change.kind)
+        }
+        // A field the log holds a write of: the stored state is that write's predecessor, and
+        // the field's vector is now that write's context and dot (what integrating it gives).
+        // Any other field's stored state is current.
+        var context = stored?.vector ?? VersionVector()
+        if let lastOfField {
+            var logged = try DirectStatement(db.cachedStatement(sql: "SELECT context FROM write_log WHERE counter = ?"))
+            logged.bind(lastOfField)
+            guard let vector = try logged.firstRow({ row in try ClockBlob.withColumn(row.handle, 0) { try names.vector(bytes: $0, db) } }) else {
+                throw StoreError.writeFailed(reason: "the replica's write log lost a row while it was read; run PRAGMA integrity_check")
+            }
+            context = vector
+            context.add(Dot(replica: replica, counter: UInt64(lastOfField)))
         }
         let version = Version(
             dot: Dot(replica: replica, counter: max(entry.counter, UInt64(last)) + 1),
-            context: try fieldVector(record: change.record, kind: change.kind, field: change.field),
-            record: change.record, kind: change.kind, field: change.field, value: value, author: author, time: time
+            context: context, record: change.record, kind: change.kind, field: change.field, value: value, author: author, time: time
         )
         var insert = try DirectStatement(db.cachedStatement(sql: """
             INSERT INTO write_log (counter, replica, record, kind, field, context, value, author, time)
