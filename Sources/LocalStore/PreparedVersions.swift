@@ -21,6 +21,13 @@ public struct PreparedVersions: Sendable {
             }
             valueText = StoreCoding.encode(version.value)
         }
+
+        /// A version the write log holds, with the value text it was logged with: a local write
+        /// made both from checked parts (see ``WriteLog``).
+        init(logged version: Version, valueText: String) {
+            self.version = version
+            self.valueText = valueText
+        }
     }
 
     let entries: [Entry]

@@ -7,8 +7,8 @@ import SyncModel
 /// A single write applied directly commits five to seven B-tree pages (its version row and
 /// field-index entry, the replica's counter, the field state, and for a new record the record
 /// row and its indexes) where a plain SQLite insert commits one. Appended to the log, it commits
-/// about one: the log's last leaf. Its lookups are the same as a direct write's, so the version
-/// it makes is the same.
+/// about one: the log's last leaf. It reads what a direct write reads, so the version it makes
+/// is the same.
 ///
 /// The rules that keep the log invisible:
 /// - Every other transaction on the replica folds the log first (``Store/transaction(foldingLog:_:)``),
@@ -36,7 +36,7 @@ enum WriteLog {
     static func fold(_ store: Store, _ db: Database) throws {
         guard try hasEntries(db) else { return }
         var names = ReplicaNames()
-        var versions: [Version] = []
+        var versions: [PreparedVersions.Entry] = []
         let statement = try db.cachedStatement(sql: """
             SELECT counter, replica, record, kind, field, context, value, author, time FROM write_log ORDER BY counter
             """)
@@ -44,17 +44,19 @@ enum WriteLog {
         while let row = try rows.next() {
             guard let record = RecordID(row[2] as String) else { throw damaged("a malformed record id") }
             let counter: Int64 = row[0]
-            versions.append(Version(
+            let valueText: String = row[6]
+            // Made by a local write from checked parts, like a direct write's versions: stored
+            // with the value text as it was logged, not checked or encoded again.
+            versions.append(PreparedVersions.Entry(logged: Version(
                 dot: Dot(replica: try names.id(row: row[1], db), counter: UInt64(counter)),
                 context: try names.vector(row, 5, in: statement.sqliteStatement, db),
                 record: record, kind: row[3], field: row[4],
-                value: try StoreCoding.decodeValue(row[6]), author: row[7], time: row[8]
-            ))
+                value: try StoreCoding.decodeValue(valueText), author: row[7], time: row[8]
+            ), valueText: valueText))
         }
         var batch = try ApplyBatch.begin(store, db)
-        try batch.preload(versions)
-        // Each was made by a local write from checked parts, like a direct write's versions.
-        for version in versions { try batch.integrate(version, checked: true) }
+        try batch.preload(versions.lazy.map(\.version))
+        for entry in versions { try batch.integrate(entry) }
         _ = try batch.finish()
         try db.execute(sql: "DELETE FROM write_log")
     }
@@ -99,8 +101,9 @@ extension ApplyBatch {
             """))
         select.bind(change.record)
         select.bind(change.field)
+        // The stored state is decoded only when it is the field's current one (see below).
         let stored = try select.firstRow { row -> (kind: String, vector: VersionVector) in
-            guard !row.isNull(1) else { return (row.text(0) ?? "", VersionVector()) }
+            guard lastOfField == nil, !row.isNull(1) else { return (row.text(0) ?? "", VersionVector()) }
             let heads = FieldHeads(joined: try ClockBlob.withColumn(row.handle, 1) { try names.vector(bytes: $0, db) },
                                    heads: try ClockBlob.withColumn(row.handle, 2) { try names.dots(bytes: $0, db) })
             return (row.text(0) ?? "", heads.fieldVector)
