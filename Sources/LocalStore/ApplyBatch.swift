@@ -445,7 +445,7 @@ struct ApplyBatch {
         // Preloaded without a `_deleted` field, and none written now: plainly alive.
         if preloaded[record] != nil && fields[key] == nil { return }
         guard let recordRow = records[record]?.rowID else { return }
-        var select = try DirectStatement(db.cachedStatement(sql: "SELECT conflict, value FROM field WHERE record = ? AND name = ?"))
+        var select = try DirectStatement(db.cachedStatement(sql: Self.deletionSQL))
         select.bind(recordRow)
         select.bind(key.field)
         guard let (stored, value) = try select.firstRow({ row in (row.text(0), row.text(1)) }) else { return }
@@ -461,6 +461,13 @@ struct ApplyBatch {
         try db.cachedStatement(sql: "UPDATE record SET deleted = ? WHERE id = ?").execute(arguments: [state.deleted, recordRow])
         noteConflictChange(from: old, to: conflict)
     }
+
+    /// A field's stored state, and a record's `_deleted` state. Each names one row of one table
+    /// by its whole primary key, which SQLite plans by a shortcut that never weighs the partial
+    /// index on cell numbers, so a bound name never makes it plan again (unlike the join of
+    /// ``WriteLog/recordAndFieldSQL``; `QueryPlanTests` counts both).
+    static let fieldStateSQL = "SELECT joined, heads, conflict FROM field WHERE record = ? AND name = ?"
+    static let deletionSQL = "SELECT conflict, value FROM field WHERE record = ? AND name = ?"
 
     /// Inserts the held `version` and `feed` rows: before anything reads either table back.
     private mutating func flushRows() throws {
@@ -557,8 +564,7 @@ struct ApplyBatch {
         if let slot = fields.index(forKey: key) { return slot }
         var entry = FieldEntry(kind: kind)
         if preloaded[key.record]?.contains(key.field) != true, let recordRow = try recordEntry(key.record)?.rowID {
-            // `+?` keeps SQLite from preparing it again whenever the name changes (see ``logWrite``).
-            var select = try DirectStatement(db.cachedStatement(sql: "SELECT joined, heads, conflict FROM field WHERE record = ? AND name = +?"))
+            var select = try DirectStatement(db.cachedStatement(sql: Self.fieldStateSQL))
             select.bind(recordRow)
             select.bind(key.field)
             if let stored = try select.firstRow({ row in try storedEntry(kind: kind, row, offset: 0) }) { entry = stored }

@@ -1,4 +1,5 @@
 import GRDB
+import GRDBSQLite
 @testable import LocalStore
 import SyncModel
 import Testing
@@ -13,6 +14,36 @@ import Testing
         return try store.read { db in
             try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN " + sql, arguments: StatementArguments(Array(repeating: 1, count: marks)))
                 .map { $0["detail"] as String }
+        }
+    }
+
+    /// Field-state lookups run once per write: SQLite must not prepare them again each time
+    /// (it does, in a join, when a parameter compared with `name` could decide whether the
+    /// partial index on cell numbers applies; writing the log's join with `?2` fails this).
+    @Test func fieldStateLookupsAreNeverPreparedAgain() throws {
+        let direct = WriteLogTests.withLog(try makeEmptyTestReplica(), capacity: 0)
+        let logging = try makeEmptyTestReplica()
+        let other = RecordID("66666666-6666-4666-8666-666666666666")!
+        for replica in [direct, logging] {
+            try replica.write([change("number", .int(20)), change("title", .text("A cell"))], at: 1)
+            for (index, field) in ["title", "tier", "trend", "number", "title"].enumerated() {
+                let value: FieldValue = field == "number" ? .int(Int64(index)) : .text("Value \(index)")
+                try replica.write([change(field, value)], at: Int64(2 + index))
+                try replica.write([change(field, value, record: other)], at: Int64(2 + index))
+            }
+            try replica.write([change(RecordSchema.deletedField.name, .bool(true), record: other)], at: 9)
+            try replica.write([change("title", .text("Edited after the delete"), record: other)], at: 10)
+            try replica.write([change(RecordSchema.deletedField.name, .bool(false), record: other)], at: 11)
+        }
+        func reprepared(_ sql: String, _ replica: Replica) throws -> Int32 {
+            try replica.store.read { db in sqlite3_stmt_status(try db.cachedStatement(sql: sql).sqliteStatement, Int32(SQLITE_STMTSTATUS_REPREPARE), 0) }
+        }
+        func runs(_ sql: String, _ replica: Replica) throws -> Int32 {
+            try replica.store.read { db in sqlite3_stmt_status(try db.cachedStatement(sql: sql).sqliteStatement, Int32(SQLITE_STMTSTATUS_RUN), 0) }
+        }
+        for (sql, replica) in [(ApplyBatch.fieldStateSQL, direct), (ApplyBatch.deletionSQL, direct), (WriteLog.recordAndFieldSQL, logging)] {
+            #expect(try runs(sql, replica) > 1, "the test must run \(sql) more than once")
+            #expect(try reprepared(sql, replica) == 0, "\(sql)")
         }
     }
 
