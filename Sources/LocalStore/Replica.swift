@@ -141,7 +141,7 @@ public struct Replica: Sendable {
     /// ``write(_:at:)``). Reads and every other write do it first themselves; this is for a
     /// program that wants the cost paid now, before it goes idle.
     public func foldLog() throws {
-        try store.transaction { _ in }
+        try store.foldLog()
     }
 
     /// The analyst name signs every version: it must pass the same rules a server applies.

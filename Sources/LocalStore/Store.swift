@@ -170,11 +170,26 @@ public struct Store: Sendable {
     func transaction<T>(foldingLog: Bool = true, _ body: (Database) throws -> T) throws -> T {
         do {
             return try writer.write { db in
-                if foldingLog && role == .replica { try WriteLog.fold(self, db) }
+                if foldingLog { try foldLog(db) }
                 return try body(db)
             }
         } catch let error as DatabaseError {
             throw writeError(error)
+        }
+    }
+
+    /// On a replica, folds the write log in the open write transaction (see ``WriteLog``).
+    private func foldLog(_ db: Database) throws {
+        if role == .replica { try WriteLog.fold(self, db) }
+    }
+
+    /// Folds a replica's write log in a transaction of its own; a read-only file that holds
+    /// logged writes says so.
+    func foldLog() throws {
+        do {
+            try transaction { _ in }
+        } catch StoreError.readOnly {
+            throw StoreError.unfoldedWrites(path: path)
         }
     }
 
@@ -188,7 +203,7 @@ public struct Store: Sendable {
         do {
             let store = self
             return try await writer.write { db in
-                if store.role == .replica { try WriteLog.fold(store, db) }
+                try store.foldLog(db)
                 return try body(db)
             }
         } catch let error as DatabaseError {
@@ -207,11 +222,7 @@ public struct Store: Sendable {
                 return try body(db)
             }
             if let result { return result }
-            do {
-                try transaction { _ in }
-            } catch StoreError.readOnly {
-                throw StoreError.unfoldedWrites(path: path)
-            }
+            try foldLog()
         }
     }
 
