@@ -11,7 +11,7 @@ struct ApplyBatch {
     let maxValueBytes: Int
     /// The store's pool, on a file: field derivation reads on one of its readers.
     private let pool: DatabasePool?
-    private var replicas: [ReplicaID: ReplicaEntry] = [:]
+    var replicas: [ReplicaID: ReplicaEntry] = [:]
     /// The replicas stored clocks name by row id (see ``ClockBlob``).
     var names = ReplicaNames()
     /// Records known to exist, with their row ids and kinds.

@@ -106,7 +106,7 @@ public struct Replica: Sendable {
             if changes.count == 1, store.writeLogCapacity > 0 {
                 var single = ApplyBatch(store, db)
                 if let version = try single.logWrite(changes[0], value: try canonical(changes[0]), replica: id, author: analyst,
-                                                     time: time, capacity: store.writeLogCapacity) {
+                                                     time: time, capacity: store.writeLogCapacity, summaries: store.logSummaries) {
                     return [version]
                 }
             }

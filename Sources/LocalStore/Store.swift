@@ -20,6 +20,8 @@ public struct Store: Sendable {
     /// How many single local writes a replica's write log holds before it is folded (0: none is
     /// logged, every write goes directly; see ``WriteLog``).
     var writeLogCapacity = WriteLog.defaultCapacity
+    /// What the write log holds, as this store's writer last committed it (see ``WriteLogSummary``).
+    let logSummaries = WriteLogSummaryCache()
 
     init(writer: any DatabaseWriter, path: String, role: StoreSchema.Role, schemas: SchemaRegistry) {
         self.writer = writer
@@ -166,12 +168,21 @@ public struct Store: Sendable {
     /// Runs `body` in one write transaction, mapping SQLite failures (full disk, read-only file)
     /// to a ``StoreError`` that says nothing was written. On a replica, the write log is folded
     /// first, in the same transaction (see ``WriteLog``), unless `foldingLog` is false: only a
-    /// local write, which decides itself, passes false.
+    /// local write, which decides itself, passes false. A write log summary the body leaves
+    /// pending is kept if the transaction commits, and dropped if it fails.
     func transaction<T>(foldingLog: Bool = true, _ body: (Database) throws -> T) throws -> T {
         do {
-            return try writer.write { db in
-                if foldingLog { try foldLog(db) }
-                return try body(db)
+            return try writer.writeWithoutTransaction { db in
+                var result: T?
+                var committed = false
+                defer { logSummaries.settle(committed: committed) }
+                try db.inTransaction {
+                    if foldingLog { try foldLog(db) }
+                    result = try body(db)
+                    return .commit
+                }
+                committed = true
+                return result!
             }
         } catch let error as DatabaseError {
             throw writeError(error)

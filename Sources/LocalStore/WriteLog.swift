@@ -8,7 +8,8 @@ import SyncModel
 /// field-index entry, the replica's counter, the field state, and for a new record the record
 /// row and its indexes) where a plain SQLite insert commits one. Appended to the log, it commits
 /// about one: the log's last leaf. It reads what a direct write reads, so the version it makes
-/// is the same.
+/// is the same; what the log itself holds comes from memory while nothing else has changed
+/// the file (``WriteLogSummary``).
 ///
 /// The rules that keep the log invisible:
 /// - Every other transaction on the replica folds the log first (``Store/transaction(foldingLog:_:)``),
@@ -78,58 +79,53 @@ extension ApplyBatch {
     /// Appends the local write of `value` (already canonical) to `change.field` of `change.record`
     /// to the write log as the version a direct write would make, and returns it; nil, having
     /// written nothing, when the write must fold the log and go directly (see ``WriteLog``).
-    /// A record held, or logged, with another kind fails as a direct write does. Call on a batch
-    /// made with `init`, not ``begin(_:_:deferFields:deriveChunk:)``: this write decides itself
-    /// whether anything must be folded or derived first.
+    /// A record held, or logged, with another kind fails as a direct write does. What the log
+    /// holds comes from `summaries` while nothing else has changed the file, else from the log
+    /// (see ``WriteLogSummary``); the updated summary is left pending for the transaction to
+    /// keep when it commits. Call on a batch made with `init`, not
+    /// ``begin(_:_:deferFields:deriveChunk:)``: this write decides itself whether anything must
+    /// be folded or derived first.
     mutating func logWrite(
-        _ change: FieldChange, value: FieldValue, replica: ReplicaID, author: String, time: Int64, capacity: Int
+        _ change: FieldChange, value: FieldValue, replica: ReplicaID, author: String, time: Int64, capacity: Int,
+        summaries: WriteLogSummaryCache
     ) throws -> Version? {
-        guard change.field != RecordSchema.deletedField.name else { return nil }
-        // One pass over the log (a few dozen rows at most): its size, its last counter, the kind
-        // it gives the record, its last write of this field; and whether a first sync left
-        // field states underived (the flag ``fieldsPending(_:)`` reads).
-        var scan = try DirectStatement(db.cachedStatement(sql: """
-            SELECT count(*), coalesce(max(counter), 0), max(CASE WHEN record = ?1 THEN kind END),
-                   max(CASE WHEN record = ?1 AND field = ?2 THEN counter END),
-                   EXISTS (SELECT 1 FROM meta WHERE key = ?3)
-            FROM write_log
-            """))
-        scan.bind(change.record)
-        scan.bind(change.field)
-        scan.bind(Self.fieldsPendingKey)
-        guard let (count, last, loggedKind, lastOfField, underived) = try scan.firstRow({ row in
-            (row.int64(0), row.int64(1), row.text(2), row.isNull(3) ? nil : row.int64(3), row.int64(4) != 0)
-        }), count < capacity, !underived else { return nil }
+        guard change.field != RecordSchema.deletedField.name,
+              var summary = try summaries.take(db, replica: replica) ?? WriteLogSummary.read(db, replica: replica),
+              summary.count < capacity else { return nil }
+        // Moved, not copied, so that neither side copies them on change.
+        swap(&replicas, &summary.replicas)
+        swap(&names, &summary.names)
         let entry = try replicaEntry(replica)
-        // The record and the field's stored state in one lookup.
-        var select = try DirectStatement(db.cachedStatement(sql: WriteLog.recordAndFieldSQL))
-        select.bind(change.record)
-        select.bind(change.field)
-        // The stored state is decoded only when it is the field's current one (see below).
-        let stored = try select.firstRow { row -> (kind: String, vector: VersionVector) in
-            guard lastOfField == nil, !row.isNull(1) else { return (row.text(0) ?? "", VersionVector()) }
-            let heads = FieldHeads(joined: try ClockBlob.withColumn(row.handle, 1) { try names.vector(bytes: $0, db) },
-                                   heads: try ClockBlob.withColumn(row.handle, 2) { try names.dots(bytes: $0, db) })
-            return (row.text(0) ?? "", heads.fieldVector)
-        }
-        if let known = stored?.kind ?? loggedKind, known != change.kind {
-            throw StoreError.kindMismatch(record: change.record, known: known, got: change.kind)
-        }
-        // A field the log holds a write of: the stored state is that write's predecessor, and
-        // the field's vector is now that write's context and dot (what integrating it gives).
-        // Any other field's stored state is current.
-        var context = stored?.vector ?? VersionVector()
-        if let lastOfField {
-            var logged = try DirectStatement(db.cachedStatement(sql: "SELECT context FROM write_log WHERE counter = ?"))
-            logged.bind(lastOfField)
-            guard let vector = try logged.firstRow({ row in try ClockBlob.withColumn(row.handle, 0) { try names.vector(bytes: $0, db) } }) else {
-                throw StoreError.writeFailed(reason: "the replica's write log lost a row while it was read; run PRAGMA integrity_check")
+        let key = FieldKey(record: change.record, field: change.field)
+        let loggedKind = summary.kinds[change.record]
+        var context: VersionVector
+        if let logged = summary.fields[key] {
+            // The stored state is that write's predecessor, and the field's vector is now that
+            // write's context and dot (what integrating it gives). The record's kind was checked
+            // when it was logged.
+            if let loggedKind, loggedKind != change.kind {
+                throw StoreError.kindMismatch(record: change.record, known: loggedKind, got: change.kind)
             }
-            context = vector
-            context.add(Dot(replica: replica, counter: UInt64(lastOfField)))
+            context = logged.context
+            context.add(Dot(replica: replica, counter: UInt64(logged.counter)))
+        } else {
+            // The record and the field's stored state, current as the log holds no write of it.
+            var select = try DirectStatement(db.cachedStatement(sql: WriteLog.recordAndFieldSQL))
+            select.bind(change.record)
+            select.bind(change.field)
+            let stored = try select.firstRow { row -> (kind: String, vector: VersionVector) in
+                guard !row.isNull(1) else { return (row.text(0) ?? "", VersionVector()) }
+                let heads = FieldHeads(joined: try ClockBlob.withColumn(row.handle, 1) { try names.vector(bytes: $0, db) },
+                                       heads: try ClockBlob.withColumn(row.handle, 2) { try names.dots(bytes: $0, db) })
+                return (row.text(0) ?? "", heads.fieldVector)
+            }
+            if let known = stored?.kind ?? loggedKind, known != change.kind {
+                throw StoreError.kindMismatch(record: change.record, known: known, got: change.kind)
+            }
+            context = stored?.vector ?? VersionVector()
         }
         let version = Version(
-            dot: Dot(replica: replica, counter: max(entry.counter, UInt64(last)) + 1),
+            dot: Dot(replica: replica, counter: max(entry.counter, UInt64(summary.last)) + 1),
             context: context, record: change.record, kind: change.kind, field: change.field, value: value, author: author, time: time
         )
         var insert = try DirectStatement(db.cachedStatement(sql: """
@@ -146,6 +142,10 @@ extension ApplyBatch {
         insert.bind(author)
         insert.bind(time)
         try insert.run()
+        swap(&replicas, &summary.replicas)
+        swap(&names, &summary.names)
+        summary.note(version, db)
+        summaries.setPending(summary)
         return version
     }
 }

@@ -117,6 +117,66 @@ import TestSupport
         #expect(try Replica.open(path: path).store.record(cellID)?.value("title") == .text("Logged"))
     }
 
+    /// A logged write takes what the log holds from memory (``WriteLogSummary``) only while
+    /// nothing else has changed the file: here a second connection to the same file logs a write
+    /// of the same field in between.
+    @Test func aLoggedWriteSeesWhatAnotherConnectionWroteMeanwhile() throws {
+        let folder = TemporaryFolder()
+        let path = folder.path("r.sqlite")
+        let first = try Replica.create(path: path, settings: ReplicaSettings(server: "http://x", token: "a.b", analyst: "alice"))
+        try first.write([change("number", .int(20)), change("title", .text("Before"))], at: 1)
+        // Opened before anything is logged: opening reads, and a read folds the log.
+        let second = try Replica.open(path: path)
+        let one = try first.write([change("title", .text("One"))], at: 2)
+        let other = try second.write([change("title", .text("Other connection"))], at: 3)
+        #expect(try Self.logged(first) == 2, "both writes are logged")
+        #expect(other.first?.context == VersionVector([first.id: 3]), "the second connection chains to the first's logged write")
+        let two = try first.write([change("title", .text("Two"))], at: 4)
+        #expect(one.map(\.dot.counter) == [3] && other.map(\.dot.counter) == [4] && two.map(\.dot.counter) == [5])
+        #expect(two.first?.context == VersionVector([first.id: 4]), "the first connection saw the second's write, not its own last one")
+        let title = try first.store.record(cellID)?.fields["title"]
+        #expect(title?.value == .text("Two") && title?.headCount == 1, "no conflict among one analyst's own writes")
+    }
+
+    /// Within one connection, anything but a logged write retires the summary: here a page
+    /// from a peer, which folds the log and changes the field the next logged write edits.
+    @Test func aLoggedWriteAfterAReceivedPageSupersedesThePeersVersion() throws {
+        let replica = try makeEmptyTestReplica()
+        let peer = try makeEmptyTestReplica("bob")
+        try replica.write([change("number", .int(20)), change("title", .text("Before"))], at: 1)
+        try replica.write([change("title", .text("Logged"))], at: 2)
+        try peer.store.apply(try replica.pending())
+        let peers = try peer.write([change("title", .text("Bob's"))], at: 3)
+        try replica.store.apply(peers)
+        let mine = try replica.write([change("title", .text("Mine"))], at: 4)
+        #expect(mine.first?.context == VersionVector([replica.id: 3, peer.id: 1]))
+        let title = try replica.store.record(cellID)?.fields["title"]
+        #expect(title?.value == .text("Mine") && title?.headCount == 1)
+    }
+
+    /// A logged write whose transaction fails leaves the log, and what the next write believes
+    /// it holds, as they were.
+    @Test func aLoggedWriteThatRollsBackIsForgotten() throws {
+        struct Interrupted: Error {}
+        let replica = try makeEmptyTestReplica()
+        try replica.write([change("number", .int(20)), change("title", .text("Before"))], at: 1)
+        try replica.write([change("title", .text("One"))], at: 2)
+        #expect(throws: Interrupted.self) {
+            try replica.store.transaction(foldingLog: false) { db in
+                var batch = ApplyBatch(replica.store, db)
+                let logged = try batch.logWrite(change("title", .text("Rolled back")), value: .text("Rolled back"), replica: replica.id,
+                                                author: "alice", time: 3, capacity: 64, summaries: replica.store.logSummaries)
+                #expect(logged?.dot.counter == 4, "the write was logged before the failure")
+                throw Interrupted()
+            }
+        }
+        #expect(try Self.logged(replica) == 1)
+        let two = try replica.write([change("title", .text("Two"))], at: 4)
+        #expect(two.first?.dot.counter == 4 && two.first?.context == VersionVector([replica.id: 3]))
+        #expect(try replica.store.record(cellID)?.value("title") == .text("Two"))
+        #expect(try replica.store.versionVector() == VersionVector([replica.id: 4]))
+    }
+
     /// Random work on two replicas with the same id, one logging single writes and one writing
     /// them directly, fed the same versions from a third: every write returns the same versions,
     /// every read the same records, and the stores end byte for byte the same.
