@@ -40,37 +40,7 @@ enum WriteLog {
         return try query.firstRow { _ in true } ?? false
     }
 
-    /// Folds every logged write into versions, records and field states, in counter order, and
-    /// empties the log; nothing to do when it is empty.
-    static func fold(_ store: Store, _ db: Database) throws {
-        guard try hasEntries(db) else { return }
-        var names = ReplicaNames()
-        var versions: [PreparedVersions.Entry] = []
-        let statement = try db.cachedStatement(sql: """
-            SELECT counter, replica, record, kind, field, context, value, author, time FROM write_log ORDER BY counter
-            """)
-        let rows = try Row.fetchCursor(statement)
-        while let row = try rows.next() {
-            guard let record = RecordID(row[2] as String) else { throw damaged("a malformed record id") }
-            let counter: Int64 = row[0]
-            let valueText: String = row[6]
-            // Made by a local write from checked parts, like a direct write's versions: stored
-            // with the value text as it was logged, not checked or encoded again.
-            versions.append(PreparedVersions.Entry(logged: Version(
-                dot: Dot(replica: try names.id(row: row[1], db), counter: UInt64(counter)),
-                context: try names.vector(row, 5, in: statement.sqliteStatement, db),
-                record: record, kind: row[3], field: row[4],
-                value: try StoreCoding.decodeValue(valueText), author: row[7], time: row[8]
-            ), valueText: valueText))
-        }
-        var batch = try ApplyBatch.begin(store, db)
-        try batch.preload(versions.lazy.map(\.version))
-        for entry in versions { try batch.integrate(entry) }
-        _ = try batch.finish()
-        try db.execute(sql: "DELETE FROM write_log")
-    }
-
-    private static func damaged(_ what: String) -> StoreError {
+    static func damaged(_ what: String) -> StoreError {
         .writeFailed(reason: "the replica's write log holds \(what); run PRAGMA integrity_check")
     }
 }
