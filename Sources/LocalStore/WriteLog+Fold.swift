@@ -20,7 +20,7 @@ extension WriteLog {
         } else {
             try foldAsBatch(store, db)
         }
-        try db.execute(sql: "DELETE FROM write_log")
+        try DirectStatement(db.cachedStatement(sql: "DELETE FROM write_log")).run()
     }
 
     /// Whether no field state is underived, no logged record holds a `_deleted` field, and each
@@ -43,16 +43,24 @@ extension WriteLog {
     /// to its last logged write (joined: that write's context; heads: its dot; its value; no
     /// conflict), and advances the replicas' counters.
     private static func foldWithoutMerging(_ db: Database) throws {
-        try db.execute(sql: """
+        for sql in [
+            """
             INSERT INTO record (uuid, kind, deleted)
                 SELECT record, kind, 0 FROM (SELECT record, kind, min(counter) AS first FROM write_log GROUP BY record) l
-                WHERE NOT EXISTS (SELECT 1 FROM record r WHERE r.uuid = l.record) ORDER BY first;
+                WHERE NOT EXISTS (SELECT 1 FROM record r WHERE r.uuid = l.record) ORDER BY first
+            """,
+            """
             INSERT OR FAIL INTO version (replica, counter, record, kind, field, context, value, author, time)
                 SELECT l.replica, l.counter, r.id, l.kind, l.field, l.context, l.value, l.author, l.time
-                FROM write_log l JOIN record r ON r.uuid = l.record ORDER BY l.counter;
+                FROM write_log l JOIN record r ON r.uuid = l.record ORDER BY l.counter
+            """,
+            """
             UPDATE replica SET counter = (SELECT max(counter) FROM write_log l WHERE l.replica = replica.id)
-                WHERE id IN (SELECT replica FROM write_log);
-            """)
+                WHERE id IN (SELECT replica FROM write_log)
+            """,
+        ] {
+            try DirectStatement(db.cachedStatement(sql: sql)).run()
+        }
         let upsert = try db.cachedStatement(sql: """
             INSERT INTO field (record, name, joined, heads, value, conflict) VALUES (?, ?, ?, ?, ?, NULL)
             ON CONFLICT (record, name) DO UPDATE SET

@@ -21,8 +21,10 @@ import SyncModel
 /// - When the log is full, for `_deleted` (whose context joins every field of the record), and
 ///   while a first sync's field states are underived, a write folds the log and goes directly,
 ///   in the same transaction.
-/// - Folding integrates the logged versions in counter order, as the direct path would have one
-///   by one, so the states are the same; `WriteLogTests` checks that for random sequences.
+/// - Folding gives the states the direct path would have given one write at a time: each
+///   logged field's last write becomes its only head (see ``fold(_:_:)``), or, for records the
+///   set-wise fold leaves alone, the logged versions are integrated in counter order;
+///   `WriteLogTests` checks that for random sequences.
 enum WriteLog {
     /// How many writes the log holds; the write after that folds them.
     static let defaultCapacity = 64

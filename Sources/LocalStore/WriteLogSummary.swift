@@ -38,9 +38,7 @@ struct WriteLogSummary {
         let statement = try db.cachedStatement(sql: "SELECT counter, record, kind, field, context FROM write_log ORDER BY counter")
         let rows = try Row.fetchCursor(statement)
         while let row = try rows.next() {
-            guard let record = RecordID(row[1] as String) else {
-                throw StoreError.writeFailed(reason: "the replica's write log holds a malformed record id; run PRAGMA integrity_check")
-            }
+            guard let record = RecordID(row[1] as String) else { throw WriteLog.damaged("a malformed record id") }
             let counter: Int64 = row[0]
             summary.count += 1
             summary.last = counter
