@@ -26,9 +26,9 @@ extension WriteLog {
     /// Whether no field state is underived, no logged record holds a `_deleted` field, and each
     /// replica's logged counters continue its stored counter without a gap.
     private static func canFoldWithoutMerging(_ db: Database) throws -> Bool {
-        guard try !ApplyBatch.fieldsPending(db) else { return false }
         let query = try DirectStatement(db.cachedStatement(sql: """
-            SELECT EXISTS (SELECT 1 FROM write_log l JOIN record r ON r.uuid = l.record
+            SELECT EXISTS (SELECT 1 FROM meta WHERE key = '\(ApplyBatch.fieldsPendingKey)')
+                OR EXISTS (SELECT 1 FROM write_log l JOIN record r ON r.uuid = l.record
                            JOIN field f ON f.record = r.id AND f.name = '\(RecordSchema.deletedField.name)')
                 OR EXISTS (SELECT 1 FROM (SELECT replica, count(*) AS n, min(counter) AS first, max(counter) AS last
                                           FROM write_log GROUP BY replica) l
@@ -61,11 +61,7 @@ extension WriteLog {
         ] {
             try DirectStatement(db.cachedStatement(sql: sql)).run()
         }
-        let upsert = try db.cachedStatement(sql: """
-            INSERT INTO field (record, name, joined, heads, value, conflict) VALUES (?, ?, ?, ?, ?, NULL)
-            ON CONFLICT (record, name) DO UPDATE SET
-                joined = excluded.joined, heads = excluded.heads, value = excluded.value, conflict = NULL
-            """)
+        let upsert = try db.cachedStatement(sql: ApplyBatch.fieldUpsertSQL)
         // Each field's last logged write (SQLite takes the other columns from the row `max` picks).
         let lastWrites = try db.cachedStatement(sql: """
             SELECT r.id, l.field, l.context, l.replica, l.last, l.value
@@ -80,6 +76,7 @@ extension WriteLog {
             write.bind(blob: [UInt8](row[2] as Data))
             write.bind(blob: ClockBlob.encode([(row: row[3] as Int64, counter: UInt64(row[4] as Int64))]))
             write.bind(row[5] as String)
+            write.bind(nil as String?)
             try write.run()
         }
     }

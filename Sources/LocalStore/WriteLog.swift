@@ -69,15 +69,12 @@ extension ApplyBatch {
         swap(&names, &summary.names)
         let entry = try replicaEntry(replica)
         let key = FieldKey(record: change.record, field: change.field)
-        let loggedKind = summary.kinds[change.record]
+        // The record's kind: as stored, else as the log gives it (checked when it was logged).
+        var known = summary.kinds[change.record]
         var context: VersionVector
         if let logged = summary.fields[key] {
             // The stored state is that write's predecessor, and the field's vector is now that
-            // write's context and dot (what integrating it gives). The record's kind was checked
-            // when it was logged.
-            if let loggedKind, loggedKind != change.kind {
-                throw StoreError.kindMismatch(record: change.record, known: loggedKind, got: change.kind)
-            }
+            // write's context and dot (what integrating it gives).
             context = logged.context
             context.add(Dot(replica: replica, counter: UInt64(logged.counter)))
         } else {
@@ -91,10 +88,11 @@ extension ApplyBatch {
                                        heads: try ClockBlob.withColumn(row.handle, 2) { try names.dots(bytes: $0, db) })
                 return (row.text(0) ?? "", heads.fieldVector)
             }
-            if let known = stored?.kind ?? loggedKind, known != change.kind {
-                throw StoreError.kindMismatch(record: change.record, known: known, got: change.kind)
-            }
+            known = stored?.kind ?? known
             context = stored?.vector ?? VersionVector()
+        }
+        if let known, known != change.kind {
+            throw StoreError.kindMismatch(record: change.record, known: known, got: change.kind)
         }
         let version = Version(
             dot: Dot(replica: replica, counter: max(entry.counter, UInt64(summary.last)) + 1),
