@@ -111,6 +111,11 @@ let package = Package(
         ),
         .testTarget(name: "SyncBenchTests", dependencies: ["sync-bench", "LocalStore"], swiftSettings: swiftSettings),
         .testTarget(
+            name: "CommandLineTests",
+            dependencies: ["sync-client", "sync-server", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "EndToEndTests",
             dependencies: [
                 "SyncModel", "TestSupport",

@@ -13,6 +13,7 @@ struct CellCommand: ParsableCommand {
 
     struct Create: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "create",
             abstract: "Create a cell.",
             discussion: """
                 Example: sync-client cell create --number 20 --title "Burden-Sharing & Alliance Architecture" \\
@@ -50,7 +51,7 @@ struct CellCommand: ParsableCommand {
     }
 
     struct List: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List cells by number.", discussion: "Example: sync-client cell list --json")
+        static let configuration = CommandConfiguration(commandName: "list", abstract: "List cells by number.", discussion: "Example: sync-client cell list --json")
         @OptionGroup var options: ReplicaOption
         @OptionGroup var output: JSONFlag
 
@@ -69,7 +70,7 @@ struct CellCommand: ParsableCommand {
     }
 
     struct Show: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Show a cell like its dashboard page.", discussion: "Example: sync-client cell show 20")
+        static let configuration = CommandConfiguration(commandName: "show", abstract: "Show a cell like its dashboard page.", discussion: "Example: sync-client cell show 20")
         @OptionGroup var options: ReplicaOption
         @OptionGroup var output: JSONFlag
         @Argument(help: "The cell's number or id.") var cell: String
@@ -86,6 +87,7 @@ struct CellCommand: ParsableCommand {
 
     struct Set: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "set",
             abstract: "Set one field of a cell.",
             discussion: """
                 Lists take one item per line; relatedCells takes numbers ("16, 17, 18"). An empty VALUE clears.
@@ -113,7 +115,7 @@ struct CellCommand: ParsableCommand {
     }
 
     struct Delete: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Delete a cell (its history is kept).", discussion: "Example: sync-client cell delete 20")
+        static let configuration = CommandConfiguration(commandName: "delete", abstract: "Delete a cell (its history is kept).", discussion: "Example: sync-client cell delete 20")
         @OptionGroup var options: ReplicaOption
         @Argument(help: "The cell's number or id.") var cell: String
 

@@ -21,7 +21,7 @@ struct ConflictsCommand: ParsableCommand {
     }
 
     struct List: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List open conflicts.", discussion: "Example: sync-client conflicts --json")
+        static let configuration = CommandConfiguration(commandName: "list", abstract: "List open conflicts.", discussion: "Example: sync-client conflicts --json")
         @OptionGroup var options: ReplicaOption
         @OptionGroup var output: JSONFlag
 
@@ -40,7 +40,7 @@ struct ConflictsCommand: ParsableCommand {
     }
 
     struct Show: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Show a conflict: base, each head with author, replica and time.", discussion: "Example: sync-client conflicts show 1a2b3c4d")
+        static let configuration = CommandConfiguration(commandName: "show", abstract: "Show a conflict: base, each head with author, replica and time.", discussion: "Example: sync-client conflicts show 1a2b3c4d")
         @OptionGroup var options: ReplicaOption
         @OptionGroup var output: JSONFlag
         @Argument(help: "The conflict id or a prefix of it.") var id: String

@@ -26,6 +26,7 @@ struct SignalCommand: ParsableCommand {
 
     struct Add: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "add",
             abstract: "Add a signal to the backlog.",
             discussion: """
                 Example: sync-client signal add --title "Board of Peace first meeting" --date 2026-02-18 \\
@@ -58,7 +59,7 @@ struct SignalCommand: ParsableCommand {
     }
 
     struct List: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List signals, newest first.", discussion: "Example: sync-client signal list --cell 20")
+        static let configuration = CommandConfiguration(commandName: "list", abstract: "List signals, newest first.", discussion: "Example: sync-client signal list --cell 20")
         @OptionGroup var options: ReplicaOption
         @OptionGroup var output: JSONFlag
         @Option(help: "Only signals touching this cell number.") var cell: Int64?
@@ -79,7 +80,7 @@ struct SignalCommand: ParsableCommand {
     }
 
     struct Show: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Show a signal.", discussion: "Example: sync-client signal show 3f2a9c1e")
+        static let configuration = CommandConfiguration(commandName: "show", abstract: "Show a signal.", discussion: "Example: sync-client signal show 3f2a9c1e")
         @OptionGroup var options: ReplicaOption
         @OptionGroup var output: JSONFlag
         @Argument(help: "The signal's id or an id prefix of 4+ characters.") var signal: String
@@ -94,6 +95,7 @@ struct SignalCommand: ParsableCommand {
 
     struct Set: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "set",
             abstract: "Set one field of a signal.",
             discussion: "Examples:\n  sync-client signal set 3f2a9c1e direction Holding\n  sync-client signal set 3f2a9c1e cells \"20, 18\""
         )
@@ -111,7 +113,7 @@ struct SignalCommand: ParsableCommand {
     }
 
     struct Delete: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Delete a signal (its history is kept).", discussion: "Example: sync-client signal delete 3f2a9c1e")
+        static let configuration = CommandConfiguration(commandName: "delete", abstract: "Delete a signal (its history is kept).", discussion: "Example: sync-client signal delete 3f2a9c1e")
         @OptionGroup var options: ReplicaOption
         @Argument(help: "The signal's id or id prefix.") var signal: String
 

@@ -176,6 +176,7 @@ struct ConfigCommand: ParsableCommand {
 
     struct Show: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "show",
             abstract: "Print the effective settings and where each comes from; the token is masked.",
             discussion: "Example: SYNC_SERVER=http://10.0.0.5:8080 sync-client config show"
         )

@@ -31,6 +31,7 @@ struct DatabaseOption: ParsableArguments {
 
 struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "serve",
         abstract: "Run the sync server (the default command).",
         discussion: "Example: sync-server serve --db field.sqlite --host 127.0.0.1 --port 8080"
     )
@@ -93,6 +94,7 @@ struct AnalystCommand: ParsableCommand {
 
     struct Add: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "add",
             abstract: "Add an analyst and print their bearer token once (only its SHA-256 hash is stored).",
             discussion: "Example: TOKEN=$(sync-server analyst add alice --db field.sqlite)"
         )
@@ -114,7 +116,7 @@ struct AnalystCommand: ParsableCommand {
     }
 
     struct List: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List analysts.", discussion: "Example: sync-server analyst list --db field.sqlite")
+        static let configuration = CommandConfiguration(commandName: "list", abstract: "List analysts.", discussion: "Example: sync-server analyst list --db field.sqlite")
         @OptionGroup var database: DatabaseOption
 
         func run() throws {
@@ -129,7 +131,7 @@ struct AnalystCommand: ParsableCommand {
     }
 
     struct Revoke: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Revoke an analyst's token.", discussion: "Example: sync-server analyst revoke alice --db field.sqlite")
+        static let configuration = CommandConfiguration(commandName: "revoke", abstract: "Revoke an analyst's token.", discussion: "Example: sync-server analyst revoke alice --db field.sqlite")
         @Argument var name: String
         @OptionGroup var database: DatabaseOption
 
