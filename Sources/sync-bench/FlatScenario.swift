@@ -51,34 +51,37 @@ struct Flat: AsyncParsableCommand, Scenario {
     }
 
     /// Microseconds per version to apply `count` edits of another analyst to `count / 5` existing
-    /// records (the same shape whatever the store's size), in pages of 500 as a sync delivers them:
-    /// the median of five rounds of `count / 5` edits each, as one run on a shared machine is noisy;
+    /// records (the same shape whatever the store's size; other records in each run), in pages of
+    /// 500 as a sync delivers them, and to copy them from the write-ahead log into the file, where
+    /// every sync's pages end: the median of three runs, as one run on a shared machine is noisy;
     /// with the pages SQLite read from the file (its page cache's misses) and wrote, per version.
-    static func applyCost(into store: Replica, count: Int) throws -> (microseconds: Double, pages: PageCounts) {
+    static func applyCost(into store: Replica, count: Int, runs: Int = 3) throws -> (microseconds: Double, pages: PageCounts) {
+        let perRun = max(1, count / 5)
         let records = try store.store.writer.read { db in
-            try String.fetchAll(db, sql: "SELECT uuid FROM record ORDER BY random() LIMIT ?", arguments: [max(1, count / 5)]).compactMap(RecordID.init)
+            try String.fetchAll(db, sql: "SELECT uuid FROM record ORDER BY random() LIMIT ?", arguments: [perRun * runs]).compactMap(RecordID.init)
         }
         let other = try Replica.inMemory(analyst: "bob")
         let fields = ["title", "trend", "tier"]
-        let changes = (0..<count).map { index in
-            FieldChange(record: records[index % records.count], kind: "cell", field: fields[index % 3], value: .text("Bob's edit \(index)"))
-        }
-        let incoming = try other.write(changes, at: WallClock.now())
-        let roundSize = max(1, incoming.count / 5)
+        try store.store.writer.checkpointIntoTheFile()
         var costs: [Double] = []
         let before = try PageCounts(store)
-        for round in stride(from: 0, to: incoming.count, by: roundSize) {
-            let slice = incoming[round..<min(round + roundSize, incoming.count)]
-            let elapsed = try measure {
-                for start in stride(from: slice.startIndex, to: slice.endIndex, by: 500) {
-                    try store.store.apply(Array(slice[start..<min(start + 500, slice.endIndex)]))
-                }
+        for run in 0..<runs {
+            let touched = records.dropFirst(max(0, min(run * perRun, records.count - perRun))).prefix(perRun)
+            let changes = (0..<count).map { index in
+                FieldChange(record: touched[touched.startIndex + index % touched.count], kind: "cell", field: fields[index % 3], value: .text("Bob's edit \(run).\(index)"))
             }
-            costs.append(elapsed * 1e6 / Double(slice.count))
+            let incoming = try other.write(changes, at: WallClock.now())
+            let elapsed = try measure {
+                for start in stride(from: 0, to: incoming.count, by: 500) {
+                    try store.store.apply(Array(incoming[start..<min(start + 500, incoming.count)]))
+                }
+                try store.store.writer.checkpointIntoTheFile()
+            }
+            costs.append(elapsed * 1e6 / Double(incoming.count))
         }
         let after = try PageCounts(store)
-        let perVersion = PageCounts(read: (after.read - before.read) / Double(incoming.count),
-                                    written: (after.written - before.written) / Double(incoming.count))
+        let applied = Double(runs * count)
+        let perVersion = PageCounts(read: (after.read - before.read) / applied, written: (after.written - before.written) / applied)
         return (costs.sorted()[costs.count / 2], perVersion)
     }
 }

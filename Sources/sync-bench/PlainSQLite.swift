@@ -8,6 +8,7 @@ enum PlainSQLite {
         var configuration = Configuration()
         configuration.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
+            try db.execute(sql: "PRAGMA wal_autocheckpoint = \(Store.walAutocheckpointPages)")
             // A store's page cache (see `Store`), for the references that read rows back.
             if keyed { try db.execute(sql: "PRAGMA cache_size = -32768") }
         }
@@ -20,11 +21,11 @@ enum PlainSQLite {
     }
 
     /// Microseconds per row to update `count` random rows of a table of `size` rows keyed by record
-    /// and field (a third as many records as rows), in transactions of 500 with a store's page
-    /// cache: the median of five rounds, as `Flat.applyCost` times a store, with the pages read
-    /// and written per row. How much more a random write costs in a larger B-tree, whatever the
-    /// engine above it.
-    static func updateCost(rows size: Int, count: Int, path: String) throws -> (microseconds: Double, pages: PageCounts) {
+    /// and field (a third as many records as rows; other records in each run), in transactions of 500 with a store's page
+    /// cache, and to copy them into the file: the median of three runs, as `Flat.applyCost` times
+    /// a store, with the pages read and written per row. How much more a random write costs in a
+    /// larger B-tree, whatever the engine above it.
+    static func updateCost(rows size: Int, count: Int, path: String, runs: Int = 3) throws -> (microseconds: Double, pages: PageCounts) {
         let pool = try open(path, keyed: true)
         var random = BenchRandom(seed: 7)
         let records = (0..<max(1, size / fields.count)).map { _ in RecordID(bytes: (0..<16).map { _ in UInt8(truncatingIfNeeded: random.next()) })!.rawValue }
@@ -34,26 +35,28 @@ enum PlainSQLite {
                 for field in fields { try statement.execute(arguments: [record, field, "Cell \(field) \(index)", 0]) }
             }
         }
-        let touched = (0..<max(1, count / 5)).map { _ in records[Int(random.next() % UInt64(records.count))] }
-        let roundSize = max(1, count / 5)
+        try pool.checkpointIntoTheFile()
+        let perRun = max(1, count / 5)
         var costs: [Double] = []
         let before = try PageCounts(pool)
-        for round in stride(from: 0, to: count, by: roundSize) {
-            let end = min(round + roundSize, count)
+        for run in 0..<runs {
+            let touched = (0..<perRun).map { _ in records[Int(random.next() % UInt64(records.count))] }
             let elapsed = try measure {
-                for start in stride(from: round, to: end, by: 500) {
+                for start in stride(from: 0, to: count, by: 500) {
                     try pool.write { db in
                         let update = try db.cachedStatement(sql: "UPDATE row SET value = ?, time = ? WHERE record = ? AND field = ?")
-                        for index in start..<min(start + 500, end) {
-                            try update.execute(arguments: ["Bob's edit \(index)", index, touched[index % touched.count], fields[index % fields.count]])
+                        for index in start..<min(start + 500, count) {
+                            try update.execute(arguments: ["Bob's edit \(run).\(index)", index, touched[index % touched.count], fields[index % fields.count]])
                         }
                     }
                 }
+                try pool.checkpointIntoTheFile()
             }
-            costs.append(elapsed * 1e6 / Double(end - round))
+            costs.append(elapsed * 1e6 / Double(count))
         }
         let after = try PageCounts(pool)
-        let perRow = PageCounts(read: (after.read - before.read) / Double(count), written: (after.written - before.written) / Double(count))
+        let applied = Double(runs * count)
+        let perRow = PageCounts(read: (after.read - before.read) / applied, written: (after.written - before.written) / applied)
         try pool.close()
         return (costs.sorted()[costs.count / 2], perRow)
     }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import GRDB
 import LocalStore
 import SyncModel
 
@@ -104,6 +105,14 @@ extension SyncBench {
         let start = ContinuousClock.now
         try await body()
         return seconds(ContinuousClock.now - start)
+    }
+}
+
+extension DatabaseWriter {
+    /// Copies every page of the write-ahead log into the file and empties the log, as closing the
+    /// last connection does: what a write costs in the end, whenever the checkpoint comes.
+    func checkpointIntoTheFile() throws {
+        try writeWithoutTransaction { db in _ = try db.checkpoint(.truncate) }
     }
 }
 
