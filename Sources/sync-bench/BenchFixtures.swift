@@ -108,7 +108,7 @@ enum ProcessMemory {
 
 /// Runs an executable to completion and returns its wall time in seconds, its peak resident
 /// memory in bytes (sampled every 10 ms) and its output.
-func runTimed(_ binary: String, _ arguments: [String]) throws -> (seconds: Double, peakMemory: Int, output: String) {
+func runTimed(_ binary: String, _ arguments: [String]) throws -> (seconds: Double, cpuSeconds: Double, peakMemory: Int, output: String) {
     let path = try BenchFixtures.binary(binary)
     let outputPath = FileManager.default.temporaryDirectory.appendingPathComponent("sync-bench-out-\(UUID().uuidString)").path
     defer { try? FileManager.default.removeItem(atPath: outputPath) }
@@ -129,12 +129,15 @@ func runTimed(_ binary: String, _ arguments: [String]) throws -> (seconds: Doubl
     let sampler = Thread { peak.run() }
     sampler.start()
     var status: Int32 = 0
-    _ = waitpid(pid, &status, 0)
+    var usage = rusage()
+    _ = wait4(pid, &status, 0, &usage)
     let elapsed = seconds(ContinuousClock.now - start)
+    // The child's own CPU time, user and system (unlike ru_maxrss, not shared with this process).
+    let cpu = Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
     let peakMemory = peak.stop()
     let output = (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? ""
     guard status == 0 else { throw BenchError("\(binary) \(arguments.joined(separator: " ")) failed (status \(status)): \(output)") }
-    return (elapsed, peakMemory, output)
+    return (elapsed, cpu, peakMemory, output)
 }
 
 /// Polls a process's `VmHWM` until told to stop; keeps the highest reading.
