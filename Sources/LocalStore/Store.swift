@@ -40,7 +40,7 @@ public struct Store: Sendable {
     private static let sqliteConfigured = fieldsync_sqlite_disable_memstatus() == SQLITE_OK
 
     /// Each connection's page cache.
-    static let cacheKiB = 32768
+    public static let cacheKiB = 32768
 
     /// Pages the write-ahead log may hold before a commit copies them into the file (SQLite's
     /// default is 1,000). A sync that brings edits of records spread over a large store changes

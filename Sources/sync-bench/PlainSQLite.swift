@@ -10,7 +10,7 @@ enum PlainSQLite {
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
             try db.execute(sql: "PRAGMA wal_autocheckpoint = \(Store.walAutocheckpointPages)")
             // A store's page cache (see `Store`), for the references that read rows back.
-            if keyed { try db.execute(sql: "PRAGMA cache_size = -32768") }
+            if keyed { try db.execute(sql: "PRAGMA cache_size = -\(Store.cacheKiB)") }
         }
         let pool = try DatabasePool(path: path, configuration: configuration)
         try pool.write { db in
@@ -21,10 +21,10 @@ enum PlainSQLite {
     }
 
     /// Microseconds per row to update `count` random rows of a table of `size` rows keyed by record
-    /// and field (a third as many records as rows; other records in each run), in transactions of 500 with a store's page
-    /// cache, and to copy them into the file: the median of three runs, as `Flat.applyCost` times
-    /// a store, with the pages read and written per row. How much more a random write costs in a
-    /// larger B-tree, whatever the engine above it.
+    /// and field (a third as many records as rows; other records in each run), in transactions of
+    /// 500 with a store's page cache, and to copy them into the file: the median of three runs, as
+    /// `Flat.applyCost` times a store, with the pages read and written per row. How much more a
+    /// random write costs in a larger B-tree, whatever the engine above it.
     static func updateCost(rows size: Int, count: Int, path: String, runs: Int = 3) throws -> (microseconds: Double, pages: PageCounts) {
         let pool = try open(path, keyed: true)
         var random = BenchRandom(seed: 7)
