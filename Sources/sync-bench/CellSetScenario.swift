@@ -10,6 +10,11 @@ struct CellSet: AsyncParsableCommand, Scenario {
     @Option(help: "Versions in the large replica.") var versions = 1_000_000
     @Option(help: "Runs; the median is reported.") var runs = 9
 
+    func validate() throws {
+        try require("--versions", versions, atLeast: 1)
+        try require("--runs", runs, atLeast: 1)
+    }
+
     func run() async throws { try await runAlone() }
 
     func run(into table: inout BenchTable) async throws {

@@ -14,6 +14,11 @@ struct FirstSync: AsyncParsableCommand, Scenario {
     @Option(help: "Versions on the server.") var versions = 1_000_000
     @Option(help: "The client's --page-size (its own default unless given).") var pageSize = SyncSession.defaultPageSize
 
+    func validate() throws {
+        try require("--versions", versions, atLeast: 1)
+        try requirePageSize(pageSize)
+    }
+
     func run() async throws { try await runAlone() }
 
     func run(into table: inout BenchTable) async throws {

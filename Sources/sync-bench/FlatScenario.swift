@@ -16,6 +16,12 @@ struct Flat: AsyncParsableCommand, Scenario {
     @Option(help: "Versions of one record in the long-history case.") var longHistory = 10_000
     @Option(help: "No-op syncs timed in each case; the median is reported.") var rounds = 9
 
+    func validate() throws {
+        for (option, value) in [("--small", small), ("--large", large), ("--replicas", replicas), ("--applied", applied), ("--long-history", longHistory), ("--rounds", rounds)] {
+            try require(option, value, atLeast: 1)
+        }
+    }
+
     func run() async throws { try await runAlone() }
 
     func run(into table: inout BenchTable) async throws {

@@ -14,6 +14,12 @@ struct ServerMerge: AsyncParsableCommand, Scenario {
     @Option(help: "Versions pushed in all.") var versions = 200_000
     @Option(help: "Versions per request (the client's default unless given).") var pageSize = SyncSession.defaultPageSize
 
+    func validate() throws {
+        try require("--clients", clients, atLeast: 1)
+        try require("--versions (one or more per client)", versions, atLeast: clients)
+        try requirePageSize(pageSize)
+    }
+
     func run() async throws { try await runAlone() }
 
     func run(into table: inout BenchTable) async throws {

@@ -3,6 +3,7 @@ import Foundation
 import GRDB
 import LocalStore
 import SyncModel
+import SyncProtocol
 
 @main
 struct SyncBench: AsyncParsableCommand {
@@ -36,9 +37,11 @@ extension Scenario where Self: AsyncParsableCommand {
 }
 
 struct All: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Every scenario at its default size (about ten minutes).")
+    static let configuration = CommandConfiguration(commandName: "all", abstract: "Every scenario at its default size (about ten minutes).")
 
     @Option(help: "Versions in the large stores (first sync, flat cost, cell set).") var versions = 1_000_000
+
+    func validate() throws { try require("--versions", versions, atLeast: 1) }
 
     func run() async throws {
         Store.configureSQLite()
@@ -65,7 +68,7 @@ struct LocalWrites: AsyncParsableCommand, Scenario {
         guard writes >= 1, (1...writes).contains(singleWrites) else {
             throw ValidationError("--single-writes must be between 1 and --writes (\(writes)): the single writes are the first of those rows")
         }
-        guard rounds >= 1 else { throw ValidationError("--rounds must be at least 1") }
+        try require("--rounds", rounds, atLeast: 1)
     }
 
     func run() async throws { try await runAlone() }
@@ -105,6 +108,18 @@ extension SyncBench {
         let start = ContinuousClock.now
         try await body()
         return seconds(ContinuousClock.now - start)
+    }
+}
+
+/// Refuses an option below `minimum` before a scenario builds anything.
+func require(_ option: String, _ value: Int, atLeast minimum: Int) throws {
+    guard value >= minimum else { throw ValidationError("\(option) must be at least \(minimum), not \(value)") }
+}
+
+/// Refuses a page size the client and the server would refuse, before a scenario builds anything.
+func requirePageSize(_ value: Int) throws {
+    guard SyncSession.pageSizes.contains(value) else {
+        throw ValidationError("--page-size must be between \(SyncSession.pageSizes.lowerBound) and \(SyncSession.pageSizes.upperBound), not \(value)")
     }
 }
 

@@ -12,6 +12,8 @@ struct Wire: AsyncParsableCommand, Scenario {
     )
     @Option(help: "Edits in the batch.") var edits = 1_000
 
+    func validate() throws { try require("--edits", edits, atLeast: 1) }
+
     func run() async throws { try await runAlone() }
 
     func run(into table: inout BenchTable) async throws {

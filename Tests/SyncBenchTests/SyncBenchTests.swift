@@ -38,11 +38,32 @@ import Testing
         #expect(Set(Workload.changes(count: 400, numbered: false).map(\.field)) == ["title", "trend", "tier"])
     }
 
+    /// Each case: a scenario, options it must refuse before it builds anything, and the same
+    /// options in range, which it accepts (so a refusal is the value's, not a misspelt option's).
     @Test("bad options are refused before anything runs", arguments: [
-        ["--single-writes", "0"], ["--writes", "10", "--single-writes", "11"], ["--rounds", "0"],
+        ("local-writes", ["--single-writes", "0"], ["--single-writes", "1"]),
+        ("local-writes", ["--writes", "10", "--single-writes", "11"], ["--writes", "10", "--single-writes", "10"]),
+        ("local-writes", ["--rounds", "0"], ["--rounds", "1"]),
+        ("all", ["--versions", "0"], ["--versions", "1"]),
+        ("cell-set", ["--versions", "0"], ["--versions", "1"]),
+        ("cell-set", ["--runs", "0"], ["--runs", "1"]),
+        ("first-sync", ["--versions", "0"], ["--versions", "1"]),
+        ("first-sync", ["--page-size", "0"], ["--page-size", "1"]),
+        ("first-sync", ["--page-size", "20001"], ["--page-size", "20000"]),
+        ("server-merge", ["--clients", "0"], ["--clients", "1"]),
+        ("server-merge", ["--clients", "10", "--versions", "9"], ["--clients", "10", "--versions", "10"]),
+        ("server-merge", ["--page-size", "0"], ["--page-size", "1"]),
+        ("wire", ["--edits", "0"], ["--edits", "1"]),
+        ("flat", ["--small", "0"], ["--small", "1"]),
+        ("flat", ["--large", "0"], ["--large", "1"]),
+        ("flat", ["--replicas", "0"], ["--replicas", "1"]),
+        ("flat", ["--applied", "0"], ["--applied", "1"]),
+        ("flat", ["--long-history", "0"], ["--long-history", "1"]),
+        ("flat", ["--rounds", "0"], ["--rounds", "1"]),
     ])
-    func localWritesRefusesBadOptions(arguments: [String]) {
-        #expect(throws: (any Error).self) { try LocalWrites.parse(arguments) }
+    func badOptionsAreRefused(scenario: String, bad: [String], good: [String]) {
+        #expect(throws: (any Error).self) { try SyncBench.parseAsRoot([scenario] + bad) }
+        #expect(throws: Never.self) { try SyncBench.parseAsRoot([scenario] + good) }
     }
 
     @Test func aSmallLocalWritesRunMeasuresBothRowsAgainstTheirReferences() async throws {
