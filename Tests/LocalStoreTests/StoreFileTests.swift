@@ -28,15 +28,16 @@ import Testing
 
     /// A sync's edits of records spread over a large store are copied from the log into the file
     /// once per checkpoint; with SQLite's default of 1,000 pages, applying another analyst's edits
-    /// into a million versions cost 10–30% more per version (`sync-bench flat`).
+    /// into a million versions cost 10–30% more per version (paired runs, session 16 of
+    /// `docs/performance-notes.md`).
     @Test func bothRolesLetTheLogHoldTenThousandPagesBeforeACheckpoint() throws {
         let folder = TemporaryFolder()
         let replica = try Replica.create(path: folder.path("replica.sqlite"), settings: ReplicaSettings(server: "http://x", token: "a.b", analyst: "alice"))
         let server = try ServerStore.open(path: folder.path("server.sqlite"))
+        #expect(Store.walAutocheckpointPages == 10_000)
         for store in [replica.store, server.store] {
             let pages = try store.writer.write { db in try Int.fetchOne(db, sql: "PRAGMA wal_autocheckpoint") }
             #expect(pages == 10_000)
-            #expect(Store.walAutocheckpointPages == 10_000)
         }
     }
 
