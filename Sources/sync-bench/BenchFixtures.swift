@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import LocalStore
 import SyncModel
 import SyncProtocol
@@ -34,6 +35,20 @@ enum BenchFixtures {
             batchIndex += 1
         }
         return replica
+    }
+
+    /// A copy of the closed replica file at `path`, made the replica of another analyst with an
+    /// id of its own: it holds every version the original holds, as a colleague's replica does
+    /// after a sync, so its writes supersede the heads they overwrite.
+    static func otherAnalyst(copying path: String, to copy: String, analyst: String) throws -> Replica {
+        try FileManager.default.copyItem(atPath: path, toPath: copy)
+        let file = try DatabaseQueue(path: copy)
+        try file.write { db in
+            try db.execute(sql: "UPDATE meta SET value = ? WHERE key IN ('replica_id', 'own_replicas')", arguments: [ReplicaID.random().rawValue])
+            try db.execute(sql: "UPDATE meta SET value = ? WHERE key = 'analyst'", arguments: [analyst])
+        }
+        try file.close()
+        return try Replica.open(path: copy)
     }
 
     /// Syncs `replica` with the server store in process, as its pushes would, so that both hold

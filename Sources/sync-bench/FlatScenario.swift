@@ -25,23 +25,26 @@ struct Flat: AsyncParsableCommand, Scenario {
     func run() async throws { try await runAlone() }
 
     func run(into table: inout BenchTable) async throws {
-        var apply: [Double] = []
-        var pages: [PageCounts] = []
+        var apply: [(microseconds: Double, pages: PageCounts)] = []
+        var concurrent: [(microseconds: Double, pages: PageCounts)] = []
         var roundTrip: [Double] = []
         var plain: [(microseconds: Double, pages: PageCounts)] = []
         for size in [small, large] {
             let folder = try BenchFolder()
-            let store = try BenchFixtures.replica(at: folder.path("store.sqlite"), versions: size, analyst: "alice")
-            let cost = try Self.applyCost(into: store, count: applied)
-            apply.append(cost.microseconds)
-            pages.append(cost.pages)
+            let (store, unsynced, other) = try Self.applyFixtures(versions: size, in: folder)
+            apply.append(try Self.applyCost(into: store, from: other, count: applied))
+            concurrent.append(try Self.applyCost(into: unsynced, from: Replica.inMemory(analyst: "bob"), count: applied))
             roundTrip.append(try await NoOpSync.measure(replicas: 2, rounds: rounds, seedFrom: store).microseconds)
             plain.append(try PlainSQLite.updateCost(rows: size, count: applied, path: folder.path("plain.sqlite")))
         }
         let label = { (count: Int) in BenchTable().format(Double(count)) }
-        table.add("apply one version into \(label(large)) versions", cost: apply[1], reference: apply[0], unit: "µs", referenceName: "\(label(small)) versions")
-        table.add("  pages read from the file per version", cost: pages[1].read, reference: pages[0].read, unit: "", referenceName: "\(label(small)) versions")
-        table.add("  pages written per version", cost: pages[1].written, reference: pages[0].written, unit: "", referenceName: "\(label(small)) versions")
+        table.add("apply one version into \(label(large)) versions", cost: apply[1].microseconds, reference: apply[0].microseconds, unit: "µs",
+                  referenceName: "\(label(small)) versions")
+        table.add("  pages read from the file per version", cost: apply[1].pages.read, reference: apply[0].pages.read, unit: "", referenceName: "\(label(small)) versions")
+        table.add("  pages written per version", cost: apply[1].pages.written, reference: apply[0].pages.written, unit: "", referenceName: "\(label(small)) versions")
+        table.add("  the same edits made without a sync (each a conflict)", cost: concurrent[1].microseconds, reference: concurrent[0].microseconds, unit: "µs",
+                  referenceName: "\(label(small)) versions")
+        table.add("  their pages read / written per version", value: "\(concurrent[1].pages.label)", target: "\(concurrent[0].pages.label) (\(label(small)) versions)")
         table.add("  plain SQLite: update a random row of \(label(large))", cost: plain[1].microseconds, reference: plain[0].microseconds, unit: "µs",
                   referenceName: "\(label(small)) rows")
         table.add("  its pages written per row", cost: plain[1].pages.written, reference: plain[0].pages.written, unit: "", referenceName: "\(label(small)) rows")
@@ -56,17 +59,29 @@ struct Flat: AsyncParsableCommand, Scenario {
         table.add("no-op sync bytes, \(label(replicas)) replicas known", cost: Double(many.bytes), reference: Double(few.bytes), unit: "B", referenceName: "10 replicas", digits: 0)
     }
 
-    /// Microseconds per version to apply `count` edits of another analyst to `count / 5` existing
-    /// records (the same shape whatever the store's size; other records in each run), in pages of
-    /// 500 as a sync delivers them, and to copy them from the write-ahead log into the file, where
-    /// every sync's pages end: the median of three runs, as one run on a shared machine is noisy;
-    /// with the pages SQLite read from the file (its page cache's misses) and wrote, per version.
-    static func applyCost(into store: Replica, count: Int, runs: Int = 3) throws -> (microseconds: Double, pages: PageCounts) {
+    /// Three replica files in `folder` holding the same `versions` of alice's: `store` and
+    /// `unsynced`, which take another analyst's edits made after a sync and without one, and
+    /// `other`, bob's replica after a sync (a copy of hers under an id of his own), which makes the first.
+    static func applyFixtures(versions: Int, in folder: BenchFolder) throws -> (store: Replica, unsynced: Replica, other: Replica) {
+        let built = try BenchFixtures.replica(at: folder.path("store.sqlite"), versions: versions, analyst: "alice")
+        try built.store.close()
+        try FileManager.default.copyItem(atPath: folder.path("store.sqlite"), toPath: folder.path("unsynced.sqlite"))
+        let other = try BenchFixtures.otherAnalyst(copying: folder.path("store.sqlite"), to: folder.path("bob.sqlite"), analyst: "bob")
+        return (try Replica.open(path: folder.path("store.sqlite")), try Replica.open(path: folder.path("unsynced.sqlite")), other)
+    }
+
+    /// Microseconds per version to apply `count` edits `other` makes to `count / 5` of the
+    /// store's records (the same shape whatever the store's size; other records in each run), in
+    /// pages of 500 as a sync delivers them, and to copy them from the write-ahead log into the
+    /// file, where every sync's pages end: the median of three runs, as one run on a shared
+    /// machine is noisy; with the pages SQLite read from the file (its page cache's misses) and
+    /// wrote, per version. An `other` holding the store's versions supersedes the heads it
+    /// edits, as an analyst who synced does; one holding none makes every edit a conflict.
+    static func applyCost(into store: Replica, from other: Replica, count: Int, runs: Int = 3) throws -> (microseconds: Double, pages: PageCounts) {
         let perRun = max(1, count / 5)
         let records = try store.store.writer.read { db in
             try String.fetchAll(db, sql: "SELECT uuid FROM record ORDER BY random() LIMIT ?", arguments: [perRun * runs]).compactMap(RecordID.init)
         }
-        let other = try Replica.inMemory(analyst: "bob")
         let fields = ["title", "trend", "tier"]
         try store.store.writer.checkpointIntoTheFile()
         var costs: [Double] = []

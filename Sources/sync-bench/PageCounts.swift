@@ -29,3 +29,8 @@ extension PageCounts {
         return Double(current)
     }
 }
+
+extension PageCounts {
+    /// "read / written", one decimal each.
+    var label: String { String(format: "%.1f / %.1f", read, written) }
+}

@@ -66,6 +66,24 @@ import Testing
         #expect(throws: Never.self) { try SyncBench.parseAsRoot([scenario] + good) }
     }
 
+    /// `flat` times edits made after a sync (each supersedes what it overwrites) and edits made
+    /// without one (each a conflict): the fixtures must give exactly that.
+    @Test func applyCostTimesEditsAfterASyncWithoutConflictsAndEditsWithoutOneAsConflicts() throws {
+        Store.configureSQLite()
+        let folder = try BenchFolder()
+        let (store, unsynced, other) = try Flat.applyFixtures(versions: 400, in: folder)
+        #expect(other.id != store.id && other.analyst == "bob")
+        #expect(try other.store.versionVector() == store.store.versionVector(), "bob's copy holds every version of alice's")
+        let seen = try Flat.applyCost(into: store, from: other, count: 50)
+        #expect(try store.store.conflicts().isEmpty)
+        #expect(try store.store.versionVector().total == 400 + 150, "three runs of 50 edits")
+        let concurrent = try Flat.applyCost(into: unsynced, from: Replica.inMemory(analyst: "bob"), count: 50)
+        #expect(try !unsynced.store.conflicts().isEmpty, "bob's edits, made without alice's versions, are concurrent with hers")
+        for cost in [seen, concurrent] {
+            #expect(cost.microseconds > 0 && cost.microseconds.isFinite && cost.pages.written > 0, "\(cost)")
+        }
+    }
+
     @Test func aSmallLocalWritesRunMeasuresBothRowsAgainstTheirReferences() async throws {
         Store.configureSQLite()
         var table = BenchTable()
