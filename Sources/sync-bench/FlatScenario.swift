@@ -42,7 +42,7 @@ struct Flat: AsyncParsableCommand, Scenario {
                   referenceName: "\(label(small)) versions")
         table.add("  pages read from the file per version", cost: apply[1].pages.read, reference: apply[0].pages.read, unit: "", referenceName: "\(label(small)) versions")
         table.add("  pages written per version", cost: apply[1].pages.written, reference: apply[0].pages.written, unit: "", referenceName: "\(label(small)) versions")
-        table.add("  the same edits made without a sync (each a conflict)", cost: concurrent[1].microseconds, reference: concurrent[0].microseconds, unit: "µs",
+        table.add("  such edits made without a sync (each a conflict)", cost: concurrent[1].microseconds, reference: concurrent[0].microseconds, unit: "µs",
                   referenceName: "\(label(small)) versions")
         table.add("  their pages read / written per version", value: "\(concurrent[1].pages.label)", target: "\(concurrent[0].pages.label) (\(label(small)) versions)")
         table.add("  plain SQLite: update a random row of \(label(large))", cost: plain[1].microseconds, reference: plain[0].microseconds, unit: "µs",
