@@ -4,7 +4,7 @@ A table keyed by (record, field), 10,000 against 1,000,000 rows, in `sync-bench 
 each run updates 1,000 other records 5,000 times in transactions of 500, then checkpoints
 (TRUNCATE); the median of three runs. Run: python3 docs/experiments/page-size.py 4096 1024 2048
 Python's per-statement overhead is in every figure; compare them with each other only."""
-import random, sys, time
+import random, sqlite3, sys, time
 import storefile
 
 FIELDS = ["title", "trend", "tier"]
@@ -12,7 +12,6 @@ FIELDS = ["title", "trend", "tier"]
 def cost(size, page):
     name = f"page-size-{size}-{page}"
     storefile.remove(name)
-    import sqlite3
     db = sqlite3.connect(storefile.path(name), isolation_level=None)
     db.execute(f"PRAGMA page_size={page}")  # before the file has any page
     db.execute("PRAGMA journal_mode=WAL"); db.execute("PRAGMA synchronous=NORMAL"); db.execute("PRAGMA cache_size=-32768")
