@@ -20,7 +20,7 @@ struct ApplyBatch {
     /// Fields this batch wrote, in the order it first wrote them: ``finish()`` writes them back
     /// in that order, so its report is the same in every run without sorting string keys.
     private var written: [FieldKey] = []
-    private var report = ApplyReport()
+    var report = ApplyReport()
     /// Records whose kind ``preload(_:)`` loaded, with the fields whose states it loaded: what it
     /// did not find does not exist, so meeting them costs no query.
     private var preloaded: [RecordID: Set<String>] = [:]
@@ -30,7 +30,7 @@ struct ApplyBatch {
     private let feeds: Bool
     private var feedHead: FeedCursor?
     /// New `version` and `feed` rows, inserted a few dozen per statement (see ``RowBuffer``).
-    private var versionRows = RowBuffer<VersionRowInsert>()
+    var versionRows = RowBuffer<VersionRowInsert>()
     private var feedRows = RowBuffer<FeedRowInsert>()
     /// Scratch space for encoding clocks, reused so that storing one allocates nothing.
     private var clockPairs: [(row: Int64, counter: UInt64)] = []
@@ -191,7 +191,7 @@ struct ApplyBatch {
 
     /// The fields noted in `preloaded` for a record whose `_deleted` state, if it has one, the
     /// batch holds: a preload that looked for no other field, or a derivation that folded them all.
-    private static let deletionLoaded: Set<String> = [RecordSchema.deletedField.name]
+    private static let deletionLoaded: Set<String> = [RecordSchema.deletedFieldName]
 
     /// Loads the kinds and field states `versions` will touch with two queries, instead of two
     /// queries per record and field as each is first met.
@@ -394,23 +394,29 @@ struct ApplyBatch {
         for key in written {
             guard let entry = fields[key], let recordRow = records[key.record]?.rowID else { continue }
             if seen.insert(key.record).inserted { touched.append(key.record) }
-            guard let schema = schemas[entry.kind]?.field(key.field) else { continue }
-            let (value, conflict) = try mergedState(key, entry, schema)
-            var row = DirectStatement(upsert)
-            row.bind(recordRow)
-            row.bind(key.field)
-            row.bind(blob: try clockBlob(entry.heads.joined))
-            row.bind(blob: try clockBlob(entry.heads.heads))
-            row.bind(value)
-            row.bind(conflict)
-            try row.run()
-            guard key.field != RecordSchema.deletedField.name else { continue }
-            noteConflictChange(from: entry.oldConflict, to: conflict)
-            if entry.heads.heads.count > 1 && conflict == nil { report.cleanMerges += 1 }
+            try writeField(key, entry, recordRow: recordRow, upsert)
         }
         for record in touched {
             try settleDeletion(of: record)
         }
+    }
+
+    /// Writes one field's merged state with `upsert` (``fieldUpsertSQL``'s statement), and notes
+    /// what it did to its conflict. Every version the batch holds must be inserted first.
+    mutating func writeField(_ key: FieldKey, _ entry: FieldEntry, recordRow: Int64, _ upsert: Statement) throws {
+        guard let schema = schemas[entry.kind]?.field(key.field) else { return }
+        let (value, conflict) = try mergedState(key, entry, schema)
+        var row = DirectStatement(upsert)
+        row.bind(recordRow)
+        row.bind(key.field)
+        row.bind(blob: try clockBlob(entry.heads.joined))
+        row.bind(blob: try clockBlob(entry.heads.heads))
+        row.bind(value)
+        row.bind(conflict)
+        try row.run()
+        guard key.field != RecordSchema.deletedFieldName else { return }
+        noteConflictChange(from: entry.oldConflict, to: conflict)
+        if entry.heads.heads.count > 1 && conflict == nil { report.cleanMerges += 1 }
     }
 
     /// A field's value as stored and its conflict: a single head's stored text as it is, when
@@ -436,8 +442,8 @@ struct ApplyBatch {
 
     /// Decides whether a record with a `_deleted` field is deleted, in a delete-against-edit
     /// conflict (and so still shown), or alive, from its versions alone.
-    private mutating func settleDeletion(of record: RecordID) throws {
-        let key = FieldKey(record: record, field: RecordSchema.deletedField.name)
+    mutating func settleDeletion(of record: RecordID) throws {
+        let key = FieldKey(record: record, field: RecordSchema.deletedFieldName)
         // Preloaded without a `_deleted` field, and none written now: plainly alive.
         if preloaded[record] != nil && fields[key] == nil { return }
         guard let recordRow = records[record]?.rowID else { return }
@@ -472,7 +478,7 @@ struct ApplyBatch {
     static let deletionSQL = "SELECT conflict, value FROM field WHERE record = ? AND name = ?"
 
     /// Inserts the held `version` and `feed` rows: before anything reads either table back.
-    private mutating func flushRows() throws {
+    mutating func flushRows() throws {
         try versionRows.flush(db)
         try feedRows.flush(db)
     }
@@ -520,7 +526,7 @@ struct ApplyBatch {
     }
 
     /// The record's row id, after checking it is of `kind`; a record not held yet is added.
-    private mutating func checkKind(record: RecordID, kind: String) throws -> Int64 {
+    mutating func checkKind(record: RecordID, kind: String) throws -> Int64 {
         if let known = try recordEntry(record) {
             guard known.kind == kind else { throw StoreError.kindMismatch(record: record, known: known.kind, got: kind) }
             return known.rowID
@@ -564,15 +570,27 @@ struct ApplyBatch {
     /// no copy of the state: callers read and change it in place through `fields.values[slot]`.
     private mutating func fieldSlot(_ key: FieldKey, kind: String) throws -> Dictionary<FieldKey, FieldEntry>.Index {
         if let slot = fields.index(forKey: key) { return slot }
-        var entry = FieldEntry(kind: kind)
+        fields[key] = try loadField(key, kind: kind)
+        return fields.index(forKey: key)!
+    }
+
+    /// The field's state, taken out of the batch if it holds it, else loaded (or started, for a
+    /// field the store lacks): for a caller that writes the field itself (see
+    /// ``writeField(_:_:recordRow:_:)``) and no later integrate of this batch touches it.
+    mutating func takeField(_ key: FieldKey, kind: String) throws -> FieldEntry {
+        try fields.removeValue(forKey: key) ?? loadField(key, kind: kind)
+    }
+
+    /// The field's stored state, or a new one for a field the store lacks; a query unless a
+    /// preload looked for it.
+    private mutating func loadField(_ key: FieldKey, kind: String) throws -> FieldEntry {
         if preloaded[key.record]?.contains(key.field) != true, let recordRow = try recordEntry(key.record)?.rowID {
             var select = try DirectStatement(db.cachedStatement(sql: Self.fieldStateSQL))
             select.bind(recordRow)
             select.bind(key.field)
-            if let stored = try select.firstRow({ row in try storedEntry(kind: kind, row, offset: 0) }) { entry = stored }
+            if let stored = try select.firstRow({ row in try storedEntry(kind: kind, row, offset: 0) }) { return stored }
         }
-        fields[key] = entry
-        return fields.index(forKey: key)!
+        return FieldEntry(kind: kind)
     }
 
     private mutating func checkDuplicate(_ version: Version, replicaRow: Int64) throws {

@@ -99,7 +99,8 @@ public struct Replica: Sendable {
     ///
     /// A single change is usually appended to the replica's write log instead, which commits one
     /// page instead of several; reads and every other transaction fold the log first, so the
-    /// difference is never seen (see ``WriteLog``).
+    /// difference is never seen (see ``WriteLog``). A batch is taken field by field, which stores
+    /// the same versions (see ``ApplyBatch/writeLocal(_:values:replica:author:time:)``).
     @discardableResult
     public func write(_ changes: [FieldChange], at time: Int64) throws -> [Version] {
         try store.transaction(foldingLog: false) { db in
@@ -112,29 +113,61 @@ public struct Replica: Sendable {
             }
             try WriteLog.fold(store, db)
             var batch = try ApplyBatch.begin(store, db)
-            // A batch reads its records' states in a few queries; one change (`cell set`) reads
-            // only the rows it needs.
-            if changes.count > 1 { try batch.preload(fields: changes.lazy.map { ($0.record, $0.field) }) }
-            var counter = try batch.counter(of: id)
-            var written: [Version] = []
-            for change in changes {
-                counter += 1
-                let version = Version(
-                    dot: Dot(replica: id, counter: counter),
-                    context: change.field == RecordSchema.deletedField.name
-                        ? try batch.recordVector(record: change.record, kind: change.kind)
-                        : try batch.fieldVector(record: change.record, kind: change.kind, field: change.field),
-                    record: change.record, kind: change.kind, field: change.field,
-                    value: try canonical(change), author: analyst, time: time
-                )
-                // Every part of it was built here from checked pieces (the value by canonical(_:),
-                // the author when the replica was created): no second validation on this hot path.
-                try batch.integrate(version, checked: true)
-                written.append(version)
-            }
+            let written = changes.count > 1 && store.groupsLocalWrites
+                && !changes.contains(where: { $0.field == RecordSchema.deletedFieldName })
+                ? try writeByField(changes, into: &batch, at: time)
+                : try writeInOrder(changes, into: &batch, at: time)
             _ = try batch.finish()
             return written
         }
+    }
+
+    /// A batch without deletes, taken field by field. Values are checked in the batch's order;
+    /// the changes before the first invalid one are still taken, so that a change of the wrong
+    /// kind before it is the failure reported, as taking them in order would. Either failure
+    /// rolls the transaction back.
+    private func writeByField(_ changes: [FieldChange], into batch: inout ApplyBatch, at time: Int64) throws -> [Version] {
+        var values: [FieldValue] = []
+        values.reserveCapacity(changes.count)
+        var invalid: (any Error)?
+        for change in changes {
+            do {
+                values.append(try canonical(change))
+            } catch {
+                invalid = error
+                break
+            }
+        }
+        let written = try batch.writeLocal(changes.prefix(values.count), values: values, replica: id, author: analyst, time: time)
+        if let invalid { throw invalid }
+        return written
+    }
+
+    /// Changes taken one by one in the batch's order: one change (`cell set`) when the log is
+    /// full or off, and any batch that deletes (a delete's context joins its record's fields as
+    /// they are at that point).
+    private func writeInOrder(_ changes: [FieldChange], into batch: inout ApplyBatch, at time: Int64) throws -> [Version] {
+        // A batch reads its records' states in a few queries; one change (`cell set`) reads
+        // only the rows it needs.
+        if changes.count > 1 { try batch.preload(fields: changes.lazy.map { ($0.record, $0.field) }) }
+        var counter = try batch.counter(of: id)
+        var written: [Version] = []
+        for change in changes {
+            counter += 1
+            let version = Version(
+                dot: Dot(replica: id, counter: counter),
+                context: change.field == RecordSchema.deletedFieldName
+                    ? try batch.recordVector(record: change.record, kind: change.kind)
+                    : try batch.fieldVector(record: change.record, kind: change.kind, field: change.field),
+                record: change.record, kind: change.kind, field: change.field,
+                value: try canonical(change), author: analyst, time: time
+            )
+            // Every part of it was built here from checked pieces (the value by canonical(_:),
+            // the author when the replica was created): no second validation on this hot path.
+            try batch.integrate(version, checked: true)
+            written.append(version)
+        }
+        return written
     }
 
     /// Folds the single writes waiting in the write log into versions and field states (see

@@ -82,7 +82,7 @@ extension Store {
             var names = ReplicaNames()
             return try rows.map { row in
                 let record = RecordID(row[0] as String)!
-                if (row[1] as String) == RecordSchema.deletedField.name {
+                if (row[1] as String) == RecordSchema.deletedFieldName {
                     let state = try Self.deletionState(record: record, names: &names, db)
                     return Conflict(id: ConflictID(row[3] as String)!, record: record, kind: row[5], field: row[1],
                                     heads: try state.heads.sorted().map { try Self.version($0, names: &names, db) }, base: nil, provisional: .bool(false))
@@ -127,7 +127,7 @@ extension Store {
         var others: [Dot] = []
         for row in rows {
             let heads = try names.dots(row, 1, db)
-            if (row[0] as String) == RecordSchema.deletedField.name {
+            if (row[0] as String) == RecordSchema.deletedFieldName {
                 deletes = try heads.map { try version($0, names: &names, db) }
             } else {
                 others += heads

@@ -20,6 +20,10 @@ public struct Store: Sendable {
     /// How many single local writes a replica's write log holds before it is folded (0: none is
     /// logged, every write goes directly; see ``WriteLog``).
     var writeLogCapacity = WriteLog.defaultCapacity
+    /// Whether a replica's batch of local writes is taken field by field (see
+    /// ``ApplyBatch/writeLocal(_:values:replica:author:time:)``) rather than one by one in the
+    /// batch's order; tests turn it off to compare the two.
+    var groupsLocalWrites = true
     /// What the write log holds, as this store's writer last committed it (see ``WriteLogSummary``).
     let logSummaries = WriteLogSummaryCache()
 

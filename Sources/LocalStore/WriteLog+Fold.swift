@@ -29,7 +29,7 @@ extension WriteLog {
         let query = try DirectStatement(db.cachedStatement(sql: """
             SELECT EXISTS (SELECT 1 FROM meta WHERE key = '\(ApplyBatch.fieldsPendingKey)')
                 OR EXISTS (SELECT 1 FROM write_log l JOIN record r ON r.uuid = l.record
-                           JOIN field f ON f.record = r.id AND f.name = '\(RecordSchema.deletedField.name)')
+                           JOIN field f ON f.record = r.id AND f.name = '\(RecordSchema.deletedFieldName)')
                 OR EXISTS (SELECT 1 FROM (SELECT replica, count(*) AS n, min(counter) AS first, max(counter) AS last
                                           FROM write_log GROUP BY replica) l
                            LEFT JOIN replica p ON p.id = l.replica

@@ -61,7 +61,7 @@ extension ApplyBatch {
         _ change: FieldChange, value: FieldValue, replica: ReplicaID, author: String, time: Int64, capacity: Int,
         summaries: WriteLogSummaryCache
     ) throws -> Version? {
-        guard change.field != RecordSchema.deletedField.name,
+        guard change.field != RecordSchema.deletedFieldName,
               var summary = try summaries.take(db, replica: replica) ?? WriteLogSummary.read(db, replica: replica),
               summary.count < capacity else { return nil }
         // Moved, not copied, so that neither side copies them on change.

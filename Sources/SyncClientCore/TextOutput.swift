@@ -96,7 +96,7 @@ public enum TextOutput {
         let shown = Set(["title", "number", "tier", "trajectory", "trend", "lastAssessed", "relatedCells"] + sections.map(\.0))
         for conflict in cell.conflicts where !shown.contains(conflict.field) {
             lines.append("")
-            lines.append(style.warning(conflict.field == RecordSchema.deletedField.name
+            lines.append(style.warning(conflict.field == RecordSchema.deletedFieldName
                 ? "! deleted on one replica while edited on another: see `sync-client conflicts show \(conflict.id)`"
                 : "! \(conflict.field) is in conflict: see `sync-client conflicts show \(conflict.id)`"))
         }
@@ -146,7 +146,7 @@ public enum TextOutput {
             if !bodyMark.isEmpty { lines.append(String(bodyMark.drop { $0 == " " })) }
             lines += style.wrap(body, indent: "  ")
         }
-        if signal.fields[RecordSchema.deletedField.name]?.conflict != nil {
+        if signal.fields[RecordSchema.deletedFieldName]?.conflict != nil {
             lines.append(style.warning("! deleted on one replica while edited on another: see `sync-client conflicts`"))
         }
         return lines.joined(separator: "\n") + "\n"
@@ -170,7 +170,7 @@ public enum TextOutput {
             lines.append(style.bold("Head \(index + 1)") + " — \(head.author), replica \(head.dot.replica.short)\(mine), \(style.time(head.time)):")
             lines += block(head.value, style: style)
         }
-        if conflict.field == RecordSchema.deletedField.name {
+        if conflict.field == RecordSchema.deletedFieldName {
             lines.append("")
             lines.append("The record was deleted on one side while edited on the other; it stays visible until resolved.")
             lines.append("Resolve with: sync-client resolve \(conflict.id) --keep | --delete")

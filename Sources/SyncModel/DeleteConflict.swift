@@ -12,6 +12,6 @@ public enum DeleteConflict {
 
     /// The conflict id for a delete against edits: derived from the record and every dot involved.
     public static func id(record: RecordID, deletes: [Version], edits: [Dot]) -> ConflictID {
-        ConflictID(record: record, field: RecordSchema.deletedField.name, heads: deletes.map(\.dot) + edits)
+        ConflictID(record: record, field: RecordSchema.deletedFieldName, heads: deletes.map(\.dot) + edits)
     }
 }

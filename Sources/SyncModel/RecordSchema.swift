@@ -9,11 +9,14 @@ public struct RecordSchema: Sendable, Equatable {
     }
 
     /// The pseudo-field whose register says whether the record is deleted.
-    public static let deletedField = FieldSchema("_deleted", .register, .bool)
+    public static let deletedField = FieldSchema(deletedFieldName, .register, .bool)
+    /// Its name, for the paths that compare it once per change: reading it from
+    /// ``deletedField`` copies the whole schema.
+    public static let deletedFieldName = "_deleted"
 
     /// The schema of `name`, including the `_deleted` pseudo-field.
     public func field(_ name: String) -> FieldSchema? {
-        if name == Self.deletedField.name { return Self.deletedField }
+        if name == Self.deletedFieldName { return Self.deletedField }
         return fields.first { $0.name == name }
     }
 

@@ -90,14 +90,14 @@ struct ResolveCommand: ParsableCommand {
         let replica = try options.open()
         let conflict = try replica.store.conflict(id)
         let own = try replica.ownReplicas()
-        let isDeletion = conflict.field == RecordSchema.deletedField.name
+        let isDeletion = conflict.field == RecordSchema.deletedFieldName
         let chosen: FieldValue
         if keep || delete {
             guard isDeletion else { throw ClientError("--keep and --delete resolve a deleted-while-edited record; this conflict is on '\(conflict.field)'") }
             chosen = .bool(delete)
         } else if isDeletion {
             guard mine || theirs else { throw ClientError("this record was deleted on one side and edited on the other: resolve it with --keep or --delete") }
-            let deletedHere = conflict.heads.contains { $0.field == RecordSchema.deletedField.name && own.contains($0.dot.replica) }
+            let deletedHere = conflict.heads.contains { $0.field == RecordSchema.deletedFieldName && own.contains($0.dot.replica) }
             chosen = .bool(mine == deletedHere)
         } else if mine || theirs {
             let side = conflict.heads.filter { own.contains($0.dot.replica) == mine }

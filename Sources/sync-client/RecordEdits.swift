@@ -16,6 +16,6 @@ enum RecordEdits {
 
     static func delete(_ replica: Replica, _ record: RecordSnapshot) throws {
         if record.deleted { throw ClientError("\(record.kind) \(record.id.short) is already deleted") }
-        try write(replica, record, field: RecordSchema.deletedField.name, value: .bool(true))
+        try write(replica, record, field: RecordSchema.deletedFieldName, value: .bool(true))
     }
 }

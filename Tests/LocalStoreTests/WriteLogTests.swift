@@ -186,56 +186,9 @@ import TestSupport
         let id = ReplicaID.random()
         let logging = Self.withLog(try Replica.inMemory(analyst: "alice", id: id), capacity: Int(random.next() % 6) + 1)
         let direct = Self.withLog(try Replica.inMemory(analyst: "alice", id: id), capacity: 0)
-        let peer = try Replica.inMemory(analyst: "bob")
-        let records = (0..<5).map { _ in RecordID(bytes: (0..<16).map { _ in UInt8(truncatingIfNeeded: random.next()) })! }
-        let fields: [(String, (Int) -> FieldValue)] = [
-            ("title", { .text("Title \($0)") }),
-            ("tier", { .text("Tier \($0 % 3)") }),
-            ("number", { .int(Int64($0 % 4)) }),
-            ("assessment", { .text("First paragraph \($0 % 2).\n\nSecond paragraph \($0).") }),
-            ("commitments", { .list(["c\($0 % 3)", "c\($0 % 5)"]) }),
-        ]
-        func randomChange(_ step: Int, wrongKinds: Bool = false) -> FieldChange {
-            let record = records[Int(random.next() % UInt64(records.count))]
-            if random.next() % 25 == 0 { return change(RecordSchema.deletedField.name, .bool(random.next() % 2 == 0), record: record) }
-            // Now and then the wrong kind: refused the same way by both, or a signal made.
-            if wrongKinds && random.next() % 30 == 0 { return change("title", .text("Signal \(step)"), record: record, kind: "signal") }
-            let (field, value) = fields[Int(random.next() % UInt64(fields.count))]
-            return change(field, value(step), record: record)
-        }
-        var delivered = 0
-        for step in 0..<120 {
-            switch random.next() % 10 {
-            case 0..<6:
-                let one = randomChange(step, wrongKinds: true)
-                let viaLog = Result { try logging.write([one], at: Int64(step)) }
-                let viaTable = Result { try direct.write([one], at: Int64(step)) }
-                #expect("\(viaLog)" == "\(viaTable)", "seed \(seed) step \(step)")
-            case 6:
-                let batch = (0..<2).map { _ in randomChange(step) }
-                let viaLog = Result { try logging.write(batch, at: Int64(step)) }
-                let viaTable = Result { try direct.write(batch, at: Int64(step)) }
-                #expect("\(viaLog)" == "\(viaTable)", "seed \(seed) step \(step)")
-            case 7:
-                // The peer edits too, having seen some of this replica's versions.
-                if random.next() % 2 == 0 { _ = try? peer.store.apply(try direct.pending()) }
-                // Refused when the record turned out a signal here: the peer just does not write.
-                _ = try? peer.write([randomChange(step)], at: Int64(step))
-            case 8:
-                let versions = try peer.pending()
-                let page = Array(versions[delivered...])
-                delivered = versions.count
-                // A peer's cell version of a record made a signal here is refused by both alike.
-                let viaLog = Result { try logging.store.apply(page) }
-                let viaTable = Result { try direct.store.apply(page) }
-                #expect("\(viaLog)" == "\(viaTable)", "seed \(seed) step \(step)")
-            default:
-                let record = records[Int(random.next() % UInt64(records.count))]
-                #expect(try logging.store.record(record) == direct.store.record(record), "seed \(seed) step \(step)")
-            }
-        }
-        #expect(try logging.store.canonicalDump() == direct.store.canonicalDump(), "seed \(seed)")
-        #expect(try logging.store.conflicts().map(\.id) == direct.store.conflicts().map(\.id), "seed \(seed)")
+        var work = try TwinReplicaWork(seed: seed)
+        // Mostly single writes (the logged ones), now and then a batch of two.
+        try work.run(logging, direct, steps: 120) { $0.next() % 7 == 0 ? 2 : 1 }
         #expect(try Self.logged(logging) == 0, "seed \(seed)")
     }
 }
