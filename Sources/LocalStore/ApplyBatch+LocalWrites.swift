@@ -28,12 +28,13 @@ extension ApplyBatch {
         order.reserveCapacity(changes.count)
         for (offset, change) in changes.enumerated() {
             let name = names.firstIndex(of: change.field) ?? { names.append(change.field); return names.count - 1 }()
-            order.append(LocalWriteKey(record: change.record, field: name, position: offset))
+            let words = change.record.words
+            order.append(LocalWriteKey(high: words.high, low: words.low, field: Int32(name), position: Int32(offset)))
         }
         order.sort()
         try preload(fields: order.indices.lazy
-            .filter { $0 == 0 || order[$0 - 1].record != order[$0].record || order[$0 - 1].field != order[$0].field }
-            .map { (order[$0].record, names[order[$0].field]) })
+            .filter { $0 == 0 || !order[$0 - 1].sameField(order[$0]) }
+            .map { (changes[start + Int(order[$0].position)].record, names[Int(order[$0].field)]) })
 
         let own = try replicaEntry(replica)
         var versions = [Version?](repeating: nil, count: changes.count)
@@ -46,20 +47,22 @@ extension ApplyBatch {
         var mismatch: (position: Int, error: StoreError)?
         var run = order.startIndex
         while run < order.endIndex {
-            let record = order[run].record
-            let end = order[run...].firstIndex { $0.record != record } ?? order.endIndex
+            let first = order[run]
+            let record = changes[start + Int(first.position)].record
+            let end = order[run...].firstIndex { !$0.sameRecord(first) } ?? order.endIndex
             // A record the store lacks takes the kind of its first change in the batch.
-            let kind = try recordEntry(record)?.kind ?? changes[start + order[run..<end].min { $0.position < $1.position }!.position].kind
+            let kind = try recordEntry(record)?.kind ?? changes[start + Int(order[run..<end].min { $0.position < $1.position }!.position)].kind
             let recordRow = try checkKind(record: record, kind: kind)
             touched.append(record)
             // The field of this record whose state `states` ends with.
-            var taken: Int?
+            var taken: Int32?
             for index in run..<end {
                 let key = order[index]
-                let change = changes[start + key.position]
+                let position = Int(key.position)
+                let change = changes[start + position]
                 guard change.kind == kind else {
-                    if key.position < mismatch?.position ?? .max {
-                        mismatch = (key.position, StoreError.kindMismatch(record: record, known: kind, got: change.kind))
+                    if position < mismatch?.position ?? .max {
+                        mismatch = (position, StoreError.kindMismatch(record: record, known: kind, got: change.kind))
                     }
                     continue
                 }
@@ -69,15 +72,15 @@ extension ApplyBatch {
                     states.append((field, try takeField(field, kind: kind), recordRow))
                 }
                 let version = Version(
-                    dot: Dot(replica: replica, counter: own.counter + UInt64(key.position) + 1),
+                    dot: Dot(replica: replica, counter: own.counter + UInt64(position) + 1),
                     context: states[states.count - 1].entry.heads.fieldVector,
-                    record: record, kind: kind, field: change.field, value: values[key.position], author: author, time: time
+                    record: record, kind: kind, field: change.field, value: values[position], author: author, time: time
                 )
                 let text = StoreCoding.encode(version.value)
                 _ = Self.integrate(version, text: text, into: &states[states.count - 1].entry)
-                versions[key.position] = version
-                recordRows[key.position] = recordRow
-                texts[key.position] = text
+                versions[position] = version
+                recordRows[position] = recordRow
+                texts[position] = text
             }
             run = end
         }
@@ -88,11 +91,11 @@ extension ApplyBatch {
         for position in versions.indices {
             // Moved out, not copied: each is held once more only by the array returned.
             let version = versions[position].take()!
-            try versionRows.append(VersionRowInsert(
+            try appendVersion(VersionRowInsert(
                 replica: own.rowID, counter: Int64(version.dot.counter), record: recordRows[position], kind: version.kind,
                 field: version.field, context: try clockBlob(version.context), value: texts[position],
                 author: author, time: time
-            ), db)
+            ))
             stored.append(version)
         }
         replicas[replica]?.counter = own.counter + UInt64(changes.count)
@@ -111,16 +114,20 @@ extension ApplyBatch {
 }
 
 /// A local write's place in ``ApplyBatch/writeLocal(_:values:replica:author:time:)``'s order:
-/// by record, then field, then the batch's order.
+/// by record (its id's two words), then field, then the batch's order; all integers, so that
+/// ordering a batch compares no ids or strings.
 struct LocalWriteKey: Comparable {
-    var record: RecordID
+    var high: UInt64
+    var low: UInt64
     /// The field's index among the batch's field names.
-    var field: Int
+    var field: Int32
     /// The change's offset in the batch.
-    var position: Int
+    var position: Int32
 
     static func < (lhs: LocalWriteKey, rhs: LocalWriteKey) -> Bool {
-        if lhs.record != rhs.record { return lhs.record < rhs.record }
-        return (lhs.field, lhs.position) < (rhs.field, rhs.position)
+        (lhs.high, lhs.low, lhs.field, lhs.position) < (rhs.high, rhs.low, rhs.field, rhs.position)
     }
+
+    func sameRecord(_ other: LocalWriteKey) -> Bool { high == other.high && low == other.low }
+    func sameField(_ other: LocalWriteKey) -> Bool { sameRecord(other) && field == other.field }
 }

@@ -1,4 +1,22 @@
+import SyncModel
+
 extension ApplyBatch {
+    /// A new `record` row, with the row id the batch gave it (`deleted` takes its default, 0).
+    struct RecordRowInsert: BufferedRow {
+        static let insertPrefix = "INSERT OR FAIL INTO record (id, uuid, kind) VALUES "
+        static let columnCount = 3
+        static let statements = statementTexts()
+        var id: Int64
+        var uuid: RecordID
+        var kind: String
+
+        func bind(to write: inout DirectStatement) {
+            write.bind(id)
+            write.bind(uuid)
+            write.bind(kind)
+        }
+    }
+
     /// A new `version` row, as a batch stores each new version.
     struct VersionRowInsert: BufferedRow {
         static let insertPrefix = "INSERT OR FAIL INTO version (replica, counter, record, kind, field, context, value, author, time) VALUES "

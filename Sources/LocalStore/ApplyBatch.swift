@@ -29,9 +29,12 @@ struct ApplyBatch {
     /// On a server store: the feed's last position, loaded at the first new version.
     private let feeds: Bool
     private var feedHead: FeedCursor?
-    /// New `version` and `feed` rows, inserted a few dozen per statement (see ``RowBuffer``).
-    var versionRows = RowBuffer<VersionRowInsert>()
+    /// New `record`, `version` and `feed` rows, inserted a few dozen per statement (see ``RowBuffer``).
+    private var recordRows = RowBuffer<RecordRowInsert>()
+    private var versionRows = RowBuffer<VersionRowInsert>()
     private var feedRows = RowBuffer<FeedRowInsert>()
+    /// The row id the batch's next new record takes, once one is added (see ``newRecordRow()``).
+    private var nextRecordRow: Int64?
     /// Scratch space for encoding clocks, reused so that storing one allocates nothing.
     private var clockPairs: [(row: Int64, counter: UInt64)] = []
 
@@ -341,11 +344,11 @@ struct ApplyBatch {
             throw StoreError.counterGap(replica: version.dot.replica, have: replica.counter, got: version.dot.counter)
         }
         let recordRow = try checkKind(record: version.record, kind: version.kind)
-        try versionRows.append(VersionRowInsert(
+        try appendVersion(VersionRowInsert(
             replica: replica.rowID, counter: Int64(version.dot.counter), record: recordRow, kind: version.kind,
             field: version.field, context: try clockBlob(version.context), value: prepared.valueText,
             author: version.author, time: version.time
-        ), db)
+        ))
         if feeds { try appendToFeed(version.dot.counter, of: replica) }
         replica.counter = version.dot.counter
         replica.dirty = true
@@ -477,8 +480,16 @@ struct ApplyBatch {
     static let fieldStateSQL = "SELECT joined, heads, conflict FROM field WHERE record = ? AND name = ?"
     static let deletionSQL = "SELECT conflict, value FROM field WHERE record = ? AND name = ?"
 
-    /// Inserts the held `version` and `feed` rows: before anything reads either table back.
+    /// Holds a new version's row; when that inserts the held version rows, the held records
+    /// go in first (a version's row names its record's, and SQLite checks that it exists).
+    mutating func appendVersion(_ row: VersionRowInsert) throws {
+        if versionRows.flushesOnNextAppend { try recordRows.flush(db) }
+        try versionRows.append(row, db)
+    }
+
+    /// Inserts the held `record`, `version` and `feed` rows: before anything reads these tables back.
     mutating func flushRows() throws {
+        try recordRows.flush(db)
         try versionRows.flush(db)
         try feedRows.flush(db)
     }
@@ -531,13 +542,26 @@ struct ApplyBatch {
             guard known.kind == kind else { throw StoreError.kindMismatch(record: record, known: known.kind, got: kind) }
             return known.rowID
         }
-        var row = try DirectStatement(db.cachedStatement(sql: "INSERT INTO record (uuid, kind, deleted) VALUES (?, ?, 0)"))
-        row.bind(record)
-        row.bind(kind)
-        try row.run()
-        let entry = RecordEntry(rowID: db.lastInsertedRowID, kind: kind)
+        let entry = RecordEntry(rowID: try newRecordRow(), kind: kind)
+        try recordRows.append(RecordRowInsert(id: entry.rowID, uuid: record, kind: kind), db)
         records[record] = entry
         return entry.rowID
+    }
+
+    /// The row id of the batch's next new record: the largest in the table plus one, as SQLite
+    /// itself would give, so that a new record's row can wait in ``recordRows`` (the batch
+    /// holds its entry, so nothing looks it up in the table meanwhile).
+    private mutating func newRecordRow() throws -> Int64 {
+        if nextRecordRow == nil {
+            var select = try DirectStatement(db.cachedStatement(sql: "SELECT max(id) FROM record"))
+            let largest = try select.firstRow { $0.int64(0) } ?? 0
+            guard largest < Int64.max else {
+                throw StoreError.writeFailed(reason: "the record table's row ids are used up; run PRAGMA integrity_check")
+            }
+            nextRecordRow = largest + 1
+        }
+        defer { nextRecordRow! += 1 }
+        return nextRecordRow!
     }
 
     /// The record's row id and kind, or nil if the store does not hold it.

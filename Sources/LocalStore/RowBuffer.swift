@@ -36,6 +36,8 @@ struct RowBuffer<Row: BufferedRow> {
     private var full: Statement?
 
     var isEmpty: Bool { rows.isEmpty }
+    /// Whether the next ``append(_:_:)`` fills the buffer, and so inserts the rows.
+    var flushesOnNextAppend: Bool { rows.count == Self.rowsPerStatement - 1 }
 
     mutating func append(_ row: Row, _ db: Database) throws {
         if rows.isEmpty { rows.reserveCapacity(Self.rowsPerStatement) }

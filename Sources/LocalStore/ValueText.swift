@@ -14,8 +14,18 @@ enum ValueText {
     }
 
     static func quoted(_ text: String) -> String {
-        // Most text needs no escape: copy it whole.
-        if !text.utf8.contains(where: { $0 < 0x20 || $0 == 34 || $0 == 92 }) { return "\"" + text + "\"" }
+        // Most text needs no escape: copied whole, with its quotes, into one new string.
+        var text = text
+        let plain: String? = text.withUTF8 { bytes in
+            guard !bytes.contains(where: { $0 < 0x20 || $0 == 34 || $0 == 92 }) else { return nil }
+            return String(unsafeUninitializedCapacity: bytes.count + 2) { out in
+                out[0] = 34
+                _ = UnsafeMutableBufferPointer(rebasing: out[1...]).initialize(fromContentsOf: bytes)
+                out[bytes.count + 1] = 34
+                return bytes.count + 2
+            }
+        }
+        if let plain { return plain }
         var result = "\""
         result.reserveCapacity(text.utf8.count + 2)
         for scalar in text.unicodeScalars {

@@ -24,6 +24,10 @@ public struct RecordID: Hashable, Comparable, Sendable, CustomStringConvertible 
         try bits.withText(body)
     }
 
+    /// The id's 128 bits as two words, most significant first: compared as a pair, they order
+    /// ids as `<` does (for sorting many ids by integers, without a call per comparison).
+    public var words: (high: UInt64, low: UInt64) { (bits.high, bits.low) }
+
     /// The id as 16 bytes (for compact encodings).
     public var bytes: [UInt8] { bits.bytes }
 

@@ -97,4 +97,27 @@ import Testing
         let feed = try server.store.read { db in try Int64.fetchAll(db, sql: "SELECT counter FROM feed ORDER BY seq") }
         #expect(feed == (1...Int64(count)).map { $0 })
     }
+    /// A batch's new records wait in a buffer too, with the row ids SQLite would give them (the
+    /// largest plus one, in the order met); a version row never goes in before its record's,
+    /// which the in-memory stores' foreign keys check at every insert, and a file's
+    /// `PRAGMA foreign_key_check` after.
+    @Test func newRecordsTakeTheNextRowIDsAndGoInBeforeTheVersionsNamingThem() throws {
+        let folder = TemporaryFolder()
+        let source = try makeEmptyTestReplica("bob")
+        let records = (0..<(2 * Self.full + 3)).map { RecordID(bytes: Array(repeating: UInt8($0), count: 15) + [1])! }
+        let versions = try source.write(records.map { change("title", .text("T"), record: $0) }, at: 5)
+        for target in [try makeEmptyTestReplica(),
+                       try Replica.create(path: folder.path("r.sqlite"), settings: ReplicaSettings(server: "http://x", token: "a.b", analyst: "alice"))] {
+            try target.write([change("title", .text("First")), change("tier", .text("One"))], at: 1)
+            try target.store.apply(versions)
+            try target.write(records.prefix(3).map { change("tier", .text("Two"), record: $0) } + [change("title", .text("Last"))], at: 6)
+            let rows = try target.store.read { db in
+                try Row.fetchAll(db, sql: "SELECT id, uuid FROM record ORDER BY id").map { ($0[0] as Int64, $0[1] as String) }
+            }
+            #expect(rows.map(\.0) == (1...Int64(records.count + 1)).map { $0 }, "consecutive, from 1")
+            #expect(rows.map(\.1) == [cellID.rawValue] + records.map(\.rawValue), "in the order first met")
+            #expect(try target.store.read { db in try Row.fetchAll(db, sql: "PRAGMA foreign_key_check") }.isEmpty)
+            #expect(try target.store.record(records[2])?.value("tier") == .text("Two"))
+        }
+    }
 }
