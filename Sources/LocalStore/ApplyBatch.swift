@@ -553,7 +553,7 @@ struct ApplyBatch {
     /// holds its entry, so nothing looks it up in the table meanwhile).
     private mutating func newRecordRow() throws -> Int64 {
         if nextRecordRow == nil {
-            var select = try DirectStatement(db.cachedStatement(sql: "SELECT max(id) FROM record"))
+            let select = try DirectStatement(db.cachedStatement(sql: "SELECT max(id) FROM record"))
             let largest = try select.firstRow { $0.int64(0) } ?? 0
             guard largest < Int64.max else {
                 throw StoreError.writeFailed(reason: "the record table's row ids are used up; run PRAGMA integrity_check")
