@@ -10,11 +10,13 @@ struct BenchTable {
     }
 
     /// A cost next to its reference cost; the ratio is measured / reference (1.00 is flat).
-    /// A reference of zero has no ratio ("–").
+    /// A reference that prints as zero has no ratio ("–"): 0.5 against a printed 0.0 would show
+    /// a ratio of 60 for a reference of 0.008, which no reader could check against the row.
     mutating func add(_ name: String, cost: Double, reference: Double, unit: String, referenceName: String, digits: Int = 1) {
         let suffix = unit.isEmpty ? "" : " " + unit
-        rows.append([name, String(format: "%.\(digits)f", cost) + suffix, String(format: "%.\(digits)f", reference) + suffix + " (" + referenceName + ")",
-                     reference == 0 ? "–" : String(format: "%.2f", cost / reference)])
+        let shown = String(format: "%.\(digits)f", reference)
+        rows.append([name, String(format: "%.\(digits)f", cost) + suffix, shown + suffix + " (" + referenceName + ")",
+                     Double(shown) == 0 ? "–" : String(format: "%.2f", cost / reference)])
     }
 
     /// A figure with no reference measured here (the target is stated instead).

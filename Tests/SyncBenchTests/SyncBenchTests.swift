@@ -21,10 +21,14 @@ import Testing
         table.add("apply one version", cost: 73.84, reference: 23.8, unit: "µs", referenceName: "10,000 versions")
         table.add("pages read", cost: 1.1, reference: 0, unit: "", referenceName: "10,000 versions")
         table.add("wire size", value: "21.0 B", target: "target ≤ 32 B")
+        table.add("pages read, tiny reference", cost: 0.5, reference: 0.008, unit: "", referenceName: "10,000 versions")
+        table.add("pages written", cost: 2.1, reference: 0.06, unit: "", referenceName: "10,000 versions")
         let lines = table.render().split(separator: "\n").map(String.init)
         #expect(lines[1].hasSuffix("| 3.10"))
         #expect(lines[2].hasSuffix("| –"))
         #expect(!lines[3].hasSuffix(" "), "trailing padding is trimmed")
+        #expect(lines[4].contains("| 0.0 (10,000 versions)") && lines[4].hasSuffix("| –"), "a reference printed as 0.0 has no ratio")
+        #expect(lines[5].contains("| 0.1 (10,000 versions)") && lines[5].hasSuffix("| 35.00"), "the ratio is of the measured values")
         let bars = lines.map { line in line.indices.filter { line[$0] == "|" }.map { line.distance(from: line.startIndex, to: $0) } }
         #expect(bars.dropFirst().allSatisfy { $0.prefix(2) == bars[0].prefix(2) }, "the first two columns are padded to one width")
     }
