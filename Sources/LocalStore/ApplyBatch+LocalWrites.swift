@@ -51,8 +51,13 @@ extension ApplyBatch {
             let record = changes[start + Int(first.position)].record
             let end = order[run...].firstIndex { !$0.sameRecord(first) } ?? order.endIndex
             // A record the store lacks takes the kind of its first change in the batch.
-            let kind = try recordEntry(record)?.kind ?? changes[start + Int(order[run..<end].min { $0.position < $1.position }!.position)].kind
-            let recordRow = try checkKind(record: record, kind: kind)
+            let kind: String, recordRow: Int64
+            if let known = try recordEntry(record) {
+                (kind, recordRow) = (known.kind, known.rowID)
+            } else {
+                kind = changes[start + Int(order[run..<end].min { $0.position < $1.position }!.position)].kind
+                recordRow = try checkKind(record: record, kind: kind)
+            }
             touched.append(record)
             // The field of this record whose state `states` ends with.
             var taken: Int32?

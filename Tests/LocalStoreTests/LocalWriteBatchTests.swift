@@ -10,10 +10,10 @@ import TestSupport
 @Suite struct LocalWriteBatchTests {
     /// `replica` taking batches field by field (`grouped`) or one change at a time, every write direct.
     static func replica(_ replica: Replica, grouped: Bool) -> Replica {
-        var store = replica.store
-        store.groupsLocalWrites = grouped
-        store.writeLogCapacity = 0
-        return Replica(store: store, id: replica.id, analyst: replica.analyst)
+        reconfigured(replica) { store in
+            store.groupsLocalWrites = grouped
+            store.writeLogCapacity = 0
+        }
     }
 
     static func storedVersions(_ replica: Replica) throws -> Int {

@@ -21,6 +21,14 @@ func makeEmptyTestReplica(_ analyst: String = "alice") throws -> Replica {
     try Replica.inMemory(analyst: analyst)
 }
 
+/// `replica` over the same store with some of its settings changed (how many writes its log
+/// holds, whether it takes batches field by field).
+func reconfigured(_ replica: Replica, _ change: (inout Store) -> Void) -> Replica {
+    var store = replica.store
+    change(&store)
+    return Replica(store: store, id: replica.id, analyst: replica.analyst)
+}
+
 func makeEmptyTestServerStore() throws -> ServerStore {
     try ServerStore.inMemory()
 }

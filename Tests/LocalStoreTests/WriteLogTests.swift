@@ -19,9 +19,7 @@ import TestSupport
 
     /// `replica` with a write log of `capacity` writes (0: every write goes directly).
     static func withLog(_ replica: Replica, capacity: Int) -> Replica {
-        var store = replica.store
-        store.writeLogCapacity = capacity
-        return Replica(store: store, id: replica.id, analyst: replica.analyst)
+        reconfigured(replica) { $0.writeLogCapacity = capacity }
     }
 
     @Test func aSingleWriteIsLoggedAndTheNextReadFoldsIt() throws {
