@@ -26,8 +26,11 @@ import SyncModel
 ///   set-wise fold leaves alone, the logged versions are integrated in counter order;
 ///   `WriteLogTests` checks that for random sequences.
 enum WriteLog {
-    /// How many writes the log holds; the write after that folds them.
-    static let defaultCapacity = 64
+    /// How many writes the log holds; the write after that folds them. A fold's cost per write
+    /// falls as the log grows (more writes share the pages a fold dirties, such as the record
+    /// indexes' leaves) up to about this size; a read after many writes folds at most this
+    /// many, a few milliseconds (docs/performance-notes.md, session 19).
+    static let defaultCapacity = 256
 
     /// A record's kind and one field's stored clocks. `+?2`, not `?2`: in a join, SQLite weighs
     /// whether a term compared with a bare parameter makes the partial index on cell numbers

@@ -13,7 +13,7 @@ import SyncModel
 /// count of changed rows (`sqlite3_total_changes64`, which moves with every insert, update or
 /// delete it runs, committed or rolled back) must both be what they were when the summary was
 /// made. Any fold, sync, direct write or other program's write therefore retires it, and the
-/// next logged write reads the log again (a few dozen rows at most).
+/// next logged write reads the log again (256 rows at most).
 struct WriteLogSummary {
     var replica: ReplicaID
     /// The `replica` rows met, this replica's own among them: exact while the summary is
