@@ -14,7 +14,7 @@ struct Flat: AsyncParsableCommand, Scenario {
     @Option(help: "Replicas the server knows in the many-replicas case.") var replicas = 1_000
     @Option(help: "Versions applied to measure the apply cost.") var applied = 5_000
     @Option(help: "Versions of one record in the long-history case.") var longHistory = 10_000
-    @Option(help: "No-op syncs timed in each case; the median is reported.") var rounds = 9
+    @Option(help: "No-op syncs timed in each case; the median is reported (many, as each is about a millisecond).") var rounds = 101
 
     func validate() throws {
         for (option, value) in [("--small", small), ("--large", large), ("--replicas", replicas), ("--applied", applied), ("--long-history", longHistory), ("--rounds", rounds)] {
