@@ -16,14 +16,21 @@ extension PageCounts {
 
     /// The counts of `writer`'s connection so far.
     init(_ writer: some DatabaseWriter) throws {
-        (read, written) = try writer.write { db in
-            (try Self.status(SQLITE_DBSTATUS_CACHE_MISS, db), try Self.status(SQLITE_DBSTATUS_CACHE_WRITE, db))
-        }
+        self = try writer.write { db in try PageCounts(connection: db.sqliteConnection) }
     }
 
-    private static func status(_ counter: Int32, _ db: Database) throws -> Double {
+    /// The counts of a plain-SQLite reference's connection so far.
+    init(_ plain: PlainConnection) throws {
+        try self.init(connection: plain.handle)
+    }
+
+    private init(connection: OpaquePointer?) throws {
+        (read, written) = (try Self.status(SQLITE_DBSTATUS_CACHE_MISS, connection), try Self.status(SQLITE_DBSTATUS_CACHE_WRITE, connection))
+    }
+
+    private static func status(_ counter: Int32, _ connection: OpaquePointer?) throws -> Double {
         var current: Int32 = 0, highwater: Int32 = 0
-        guard sqlite3_db_status(db.sqliteConnection, counter, &current, &highwater, 0) == SQLITE_OK else {
+        guard sqlite3_db_status(connection, counter, &current, &highwater, 0) == SQLITE_OK else {
             throw BenchError("SQLite did not report its page counts")
         }
         return Double(current)
