@@ -67,6 +67,13 @@ struct DirectStatement {
         bind(value)
     }
 
+    /// Column `column` of another statement's current row, bound as SQLite holds it (its type
+    /// and bytes, copied by SQLite before this returns).
+    mutating func bind(column: Int32, of row: DirectRow) {
+        index += 1
+        sqlite3_bind_value(handle, index, sqlite3_column_value(row.handle, column))
+    }
+
     /// Runs the statement once; SQLite's error, with the statement's text, if it fails.
     func run() throws {
         precondition(index == sqlite3_bind_parameter_count(handle), "DirectStatement: \(index) values bound for \(statement.sql)")
@@ -87,6 +94,20 @@ struct DirectStatement {
         }
     }
 
+    /// Runs a query and calls `read` with each of its rows in order. The statement is reset
+    /// before this returns, so no row may outlive its call.
+    func forEachRow(_ read: (DirectRow) throws -> Void) throws {
+        precondition(index == sqlite3_bind_parameter_count(handle), "DirectStatement: \(index) values bound for \(statement.sql)")
+        defer { sqlite3_reset(handle) }
+        while true {
+            switch sqlite3_step(handle) {
+            case SQLITE_ROW: try read(DirectRow(handle: handle))
+            case SQLITE_DONE: return
+            case let code: throw error(code)
+            }
+        }
+    }
+
     /// SQLite's error for a failed step, with the statement's text (read before the reset).
     private func error(_ code: Int32) -> DatabaseError {
         let message = sqlite3_db_handle(handle).flatMap { sqlite3_errmsg($0) }.map { String(cString: $0) }
@@ -98,7 +119,8 @@ struct DirectStatement {
     private static let transient = unsafeBitCast(OpaquePointer(bitPattern: -1), to: sqlite3_destructor_type.self)
 }
 
-/// The current row of a ``DirectStatement`` query, valid only inside its `firstRow` closure.
+/// The current row of a ``DirectStatement`` query, valid only inside its `firstRow` or
+/// `forEachRow` closure.
 struct DirectRow {
     /// The statement, for readers that take SQLite's buffers in place (``ClockBlob/withColumn(_:_:_:)``).
     let handle: SQLiteStatement

@@ -44,10 +44,12 @@ extension WriteLog {
     /// conflict), and advances the replicas' counters.
     private static func foldWithoutMerging(_ db: Database) throws {
         for sql in [
+            // In counter order, a record's first logged write adds it and the others, like the
+            // records already stored, meet the unique uuid and are skipped (OR IGNORE: `uuid`
+            // and `kind` are never NULL, so uniqueness is the only constraint it can meet). A
+            // `GROUP BY record` with `NOT EXISTS` did the same with two sorts: 35% of a fold.
             """
-            INSERT INTO record (uuid, kind, deleted)
-                SELECT record, kind, 0 FROM (SELECT record, kind, min(counter) AS first FROM write_log GROUP BY record) l
-                WHERE NOT EXISTS (SELECT 1 FROM record r WHERE r.uuid = l.record) ORDER BY first
+            INSERT OR IGNORE INTO record (uuid, kind, deleted) SELECT record, kind, 0 FROM write_log ORDER BY counter
             """,
             """
             INSERT OR FAIL INTO version (replica, counter, record, kind, field, context, value, author, time)
@@ -68,14 +70,16 @@ extension WriteLog {
             FROM (SELECT record, field, context, replica, max(counter) AS last, value FROM write_log GROUP BY record, field) l
             JOIN record r ON r.uuid = l.record
             """)
-        let rows = try Row.fetchCursor(lastWrites)
-        while let row = try rows.next() {
+        // Read and bound with SQLite's own calls: the name, context and value go from one
+        // statement to the other as SQLite holds them, with no Swift copy (through GRDB's rows,
+        // 9% of a single write's instructions).
+        try DirectStatement(lastWrites).forEachRow { row in
             var write = DirectStatement(upsert)
-            write.bind(row[0] as Int64)
-            write.bind(row[1] as String)
-            write.bind(blob: [UInt8](row[2] as Data))
-            write.bind(blob: ClockBlob.encode([(row: row[3] as Int64, counter: UInt64(row[4] as Int64))]))
-            write.bind(row[5] as String)
+            write.bind(row.int64(0))
+            write.bind(column: 1, of: row)
+            write.bind(column: 2, of: row)
+            write.bind(blob: ClockBlob.encode([(row: row.int64(3), counter: UInt64(row.int64(4)))]))
+            write.bind(column: 5, of: row)
             write.bind(nil as String?)
             try write.run()
         }

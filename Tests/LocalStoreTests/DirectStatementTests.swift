@@ -90,4 +90,55 @@ import Testing
             #expect(try byName.firstRow { $0.text(0) } == "by id", "a replica id binds as its lowercase text")
         }
     }
+
+    @Test func forEachRowReadsEveryRowInOrderAndColumnsCopyAcrossAsSQLiteHoldsThem() throws {
+        let queue = try DatabaseQueue()
+        try queue.write { db in
+            try db.execute(sql: """
+                CREATE TABLE source (id INTEGER PRIMARY KEY, value);
+                CREATE TABLE copy (id INTEGER PRIMARY KEY, value);
+                INSERT INTO source (id, value) VALUES (1, 42), (2, 'ünïcödé'), (3, x'00C1FF'), (4, NULL), (5, ''), (6, x''), (7, 2.5);
+                """)
+            let insert = try db.makeStatement(sql: "INSERT INTO copy (id, value) VALUES (?, ?)")
+            var seen: [Int64] = []
+            try DirectStatement(db.makeStatement(sql: "SELECT id, value FROM source ORDER BY id DESC")).forEachRow { row in
+                seen.append(row.int64(0))
+                var copy = DirectStatement(insert)
+                copy.bind(row.int64(0))
+                copy.bind(column: 1, of: row)
+                try copy.run()
+            }
+            #expect(seen == [7, 6, 5, 4, 3, 2, 1])
+        }
+        let rows = try queue.read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT s.id, typeof(c.value) = typeof(s.value), c.value IS s.value FROM source s JOIN copy c ON c.id = s.id ORDER BY s.id
+                """)
+        }
+        #expect(rows.count == 7)
+        for row in rows {
+            #expect(row[1] as Bool, "row \(row[0] as Int64) kept its type")
+            #expect(row[2] as Bool, "row \(row[0] as Int64) kept its value")
+        }
+    }
+
+    @Test func forEachRowStopsAtAFailingCallAndLeavesTheQueryReusable() throws {
+        let queue = try table()
+        try queue.write { db in try db.execute(sql: "INSERT INTO t (id, name) VALUES (1, 'a'), (2, 'b'), (3, 'c')") }
+        struct Stop: Error {}
+        try queue.read { db in
+            let statement = try db.makeStatement(sql: "SELECT id FROM t ORDER BY id")
+            var calls = 0
+            #expect(throws: Stop.self) {
+                try DirectStatement(statement).forEachRow { _ in
+                    calls += 1
+                    if calls == 2 { throw Stop() }
+                }
+            }
+            #expect(calls == 2)
+            var again: [Int64] = []
+            try DirectStatement(statement).forEachRow { again.append($0.int64(0)) }
+            #expect(again == [1, 2, 3], "the statement was reset, so it reads from the start")
+        }
+    }
 }
