@@ -8,9 +8,11 @@ import SyncModel
 /// GRDB's `execute(arguments:)` builds an argument array of boxed values per execution; on the
 /// paths that run once per version (the version row, the feed entry, each field's upsert) that
 /// was a tenth of the writer's time. Its `fetchOne` also makes a cursor and a row object: a
-/// single local write's five lookups spent about a third of its Swift time there. Only inside a
-/// transaction GRDB opened, for writes of one step (INSERT, UPDATE; no transaction observers are
-/// told) and for lookups that read at most one row.
+/// single local write's five lookups spent about a third of its Swift time there. For statements
+/// of one step (INSERT, UPDATE, and the `BEGIN IMMEDIATE` and `COMMIT` of
+/// ``Store/inWriteTransaction(_:_:)``) and for queries whose rows are read in place, inside the
+/// store's own transactions: GRDB's transaction observers are not told, and the store
+/// registers none.
 struct DirectStatement {
     private let statement: Statement
     private let handle: OpaquePointer

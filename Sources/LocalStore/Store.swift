@@ -201,7 +201,7 @@ public struct Store: Sendable {
 
     /// Runs `body` between `BEGIN IMMEDIATE` and `COMMIT`, rolling back if anything fails, as
     /// GRDB's `inTransaction` does, but with statements prepared once per connection: GRDB
-    /// prepares both anew for every transaction, about a sixth of a single local write's
+    /// prepares both anew for every transaction, about a fifth of a single local write's
     /// instructions. Immediate, as GRDB's are: the write lock is taken at the start, so a
     /// transaction never fails half-way because another process began writing first.
     static func inWriteTransaction<T>(_ db: Database, _ body: () throws -> T) throws -> T {
