@@ -23,13 +23,16 @@ import Testing
 
     private struct Refused: Error {}
 
+    /// `body` in one `Store.inWriteTransaction` on `writer`'s connection.
+    private func transaction<T>(_ writer: some DatabaseWriter, _ body: (Database) throws -> T) throws -> T {
+        try writer.writeWithoutTransaction { db in try Store.inWriteTransaction(db) { try body(db) } }
+    }
+
     @Test func commitsWhatTheBodyWroteAndReturnsItsResult() throws {
         let queue = try database()
-        let result = try queue.writeWithoutTransaction { db in
-            try Store.inWriteTransaction(db) {
-                try db.execute(sql: "INSERT INTO parent (id) VALUES (1), (2)")
-                return "written"
-            }
+        let result = try transaction(queue) { db in
+            try db.execute(sql: "INSERT INTO parent (id) VALUES (1), (2)")
+            return "written"
         }
         #expect(result == "written")
         #expect(try count(queue, "parent") == 2)
@@ -39,11 +42,9 @@ import Testing
     @Test func aFailingBodyLeavesNothingAndTheNextTransactionWorks() throws {
         let queue = try database()
         #expect(throws: Refused.self) {
-            try queue.writeWithoutTransaction { db in
-                try Store.inWriteTransaction(db) {
-                    try db.execute(sql: "INSERT INTO parent (id) VALUES (1)")
-                    throw Refused()
-                }
+            try transaction(queue) { db in
+                try db.execute(sql: "INSERT INTO parent (id) VALUES (1)")
+                throw Refused()
             }
         }
         #expect(try count(queue, "parent") == 0)
@@ -59,12 +60,10 @@ import Testing
         // rollback must not fail in its turn, nor replace the error that matters.
         let queue = try database()
         #expect(throws: Refused.self) {
-            try queue.writeWithoutTransaction { db in
-                try Store.inWriteTransaction(db) {
-                    try db.execute(sql: "INSERT INTO parent (id) VALUES (1)")
-                    try db.execute(sql: "ROLLBACK")
-                    throw Refused()
-                }
+            try transaction(queue) { db in
+                try db.execute(sql: "INSERT INTO parent (id) VALUES (1)")
+                try db.execute(sql: "ROLLBACK")
+                throw Refused()
             }
         }
         #expect(try count(queue, "parent") == 0)
@@ -75,11 +74,9 @@ import Testing
         // open: the helper must roll it back, not leave it for the next write to commit.
         let queue = try database()
         #expect {
-            try queue.writeWithoutTransaction { db in
-                try Store.inWriteTransaction(db) {
-                    try db.execute(sql: "INSERT INTO parent (id) VALUES (1)")
-                    try db.execute(sql: "INSERT INTO child (id, parent) VALUES (1, 99)")
-                }
+            try transaction(queue) { db in
+                try db.execute(sql: "INSERT INTO parent (id) VALUES (1)")
+                try db.execute(sql: "INSERT INTO child (id, parent) VALUES (1, 99)")
             }
         } throws: { error in
             (error as? DatabaseError)?.extendedResultCode == .SQLITE_CONSTRAINT_FOREIGNKEY
@@ -102,9 +99,7 @@ import Testing
             try lockHolder.execute(sql: "BEGIN IMMEDIATE")
             defer { try? lockHolder.execute(sql: "ROLLBACK") }
             #expect {
-                try writer.writeWithoutTransaction { db in
-                    try Store.inWriteTransaction(db) { bodyRan = true }
-                }
+                try transaction(writer) { _ in bodyRan = true }
             } throws: { error in
                 (error as? DatabaseError)?.resultCode == .SQLITE_BUSY
             }
@@ -127,14 +122,10 @@ import Testing
         var configuration = Configuration()
         configuration.readonly = true
         let reader = try DatabaseQueue(path: path, configuration: configuration)
-        let count = try reader.writeWithoutTransaction { db in
-            try Store.inWriteTransaction(db) { try Int.fetchOne(db, sql: "SELECT count(*) FROM t") }
-        }
+        let count = try transaction(reader) { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM t") }
         #expect(count == 1)
         #expect {
-            try reader.writeWithoutTransaction { db in
-                try Store.inWriteTransaction(db) { try db.execute(sql: "INSERT INTO t (id) VALUES (2)") }
-            }
+            try transaction(reader) { db in try db.execute(sql: "INSERT INTO t (id) VALUES (2)") }
         } throws: { error in
             (error as? DatabaseError)?.resultCode == .SQLITE_READONLY
         }
