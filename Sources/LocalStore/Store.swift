@@ -126,6 +126,10 @@ public struct Store: Sendable {
     private static func inspect(path: String, role: StoreSchema.Role) throws {
         var configuration = Configuration()
         configuration.readonly = true
+        // Wait, as the store's own connections do: another command opening or closing the file
+        // holds it alone for a moment (recovering or checkpointing its write-ahead log), and a
+        // look without a wait failed then with "database is locked".
+        configuration.busyMode = .timeout(10)
         do {
             let queue = try DatabaseQueue(path: path, configuration: configuration)
             defer { try? queue.close() }

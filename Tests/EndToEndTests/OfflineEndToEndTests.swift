@@ -36,6 +36,33 @@ import Testing
         #expect(rows.first?["newestSignal"] as? String == "2025-01")
     }
 
+    @Test func commandsRunAtOnceOnOneReplicaAllLandAndLeaveASoundFile() throws {
+        // A script editing in parallel: every write takes the file's write lock at its start
+        // (BEGIN IMMEDIATE) and waits for it, so none fails and none is lost, and the reads
+        // running beside them fold the write log without getting in their way.
+        let workspace = try Workspace()
+        let server = try ServerProcess(workspace: workspace)
+        defer { server.stop() }
+        let alice = try Client(workspace: workspace, name: "alice", server: server, token: try server.addAnalyst("alice"))
+        let numbers = Array(1...8)
+        for number in numbers { try alice.ok("cell", "create", "--number", String(number), "--title", "Cell \(number)") }
+        let writes = try numbers.map { number in
+            try workspace.start("sync-client", ["cell", "set", String(number), "title", "Edited \(number)", "--replica", alice.replica])
+        }
+        let reads = try (0..<4).map { _ in try workspace.start("sync-client", ["dashboard", "--json", "--replica", alice.replica]) }
+        for (number, write) in zip(numbers, writes) {
+            let result = write.wait()
+            #expect(result.status == 0, "cell set \(number) failed: \(result.stderr)")
+        }
+        for read in reads {
+            let result = read.wait()
+            #expect(result.status == 0, "a dashboard read beside the writes failed: \(result.stderr)")
+        }
+        let rows = try #require(try alice.json("dashboard") as? [[String: Any]])
+        #expect(Set(rows.compactMap { $0["title"] as? String }) == Set(numbers.map { "Edited \($0)" }))
+        #expect(try FileCheck.integrity(alice.replica) == "ok")
+    }
+
     @Test func configShowMasksTheTokenAndNamesEachSource() throws {
         let workspace = try Workspace()
         let server = try ServerProcess(workspace: workspace)
