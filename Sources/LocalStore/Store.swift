@@ -111,6 +111,7 @@ public struct Store: Sendable {
     private static func openReadOnly(path: String, role: StoreSchema.Role, schemas: SchemaRegistry) throws -> Store {
         var configuration = Configuration()
         configuration.readonly = true
+        configuration.busyMode = .timeout(10)  // as `inspect`: another program may be writing it
         do {
             let queue = try DatabaseQueue(path: path, configuration: configuration)
             guard try queue.read({ db in try StoreSchema.migrator(role: role).hasCompletedMigrations(db) }) else {
