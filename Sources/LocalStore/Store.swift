@@ -53,6 +53,18 @@ public struct Store: Sendable {
     /// pages (at most about 40 MB of log) most of a large pull's pages are copied once.
     public static let walAutocheckpointPages = 10_000
 
+    /// How long a connection waits for another program's lock on the file before it gives up.
+    static let busySeconds: TimeInterval = 10
+
+    /// What a person can act on, for SQLite's `error`: its own message, except for a lock that
+    /// another program held past ``busySeconds``, which SQLite calls "database is locked".
+    static func reason(_ error: DatabaseError) -> String {
+        if error.resultCode == .SQLITE_BUSY {
+            return "another command kept the file busy for over \(Int(busySeconds)) seconds (a sync or an import still running?); run this one again when it has finished"
+        }
+        return error.message ?? error.description
+    }
+
     /// Opens (creating if needed) the database at `path`, checking it belongs to field-sync and
     /// to this role, and migrating it. A foreign, newer or corrupt file is refused untouched.
     static func open(path: String, role: StoreSchema.Role, create: Bool, schemas: SchemaRegistry = .standard) throws -> Store {
@@ -80,7 +92,7 @@ public struct Store: Sendable {
             }
         }
         var configuration = Configuration()
-        configuration.busyMode = .timeout(10)
+        configuration.busyMode = .timeout(busySeconds)
         // No foreign-key check on every insert: the apply path finds or adds a version's replica
         // and record in the same transaction before it stores the version, so the check could
         // not fail, and it was 4% of the instructions of a first sync and of local writes. The
@@ -97,7 +109,7 @@ public struct Store: Sendable {
             pool = try DatabasePool(path: path, configuration: configuration)
             try StoreSchema.migrator(role: role).migrate(pool)
         } catch let error as DatabaseError {
-            throw StoreError.cannotOpen(path: path, reason: error.message ?? error.description)
+            throw StoreError.cannotOpen(path: path, reason: Self.reason(error))
         }
         if !exists {
             // Replicas hold the sync token: readable by the user only.
@@ -111,7 +123,7 @@ public struct Store: Sendable {
     private static func openReadOnly(path: String, role: StoreSchema.Role, schemas: SchemaRegistry) throws -> Store {
         var configuration = Configuration()
         configuration.readonly = true
-        configuration.busyMode = .timeout(10)  // as `inspect`: another program may be writing it
+        configuration.busyMode = .timeout(busySeconds)  // as `inspect`: another program may be writing it
         do {
             let queue = try DatabaseQueue(path: path, configuration: configuration)
             guard try queue.read({ db in try StoreSchema.migrator(role: role).hasCompletedMigrations(db) }) else {
@@ -119,7 +131,7 @@ public struct Store: Sendable {
             }
             return Store(writer: queue, path: path, role: role, schemas: schemas)
         } catch let error as DatabaseError {
-            throw StoreError.cannotOpen(path: path, reason: error.message ?? error.description)
+            throw StoreError.cannotOpen(path: path, reason: Self.reason(error))
         }
     }
 
@@ -130,7 +142,7 @@ public struct Store: Sendable {
         // Wait, as the store's own connections do: another command opening or closing the file
         // holds it alone for a moment (recovering or checkpointing its write-ahead log), and a
         // look without a wait failed then with "database is locked".
-        configuration.busyMode = .timeout(10)
+        configuration.busyMode = .timeout(busySeconds)
         do {
             let queue = try DatabaseQueue(path: path, configuration: configuration)
             defer { try? queue.close() }
@@ -154,7 +166,7 @@ public struct Store: Sendable {
         } catch let error as DatabaseError where error.resultCode == .SQLITE_NOTADB || error.resultCode == .SQLITE_CORRUPT {
             throw StoreError.notAStore(path: path)
         } catch let error as DatabaseError {
-            throw StoreError.cannotOpen(path: path, reason: error.message ?? error.description)
+            throw StoreError.cannotOpen(path: path, reason: Self.reason(error))
         }
     }
 
@@ -240,7 +252,7 @@ public struct Store: Sendable {
 
     private func writeError(_ error: DatabaseError) -> StoreError {
         if error.resultCode == .SQLITE_READONLY { return .readOnly(path: path) }
-        return .writeFailed(reason: error.message ?? error.description)
+        return .writeFailed(reason: Self.reason(error))
     }
 
     /// The same as ``transaction(_:)``, suspending instead of blocking the caller's thread.
@@ -278,7 +290,7 @@ public struct Store: Sendable {
             if let queue = writer as? DatabaseQueue { return try queue.inDatabase(body) }
             return try writer.read(body)
         } catch let error as DatabaseError {
-            throw StoreError.cannotOpen(path: path, reason: error.message ?? error.description)
+            throw StoreError.cannotOpen(path: path, reason: Self.reason(error))
         }
     }
 

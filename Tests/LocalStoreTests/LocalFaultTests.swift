@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import GRDBSQLite
 @testable import LocalStore
 import SyncModel
 import Testing
@@ -101,5 +102,41 @@ import Testing
         let bytes = try Data(contentsOf: URL(fileURLWithPath: path))
         #expect(throws: StoreError.readOnly(path: path)) { try ServerStore.open(path: path) }
         #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == bytes)
+    }
+
+    @Test func aWriteWhileAnotherProgramHoldsTheFileFailsWithWhatToDoAndChangesNothing() throws {
+        let folder = TemporaryFolder()
+        let path = folder.path("replica.sqlite")
+        let replica = try Replica.create(path: path, settings: ReplicaSettings(server: "http://x", token: "a.b", analyst: "alice"))
+        try replica.write([change("number", .int(20)), change("title", .text("Before"))], at: 1)
+        let before = try replica.store.canonicalDump()
+        // The store waits `Store.busySeconds`; this test's connection waits a fifth of a second.
+        replica.store.writer.writeWithoutTransaction { db in _ = sqlite3_busy_timeout(db.sqliteConnection, 200) }
+        // Given another program in the middle of a write (a sync, an import)
+        let other = try DatabaseQueue(path: path)
+        try other.writeWithoutTransaction { holder in
+            try holder.execute(sql: "BEGIN IMMEDIATE")
+            defer { try? holder.execute(sql: "ROLLBACK") }
+            // When a single write and a batch arrive, each fails with what to do
+            for changes in [[change("title", .text("Single"))], [change("title", .text("Batch")), change("tier", .text("Tier 1"))]] {
+                #expect {
+                    try replica.write(changes, at: 2)
+                } throws: { error in
+                    guard case StoreError.writeFailed = error else { return false }
+                    return "\(error)".contains("nothing was changed") && "\(error)".contains("busy") && "\(error)".contains("run this one again")
+                }
+            }
+        }
+        // Then nothing was written, and once the other program is done a write goes through
+        #expect(try replica.store.canonicalDump() == before)
+        try replica.write([change("title", .text("After"))], at: 3)
+        #expect(try replica.store.record(cellID)?.value("title") == .text("After"))
+    }
+
+    @Test func aBusyFileIsExplainedAndOtherSQLiteErrorsKeepTheirMessage() {
+        let busy = Store.reason(DatabaseError(resultCode: .SQLITE_BUSY, message: "database is locked"))
+        #expect(busy.contains("\(Int(Store.busySeconds)) seconds") && busy.contains("run this one again"))
+        #expect(!busy.contains("database is locked"))
+        #expect(Store.reason(DatabaseError(resultCode: .SQLITE_FULL, message: "database or disk is full")) == "database or disk is full")
     }
 }
