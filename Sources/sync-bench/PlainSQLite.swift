@@ -6,7 +6,12 @@ import SyncModel
 /// store's journal, sync and checkpoint settings (see ``PlainConnection``).
 enum PlainSQLite {
     private static let create = "CREATE TABLE row (record TEXT NOT NULL, field TEXT NOT NULL, value TEXT NOT NULL, time INTEGER NOT NULL"
-    private static let insert = "INSERT INTO row (record, field, value, time) VALUES (?, ?, ?, ?)"
+    private static let insertSQL = "INSERT INTO row (record, field, value, time) VALUES (?, ?, ?, ?)"
+
+    /// `BEGIN IMMEDIATE` and `COMMIT`, prepared once, as a store's transactions run them.
+    private static func transactionStatements(_ connection: PlainConnection) throws -> (begin: PlainConnection.Statement, commit: PlainConnection.Statement) {
+        (try connection.prepare("BEGIN IMMEDIATE"), try connection.prepare("COMMIT"))
+    }
 
     /// A fresh file with the reference's table; keyed by record and field, with a store's page
     /// cache, for the references that read rows back.
@@ -25,8 +30,8 @@ enum PlainSQLite {
         let connection = try open(path, keyed: true)
         var random = BenchRandom(seed: 7)
         let records = (0..<max(1, size / fields.count)).map { _ in RecordID(bytes: (0..<16).map { _ in UInt8(truncatingIfNeeded: random.next()) })!.rawValue }
-        let (begin, commit) = (try connection.prepare("BEGIN IMMEDIATE"), try connection.prepare("COMMIT"))
-        let add = try connection.prepare(insert)
+        let (begin, commit) = try transactionStatements(connection)
+        let add = try connection.prepare(insertSQL)
         try begin.run()
         for (index, record) in records.enumerated() {
             for field in fields {
@@ -74,7 +79,7 @@ enum PlainSQLite {
     /// Seconds to insert every row in one transaction.
     static func insertAll(_ rows: [FieldChange], path: String) throws -> Double {
         let connection = try open(path)
-        let (begin, statement, commit) = (try connection.prepare("BEGIN IMMEDIATE"), try connection.prepare(insert), try connection.prepare("COMMIT"))
+        let ((begin, commit), statement) = (try transactionStatements(connection), try connection.prepare(insertSQL))
         let rows = plain(rows)
         return try measure {
             try begin.run()
@@ -86,7 +91,7 @@ enum PlainSQLite {
     /// Seconds to insert each row in its own transaction.
     static func insertEach(_ rows: [FieldChange], path: String) throws -> Double {
         let connection = try open(path)
-        let (begin, statement, commit) = (try connection.prepare("BEGIN IMMEDIATE"), try connection.prepare(insert), try connection.prepare("COMMIT"))
+        let ((begin, commit), statement) = (try transactionStatements(connection), try connection.prepare(insertSQL))
         let rows = plain(rows)
         return try measure {
             for row in rows {
