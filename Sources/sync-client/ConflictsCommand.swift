@@ -7,9 +7,10 @@ import SyncModel
 struct ConflictsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "conflicts",
-        abstract: "List open conflicts, or show one.",
-        discussion: "Examples:\n  sync-client conflicts\n  sync-client conflicts show 1a2b3c4d",
-        subcommands: [List.self, Show.self],
+        abstract: "List open conflicts, show one, or resolve one.",
+        discussion: "Examples:\n  sync-client conflicts\n  sync-client conflicts show 1a2b3c4d\n  sync-client conflicts resolve 1a2b3c4d --theirs   # the same as sync-client resolve",
+        // `resolve` is also a command of its own (`sync-client resolve ID`); both paths are one command.
+        subcommands: [List.self, Show.self, ResolveCommand.self],
         defaultSubcommand: List.self
     )
 

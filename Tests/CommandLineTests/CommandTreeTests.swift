@@ -24,7 +24,7 @@ import Testing
 
     @Test func theTreesHoldTheCommandsTheReadmeShows() {
         let client = Self.commands(under: SyncClientCommand.self).map(\.path)
-        for command in ["sync-client cell set", "sync-client signal add", "sync-client conflicts show", "sync-client config show", "sync-client sync"] {
+        for command in ["sync-client cell set", "sync-client signal add", "sync-client conflicts show", "sync-client conflicts resolve", "sync-client resolve", "sync-client config show", "sync-client sync"] {
             #expect(client.contains(command), "\(command) is missing from \(client)")
         }
         let server = Self.commands(under: SyncServerCommand.self).map(\.path)
