@@ -26,6 +26,10 @@ struct CellCommand: ParsableCommand {
         @Option(name: .customLong("field"), help: ArgumentHelp("Another field, as NAME=VALUE (repeatable).", valueName: "name=value"))
         var fields: [String] = []
 
+        func validate() throws {
+            guard !title.allSatisfy(\.isWhitespace) else { throw ValidationError("--title must not be empty: lists show it") }
+        }
+
         func run() throws {
             let replica = try options.open()
             if (try? RecordLookup(store: replica.store).cell(String(number))) != nil {
@@ -45,7 +49,7 @@ struct CellCommand: ParsableCommand {
                 let value = try ValueParser.parse(String(assignment[assignment.index(after: equals)...]), kind: "cell", field: name)
                 changes.append(FieldChange(record: id, kind: "cell", field: name, value: value))
             }
-            try replica.write(changes, at: WallClock.now())
+            try RecordEdits.write(replica, changes)
             print(id)
         }
     }

@@ -1,3 +1,4 @@
+import Foundation
 import LocalStore
 import SyncClientCore
 import SyncModel
@@ -11,7 +12,28 @@ enum RecordEdits {
     }
 
     static func write(_ replica: Replica, _ record: RecordSnapshot, field: String, value: FieldValue) throws {
-        try replica.write([FieldChange(record: record.id, kind: record.kind, field: field, value: value)], at: WallClock.now())
+        try write(replica, [FieldChange(record: record.id, kind: record.kind, field: field, value: value)])
+    }
+
+    /// Writes `changes` as one transaction, then notes on standard error any cell number they
+    /// tag that names no cell in this replica: a typo, or a cell another analyst made that has
+    /// not synced here yet, so the tag is kept either way.
+    static func write(_ replica: Replica, _ changes: [FieldChange]) throws {
+        try replica.write(changes, at: WallClock.now())
+        for note in try unknownCellNotes(replica.store, changes) {
+            FileHandle.standardError.write(Data("note: \(note)\n".utf8))
+        }
+    }
+
+    static func unknownCellNotes(_ store: Store, _ changes: [FieldChange]) throws -> [String] {
+        try changes.compactMap { change -> String? in
+            guard store.schemas[change.kind]?.field(change.field)?.valueType == .cellRefs, let refs = change.value.list else { return nil }
+            let unknown = try refs.filter { ref in try Int64(ref).map { try store.cellIDs(number: $0).isEmpty } ?? true }
+            guard !unknown.isEmpty else { return nil }
+            let numbers = unknown.count == 1 ? unknown[0] : unknown.dropLast().joined(separator: ", ") + " or " + unknown[unknown.count - 1]
+            return "no cell numbered \(numbers) in this replica yet; \(change.field) keeps \(unknown.count == 1 ? "it" : "them") as written. "
+                + "If that is a typo, set \(change.field) again; list cells with `sync-client cell list`"
+        }
     }
 
     static func delete(_ replica: Replica, _ record: RecordSnapshot) throws {

@@ -42,6 +42,10 @@ struct SignalCommand: ParsableCommand {
         @Option(help: "Where it was reported.") var source: String?
         @Option(help: "The full text.") var body: String?
 
+        func validate() throws {
+            guard !title.allSatisfy(\.isWhitespace) else { throw ValidationError("--title must not be empty: lists show it") }
+        }
+
         func run() throws {
             let replica = try options.open()
             let id = RecordID.random()
@@ -53,7 +57,7 @@ struct SignalCommand: ParsableCommand {
                 guard let text else { return nil }
                 return FieldChange(record: id, kind: "signal", field: field, value: try ValueParser.parse(text, kind: "signal", field: field))
             }
-            try replica.write(changes, at: WallClock.now())
+            try RecordEdits.write(replica, changes)
             print(id)
         }
     }

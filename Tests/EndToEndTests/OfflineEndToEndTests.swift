@@ -63,6 +63,34 @@ import Testing
         #expect(try FileCheck.integrity(alice.replica) == "ok")
     }
 
+    @Test func tagsOfCellsNotHeldAreKeptWithANoteAndBlankTitlesAreRefused() throws {
+        let workspace = try Workspace()
+        let server = try ServerProcess(workspace: workspace)
+        defer { server.stop() }
+        let alice = try Client(workspace: workspace, name: "alice", server: server, token: try server.addAnalyst("alice"))
+        try alice.ok("cell", "create", "--number", "20", "--title", "Alliance Architecture")
+        let run = { (arguments: [String]) in try workspace.run("sync-client", arguments + ["--replica", alice.replica]) }
+
+        // A cell number this replica does not hold may be another analyst's, not synced yet: kept, with a note
+        let tagged = try run(["signal", "add", "--title", "Summit", "--date", "2026-02", "--cell", "20", "--cell", "99", "--cell", "98"])
+        #expect(tagged.status == 0, "\(tagged.stderr)")
+        #expect(tagged.stderr.contains("no cell numbered 98 or 99 in this replica yet; cells keeps them as written"), "\(tagged.stderr)")
+        let signals = try #require(try alice.json("signal", "list") as? [[String: Any]])
+        #expect((signals.first?["fields"] as? [String: Any])?["cells"] as? [String] == ["20", "98", "99"], "\(signals)")
+        let related = try run(["cell", "set", "20", "relatedCells", "20, 31"])
+        #expect(related.status == 0 && related.stderr.contains("no cell numbered 31 in this replica yet; relatedCells keeps it"), "\(related.stderr)")
+        let known = try run(["signal", "add", "--title", "Follow-up", "--date", "2026-03", "--cell", "20"])
+        #expect(known.status == 0 && known.stderr.isEmpty, "no note when every tagged cell is held: \(known.stderr)")
+
+        // A blank title is refused before anything is written
+        let before = try alice.ok("export")
+        for arguments in [["cell", "create", "--number", "21", "--title", " "], ["signal", "add", "--title", "", "--date", "2026"]] {
+            let refused = try run(arguments)
+            #expect(refused.status == 64 && refused.stderr.contains("--title must not be empty"), "\(arguments): \(refused.stderr)")
+        }
+        #expect(try alice.ok("export") == before)
+    }
+
     @Test func configShowMasksTheTokenAndNamesEachSource() throws {
         let workspace = try Workspace()
         let server = try ServerProcess(workspace: workspace)
