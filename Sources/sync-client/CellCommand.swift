@@ -27,7 +27,7 @@ struct CellCommand: ParsableCommand {
         var fields: [String] = []
 
         func validate() throws {
-            guard !title.allSatisfy(\.isWhitespace) else { throw ValidationError("--title must not be empty: lists show it") }
+            try RecordEdits.requireTitle(title)
         }
 
         func run() throws {

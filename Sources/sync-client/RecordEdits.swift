@@ -1,3 +1,4 @@
+import ArgumentParser
 import Foundation
 import LocalStore
 import SyncClientCore
@@ -9,6 +10,11 @@ enum RecordEdits {
     static func parsedValue(for record: RecordSnapshot, field: String, value: String?, file: String?) throws -> FieldValue {
         if record.deleted { throw StoreError.recordDeleted(record.id) }
         return try ValueParser.parse(try readValue(value: value, file: file), kind: record.kind, field: field)
+    }
+
+    /// Refuses a blank `--title` on a new cell or signal: lists show the title.
+    static func requireTitle(_ title: String) throws {
+        guard !title.allSatisfy(\.isWhitespace) else { throw ValidationError("--title must not be empty: lists show it") }
     }
 
     static func write(_ replica: Replica, _ record: RecordSnapshot, field: String, value: FieldValue) throws {

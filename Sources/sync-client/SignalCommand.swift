@@ -43,7 +43,7 @@ struct SignalCommand: ParsableCommand {
         @Option(help: "The full text.") var body: String?
 
         func validate() throws {
-            guard !title.allSatisfy(\.isWhitespace) else { throw ValidationError("--title must not be empty: lists show it") }
+            try RecordEdits.requireTitle(title)
         }
 
         func run() throws {
