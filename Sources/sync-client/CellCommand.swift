@@ -94,7 +94,7 @@ struct CellCommand: ParsableCommand {
             commandName: "set",
             abstract: "Set one field of a cell.",
             discussion: """
-                Lists take one item per line; relatedCells takes numbers ("16, 17, 18"). An empty VALUE clears.
+                Lists take one item per line; relatedCells takes numbers ("16, 17, 18"). An empty VALUE clears, except a title.
                 Examples:
                   sync-client cell set 20 trajectory Holding
                   sync-client cell set 20 assessment --file assessment.txt
