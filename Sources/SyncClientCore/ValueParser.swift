@@ -4,8 +4,12 @@ public import SyncModel
 /// Turns command-line text into a field value, by the field's schema.
 public enum ValueParser {
     /// Parses `text` for `field` of `kind`. Lists take one item per line; cell-number sets also
-    /// take commas or spaces (`16, 17, 18`). An empty text clears the field.
+    /// take commas or spaces (`16, 17, 18`). An empty text clears the field, except a title:
+    /// lists show it, so a blank one is refused.
     public static func parse(_ text: String, kind: String, field: String) throws -> FieldValue {
+        if field == "title", text.allSatisfy(\.isWhitespace) {
+            throw ClientError("a title must not be empty: lists show it; give one with some text, or delete the record")
+        }
         guard let schema = SchemaRegistry.standard[kind] else { throw ClientError("unknown record kind '\(kind)'") }
         guard let fieldSchema = schema.fields.first(where: { $0.name == field }) else {
             throw ClientError("a \(kind) has no field '\(field)'; its fields are: \(schema.fieldNames.joined(separator: ", "))")

@@ -9,16 +9,13 @@ enum RecordEdits {
     /// The value a `set` command gives (argument or file), parsed for the field; refuses deleted records.
     static func parsedValue(for record: RecordSnapshot, field: String, value: String?, file: String?) throws -> FieldValue {
         if record.deleted { throw StoreError.recordDeleted(record.id) }
-        let raw = try readValue(value: value, file: file)
-        if field == "title" { try requireTitle(raw, option: false) }
-        return try ValueParser.parse(raw, kind: record.kind, field: field)
+        return try ValueParser.parse(try readValue(value: value, file: file), kind: record.kind, field: field)
     }
 
-    /// Refuses a blank title: as `--title` of a new cell or signal (a usage error), or as the value of `set`.
-    static func requireTitle(_ title: String, option: Bool = true) throws {
-        guard title.allSatisfy(\.isWhitespace) else { return }
-        if option { throw ValidationError("--title must not be empty: lists show it") }
-        throw ClientError("a title must not be empty: lists show it; set another, or delete the record")
+    /// Refuses a blank `--title` on a new cell or signal as a usage error, before the replica is
+    /// opened; `ValueParser` refuses it on every other path (`set`, `resolve --value`).
+    static func requireTitle(_ title: String) throws {
+        guard !title.allSatisfy(\.isWhitespace) else { throw ValidationError("--title must not be empty: lists show it") }
     }
 
     static func write(_ replica: Replica, _ record: RecordSnapshot, field: String, value: FieldValue) throws {

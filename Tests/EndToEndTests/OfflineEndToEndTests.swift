@@ -88,7 +88,7 @@ import Testing
             let refused = try run(arguments)
             #expect(refused.status == 64 && refused.stderr.contains("--title must not be empty"), "\(arguments): \(refused.stderr)")
         }
-        let signalID = try #require((signals.first?["id"] as? String))
+        let signalID = try #require(signals.first?["id"] as? String)
         for arguments in [["cell", "set", "20", "title", ""], ["signal", "set", signalID, "title", "  "]] {
             let refused = try run(arguments)
             #expect(refused.status == 1 && refused.stderr.contains("a title must not be empty"), "\(arguments): \(refused.stderr)")
