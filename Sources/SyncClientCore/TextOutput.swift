@@ -176,15 +176,8 @@ public enum TextOutput {
             lines.append("Resolve with: sync-client resolve \(conflict.id) --keep | --delete")
             return lines.joined(separator: "\n") + "\n"
         }
-        let kind = SchemaRegistry.standard[conflict.kind]?.field(conflict.field)?.kind
-        if kind == .prose || kind == .list {
-            let base = editableLines(conflict.base?.value ?? .null)
-            for (index, head) in conflict.heads.enumerated() {
-                lines.append("")
-                let diff = UnifiedDiff.render(from: base, to: editableLines(head.value), fromLabel: "base",
-                                              toLabel: "head \(index + 1) (\(head.author))")
-                lines.append(diff.isEmpty ? "(head \(index + 1) is the same as the base)" : String(diff.dropLast()))
-            }
+        if let schema = SchemaRegistry.standard[conflict.kind]?.field(conflict.field) {
+            lines += differences(conflict, schema: schema)
         }
         lines.append("")
         let shownHead = conflict.heads.lastIndex { $0.value == conflict.provisional }
@@ -195,6 +188,34 @@ public enum TextOutput {
         }
         lines.append("Resolve with: sync-client resolve \(conflict.id) --mine | --theirs | --value VALUE | --file PATH | --edit")
         return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// Each head's diff against the base, for prose and lists; a summary of sizes instead where
+    /// the heads are too far apart to merge (or one to diff) within the bound every replica keeps.
+    static func differences(_ conflict: Conflict, schema: FieldSchema) -> [String] {
+        var budget = DiffBudget()
+        guard let outcome = FieldMerge.mergeLines(field: schema, heads: conflict.heads, base: conflict.base, budget: &budget) else { return [] }
+        let base = editableLines(conflict.base?.value ?? .null)
+        var lines: [String] = []
+        if outcome == .beyondBudget {
+            lines += ["", "The heads differ too much to merge line by line, so each is kept whole. In brief:",
+                      "  base:   " + LineSummary.describe(base, against: nil)]
+            for (index, head) in conflict.heads.enumerated() {
+                lines.append("  head \(index + 1) (\(head.author)): " + LineSummary.describe(editableLines(head.value), against: base))
+            }
+            return lines
+        }
+        for (index, head) in conflict.heads.enumerated() {
+            lines.append("")
+            let headLines = editableLines(head.value)
+            let label = "head \(index + 1) (\(head.author))"
+            switch UnifiedDiff.render(from: base, to: headLines, fromLabel: "base", toLabel: label) {
+            case nil: lines.append("\(label) differs too much from the base to diff line by line: " + LineSummary.describe(headLines, against: base))
+            case ""?: lines.append("(head \(index + 1) is the same as the base)")
+            case let diff?: lines.append(String(diff.dropLast()))
+            }
+        }
+        return lines
     }
 
     /// A value as indented lines: prose wrapped to the width, lists as bullets.

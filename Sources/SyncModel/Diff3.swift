@@ -1,5 +1,8 @@
 /// A three-way merge of sequences in the manner of diff3: changes from either side against the
 /// base are taken where they do not overlap; overlapping different changes are a conflict.
+///
+/// Every function takes a ``DiffBudget``: the line matching behind it counts its steps, and a
+/// merge that would need more than the budget gives up the same way on every replica.
 public enum Diff3 {
     public enum Chunk<Element: Hashable>: Equatable {
         case stable([Element])
@@ -7,22 +10,43 @@ public enum Diff3 {
         case conflict(base: [Element], ours: [Element], theirs: [Element])
     }
 
-    /// The merged sequence, or nil when some change overlaps.
+    /// How a three-way merge ended.
+    public enum Outcome<Element: Hashable>: Equatable {
+        /// Every change merged cleanly into this sequence.
+        case merged([Element])
+        /// Some change of one side overlaps a different change of the other.
+        case overlapping
+        /// Matching the lines needed more steps than the budget allows.
+        case beyondBudget
+    }
+
+    /// The merged sequence, or nil when some change overlaps or the standard budget runs out.
     public static func merge<Element: Hashable>(base: [Element], ours: [Element], theirs: [Element]) -> [Element]? {
-        var result: [Element] = []
-        for chunk in chunks(base: base, ours: ours, theirs: theirs) {
-            switch chunk {
-            case .stable(let items), .merged(let items): result += items
-            case .conflict: return nil
-            }
-        }
+        var budget = DiffBudget()
+        guard case .merged(let result) = merge(base: base, ours: ours, theirs: theirs, budget: &budget) else { return nil }
         return result
     }
 
-    /// The merge as a list of stable, cleanly merged and conflicting chunks.
-    public static func chunks<Element: Hashable>(base: [Element], ours: [Element], theirs: [Element]) -> [Chunk<Element>] {
-        let matchOurs = LCS.matches(base, ours)
-        let matchTheirs = LCS.matches(base, theirs)
+    /// The merge of `ours` and `theirs` against `base`, spending from `budget`.
+    public static func merge<Element: Hashable>(base: [Element], ours: [Element], theirs: [Element], budget: inout DiffBudget) -> Outcome<Element> {
+        guard let chunks = chunks(base: base, ours: ours, theirs: theirs, budget: &budget) else { return .beyondBudget }
+        var result: [Element] = []
+        for chunk in chunks {
+            switch chunk {
+            case .stable(let items), .merged(let items): result += items
+            case .conflict: return .overlapping
+            }
+        }
+        return .merged(result)
+    }
+
+    /// The merge as a list of stable, cleanly merged and conflicting chunks, or nil when matching
+    /// the lines needs more steps than `budget` has left.
+    public static func chunks<Element: Hashable>(
+        base: [Element], ours: [Element], theirs: [Element], budget: inout DiffBudget
+    ) -> [Chunk<Element>]? {
+        guard let matchOurs = LineMatching.matches(base, ours, budget: &budget),
+              let matchTheirs = LineMatching.matches(base, theirs, budget: &budget) else { return nil }
         var chunks: [Chunk<Element>] = []
         var o = 0, a = 0, b = 0
         while true {
@@ -51,49 +75,5 @@ public enum Diff3 {
             if k >= base.count { break }
         }
         return chunks
-    }
-}
-
-/// Longest common subsequence matching, with the common prefix and suffix trimmed first.
-enum LCS {
-    /// For each index of `base`, the index in `other` it is matched with, if any. Matches are increasing.
-    static func matches<Element: Hashable>(_ base: [Element], _ other: [Element]) -> [Int?] {
-        var result = [Int?](repeating: nil, count: base.count)
-        var prefix = 0
-        while prefix < base.count, prefix < other.count, base[prefix] == other[prefix] {
-            result[prefix] = prefix
-            prefix += 1
-        }
-        var suffix = 0
-        while suffix < base.count - prefix, suffix < other.count - prefix,
-              base[base.count - 1 - suffix] == other[other.count - 1 - suffix] {
-            result[base.count - 1 - suffix] = other.count - 1 - suffix
-            suffix += 1
-        }
-        let baseMiddle = Array(base[prefix..<(base.count - suffix)])
-        let otherMiddle = Array(other[prefix..<(other.count - suffix)])
-        let n = baseMiddle.count, m = otherMiddle.count
-        guard n > 0, m > 0 else { return result }
-        // lengths[i][j]: LCS length of baseMiddle[i...] and otherMiddle[j...], in one flat array.
-        var lengths = [Int32](repeating: 0, count: (n + 1) * (m + 1))
-        for i in stride(from: n - 1, through: 0, by: -1) {
-            for j in stride(from: m - 1, through: 0, by: -1) {
-                lengths[i * (m + 1) + j] = baseMiddle[i] == otherMiddle[j]
-                    ? lengths[(i + 1) * (m + 1) + j + 1] + 1
-                    : max(lengths[(i + 1) * (m + 1) + j], lengths[i * (m + 1) + j + 1])
-            }
-        }
-        var i = 0, j = 0
-        while i < n, j < m {
-            if baseMiddle[i] == otherMiddle[j] {
-                result[prefix + i] = prefix + j
-                i += 1; j += 1
-            } else if lengths[(i + 1) * (m + 1) + j] >= lengths[i * (m + 1) + j + 1] {
-                i += 1
-            } else {
-                j += 1
-            }
-        }
-        return result
     }
 }

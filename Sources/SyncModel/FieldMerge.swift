@@ -26,11 +26,13 @@ public enum FieldMerge {
             merged = nil
         case .set:
             merged = .list(mergeSets(base: base?.value.list ?? [], heads: heads.map { $0.value.list ?? [] }, type: field.valueType))
-        case .list:
-            merged = mergeSequences(base: base?.value.list ?? [], heads: heads.map { $0.value.list ?? [] }).map(FieldValue.list)
-        case .prose:
-            merged = mergeSequences(base: lines(base?.value.text), heads: heads.map { lines($0.value.text) })
-                .map { FieldValue.text($0.joined(separator: "\n")) }
+        case .list, .prose:
+            var budget = DiffBudget()
+            if case .merged(let lines)? = mergeLines(field: field, heads: heads, base: base, budget: &budget) {
+                merged = field.kind == .list ? .list(lines) : .text(lines.joined(separator: "\n"))
+            } else {
+                merged = nil
+            }
         }
         if let merged { return MergedField(value: merged, conflict: nil) }
         return MergedField(
@@ -73,14 +75,30 @@ public enum FieldMerge {
         return ValueRules.canonicalSet(result, type: type)
     }
 
-    /// Folds diff3 over the heads in dot order; nil if any step overlaps.
-    static func mergeSequences(base: [String], heads: [[String]]) -> [String]? {
-        guard var merged = heads.first else { return base }
+    /// How the line-by-line merge of a prose or list field's heads ends (nil for other kinds):
+    /// diff3 folded over the heads in dot order, every step spending from one `budget`, so a
+    /// field with many heads is bounded as one with two. `conflicts show` asks this to tell an
+    /// overlap from texts too far apart to merge.
+    public static func mergeLines(field: FieldSchema, heads: [Version], base: Version?, budget: inout DiffBudget) -> Diff3.Outcome<String>? {
+        guard field.kind == .list || field.kind == .prose else { return nil }
+        let sorted = heads.sorted { $0.dot < $1.dot }
+        return mergeSequences(base: sequence(base?.value, of: field), heads: sorted.map { sequence($0.value, of: field) }, budget: &budget)
+    }
+
+    /// A list's items, or prose's lines.
+    static func sequence(_ value: FieldValue?, of field: FieldSchema) -> [String] {
+        field.kind == .list ? value?.list ?? [] : lines(value?.text)
+    }
+
+    /// Folds diff3 over the heads in the order given.
+    static func mergeSequences(base: [String], heads: [[String]], budget: inout DiffBudget) -> Diff3.Outcome<String> {
+        guard var merged = heads.first else { return .merged(base) }
         for head in heads.dropFirst() {
-            guard let next = Diff3.merge(base: base, ours: merged, theirs: head) else { return nil }
-            merged = next
+            let next = Diff3.merge(base: base, ours: merged, theirs: head, budget: &budget)
+            guard case .merged(let lines) = next else { return next }
+            merged = lines
         }
-        return merged
+        return .merged(merged)
     }
 
     /// Prose is merged line by line (a paragraph is a line, separated by blank lines).

@@ -4,9 +4,14 @@ public enum UnifiedDiff {
         case same(String), removed(String), added(String)
     }
 
-    /// The diff from `base` to `other`, or an empty string when they are equal.
-    public static func render(from base: [String], to other: [String], fromLabel: String, toLabel: String, context: Int = 3) -> String {
-        let operations = script(base, other)
+    /// The diff from `base` to `other`: an empty string when they are equal, nil when matching
+    /// their lines needs more steps than `budget` allows (the standard one unless given).
+    public static func render(
+        from base: [String], to other: [String], fromLabel: String, toLabel: String, context: Int = 3,
+        budget: DiffBudget = DiffBudget()
+    ) -> String? {
+        var budget = budget
+        guard let operations = script(base, other, budget: &budget) else { return nil }
         let changed = operations.indices.filter { if case .same = operations[$0] { false } else { true } }
         guard !changed.isEmpty else { return "" }
         // Group changes whose context windows touch into hunks.
@@ -20,27 +25,42 @@ public enum UnifiedDiff {
             }
         }
         var lines = ["--- \(fromLabel)", "+++ \(toLabel)"]
+        // Lines of each side before the current operation, kept as the hunks advance.
+        var oldLine = 0, newLine = 0, position = 0
         for hunk in hunks {
-            let before = operations[..<hunk.lowerBound]
-            let oldStart = before.filter { if case .added = $0 { false } else { true } }.count
-            let newStart = before.filter { if case .removed = $0 { false } else { true } }.count
-            let body = operations[hunk]
-            let oldCount = body.filter { if case .added = $0 { false } else { true } }.count
-            let newCount = body.filter { if case .removed = $0 { false } else { true } }.count
-            lines.append("@@ -\(oldStart + (oldCount > 0 ? 1 : 0)),\(oldCount) +\(newStart + (newCount > 0 ? 1 : 0)),\(newCount) @@")
-            for operation in body {
-                switch operation {
-                case .same(let line): lines.append(" " + line)
-                case .removed(let line): lines.append("-" + line)
-                case .added(let line): lines.append("+" + line)
-                }
+            while position < hunk.lowerBound {
+                count(operations[position], old: &oldLine, new: &newLine)
+                position += 1
             }
+            let (oldStart, newStart) = (oldLine, newLine)
+            var body: [String] = []
+            while position <= hunk.upperBound {
+                let operation = operations[position]
+                count(operation, old: &oldLine, new: &newLine)
+                switch operation {
+                case .same(let line): body.append(" " + line)
+                case .removed(let line): body.append("-" + line)
+                case .added(let line): body.append("+" + line)
+                }
+                position += 1
+            }
+            let oldCount = oldLine - oldStart, newCount = newLine - newStart
+            lines.append("@@ -\(oldStart + (oldCount > 0 ? 1 : 0)),\(oldCount) +\(newStart + (newCount > 0 ? 1 : 0)),\(newCount) @@")
+            lines += body
         }
         return lines.joined(separator: "\n") + "\n"
     }
 
-    static func script(_ base: [String], _ other: [String]) -> [Operation] {
-        let matches = LCS.matches(base, other)
+    private static func count(_ operation: Operation, old: inout Int, new: inout Int) {
+        switch operation {
+        case .same: old += 1; new += 1
+        case .removed: old += 1
+        case .added: new += 1
+        }
+    }
+
+    static func script(_ base: [String], _ other: [String], budget: inout DiffBudget) -> [Operation]? {
+        guard let matches = LineMatching.matches(base, other, budget: &budget) else { return nil }
         var operations: [Operation] = []
         var i = 0, j = 0
         while i < base.count || j < other.count {
@@ -60,11 +80,13 @@ public enum UnifiedDiff {
 public enum ConflictMarkers {
     public static let prefixes = ["<<<<<<<", "|||||||", "=======", ">>>>>>>"]
 
-    /// Two heads: merged where they agree, marked where they overlap. More heads: each whole.
-    public static func lines(base: [String], heads: [(label: String, lines: [String])]) -> [String] {
-        if heads.count == 2 {
+    /// Two heads: merged where they agree, marked where they overlap. More heads, or two whose
+    /// lines cannot be matched within `budget`: each head whole.
+    public static func lines(base: [String], heads: [(label: String, lines: [String])], budget: DiffBudget = DiffBudget()) -> [String] {
+        var budget = budget
+        if heads.count == 2, let chunks = Diff3.chunks(base: base, ours: heads[0].lines, theirs: heads[1].lines, budget: &budget) {
             var result: [String] = []
-            for chunk in Diff3.chunks(base: base, ours: heads[0].lines, theirs: heads[1].lines) {
+            for chunk in chunks {
                 switch chunk {
                 case .stable(let lines), .merged(let lines):
                     result += lines

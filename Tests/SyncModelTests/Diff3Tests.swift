@@ -17,7 +17,8 @@ import Testing
     }
 
     @Test func conflictChunkKeepsBaseAndBothSides() {
-        let chunks = Diff3.chunks(base: ["a", "b", "c"], ours: ["a", "X", "c"], theirs: ["a", "Y", "c"])
-        #expect(chunks == [.stable(["a"]), .conflict(base: ["b"], ours: ["X"], theirs: ["Y"]), .stable(["c"])])
+        var budget = DiffBudget()
+        let chunks = Diff3.chunks(base: ["a", "b", "c"], ours: ["a", "X", "c"], theirs: ["a", "Y", "c"], budget: &budget)
+        #expect(chunks == [.stable(["a"]), .conflict(base: ["b"], ours: ["X"], theirs: ["Y"]), .stable(["c"])] as [Diff3.Chunk<String>])
     }
 }
