@@ -27,6 +27,8 @@ extension Replica {
     /// The new file is built beside the old one and swapped in with a rename; the old file is
     /// kept at `backupPath`. Run it while no other command uses the file.
     public static func rekey(path: String, newID: ReplicaID = .random()) throws -> RekeyReport {
+        // A replica reached through a symbolic link is rebuilt where it lives, and the link stays.
+        let path = URL(fileURLWithPath: path).resolvingSymlinksInPath().path
         let old = try Replica.open(path: path)
         let oldStore = old.store
         let (meta, confirmed, own) = try oldStore.read { db in
@@ -58,7 +60,9 @@ extension Replica {
         // Never overwrite an earlier backup: a second rekey keeps `.before-rekey-2`, and so on.
         var backup = path + ".before-rekey"
         var number = 2
-        while FileManager.default.fileExists(atPath: backup) {
+        // lstat, not stat: a link planted under a backup's name counts as taken, dangling or not.
+        var taken = stat()
+        while lstat(backup, &taken) == 0 {
             backup = path + ".before-rekey-\(number)"
             number += 1
         }

@@ -70,7 +70,14 @@ public struct Store: Sendable {
     static func open(path: String, role: StoreSchema.Role, create: Bool, schemas: SchemaRegistry = .standard) throws -> Store {
         configureSQLite()
         let manager = FileManager.default
-        let exists = manager.fileExists(atPath: path)
+        var isFolder: ObjCBool = false
+        let exists = manager.fileExists(atPath: path, isDirectory: &isFolder)
+        if exists && isFolder.boolValue {
+            throw StoreError.cannotOpen(path: path, reason: "it is a folder; name a file, for example \((path as NSString).appendingPathComponent(role == .replica ? "replica.sqlite" : "server.sqlite"))")
+        }
+        if !exists, let destination = try? manager.destinationOfSymbolicLink(atPath: path) {
+            throw StoreError.cannotOpen(path: path, reason: "it is a symbolic link to \(destination), which does not exist; name the file itself")
+        }
         if !exists && !create {
             throw role == .replica ? StoreError.notInitialized(path: path) : StoreError.cannotOpen(path: path, reason: "no such file")
         }

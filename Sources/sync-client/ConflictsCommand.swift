@@ -131,11 +131,8 @@ struct ResolveCommand: ParsableCommand {
             base: TextOutput.editableLines(conflict.base?.value ?? .null),
             heads: conflict.heads.map { ("\($0.author) (replica \($0.dot.replica.short))", TextOutput.editableLines($0.value)) }
         )
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("sync-conflict-\(conflict.id).txt").path
-        guard FileManager.default.createFile(atPath: path, contents: Data((lines.joined(separator: "\n") + "\n").utf8), attributes: [.posixPermissions: 0o600]) else {
-            throw ClientError("cannot write \(path) for the editor")
-        }
-        defer { try? FileManager.default.removeItem(atPath: path) }
+        let folder = try PrivateFolder(prefix: "sync-conflict")
+        let path = try folder.create("conflict-\(conflict.id).txt", contents: Data((lines.joined(separator: "\n") + "\n").utf8))
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/bin/sh")
         process.arguments = ["-c", editor + " \"$1\"", "sh", path]

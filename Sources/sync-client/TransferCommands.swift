@@ -9,6 +9,8 @@ struct ExportCommand: ParsableCommand {
         abstract: "Write the dashboard (or some cells and their signals) as JSON or as Markdown pages.",
         discussion: """
             The file imports back losslessly: export, import into an empty replica, export again gives the same bytes.
+            --output writes what the path names: through a symbolic link to its file, into a pipe or device in place;
+            a regular file is replaced atomically with its permissions kept.
             Examples:
               sync-client export --output dashboard.json
               sync-client export --cell 20 --cell 17
@@ -40,11 +42,7 @@ struct ExportCommand: ParsableCommand {
             ? DashboardFile.export(cells: cells, signals: signals)
             : MarkdownDashboard.export(cells: cells, signals: signals)
         guard let output else { return FileHandle.standardOutput.write(Data(text.utf8)) }
-        do {
-            try Data(text.utf8).write(to: URL(fileURLWithPath: output), options: .atomic)
-        } catch {
-            throw ClientError("cannot write \(output): \(error.localizedDescription)")
-        }
+        try OutputFile.write(Data(text.utf8), to: output)
         FileHandle.standardError.write(Data("Exported \(cells.count) cells and \(signals.count) signals to \(output)\n".utf8))
     }
 }

@@ -11,7 +11,9 @@ enum Binaries {
         #endif
     }()
 
+    /// A binary built beside the tests, or any program named by an absolute path.
     static func path(_ name: String) throws -> String {
+        if name.hasPrefix("/") { return name }
         let path = directory.appendingPathComponent(name).path
         guard FileManager.default.isExecutableFile(atPath: path) else {
             throw HarnessError("\(name) is not built at \(path); run `swift build` before `swift test`")
