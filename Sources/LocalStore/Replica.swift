@@ -146,7 +146,7 @@ public struct Replica: Sendable {
     /// Changes taken one by one in the batch's order: one change (`cell set`) when the log is
     /// full or off, and any batch that deletes (a delete's context joins its record's fields as
     /// they are at that point).
-    private func writeInOrder(_ changes: [FieldChange], into batch: inout ApplyBatch, at time: Int64) throws -> [Version] {
+    func writeInOrder(_ changes: [FieldChange], into batch: inout ApplyBatch, at time: Int64) throws -> [Version] {
         // A batch reads its records' states in a few queries; one change (`cell set`) reads
         // only the rows it needs.
         if changes.count > 1 { try batch.preload(fields: changes.lazy.map { ($0.record, $0.field) }) }
@@ -185,7 +185,7 @@ public struct Replica: Sendable {
         }
     }
 
-    private func canonical(_ change: FieldChange) throws -> FieldValue {
+    func canonical(_ change: FieldChange) throws -> FieldValue {
         guard let schema = store.schemas[change.kind] else { throw StoreError.invalid(.unknownKind(change.kind)) }
         guard let field = schema.field(change.field) else {
             throw StoreError.invalid(.unknownField(kind: change.kind, field: change.field))

@@ -96,8 +96,9 @@ extension Store {
         }
     }
 
-    /// The open conflict whose id is or starts with `text`.
+    /// The open conflict whose id is or starts with `text` (4 characters at least, as for record ids).
     public func conflict(_ text: String) throws -> Conflict {
+        guard text.count >= 4 else { throw StoreError.idTooShort(text) }
         let matches = try conflicts().filter { $0.id.rawValue.hasPrefix(text.lowercased()) }
         guard !text.isEmpty, let first = matches.first else { throw StoreError.conflictNotFound(text) }
         if matches.count > 1 { throw StoreError.ambiguous("conflict '\(text)'", candidates: matches.map(\.id.rawValue)) }

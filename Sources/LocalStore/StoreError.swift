@@ -20,6 +20,7 @@ public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
     case ambiguous(String, candidates: [String])
     case recordDeleted(RecordID)
     case conflictNotFound(String)
+    case idTooShort(String)
     case analystExists(String)
     case analystNotFound(String)
     case replicaOwnedByOther(replica: ReplicaID, owner: String)
@@ -61,6 +62,8 @@ public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
             return "\(what) matches several records (\(candidates.joined(separator: ", "))); use the record id instead"
         case .recordDeleted(let id):
             return "record \(id) is deleted; it can no longer be edited"
+        case .idTooShort(let id):
+            return "'\(id)' is too short to name a conflict: give at least 4 characters of its id (see `sync-client conflicts`)"
         case .conflictNotFound(let id):
             return "no open conflict '\(id)'; list open conflicts with `sync-client conflicts`"
         case .analystExists(let name):

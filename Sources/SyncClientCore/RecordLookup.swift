@@ -1,4 +1,5 @@
 public import LocalStore
+import Foundation
 import SyncModel
 
 /// Finds the record a person names: a cell by number or id, a signal by id or id prefix.
@@ -9,17 +10,7 @@ public struct RecordLookup: Sendable {
 
     /// A cell by its number (among live cells) or by its id or an id prefix of 4+ characters.
     public func cell(_ reference: String, includeDeleted: Bool = false) throws -> RecordSnapshot {
-        if let number = Int64(reference) {
-            let matches = try store.cellIDs(number: number, includeDeleted: includeDeleted).compactMap { try store.record($0) }
-            guard let first = matches.first else {
-                throw ClientError("no cell numbered \(number) in this replica; list cells with `sync-client cell list`")
-            }
-            if matches.count > 1 {
-                throw ClientError("several cells are numbered \(number) (\(matches.map(\.id.short).joined(separator: ", "))); name one by its id")
-            }
-            return first
-        }
-        return try byID(reference, kind: "cell")
+        try numberOrID(reference, kind: "cell", includeDeleted: includeDeleted)
     }
 
     /// A signal by its id or an id prefix of 4+ characters.
@@ -29,8 +20,27 @@ public struct RecordLookup: Sendable {
 
     /// A cell by number, or any record by id or id prefix.
     public func any(_ reference: String) throws -> RecordSnapshot {
-        if Int64(reference) != nil { return try cell(reference, includeDeleted: true) }
-        return try byID(reference, kind: nil)
+        try numberOrID(reference, kind: nil, includeDeleted: true)
+    }
+
+    /// A reference made only of digits is a cell number when a cell has that number; otherwise,
+    /// from 4 characters on, an id prefix (ids are hexadecimal, and some are all digits). When
+    /// it is both, the cell number wins and ``notes`` says so.
+    private func numberOrID(_ reference: String, kind: String?, includeDeleted: Bool) throws -> RecordSnapshot {
+        guard let number = Int64(reference), reference.allSatisfy(\.isASCII) else { return try byID(reference, kind: kind) }
+        let cells = try store.cellIDs(number: number, includeDeleted: includeDeleted).compactMap { try store.record($0) }
+        let ids = reference.count >= 4 ? try store.recordIDs(prefix: reference, kind: kind) : []
+        guard let first = cells.first else {
+            if !ids.isEmpty { return try byID(reference, kind: kind) }
+            throw ClientError("no cell numbered \(number) in this replica; list cells with `sync-client cell list`")
+        }
+        if cells.count > 1 {
+            throw ClientError("several cells are numbered \(number) (\(cells.map(\.id.short).joined(separator: ", "))); name one by its id")
+        }
+        if let other = ids.first(where: { $0 != first.id }) {
+            FileHandleNotes.emit("note: '\(reference)' is cell \(number) and also the start of the id \(other.short); took cell \(number). Give the id with a letter or more of its digits for the other record")
+        }
+        return first
     }
 
     func byID(_ reference: String, kind: String?) throws -> RecordSnapshot {
@@ -43,5 +53,12 @@ public struct RecordLookup: Sendable {
             throw ClientError("'\(reference)' matches several \(noun)s (\(ids.map(\.short).joined(separator: ", "))); give more of the id")
         }
         return record
+    }
+}
+
+/// Notes a lookup prints for a person on standard error, apart from the command's output.
+enum FileHandleNotes {
+    static func emit(_ line: String) {
+        FileHandle.standardError.write(Data((line + "\n").utf8))
     }
 }

@@ -40,6 +40,21 @@ public enum TextOutput {
         }
     }
 
+    /// The line a `set` prints, when it has something to say: that nothing was written, or
+    /// which conflict the write closed.
+    public static func setOutcome(_ outcome: SetOutcome, record: RecordSnapshot, field: String, value: FieldValue) -> String? {
+        let label = record.kind == "cell" ? "cell \(record.value("number").int.map(String.init) ?? record.id.short)" : "\(record.kind) \(record.id.short)"
+        switch outcome {
+        case .unchanged:
+            let shown = inline(value)
+            return "\(label) \(field) is already \(shown.count > 60 || shown.contains("\n") ? "that value" : "'\(shown)'"); nothing written."
+        case .written(_, let closed?):
+            return "Resolved conflict \(closed) on \(label) \(field): the new value supersedes every head. Sync to close it on every replica."
+        case .written(_, nil):
+            return nil
+        }
+    }
+
     /// Pads columns to their widest cell.
     public static func table(_ header: [String], _ rows: [[String]]) -> String {
         let all = [header] + rows

@@ -98,8 +98,19 @@ struct ResolveCommand: ParsableCommand {
             chosen = .bool(delete)
         } else if isDeletion {
             guard mine || theirs else { throw ClientError("this record was deleted on one side and edited on the other: resolve it with --keep or --delete") }
-            let deletedHere = conflict.heads.contains { $0.field == RecordSchema.deletedFieldName && own.contains($0.dot.replica) }
-            chosen = .bool(mine == deletedHere)
+            // As for other conflicts, --mine and --theirs must each name one side: the heads
+            // written on this replica, or those written elsewhere.
+            let side = conflict.heads.filter { own.contains($0.dot.replica) == mine }
+            let deletes = Swift.Set(side.map { $0.field == RecordSchema.deletedFieldName })
+            guard let deleted = deletes.first else {
+                throw ClientError(mine
+                    ? "no side of this conflict was written on this replica; resolve it with --keep or --delete"
+                    : "every side of this conflict was written on this replica; resolve it with --keep or --delete")
+            }
+            guard deletes.count == 1 else {
+                throw ClientError("the heads written \(mine ? "here" : "elsewhere") both delete and edit the record; resolve it with --keep or --delete")
+            }
+            chosen = .bool(deleted)
         } else if mine || theirs {
             let side = conflict.heads.filter { own.contains($0.dot.replica) == mine }
             let values = Array(Swift.Set(side.map(\.value)))

@@ -18,8 +18,13 @@ enum RecordEdits {
         guard !title.allSatisfy(\.isWhitespace) else { throw ValidationError("--title must not be empty: lists show it") }
     }
 
+    /// Sets one field (see ``Replica/set(_:at:)``) and says what came of it when a person would
+    /// not otherwise know: nothing written, or a conflict closed.
     static func write(_ replica: Replica, _ record: RecordSnapshot, field: String, value: FieldValue) throws {
-        try write(replica, [FieldChange(record: record.id, kind: record.kind, field: field, value: value)])
+        let change = FieldChange(record: record.id, kind: record.kind, field: field, value: value)
+        let outcome = try replica.set(change, at: WallClock.now())
+        if let line = TextOutput.setOutcome(outcome, record: record, field: field, value: value) { print(line) }
+        try printNotes(replica, [change])
     }
 
     /// Writes `changes` as one transaction, then notes on standard error any cell number they
@@ -27,6 +32,10 @@ enum RecordEdits {
     /// not synced here yet, so the tag is kept either way.
     static func write(_ replica: Replica, _ changes: [FieldChange]) throws {
         try replica.write(changes, at: WallClock.now())
+        try printNotes(replica, changes)
+    }
+
+    private static func printNotes(_ replica: Replica, _ changes: [FieldChange]) throws {
         for note in try unknownCellNotes(replica.store, changes) {
             FileHandle.standardError.write(Data("note: \(note)\n".utf8))
         }

@@ -1,0 +1,115 @@
+import Foundation
+import Testing
+
+/// History holds only what analysts wrote: repeated values make no version, conflicts are named
+/// and settled only by sides that mean something, and references read as a person means them.
+@Suite(.serialized) struct HonestHistoryEndToEndTests {
+    @Test func aRepeatedValueMakesNoVersionAndNeverAConflict() throws {
+        let workspace = try Workspace()
+        let server = try ServerProcess(workspace: workspace)
+        defer { server.stop() }
+        let alice = try Client(workspace: workspace, name: "alice", server: server, token: try server.addAnalyst("alice"))
+        let bob = try Client(workspace: workspace, name: "bob", server: server, token: try server.addAnalyst("bob"))
+        try alice.ok("cell", "create", "--number", "17", "--title", "Critical Minerals")
+        #expect(try alice.ok("cell", "set", "17", "trend", "Timing").isEmpty)
+        for _ in 0..<4 {
+            #expect(try alice.ok("cell", "set", "17", "trend", "Timing") == "cell 17 trend is already 'Timing'; nothing written.\n")
+        }
+        #expect((try alice.json("log", "17", "trend") as? [Any])?.count == 1)
+
+        try alice.ok("signal", "add", "--title", "Export ban widened", "--date", "2026-03", "--cell", "17", "--direction", "Reversing")
+        try alice.ok("sync")
+        try bob.ok("sync")
+        let signal = try #require((try alice.json("signal", "list") as? [[String: Any]])?.first?["id"] as? String)
+        // Alice repeats the direction while Bob changes it: Bob's change stands, no conflict
+        #expect(try alice.ok("signal", "set", signal, "direction", "Reversing").contains("nothing written"))
+        try bob.ok("signal", "set", signal, "direction", "Holding")
+        try alice.ok("sync")
+        try bob.ok("sync")
+        try alice.ok("sync")
+        for client in [alice, bob] {
+            #expect((try client.json("conflicts") as? [Any])?.isEmpty == true)
+            let fields = try #require((try client.json("signal", "show", signal) as? [String: Any])?["fields"] as? [String: Any])
+            #expect(fields["direction"] as? String == "Holding")
+        }
+    }
+
+    @Test func aWriteOntoAConflictedFieldSaysWhichConflictItClosed() throws {
+        let workspace = try Workspace()
+        let server = try ServerProcess(workspace: workspace)
+        defer { server.stop() }
+        let alice = try Client(workspace: workspace, name: "alice", server: server, token: try server.addAnalyst("alice"))
+        let bob = try Client(workspace: workspace, name: "bob", server: server, token: try server.addAnalyst("bob"))
+        try alice.ok("cell", "create", "--number", "17", "--title", "Critical Minerals")
+        try alice.ok("sync")
+        try bob.ok("sync")
+        try alice.ok("cell", "set", "17", "tier", "Tier 1")
+        try bob.ok("cell", "set", "17", "tier", "Tier 2")
+        try alice.ok("sync")
+        try bob.ok("sync")
+        let id = try #require((try bob.json("conflicts") as? [[String: Any]])?.first?["id"] as? String)
+        // Too short a prefix is refused; four characters name it
+        let short = try bob.fails("conflicts", "show", String(id.prefix(1)))
+        #expect(short.stderr.contains("too short to name a conflict: give at least 4 characters"), "\(short.stderr)")
+        #expect(try bob.ok("conflicts", "show", String(id.prefix(4))).contains(id))
+        let closed = try bob.ok("cell", "set", "17", "tier", "Tier 2")
+        #expect(closed == "Resolved conflict \(id) on cell 17 tier: the new value supersedes every head. Sync to close it on every replica.\n")
+        try bob.ok("sync")
+        try alice.ok("sync")
+        #expect((try alice.json("conflicts") as? [Any])?.isEmpty == true)
+    }
+
+    @Test func mineAndTheirsOnADeleteConflictNeedASideWrittenThereOrElsewhere() throws {
+        let workspace = try Workspace()
+        let server = try ServerProcess(workspace: workspace)
+        defer { server.stop() }
+        let alice = try Client(workspace: workspace, name: "alice", server: server, token: try server.addAnalyst("alice"))
+        let bob = try Client(workspace: workspace, name: "bob", server: server, token: try server.addAnalyst("bob"))
+        let carol = try Client(workspace: workspace, name: "carol", server: server, token: try server.addAnalyst("carol"))
+        try alice.ok("cell", "create", "--number", "7", "--title", "Energy Dominance")
+        try alice.ok("sync")
+        try bob.ok("sync")
+        try alice.ok("cell", "delete", "7")
+        try bob.ok("cell", "set", "7", "trend", "Improving")
+        try alice.ok("sync")
+        try bob.ok("sync")
+        try carol.ok("sync")
+        let id = try #require((try carol.json("conflicts") as? [[String: Any]])?.first?["id"] as? String)
+        let refused = try carol.fails("resolve", id, "--mine")
+        #expect(refused.stderr.contains("no side of this conflict was written on this replica; resolve it with --keep or --delete"), "\(refused.stderr)")
+        #expect((try carol.json("conflicts") as? [Any])?.count == 1, "nothing written")
+        // Bob's --mine keeps his edit, so the record stays
+        try bob.ok("resolve", id, "--mine")
+        try bob.ok("sync")
+        try alice.ok("sync")
+        #expect(try alice.ok("cell", "list").contains("Energy Dominance"))
+        #expect((try alice.json("conflicts") as? [Any])?.isEmpty == true)
+    }
+
+    @Test func aSignalIDMadeOfDigitsIsReadAsAnIDWhenNoCellHasThatNumber() throws {
+        let workspace = try Workspace()
+        let server = try ServerProcess(workspace: workspace)
+        defer { server.stop() }
+        let alice = try Client(workspace: workspace, name: "alice", server: server, token: try server.addAnalyst("alice"))
+        let dashboard = """
+            {
+              "format": "field-sync-dashboard",
+              "version": 1,
+              "cells": [
+                {"id": "00002533-0000-4000-8000-000000000001", "fields": {"number": 2533, "title": "A cell with a large number"}}
+              ],
+              "signals": [
+                {"id": "25339025-0000-4000-8000-000000000001", "fields": {"date": "2026-02", "title": "All digits", "cells": ["2533"]}}
+              ]
+            }
+            """
+        try dashboard.write(toFile: workspace.path("d.json"), atomically: true, encoding: .utf8)
+        try alice.ok("import", workspace.path("d.json"))
+        let log = try #require(try alice.json("log", "25339025") as? [[String: Any]])
+        #expect(log.contains { $0["field"] as? String == "title" && $0["value"] as? String == "All digits" }, "\(log)")
+        // 2533 is a cell number and the start of the signal's id: the cell, with a note
+        let both = try workspace.run("sync-client", ["blame", "2533", "--replica", alice.replica])
+        #expect(both.status == 0 && both.stdout.contains("A cell with a large number"), "\(both.stdout)")
+        #expect(both.stderr.contains("'2533' is cell 2533 and also the start of the id 25339025; took cell 2533"), "\(both.stderr)")
+    }
+}
