@@ -101,9 +101,23 @@ public enum FieldMerge {
         return .merged(merged)
     }
 
-    /// Prose is merged line by line (a paragraph is a line, separated by blank lines).
+    /// Prose is merged line by line (a paragraph is a line, separated by blank lines). Lines end
+    /// at each line feed byte, as for diff and git: a carriage return before it stays on its line.
+    /// (Splitting by Character would keep "\r\n" whole, one grapheme, and walk grapheme
+    /// boundaries: several times slower on the largest values.)
     public static func lines(_ text: String?) -> [String] {
-        guard let text, !text.isEmpty else { return [] }
-        return text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        guard var text, !text.isEmpty else { return [] }
+        // Found in the contiguous bytes: the generic split over a UTF-8 view took most of the
+        // time of merging a 1 MiB field of 200,000 lines.
+        return text.withUTF8 { bytes in
+            var lines: [String] = []
+            var start = 0
+            for index in 0..<bytes.count where bytes[index] == UInt8(ascii: "\n") {
+                lines.append(String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self))
+                start = index + 1
+            }
+            lines.append(String(decoding: UnsafeBufferPointer(rebasing: bytes[start...]), as: UTF8.self))
+            return lines
+        }
     }
 }

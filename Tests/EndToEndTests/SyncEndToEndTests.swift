@@ -106,7 +106,8 @@ import Testing
             (["signal", "add", "--title", "T", "--date", "2026-13-01"], "is not a date"),
             (["signal", "add", "--title", "T", "--date", "2026", "--direction", "Up"], "is not one of"),
             (["resolve", "0000000000000000", "--mine"], "no open conflict"),
-            (["conflicts", "show", "abc"], "no open conflict"),
+            (["conflicts", "show", "abc"], "too short to name a conflict"),
+            (["conflicts", "show", "abcd"], "no open conflict"),
             (["signal", "show", "ffffffff"], "no signal with id"),
         ]
         for (arguments, message) in cases {
