@@ -122,6 +122,21 @@ public struct Replica: Sendable {
         }
     }
 
+    /// Writes `changes` as edits of older states: each version's context is the state given
+    /// for it (the field's vector as an export saw it, see ``Store/fields(of:asOf:)``), or the
+    /// field's vector here where none is given. Such an edit supersedes exactly what that state
+    /// held: writes made since stay concurrent with it, and merge or conflict as any would.
+    @discardableResult
+    public func write(_ changes: [FieldChange], basedOn states: [VersionVector?], at time: Int64) throws -> [Version] {
+        precondition(states.count == changes.count, "one state, or nil, per change")
+        return try store.transaction { db in
+            var batch = try ApplyBatch.begin(store, db)
+            let written = try writeInOrder(changes, into: &batch, at: time, basedOn: states)
+            _ = try batch.finish()
+            return written
+        }
+    }
+
     /// A batch without deletes, taken field by field. Values are checked in the batch's order;
     /// the changes before the first invalid one are still taken, so that a change of the wrong
     /// kind before it is the failure reported, as taking them in order would. Either failure
@@ -146,19 +161,19 @@ public struct Replica: Sendable {
     /// Changes taken one by one in the batch's order: one change (`cell set`) when the log is
     /// full or off, and any batch that deletes (a delete's context joins its record's fields as
     /// they are at that point).
-    func writeInOrder(_ changes: [FieldChange], into batch: inout ApplyBatch, at time: Int64) throws -> [Version] {
+    func writeInOrder(_ changes: [FieldChange], into batch: inout ApplyBatch, at time: Int64, basedOn states: [VersionVector?]? = nil) throws -> [Version] {
         // A batch reads its records' states in a few queries; one change (`cell set`) reads
         // only the rows it needs.
         if changes.count > 1 { try batch.preload(fields: changes.lazy.map { ($0.record, $0.field) }) }
         var counter = try batch.counter(of: id)
         var written: [Version] = []
-        for change in changes {
+        for (index, change) in changes.enumerated() {
             counter += 1
             let version = Version(
                 dot: Dot(replica: id, counter: counter),
-                context: change.field == RecordSchema.deletedFieldName
+                context: try states?[index] ?? (change.field == RecordSchema.deletedFieldName
                     ? try batch.recordVector(record: change.record, kind: change.kind)
-                    : try batch.fieldVector(record: change.record, kind: change.kind, field: change.field),
+                    : batch.fieldVector(record: change.record, kind: change.kind, field: change.field)),
                 record: change.record, kind: change.kind, field: change.field,
                 value: try canonical(change), author: analyst, time: time
             )

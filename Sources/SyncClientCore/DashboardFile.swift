@@ -4,18 +4,33 @@ public import SyncModel
 
 /// The dashboard as a JSON file: `export` writes it, `import` reads it back, losslessly.
 ///
-/// `{"format": "field-sync-dashboard", "version": 1, "cells": [record], "signals": [record]}` where
-/// a record is `{"id": UUID, "fields": {every schema field}}`. Keys are sorted and records are in
-/// dashboard order, so the same state always exports to the same bytes.
+/// `{"format": "field-sync-dashboard", "version": 2, "state": {replica: counter}, "cells": [record],
+/// "signals": [record]}` where a record is `{"id": UUID, "fields": {every schema field}}`. Keys are
+/// sorted and records are in dashboard order, so the same state always exports to the same bytes.
+/// `state` is the version vector the records were read at (see ``Contents``); version 1 files,
+/// without it, are still read.
 public enum DashboardFile {
     public static let format = "field-sync-dashboard"
-    public static let version = 1
+    public static let version = 2
 
     struct Document: Encodable {
         var format: String
         var version: Int
+        var state: VersionVector?
         var cells: [Entry]
         var signals: [Entry]
+    }
+
+    /// What a dashboard file holds: its records, and the causal state they were exported at,
+    /// if the file says (a hand-written or version 1 file does not).
+    public struct Contents: Sendable, Equatable {
+        public var records: [ImportedRecord]
+        public var state: VersionVector?
+
+        public init(records: [ImportedRecord], state: VersionVector?) {
+            self.records = records
+            self.state = state
+        }
     }
 
     struct Entry: Encodable {
@@ -31,35 +46,45 @@ public enum DashboardFile {
         public var fields: [String: FieldValue]
     }
 
-    /// The file for these cells and signals (live ones, in dashboard order).
-    public static func export(cells: [RecordSnapshot], signals: [RecordSnapshot]) -> String {
+    /// The file for these cells and signals (live ones, in dashboard order), read at `state`.
+    public static func export(cells: [RecordSnapshot], signals: [RecordSnapshot], state: VersionVector? = nil) -> String {
         func entry(_ record: RecordSnapshot) -> Entry {
             let names = SchemaRegistry.standard[record.kind]?.fieldNames ?? []
             return Entry(id: record.id.rawValue, fields: Dictionary(uniqueKeysWithValues: names.map { ($0, record.value($0)) }))
         }
         let sortedCells = cells.sorted { ($0.value("number").int ?? .max, $0.id) < ($1.value("number").int ?? .max, $1.id) }
-        return OutputJSON.text(Document(format: format, version: version, cells: sortedCells.map(entry), signals: signals.map(entry)))
+        return OutputJSON.text(Document(format: format, version: version, state: state, cells: sortedCells.map(entry), signals: signals.map(entry)))
+    }
+
+    /// Reads and checks a whole file's records; throws an ``ImportError`` at the first problem.
+    public static func parse(_ text: String) throws -> [ImportedRecord] {
+        try read(text).records
     }
 
     /// Reads and checks a whole file; throws an ``ImportError`` at the first problem.
-    public static func parse(_ text: String) throws -> [ImportedRecord] {
+    public static func read(_ text: String) throws -> Contents {
         let root = try LineJSON.parse(text)
         guard case .object(let members) = root.value else { throw ImportError(line: root.line, "expected an object with \"format\", \"version\", \"cells\" and \"signals\"") }
         var records: [ImportedRecord] = []
         var sawFormat = false, sawVersion = false
+        var state: VersionVector?
         for (key, node) in members {
             switch key {
             case "format":
                 guard node.value == .string(format) else { throw ImportError(line: node.line, "expected \"format\": \"\(format)\"") }
                 sawFormat = true
             case "version":
-                guard node.value == .integer(Int64(version)) else { throw ImportError(line: node.line, "expected \"version\": \(version); this tool reads version \(version) files") }
+                guard case .integer(let number) = node.value, (1...Int64(version)).contains(number) else {
+                    throw ImportError(line: node.line, "expected \"version\": 1 or \(version); this tool reads files up to version \(version)")
+                }
                 sawVersion = true
+            case "state":
+                state = try vector(node)
             case "cells", "signals":
                 guard case .array(let items) = node.value else { throw ImportError(line: node.line, "expected \"\(key)\" to be an array of records") }
                 for item in items { records.append(try record(item, kind: key == "cells" ? "cell" : "signal")) }
             default:
-                throw ImportError(line: node.line, "unexpected key \"\(key)\"; expected format, version, cells and signals")
+                throw ImportError(line: node.line, "unexpected key \"\(key)\"; expected format, version, state, cells and signals")
             }
         }
         guard sawFormat else { throw ImportError(line: root.line, "expected \"format\": \"\(format)\" at the top level") }
@@ -74,7 +99,23 @@ public enum DashboardFile {
                 numbers[number] = record.line
             }
         }
-        return records
+        return Contents(records: records, state: state)
+    }
+
+    /// `{"replica id": counter, ...}`.
+    static func vector(_ node: LineJSON.Node) throws -> VersionVector {
+        guard case .object(let members) = node.value else {
+            throw ImportError(line: node.line, "expected \"state\" to be an object of replica ids and counters, as export writes it")
+        }
+        var entries: [VersionVector.Entry] = []
+        for (key, member) in members {
+            guard let replica = ReplicaID(key), case .integer(let counter) = member.value, counter > 0 else {
+                throw ImportError(line: member.line, "expected \"state\" to map replica ids to positive counters, as export writes it")
+            }
+            entries.append(VersionVector.Entry(replica: replica, counter: UInt64(counter)))
+        }
+        guard let vector = VersionVector(distinct: entries) else { throw ImportError(line: node.line, "\"state\" names a replica twice") }
+        return vector
     }
 
     static func record(_ node: LineJSON.Node, kind: String) throws -> ImportedRecord {

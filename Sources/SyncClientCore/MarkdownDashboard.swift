@@ -1,5 +1,6 @@
 public import LocalStore
-import SyncModel
+public import SyncModel
+import Foundation
 
 /// The dashboard as Markdown pages: each cell as its dashboard page (title, facts, sections in
 /// page order, then its signal backlog newest first), readable anywhere and importable back.
@@ -8,7 +9,10 @@ import SyncModel
 /// "Other signals" if it touches none); import reads each id once and refuses copies that differ.
 /// Lines of prose that would read as Markdown structure are escaped with a backslash.
 public enum MarkdownDashboard {
+    /// The first line of a version 1 file; version 2 files start with ``markerPrefix``, then the
+    /// state they were exported at (see ``DashboardFile/Contents``): `, state UUID:N,UUID:N -->`.
     public static let marker = "<!-- field-sync dashboard, version 1 -->"
+    public static let markerPrefix = "<!-- field-sync dashboard, version 2"
 
     static let sections: [(field: String, title: String)] = [
         ("problemStatement", "Problem Statement"), ("articulatedGoal", "Articulated Goal"),
@@ -19,8 +23,9 @@ public enum MarkdownDashboard {
 
     // MARK: - Export
 
-    public static func export(cells: [RecordSnapshot], signals: [RecordSnapshot]) -> String {
-        var lines = [marker]
+    /// The pages for these cells and signals, read at `state`.
+    public static func export(cells: [RecordSnapshot], signals: [RecordSnapshot], state: VersionVector? = nil) -> String {
+        var lines = [state.map { "\(markerPrefix), state \($0.text) -->" } ?? "\(markerPrefix) -->"]
         let sortedCells = cells.sorted { ($0.value("number").int ?? .max, $0.id) < ($1.value("number").int ?? .max, $1.id) }
         var placed: Set<RecordID> = []
         for cell in sortedCells {
@@ -105,12 +110,34 @@ public enum MarkdownDashboard {
         mutating func skipBlank() { while let line = current, line.isEmpty { index += 1 } }
     }
 
-    /// Reads a Markdown dashboard; throws an ``ImportError`` at the first problem.
+    /// Whether `line` is the first line of a Markdown dashboard of any version.
+    public static func isMarker(_ line: Substring) -> Bool {
+        line == Substring(marker) || line.hasPrefix(markerPrefix)
+    }
+
+    /// Reads a Markdown dashboard's records; throws an ``ImportError`` at the first problem.
     public static func parse(_ text: String) throws -> [DashboardFile.ImportedRecord] {
+        try read(text).records
+    }
+
+    /// Reads a Markdown dashboard; throws an ``ImportError`` at the first problem. A cell new
+    /// to the file may leave out its id line: it is given a new id.
+    public static func read(_ text: String) throws -> DashboardFile.Contents {
         var cursor = Cursor(lines: text.split(separator: "\n", omittingEmptySubsequences: false))
         cursor.skipBlank()
-        guard cursor.current == Substring(marker) else {
-            throw ImportError(line: cursor.line, "expected the first line \(marker)")
+        var state: VersionVector?
+        if let first = cursor.current, first.hasPrefix(markerPrefix), first.hasSuffix("-->") {
+            let rest = first.dropFirst(markerPrefix.count).dropLast(3).trimmingCharacters(in: .whitespaces)
+            if rest.hasPrefix(", state ") {
+                guard let vector = VersionVector(text: String(rest.dropFirst(", state ".count))) else {
+                    throw ImportError(line: cursor.line, "the state on the first line is not one export writes (UUID:N,UUID:N)")
+                }
+                state = vector
+            } else if !rest.isEmpty {
+                throw ImportError(line: cursor.line, "expected the first line \(markerPrefix) --> or \(markerPrefix), state UUID:N,... -->")
+            }
+        } else if cursor.current != Substring(marker) {
+            throw ImportError(line: cursor.line, "expected the first line \(markerPrefix) -->")
         }
         cursor.index += 1
         var records: [DashboardFile.ImportedRecord] = []
@@ -143,7 +170,7 @@ public enum MarkdownDashboard {
                 throw ImportError(line: cursor.line, "expected '# Cell N — Title' or '# Other signals'")
             }
         }
-        return records
+        return DashboardFile.Contents(records: records, state: state)
     }
 
     static func parseCell(_ cursor: inout Cursor) throws -> (DashboardFile.ImportedRecord, [DashboardFile.ImportedRecord]) {
@@ -161,8 +188,12 @@ public enum MarkdownDashboard {
         raw["title"] = (.text(unescapeInline(String(heading[separator.upperBound...]))), start)
         cursor.index += 1
         let facts = try parseFacts(&cursor, allowed: ["id", "tier", "trajectory", "trend", "last assessed", "related cells"])
-        guard let idFact = facts["id"], let id = RecordID(idFact.0) else {
-            throw ImportError(line: facts["id"]?.1 ?? start, "expected '- id: UUID' under the cell heading")
+        let id: RecordID
+        if let idFact = facts["id"] {
+            guard let parsed = RecordID(idFact.0) else { throw ImportError(line: idFact.1, "expected '- id: UUID' under the cell heading") }
+            id = parsed
+        } else {
+            id = RecordID.random()
         }
         for (label, field) in [("tier", "tier"), ("trajectory", "trajectory"), ("trend", "trend"), ("last assessed", "lastAssessed")] {
             if let fact = facts[label] { raw[field] = (.text(unescapeInline(fact.0)), fact.1) }

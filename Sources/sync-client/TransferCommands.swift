@@ -8,7 +8,9 @@ struct ExportCommand: ParsableCommand {
         commandName: "export",
         abstract: "Write the dashboard (or some cells and their signals) as JSON or as Markdown pages.",
         discussion: """
-            The file imports back losslessly: export, import into an empty replica, export again gives the same bytes.
+            The file imports back losslessly: export, import into an empty replica, export again gives the same
+            records. It carries the causal state it was read at, so that importing it later writes only what was
+            edited in the file since, as edits of that state.
             --output writes what the path names: through a symbolic link to its file, into a pipe or device in place;
             a regular file is replaced atomically with its permissions kept.
             Examples:
@@ -26,8 +28,9 @@ struct ExportCommand: ParsableCommand {
 
     func run() throws {
         let replica = try options.open()
-        var cells = try replica.store.records(kind: "cell")
-        var signals = SignalCommand.sorted(try replica.store.records(kind: "signal"))
+        let snapshot = try replica.store.snapshot(kinds: ["cell", "signal"])
+        var cells = snapshot.records["cell"] ?? []
+        var signals = SignalCommand.sorted(snapshot.records["signal"] ?? [])
         if !cell.isEmpty {
             let wanted = Set(cell)
             let known = Set(cells.compactMap { $0.value("number").int })
@@ -39,8 +42,8 @@ struct ExportCommand: ParsableCommand {
             signals = signals.filter { !numbers.isDisjoint(with: $0.list("cells")) }
         }
         let text = format == .json
-            ? DashboardFile.export(cells: cells, signals: signals)
-            : MarkdownDashboard.export(cells: cells, signals: signals)
+            ? DashboardFile.export(cells: cells, signals: signals, state: snapshot.state)
+            : MarkdownDashboard.export(cells: cells, signals: signals, state: snapshot.state)
         guard let output else { return FileHandle.standardOutput.write(Data(text.utf8)) }
         try OutputFile.write(Data(text.utf8), to: output)
         FileHandle.standardError.write(Data("Exported \(cells.count) cells and \(signals.count) signals to \(output)\n".utf8))
@@ -52,13 +55,21 @@ struct ImportCommand: ParsableCommand {
         commandName: "import",
         abstract: "Load a dashboard file (JSON or Markdown, as export writes them): one transaction, all or nothing.",
         discussion: """
-            Records keep their ids; only fields whose value differs are written, so re-importing changes nothing.
+            A file from export carries the state it was read at: only fields edited in the file since are written, each
+            as an edit of that state, so an unchanged file writes nothing and a hand edit merges with (or, where others
+            changed the same field since, is in conflict with) what the team wrote meanwhile. A replica that does not
+            hold that state yet is told to sync first. A file without a state (written by hand, or by an older version)
+            is written over what this replica holds now, with a warning.
+            Records keep their ids; a new cell in Markdown may leave out its id line.
             A malformed file is refused with the line and what was expected, and nothing is imported.
-            Example: sync-client import Examples/sample-dashboard.json
+            Examples:
+              sync-client import Examples/sample-dashboard.json
+              sync-client import dashboard.md --dry-run
             """
     )
     @OptionGroup var options: ReplicaOption
     @Argument(help: "The file to import.") var file: String
+    @Flag(help: "Show what would be written, and write nothing.") var dryRun = false
 
     func run() throws {
         let replica = try options.open()
@@ -66,23 +77,42 @@ struct ImportCommand: ParsableCommand {
             throw ClientError("cannot read \(file); check the path and its permissions")
         }
         guard let text = String(data: data, encoding: .utf8) else { throw ClientError("\(file) is not UTF-8 text; nothing was imported") }
-        let records: [DashboardFile.ImportedRecord]
-        let changes: [FieldChange]
+        let contents: DashboardFile.Contents
+        let plan: ImportPlan
         do {
             let firstLine = text.split(separator: "\n").first { !$0.allSatisfy(\.isWhitespace) } ?? ""
             if firstLine.hasPrefix("{") {
-                records = try DashboardFile.parse(text)
-            } else if firstLine == Substring(MarkdownDashboard.marker) {
-                records = try MarkdownDashboard.parse(text)
+                contents = try DashboardFile.read(text)
+            } else if MarkdownDashboard.isMarker(firstLine) {
+                contents = try MarkdownDashboard.read(text)
             } else {
-                throw ImportError(line: 1, "expected a JSON dashboard (starting with '{') or a Markdown one (starting with \(MarkdownDashboard.marker))")
+                throw ImportError(line: 1, "expected a JSON dashboard (starting with '{') or a Markdown one (starting with \(MarkdownDashboard.markerPrefix) -->)")
             }
-            changes = try DashboardFile.changes(for: records, in: replica.store)
+            plan = try ImportPlan.make(for: contents, in: replica.store)
         } catch let error as ImportError {
             throw ClientError("\(file), \(error)")
+        } catch let error as ImportPlan.StateMissing {
+            throw ClientError("cannot import \(file): \(error)")
         }
-        if !changes.isEmpty { try replica.write(changes, at: WallClock.now()) }
-        let touched = Set(changes.map(\.record)).count
-        print("Imported \(file): \(records.count) records read, \(touched) created or changed, \(changes.count) field writes.")
+        if !plan.basedOnState && !plan.changes.isEmpty {
+            FileHandle.standardError.write(Data("""
+                warning: \(file) carries no export state (written by hand, or by an older version): its changes are written \
+                over what this replica holds now, concurrent with anything the team wrote that this replica has not seen. \
+                Sync first to keep such conflicts few.\n
+                """.utf8))
+        }
+        let touched = Set(plan.changes.map(\.record)).count
+        if dryRun {
+            let labels = Dictionary(contents.records.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+            for change in plan.changes {
+                let number = labels[change.record]?.fields["number"]?.int
+                let label = change.kind == "cell" && number != nil ? "cell \(number!)" : "\(change.kind) \(change.record.short)"
+                print("would write \(label) \(change.field)")
+            }
+            print("Dry run of \(file): \(contents.records.count) records read, \(touched) would be created or changed, \(plan.changes.count) field writes; nothing was written.")
+            return
+        }
+        if !plan.changes.isEmpty { try replica.write(plan.changes, basedOn: plan.states, at: WallClock.now()) }
+        print("Imported \(file): \(contents.records.count) records read, \(touched) created or changed, \(plan.changes.count) field writes.")
     }
 }

@@ -112,4 +112,57 @@ import Testing
         #expect(both.status == 0 && both.stdout.contains("A cell with a large number"), "\(both.stdout)")
         #expect(both.stderr.contains("'2533' is cell 2533 and also the start of the id 25339025; took cell 2533"), "\(both.stderr)")
     }
+
+    @Test func importsBuildOnTheStateTheyWereExportedFrom() throws {
+        let workspace = try Workspace()
+        let server = try ServerProcess(workspace: workspace)
+        defer { server.stop() }
+        let alice = try Client(workspace: workspace, name: "alice", server: server, token: try server.addAnalyst("alice"))
+        try alice.ok("cell", "create", "--number", "18", "--title", "Alliance Cohesion")
+        try alice.ok("cell", "create", "--number", "20", "--title", "Burden-Sharing", "--field", "relatedCells=18")
+        try alice.ok("sync")
+        try alice.ok("export", "--output", workspace.path("old.json"))
+        try alice.ok("export", "--format", "markdown", "--output", workspace.path("old.md"))
+        // After the export, the related cell is removed
+        try alice.ok("cell", "set", "20", "relatedCells", "")
+        try alice.ok("sync")
+
+        // A fresh replica is told to sync first, and writes nothing
+        let carol = try Client(workspace: workspace, name: "carol", server: server, token: try server.addAnalyst("carol"))
+        let refused = try carol.fails("import", workspace.path("old.json"))
+        #expect(refused.stderr.contains("run `sync-client sync`, then import again. Nothing was imported"), "\(refused.stderr)")
+        #expect((try carol.json("status") as? [String: Any])?["versions"] as? Int == 0)
+        try carol.ok("sync")
+        let versions = (try carol.json("status") as? [String: Any])?["versions"] as? Int
+        // The stale exports bring nothing back: neither format writes a version
+        for file in ["old.json", "old.md"] {
+            #expect(try carol.ok("import", workspace.path(file)).contains("0 field writes"))
+        }
+        #expect((try carol.json("status") as? [String: Any])?["versions"] as? Int == versions)
+        let related = (try carol.json("cell", "show", "20") as? [String: Any]).flatMap { $0["fields"] as? [String: Any] }?["relatedCells"] as? [String]
+        #expect(related == [])
+
+        // A hand edit: --dry-run shows it and writes nothing, then it is written as a later edit
+        let edited = try String(contentsOfFile: workspace.path("old.json"), encoding: .utf8)
+            .replacingOccurrences(of: "\"Burden-Sharing\"", with: "\"Burden-Sharing, revised\"")
+        try edited.write(toFile: workspace.path("edited.json"), atomically: true, encoding: .utf8)
+        let dry = try carol.ok("import", workspace.path("edited.json"), "--dry-run")
+        #expect(dry.contains("would write cell 20 title") && dry.contains("nothing was written"), "\(dry)")
+        #expect((try carol.json("status") as? [String: Any])?["versions"] as? Int == versions)
+        try carol.ok("import", workspace.path("edited.json"))
+        try carol.ok("sync")
+        try alice.ok("sync")
+        let fields = (try alice.json("cell", "show", "20") as? [String: Any]).flatMap { $0["fields"] as? [String: Any] }
+        #expect(fields?["title"] as? String == "Burden-Sharing, revised")
+        #expect(fields?["relatedCells"] as? [String] == [], "the removal stands")
+        #expect((try alice.json("conflicts") as? [Any])?.isEmpty == true)
+
+        // A file without a state still imports, with a warning
+        let stateless = edited.replacingOccurrences(of: "\"version\" : 2", with: "\"version\" : 1")
+            .replacingOccurrences(of: "Burden-Sharing, revised", with: "Burden-Sharing, by hand")
+        let stripped = try #require(stateless.range(of: #""state" : \{[^}]*\},\n\s*"#, options: .regularExpression))
+        try stateless.replacingCharacters(in: stripped, with: "").write(toFile: workspace.path("hand.json"), atomically: true, encoding: .utf8)
+        let hand = try workspace.run("sync-client", ["import", workspace.path("hand.json"), "--replica", carol.replica])
+        #expect(hand.status == 0 && hand.stderr.contains("carries no export state"), "\(hand.stderr)")
+    }
 }

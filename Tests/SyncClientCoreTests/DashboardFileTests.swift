@@ -66,7 +66,7 @@ import Testing
         Case("not JSON", "hello", 1, "expected a value"),
         Case("truncated", String(valid.dropLast(40)), 10, "the file ends"),
         Case("wrong format name", valid.replacingOccurrences(of: "field-sync-dashboard", with: "other"), 2, "expected \"format\""),
-        Case("newer version", valid.replacingOccurrences(of: "\"version\": 1", with: "\"version\": 2"), 3, "this tool reads version 1"),
+        Case("newer version", valid.replacingOccurrences(of: "\"version\": 1", with: "\"version\": 3"), 3, "this tool reads files up to version 2"),
         Case("unknown top-level key", valid.replacingOccurrences(of: "\"signals\": []", with: "\"notes\": []"), 14, "unexpected key \"notes\""),
         Case("cells not an array", valid.replacingOccurrences(of: "\"signals\": []", with: "\"signals\": {}"), 14, "to be an array"),
         Case("bad id", valid.replacingOccurrences(of: "ea632693-04f6", with: "zz632693-04f6"), 6, "to be a UUID"),

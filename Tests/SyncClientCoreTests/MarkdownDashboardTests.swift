@@ -63,7 +63,6 @@ import Testing
         Case("no marker", valid.replacingOccurrences(of: "<!-- field-sync dashboard, version 1 -->", with: "# Dashboard"), 1, "expected the first line"),
         Case("stray text", valid.replacingOccurrences(of: "# Cell 20", with: "Cell 20"), 3, "expected '# Cell N — Title'"),
         Case("bad number", valid.replacingOccurrences(of: "# Cell 20", with: "# Cell twenty"), 3, "expected a cell number"),
-        Case("no id", valid.replacingOccurrences(of: "- id: 20202020-0000-4000-8000-000000000020\n", with: ""), 3, "expected '- id: UUID'"),
         Case("bad id", valid.replacingOccurrences(of: "- id: 20202020", with: "- id: xx202020"), 5, "expected '- id: UUID'"),
         Case("unknown fact", valid.replacingOccurrences(of: "- trajectory: Advancing", with: "- colour: red"), 6, "unknown fact 'colour'"),
         Case("bad trajectory", valid.replacingOccurrences(of: "- trajectory: Advancing", with: "- trajectory: Up"), 6, "is not one of"),

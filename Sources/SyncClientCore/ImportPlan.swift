@@ -1,0 +1,81 @@
+public import LocalStore
+public import SyncModel
+
+/// What importing a dashboard file writes, worked out before anything is written.
+///
+/// A file that carries the state it was exported at (``DashboardFile/Contents/state``) is read
+/// as that state plus the edits made to the file since: only fields whose value differs from
+/// what they were at that state are written, each as an edit of that state (its context is the
+/// field's vector then). An unchanged file writes nothing, whatever happened since; a hand
+/// edit is an ordinary later edit, merged or in conflict with what others wrote meanwhile,
+/// never a rewrite of everything. A file without a state is written over what this replica
+/// holds now, field by field where the value differs.
+public struct ImportPlan: Sendable {
+    /// The writes, in file order.
+    public var changes: [FieldChange]
+    /// For each change, the field's vector at the file's state, or nil to write over what the
+    /// replica holds (no state, or a record the state did not hold).
+    public var states: [VersionVector?]
+    /// Whether the file carried a state.
+    public var basedOnState: Bool
+
+    /// Works out the writes for `contents` against `store`.
+    /// - Throws: ``ImportError`` when a record cannot be imported (another kind, a number taken
+    ///   by another cell, a record deleted at the file's state or, without a state, now), and
+    ///   ``ImportPlan/StateMissing`` when the replica does not hold the file's state yet.
+    public static func make(for contents: DashboardFile.Contents, in store: Store) throws -> ImportPlan {
+        guard let state = contents.state else {
+            let changes = try DashboardFile.changes(for: contents.records, in: store)
+            return ImportPlan(changes: changes, states: changes.map { _ in nil }, basedOnState: false)
+        }
+        let held = try store.versionVector()
+        guard held.covers(state) else { throw StateMissing(state: state, held: held) }
+        let liveNumbers = Dictionary(try store.records(kind: "cell").compactMap { cell in cell.value("number").int.map { ($0, cell.id) } },
+                                     uniquingKeysWith: { first, _ in first })
+        var plan = ImportPlan(changes: [], states: [], basedOnState: true)
+        for record in contents.records {
+            let then = try store.fields(of: record.id, asOf: state)
+            guard !then.isEmpty else {
+                // A record the state did not hold: one added to the file by hand.
+                let changes = try DashboardFile.changes(for: [record], in: store)
+                plan.changes += changes
+                plan.states += changes.map { _ in nil }
+                continue
+            }
+            if let current = try store.record(record.id), current.kind != record.kind {
+                throw ImportError(line: record.line, "record \(record.id) is a \(current.kind) in this replica, not a \(record.kind)")
+            }
+            if then[RecordSchema.deletedFieldName]?.value == .bool(true) {
+                throw ImportError(line: record.line, "record \(record.id) was deleted when this file was exported; remove it from the file")
+            }
+            if record.kind == "cell", let number = record.fields["number"]?.int, then["number"]?.value != .int(number),
+               let owner = liveNumbers[number], owner != record.id {
+                throw ImportError(line: record.line, "cell number \(number) belongs to another cell (\(owner.short)) in this replica")
+            }
+            let schema = SchemaRegistry.standard[record.kind]!
+            for field in schema.fields {
+                guard let value = record.fields[field.name] else { continue }
+                let exported = then[field.name]
+                guard value != exported?.value ?? field.emptyValue else { continue }
+                plan.changes.append(FieldChange(record: record.id, kind: record.kind, field: field.name, value: value))
+                // A field the state never saw written: concurrent with anything written since.
+                plan.states.append(exported?.vector ?? VersionVector())
+            }
+        }
+        return plan
+    }
+
+    /// The replica does not yet hold every version the file was exported after.
+    public struct StateMissing: Error, Sendable, CustomStringConvertible {
+        public var state: VersionVector
+        public var held: VersionVector
+
+        /// How many versions of the state the replica lacks, and from how many replicas.
+        public var description: String {
+            let lacking = state.entries.filter { held[$0.replica] < $0.counter }
+            let count = lacking.reduce(UInt64(0)) { $0 + $1.counter - held[$1.replica] }
+            return "it was exported from a state this replica does not hold yet (\(count) version\(count == 1 ? "" : "s") "
+                + "from \(lacking.count) replica\(lacking.count == 1 ? "" : "s") it lacks); run `sync-client sync`, then import again. Nothing was imported"
+        }
+    }
+}
