@@ -15,7 +15,8 @@ extension Replica {
     /// turns a colleague's concurrent change into a conflict). Anything else is written as
     /// ``write(_:at:)`` writes it, superseding every head known here, so a write onto a field
     /// in conflict resolves that conflict. The look and the write are one transaction.
-    public func set(_ change: FieldChange, at time: Int64) throws -> SetOutcome {
+    /// `others` are written after it, in the same transaction, when it is written (and only then).
+    public func set(_ change: FieldChange, alongside others: [FieldChange] = [], at time: Int64) throws -> SetOutcome {
         let value = try canonical(change)
         return try store.transaction { db in
             let stored = try Row.fetchOne(db.cachedStatement(sql: """
@@ -26,7 +27,7 @@ extension Replica {
                 return .unchanged
             }
             var batch = try ApplyBatch.begin(store, db)
-            let written = try writeInOrder([change], into: &batch, at: time)
+            let written = try writeInOrder([change] + others, into: &batch, at: time)
             _ = try batch.finish()
             return .written(written[0], closed: conflict)
         }

@@ -72,27 +72,65 @@ extension Store {
         }
     }
 
-    /// Every open conflict with its heads and base, ordered by id.
+    /// Every open conflict with its heads and base, ordered by id: conflicts on fields, and
+    /// live cells that share a number (see ``numberConflicts(_:names:)``).
     public func conflicts() throws -> [Conflict] {
         try read { db in
-            let rows = try Row.fetchAll(db.cachedStatement(sql: """
-                SELECT r.uuid, f.name, f.heads, f.conflict, f.value, r.kind FROM field f JOIN record r ON r.id = f.record
-                WHERE f.conflict IS NOT NULL ORDER BY f.conflict
-                """))
             var names = ReplicaNames()
-            return try rows.map { row in
-                let record = RecordID(row[0] as String)!
-                if (row[1] as String) == RecordSchema.deletedFieldName {
-                    let state = try Self.deletionState(record: record, names: &names, db)
-                    return Conflict(id: ConflictID(row[3] as String)!, record: record, kind: row[5], field: row[1],
-                                    heads: try state.heads.sorted().map { try Self.version($0, names: &names, db) }, base: nil, provisional: .bool(false))
-                }
-                let heads = try names.dots(row, 2, db).map { try Self.version($0, names: &names, db) }
-                let common = FieldHeads.commonContext(of: heads)
-                let base = try Self.ancestor(record: record, field: row[1], common: common, names: &names, db)
+            return try (fieldConflicts(db, names: &names) + Self.numberConflicts(db, names: &names)).sorted { $0.id < $1.id }
+        }
+    }
+
+    /// The conflicts of live cells that share a number (see ``numberConflicts(_:names:)``).
+    public func numberConflicts() throws -> [Conflict] {
+        try read { db in
+            var names = ReplicaNames()
+            return try Self.numberConflicts(db, names: &names).sorted { $0.id < $1.id }
+        }
+    }
+
+    /// Live cells that share a number: after two analysts each gave a new cell the same number
+    /// offline, neither answers to it alone. The conflict is derived from the cells' number
+    /// heads (its id hashes the first cell's id and every head dot), so every replica holding
+    /// the same versions lists the same conflict; renumbering or deleting a cell settles it.
+    static func numberConflicts(_ db: Database, names: inout ReplicaNames) throws -> [Conflict] {
+        let rows = try Row.fetchAll(db.cachedStatement(sql: """
+            SELECT f.value, r.uuid, f.heads FROM field f CROSS JOIN record r ON r.id = f.record
+            WHERE f.name = 'number' AND r.kind = 'cell' AND r.deleted = 0 AND f.value IN (
+                SELECT f2.value FROM field f2 CROSS JOIN record r2 ON r2.id = f2.record
+                WHERE f2.name = 'number' AND r2.kind = 'cell' AND r2.deleted = 0 AND f2.value != 'null'
+                GROUP BY f2.value HAVING count(*) > 1)
+            ORDER BY f.value, r.uuid
+            """))
+        var conflicts: [Conflict] = []
+        for group in Dictionary(grouping: rows, by: { $0[0] as String }).values {
+            let cells = group.map { RecordID($0[1] as String)! }.sorted()
+            var heads: [Version] = []
+            for row in group { heads += try names.dots(row, 2, db).map { try Self.version($0, names: &names, db) } }
+            heads.sort { $0.dot < $1.dot }
+            conflicts.append(Conflict(id: ConflictID(record: cells[0], field: "number", heads: heads.map(\.dot)), record: cells[0], kind: "cell",
+                                      field: "number", heads: heads, base: nil, provisional: try StoreCoding.decodeValue(group[0][0])))
+        }
+        return conflicts
+    }
+
+    private func fieldConflicts(_ db: Database, names: inout ReplicaNames) throws -> [Conflict] {
+        let rows = try Row.fetchAll(db.cachedStatement(sql: """
+            SELECT r.uuid, f.name, f.heads, f.conflict, f.value, r.kind FROM field f JOIN record r ON r.id = f.record
+            WHERE f.conflict IS NOT NULL ORDER BY f.conflict
+            """))
+        return try rows.map { row in
+            let record = RecordID(row[0] as String)!
+            if (row[1] as String) == RecordSchema.deletedFieldName {
+                let state = try Self.deletionState(record: record, names: &names, db)
                 return Conflict(id: ConflictID(row[3] as String)!, record: record, kind: row[5], field: row[1],
-                                heads: heads, base: base, provisional: try StoreCoding.decodeValue(row[4]))
+                                heads: try state.heads.sorted().map { try Self.version($0, names: &names, db) }, base: nil, provisional: .bool(false))
             }
+            let heads = try names.dots(row, 2, db).map { try Self.version($0, names: &names, db) }
+            let common = FieldHeads.commonContext(of: heads)
+            let base = try Self.ancestor(record: record, field: row[1], common: common, names: &names, db)
+            return Conflict(id: ConflictID(row[3] as String)!, record: record, kind: row[5], field: row[1],
+                            heads: heads, base: base, provisional: try StoreCoding.decodeValue(row[4]))
         }
     }
 

@@ -173,6 +173,8 @@ public enum DashboardFile {
     /// The writes that make `store` hold the file's records: only fields whose value differs,
     /// so importing a replica's own export writes nothing (and resolves no conflict by accident).
     public static func changes(for records: [ImportedRecord], in store: Store) throws -> [FieldChange] {
+        let cells = try directory(for: records, in: store)
+        let records = stored(records, cells)
         var changes: [FieldChange] = []
         let liveNumbers = Dictionary(try store.records(kind: "cell").compactMap { cell in cell.value("number").int.map { ($0, cell.id) } },
                                      uniquingKeysWith: { first, _ in first })
@@ -190,12 +192,30 @@ public enum DashboardFile {
             let schema = SchemaRegistry.standard[record.kind]!
             for field in schema.fields {
                 guard let value = record.fields[field.name] else { continue }
-                let existing = current?.value(field.name) ?? field.emptyValue
+                let existing = cells.stored(current?.value(field.name) ?? field.emptyValue, field: field)
                 if existing != value && !(current == nil && value == field.emptyValue) {
                     changes.append(FieldChange(record: record.id, kind: record.kind, field: field.name, value: value))
                 }
             }
         }
         return changes
+    }
+
+    /// The cells a file's references name: the file's own cells by their numbers in it, then
+    /// the replica's.
+    static func directory(for records: [ImportedRecord], in store: Store) throws -> CellDirectory {
+        try CellDirectory(store: store).overridden(by: records.compactMap { record in
+            record.kind == "cell" ? record.fields["number"]?.int.map { (record.id, $0) } : nil
+        })
+    }
+
+    /// `records` with their cell references as stored (ids where a number names one cell).
+    static func stored(_ records: [ImportedRecord], _ cells: CellDirectory) -> [ImportedRecord] {
+        records.map { record in
+            var copy = record
+            let schema = SchemaRegistry.standard[record.kind]
+            for (name, value) in record.fields { copy.fields[name] = cells.stored(value, field: schema?.field(name)) }
+            return copy
+        }
     }
 }

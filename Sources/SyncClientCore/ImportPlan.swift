@@ -32,8 +32,9 @@ public struct ImportPlan: Sendable {
         guard held.covers(state) else { throw StateMissing(state: state, held: held) }
         let liveNumbers = Dictionary(try store.records(kind: "cell").compactMap { cell in cell.value("number").int.map { ($0, cell.id) } },
                                      uniquingKeysWith: { first, _ in first })
+        let cells = try DashboardFile.directory(for: contents.records, in: store)
         var plan = ImportPlan(changes: [], states: [], basedOnState: true)
-        for record in contents.records {
+        for record in DashboardFile.stored(contents.records, cells) {
             let then = try store.fields(of: record.id, asOf: state)
             guard !then.isEmpty else {
                 // A record the state did not hold: one added to the file by hand.
@@ -56,7 +57,7 @@ public struct ImportPlan: Sendable {
             for field in schema.fields {
                 guard let value = record.fields[field.name] else { continue }
                 let exported = then[field.name]
-                guard value != exported?.value ?? field.emptyValue else { continue }
+                guard value != cells.stored(exported?.value ?? field.emptyValue, field: field) else { continue }
                 plan.changes.append(FieldChange(record: record.id, kind: record.kind, field: field.name, value: value))
                 // A field the state never saw written: concurrent with anything written since.
                 plan.states.append(exported?.vector ?? VersionVector())

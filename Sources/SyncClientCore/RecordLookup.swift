@@ -28,14 +28,18 @@ public struct RecordLookup: Sendable {
     /// it is both, the cell number wins and ``notes`` says so.
     private func numberOrID(_ reference: String, kind: String?, includeDeleted: Bool) throws -> RecordSnapshot {
         guard let number = Int64(reference), reference.allSatisfy(\.isASCII) else { return try byID(reference, kind: kind) }
-        let cells = try store.cellIDs(number: number, includeDeleted: includeDeleted).compactMap { try store.record($0) }
+        // Only live cells answer to their number: a deleted cell's number may be a new cell's.
+        let cells = try store.cellIDs(number: number).compactMap { try store.record($0) }
         let ids = reference.count >= 4 ? try store.recordIDs(prefix: reference, kind: kind) : []
         guard let first = cells.first else {
             if !ids.isEmpty { return try byID(reference, kind: kind) }
+            if includeDeleted, let deleted = try store.cellIDs(number: number, includeDeleted: true).first {
+                throw ClientError("no live cell numbered \(number); a deleted cell had that number: name it by its id, \(deleted.short)")
+            }
             throw ClientError("no cell numbered \(number) in this replica; list cells with `sync-client cell list`")
         }
         if cells.count > 1 {
-            throw ClientError("several cells are numbered \(number) (\(cells.map(\.id.short).joined(separator: ", "))); name one by its id")
+            throw ClientError("several cells are numbered \(number) (\(cells.map(\.id.short).joined(separator: ", "))), a conflict listed by `sync-client conflicts`; name one by its id")
         }
         if let other = ids.first(where: { $0 != first.id }) {
             FileHandleNotes.emit("note: '\(reference)' is cell \(number) and also the start of the id \(other.short); took cell \(number). Give the id with a letter or more of its digits for the other record")

@@ -169,6 +169,7 @@ public enum TextOutput {
 
     /// `conflicts show`: base, each head with author, replica and time, and how to resolve.
     public static func conflict(_ conflict: Conflict, recordLabel: String, ownReplicas: Set<ReplicaID>, style: TextStyle) -> String {
+        if conflict.isSharedNumber { return sharedNumber(conflict, ownReplicas: ownReplicas, style: style) }
         var lines: [String] = []
         lines.append("Conflict \(conflict.id) on \(recordLabel), field '\(conflict.field)'")
         if let base = conflict.base {
@@ -202,6 +203,23 @@ public enum TextOutput {
             lines.append("Shown until resolved: \(inline(conflict.provisional))")
         }
         lines.append("Resolve with: sync-client resolve \(conflict.id) --mine | --theirs | --value VALUE | --file PATH | --edit")
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// `conflicts show` for live cells that share a number: who numbered each, and how to settle it.
+    static func sharedNumber(_ conflict: Conflict, ownReplicas: Set<ReplicaID>, style: TextStyle) -> String {
+        let number = inline(conflict.provisional)
+        var lines = ["Conflict \(conflict.id): \(conflict.records.count) live cells are numbered \(number)", ""]
+        for record in conflict.records {
+            lines.append(style.bold("Cell \(record.short)") + " (\(record))")
+            for head in conflict.heads where head.record == record {
+                let mine = ownReplicas.contains(head.dot.replica) ? " (this replica)" : ""
+                lines.append("  numbered \(number) by \(head.author), replica \(head.dot.replica.short)\(mine), \(style.time(head.time))")
+            }
+        }
+        let first = conflict.records[0].short
+        lines += ["", "Neither answers to \(number) alone until one is renumbered or deleted, on any replica; the conflict then closes everywhere.",
+                  "Settle it with: sync-client cell set \(first) number N   or   sync-client cell delete \(first)"]
         return lines.joined(separator: "\n") + "\n"
     }
 

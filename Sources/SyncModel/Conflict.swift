@@ -21,3 +21,16 @@ public struct Conflict: Sendable, Hashable {
         self.provisional = provisional
     }
 }
+
+extension Conflict {
+    /// Whether this is two or more live cells sharing a number, rather than one field's heads:
+    /// settled by renumbering or deleting a cell, not by choosing a head.
+    public var isSharedNumber: Bool {
+        field == "number" && Set(heads.map(\.record)).count > 1
+    }
+
+    /// The cells that share the number, in id order (the conflict's record alone otherwise).
+    public var records: [RecordID] {
+        Array(Set(heads.map(\.record) + [record])).sorted()
+    }
+}

@@ -45,7 +45,7 @@ public enum ValueRules {
             }
             if bytes > maxBytes { throw ModelError.valueTooLarge(field: field.name, bytes: bytes, limit: maxBytes) }
             if field.valueType == .cellRefs {
-                for item in items where CellRef.number(item) == nil {
+                for item in items where !CellRef.isValid(item) {
                     throw ModelError.invalidText(field: field.name, reason: "has '\(item.prefix(40))', which is not a cell number")
                 }
             }
@@ -94,8 +94,16 @@ public enum ValueRules {
     }
 }
 
-/// Cell references are cell numbers written in decimal.
+/// A cell reference is the cell's id (as written since ids are stored, so that it follows its
+/// cell through a renumbering) or a cell number in decimal (older data, and a cell not held
+/// where the reference was written).
 public enum CellRef {
+    /// Whether `text` is a cell id or a cell number.
+    public static func isValid(_ text: String) -> Bool {
+        number(text) != nil || RecordID(text) != nil
+    }
+
+    /// The number `text` writes, if it is a number.
     public static func number(_ text: String) -> Int64? {
         guard !text.isEmpty, text.utf8.count <= 18, text.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }) else { return nil }
         return Int64(text)

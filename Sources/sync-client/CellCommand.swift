@@ -61,7 +61,8 @@ struct CellCommand: ParsableCommand {
 
         func run() throws {
             let replica = try options.open()
-            let cells = try replica.store.records(kind: "cell").sorted {
+            let directory = try CellDirectory(store: replica.store)
+            let cells = directory.shown(try replica.store.records(kind: "cell")).sorted {
                 ($0.value("number").int ?? .max, $0.id) < ($1.value("number").int ?? .max, $1.id)
             }
             if output.json { return printJSON(cells.map(OutputJSON.Record.init)) }
@@ -81,10 +82,11 @@ struct CellCommand: ParsableCommand {
 
         func run() throws {
             let replica = try options.open()
-            let record = try RecordLookup(store: replica.store).cell(cell, includeDeleted: true)
+            let cells = try CellDirectory(store: replica.store)
+            let record = cells.shown(try RecordLookup(store: replica.store).cell(cell, includeDeleted: true))
             if output.json { return printJSON(OutputJSON.Record(record)) }
             let number = record.value("number").int.map(String.init) ?? ""
-            let signals = try replica.store.records(kind: "signal").filter { $0.list("cells").contains(number) }
+            let signals = cells.shown(try replica.store.records(kind: "signal")).filter { $0.list("cells").contains(number) }
             print(TextOutput.cell(record, signals: SignalCommand.sorted(signals), style: .forTerminal(now: WallClock.now())), terminator: "")
         }
     }
@@ -114,7 +116,8 @@ struct CellCommand: ParsableCommand {
                (try? RecordLookup(store: replica.store).cell(String(number))) != nil {
                 throw ClientError("a cell numbered \(number) already exists; pick another number")
             }
-            try RecordEdits.write(replica, record, field: field, value: parsed)
+            let following = field == "number" ? try RecordEdits.referencesFollowing(record, in: replica.store) : []
+            try RecordEdits.write(replica, record, field: field, value: parsed, alongside: following)
         }
     }
 

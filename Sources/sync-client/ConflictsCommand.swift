@@ -15,6 +15,9 @@ struct ConflictsCommand: ParsableCommand {
     )
 
     static func label(_ conflict: Conflict, store: Store) throws -> String {
+        if conflict.isSharedNumber {
+            return "cells \(conflict.records.map(\.short).joined(separator: ", ")) (each numbered \(conflict.provisional.int.map(String.init) ?? "?"))"
+        }
         let record = try store.record(conflict.record)
         if conflict.kind == "cell", let number = record?.value("number").int { return "cell \(number) (\(conflict.record.short))" }
         if conflict.kind == "signal", let title = record?.text("title") { return "signal '\(title)' (\(conflict.record.short))" }
@@ -90,6 +93,11 @@ struct ResolveCommand: ParsableCommand {
     func run() throws {
         let replica = try options.open()
         let conflict = try replica.store.conflict(id)
+        if conflict.isSharedNumber {
+            let first = conflict.records[0].short
+            throw ClientError("conflict \(conflict.id) is \(conflict.records.count) cells sharing the number \(conflict.provisional.int.map(String.init) ?? "?"); "
+                + "settle it by renumbering one (sync-client cell set \(first) number N) or deleting one (sync-client cell delete \(first))")
+        }
         let own = try replica.ownReplicas()
         let isDeletion = conflict.field == RecordSchema.deletedFieldName
         let chosen: FieldValue

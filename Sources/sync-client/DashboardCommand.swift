@@ -13,7 +13,8 @@ struct DashboardCommand: ParsableCommand {
 
     func run() throws {
         let replica = try options.open()
-        let rows = DashboardRow.rows(cells: try replica.store.records(kind: "cell"), signals: try replica.store.records(kind: "signal"))
+        let directory = try CellDirectory(store: replica.store)
+        let rows = DashboardRow.rows(cells: try replica.store.records(kind: "cell"), signals: directory.shown(try replica.store.records(kind: "signal")))
         if output.json { return printJSON(rows) }
         print(TextOutput.dashboard(rows, style: .forTerminal(now: WallClock.now())), terminator: "")
     }

@@ -34,6 +34,8 @@ struct LogCommand: ParsableCommand {
         } else {
             versions = try replica.store.recentVersions(limit: limit > 0 ? limit : Int.max)
         }
+        let cells = try CellDirectory(store: replica.store)
+        versions = versions.map(cells.shown)
         if output.json { return printJSON(versions.map { OutputJSON.VersionInfo($0, located: true) }) }
         if versions.isEmpty { return print("No versions.") }
         let style = TextStyle.forTerminal(now: WallClock.now())
@@ -56,8 +58,9 @@ struct BlameCommand: ParsableCommand {
 
     func run() throws {
         let replica = try options.open()
-        let found = try RecordLookup(store: replica.store).any(record)
-        let heads = try replica.store.fieldHeads(record: found.id)
+        let cells = try CellDirectory(store: replica.store)
+        let found = cells.shown(try RecordLookup(store: replica.store).any(record))
+        let heads = try replica.store.fieldHeads(record: found.id).mapValues { $0.map(cells.shown) }
         let names = (SchemaRegistry.standard[found.kind]?.fieldNames ?? []).filter { heads[$0] != nil }
         let entries = names.map { name in
             OutputJSON.BlameEntry(field: name, value: found.value(name), setBy: heads[name]!.map { OutputJSON.VersionInfo($0) })

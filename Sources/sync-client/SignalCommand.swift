@@ -70,7 +70,7 @@ struct SignalCommand: ParsableCommand {
 
         func run() throws {
             let replica = try options.open()
-            var signals = try replica.store.records(kind: "signal")
+            var signals = try CellDirectory(store: replica.store).shown(try replica.store.records(kind: "signal"))
             if let cell { signals = signals.filter { $0.list("cells").contains(String(cell)) } }
             signals = SignalCommand.sorted(signals)
             if output.json { return printJSON(signals.map(OutputJSON.Record.init)) }
@@ -91,7 +91,7 @@ struct SignalCommand: ParsableCommand {
 
         func run() throws {
             let replica = try options.open()
-            let record = try RecordLookup(store: replica.store).signal(signal)
+            let record = try CellDirectory(store: replica.store).shown(try RecordLookup(store: replica.store).signal(signal))
             if output.json { return printJSON(OutputJSON.Record(record)) }
             print(TextOutput.signal(record, style: .forTerminal(now: WallClock.now())), terminator: "")
         }

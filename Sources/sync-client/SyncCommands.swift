@@ -137,6 +137,8 @@ struct SyncCommand: AsyncParsableCommand {
             // A progress line, if shown, is ended first.
             FileHandle.standardError.write(Data("\(showProgress ? "\n" : "")the connection to the server dropped (\(reason)); sending the request again in \(seconds) s (retry \(retry.number) of \(retry.total))\n".utf8))
         })
+        // Cells given one number on two replicas meet here; the sync reports them as conflicts too.
+        let sharedBefore = Set(try replica.store.numberConflicts().map(\.id))
         var session = SyncSession(replica: replica, pushPageSize: pageSize, pullPageSize: pageSize)
         do {
             try await session.run(over: transport) { stats in
@@ -153,7 +155,7 @@ struct SyncCommand: AsyncParsableCommand {
             throw error
         }
         let stats = session.stats
-        let newConflicts = stats.newConflicts
+        let newConflicts = stats.newConflicts + (try replica.store.numberConflicts().map(\.id).filter { !sharedBefore.contains($0) })
         let summary = OutputJSON.SyncSummary(
             server: serverURL, requests: stats.requests, sent: stats.sent, received: stats.received,
             mergedCleanly: stats.cleanMerges, newConflicts: newConflicts.map(\.rawValue)

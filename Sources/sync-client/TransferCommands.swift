@@ -29,8 +29,10 @@ struct ExportCommand: ParsableCommand {
     func run() throws {
         let replica = try options.open()
         let snapshot = try replica.store.snapshot(kinds: ["cell", "signal"])
-        var cells = snapshot.records["cell"] ?? []
-        var signals = SignalCommand.sorted(snapshot.records["signal"] ?? [])
+        // References by number, as people read them; import maps them back to the cells.
+        let directory = try CellDirectory(store: replica.store)
+        var cells = directory.shown(snapshot.records["cell"] ?? [])
+        var signals = SignalCommand.sorted(directory.shown(snapshot.records["signal"] ?? []))
         if !cell.isEmpty {
             let wanted = Set(cell)
             let known = Set(cells.compactMap { $0.value("number").int })

@@ -114,6 +114,10 @@ import Testing
         try bob.ok("signal", "add", "--title", "Pipeline approved", "--date", "2026-03", "--cell", "7")
         try bob.ok("cell", "delete", "7")
         #expect(try bob.ok("signal", "list").contains("Pipeline approved"))
-        #expect(try bob.ok("cell", "show", "7").contains("[deleted]"))
+        // A deleted cell no longer answers to its number, only to its id
+        let byNumber = try bob.fails("cell", "show", "7")
+        #expect(byNumber.stderr.contains("no live cell numbered 7; a deleted cell had that number: name it by its id"), "\(byNumber.stderr)")
+        let deletedID = try #require(byNumber.stderr.split(separator: " ").last.map { String($0).trimmingCharacters(in: .whitespacesAndNewlines) })
+        #expect(try bob.ok("cell", "show", deletedID).contains("[deleted]"))
     }
 }
