@@ -29,12 +29,15 @@ public struct CellDirectory: Sendable {
     }
 
     /// A directory where `cells` (a file's, say) take their numbers before this one's.
+    /// (Cells of the file that share a number leave it naming no single cell.)
     public func overridden(by cells: [(id: RecordID, number: Int64)]) -> CellDirectory {
         var copy = self
-        for (id, number) in cells {
+        for (id, _) in cells {
             if let old = copy.numbers[id] { copy.live[old]?.removeAll { $0 == id } }
-            copy.numbers[id] = number
-            copy.live[number] = [id]
+        }
+        for (number, group) in Dictionary(grouping: cells, by: \.number) {
+            copy.live[number] = group.map(\.id)
+            for cell in group { copy.numbers[cell.id] = number }
         }
         return copy
     }

@@ -94,7 +94,9 @@ public enum DashboardFile {
         for record in records {
             if let first = seen[record.id] { throw ImportError(line: record.line, "record \(record.id) already appears at line \(first)") }
             seen[record.id] = record.line
-            if record.kind == "cell", let number = record.fields["number"]?.int {
+            // Cells sharing a number are a conflict an export may carry at its state; a file
+            // without one would make that conflict, and is refused instead.
+            if state == nil, record.kind == "cell", let number = record.fields["number"]?.int {
                 if let first = numbers[number] { throw ImportError(line: record.line, "cell number \(number) already appears at line \(first)") }
                 numbers[number] = record.line
             }

@@ -52,7 +52,13 @@ struct TwinReplicaWork {
     mutating func run(_ left: Replica, _ right: Replica, steps: Int, writeSize: (inout SplitMix64) -> Int) throws {
         for step in 0..<steps {
             switch random.next() % 10 {
-            case 0..<6:
+            case 5:
+                // A person's `set`: a value the field holds writes nothing, on both alike
+                let single = change(step, unusual: false)
+                let viaLeft = Result { try left.set(single, at: Int64(step)) }
+                let viaRight = Result { try right.set(single, at: Int64(step)) }
+                #expect("\(viaLeft)" == "\(viaRight)", "seed \(seed) step \(step)")
+            case 0..<5:
                 let batch = (0..<writeSize(&random)).map { _ in change(step, unusual: true) }
                 let viaLeft = Result { try left.write(batch, at: Int64(step)) }
                 let viaRight = Result { try right.write(batch, at: Int64(step)) }

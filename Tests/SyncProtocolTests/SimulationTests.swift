@@ -1,11 +1,15 @@
 import Foundation
 import LocalStore
+import SyncClientCore
 import SyncModel
 import SyncProtocol
 import Testing
 import TestSupport
 
-/// The whole engine under a seeded random workload and an unreliable network (DESIGN §2.4–2.5).
+/// The whole engine under a seeded random workload and an unreliable network (DESIGN §2.4–2.5):
+/// edits (half of them as `set`, which writes nothing for a value already held), deletes,
+/// resolutions, cells given the same numbers, exports taken and imported later, current or
+/// stale, on replicas that hold their state or not, as they are or with a hand edit.
 ///
 /// Defaults: 200 seeds × 300 operations. Raise them with `SYNC_SIM_SEEDS` and `SYNC_SIM_OPS`;
 /// rerun one failure with `SYNC_TEST_SEED=<seed>`.
@@ -24,6 +28,8 @@ import TestSupport
         var records: [(id: RecordID, kind: String)] = []
         var committed: [Version] = []
         var step: Int64 = 0
+        /// Dashboard files exported along the way, each with the state it was read at.
+        var exports: [String] = []
 
         init(seed: UInt64) throws {
             random = SplitMix64(seed: seed)
@@ -52,6 +58,7 @@ import TestSupport
                 case 0..<55: try edit(replica)
                 case 55..<60: try delete(replica)
                 case 60..<70: try resolve(replica)
+                case 70..<75: try exportOrImport(replica)
                 default:
                     var session = SyncSession(replica: replica, pushPageSize: 7, pullPageSize: 9)
                     do {
@@ -70,7 +77,47 @@ import TestSupport
             let schema = SchemaRegistry.standard[record.kind]!
             let field = schema.fields[Int.random(in: 0..<schema.fields.count, using: &random)]
             let value = RandomValues.value(for: field, current: current?.fields[field.name]?.value, using: &random)
-            try write(replica, [FieldChange(record: record.id, kind: record.kind, field: field.name, value: value)])
+            let change = FieldChange(record: record.id, kind: record.kind, field: field.name, value: value)
+            guard Bool.random(using: &random) else { return try write(replica, [change]) }
+            step += 1
+            let before = try replica.store.versionVector()
+            switch try replica.set(change, at: 1_700_000_000_000 + step) {
+            case .written(let version, _): committed.append(version)
+            case .unchanged:
+                #expect(current?.fields[field.name]?.value == (try ValueRules.canonical(value, for: field)), "a set that wrote nothing had another value")
+                #expect(try replica.store.versionVector() == before, "a set that wrote nothing made a version")
+            }
+        }
+
+        /// Takes an export of this replica, or imports one taken earlier (anywhere), now and then
+        /// with a hand edit; a replica that lacks the export's state refuses it unchanged.
+        mutating func exportOrImport(_ replica: Replica) throws {
+            guard !exports.isEmpty, Bool.random(using: &random) else {
+                let snapshot = try replica.store.snapshot(kinds: ["cell", "signal"])
+                let cells = try CellDirectory(store: replica.store)
+                exports.append(DashboardFile.export(cells: cells.shown(snapshot.records["cell"] ?? []),
+                                                    signals: cells.shown(snapshot.records["signal"] ?? []), state: snapshot.state))
+                return
+            }
+            var contents = try DashboardFile.read(exports[Int.random(in: 0..<exports.count, using: &random)])
+            if let index = contents.records.indices.randomElement(using: &random), Bool.random(using: &random) {
+                step += 1
+                contents.records[index].fields["title"] = .text("edited in a file \(step)")
+            }
+            let before = try replica.store.canonicalDump()
+            let plan: ImportPlan
+            do {
+                plan = try ImportPlan.make(for: contents, in: replica.store)
+            } catch is ImportPlan.StateMissing {
+                #expect(try replica.store.canonicalDump() == before)
+                return
+            } catch is ImportError {
+                // A number another cell holds here now, or a record deleted at the file's state.
+                return
+            }
+            guard !plan.changes.isEmpty else { return }
+            step += 1
+            committed += try replica.write(plan.changes, basedOn: plan.states, at: 1_700_000_000_000 + step)
         }
 
         mutating func delete(_ replica: Replica) throws {
@@ -112,6 +159,10 @@ import TestSupport
             #expect(try replica.store.canonicalDump() == serverDump, "seed \(seed): replica \(replica.analyst) differs from the server")
         }
         let store = simulation.server.store
+        let conflicts = try store.conflicts().map(\.id)
+        for replica in simulation.replicas {
+            #expect(try replica.store.conflicts().map(\.id) == conflicts, "seed \(seed): replica \(replica.analyst) lists other conflicts (cells sharing a number included)")
+        }
         #expect(try store.versionVector().total == UInt64(simulation.committed.count), "seed \(seed): a committed version is missing")
 
         // Nothing lost: each committed version is a head or superseded by one whose author saw it
