@@ -217,6 +217,19 @@ public struct Replica: Sendable {
         try store.read { db in try ReplicaSettings.load(db) }
     }
 
+    /// Replaces the settings `init` saved (server, token, CA file); the analyst stays.
+    public func saveSettings(_ settings: ReplicaSettings) throws {
+        try store.transaction { db in
+            try Meta.set("server_url", settings.server, db)
+            try Meta.set("token", settings.token, db)
+            if settings.caFile.isEmpty {
+                try db.execute(sql: "DELETE FROM meta WHERE key = 'ca_file'")
+            } else {
+                try Meta.set("ca_file", settings.caFile, db)
+            }
+        }
+    }
+
     /// The replica ids whose versions this replica pushes (its own, now and before).
     public func ownReplicas() throws -> Set<ReplicaID> {
         try store.read { db in try ownReplicas(db) }

@@ -30,9 +30,10 @@ public struct Exchange: Sendable {
 public struct ServerStore: Sendable {
     public let store: Store
 
-    /// Opens or creates the server database at `path`.
-    public static func open(path: String) throws -> ServerStore {
-        ServerStore(store: try Store.open(path: path, role: .server, create: true))
+    /// Opens the server database at `path`; makes a new one there only when `create` is true
+    /// (otherwise a missing file is refused, so a mistyped path never serves an empty store).
+    public static func open(path: String, create: Bool = true) throws -> ServerStore {
+        ServerStore(store: try Store.open(path: path, role: .server, create: create))
     }
 
     /// A server store in memory, for tests and benchmarks.
@@ -64,6 +65,34 @@ public struct ServerStore: Sendable {
         try store.read { db in
             try Row.fetchAll(db, sql: "SELECT name, created, revoked FROM analyst ORDER BY name")
                 .map { Analyst(name: $0[0], created: $0[1], revoked: $0[2]) }
+        }
+    }
+
+    /// Gives an analyst, active or revoked, a new token by the SHA-256 hex of it: the old one
+    /// stops syncing at once; a revoked analyst stays revoked until reinstated.
+    /// - Returns: whether the analyst is revoked.
+    public func replaceToken(name: String, tokenHash: String) throws -> Bool {
+        try store.transaction { db in
+            guard let revoked = try Row.fetchOne(db, sql: "SELECT revoked FROM analyst WHERE name = ?", arguments: [name]) else {
+                throw StoreError.analystNotFound(name)
+            }
+            try db.execute(sql: "UPDATE analyst SET token_hash = ? WHERE name = ?", arguments: [tokenHash, name])
+            return !revoked.hasNull(atIndex: 0)
+        }
+    }
+
+    /// Lets a revoked analyst sync again with their current token; their replicas are still theirs.
+    /// - Returns: false when the analyst was not revoked.
+    public func reinstate(name: String) throws -> Bool {
+        try store.transaction { db in
+            try db.execute(sql: "UPDATE analyst SET revoked = NULL WHERE name = ? AND revoked IS NOT NULL", arguments: [name])
+            if db.changesCount == 0 {
+                guard try Int.fetchOne(db, sql: "SELECT 1 FROM analyst WHERE name = ?", arguments: [name]) != nil else {
+                    throw StoreError.analystNotFound(name)
+                }
+                return false
+            }
+            return true
         }
     }
 

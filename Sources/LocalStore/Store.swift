@@ -79,7 +79,7 @@ public struct Store: Sendable {
             throw StoreError.cannotOpen(path: path, reason: "it is a symbolic link to \(destination), which does not exist; name the file itself")
         }
         if !exists && !create {
-            throw role == .replica ? StoreError.notInitialized(path: path) : StoreError.cannotOpen(path: path, reason: "no such file")
+            throw role == .replica ? StoreError.notInitialized(path: path) : StoreError.cannotOpen(path: path, reason: "no such file; check the path (a new server database is made only by `sync-server serve` without --db, or with --create)")
         }
         if exists {
             try inspect(path: path, role: role)

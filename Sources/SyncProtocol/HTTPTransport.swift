@@ -36,6 +36,10 @@ public struct HTTPTransport: SyncTransport {
             configuration.tlsConfiguration = tls
         }
         configuration.timeout = .init(connect: .seconds(connectTimeoutSeconds), read: .seconds(120))
+        // A refused connection fails at once (the pool would otherwise try again until the
+        // connect timeout); only a silent network waits for it. RetryingTransport sends a request
+        // again where that is safe.
+        configuration.connectionPool.retryConnectionEstablishment = false
         configuration.decompression = .enabled(limit: .ratio(100))
         return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
     }

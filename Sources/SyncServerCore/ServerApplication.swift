@@ -3,7 +3,7 @@ import HummingbirdTLS
 public import LocalStore
 public import Logging
 import NIOCore
-import NIOSSL
+public import NIOSSL
 
 /// Where the server listens and what it serves from.
 public struct ServerConfiguration: Sendable {
@@ -37,7 +37,7 @@ public struct TLSFiles: Sendable, Equatable {
     }
 
     /// Loads the files; each failure names the file and what is wrong with it.
-    func configuration() throws -> TLSConfiguration {
+    public func configuration() throws -> TLSConfiguration {
         let chain: [NIOSSLCertificate]
         do {
             chain = try NIOSSLCertificate.fromPEMFile(certificate)

@@ -62,6 +62,14 @@ struct ReplicaOption: ParsableArguments {
         return (dataHome as NSString).appendingPathComponent("field-sync/replica.sqlite")
     }
 
+    /// Where ``path`` came from, as `config show` names it.
+    var pathSource: String {
+        let environment = ProcessInfo.processInfo.environment
+        if replica != nil || !(environment[Self.globalVariable] ?? "").isEmpty { return "flag" }
+        if !(environment["SYNC_REPLICA"] ?? "").isEmpty { return "environment" }
+        return "default"
+    }
+
     func open() throws -> Replica { try Replica.open(path: path) }
 }
 

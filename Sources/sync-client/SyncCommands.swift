@@ -22,33 +22,16 @@ struct InitCommand: ParsableCommand {
     @Option(help: ArgumentHelp("A PEM file of certificate authorities to trust for an https:// server, besides the system's.", valueName: "path")) var caFile: String?
 
     func validate() throws {
-        guard let url = URL(string: server), let scheme = url.scheme, ["http", "https"].contains(scheme), url.host != nil else {
-            throw ValidationError("--server must be an http:// or https:// URL, like http://127.0.0.1:8080")
-        }
-        guard let name = tokenName else {
-            throw ValidationError("--token does not look like a sync token (NAME.SECRET); copy it exactly as `sync-server analyst add` printed it")
-        }
+        try SettingsInput.checkServer(server)
+        let name = try SettingsInput.analyst(ofToken: token)
         if let analyst, analyst != name {
             throw ValidationError("the token belongs to analyst '\(name)', not '\(analyst)'; drop --analyst or use \(analyst)'s token")
         }
     }
 
-    var tokenName: String? {
-        guard let dot = token.lastIndex(of: "."), token.distance(from: dot, to: token.endIndex) > 16 else { return nil }
-        let name = String(token[..<dot])
-        let allowed = name.utf8.allSatisfy { (48...57).contains($0) || (65...90).contains($0) || (97...122).contains($0) || $0 == 95 || $0 == 45 }
-        return (1...32).contains(name.utf8.count) && allowed ? name : nil
-    }
-
     func run() throws {
-        var caPath = ""
-        if let caFile {
-            guard FileManager.default.isReadableFile(atPath: caFile) else {
-                throw ValidationError("cannot read the CA file \(caFile); pass the path of a PEM certificate file")
-            }
-            caPath = URL(fileURLWithPath: caFile).standardizedFileURL.path
-        }
-        let replica = try Replica.create(path: options.path, settings: ReplicaSettings(server: server, token: token, analyst: tokenName!, caFile: caPath))
+        let caPath = try caFile.map(SettingsInput.caPath) ?? ""
+        let replica = try Replica.create(path: options.path, settings: ReplicaSettings(server: server, token: token, analyst: try SettingsInput.analyst(ofToken: token), caFile: caPath))
         print("Created replica \(replica.id) for \(replica.analyst) at \(options.path)")
     }
 }
@@ -172,9 +155,51 @@ struct ConfigCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "config",
         abstract: "Show this replica's settings.",
-        subcommands: [Show.self],
+        subcommands: [Show.self, Set.self],
         defaultSubcommand: Show.self
     )
+
+    struct Set: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "set",
+            abstract: "Change the server, token or CA file this replica syncs with.",
+            discussion: """
+                The token must be the same analyst's (the replica's writes are signed with that name): after
+                `sync-server analyst token NAME`, save the new one here. An empty ca-file drops it.
+                Examples:
+                  sync-client config set server https://sync.example.org
+                  sync-client config set token "$TOKEN"
+                  sync-client config set ca-file team-ca.pem
+                """
+        )
+        enum Key: String, ExpressibleByArgument, CaseIterable {
+            case server, token
+            case caFile = "ca-file"
+        }
+        @OptionGroup var options: ReplicaOption
+        @Argument(help: "server, token or ca-file.") var key: Key
+        @Argument(help: "The new value.") var value: String
+
+        func run() throws {
+            let replica = try options.open()
+            var settings = try replica.settings()
+            switch key {
+            case .server:
+                try SettingsInput.checkServer(value)
+                settings.server = value
+            case .token:
+                let name = try SettingsInput.analyst(ofToken: value)
+                guard name == replica.analyst else {
+                    throw ClientError("that token is analyst '\(name)''s; this replica writes as '\(replica.analyst)'. Use a token of \(replica.analyst)'s (`sync-server analyst token \(replica.analyst)`), or init a new replica for \(name)")
+                }
+                settings.token = value
+            case .caFile:
+                settings.caFile = value.isEmpty ? "" : try SettingsInput.caPath(value)
+            }
+            try replica.saveSettings(settings)
+            print("Saved \(key.rawValue) for this replica\(key == .token ? " (shown masked by `sync-client config show`)" : ": \(key == .server ? settings.server : settings.caFile.isEmpty ? "none" : settings.caFile)").")
+        }
+    }
 
     struct Show: ParsableCommand {
         static let configuration = CommandConfiguration(
@@ -191,7 +216,7 @@ struct ConfigCommand: ParsableCommand {
             let shape = OutputJSON.Config(replicaPath: options.path, replica: replica.id.rawValue, analyst: replica.analyst, settings: settings)
             if output.json { return printJSON(shape) }
             print(TextOutput.table(["SETTING", "VALUE", "FROM"], [
-                ["replica file", shape.replicaPath, options.replica == nil ? "default" : "flag"],
+                ["replica file", shape.replicaPath, options.pathSource],
                 ["replica id", shape.replica, "replica"],
                 ["analyst", shape.analyst, "replica"],
                 ["server", shape.server, settings.serverSource.rawValue],

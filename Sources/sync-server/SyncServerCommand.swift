@@ -21,12 +21,25 @@ struct SyncServerCommand: AsyncParsableCommand {
     )
 }
 
-/// `--db`, shared by every subcommand.
+/// `--db` and `--create`, shared by every subcommand.
 struct DatabaseOption: ParsableArguments {
-    @Option(name: .long, help: ArgumentHelp("The server's SQLite file (created if missing).", valueName: "path"))
-    var db: String = ProcessInfo.processInfo.environment["SYNC_SERVER_DB"] ?? "sync-server.sqlite"
+    /// The embedded default, made by `serve` when missing.
+    static let defaultPath = "sync-server.sqlite"
 
-    func open() throws -> ServerStore { try ServerStore.open(path: db) }
+    @Option(name: .long, help: ArgumentHelp("The server's SQLite file (default: $SYNC_SERVER_DB, else sync-server.sqlite).", valueName: "path"))
+    var db: String?
+    @Flag(help: "Make a new database at --db if there is none (only `serve` with no --db makes one by itself).") var create = false
+
+    /// The file named by --db, $SYNC_SERVER_DB or the default.
+    var path: String { db ?? ProcessInfo.processInfo.environment["SYNC_SERVER_DB"].flatMap { $0.isEmpty ? nil : $0 } ?? Self.defaultPath }
+
+    /// Whether the path is the embedded default (named by no flag and no environment).
+    var isDefault: Bool { path == Self.defaultPath && db == nil }
+
+    /// Opens the database; a missing one is made only with --create, or for `serve` on the default.
+    func open(servingDefault: Bool = false) throws -> ServerStore {
+        try ServerStore.open(path: path, create: create || (servingDefault && isDefault))
+    }
 }
 
 struct Serve: AsyncParsableCommand {
@@ -61,15 +74,17 @@ struct Serve: AsyncParsableCommand {
 
     func run() async throws {
         LoggingSystem.bootstrap(StreamLogHandler.standardError)
-        let store = try database.open()
+        let tls = tlsCert.map { TLSFiles(certificate: $0, key: tlsKey ?? "") }
+        // Refused before the database is opened (or made): a bad setup changes nothing.
+        _ = try tls?.configuration()
+        let store = try database.open(servingDefault: true)
         var limits = ServerLimits()
         limits.maxBodyBytes = maxBodyBytes
         limits.maxVersionsPerRequest = maxVersionsPerRequest
         limits.maxPageSize = maxPageSize
         limits.defaultPageSize = min(limits.defaultPageSize, maxPageSize)
-        let path = database.db
+        let path = database.path
         let host = self.host
-        let tls = tlsCert.map { TLSFiles(certificate: $0, key: tlsKey ?? "") }
         let scheme = tls == nil ? "http" : "https"
         let app = try buildApplication(
             store: store,
@@ -89,7 +104,7 @@ struct AnalystCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "analyst",
         abstract: "Add, list and revoke the analysts allowed to sync.",
-        subcommands: [Add.self, List.self, Revoke.self]
+        subcommands: [Add.self, List.self, Token.self, Revoke.self, Reinstate.self]
     )
 
     struct Add: ParsableCommand {
@@ -130,6 +145,45 @@ struct AnalystCommand: ParsableCommand {
         }
     }
 
+    struct Token: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "token",
+            abstract: "Give an analyst, active or revoked, a new token and print it once; the old one stops syncing at once.",
+            discussion: """
+                The analyst keeps their replicas; on each, save the new token with `sync-client config set token TOKEN`.
+                Example: TOKEN=$(sync-server analyst token carol --db field.sqlite)
+                """
+        )
+        @Argument var name: String
+        @OptionGroup var database: DatabaseOption
+
+        func run() throws {
+            let token = TokenHasher.makeToken(analyst: name)
+            let revoked = try database.open().replaceToken(name: name, tokenHash: TokenHasher.hash(token))
+            let state = revoked ? " '\(name)' is revoked: this token syncs once you run `sync-server analyst reinstate \(name)`." : ""
+            FileHandle.standardError.write(Data("New token for '\(name)'; the old one no longer syncs.\(state) It is shown only now:\n".utf8))
+            print(token)
+        }
+    }
+
+    struct Reinstate: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "reinstate",
+            abstract: "Let a revoked analyst sync again, with their replicas as before.",
+            discussion: "If their old token may have leaked, give them a new one first with `sync-server analyst token NAME`.\nExample: sync-server analyst reinstate carol --db field.sqlite"
+        )
+        @Argument var name: String
+        @OptionGroup var database: DatabaseOption
+
+        func run() throws {
+            if try database.open().reinstate(name: name) {
+                print("Reinstated analyst '\(name)'; their current token syncs again.")
+            } else {
+                print("Analyst '\(name)' is not revoked; nothing changed.")
+            }
+        }
+    }
+
     struct Revoke: ParsableCommand {
         static let configuration = CommandConfiguration(commandName: "revoke", abstract: "Revoke an analyst's token.", discussion: "Example: sync-server analyst revoke alice --db field.sqlite")
         @Argument var name: String
@@ -137,7 +191,7 @@ struct AnalystCommand: ParsableCommand {
 
         func run() throws {
             try database.open().revoke(name: name, at: WallClock.now())
-            print("Revoked analyst '\(name)'; their token no longer syncs.")
+            print("Revoked analyst '\(name)'; their token no longer syncs. Undo with `sync-server analyst reinstate \(name)`.")
         }
     }
 }

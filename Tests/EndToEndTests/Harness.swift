@@ -120,7 +120,7 @@ final class ServerProcess {
         _ = FileManager.default.createFile(atPath: logPath, contents: nil)
         let output = Pipe()
         process.executableURL = URL(fileURLWithPath: try Binaries.path("sync-server"))
-        process.arguments = ["serve", "--db", self.database, "--host", "127.0.0.1", "--port", String(port)] + extraArguments
+        process.arguments = ["serve", "--db", self.database, "--create", "--host", "127.0.0.1", "--port", String(port)] + extraArguments
         process.currentDirectoryURL = workspace.url
         process.standardOutput = output
         process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))

@@ -1,0 +1,80 @@
+import Foundation
+import Testing
+
+/// The second day with the tools: settings that change, analysts who come back, paths that are
+/// mistyped, servers that are down.
+@Suite(.serialized) struct SecondDayEndToEndTests {
+    @Test func aRevokedAnalystComesBackAndANewTokenIsSavedOnTheReplica() throws {
+        let workspace = try Workspace()
+        let server = try ServerProcess(workspace: workspace)
+        defer { server.stop() }
+        let carol = try Client(workspace: workspace, name: "carol", server: server, token: try server.addAnalyst("carol"))
+        try carol.ok("cell", "create", "--number", "20", "--title", "Burden-Sharing")
+        try carol.ok("sync")
+        let revoked = try workspace.run("sync-server", ["analyst", "revoke", "carol", "--db", server.database])
+        #expect(revoked.stdout.contains("Undo with `sync-server analyst reinstate carol`"))
+        try carol.ok("cell", "set", "20", "trend", "Written while revoked")
+        #expect(try carol.fails("sync").status != 0)
+        let added = try workspace.run("sync-server", ["analyst", "add", "carol", "--db", server.database])
+        #expect(added.status != 0 && added.stderr.contains("already exists"))
+        #expect(try workspace.run("sync-server", ["analyst", "reinstate", "carol", "--db", server.database]).stdout.contains("Reinstated analyst 'carol'"))
+        #expect(try carol.ok("sync").contains("sent 1"), "the write made while revoked goes through")
+
+        // A new token: the old one stops at once, the replica saves the new one
+        let token = try workspace.run("sync-server", ["analyst", "token", "carol", "--db", server.database])
+        let newToken = token.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(token.status == 0 && newToken.hasPrefix("carol.") && token.stderr.contains("the old one no longer syncs"))
+        let stale = try carol.fails("sync")
+        #expect(stale.stderr.contains("token"), "the old token is refused: \(stale.stderr)")
+        let other = try carol.fails("config", "set", "token", try server.addAnalyst("dave"))
+        #expect(other.stderr.contains("this replica writes as 'carol'"), "\(other.stderr)")
+        try carol.ok("config", "set", "token", newToken)
+        try carol.ok("sync")
+        let shown = try carol.ok("config", "show")
+        #expect(!shown.contains(newToken))
+
+        // The server and CA file can change too; a URL that is not one is refused
+        #expect(try carol.fails("config", "set", "server", "sync.example.org").stderr.contains("must be an http:// or https:// URL"))
+        try carol.ok("config", "set", "server", "http://127.0.0.1:9")
+        let config = try #require(try carol.json("config", "show") as? [String: Any])
+        #expect(config["server"] as? String == "http://127.0.0.1:9")
+    }
+
+    @Test func configShowNamesWhereTheReplicaPathCameFrom() throws {
+        let workspace = try Workspace()
+        let server = try ServerProcess(workspace: workspace)
+        defer { server.stop() }
+        let alice = try Client(workspace: workspace, name: "alice", server: server, token: try server.addAnalyst("alice"))
+        func source(_ arguments: [String], _ environment: [String: String] = [:]) throws -> String? {
+            let result = try workspace.run("sync-client", arguments, environment: environment)
+            return result.stdout.split(separator: "\n").first { $0.hasPrefix("replica file") }?.split(separator: " ").last.map(String.init)
+        }
+        #expect(try source(["--replica", alice.replica, "config", "show"]) == "flag", "--replica before the subcommand")
+        #expect(try source(["config", "show", "--replica", alice.replica]) == "flag")
+        #expect(try source(["config", "show"], ["SYNC_REPLICA": alice.replica]) == "environment")
+    }
+
+    @Test func aMistypedDatabaseIsRefusedAndNothingIsMade() throws {
+        let workspace = try Workspace()
+        let typo = workspace.path("servr.sqlite")
+        let listed = try workspace.run("sync-server", ["analyst", "list", "--db", typo])
+        #expect(listed.status != 0 && listed.stderr.contains("no such file; check the path"), "\(listed.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: typo))
+        let nested = workspace.path("nonexistent/dir/s.sqlite")
+        let served = try workspace.run("sync-server", ["serve", "--db", nested, "--port", "0"])
+        #expect(served.status != 0 && served.stderr.contains("--create"), "\(served.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: workspace.path("nonexistent")))
+        // With --create, a new database is made on purpose
+        let created = try workspace.run("sync-server", ["analyst", "add", "alice", "--db", typo, "--create"])
+        #expect(created.status == 0 && FileManager.default.fileExists(atPath: typo))
+    }
+
+    @Test func aStoppedServerIsReportedAsRefused() throws {
+        let workspace = try Workspace()
+        let server = try ServerProcess(workspace: workspace)
+        let alice = try Client(workspace: workspace, name: "alice", server: server, token: try server.addAnalyst("alice"))
+        server.stop()
+        let result = try alice.fails("sync", "--connect-timeout", "30")
+        #expect(result.stderr.contains("(connection refused)"), "\(result.stderr)")
+    }
+}
