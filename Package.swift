@@ -63,6 +63,7 @@ let package = Package(
             name: "sync-server",
             dependencies: [
                 "SyncServerCore",
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings

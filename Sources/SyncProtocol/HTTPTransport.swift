@@ -78,8 +78,15 @@ public struct HTTPTransport: SyncTransport {
 
     static func describe(_ error: any Error) -> String {
         let text = String(describing: error)
-        if error is NIOSSLError || text.contains("handshakeFailed") || text.contains("CERTIFICATE_VERIFY_FAILED") {
-            return "the TLS handshake failed: \(text.prefix(160)); if the server uses its own certificate authority, pass its certificate with --ca-file"
+        // TLS library errors carry its internals and build paths: say what they mean instead.
+        if text.contains("WRONG_VERSION_NUMBER") || text.contains("HTTP_REQUEST") {
+            return "the server did not answer in TLS: it seems to serve plain HTTP, so use http:// instead of https://"
+        }
+        if text.contains("CERTIFICATE_VERIFY_FAILED") || text.contains("certificate verify failed") {
+            return "the server's TLS certificate is not trusted; if it uses its own certificate authority, pass its certificate with --ca-file"
+        }
+        if error is NIOSSLError || text.contains("handshakeFailed") || text.contains("BoringSSL") {
+            return "the TLS handshake failed; check that the server serves HTTPS at this address and, for its own certificate authority, pass --ca-file"
         }
         if text.contains("connectTimeout") { return "connection timed out" }
         if text.contains("connectionRefused") || text.contains("Connection refused") { return "connection refused" }

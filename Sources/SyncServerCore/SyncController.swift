@@ -30,7 +30,17 @@ public struct SyncController: Sendable {
     }
 
     func sync(_ request: Request, context: BasicRequestContext) async throws -> Response {
-        let analyst = try await authenticate(request)
+        let analyst: Analyst
+        do {
+            analyst = try await authenticate(request)
+        } catch let error as APIError {
+            // The name the token claims, if it has one: never the token or any part of its secret.
+            let claimed = request.headers[.authorization].flatMap { header in
+                header.split(separator: " ", maxSplits: 1).last.flatMap { TokenHasher.analystName(in: String($0)) }
+            }
+            context.logger.notice("sync refused: \(error.message)", metadata: ["status": "\(error.status.code)", "analyst": "\(claimed ?? "(none)")"])
+            throw error
+        }
         let contentType = request.headers[.contentType]?.lowercased() ?? ""
         let binary = contentType.hasPrefix(BinaryWire.contentType)
         guard binary || contentType.hasPrefix(WireProtocol.contentType) else {

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import LocalStore
 import Logging
+import NIOCore
 import SyncServerCore
 
 @main
@@ -96,7 +97,30 @@ struct Serve: AsyncParsableCommand {
         ) { port in
             FileHandle.standardOutput.write(Data("sync-server listening on \(scheme)://\(host):\(port) (database: \(path))\n".utf8))
         }
-        try await app.runService()
+        do {
+            try await app.runService()
+        } catch let error as IOError {
+            throw ServeError(listening: error, host: host, port: port)
+        }
+        FileHandle.standardError.write(Data("sync-server stopped; every sync it accepted is committed (database: \(path))\n".utf8))
+    }
+}
+
+/// Why the server could not listen, as a sentence with what to do.
+struct ServeError: Error, CustomStringConvertible {
+    var description: String
+
+    init(listening error: IOError, host: String, port: Int) {
+        switch error.errnoCode {
+        case EADDRINUSE:
+            description = "port \(port) on \(host) is already in use (another sync-server?); stop that program, or choose another --port (0 picks a free one)"
+        case EACCES:
+            description = "no permission to listen on port \(port) of \(host) (ports below 1024 need root); choose a port above 1023, or put a proxy in front"
+        case EADDRNOTAVAIL:
+            description = "\(host) is not an address of this machine; use 127.0.0.1, 0.0.0.0 (every address) or one of its own"
+        default:
+            description = "cannot listen on \(host):\(port): \(String(cString: strerror(error.errnoCode)))"
+        }
     }
 }
 

@@ -77,4 +77,34 @@ import Testing
         let result = try alice.fails("sync", "--connect-timeout", "30")
         #expect(result.stderr.contains("(connection refused)"), "\(result.stderr)")
     }
+
+    @Test func internalErrorsReachPeopleAsSentences() throws {
+        let workspace = try Workspace()
+        let server = try ServerProcess(workspace: workspace)
+        defer { server.stop() }
+        let alice = try Client(workspace: workspace, name: "alice", server: server, token: try server.addAnalyst("alice"))
+        // A port already in use
+        let second = try workspace.run("sync-server", ["--db", server.database, "--port", String(server.port)])
+        #expect(second.status != 0 && second.stderr.contains("port \(server.port) on 127.0.0.1 is already in use"), "\(second.stderr)")
+        #expect(!second.stderr.contains("errno"))
+        // https:// against a plain HTTP server
+        let https = try alice.fails("sync", "--server", server.url.replacingOccurrences(of: "http://", with: "https://"))
+        #expect(https.stderr.contains("it seems to serve plain HTTP, so use http:// instead of https://"), "\(https.stderr)")
+        #expect(!https.stderr.contains("BoringSSL") && !https.stderr.contains(".build"))
+    }
+
+    @Test func theServerLogsRefusedTokensWithoutThemAndItsShutdown() throws {
+        let workspace = try Workspace()
+        let server = try ServerProcess(workspace: workspace)
+        let token = try server.addAnalyst("alice")
+        let alice = try Client(workspace: workspace, name: "alice", server: server, token: token)
+        try workspace.run("sync-server", ["analyst", "token", "alice", "--db", server.database])
+        _ = try alice.fails("sync")
+        try server.waitForLog("sync refused")
+        #expect(server.log.contains("status=401") && server.log.contains("analyst=alice"), "\(server.log)")
+        let secret = String(token.split(separator: ".").last!)
+        #expect(!server.log.contains(secret) && !server.log.contains(String(secret.prefix(12))))
+        server.stop()
+        #expect(server.log.contains("sync-server stopped; every sync it accepted is committed"), "\(server.log)")
+    }
 }
