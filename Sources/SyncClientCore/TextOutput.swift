@@ -73,6 +73,7 @@ public enum TextOutput {
         let number = cell.value("number").int.map { "Cell \($0)" } ?? "Cell (no number)"
         lines.append(style.bold("\(number) — \(cell.text("title") ?? "(untitled)")") + (cell.deleted ? style.warning("  [deleted]") : "")
                      + conflictMark(cell, "title", style) + conflictMark(cell, "number", style))
+        if let warning = deletionWarning(cell, style) { lines.append(warning) }
         var header: [String] = []
         if let tier = cell.text("tier") { header.append(tier + conflictMark(cell, "tier", style)) }
         if let trajectory = cell.text("trajectory") { header.append("Trajectory: " + style.trajectory(trajectory) + conflictMark(cell, "trajectory", style)) }
@@ -109,11 +110,9 @@ public enum TextOutput {
             lines.append(style.bold("Related cells: ") + related.joined(separator: ", ") + conflictMark(cell, "relatedCells", style))
         }
         let shown = Set(["title", "number", "tier", "trajectory", "trend", "lastAssessed", "relatedCells"] + sections.map(\.0))
-        for conflict in cell.conflicts where !shown.contains(conflict.field) {
+        for conflict in cell.conflicts where !shown.contains(conflict.field) && conflict.field != RecordSchema.deletedFieldName {
             lines.append("")
-            lines.append(style.warning(conflict.field == RecordSchema.deletedFieldName
-                ? "! deleted on one replica while edited on another: see `sync-client conflicts show \(conflict.id)`"
-                : "! \(conflict.field) is in conflict: see `sync-client conflicts show \(conflict.id)`"))
+            lines.append(style.warning("! \(conflict.field) is in conflict: see `sync-client conflicts show \(conflict.id)`"))
         }
         if !signals.isEmpty {
             let own = cell.value("number").int.map(String.init)
@@ -137,6 +136,12 @@ public enum TextOutput {
         return lines.joined(separator: "\n") + "\n"
     }
 
+    /// The line under a record's title while its deletion is in conflict: it is shown, but may go.
+    static func deletionWarning(_ record: RecordSnapshot, _ style: TextStyle) -> String? {
+        guard let id = record.fields[RecordSchema.deletedFieldName]?.conflict else { return nil }
+        return style.warning("! deleted on one replica while kept or edited on another; shown until resolved: see `sync-client conflicts show \(id)`")
+    }
+
     static func conflictMark(_ record: RecordSnapshot, _ field: String, _ style: TextStyle) -> String {
         guard let id = record.fields[field]?.conflict else { return "" }
         return style.warning("  ! in conflict: see `sync-client conflicts show \(id)`")
@@ -147,6 +152,7 @@ public enum TextOutput {
         var lines: [String] = []
         lines.append(style.date(signal.text("date") ?? "—") + conflictMark(signal, "date", style))
         lines.append(style.bold(signal.text("title") ?? "(untitled)") + (signal.deleted ? style.warning("  [deleted]") : "") + conflictMark(signal, "title", style))
+        if let warning = deletionWarning(signal, style) { lines.append(warning) }
         lines.append(style.dim("id \(signal.id)"))
         if let direction = signal.text("direction") {
             lines.append("Direction: " + style.trajectory(direction) + (signal.text("directionNote").map { " (\($0))" } ?? "")
@@ -161,15 +167,13 @@ public enum TextOutput {
             if !bodyMark.isEmpty { lines.append(String(bodyMark.drop { $0 == " " })) }
             lines += style.wrap(body, indent: "  ")
         }
-        if signal.fields[RecordSchema.deletedFieldName]?.conflict != nil {
-            lines.append(style.warning("! deleted on one replica while edited on another: see `sync-client conflicts`"))
-        }
         return lines.joined(separator: "\n") + "\n"
     }
 
     /// `conflicts show`: base, each head with author, replica and time, and how to resolve.
     public static func conflict(_ conflict: Conflict, recordLabel: String, ownReplicas: Set<ReplicaID>, style: TextStyle) -> String {
         if conflict.isSharedNumber { return sharedNumber(conflict, ownReplicas: ownReplicas, style: style) }
+        if conflict.field == RecordSchema.deletedFieldName { return deletion(conflict, recordLabel: recordLabel, ownReplicas: ownReplicas, style: style) }
         var lines: [String] = []
         lines.append("Conflict \(conflict.id) on \(recordLabel), field '\(conflict.field)'")
         if let base = conflict.base {
@@ -203,6 +207,31 @@ public enum TextOutput {
             lines.append("Shown until resolved: \(inline(conflict.provisional))")
         }
         lines.append("Resolve with: sync-client resolve \(conflict.id) --mine | --theirs | --value VALUE | --file PATH | --edit")
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// `conflicts show` for a record deleted on one side and kept or edited on another: what
+    /// each head did, in words, and the choices that apply.
+    static func deletion(_ conflict: Conflict, recordLabel: String, ownReplicas: Set<ReplicaID>, style: TextStyle) -> String {
+        let resolutionsOnly = conflict.heads.allSatisfy { $0.field == RecordSchema.deletedFieldName }
+        var lines = ["Conflict \(conflict.id) on \(recordLabel): "
+            + (resolutionsOnly ? "two resolutions disagree, one keeping the record and one deleting it"
+                               : "the record was deleted on one side while edited on another")]
+        for (index, head) in conflict.heads.enumerated() {
+            let mine = ownReplicas.contains(head.dot.replica) ? " (this replica)" : ""
+            let what: String
+            switch (head.field, head.value) {
+            case (RecordSchema.deletedFieldName, .bool(true)): what = "deleted the record"
+            case (RecordSchema.deletedFieldName, _): what = "kept the record"
+            case (let field, let value):
+                let shown = inline(value)
+                what = "set \(field) to " + (shown.count > 60 || shown.contains("\n") ? "a new value (\(shown.count) characters)" : "'\(shown)'")
+            }
+            lines += ["", style.bold("Head \(index + 1)") + " — \(head.author), replica \(head.dot.replica.short)\(mine), \(style.time(head.time)): \(what)"]
+        }
+        let sides = [true, false].filter { here in conflict.heads.contains { ownReplicas.contains($0.dot.replica) == here } }
+        let choices = ["--keep", "--delete"] + (sides.count == 2 ? ["--mine", "--theirs"] : [])
+        lines += ["", "The record stays visible until resolved.", "Resolve with: sync-client resolve \(conflict.id) " + choices.joined(separator: " | ")]
         return lines.joined(separator: "\n") + "\n"
     }
 

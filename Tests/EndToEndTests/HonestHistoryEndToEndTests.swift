@@ -165,4 +165,40 @@ import Testing
         let hand = try workspace.run("sync-client", ["import", workspace.path("hand.json"), "--replica", carol.replica])
         #expect(hand.status == 0 && hand.stderr.contains("carries no export state"), "\(hand.stderr)")
     }
+
+    @Test func aDeleteConflictSaysWhatEachSideDidAndCompetingResolutionsSaySo() throws {
+        let workspace = try Workspace()
+        let server = try ServerProcess(workspace: workspace)
+        defer { server.stop() }
+        let alice = try Client(workspace: workspace, name: "alice", server: server, token: try server.addAnalyst("alice"))
+        let bob = try Client(workspace: workspace, name: "bob", server: server, token: try server.addAnalyst("bob"))
+        try alice.ok("cell", "create", "--number", "7", "--title", "Energy Dominance")
+        try alice.ok("sync")
+        try bob.ok("sync")
+        try alice.ok("cell", "delete", "7")
+        try bob.ok("cell", "set", "7", "trend", "Improving")
+        try alice.ok("sync")
+        try bob.ok("sync")
+        let id = try #require((try bob.json("conflicts") as? [[String: Any]])?.first?["id"] as? String)
+        let shown = try bob.ok("conflicts", "show", id)
+        for line in ["the record was deleted on one side while edited on another", "alice, replica", "deleted the record",
+                     "(this replica)", "set trend to 'Improving'", "--keep | --delete | --mine | --theirs"] {
+            #expect(shown.contains(line), "missing \(line) in:\n\(shown)")
+        }
+        #expect(!shown.contains("Base — none"))
+        let page = try bob.ok("cell", "show", "7").split(separator: "\n")
+        #expect(page.count > 1 && page[1].contains("! deleted on one replica while kept or edited on another"), "the warning is under the title: \(page.prefix(3))")
+
+        // Alice keeps it while Bob deletes it: two resolutions that disagree
+        try alice.ok("sync")
+        try alice.ok("resolve", id, "--keep")
+        try bob.ok("resolve", id, "--delete")
+        try alice.ok("sync")
+        try bob.ok("sync")
+        try alice.ok("sync")
+        let again = try #require((try alice.json("conflicts") as? [[String: Any]])?.first?["id"] as? String)
+        let disagree = try alice.ok("conflicts", "show", again)
+        #expect(disagree.contains("two resolutions disagree, one keeping the record and one deleting it"), "\(disagree)")
+        #expect(disagree.contains("kept the record") && disagree.contains("deleted the record"))
+    }
 }
