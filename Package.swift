@@ -62,7 +62,7 @@ let package = Package(
         .executableTarget(
             name: "sync-server",
             dependencies: [
-                "SyncServerCore",
+                "SyncServerCore", "SyncModel",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
@@ -78,7 +78,7 @@ let package = Package(
         .executableTarget(
             name: "sync-client",
             dependencies: [
-                "SyncClientCore",
+                "SyncClientCore", "SyncModel",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings

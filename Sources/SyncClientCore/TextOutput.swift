@@ -302,10 +302,39 @@ public enum TextOutput {
     /// `dashboard`.
     public static func dashboard(_ rows: [DashboardRow], style: TextStyle) -> String {
         if rows.isEmpty { return "No cells yet. Create one with `sync-client cell create --number N --title T`.\n" }
-        return table(["CELL", "TITLE", "TRAJECTORY", "TREND", "ASSESSED", "SIGNALS", "NEWEST", "CONFLICTS"], rows.map { row in
+        let cells = rows.map { row in
             [row.number.map(String.init) ?? "—", row.title ?? "", row.trajectory ?? "—", row.trend ?? "—", row.lastAssessed ?? "—",
              String(row.signals), row.newestSignal ?? "—", row.openConflicts == 0 ? "" : String(row.openConflicts)]
-        }) + "\n"
+        }
+        let full = ["CELL", "TITLE", "TRAJECTORY", "TREND", "ASSESSED", "SIGNALS", "NEWEST", "CONFLICTS"]
+        let short = ["CELL", "TITLE", "TRAJ.", "TREND", "ASSESSED", "SIG", "NEWEST", "!"]
+        if width(of: full, cells) <= style.width { return table(full, cells) + "\n" }
+        // Narrower: short headers, then titles and trends cut (each cell's page shows them
+        // whole), then without the newest signal's date, then cut further.
+        var header = short, body = cells
+        let steps: [(column: String, limit: Int?)] = [("TITLE", 24), ("TREND", 12), ("NEWEST", nil), ("TITLE", 12), ("TREND", 6), ("TITLE", 8)]
+        for step in steps where width(of: header, body) > style.width {
+            guard let column = header.firstIndex(of: step.column) else { continue }
+            guard let limit = step.limit else {
+                header.remove(at: column)
+                body = body.map { var row = $0; row.remove(at: column); return row }
+                continue
+            }
+            let excess = width(of: header, body) - style.width
+            let widest = body.map { $0[column].count }.max() ?? 0
+            let cut = max(limit, widest - excess)
+            body = body.map { row in
+                var row = row
+                if row[column].count > cut { row[column] = String(row[column].prefix(cut - 1)) + "…" }
+                return row
+            }
+        }
+        return table(header, body) + "\n"
+    }
+
+    /// The width ``table(_:_:)`` gives these rows.
+    static func width(of header: [String], _ rows: [[String]]) -> Int {
+        header.indices.map { column in ([header] + rows).map { $0[column].count }.max() ?? 0 }.reduce(0, +) + 2 * (header.count - 1)
     }
 
     /// `status`; `labels` names each pending record for people.

@@ -5,7 +5,7 @@ public import SyncModel
 /// The wire protocol's version, carried in every message. Peers refuse any other.
 public enum WireProtocol {
     /// 2 added feed cursors (``FeedCursor``) to requests and answers.
-    public static let version = 2
+    public static let version = ToolVersion.protocolVersion
     /// The media type of every request and response body.
     public static let contentType = "application/json"
 

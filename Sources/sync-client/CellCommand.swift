@@ -96,6 +96,8 @@ struct CellCommand: ParsableCommand {
             commandName: "set",
             abstract: "Set one field of a cell.",
             discussion: """
+                \(FieldHelp.fields(of: .cell))
+
                 Lists take one item per line; relatedCells takes numbers ("16, 17, 18"). An empty VALUE clears, except a title.
                 Examples:
                   sync-client cell set 20 trajectory Holding
@@ -104,9 +106,11 @@ struct CellCommand: ParsableCommand {
         )
         @OptionGroup var options: ReplicaOption
         @Argument(help: "The cell's number or id.") var cell: String
-        @Argument(help: "The field to set.") var field: String
+        @Argument(help: "The field to set (see the list above).") var field: String
         @Argument(help: "The new value (or use --file).") var value: String?
         @Option(help: "Read the value from a file (for prose).") var file: String?
+
+        func validate() throws { try FieldHelp.requireOneValue(value, file) }
 
         func run() throws {
             let replica = try options.open()

@@ -101,13 +101,15 @@ struct SignalCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "set",
             abstract: "Set one field of a signal.",
-            discussion: "Examples:\n  sync-client signal set 3f2a9c1e direction Holding\n  sync-client signal set 3f2a9c1e cells \"20, 18\""
+            discussion: FieldHelp.fields(of: .signal) + "\n\nExamples:\n  sync-client signal set 3f2a9c1e direction Holding\n  sync-client signal set 3f2a9c1e cells \"20, 18\""
         )
         @OptionGroup var options: ReplicaOption
         @Argument(help: "The signal's id or id prefix.") var signal: String
-        @Argument(help: "The field to set.") var field: String
+        @Argument(help: "The field to set (see the list above).") var field: String
         @Argument(help: "The new value (or use --file).") var value: String?
         @Option(help: "Read the value from a file (for the body).") var file: String?
+
+        func validate() throws { try FieldHelp.requireOneValue(value, file) }
 
         func run() throws {
             let replica = try options.open()

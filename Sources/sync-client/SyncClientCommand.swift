@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import LocalStore
 import SyncClientCore
+import SyncModel
 
 @main
 struct SyncClientCommand: AsyncParsableCommand {
@@ -18,6 +19,7 @@ struct SyncClientCommand: AsyncParsableCommand {
               sync-client sync
               sync-client conflicts
             """,
+        version: ToolVersion.text,
         subcommands: [
             InitCommand.self, CellCommand.self, SignalCommand.self, StatusCommand.self,
             SyncCommand.self, RekeyCommand.self, ConflictsCommand.self, ResolveCommand.self, LogCommand.self, BlameCommand.self,
@@ -39,6 +41,10 @@ struct SyncClientCommand: AsyncParsableCommand {
                 arguments.removeFirst()
             }
             setenv(ReplicaOption.globalVariable, value, 1)
+        }
+        if let suggestion = CommandSuggestion.message(for: arguments, root: SyncClientCommand.self) {
+            FileHandle.standardError.write(Data("Error: \(suggestion)\n".utf8))
+            Foundation.exit(ExitCode.validationFailure.rawValue)
         }
         await main(arguments)
     }

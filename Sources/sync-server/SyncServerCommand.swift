@@ -3,6 +3,7 @@ import Foundation
 import LocalStore
 import Logging
 import NIOCore
+import SyncModel
 import SyncServerCore
 
 @main
@@ -17,6 +18,7 @@ struct SyncServerCommand: AsyncParsableCommand {
               sync-server --host 0.0.0.0 --tls-cert server.pem --tls-key server.key
               sync-server analyst add alice                # prints alice's token once
             """,
+        version: ToolVersion.text,
         subcommands: [Serve.self, AnalystCommand.self],
         defaultSubcommand: Serve.self
     )

@@ -107,4 +107,22 @@ import Testing
         server.stop()
         #expect(server.log.contains("sync-server stopped; every sync it accepted is committed"), "\(server.log)")
     }
+
+    @Test func helpListsFieldsSuggestsCommandsAndBothToolsHaveAVersion() throws {
+        let workspace = try Workspace()
+        for tool in ["sync-client", "sync-server"] {
+            let version = try workspace.run(tool, ["--version"])
+            #expect(version.status == 0 && version.stdout.contains("sync protocol 2"), "\(tool): \(version.stdout)\(version.stderr)")
+        }
+        let help = try workspace.run("sync-client", ["cell", "set", "--help"])
+        #expect(help.stdout.contains("trajectory        one of Advancing, Holding, Drifting, Reversing"), "\(help.stdout)")
+        #expect(help.stdout.contains("relatedCells      a set of cell numbers"))
+        let typo = try workspace.run("sync-client", ["cel", "list"])
+        #expect(typo.status != 0 && typo.stderr.contains("Did you mean 'cell'?"), "\(typo.stderr)")
+        let nested = try workspace.run("sync-client", ["cell", "lst"])
+        #expect(nested.stderr.contains("Did you mean 'list'?"), "\(nested.stderr)")
+        let missing = try workspace.run("sync-client", ["cell", "set", "16", "trajectory"])
+        #expect(missing.status != 0 && missing.stderr.contains("give the new VALUE after the field name"), "\(missing.stderr)")
+        #expect(missing.stderr.contains("Usage: sync-client cell set"), "the usage of the command given, not of sync-client")
+    }
 }

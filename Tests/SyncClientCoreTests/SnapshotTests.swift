@@ -73,6 +73,17 @@ import Testing
         try Self.assertSnapshot(OutputJSON.text(OutputJSON.Record(cell)), named: "cell-show.json")
     }
 
+    @Test("the dashboard fits the terminal, down to 60 columns", arguments: [60, 72, 80, 100, 120])
+    func dashboardFits(width: Int) throws {
+        let sample = try Replica.inMemory(analyst: "alice")
+        try DashboardFixtures.importJSON(try DashboardFixtures.sample(), into: sample)
+        let rows = DashboardRow.rows(cells: try sample.store.records(kind: "cell"), signals: try sample.store.records(kind: "signal"))
+        let text = TextOutput.dashboard(rows, style: TextStyle(color: false, width: width, now: Self.now))
+        let lines = text.split(separator: "\n")
+        #expect(lines.count == 6 && lines.allSatisfy { $0.count <= width }, "\(text)")
+        #expect(lines.dropFirst().allSatisfy { $0.hasPrefix("1") || $0.hasPrefix("2") }, "every row starts with its cell number")
+    }
+
     @Test func dashboard() throws {
         let fixture = try Fixture()
         let rows = DashboardRow.rows(cells: try fixture.alice.store.records(kind: "cell"), signals: try fixture.signals())
