@@ -46,7 +46,22 @@ struct SyncClientCommand: AsyncParsableCommand {
             FileHandle.standardError.write(Data("Error: \(suggestion)\n".utf8))
             Foundation.exit(ExitCode.validationFailure.rawValue)
         }
-        await main(arguments)
+        do {
+            var command = try parseAsRoot(arguments)
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            // "-1" reads as an option, so the parser reports a missing argument: say what it is.
+            if let negative = arguments.first(where: { $0.count > 1 && $0.hasPrefix("-") && Int($0) != nil }),
+               case let message = fullMessage(for: error), message.contains("Missing expected argument") {
+                FileHandle.standardError.write(Data("Error: '\(negative)' is read as an option; cell numbers are whole numbers from 0 up. A value that starts with '-' goes after --, as in: sync-client cell set 20 trend -- \(negative)\n".utf8))
+                Foundation.exit(ExitCode.validationFailure.rawValue)
+            }
+            exit(withError: error)
+        }
     }
 }
 

@@ -124,5 +124,7 @@ import Testing
         let missing = try workspace.run("sync-client", ["cell", "set", "16", "trajectory"])
         #expect(missing.status != 0 && missing.stderr.contains("give the new VALUE after the field name"), "\(missing.stderr)")
         #expect(missing.stderr.contains("Usage: sync-client cell set"), "the usage of the command given, not of sync-client")
+        let negative = try workspace.run("sync-client", ["cell", "show", "-1"])
+        #expect(negative.status != 0 && negative.stderr.contains("'-1' is read as an option"), "\(negative.stderr)")
     }
 }
