@@ -230,6 +230,22 @@ public struct Replica: Sendable {
         }
     }
 
+    /// Notes a sync that ended well: when, and with which server (shown by `status`).
+    public func noteSync(server: String, at time: Int64) throws {
+        try store.transaction { db in
+            try Meta.set("last_sync_time", String(time), db)
+            try Meta.set("last_sync_server", server, db)
+        }
+    }
+
+    /// The last sync that ended well, if any.
+    public func lastSync() throws -> (time: Int64, server: String)? {
+        try store.read { db in
+            guard let time = try Meta.get("last_sync_time", db).flatMap(Int64.init), let server = try Meta.get("last_sync_server", db) else { return nil }
+            return (time, server)
+        }
+    }
+
     /// The replica ids whose versions this replica pushes (its own, now and before).
     public func ownReplicas() throws -> Set<ReplicaID> {
         try store.read { db in try ownReplicas(db) }

@@ -109,8 +109,17 @@ public enum OutputJSON {
         public var pending: Int
         public var pendingRecords: [PendingRecord]
         public var openConflicts: Int
+        /// The last sync that ended well: when (ISO 8601 UTC) and with which server; absent before the first.
+        public var lastSync: LastSync?
 
-        public init(replica: String, analyst: String, server: String, versions: UInt64, pending: Int, pendingRecords: [PendingRecord], openConflicts: Int) {
+        public struct LastSync: Encodable, Equatable {
+            public var time: String
+            public var server: String
+        }
+
+        public init(replica: String, analyst: String, server: String, versions: UInt64, pending: Int, pendingRecords: [PendingRecord], openConflicts: Int,
+                    lastSync: (time: Int64, server: String)? = nil) {
+            self.lastSync = lastSync.map { LastSync(time: TextOutput.isoTime($0.time), server: $0.server) }
             self.replica = replica
             self.analyst = analyst
             self.server = server

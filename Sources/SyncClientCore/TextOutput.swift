@@ -353,6 +353,7 @@ public enum TextOutput {
             }
         }
         lines.append("Conflicts \(status.openConflicts) open\(status.openConflicts > 0 ? " (see `sync-client conflicts`)" : "")")
+        lines.append("Synced   " + (status.lastSync.map { "\($0.time) with \($0.server)" } ?? "never"))
         return lines.joined(separator: "\n") + "\n"
     }
 }

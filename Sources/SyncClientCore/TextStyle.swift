@@ -30,7 +30,7 @@ public struct TextStyle: Sendable {
     }
 
     func paint(_ text: String, _ code: String) -> String { color ? "\u{1B}[\(code)m\(text)\u{1B}[0m" : text }
-    func bold(_ text: String) -> String { paint(text, "1") }
+    public func bold(_ text: String) -> String { paint(text, "1") }
     func dim(_ text: String) -> String { paint(text, "2") }
     func warning(_ text: String) -> String { paint(text, "31") }
 

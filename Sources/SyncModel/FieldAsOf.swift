@@ -6,16 +6,27 @@ public struct FieldAsOf: Sendable, Hashable {
     /// Every dot of the field that state covered: a write based on this state takes it as its
     /// context, superseding exactly what the state held.
     public var vector: VersionVector
+    /// The conflict its heads were in then, if any.
+    public var conflict: ConflictID?
+    /// How many heads it had then.
+    public var headCount: Int
 
-    public init(value: FieldValue, vector: VersionVector) {
+    public init(value: FieldValue, vector: VersionVector, conflict: ConflictID? = nil, headCount: Int = 1) {
         self.value = value
         self.vector = vector
+        self.conflict = conflict
+        self.headCount = headCount
     }
 
     /// The field `schema` of `record` at `state`, from `versions` (any of the field's versions,
     /// in any order); nil when the state covered none of them.
     public static func at(_ state: VersionVector, record: RecordID, field schema: FieldSchema, versions: [Version]) -> FieldAsOf? {
-        let held = versions.filter { state.covers($0.dot) }
+        of(versions.filter { state.covers($0.dot) }, record: record, field: schema)
+    }
+
+    /// The field `schema` of `record` as a replica holding exactly `held` (some of its
+    /// versions, in any order) shows it; nil for none.
+    public static func of(_ held: [Version], record: RecordID, field schema: FieldSchema) -> FieldAsOf? {
         guard !held.isEmpty else { return nil }
         var vector = VersionVector()
         for version in held {
@@ -28,6 +39,7 @@ public struct FieldAsOf: Sendable, Hashable {
             let common = FieldHeads.commonContext(of: heads)
             base = FieldMerge.greatestAncestor(held.filter { common.covers($0.dot) })
         }
-        return FieldAsOf(value: FieldMerge.merge(record: record, field: schema, heads: heads, base: base).value, vector: vector)
+        let merged = FieldMerge.merge(record: record, field: schema, heads: heads, base: base)
+        return FieldAsOf(value: merged.value, vector: vector, conflict: merged.conflict, headCount: heads.count)
     }
 }

@@ -52,3 +52,21 @@ enum Padding {
         return String(repeating: "0", count: max(0, width - text.count)) + text
     }
 }
+
+extension PartialDate {
+    /// The first day the date covers (2026-02 → 2026-02-01).
+    public var firstDay: PartialDate {
+        var copy = self
+        copy.month = month ?? 1
+        copy.day = day ?? 1
+        return copy
+    }
+
+    /// The last day the date covers (2026-02 → 2026-02-28).
+    public var lastDay: PartialDate {
+        var copy = self
+        copy.month = month ?? 12
+        copy.day = day ?? PartialDate.daysIn(month: copy.month!, year: year)
+        return copy
+    }
+}

@@ -8,7 +8,7 @@ struct CellCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "cell",
         abstract: "Create, list, show, edit and delete cells.",
-        subcommands: [Create.self, List.self, Show.self, Set.self, Delete.self]
+        subcommands: [Create.self, List.self, Show.self, Set.self, Delete.self, Restore.self]
     )
 
     struct Create: ParsableCommand {
@@ -75,18 +75,20 @@ struct CellCommand: ParsableCommand {
     }
 
     struct Show: ParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "show", abstract: "Show a cell like its dashboard page.", discussion: "Example: sync-client cell show 20")
+        static let configuration = CommandConfiguration(commandName: "show", abstract: "Show a cell like its dashboard page.",
+                                                        discussion: "Examples:\n  sync-client cell show 20\n  sync-client cell show 20 --as-of 2026-02-18")
         @OptionGroup var options: ReplicaOption
         @OptionGroup var output: JSONFlag
+        @OptionGroup var history: AsOfOption
         @Argument(help: "The cell's number or id.") var cell: String
 
         func run() throws {
             let replica = try options.open()
             let cells = try CellDirectory(store: replica.store)
-            let record = cells.shown(try RecordLookup(store: replica.store).cell(cell, includeDeleted: true))
+            let record = cells.shown(try history.cell(cell, in: replica.store))
             if output.json { return printJSON(OutputJSON.Record(record)) }
             let number = record.value("number").int.map(String.init) ?? ""
-            let signals = cells.shown(try replica.store.records(kind: "signal")).filter { $0.list("cells").contains(number) }
+            let signals = cells.shown(try history.records(kind: "signal", in: replica.store)).filter { $0.list("cells").contains(number) }
             print(TextOutput.cell(record, signals: SignalCommand.sorted(signals), style: .forTerminal(now: WallClock.now())), terminator: "")
         }
     }
@@ -134,7 +136,29 @@ struct CellCommand: ParsableCommand {
             let replica = try options.open()
             let record = try RecordLookup(store: replica.store).cell(cell)
             try RecordEdits.delete(replica, record)
-            print("Deleted cell \(record.value("number").int.map(String.init) ?? record.id.short).")
+            print("Deleted cell \(record.value("number").int.map(String.init) ?? record.id.short). Bring it back with `sync-client cell restore \(record.id.short)`.")
+        }
+    }
+
+    struct Restore: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "restore", abstract: "Bring back a deleted cell, with its fields as they were.",
+            discussion: "A deleted cell answers to its id; its number works while no live cell has it.\nExample: sync-client cell restore 1a2b3c4d"
+        )
+        @OptionGroup var options: ReplicaOption
+        @Argument(help: "The deleted cell's id (or number).") var cell: String
+
+        func run() throws {
+            let replica = try options.open()
+            let lookup = RecordLookup(store: replica.store)
+            let record: RecordSnapshot
+            if let number = Int64(cell), try replica.store.cellIDs(number: number).isEmpty,
+               let deleted = try replica.store.cellIDs(number: number, includeDeleted: true).first, let found = try replica.store.record(deleted) {
+                record = found
+            } else {
+                record = try lookup.cell(cell, includeDeleted: true)
+            }
+            try RecordEdits.restore(replica, record)
         }
     }
 }

@@ -9,10 +9,14 @@ struct LogCommand: ParsableCommand {
         commandName: "log",
         abstract: "List versions newest first: of the replica, of one record, or of one field.",
         discussion: """
+            A version that settled a conflict is marked "resolution"; one written concurrently with another
+            version of its field (merged, or a conflict) is marked "concurrent". Values are shown whole for one
+            field, or with --full.
             Examples:
               sync-client log
               sync-client log 20
-              sync-client log 20 assessment --json
+              sync-client log 20 assessment
+              sync-client log 20 --full --json
             """
     )
     @OptionGroup var options: ReplicaOption
@@ -20,6 +24,7 @@ struct LogCommand: ParsableCommand {
     @Argument(help: "A cell number, or a cell or signal id (prefix).") var record: String?
     @Argument(help: "Only this field.") var field: String?
     @Option(help: "Show at most this many versions (0 for all).") var limit = 50
+    @Flag(help: "Show each value whole, not summarised.") var full = false
 
     func run() throws {
         let replica = try options.open()
@@ -39,9 +44,18 @@ struct LogCommand: ParsableCommand {
         if output.json { return printJSON(versions.map { OutputJSON.VersionInfo($0, located: true) }) }
         if versions.isEmpty { return print("No versions.") }
         let style = TextStyle.forTerminal(now: WallClock.now())
-        print(TextOutput.table(["TIME", "AUTHOR", "VERSION", "RECORD", "FIELD", "VALUE"], versions.map { version in
+        let notes = HistoryNotes(versions)
+        if full || field != nil {
+            for version in versions {
+                let note = notes.note(version).map { "  (\($0))" } ?? ""
+                print(style.bold("\(style.time(version.time))  \(version.author)  \(version.dot)  \(version.kind) \(version.record.short) \(version.field)") + note)
+                print(TextOutput.render(version.value) + "\n")
+            }
+            return
+        }
+        print(TextOutput.table(["TIME", "AUTHOR", "VERSION", "RECORD", "FIELD", "VALUE", "NOTE"], versions.map { version in
             [style.time(version.time), version.author, "\(version.dot.replica.short):\(version.dot.counter)",
-             "\(version.kind) \(version.record.short)", version.field, version.value.summary]
+             "\(version.kind) \(version.record.short)", version.field, version.value.summary, notes.note(version) ?? ""]
         }))
     }
 }
@@ -55,11 +69,18 @@ struct BlameCommand: ParsableCommand {
     @OptionGroup var options: ReplicaOption
     @OptionGroup var output: JSONFlag
     @Argument(help: "A cell number, or a cell or signal id (prefix).") var record: String
+    @Argument(help: "A prose or list field: who wrote each line (or item), through merges.") var field: String?
+
+    struct LineEntry: Encodable {
+        var line: String
+        var version: OutputJSON.VersionInfo?
+    }
 
     func run() throws {
         let replica = try options.open()
         let cells = try CellDirectory(store: replica.store)
         let found = cells.shown(try RecordLookup(store: replica.store).any(record))
+        if let field { return try blameLines(replica, found, field) }
         let heads = try replica.store.fieldHeads(record: found.id).mapValues { $0.map(cells.shown) }
         let names = (SchemaRegistry.standard[found.kind]?.fieldNames ?? []).filter { heads[$0] != nil }
         let entries = names.map { name in
@@ -73,5 +94,62 @@ struct BlameCommand: ParsableCommand {
             let who = versions.map(\.author).joined(separator: " + ") + (versions.count > 1 ? (found.fields[name]?.conflict == nil ? " (merged)" : " (conflict)") : "")
             return [name, who, style.time(latest), found.value(name).summary]
         }))
+    }
+
+    func blameLines(_ replica: Replica, _ found: RecordSnapshot, _ field: String) throws {
+        guard let schema = SchemaRegistry.standard[found.kind]?.field(field) else {
+            throw ClientError("a \(found.kind) has no field '\(field)'; its fields are: \(SchemaRegistry.standard[found.kind]!.fieldNames.joined(separator: ", "))")
+        }
+        guard schema.kind == .prose || schema.kind == .list else {
+            throw ClientError("\(field) holds one value, not lines; `sync-client blame \(record)` shows who set it")
+        }
+        let lines = LineBlame.lines(of: try replica.store.history(record: found.id, field: field), record: found.id, field: schema)
+        if output.json { return printJSON(lines.map { LineEntry(line: $0.line, version: $0.version.map { OutputJSON.VersionInfo($0) }) }) }
+        if lines.isEmpty { return print("\(field) is empty.") }
+        let style = TextStyle.forTerminal(now: WallClock.now())
+        let authors = lines.map { $0.version.map { "\($0.author) \($0.dot)" } ?? "?" }
+        let width = authors.map(\.count).max() ?? 0
+        for (entry, author) in zip(lines, authors) {
+            let when = entry.version.map { style.date(TextOutput.isoTime($0.time).prefix(10).description) } ?? ""
+            print(author.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + when + "  " + entry.line)
+        }
+    }
+}
+
+struct RevertCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "revert",
+        abstract: "Set a field back to the value one of its versions had: an ordinary new write.",
+        discussion: """
+            VERSION is as `log` prints it (replica:counter, the replica as its first 8 characters or whole).
+            Examples:
+              sync-client log 20 trend
+              sync-client revert 20 trend 3c776e85:4
+            """
+    )
+    @OptionGroup var options: ReplicaOption
+    @Argument(help: "A cell number, or a cell or signal id (prefix).") var record: String
+    @Argument(help: "The field.") var field: String
+    @Argument(help: "The version to go back to (replica:counter).") var version: String
+
+    func run() throws {
+        let replica = try options.open()
+        let found = try RecordLookup(store: replica.store).any(record)
+        if found.deleted { throw ClientError("this \(found.kind) is deleted; bring it back first with `sync-client \(found.kind) restore \(found.id.short)`") }
+        guard SchemaRegistry.standard[found.kind]?.field(field) != nil, field != RecordSchema.deletedFieldName else {
+            throw ClientError("a \(found.kind) has no field '\(field)'; its fields are: \(SchemaRegistry.standard[found.kind]!.fieldNames.joined(separator: ", "))")
+        }
+        let parts = version.split(separator: ":")
+        guard parts.count == 2, parts[0].count >= 4, let counter = UInt64(parts[1]) else {
+            throw ValidationError("VERSION is replica:counter as `sync-client log` prints it, like 3c776e85:4, not '\(version.prefix(40))'")
+        }
+        let matches = try replica.store.history(record: found.id, field: field)
+            .filter { $0.dot.counter == counter && $0.dot.replica.rawValue.hasPrefix(parts[0].lowercased()) }
+        guard let old = matches.first else {
+            throw ClientError("\(field) of this \(found.kind) has no version \(version); list them with `sync-client log \(record) \(field)`")
+        }
+        guard matches.count == 1 else { throw ClientError("'\(version)' matches several versions; give more of the replica id") }
+        try RecordEdits.write(replica, found, field: field, value: old.value)
+        print("Set \(field) back to the value of version \(old.dot) by \(old.author).")
     }
 }

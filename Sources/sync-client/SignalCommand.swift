@@ -8,7 +8,7 @@ struct SignalCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "signal",
         abstract: "Add, list, show, edit and delete signals.",
-        subcommands: [Add.self, List.self, Show.self, Set.self, Delete.self]
+        subcommands: [Add.self, List.self, Show.self, Set.self, Delete.self, Restore.self]
     )
 
     /// Newest first by date, then by title and id, so every replica lists them alike.
@@ -63,15 +63,39 @@ struct SignalCommand: ParsableCommand {
     }
 
     struct List: ParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "list", abstract: "List signals, newest first.", discussion: "Example: sync-client signal list --cell 20")
+        static let configuration = CommandConfiguration(
+            commandName: "list", abstract: "List signals, newest first.",
+            discussion: "Filters combine.\nExamples:\n  sync-client signal list --cell 20\n  sync-client signal list --from 2026-02 --to 2026-03-15 --direction Reversing"
+        )
         @OptionGroup var options: ReplicaOption
         @OptionGroup var output: JSONFlag
         @Option(help: "Only signals touching this cell number.") var cell: Int64?
+        @Option(help: ArgumentHelp("Only signals dated on or after this date (2026, 2026-02 or 2026-02-18).", valueName: "date")) var from: String?
+        @Option(help: ArgumentHelp("Only signals dated on or before this date.", valueName: "date")) var to: String?
+        @Option(help: ArgumentHelp("Only signals of this direction (Advancing, Holding, Drifting, Reversing).", valueName: "direction")) var direction: String?
+        @OptionGroup var history: AsOfOption
+
+        func validate() throws {
+            for (flag, text) in [("--from", from), ("--to", to)] {
+                if let text, PartialDate(text) == nil { throw ValidationError("\(flag) takes a date like 2026, 2026-02 or 2026-02-18, not '\(text.prefix(40))'") }
+            }
+            if let direction, case .label(let labels)? = RecordSchema.signal.field("direction")?.valueType, !labels.contains(direction) {
+                throw ValidationError("--direction takes one of \(labels.joined(separator: ", ")), not '\(direction.prefix(40))'")
+            }
+        }
 
         func run() throws {
             let replica = try options.open()
-            var signals = try CellDirectory(store: replica.store).shown(try replica.store.records(kind: "signal"))
+            var signals = try CellDirectory(store: replica.store).shown(try history.records(kind: "signal", in: replica.store))
             if let cell { signals = signals.filter { $0.list("cells").contains(String(cell)) } }
+            if let direction { signals = signals.filter { $0.text("direction") == direction } }
+            // A signal dated only by month or year is in the range if any of its days are.
+            if let from = from.flatMap(PartialDate.init) {
+                signals = signals.filter { $0.text("date").flatMap(PartialDate.init).map { !($0.lastDay < from.firstDay) } ?? false }
+            }
+            if let to = to.flatMap(PartialDate.init) {
+                signals = signals.filter { $0.text("date").flatMap(PartialDate.init).map { !(to.lastDay < $0.firstDay) } ?? false }
+            }
             signals = SignalCommand.sorted(signals)
             if output.json { return printJSON(signals.map(OutputJSON.Record.init)) }
             if signals.isEmpty { return print("No signals.") }
@@ -127,7 +151,18 @@ struct SignalCommand: ParsableCommand {
             let replica = try options.open()
             let record = try RecordLookup(store: replica.store).signal(signal)
             try RecordEdits.delete(replica, record)
-            print("Deleted signal \(record.id.short).")
+            print("Deleted signal \(record.id.short). Bring it back with `sync-client signal restore \(record.id.short)`.")
+        }
+    }
+
+    struct Restore: ParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "restore", abstract: "Bring back a deleted signal.", discussion: "Example: sync-client signal restore 3f2a9c1e")
+        @OptionGroup var options: ReplicaOption
+        @Argument(help: "The signal's id or id prefix.") var signal: String
+
+        func run() throws {
+            let replica = try options.open()
+            try RecordEdits.restore(replica, try RecordLookup(store: replica.store).signal(signal))
         }
     }
 }

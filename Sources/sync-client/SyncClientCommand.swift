@@ -22,8 +22,8 @@ struct SyncClientCommand: AsyncParsableCommand {
         version: ToolVersion.text,
         subcommands: [
             InitCommand.self, CellCommand.self, SignalCommand.self, StatusCommand.self,
-            SyncCommand.self, RekeyCommand.self, ConflictsCommand.self, ResolveCommand.self, LogCommand.self, BlameCommand.self,
-            DashboardCommand.self, ExportCommand.self, ImportCommand.self, ConfigCommand.self,
+            SyncCommand.self, RekeyCommand.self, ConflictsCommand.self, ResolveCommand.self, LogCommand.self, BlameCommand.self, DiffCommand.self, RevertCommand.self,
+            DashboardCommand.self, SearchCommand.self, ExportCommand.self, ImportCommand.self, ConfigCommand.self,
         ]
     )
 

@@ -57,7 +57,7 @@ struct StatusCommand: ParsableCommand {
         let status = OutputJSON.Status(
             replica: replica.id.rawValue, analyst: replica.analyst, server: settings.server,
             versions: try replica.store.versionVector().total, pending: pending.count,
-            pendingRecords: pendingRecords, openConflicts: try replica.store.conflicts().count
+            pendingRecords: pendingRecords, openConflicts: try replica.store.conflicts().count, lastSync: try replica.lastSync()
         )
         if output.json { return printJSON(status) }
         var labels: [String: String] = [:]
@@ -137,6 +137,7 @@ struct SyncCommand: AsyncParsableCommand {
             try? await client.shutdown()
             throw error
         }
+        try replica.noteSync(server: serverURL, at: WallClock.now())
         let stats = session.stats
         let newConflicts = stats.newConflicts + (try replica.store.numberConflicts().map(\.id).filter { !sharedBefore.contains($0) })
         let summary = OutputJSON.SyncSummary(

@@ -25,10 +25,16 @@ struct ExportCommand: ParsableCommand {
     @Option(help: "The file format.") var format: Format = .json
     @Option(help: "Only this cell and the signals that touch it (repeatable).") var cell: [Int64] = []
     @Option(help: "Write to this file instead of standard output.") var output: String?
+    @OptionGroup var history: AsOfOption
 
     func run() throws {
         let replica = try options.open()
-        let snapshot = try replica.store.snapshot(kinds: ["cell", "signal"])
+        var snapshot = try replica.store.snapshot(kinds: ["cell", "signal"])
+        if history.asOf != nil {
+            // A view from history: its state is no causal one, so the file carries none.
+            snapshot = (["cell": try history.records(kind: "cell", in: replica.store),
+                         "signal": try history.records(kind: "signal", in: replica.store)], snapshot.state)
+        }
         // References by number, as people read them; import maps them back to the cells.
         let directory = try CellDirectory(store: replica.store)
         var cells = directory.shown(snapshot.records["cell"] ?? [])
@@ -44,8 +50,8 @@ struct ExportCommand: ParsableCommand {
             signals = signals.filter { !numbers.isDisjoint(with: $0.list("cells")) }
         }
         let text = format == .json
-            ? DashboardFile.export(cells: cells, signals: signals, state: snapshot.state)
-            : MarkdownDashboard.export(cells: cells, signals: signals, state: snapshot.state)
+            ? DashboardFile.export(cells: cells, signals: signals, state: history.asOf == nil ? snapshot.state : nil)
+            : MarkdownDashboard.export(cells: cells, signals: signals, state: history.asOf == nil ? snapshot.state : nil)
         guard let output else { return FileHandle.standardOutput.write(Data(text.utf8)) }
         try OutputFile.write(Data(text.utf8), to: output)
         FileHandle.standardError.write(Data("Exported \(cells.count) cells and \(signals.count) signals to \(output)\n".utf8))

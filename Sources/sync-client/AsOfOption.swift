@@ -1,0 +1,27 @@
+import ArgumentParser
+import LocalStore
+import SyncClientCore
+
+/// `--as-of`: a view of the replica as it stood at a point of its history, from the versions.
+struct AsOfOption: ParsableArguments {
+    @Option(help: ArgumentHelp("Show it as it stood then: a date (2026-02-18, 2026-02, 2026), a moment (2026-02-18T09:30:00Z) or a version (replica:counter).",
+                               valueName: "date|version"))
+    var asOf: String?
+
+    /// The live records of `kind`, now or at the point asked for.
+    func records(kind: String, in store: Store) throws -> [RecordSnapshot] {
+        guard let asOf else { return try store.records(kind: kind) }
+        return try store.records(kind: kind, asOf: try HistoryPoint.time(asOf, in: store))
+    }
+
+    /// The cell a person names, now (see ``RecordLookup``) or among the cells live at that point.
+    func cell(_ reference: String, in store: Store) throws -> RecordSnapshot {
+        guard asOf != nil else { return try RecordLookup(store: store).cell(reference, includeDeleted: true) }
+        let cells = try records(kind: "cell", in: store)
+        let matches = Int64(reference).map { number in cells.filter { $0.value("number").int == number } } ?? []
+        let chosen = matches.isEmpty && reference.count >= 4 ? cells.filter { $0.id.rawValue.hasPrefix(reference.lowercased()) } : matches
+        guard let first = chosen.first else { throw ClientError("no live cell '\(reference)' at \(asOf!); list them with `sync-client dashboard --as-of \(asOf!)`") }
+        guard chosen.count == 1 else { throw ClientError("'\(reference)' named several cells at \(asOf!) (\(chosen.map(\.id.short).joined(separator: ", "))); name one by its id") }
+        return first
+    }
+}
