@@ -43,6 +43,20 @@ extension Store {
         return result
     }
 
+    /// Every cell that has a number, with it and whether the cell is deleted: read through the
+    /// index on numbers, so it costs the numbered cells, not the store's size.
+    public func cellNumbers() throws -> [(id: RecordID, number: Int64, deleted: Bool)] {
+        try read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT r.uuid, f.value, r.deleted FROM field f CROSS JOIN record r ON r.id = f.record
+                WHERE f.name = 'number' AND r.kind = 'cell' AND f.value != 'null'
+                """).compactMap { row in
+                    guard let id = RecordID(row[0] as String), let number = Int64(row[1] as String) else { return nil }
+                    return (id, number, row[2] as Bool)
+                }
+        }
+    }
+
     /// The cells whose `number` field holds `number` (an index lookup, whatever the store's size).
     public func cellIDs(number: Int64, includeDeleted: Bool = false) throws -> [RecordID] {
         try read { db in

@@ -23,9 +23,12 @@ public struct CellDirectory: Sendable {
         }
     }
 
-    /// The directory of every cell `store` holds.
+    /// The directory of every cell `store` holds (read through the index on numbers).
     public init(store: Store) throws {
-        self.init(cells: try store.records(kind: "cell", includeDeleted: true))
+        for cell in try store.cellNumbers() {
+            numbers[cell.id] = cell.number
+            if !cell.deleted { live[cell.number, default: []].append(cell.id) }
+        }
     }
 
     /// A directory where `cells` (a file's, say) take their numbers before this one's.

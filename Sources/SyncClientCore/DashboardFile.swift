@@ -178,7 +178,7 @@ public enum DashboardFile {
         let cells = try directory(for: records, in: store)
         let records = stored(records, cells)
         var changes: [FieldChange] = []
-        let liveNumbers = Dictionary(try store.records(kind: "cell").compactMap { cell in cell.value("number").int.map { ($0, cell.id) } },
+        let liveNumbers = Dictionary(try store.cellNumbers().filter { !$0.deleted }.map { ($0.number, $0.id) },
                                      uniquingKeysWith: { first, _ in first })
         for record in records {
             let current = try store.record(record.id)

@@ -30,7 +30,7 @@ public struct ImportPlan: Sendable {
         }
         let held = try store.versionVector()
         guard held.covers(state) else { throw StateMissing(state: state, held: held) }
-        let liveNumbers = Dictionary(try store.records(kind: "cell").compactMap { cell in cell.value("number").int.map { ($0, cell.id) } },
+        let liveNumbers = Dictionary(try store.cellNumbers().filter { !$0.deleted }.map { ($0.number, $0.id) },
                                      uniquingKeysWith: { first, _ in first })
         let cells = try DashboardFile.directory(for: contents.records, in: store)
         var plan = ImportPlan(changes: [], states: [], basedOnState: true)

@@ -16,12 +16,19 @@ struct AsOfOption: ParsableArguments {
 
     /// The cell a person names, now (see ``RecordLookup``) or among the cells live at that point.
     func cell(_ reference: String, in store: Store) throws -> RecordSnapshot {
-        guard asOf != nil else { return try RecordLookup(store: store).cell(reference, includeDeleted: true) }
+        let lookup = RecordLookup(store: store)
+        guard let asOf else { return try lookup.cell(reference, includeDeleted: true) }
+        // The cell that answers now, as it stood then; else, among the cells of then.
+        if let now = try? lookup.cell(reference, includeDeleted: true),
+           let then = try store.record(now.id, asOf: try HistoryPoint.time(asOf, in: store)), !then.deleted,
+           Int64(reference).map({ then.value("number").int == $0 }) ?? true {
+            return then
+        }
         let cells = try records(kind: "cell", in: store)
         let matches = Int64(reference).map { number in cells.filter { $0.value("number").int == number } } ?? []
         let chosen = matches.isEmpty && reference.count >= 4 ? cells.filter { $0.id.rawValue.hasPrefix(reference.lowercased()) } : matches
-        guard let first = chosen.first else { throw ClientError("no live cell '\(reference)' at \(asOf!); list them with `sync-client dashboard --as-of \(asOf!)`") }
-        guard chosen.count == 1 else { throw ClientError("'\(reference)' named several cells at \(asOf!) (\(chosen.map(\.id.short).joined(separator: ", "))); name one by its id") }
+        guard let first = chosen.first else { throw ClientError("no live cell '\(reference)' at \(asOf); list them with `sync-client dashboard --as-of \(asOf)`") }
+        guard chosen.count == 1 else { throw ClientError("'\(reference)' named several cells at \(asOf) (\(chosen.map(\.id.short).joined(separator: ", "))); name one by its id") }
         return first
     }
 }
