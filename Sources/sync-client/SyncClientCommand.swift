@@ -60,6 +60,11 @@ struct SyncClientCommand: AsyncParsableCommand {
                 FileHandle.standardError.write(Data("Error: '\(negative)' is read as an option; cell numbers are whole numbers from 0 up. A value that starts with '-' goes after --, as in: sync-client cell set 20 trend -- \(negative)\n".utf8))
                 Foundation.exit(ExitCode.validationFailure.rawValue)
             }
+            if exitCode(for: error) == .success, case let message = fullMessage(for: error), message.contains("USAGE:") {
+                let help = HelpLayout.examplesLast(message)
+                print(help, terminator: help.hasSuffix("\n") ? "" : "\n")
+                Foundation.exit(0)
+            }
             exit(withError: error)
         }
     }
