@@ -627,7 +627,7 @@ struct ApplyBatch {
         try flushRows()
         let statement = try db.cachedStatement(sql: "SELECT \(VersionRow.columns) FROM \(VersionRow.tables) WHERE v.replica = ? AND v.counter = ?")
         guard let row = try Row.fetchOne(statement, arguments: [replicaRow, Int64(dot.counter)]) else {
-            throw StoreError.writeFailed(reason: "version \(dot) is counted but missing; run PRAGMA integrity_check")
+            throw StoreError.damaged("version \(dot) is counted but missing")
         }
         return try VersionRow.decode(row, replica: dot.replica, offset: 0, names: &names, db)
     }

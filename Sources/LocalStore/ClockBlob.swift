@@ -80,7 +80,7 @@ enum ClockBlob {
         throw malformed
     }
 
-    static let malformed = StoreError.writeFailed(reason: "the database holds a malformed clock; run PRAGMA integrity_check")
+    static let malformed = StoreError.damaged("the database holds a malformed clock")
 }
 
 /// The replicas that stored clocks name by row id, each looked up once per read or transaction.

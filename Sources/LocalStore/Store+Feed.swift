@@ -60,7 +60,7 @@ extension Store {
     static func replicaID(row: Int64, _ db: Database) throws -> ReplicaID {
         guard let text = try String.fetchOne(db.cachedStatement(sql: "SELECT uuid FROM replica WHERE id = ?"), arguments: [row]),
               let replica = ReplicaID(text) else {
-            throw StoreError.writeFailed(reason: "a stored version or clock names a replica the database does not hold; run PRAGMA integrity_check")
+            throw StoreError.damaged("a stored version or clock names a replica the database does not hold")
         }
         return replica
     }

@@ -203,7 +203,7 @@ extension Store {
             FROM \(VersionRow.tables) JOIN replica r ON r.id = v.replica WHERE r.uuid = ? AND v.counter = ?
             """)
         guard let row = try Row.fetchOne(statement, arguments: [dot.replica.rawValue, Int64(dot.counter)]) else {
-            throw StoreError.writeFailed(reason: "version \(dot) is missing; run PRAGMA integrity_check")
+            throw StoreError.damaged("version \(dot) is missing")
         }
         return try VersionRow.decode(row, replica: dot.replica, offset: 0, names: &names, db)
     }

@@ -51,7 +51,7 @@ enum StoreCoding {
                       let replica = ReplicaID(utf8: entry.prefix(36)),
                       let counter = decimal(entry.dropFirst(37)) else {
                     let shown = String(decoding: entry.prefix(60), as: UTF8.self)
-                    throw StoreError.writeFailed(reason: "the database holds a malformed clock entry '\(shown)'; run PRAGMA integrity_check")
+                    throw StoreError.damaged("the database holds a malformed clock entry '\(shown)'")
                 }
                 body(replica, counter)
                 if end == bytes.count { return }
@@ -79,7 +79,7 @@ enum StoreCoding {
         do {
             return try ValueText.decode(text)
         } catch {
-            throw StoreError.writeFailed(reason: "the database holds a malformed value; run PRAGMA integrity_check")
+            throw StoreError.damaged("the database holds a malformed value")
         }
     }
 }

@@ -13,6 +13,8 @@ public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
     case dotReused(Dot)
     case kindMismatch(record: RecordID, known: String, got: String)
     case writeFailed(reason: String)
+    /// The database holds something it could not have written: a damaged file.
+    case damaged(String)
     case readOnly(path: String)
     case unfinishedFirstSync(path: String)
     case unfoldedWrites(path: String)
@@ -48,6 +50,8 @@ public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
             return "version \(dot.replica):\(dot.counter) was already received with different content: this replica was restored from an old backup or copied to another machine. Run `sync-client rekey` on that replica to move its unsynced writes to a fresh replica id, then sync again."
         case .kindMismatch(let record, let known, let got):
             return "record \(record) is a \(known), but a version calls it a \(got)"
+        case .damaged(let what):
+            return "the database is damaged (\(what)); nothing was changed. Check it with `sqlite3 FILE 'PRAGMA integrity_check'`, and restore it from a backup or sync a fresh replica"
         case .writeFailed(let reason):
             return "the write was not saved, and nothing was changed: \(reason)"
         case .readOnly(let path):

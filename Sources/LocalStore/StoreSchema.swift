@@ -97,7 +97,7 @@ enum StoreSchema {
                 let insert = try db.makeStatement(sql: "INSERT INTO feed (seq, replica, counter, chain) VALUES (?, ?, ?, ?)")
                 while let row = try rows.next() {
                     guard let replica = ReplicaID(row[0] as String) else {
-                        throw StoreError.writeFailed(reason: "the database holds a malformed replica id; run PRAGMA integrity_check")
+                        throw StoreError.damaged("the database holds a malformed replica id")
                     }
                     cursor = cursor.advanced(by: Dot(replica: replica, counter: UInt64(row[2] as Int64)))
                     try insert.execute(arguments: [Int64(cursor.seq), row[1] as Int64, row[2] as Int64, Int64(bitPattern: cursor.chain)])

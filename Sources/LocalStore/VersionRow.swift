@@ -29,7 +29,7 @@ enum VersionRow {
         names: inout ReplicaNames, _ db: Database
     ) throws -> (version: Version, value: String) {
         guard let record = known ?? RecordID(row[offset + 1] as String) else {
-            throw StoreError.writeFailed(reason: "the database holds a malformed record id; run PRAGMA integrity_check")
+            throw StoreError.damaged("the database holds a malformed record id")
         }
         let version = Version(
             dot: Dot(replica: replica, counter: UInt64(row[offset] as Int64)),

@@ -29,7 +29,7 @@ enum WriteLog {
     /// How many writes the log holds; the write after that folds them. A fold's cost per write
     /// falls as the log grows (more writes share the pages a fold dirties, such as the record
     /// indexes' leaves) up to about this size; a read after many writes folds at most this
-    /// many, a few milliseconds (docs/performance-notes.md, session 19).
+    /// many, a few milliseconds (docs/performance.md, single writes).
     static let defaultCapacity = 256
 
     /// A record's kind and one field's stored clocks. `+?2`, not `?2`: in a join, SQLite weighs
@@ -46,7 +46,7 @@ enum WriteLog {
     }
 
     static func damaged(_ what: String) -> StoreError {
-        .writeFailed(reason: "the replica's write log holds \(what); run PRAGMA integrity_check")
+        .damaged("the replica's write log holds \(what)")
     }
 }
 

@@ -36,7 +36,7 @@ public struct APIError: Error, HTTPResponseError, Sendable, Equatable {
         case .kindMismatch: return APIError(.badRequest, "kind_mismatch", error.description)
         case .replicaOwnedByOther: return APIError(.forbidden, "replica_not_yours", error.description)
         case .authorMismatch: return APIError(.forbidden, "author_mismatch", error.description)
-        case .writeFailed, .readOnly: return APIError(.serviceUnavailable, "store_unavailable", error.description)
+        case .writeFailed, .readOnly, .damaged: return APIError(.serviceUnavailable, "store_unavailable", error.description)
         default: return APIError(.internalServerError, "internal", error.description)
         }
     }

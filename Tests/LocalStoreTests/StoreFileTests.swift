@@ -28,7 +28,7 @@ import Testing
 
     /// A sync's edits of records spread over a large store are copied from the log into the file
     /// once per checkpoint; with SQLite's default of 1,000 pages, applying another analyst's edits
-    /// into a million versions cost 10–30% more per version (paired runs, session 16 of
+    /// into a million versions cost 10–30% more per version (paired runs, in
     /// `docs/performance-notes.md`).
     @Test func bothRolesLetTheLogHoldTenThousandPagesBeforeACheckpoint() throws {
         let folder = TemporaryFolder()

@@ -54,7 +54,7 @@ import TestSupport
         #expect(vector(left).compare(vector(right)) == expected)
     }
 
-    /// The vector is a sorted array since session 13; a dictionary is the model it must match.
+    /// The vector is a sorted array; a dictionary is the model it must match.
     @Test("every operation agrees with a dictionary of counters", arguments: testSeeds(count: 250, base: 3_000))
     func matchesDictionaryModel(seed: UInt64) {
         var random = SplitMix64(seed: seed)
