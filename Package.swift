@@ -31,6 +31,11 @@ let package = Package(
     ],
     targets: [
         .target(name: "SyncModel", swiftSettings: swiftSettings),
+        .target(
+            name: "CommandLineSupport",
+            dependencies: [.product(name: "ArgumentParser", package: "swift-argument-parser")],
+            swiftSettings: swiftSettings
+        ),
         .target(name: "CSQLiteConfig", dependencies: [.product(name: "GRDBSQLite", package: "GRDB.swift")]),
         .target(
             name: "LocalStore",
@@ -62,7 +67,7 @@ let package = Package(
         .executableTarget(
             name: "sync-server",
             dependencies: [
-                "SyncServerCore", "SyncModel",
+                "SyncServerCore", "SyncModel", "CommandLineSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
@@ -78,7 +83,7 @@ let package = Package(
         .executableTarget(
             name: "sync-client",
             dependencies: [
-                "SyncClientCore", "SyncModel",
+                "SyncClientCore", "SyncModel", "CommandLineSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CommandLineSupport
 import Foundation
 import LocalStore
 import SyncClientCore
@@ -42,30 +43,11 @@ struct SyncClientCommand: AsyncParsableCommand {
             }
             setenv(ReplicaOption.globalVariable, value, 1)
         }
-        if let suggestion = CommandSuggestion.message(for: arguments, root: SyncClientCommand.self) {
-            FileHandle.standardError.write(Data("Error: \(suggestion)\n".utf8))
-            Foundation.exit(ExitCode.validationFailure.rawValue)
-        }
-        do {
-            var command = try parseAsRoot(arguments)
-            if var asyncCommand = command as? any AsyncParsableCommand {
-                try await asyncCommand.run()
-            } else {
-                try command.run()
-            }
-        } catch {
+        await runLaidOut(arguments) { error, arguments in
             // "-1" reads as an option, so the parser reports a missing argument: say what it is.
-            if let negative = arguments.first(where: { $0.count > 1 && $0.hasPrefix("-") && Int($0) != nil }),
-               case let message = fullMessage(for: error), message.contains("Missing expected argument") {
-                FileHandle.standardError.write(Data("Error: '\(negative)' is read as an option; cell numbers are whole numbers from 0 up. A value that starts with '-' goes after --, as in: sync-client cell set 20 trend -- \(negative)\n".utf8))
-                Foundation.exit(ExitCode.validationFailure.rawValue)
-            }
-            if exitCode(for: error) == .success, case let message = fullMessage(for: error), message.contains("USAGE:") {
-                let help = HelpLayout.examplesLast(message)
-                print(help, terminator: help.hasSuffix("\n") ? "" : "\n")
-                Foundation.exit(0)
-            }
-            exit(withError: error)
+            guard let negative = arguments.first(where: { $0.count > 1 && $0.hasPrefix("-") && Int($0) != nil }),
+                  fullMessage(for: error).contains("Missing expected argument") else { return nil }
+            return "'\(negative)' is read as an option; cell numbers are whole numbers from 0 up. A value that starts with '-' goes after --, as in: sync-client cell set 20 trend -- \(negative)"
         }
     }
 }

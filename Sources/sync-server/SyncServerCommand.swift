@@ -1,4 +1,5 @@
 import ArgumentParser
+import CommandLineSupport
 import Foundation
 import LocalStore
 import Logging
@@ -22,6 +23,10 @@ struct SyncServerCommand: AsyncParsableCommand {
         subcommands: [Serve.self, AnalystCommand.self],
         defaultSubcommand: Serve.self
     )
+
+    static func main() async {
+        await runLaidOut(Array(CommandLine.arguments.dropFirst()))
+    }
 }
 
 /// `--db` and `--create`, shared by every subcommand.

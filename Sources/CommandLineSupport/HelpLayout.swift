@@ -1,8 +1,8 @@
 /// Help laid out for reading: the examples a command's discussion ends with move after USAGE
 /// and the options, under EXAMPLES:, each whole on its line (the parser wraps discussions to the
 /// terminal and prints them before USAGE).
-enum HelpLayout {
-    static func examplesLast(_ help: String) -> String {
+public enum HelpLayout {
+    public static func examplesLast(_ help: String) -> String {
         var lines = help.components(separatedBy: "\n")
         guard let usage = lines.firstIndex(where: { $0.hasPrefix("USAGE:") }),
               let start = lines[..<usage].firstIndex(where: { $0.hasPrefix("Examples:") || $0.hasPrefix("Example:") }) else { return help }
