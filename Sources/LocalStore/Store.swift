@@ -1,4 +1,4 @@
-public import GRDB
+package import GRDB
 import CSQLiteConfig
 import Foundation
 import GRDBSQLite
@@ -10,7 +10,7 @@ public import SyncModel
 /// method that writes is one transaction: it happens whole or not at all.
 public struct Store: Sendable {
     /// The GRDB writer (a pool in WAL mode on files, a queue in memory).
-    public let writer: any DatabaseWriter
+    package let writer: any DatabaseWriter
     public let schemas: SchemaRegistry
     public let path: String
     /// Which side's schema the file has; a server's stores keep a feed.
