@@ -1,10 +1,12 @@
 // swift-tools-version:6.0
 import PackageDescription
 
-// Layers point one way: SyncModel ← LocalStore ← SyncProtocol ← executables.
+// Layers point one way: SyncModel ← LocalStore ← SyncProtocol ← executables. Each target
+// declares exactly the modules its files import (MemberImportVisibility keeps them honest).
 let swiftSettings: [SwiftSetting] = [
     .enableUpcomingFeature("ExistentialAny"),
     .enableUpcomingFeature("InternalImportsByDefault"),
+    .enableUpcomingFeature("MemberImportVisibility"),
 ]
 
 let package = Package(
@@ -27,6 +29,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
+        .package(url: "https://github.com/apple/swift-nio-extras", from: "1.35.2"),
+        .package(url: "https://github.com/apple/swift-asn1", from: "1.7.4"),
         .package(url: "https://github.com/apple/swift-certificates", from: "1.21.1"),
     ],
     targets: [
@@ -48,6 +52,8 @@ let package = Package(
                 "SyncModel", "LocalStore",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOHTTPCompression", package: "swift-nio-extras"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ],
             swiftSettings: swiftSettings
@@ -58,6 +64,7 @@ let package = Package(
                 "SyncModel", "LocalStore", "SyncProtocol",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
@@ -67,23 +74,24 @@ let package = Package(
         .executableTarget(
             name: "sync-server",
             dependencies: [
-                "SyncServerCore", "SyncModel", "CommandLineSupport",
+                "SyncServerCore", "SyncModel", "LocalStore", "CommandLineSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
         ),
         .target(
             name: "SyncClientCore",
-            dependencies: [
-                "SyncModel", "LocalStore", "SyncProtocol",
-            ],
+            dependencies: ["SyncModel", "LocalStore"],
             swiftSettings: swiftSettings
         ),
         .executableTarget(
             name: "sync-client",
             dependencies: [
-                "SyncClientCore", "SyncModel", "CommandLineSupport",
+                "SyncClientCore", "SyncModel", "LocalStore", "SyncProtocol", "CommandLineSupport",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
@@ -94,20 +102,24 @@ let package = Package(
                 "SyncModel", "LocalStore", "SyncProtocol", "SyncServerCore",
                 .product(name: "GRDB", package: "GRDB.swift"), .product(name: "GRDBSQLite", package: "GRDB.swift"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "Logging", package: "swift-log"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),
         .target(name: "TestSupport", dependencies: ["SyncModel"], path: "Tests/TestSupport", swiftSettings: swiftSettings),
         .testTarget(name: "SyncModelTests", dependencies: ["SyncModel", "TestSupport"], swiftSettings: swiftSettings),
-        .testTarget(name: "LocalStoreTests", dependencies: ["LocalStore", "SyncModel", "TestSupport", .product(name: "GRDB", package: "GRDB.swift")], swiftSettings: swiftSettings),
+        .testTarget(name: "LocalStoreTests", dependencies: ["LocalStore", "SyncModel", "TestSupport", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "GRDBSQLite", package: "GRDB.swift")], swiftSettings: swiftSettings),
         .testTarget(name: "SyncProtocolTests", dependencies: ["SyncProtocol", "LocalStore", "SyncModel", "SyncClientCore", "TestSupport", .product(name: "GRDB", package: "GRDB.swift")], swiftSettings: swiftSettings),
         .testTarget(
             name: "SyncServerTests",
             dependencies: [
-                "SyncServerCore", "SyncProtocol", "LocalStore", "SyncModel", "TestSupport",
+                "SyncServerCore", "SyncProtocol", "LocalStore", "SyncModel",
+                .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -115,7 +127,11 @@ let package = Package(
             name: "SyncClientCoreTests", dependencies: ["SyncClientCore", "LocalStore", "SyncModel"],
             exclude: ["Snapshots"], swiftSettings: swiftSettings
         ),
-        .testTarget(name: "SyncBenchTests", dependencies: ["sync-bench", "LocalStore"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "SyncBenchTests",
+            dependencies: ["sync-bench", "LocalStore", "SyncModel", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "CommandLineTests",
             dependencies: ["sync-client", "sync-server", .product(name: "ArgumentParser", package: "swift-argument-parser")],
@@ -124,9 +140,10 @@ let package = Package(
         .testTarget(
             name: "EndToEndTests",
             dependencies: [
-                "SyncModel", "TestSupport",
+                "TestSupport",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: swiftSettings

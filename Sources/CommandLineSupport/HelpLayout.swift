@@ -1,3 +1,5 @@
+import Foundation
+
 /// Help laid out for reading: the examples a command's discussion ends with move after USAGE
 /// and the options, under EXAMPLES:, each whole on its line (the parser wraps discussions to the
 /// terminal and prints them before USAGE).

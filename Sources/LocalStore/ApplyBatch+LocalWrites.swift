@@ -1,4 +1,5 @@
 import SyncModel
+import GRDB
 
 extension ApplyBatch {
     /// Stores a replica's batch of local writes as consecutive versions of `replica`, the n-th

@@ -3,6 +3,7 @@ import Foundation
 import NIOCore
 import NIOHTTP1
 import NIOSSL
+import NIOHTTPCompression
 
 /// Sends sync requests as `POST /v1/sync` with a bearer token, over AsyncHTTPClient.
 public struct HTTPTransport: SyncTransport {

@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import Foundation
 import NIOCore
 import SyncProtocol
+import NIOHTTP1
 
 /// Sends sync requests like ``HTTPTransport`` and counts the HTTP/1.1 bytes each way: request
 /// line, headers and body; status line, headers and body.

@@ -1,6 +1,7 @@
 import GRDB
 import GRDBSQLite
 import LocalStore
+import Foundation
 
 /// Pages the writer connection of a store read from its file and wrote out, as SQLite counts them.
 struct PageCounts {

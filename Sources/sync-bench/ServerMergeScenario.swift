@@ -4,6 +4,7 @@ import LocalStore
 import SyncModel
 import SyncProtocol
 import SyncServerCore
+import AsyncHTTPClient
 
 struct ServerMerge: AsyncParsableCommand, Scenario {
     static let configuration = CommandConfiguration(

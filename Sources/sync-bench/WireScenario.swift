@@ -4,6 +4,7 @@ import LocalStore
 import SyncModel
 import SyncProtocol
 import SyncServerCore
+import AsyncHTTPClient
 
 struct Wire: AsyncParsableCommand, Scenario {
     static let configuration = CommandConfiguration(

@@ -1,6 +1,7 @@
 import ArgumentParser
 import LocalStore
 import SyncClientCore
+import SyncModel
 
 /// `--as-of`: a view of the replica as it stood at a point of its history, from the versions.
 struct AsOfOption: ParsableArguments {

@@ -4,6 +4,7 @@ import LocalStore
 import SyncClientCore
 import SyncModel
 import SyncProtocol
+import AsyncHTTPClient
 
 struct InitCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

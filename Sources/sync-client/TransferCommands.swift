@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import LocalStore
 import SyncClientCore
+import SyncModel
 
 struct ExportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -6,6 +6,7 @@ import Logging
 import NIOCore
 import SyncModel
 import SyncServerCore
+import Hummingbird
 
 @main
 struct SyncServerCommand: AsyncParsableCommand {

@@ -1,8 +1,6 @@
 import Foundation
-import Testing
-#if canImport(Glibc)
 import Glibc
-#endif
+import Testing
 
 /// Files the real `sync-client` writes or makes on the user's behalf never replace what the
 /// user pointed at.

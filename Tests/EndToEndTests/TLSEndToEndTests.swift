@@ -2,6 +2,7 @@ import Crypto
 import Foundation
 import Testing
 import X509
+import SwiftASN1
 
 /// A certificate authority and a `localhost` server certificate it signed, made for one test.
 struct TestCertificates {

@@ -2,6 +2,8 @@ import Foundation
 import LocalStore
 @testable import sync_bench
 import Testing
+import ArgumentParser
+import SyncModel
 
 /// The benchmark's own parts: its table, its workload, its option checks, and one small run of a
 /// scenario on real files. Figures are not checked (a timed test is flaky on a shared machine);

@@ -1,6 +1,7 @@
 import SyncModel
 import Testing
 import TestSupport
+import Foundation
 
 /// Merges at the edges of what an analyst can write: the largest values merge when their edits
 /// are few, and become a conflict, with every head kept, when they are too far apart.

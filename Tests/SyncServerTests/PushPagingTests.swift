@@ -6,6 +6,7 @@ import SyncModel
 import SyncProtocol
 import SyncServerCore
 import Testing
+import AsyncHTTPClient
 
 /// Pushes are bounded by size, so a backlog of large edits reaches a server whose request limit
 /// one count-bounded page would exceed; over real HTTP on 127.0.0.1.
