@@ -467,16 +467,16 @@ struct ApplyBatch {
         noteConflictChange(from: old, to: conflict)
     }
 
-    /// A field's stored state, and a record's `_deleted` state. Each names one row of one table
-    /// by its whole primary key, which SQLite plans by a shortcut that never weighs the partial
-    /// index on cell numbers, so a bound name never makes it plan again (unlike the join of
-    /// ``WriteLog/recordAndFieldSQL``; `QueryPlanTests` counts both).
     /// Writes one field's state (record row, name, joined, heads, value, conflict), new or not.
     static let fieldUpsertSQL = """
         INSERT INTO field (record, name, joined, heads, value, conflict) VALUES (?, ?, ?, ?, ?, ?)
         ON CONFLICT (record, name) DO UPDATE SET
             joined = excluded.joined, heads = excluded.heads, value = excluded.value, conflict = excluded.conflict
         """
+    /// A field's stored state, and a record's `_deleted` state. Each names one row of one table
+    /// by its whole primary key, which SQLite plans by a shortcut that never weighs the partial
+    /// index on cell numbers, so a bound name never makes it plan again (unlike the join of
+    /// ``WriteLog/recordAndFieldSQL``; `QueryPlanTests` counts both).
     static let fieldStateSQL = "SELECT joined, heads, conflict FROM field WHERE record = ? AND name = ?"
     static let deletionSQL = "SELECT conflict, value FROM field WHERE record = ? AND name = ?"
 

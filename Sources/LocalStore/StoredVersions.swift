@@ -49,12 +49,13 @@ enum StoredVersions {
         if !batch.isEmpty { try emit(batch) }
     }
 
+    /// The page cache of the reader thread: a scan in index order gains little from a large one.
+    static let readerCacheKiB = 4096
+
     /// The same, read on one of `pool`'s readers on another thread while `consume` runs on this
     /// one; at most `ahead` chunks wait between the two. The reader sees what was last
     /// committed, so the caller's transaction must not have written versions yet. Returns when
     /// the reader has stopped, having thrown the first error of either side.
-    static let readerCacheKiB = 4096
-
     static func read(_ pool: DatabasePool, chunk: Int, ahead: Int = 2, consume: ([Row]) throws -> Void) throws {
         let handoff = Handoff<[Row]>(capacity: ahead)
         let stopped = DispatchSemaphore(value: 0)

@@ -10,16 +10,21 @@ public struct ServerConfiguration: Sendable {
     public var host = "127.0.0.1"
     public var port = 8080
     public var limits = ServerLimits()
-    public var pauses = TestPauses()
+    package var pauses = TestPauses()
     /// Serve HTTPS with this certificate chain and key (PEM files); plain HTTP when nil.
     public var tls: TLSFiles?
 
-    public init(host: String = "127.0.0.1", port: Int = 8080, limits: ServerLimits = ServerLimits(), pauses: TestPauses = TestPauses(), tls: TLSFiles? = nil) {
+    public init(host: String = "127.0.0.1", port: Int = 8080, limits: ServerLimits = ServerLimits(), tls: TLSFiles? = nil) {
         self.host = host
         self.port = port
         self.limits = limits
-        self.pauses = pauses
         self.tls = tls
+    }
+
+    /// A configuration with fault-injection pauses, for this package's tests.
+    package init(host: String = "127.0.0.1", port: Int = 8080, limits: ServerLimits = ServerLimits(), pauses: TestPauses, tls: TLSFiles? = nil) {
+        self.init(host: host, port: port, limits: limits, tls: tls)
+        self.pauses = pauses
     }
 
     /// `http` or `https`.

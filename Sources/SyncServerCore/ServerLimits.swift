@@ -8,21 +8,20 @@ public struct ServerLimits: Sendable, Equatable {
     public var maxPageSize = 20_000
     /// Versions per answer when the client does not say.
     public var defaultPageSize = 2_000
-    /// Largest field value, in bytes.
-    public var maxValueBytes = 1 << 20
 
     public init() {}
 }
 
 /// Pauses a test places inside the sync endpoint to stop or kill the real server at a known
-/// point. Each pause logs `test pause: <point>` before it sleeps. Never set in production.
-public struct TestPauses: Sendable, Equatable {
+/// point. Each pause logs `test pause: <point>` before it sleeps. Package access only: no
+/// program outside this package can set one.
+package struct TestPauses: Sendable, Equatable {
     /// Inside the store transaction, after the versions are written and before they commit.
-    public var beforeCommit: Duration?
+    package var beforeCommit: Duration?
     /// After the commit, before the answer is sent.
-    public var afterCommit: Duration?
+    package var afterCommit: Duration?
 
-    public init(beforeCommit: Duration? = nil, afterCommit: Duration? = nil) {
+    package init(beforeCommit: Duration? = nil, afterCommit: Duration? = nil) {
         self.beforeCommit = beforeCommit
         self.afterCommit = afterCommit
     }

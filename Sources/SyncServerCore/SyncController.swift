@@ -9,11 +9,11 @@ import SyncProtocol
 public struct SyncController: Sendable {
     public let store: ServerStore
     public let limits: ServerLimits
-    public let pauses: TestPauses
+    package let pauses: TestPauses
     /// Milliseconds since 1970; injected so tests can fix time.
     public let now: @Sendable () -> Int64
 
-    public init(store: ServerStore, limits: ServerLimits, pauses: TestPauses = TestPauses(), now: @escaping @Sendable () -> Int64 = WallClock.now) {
+    package init(store: ServerStore, limits: ServerLimits, pauses: TestPauses = TestPauses(), now: @escaping @Sendable () -> Int64 = WallClock.now) {
         self.store = store
         self.limits = limits
         self.pauses = pauses
