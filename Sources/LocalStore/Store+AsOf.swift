@@ -36,42 +36,117 @@ extension Store {
 
 extension Store {
     /// Every record of `kind` as it stood at `time` (milliseconds since 1970, as versions carry
-    /// it): built from the versions written by then, merged as a replica holding only those
-    /// would show them. Deleted ones only when asked. Wall clocks decide only what is shown here.
+    /// it): each field merged from its heads then, as a replica holding only the versions
+    /// written by then would show it. Deleted ones only when asked. Wall clocks decide only what
+    /// is shown here.
+    ///
+    /// A field's heads at a moment are among the latest version each replica had written of it
+    /// by then (a replica's later write of a field covers its earlier ones), so each field costs
+    /// an index seek per replica that wrote it, however long its history.
     public func records(kind: String, asOf time: Int64, includeDeleted: Bool = false) throws -> [RecordSnapshot] {
-        let versions = try read { db in
-            let rows = try Row.fetchAll(db, sql: """
-                SELECT r.uuid, \(VersionRow.columns)
-                FROM \(VersionRow.tables) JOIN replica r ON r.id = v.replica
-                WHERE rec.kind = ? AND v.time <= ?
-                """, arguments: [kind, time])
+        try read { db in
             var names = ReplicaNames()
-            return try rows.map { try VersionRow.decode($0, replica: ReplicaID($0[0] as String)!, offset: 1, names: &names, db) }
+            let records = try Row.fetchAll(db, sql: "SELECT id, uuid FROM record WHERE kind = ? ORDER BY uuid", arguments: [kind])
+            return try records.compactMap { row in
+                try Self.record(row: row[0], id: RecordID(row[1] as String)!, kind: kind, asOf: time, includeDeleted: includeDeleted, names: &names, db)
+            }
         }
-        return Self.snapshots(of: versions, includeDeleted: includeDeleted, schemas: schemas)
     }
 
     /// The record as it stood at `time` (see ``records(kind:asOf:includeDeleted:)``); nil if it
     /// had no version by then.
     public func record(_ id: RecordID, asOf time: Int64) throws -> RecordSnapshot? {
-        Self.snapshots(of: try history(record: id).filter { $0.time <= time }, includeDeleted: true, schemas: schemas).first
+        try read { db in
+            guard let row = try Row.fetchOne(db, sql: "SELECT id, kind FROM record WHERE uuid = ?", arguments: [id.rawValue]) else { return nil }
+            var names = ReplicaNames()
+            return try Self.record(row: row[0], id: id, kind: row[1], asOf: time, includeDeleted: true, names: &names, db)
+        }
     }
 
-    static func snapshots(of versions: [Version], includeDeleted: Bool, schemas: SchemaRegistry) -> [RecordSnapshot] {
-        var snapshots: [RecordSnapshot] = []
-        for (record, recordVersions) in Dictionary(grouping: versions, by: \.record) {
-            guard let kind = recordVersions.first?.kind, let schema = schemas[kind] else { continue }
-            var fields: [String: FieldSnapshot] = [:]
-            for (name, fieldVersions) in Dictionary(grouping: recordVersions, by: \.field) {
-                guard let field = schema.field(name), let asOf = FieldAsOf.of(fieldVersions, record: record, field: field) else { continue }
-                fields[name] = FieldSnapshot(value: asOf.value, conflict: asOf.conflict, headCount: asOf.headCount)
-            }
-            let deleted = fields[RecordSchema.deletedFieldName].map { $0.value == .bool(true) && $0.conflict == nil } ?? false
-            if deleted && !includeDeleted { continue }
-            fields[RecordSchema.deletedFieldName] = nil
-            snapshots.append(RecordSnapshot(id: record, kind: kind, deleted: deleted, fields: fields))
+    static let latestByReplicaSQL = """
+        SELECT \(VersionRow.columns)
+        FROM version v INDEXED BY version_by_field JOIN record rec ON rec.id = v.record
+        WHERE v.record = ? AND v.field = ? AND v.replica = ? AND v.counter > ? AND v.counter < ? AND v.time <= ?
+        ORDER BY v.counter DESC LIMIT 1
+        """
+
+    /// A replica's last version of a field at or below a counter: its counter and time.
+    static let probeSQL = """
+        SELECT counter, time FROM version INDEXED BY version_by_field
+        WHERE record = ? AND field = ? AND replica = ? AND counter > ? AND counter <= ? ORDER BY counter DESC LIMIT 1
+        """
+
+    /// The highest counter of `replica`'s versions of the field between `above` and `below`
+    /// (exclusive) written by `time`: a binary search over counters, a seek per step, as a
+    /// replica's clock runs forward with its counter (where it jumped back, the moment is
+    /// approximate; it decides only what a view shows).
+    static func latestCounter(_ record: Int64, _ field: String, _ replica: Int64, above: Int64, below: Int64, by time: Int64,
+                              _ probe: Statement) throws -> Int64? {
+        func last(atMost counter: Int64) throws -> (counter: Int64, time: Int64)? {
+            try Row.fetchOne(probe, arguments: [record, field, replica, above, counter]).map { ($0[0], $0[1]) }
         }
-        return snapshots.sorted { $0.id < $1.id }
+        guard var high = try last(atMost: below == .max ? .max : below - 1) else { return nil }
+        if high.time <= time { return high.counter }
+        var low = above, best: Int64?
+        // Invariant: every version above `high.counter` was written after `time`.
+        while low < high.counter - 1 {
+            let middle = low + (high.counter - low) / 2
+            guard let found = try last(atMost: middle) else { low = middle; continue }
+            if found.time <= time {
+                best = found.counter
+                low = middle
+            } else {
+                high = found
+            }
+        }
+        return best
+    }
+
+    /// The replicas that wrote a field after `after` (a row id), one index seek each.
+    static let nextWriterSQL = "SELECT replica FROM version WHERE record = ? AND field = ? AND replica > ? ORDER BY replica LIMIT 1"
+
+    static func record(row: Int64, id: RecordID, kind: String, asOf time: Int64, includeDeleted: Bool,
+                       names: inout ReplicaNames, _ db: Database) throws -> RecordSnapshot? {
+        guard let schema = SchemaRegistry.standard[kind] else { return nil }
+        let latest = try db.cachedStatement(sql: latestByReplicaSQL), nextWriter = try db.cachedStatement(sql: nextWriterSQL)
+        let probe = try db.cachedStatement(sql: probeSQL)
+        let replicaUUID = try db.cachedStatement(sql: "SELECT uuid FROM replica WHERE id = ?")
+        var fields: [String: FieldSnapshot] = [:]
+        for name in try String.fetchAll(db.cachedStatement(sql: "SELECT name FROM field WHERE record = ?"), arguments: [row]) {
+            guard let field = schema.field(name) else { continue }
+            var candidates: [Version] = []
+            var writer: Int64 = -1
+            while let next = try Int64.fetchOne(nextWriter, arguments: [row, name, writer]) {
+                writer = next
+                guard let uuid = try String.fetchOne(replicaUUID, arguments: [writer]).flatMap(ReplicaID.init) else { continue }
+                // The replica's latest version by then; and, below it, any its later versions'
+                // contexts do not cover (an edit based on an older state, as an import makes).
+                var below = Int64.max, covered: Int64 = 0
+                while let counter = try latestCounter(row, name, writer, above: covered, below: below, by: time, probe), 
+                      let found = try Row.fetchOne(latest, arguments: [row, name, writer, counter - 1, counter + 1, time]) {
+                    let version = try VersionRow.decode(found, replica: uuid, offset: 0, names: &names, db)
+                    candidates.append(version)
+                    below = counter
+                    covered = max(covered, Int64(version.context[uuid]))
+                }
+            }
+            guard !candidates.isEmpty else { continue }
+            let heads = candidates.filter { version in !candidates.contains { $0.dot != version.dot && $0.supersedes(version) } }
+            var vector = VersionVector()
+            for version in candidates {
+                vector.merge(version.context)
+                vector.add(version.dot)
+            }
+            let base = FieldMerge.needsBase(field, heads: heads)
+                ? try ancestor(record: id, field: name, common: FieldHeads.commonContext(of: heads), names: &names, db) : nil
+            let asOf = FieldAsOf.merged(heads: heads, base: base, vector: vector, record: id, field: field)
+            fields[name] = FieldSnapshot(value: asOf.value, conflict: asOf.conflict, headCount: asOf.headCount)
+        }
+        guard !fields.isEmpty else { return nil }
+        let deleted = fields[RecordSchema.deletedFieldName].map { $0.value == .bool(true) && $0.conflict == nil } ?? false
+        if deleted && !includeDeleted { return nil }
+        fields[RecordSchema.deletedFieldName] = nil
+        return RecordSnapshot(id: id, kind: kind, deleted: deleted, fields: fields)
     }
 
     /// The version of `record` whose dot is written `text` (`replica:counter`, the replica by a

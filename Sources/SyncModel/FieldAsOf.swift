@@ -39,6 +39,12 @@ public struct FieldAsOf: Sendable, Hashable {
             let common = FieldHeads.commonContext(of: heads)
             base = FieldMerge.greatestAncestor(held.filter { common.covers($0.dot) })
         }
+        return merged(heads: heads, base: base, vector: vector, record: record, field: schema)
+    }
+
+    /// The field whose heads were `heads` (and their common ancestor `base`, where the merge
+    /// needs one) and whose versions `vector` covered.
+    public static func merged(heads: [Version], base: Version?, vector: VersionVector, record: RecordID, field schema: FieldSchema) -> FieldAsOf {
         let merged = FieldMerge.merge(record: record, field: schema, heads: heads, base: base)
         return FieldAsOf(value: merged.value, vector: vector, conflict: merged.conflict, headCount: heads.count)
     }
