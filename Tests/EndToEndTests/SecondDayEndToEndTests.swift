@@ -35,6 +35,12 @@ import Testing
 
         // The server and CA file can change too; a URL that is not one is refused
         #expect(try carol.fails("config", "set", "server", "sync.example.org").stderr.contains("must be an http:// or https:// URL"))
+        #expect(try carol.fails("config", "set", "ca-file", workspace.path("missing.pem")).stderr.contains("cannot read the CA file"))
+        try "not checked until a sync uses it".write(toFile: workspace.path("team-ca.pem"), atomically: true, encoding: .utf8)
+        try carol.ok("config", "set", "ca-file", workspace.path("team-ca.pem"))
+        #expect((try carol.json("config", "show") as? [String: Any])?["caFile"] as? String == workspace.path("team-ca.pem"))
+        try carol.ok("config", "set", "ca-file", "")
+        #expect((try carol.json("config", "show") as? [String: Any])?["caFile"] as? String == "")
         try carol.ok("config", "set", "server", "http://127.0.0.1:9")
         let config = try #require(try carol.json("config", "show") as? [String: Any])
         #expect(config["server"] as? String == "http://127.0.0.1:9")
