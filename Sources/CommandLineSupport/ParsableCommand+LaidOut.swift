@@ -11,10 +11,17 @@ extension ParsableCommand {
         }
         do {
             var command = try parseAsRoot(arguments)
-            if var asyncCommand = command as? any AsyncParsableCommand {
-                try await asyncCommand.run()
-            } else {
-                try command.run()
+            do {
+                if var asyncCommand = command as? any AsyncParsableCommand {
+                    try await asyncCommand.run()
+                } else {
+                    try command.run()
+                }
+            } catch let error as ValidationError {
+                // Thrown while running, where the parser no longer knows the command: its usage
+                // would be the root's, which misleads. The sentence says what to do.
+                FileHandle.standardError.write(Data("Error: \(error.message)\n".utf8))
+                Foundation.exit(ExitCode.validationFailure.rawValue)
             }
             Foundation.exit(0)
         } catch {
