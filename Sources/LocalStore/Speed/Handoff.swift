@@ -1,3 +1,4 @@
+// Speed machinery: the bounded queue between that reader and the writer.
 import Foundation
 
 /// A bounded queue from one producing thread to one consuming thread, ending with the

@@ -1,3 +1,4 @@
+// Speed machinery: inserts new rows 32 to a statement instead of one by one.
 import GRDB
 
 /// A row a ``RowBuffer`` inserts: its table's INSERT up to `VALUES`, and its values bound in

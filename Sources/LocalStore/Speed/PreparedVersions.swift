@@ -1,3 +1,4 @@
+// Speed machinery: incoming versions checked and encoded off the writer's thread.
 public import SyncModel
 
 /// Versions checked against the model's rules, their values encoded for storage, ready to apply.

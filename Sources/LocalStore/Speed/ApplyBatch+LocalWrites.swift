@@ -1,3 +1,4 @@
+// Speed machinery: a batch of local writes taken field by field, in an order the caches like.
 import SyncModel
 import GRDB
 

@@ -1,3 +1,4 @@
+// Speed machinery: what the write log holds, kept in memory while nothing else changes the file.
 import Foundation
 import GRDB
 import GRDBSQLite

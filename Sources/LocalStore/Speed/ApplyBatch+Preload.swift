@@ -1,3 +1,4 @@
+// Speed machinery: a batch's records and field states read in a few queries, not one per version.
 import GRDB
 import SyncModel
 

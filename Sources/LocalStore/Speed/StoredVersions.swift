@@ -1,3 +1,4 @@
+// Speed machinery: versions read on a pool reader's thread while the writer derives field states.
 import Foundation
 import GRDB
 import SyncModel

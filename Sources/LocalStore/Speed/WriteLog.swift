@@ -1,3 +1,4 @@
+// Speed machinery: single local writes appended to a log and folded later: one page per commit instead of five to seven.
 import GRDB
 import SyncModel
 

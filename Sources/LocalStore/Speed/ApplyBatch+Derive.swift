@@ -1,3 +1,4 @@
+// Speed machinery: a first sync's field states derived once, after its last page.
 import GRDB
 import SyncModel
 

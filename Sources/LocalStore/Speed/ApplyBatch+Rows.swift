@@ -1,3 +1,4 @@
+// Speed machinery: the record, version and feed rows a batch buffers before inserting them.
 import SyncModel
 
 extension ApplyBatch {

@@ -1,3 +1,4 @@
+// Speed machinery: the write log folded into versions and field states by set-wise statements.
 import Foundation
 import GRDB
 import SyncModel

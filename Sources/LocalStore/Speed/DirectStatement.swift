@@ -1,3 +1,4 @@
+// Speed machinery: binds and steps the apply path's statements with SQLite's C calls, without GRDB's argument arrays.
 import GRDB
 import GRDBSQLite
 import SyncModel
