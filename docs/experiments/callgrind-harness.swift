@@ -1,5 +1,5 @@
 // Counts the instructions of one batch of local writes under callgrind (see
-// docs/performance-notes.md, session 18). valgrind crashes on any Swift program with an async
+// docs/performance-notes.md). valgrind crashes on any Swift program with an async
 // main, and cannot read DWARF 5, so this is a plain top-level program built with DWARF 4:
 //
 //   mkdir Sources/callgrind-harness && cp docs/experiments/callgrind-harness.swift Sources/callgrind-harness/main.swift

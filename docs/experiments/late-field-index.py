@@ -1,5 +1,5 @@
 """Plain-SQLite experiment: a first sync's version rows with the field index kept as they arrive,
-against the index built once after the last page (session 17).
+against the index built once after the last page.
 
 One million version rows in transactions of 20,000 (a first sync's pages), each on a random one
 of 300,000 records, in (replica, counter) order as the server's feed sends them. `early` keeps

@@ -1,4 +1,4 @@
-"""Plain-SQLite experiment: does a smaller page size flatten random-row updates? (session 17)
+"""Plain-SQLite experiment: does a smaller page size flatten random-row updates?
 
 A table keyed by (record, field), 10,000 against 1,000,000 rows, in `sync-bench flat`'s shape:
 each run updates 1,000 other records 5,000 times in transactions of 500, then checkpoints
