@@ -11,7 +11,7 @@ extension ApplyBatch {
     /// The context for a new local write of `field` of `record`: every version of it known here.
     mutating func fieldVector(record: RecordID, kind: String, field: String) throws -> VersionVector {
         let slot = try fieldSlot(FieldKey(record: record, field: field), kind: kind)
-        return fields.values[slot].heads.fieldVector
+        return fields.values[slot].heads.localWriteContext
     }
 
     /// The context for a delete: the join of every field's vector of the record, so that edits

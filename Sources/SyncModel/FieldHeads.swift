@@ -28,10 +28,23 @@ public struct FieldHeads: Sendable, Hashable {
         return isHead
     }
 
-    /// The version vector of the field as this replica sees it: the context for its next write.
+    /// The version vector of the field as this replica sees it.
     public var fieldVector: VersionVector {
         var vector = joined
         for dot in heads { vector.add(dot) }
+        return vector
+    }
+
+    /// The rule for a local write: its context is the field's whole vector here, so it
+    /// supersedes every head this replica knows (and a write onto a conflict resolves it). Every
+    /// local write path takes its context from here; the write log's set-wise fold relies on it.
+    public var localWriteContext: VersionVector { fieldVector }
+
+    /// The context of a local write that follows another local write of the same field, whose
+    /// context and dot are given (what integrating that write leaves as the field's vector).
+    public static func localWriteContext(after context: VersionVector, _ dot: Dot) -> VersionVector {
+        var vector = context
+        vector.add(dot)
         return vector
     }
 

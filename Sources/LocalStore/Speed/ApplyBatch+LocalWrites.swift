@@ -80,7 +80,7 @@ extension ApplyBatch {
                 }
                 let version = Version(
                     dot: Dot(replica: replica, counter: own.counter + UInt64(position) + 1),
-                    context: states[states.count - 1].entry.heads.fieldVector,
+                    context: states[states.count - 1].entry.heads.localWriteContext,
                     record: record, kind: kind, field: change.field, value: values[position], author: author, time: time
                 )
                 let text = StoreCoding.encode(version.value)

@@ -8,7 +8,7 @@ extension WriteLog {
     /// empties the log; nothing to do when it is empty.
     ///
     /// Usually with a few set-wise statements (``foldWithoutMerging(_:)``): every logged write's
-    /// context is its field's whole vector when it was logged, and nothing changed the field
+    /// context is its field's whole vector when it was logged (``FieldHeads/localWriteContext``), and nothing changed the field
     /// since but later logged writes, so the field's last logged write is its only head and no
     /// merge is needed. Records holding a `_deleted` field (whose deletion each edit may
     /// settle again), underived field states, and a log whose counters do not continue the

@@ -79,8 +79,7 @@ extension ApplyBatch {
         if let logged = summary.fields[key] {
             // The stored state is that write's predecessor, and the field's vector is now that
             // write's context and dot (what integrating it gives).
-            context = logged.context
-            context.add(Dot(replica: replica, counter: UInt64(logged.counter)))
+            context = FieldHeads.localWriteContext(after: logged.context, Dot(replica: replica, counter: UInt64(logged.counter)))
         } else {
             // The record and the field's stored state, current as the log holds no write of it.
             var select = try DirectStatement(db.cachedStatement(sql: WriteLog.recordAndFieldSQL))
@@ -90,7 +89,7 @@ extension ApplyBatch {
                 guard !row.isNull(1) else { return (row.text(0) ?? "", VersionVector()) }
                 let heads = FieldHeads(joined: try ClockBlob.withColumn(row.handle, 1) { try names.vector(bytes: $0, db) },
                                        heads: try ClockBlob.withColumn(row.handle, 2) { try names.dots(bytes: $0, db) })
-                return (row.text(0) ?? "", heads.fieldVector)
+                return (row.text(0) ?? "", heads.localWriteContext)
             }
             known = stored?.kind ?? known
             context = stored?.vector ?? VersionVector()
