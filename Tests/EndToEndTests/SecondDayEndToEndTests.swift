@@ -70,6 +70,12 @@ import Testing
         let served = try workspace.run("sync-server", ["serve", "--db", nested, "--port", "0"])
         #expect(served.status != 0 && served.stderr.contains("--create"), "\(served.stderr)")
         #expect(!FileManager.default.fileExists(atPath: workspace.path("nonexistent")))
+        // serve on the embedded default (no --db, no $SYNC_SERVER_DB) makes it, in the working folder
+        let serving = try workspace.start("sync-server", ["--port", "0"], environment: ["SYNC_SERVER_DB": ""])
+        let deadline = Date().addingTimeInterval(20)
+        while !FileManager.default.fileExists(atPath: workspace.path("sync-server.sqlite")) && Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
+        serving.kill(SIGTERM)
+        #expect(FileManager.default.fileExists(atPath: workspace.path("sync-server.sqlite")))
         // With --create, a new database is made on purpose
         let created = try workspace.run("sync-server", ["analyst", "add", "alice", "--db", typo, "--create"])
         #expect(created.status == 0 && FileManager.default.fileExists(atPath: typo))
