@@ -1,15 +1,12 @@
 import Foundation
 import Glibc
 import Testing
+import TestSupport
 
 /// Files the real `sync-client` writes or makes on the user's behalf never replace what the
 /// user pointed at.
 @Suite(.serialized) struct OutputPathEndToEndTests {
-    static func kind(_ path: String) -> mode_t {
-        var info = stat()
-        guard lstat(path, &info) == 0 else { return 0 }
-        return info.st_mode & S_IFMT
-    }
+    static func kind(_ path: String) -> FileKind { FileKind(at: path) }
 
     @Test func exportWritesThroughLinksAndIntoSpecialFilesAndRefusesFolders() throws {
         let workspace = try Workspace()
@@ -22,20 +19,20 @@ import Testing
         try "stale".write(toFile: workspace.path("dashboard.json"), atomically: false, encoding: .utf8)
         try FileManager.default.createSymbolicLink(atPath: workspace.path("link.json"), withDestinationPath: "dashboard.json")
         try alice.ok("export", "--output", workspace.path("link.json"))
-        #expect(Self.kind(workspace.path("link.json")) == S_IFLNK)
+        #expect(Self.kind(workspace.path("link.json")) == .symbolicLink)
         #expect(try String(contentsOfFile: workspace.path("dashboard.json"), encoding: .utf8).contains("Burden-Sharing"))
 
         // A link to /dev/null: written into, neither replaced
         try FileManager.default.createSymbolicLink(atPath: workspace.path("null"), withDestinationPath: "/dev/null")
         try alice.ok("export", "--output", workspace.path("null"))
-        #expect(Self.kind(workspace.path("null")) == S_IFLNK && Self.kind("/dev/null") == S_IFCHR)
+        #expect(Self.kind(workspace.path("null")) == .symbolicLink && Self.kind("/dev/null") == .characterDevice)
 
         // A FIFO read by another process, as a shell's >(gzip > d.json.gz) is
         #expect(mkfifo(workspace.path("pipe"), 0o600) == 0)
         let reader = try workspace.start("/bin/cat", [workspace.path("pipe")])
         try alice.ok("export", "--output", workspace.path("pipe"))
         let read = reader.wait()
-        #expect(read.stdout.contains("Burden-Sharing") && Self.kind(workspace.path("pipe")) == S_IFIFO)
+        #expect(read.stdout.contains("Burden-Sharing") && Self.kind(workspace.path("pipe")) == .fifo)
 
         // Refusals: a sentence, a failing status, nothing written
         let folder = try alice.fails("export", "--output", workspace.url.path)
@@ -75,10 +72,10 @@ import Testing
         try FileManager.default.createSymbolicLink(atPath: alice.replica + ".before-rekey", withDestinationPath: workspace.path("precious.txt"))
         let linked = Client(workspace: workspace, replica: workspace.path("link.sqlite"))
         try linked.ok("rekey")
-        #expect(Self.kind(workspace.path("link.sqlite")) == S_IFLNK, "the link is still a link")
+        #expect(Self.kind(workspace.path("link.sqlite")) == .symbolicLink, "the link is still a link")
         #expect(try String(contentsOfFile: workspace.path("precious.txt"), encoding: .utf8) == "precious")
-        #expect(Self.kind(alice.replica + ".before-rekey") == S_IFLNK)
-        #expect(Self.kind(alice.replica + ".before-rekey-2") == S_IFREG, "the backup took the next free name")
+        #expect(Self.kind(alice.replica + ".before-rekey") == .symbolicLink)
+        #expect(Self.kind(alice.replica + ".before-rekey-2") == .regular, "the backup took the next free name")
         #expect(try alice.ok("cell", "list").contains("Burden-Sharing"))
     }
 }
