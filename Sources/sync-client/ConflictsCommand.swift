@@ -106,31 +106,16 @@ struct ResolveCommand: ParsableCommand {
             chosen = .bool(delete)
         } else if isDeletion {
             guard mine || theirs else { throw ClientError("this record was deleted on one side and edited on the other: resolve it with --keep or --delete") }
-            // As for other conflicts, --mine and --theirs must each name one side: the heads
-            // written on this replica, or those written elsewhere.
-            let side = conflict.heads.filter { own.contains($0.dot.replica) == mine }
-            let deletes = Swift.Set(side.map { $0.field == RecordSchema.deletedFieldName })
-            guard let deleted = deletes.first else {
-                throw ClientError(mine
-                    ? "no side of this conflict was written on this replica; resolve it with --keep or --delete"
-                    : "every side of this conflict was written on this replica; resolve it with --keep or --delete")
-            }
-            guard deletes.count == 1 else {
-                throw ClientError("the heads written \(mine ? "here" : "elsewhere") both delete and edit the record; resolve it with --keep or --delete")
-            }
-            chosen = .bool(deleted)
+            // As for other conflicts, --mine and --theirs must each name one side.
+            chosen = .bool(try agreed(conflict, own: own, { $0.field == RecordSchema.deletedFieldName },
+                none: (mine ? "no side of this conflict was written on this replica" : "every side of this conflict was written on this replica")
+                    + "; resolve it with --keep or --delete",
+                disagree: "the heads written \(mine ? "here" : "elsewhere") both delete and edit the record; resolve it with --keep or --delete"))
         } else if mine || theirs {
-            let side = conflict.heads.filter { own.contains($0.dot.replica) == mine }
-            let values = Array(Swift.Set(side.map(\.value)))
-            guard let first = values.first else {
-                throw ClientError(mine
-                    ? "no head of this conflict was written on this replica; use --theirs or --value"
-                    : "every head of this conflict was written on this replica; use --mine or --value")
-            }
-            guard values.count == 1 else {
-                throw ClientError("the heads written \(mine ? "here" : "elsewhere") disagree; pick with --value (see `sync-client conflicts show \(conflict.id)`)")
-            }
-            chosen = first
+            chosen = try agreed(conflict, own: own, \.value,
+                none: mine ? "no head of this conflict was written on this replica; use --theirs or --value"
+                           : "every head of this conflict was written on this replica; use --mine or --value",
+                disagree: "the heads written \(mine ? "here" : "elsewhere") disagree; pick with --value (see `sync-client conflicts show \(conflict.id)`)")
         } else if edit {
             chosen = try ValueParser.parse(try editInEditor(conflict), kind: conflict.kind, field: conflict.field)
         } else {
@@ -138,6 +123,17 @@ struct ResolveCommand: ParsableCommand {
         }
         try replica.write([FieldChange(record: conflict.record, kind: conflict.kind, field: conflict.field, value: chosen)], at: WallClock.now())
         print("Resolved conflict \(conflict.id); sync to close it on every replica.")
+    }
+
+    /// What the heads of one side (written on this replica with --mine, elsewhere with --theirs)
+    /// agree on, by `what`; refused with `none` when that side wrote no head, `disagree` when
+    /// its heads differ.
+    func agreed<Value: Hashable>(_ conflict: Conflict, own: Swift.Set<ReplicaID>, _ what: (Version) -> Value,
+                                 none: String, disagree: String) throws -> Value {
+        let values = Swift.Set(conflict.heads.filter { own.contains($0.dot.replica) == mine }.map(what))
+        guard let first = values.first else { throw ClientError(none) }
+        guard values.count == 1 else { throw ClientError(disagree) }
+        return first
     }
 
     /// Opens $EDITOR (or $VISUAL) on the conflict with markers and returns the saved text.
