@@ -48,6 +48,11 @@ import Testing
         try alice.ok("sync")
         try bob.ok("sync")
         let id = try #require((try bob.json("conflicts") as? [[String: Any]])?.first?["id"] as? String)
+        // A replica that wrote neither head has no --mine
+        let carol = try Client(workspace: workspace, name: "carol", server: server, token: try server.addAnalyst("carol"))
+        try carol.ok("sync")
+        let neither = try carol.fails("resolve", id, "--mine")
+        #expect(neither.stderr.contains("no head of this conflict was written on this replica; use --theirs or --value"), "\(neither.stderr)")
         // Too short a prefix is refused; four characters name it
         let short = try bob.fails("conflicts", "show", String(id.prefix(1)))
         #expect(short.stderr.contains("too short to name a conflict: give at least 4 characters"), "\(short.stderr)")
