@@ -26,10 +26,7 @@ extension Replica {
             if let stored, conflict == nil, let text = stored[0] as String?, try StoreCoding.decodeValue(text) == value {
                 return .unchanged
             }
-            var batch = try ApplyBatch.begin(store, db)
-            let written = try writeInOrder([change] + others, into: &batch, at: time)
-            _ = try batch.finish()
-            return .written(written[0], closed: conflict)
+            return .written(try writeDirectly([change] + others, at: time, db)[0], closed: conflict)
         }
     }
 }

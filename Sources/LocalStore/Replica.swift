@@ -129,12 +129,16 @@ public struct Replica: Sendable {
     @discardableResult
     public func write(_ changes: [FieldChange], basedOn states: [VersionVector?], at time: Int64) throws -> [Version] {
         precondition(states.count == changes.count, "one state, or nil, per change")
-        return try store.transaction { db in
-            var batch = try ApplyBatch.begin(store, db)
-            let written = try writeInOrder(changes, into: &batch, at: time, basedOn: states)
-            _ = try batch.finish()
-            return written
-        }
+        return try store.transaction { db in try writeDirectly(changes, basedOn: states, at: time, db) }
+    }
+
+    /// Writes `changes` one by one in the open transaction `db` (the write log already folded),
+    /// each based on its state in `states`, or on its field's vector here.
+    func writeDirectly(_ changes: [FieldChange], basedOn states: [VersionVector?]? = nil, at time: Int64, _ db: Database) throws -> [Version] {
+        var batch = try ApplyBatch.begin(store, db)
+        let written = try writeInOrder(changes, into: &batch, at: time, basedOn: states)
+        _ = try batch.finish()
+        return written
     }
 
     /// A batch without deletes, taken field by field. Values are checked in the batch's order;

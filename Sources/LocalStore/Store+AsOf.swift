@@ -7,15 +7,7 @@ extension Store {
     public func snapshot(kinds: [String]) throws -> (records: [String: [RecordSnapshot]], state: VersionVector) {
         try read { db in
             var records: [String: [RecordSnapshot]] = [:]
-            for kind in kinds {
-                let rows = try Row.fetchAll(db, sql: """
-                    SELECT r.uuid, r.kind, r.deleted, f.name, f.value, f.conflict, f.heads
-                    FROM record r LEFT JOIN field f ON f.record = r.id
-                    WHERE r.kind = ? AND r.deleted = 0
-                    ORDER BY r.uuid, f.name
-                    """, arguments: [kind])
-                records[kind] = try Self.snapshots(rows)
-            }
+            for kind in kinds { records[kind] = try Self.records(kind: kind, includeDeleted: false, db) }
             return (records, try Self.versionVector(db))
         }
     }
@@ -63,12 +55,8 @@ extension Store {
         }
     }
 
-    static let latestByReplicaSQL = """
-        SELECT \(VersionRow.columns)
-        FROM version v INDEXED BY version_by_field JOIN record rec ON rec.id = v.record
-        WHERE v.record = ? AND v.field = ? AND v.replica = ? AND v.counter > ? AND v.counter < ? AND v.time <= ?
-        ORDER BY v.counter DESC LIMIT 1
-        """
+    /// A version by its key.
+    static let versionByKeySQL = "SELECT \(VersionRow.columns) FROM \(VersionRow.tables) WHERE v.replica = ? AND v.counter = ?"
 
     /// A replica's last version of a field at or below a counter: its counter and time.
     static let probeSQL = """
@@ -108,7 +96,7 @@ extension Store {
     static func record(row: Int64, id: RecordID, kind: String, asOf time: Int64, includeDeleted: Bool,
                        names: inout ReplicaNames, _ db: Database) throws -> RecordSnapshot? {
         guard let schema = SchemaRegistry.standard[kind] else { return nil }
-        let latest = try db.cachedStatement(sql: latestByReplicaSQL), nextWriter = try db.cachedStatement(sql: nextWriterSQL)
+        let byKey = try db.cachedStatement(sql: versionByKeySQL), nextWriter = try db.cachedStatement(sql: nextWriterSQL)
         let probe = try db.cachedStatement(sql: probeSQL)
         let replicaUUID = try db.cachedStatement(sql: "SELECT uuid FROM replica WHERE id = ?")
         var fields: [String: FieldSnapshot] = [:]
@@ -122,8 +110,8 @@ extension Store {
                 // The replica's latest version by then; and, below it, any its later versions'
                 // contexts do not cover (an edit based on an older state, as an import makes).
                 var below = Int64.max, covered: Int64 = 0
-                while let counter = try latestCounter(row, name, writer, above: covered, below: below, by: time, probe), 
-                      let found = try Row.fetchOne(latest, arguments: [row, name, writer, counter - 1, counter + 1, time]) {
+                while let counter = try latestCounter(row, name, writer, above: covered, below: below, by: time, probe),
+                      let found = try Row.fetchOne(byKey, arguments: [writer, counter]) {
                     let version = try VersionRow.decode(found, replica: uuid, offset: 0, names: &names, db)
                     candidates.append(version)
                     below = counter

@@ -4,15 +4,17 @@ public import SyncModel
 extension Store {
     /// Every record of `kind`, ordered by id; deleted ones only when asked.
     public func records(kind: String, includeDeleted: Bool = false) throws -> [RecordSnapshot] {
-        try read { db in
-            let rows = try Row.fetchAll(db, sql: """
-                SELECT r.uuid, r.kind, r.deleted, f.name, f.value, f.conflict, f.heads
-                FROM record r LEFT JOIN field f ON f.record = r.id
-                WHERE r.kind = ? \(includeDeleted ? "" : "AND r.deleted = 0")
-                ORDER BY r.uuid, f.name
-                """, arguments: [kind])
-            return try Self.snapshots(rows)
-        }
+        try read { db in try Self.records(kind: kind, includeDeleted: includeDeleted, db) }
+    }
+
+    static func records(kind: String, includeDeleted: Bool, _ db: Database) throws -> [RecordSnapshot] {
+        let rows = try Row.fetchAll(db, sql: """
+            SELECT r.uuid, r.kind, r.deleted, f.name, f.value, f.conflict, f.heads
+            FROM record r LEFT JOIN field f ON f.record = r.id
+            WHERE r.kind = ? \(includeDeleted ? "" : "AND r.deleted = 0")
+            ORDER BY r.uuid, f.name
+            """, arguments: [kind])
+        return try snapshots(rows)
     }
 
     /// The record with this id, deleted or not.

@@ -95,9 +95,4 @@ public struct CellDirectory: Sendable {
         copy.value = shown(version.value, field: SchemaRegistry.standard[version.kind]?.field(version.field))
         return copy
     }
-
-    /// The live cell `number` names here, if exactly one.
-    public func cell(numbered number: Int64) -> RecordID? {
-        live[number].flatMap { $0.count == 1 ? $0[0] : nil }
-    }
 }

@@ -40,10 +40,15 @@ public enum TextOutput {
         }
     }
 
+    /// How a sentence names a record: `cell 20`, or `signal 3f2a9c1e`.
+    public static func name(of record: RecordSnapshot) -> String {
+        record.kind == "cell" ? "cell \(record.value("number").int.map(String.init) ?? record.id.short)" : "\(record.kind) \(record.id.short)"
+    }
+
     /// The line a `set` prints, when it has something to say: that nothing was written, or
     /// which conflict the write closed.
     public static func setOutcome(_ outcome: SetOutcome, record: RecordSnapshot, field: String, value: FieldValue) -> String? {
-        let label = record.kind == "cell" ? "cell \(record.value("number").int.map(String.init) ?? record.id.short)" : "\(record.kind) \(record.id.short)"
+        let label = name(of: record)
         switch outcome {
         case .unchanged:
             let shown = inline(value)

@@ -28,7 +28,8 @@ public enum FieldMerge {
             merged = .list(mergeSets(base: base?.value.list ?? [], heads: heads.map { $0.value.list ?? [] }, type: field.valueType))
         case .list, .prose:
             var budget = DiffBudget()
-            if case .merged(let lines)? = mergeLines(field: field, heads: heads, base: base, budget: &budget) {
+            // `heads` are already in dot order, as mergeLines would put them.
+            if case .merged(let lines) = mergeSequences(base: sequence(base?.value, of: field), heads: heads.map { sequence($0.value, of: field) }, budget: &budget) {
                 merged = field.kind == .list ? .list(lines) : .text(lines.joined(separator: "\n"))
             } else {
                 merged = nil

@@ -12,7 +12,7 @@ public enum LineBlame {
         let ordered = versions.sorted { (seen[$0.dot]!.count, $0.dot) < (seen[$1.dot]!.count, $1.dot) }
         var credited: [Dot: [Version?]] = [:]
         for version in ordered {
-            let lines = sequence(version.value, field)
+            let lines = FieldMerge.sequence(version.value, of: field)
             let before = state(of: seen[version.dot]!, record: record, field: field, credited: credited)
             var credit = [Version?](repeating: version, count: lines.count)
             var budget = DiffBudget()
@@ -29,21 +29,17 @@ public enum LineBlame {
     private static func state(of held: [Version], record: RecordID, field: FieldSchema, credited: [Dot: [Version?]]) -> (lines: [String], credit: [Version?]) {
         guard let value = FieldAsOf.of(held, record: record, field: field)?.value else { return ([], []) }
         let heads = held.filter { version in !held.contains { $0.dot != version.dot && $0.supersedes(version) } }.sorted { $0.dot < $1.dot }
-        let lines = sequence(value, field)
+        let lines = FieldMerge.sequence(value, of: field)
         if heads.count == 1 { return (lines, credited[heads[0].dot] ?? []) }
         var credit = [Version?](repeating: nil, count: lines.count)
         for head in heads {
             var budget = DiffBudget()
-            guard let matches = LineMatching.matches(sequence(head.value, field), lines, budget: &budget) else { continue }
+            guard let matches = LineMatching.matches(FieldMerge.sequence(head.value, of: field), lines, budget: &budget) else { continue }
             let headCredit = credited[head.dot] ?? []
             for (index, match) in matches.enumerated() where index < headCredit.count {
                 if let match, credit[match] == nil { credit[match] = headCredit[index] }
             }
         }
         return (lines, credit)
-    }
-
-    private static func sequence(_ value: FieldValue, _ field: FieldSchema) -> [String] {
-        field.kind == .list ? value.list ?? [] : FieldMerge.lines(value.text)
     }
 }

@@ -139,16 +139,9 @@ struct RevertCommand: ParsableCommand {
         guard SchemaRegistry.standard[found.kind]?.field(field) != nil, field != RecordSchema.deletedFieldName else {
             throw ClientError("a \(found.kind) has no field '\(field)'; its fields are: \(SchemaRegistry.standard[found.kind]!.fieldNames.joined(separator: ", "))")
         }
-        let parts = version.split(separator: ":")
-        guard parts.count == 2, parts[0].count >= 4, let counter = UInt64(parts[1]) else {
-            throw ValidationError("VERSION is replica:counter as `sync-client log` prints it, like 3c776e85:4, not '\(version.prefix(40))'")
+        guard let old = try replica.store.version(matching: version), old.record == found.id, old.field == field else {
+            throw ClientError("\(field) of this \(found.kind) has no version '\(version.prefix(40))'; versions are replica:counter, as `sync-client log \(record) \(field)` prints them")
         }
-        let matches = try replica.store.history(record: found.id, field: field)
-            .filter { $0.dot.counter == counter && $0.dot.replica.rawValue.hasPrefix(parts[0].lowercased()) }
-        guard let old = matches.first else {
-            throw ClientError("\(field) of this \(found.kind) has no version \(version); list them with `sync-client log \(record) \(field)`")
-        }
-        guard matches.count == 1 else { throw ClientError("'\(version)' matches several versions; give more of the replica id") }
         try RecordEdits.write(replica, found, field: field, value: old.value)
         print("Set \(field) back to the value of version \(old.dot) by \(old.author).")
     }

@@ -59,7 +59,7 @@ enum RecordEdits {
     /// Brings back a deleted record (or settles a delete conflict by keeping it); its fields are
     /// as they were, and a number another live cell took since becomes a shared-number conflict.
     static func restore(_ replica: Replica, _ record: RecordSnapshot) throws {
-        let label = record.kind == "cell" ? "cell \(record.value("number").int.map(String.init) ?? record.id.short)" : "\(record.kind) \(record.id.short)"
+        let label = TextOutput.name(of: record)
         guard record.deleted || record.fields[RecordSchema.deletedFieldName]?.conflict != nil else {
             throw ClientError("\(label) is not deleted; nothing to restore")
         }

@@ -40,10 +40,12 @@ struct DatabaseOption: ParsableArguments {
     @Flag(help: "Make a new database at --db if there is none (only `serve` with no --db makes one by itself).") var create = false
 
     /// The file named by --db, $SYNC_SERVER_DB or the default.
-    var path: String { db ?? ProcessInfo.processInfo.environment["SYNC_SERVER_DB"].flatMap { $0.isEmpty ? nil : $0 } ?? Self.defaultPath }
+    var path: String { db ?? environmentPath ?? Self.defaultPath }
 
     /// Whether the path is the embedded default (named by no flag and no environment).
-    var isDefault: Bool { path == Self.defaultPath && db == nil }
+    var isDefault: Bool { db == nil && environmentPath == nil }
+
+    private var environmentPath: String? { ProcessInfo.processInfo.environment["SYNC_SERVER_DB"].flatMap { $0.isEmpty ? nil : $0 } }
 
     /// Opens the database; a missing one is made only with --create, or for `serve` on the default.
     func open(servingDefault: Bool = false) throws -> ServerStore {
