@@ -1,8 +1,11 @@
 // swift-tools-version:6.0
 import PackageDescription
 
-// Layers point one way: SyncModel ← LocalStore ← SyncProtocol ← executables. Each target
-// declares exactly the modules its files import (MemberImportVisibility keeps them honest).
+// Layers point one way. SyncModel (versions, merges) ← SyncProtocol (wire, cursors, the server's
+// policy over `ServerStorage`, the client's session over `SyncReplica`) ← LocalStore (SQLite
+// replica) ← SQLiteServer (the server's SQLite storage). SyncHTTP and SyncServerCore carry the
+// protocol over HTTP; the executables sit on top. Each target declares exactly the modules its
+// files import (MemberImportVisibility keeps them honest).
 let swiftSettings: [SwiftSetting] = [
     .enableUpcomingFeature("ExistentialAny"),
     .enableUpcomingFeature("InternalImportsByDefault"),
@@ -43,13 +46,19 @@ let package = Package(
         .target(name: "CSQLiteConfig", dependencies: [.product(name: "GRDBSQLite", package: "GRDB.swift")]),
         .target(
             name: "LocalStore",
-            dependencies: ["SyncModel", "CSQLiteConfig", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "GRDBSQLite", package: "GRDB.swift")],
+            dependencies: ["SyncModel", "SyncProtocol", "CSQLiteConfig", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "GRDBSQLite", package: "GRDB.swift")],
+            swiftSettings: swiftSettings
+        ),
+        .target(name: "SyncProtocol", dependencies: ["SyncModel"], swiftSettings: swiftSettings),
+        .target(
+            name: "SQLiteServer",
+            dependencies: ["SyncModel", "SyncProtocol", "LocalStore", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: swiftSettings
         ),
         .target(
-            name: "SyncProtocol",
+            name: "SyncHTTP",
             dependencies: [
-                "SyncModel", "LocalStore",
+                "SyncProtocol",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -61,7 +70,7 @@ let package = Package(
         .target(
             name: "SyncServerCore",
             dependencies: [
-                "SyncModel", "LocalStore", "SyncProtocol",
+                "SyncModel", "SyncProtocol",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -74,7 +83,7 @@ let package = Package(
         .executableTarget(
             name: "sync-server",
             dependencies: [
-                "SyncServerCore", "SyncModel", "LocalStore", "CommandLineSupport",
+                "SyncServerCore", "SyncModel", "SyncProtocol", "SQLiteServer", "CommandLineSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -90,7 +99,7 @@ let package = Package(
         .executableTarget(
             name: "sync-client",
             dependencies: [
-                "SyncClientCore", "SyncModel", "LocalStore", "SyncProtocol", "CommandLineSupport",
+                "SyncClientCore", "SyncModel", "LocalStore", "SyncProtocol", "SyncHTTP", "CommandLineSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
@@ -99,7 +108,7 @@ let package = Package(
         .executableTarget(
             name: "sync-bench",
             dependencies: [
-                "SyncModel", "LocalStore", "SyncProtocol", "SyncServerCore",
+                "SyncModel", "LocalStore", "SyncProtocol", "SQLiteServer", "SyncHTTP", "SyncServerCore",
                 .product(name: "GRDB", package: "GRDB.swift"), .product(name: "GRDBSQLite", package: "GRDB.swift"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -108,14 +117,16 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        .target(name: "TestSupport", dependencies: ["SyncModel"], path: "Tests/TestSupport", swiftSettings: swiftSettings),
+        .target(name: "TestSupport", dependencies: ["SyncModel", "SyncProtocol"], path: "Tests/TestSupport", swiftSettings: swiftSettings),
+        // The protocol's policy and session against in-memory stores: no SQLite linked.
+        .testTarget(name: "InMemorySyncTests", dependencies: ["SyncProtocol", "SyncModel", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "SyncModelTests", dependencies: ["SyncModel", "TestSupport"], swiftSettings: swiftSettings),
-        .testTarget(name: "LocalStoreTests", dependencies: ["LocalStore", "SyncModel", "TestSupport", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "GRDBSQLite", package: "GRDB.swift")], swiftSettings: swiftSettings),
-        .testTarget(name: "SyncProtocolTests", dependencies: ["SyncProtocol", "LocalStore", "SyncModel", "SyncClientCore", "TestSupport", .product(name: "GRDB", package: "GRDB.swift")], swiftSettings: swiftSettings),
+        .testTarget(name: "LocalStoreTests", dependencies: ["LocalStore", "SyncModel", "SyncProtocol", "SQLiteServer", "TestSupport", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "GRDBSQLite", package: "GRDB.swift")], swiftSettings: swiftSettings),
+        .testTarget(name: "SyncProtocolTests", dependencies: ["SyncProtocol", "LocalStore", "SQLiteServer", "SyncModel", "SyncClientCore", "TestSupport", .product(name: "GRDB", package: "GRDB.swift")], swiftSettings: swiftSettings),
         .testTarget(
             name: "SyncServerTests",
             dependencies: [
-                "SyncServerCore", "SyncProtocol", "LocalStore", "SyncModel",
+                "SyncServerCore", "SyncProtocol", "SQLiteServer", "SyncHTTP", "LocalStore", "SyncModel",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),

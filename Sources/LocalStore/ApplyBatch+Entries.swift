@@ -1,5 +1,6 @@
 import GRDB
 import SyncModel
+import SyncProtocol
 
 /// Rows the batch appends, and the replicas and records it looks up once and caches.
 extension ApplyBatch {

@@ -1,5 +1,6 @@
 import GRDB
 import SyncModel
+import SyncProtocol
 
 /// Field states: loading them, merging their heads and writing them, and settling deletions.
 extension ApplyBatch {

@@ -1,5 +1,6 @@
 import GRDB
 import SyncModel
+import SyncProtocol
 
 /// Integrating versions: checking, storing and folding them into their fields' heads.
 extension ApplyBatch {

@@ -1,5 +1,6 @@
 import GRDB
 import SyncModel
+import SyncProtocol
 
 /// Integrates versions into a store inside one open transaction.
 ///

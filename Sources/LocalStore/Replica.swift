@@ -1,6 +1,7 @@
 import GRDB
 import Foundation
 public import SyncModel
+public import SyncProtocol
 
 /// One change a local write makes: a new value for one field of one record.
 public struct FieldChange: Sendable, Equatable {
@@ -259,35 +260,8 @@ public struct Replica: Sendable {
         Set((try Meta.get("own_replicas", db) ?? id.rawValue).split(separator: ",").compactMap { ReplicaID(String($0)) })
     }
 
-    /// The server's version vector as of the last sync (empty before the first).
-    public func lastServerVector() throws -> VersionVector {
-        try store.read { db in try Self.lastServerVector(db) }
-    }
-
     static func lastServerVector(_ db: Database) throws -> VersionVector {
         try StoreCoding.decodeVector(try Meta.get("server_vector", db) ?? "")
-    }
-
-    /// This replica's vector (only its own replicas' counters when `ownOnly`) and a page of its
-    /// own versions that `serverVector` does not cover (at most `limit`, and within `budget`),
-    /// in one read.
-    public func outgoing(
-        serverVector: VersionVector, limit: Int, ownOnly: Bool = false, budget: PageBudget = .sync
-    ) throws -> (vector: VersionVector, versions: [Version]) {
-        try store.read { db in
-            let page = try Store.versions(db, notCoveredBy: serverVector, limit: limit, replicas: try ownReplicas(db), budget: budget)
-            return (try requestVector(ownOnly: ownOnly, db), page.versions)
-        }
-    }
-
-    /// The vector a sync request carries: the whole vector, or only this replica's own counters
-    /// when it pulls by cursor.
-    public func requestVector(ownOnly: Bool) throws -> VersionVector {
-        try store.read { db in try requestVector(ownOnly: ownOnly, db) }
-    }
-
-    func requestVector(ownOnly: Bool, _ db: Database) throws -> VersionVector {
-        ownOnly ? try Store.versionVector(of: ownReplicas(db), db) : try Store.versionVector(db)
     }
 
     /// Applies a page from the server and records the server's vector and the feed cursor the
@@ -308,10 +282,7 @@ public struct Replica: Sendable {
         _ versions: PreparedVersions, serverVector: VersionVector, cursor: CursorChange = .keep, deferFields: Bool = false
     ) throws -> ApplyReport {
         try store.transaction { db in
-            var batch = try ApplyBatch.begin(store, db, deferFields: deferFields)
-            try batch.preload(versions.entries.lazy.map(\.version))
-            try batch.integrate(versions)
-            let report = try batch.finish()
+            let report = try store.integrate(versions, db, deferFields: deferFields)
             try Meta.set("server_vector", StoreCoding.encode(serverVector), db)
             switch cursor {
             case .keep: break
@@ -325,21 +296,18 @@ public struct Replica: Sendable {
     /// Where in the server's feed the last sync stopped; nil before the first complete pull,
     /// after the server refused the cursor, and after ``rekey(path:newID:)``.
     public func serverCursor() throws -> FeedCursor? {
-        try store.read { db in try Meta.get("server_cursor", db).flatMap(FeedCursor.init) }
+        try store.read { db in try Self.serverCursor(db) }
     }
 
-    /// Whether every version held is this replica's own (a fresh replica's first sync can then
-    /// read the server's feed from its start).
-    public func holdsOnlyOwnVersions() throws -> Bool {
-        try store.read { db in
-            let own = try ownReplicas(db)
-            return try Store.versionVector(db).replicas.allSatisfy(own.contains)
-        }
+    static func serverCursor(_ db: Database) throws -> FeedCursor? {
+        try Meta.get("server_cursor", db).flatMap(FeedCursor.init)
     }
 
     /// Local versions the server did not have at the last sync.
     public func pending(limit: Int = .max) throws -> [Version] {
-        try store.versions(notCoveredBy: try lastServerVector(), limit: limit, replicas: try ownReplicas()).versions
+        try store.read { db in
+            try Store.versions(db, notCoveredBy: Self.lastServerVector(db), limit: limit, replicas: ownReplicas(db)).versions
+        }
     }
 }
 

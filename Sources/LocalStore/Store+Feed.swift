@@ -1,10 +1,11 @@
-import GRDB
-import SyncModel
+package import GRDB
+package import SyncModel
+package import SyncProtocol
 
 /// Reading a server store's feed: its versions in arrival order (see ``FeedCursor``).
 extension Store {
     /// The position after the last version stored (``FeedCursor/start`` when there is none).
-    static func feedHead(_ db: Database) throws -> FeedCursor {
+    package static func feedHead(_ db: Database) throws -> FeedCursor {
         guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT seq, chain FROM feed ORDER BY seq DESC LIMIT 1")) else {
             return .start
         }
@@ -12,7 +13,7 @@ extension Store {
     }
 
     /// Whether `cursor` is a position of this feed: the same chain of dots up to its `seq`.
-    static func feedHonours(_ cursor: FeedCursor, _ db: Database) throws -> Bool {
+    package static func feedHonours(_ cursor: FeedCursor, _ db: Database) throws -> Bool {
         guard cursor.seq > 0 else { return cursor.chain == 0 }
         guard let chain = try Int64.fetchOne(db.cachedStatement(sql: "SELECT chain FROM feed WHERE seq = ?"), arguments: [Int64(clamping: cursor.seq)]) else {
             return false
@@ -23,9 +24,9 @@ extension Store {
     /// Up to `limit` versions stored after `cursor` (and within `budget`), in arrival order,
     /// leaving out those of `skipping` (the requester's own replicas, which it already has). The
     /// returned cursor covers every entry looked at, skipped ones included.
-    static func feedPage(
+    package static func feedPage(
         _ db: Database, after cursor: FeedCursor, skipping: Set<ReplicaID>, limit: Int, budget: PageBudget = .unbounded
-    ) throws -> (versions: [Version], more: Bool, cursor: FeedCursor) {
+    ) throws -> StoredPage {
         var budget = budget
         var skipRows: Set<Int64> = []
         for replica in skipping {
@@ -45,15 +46,15 @@ extension Store {
         while let row = try rows.next() {
             let replicaRow: Int64 = row[2]
             if !skipRows.contains(replicaRow) {
-                if versions.count == limit { return (versions, true, position) }
+                if versions.count == limit { return StoredPage(versions: versions, more: true, cursor: position) }
                 let (version, bytes) = try VersionRow.decodeMeasured(row, statement: statement.sqliteStatement, replica: names.id(row: replicaRow, db),
                                                                 offset: 3, names: &names, db)
-                guard budget.admits(bytes) else { return (versions, true, position) }
+                guard budget.admits(bytes) else { return StoredPage(versions: versions, more: true, cursor: position) }
                 versions.append(version)
             }
             position = FeedCursor(seq: UInt64(row[0] as Int64), chain: UInt64(bitPattern: row[1] as Int64))
         }
-        return (versions, false, position)
+        return StoredPage(versions: versions, more: false, cursor: position)
     }
 
     /// The id of the replica in row `row` of the `replica` table.

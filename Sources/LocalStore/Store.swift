@@ -3,6 +3,7 @@ import CSQLiteConfig
 import Foundation
 import GRDBSQLite
 public import SyncModel
+public import SyncProtocol
 
 /// A set of versions and the field state they determine, in one SQLite file.
 ///
@@ -206,7 +207,7 @@ public struct Store: Sendable {
     /// first, in the same transaction (see ``WriteLog``), unless `foldingLog` is false: only a
     /// local write, which decides itself, passes false. A write log summary the body leaves
     /// pending is kept if the transaction commits, and dropped if it fails.
-    func transaction<T>(foldingLog: Bool = true, _ body: (Database) throws -> T) throws -> T {
+    package func transaction<T>(foldingLog: Bool = true, _ body: (Database) throws -> T) throws -> T {
         do {
             return try writer.writeWithoutTransaction { db in
                 var committed = false
@@ -263,7 +264,7 @@ public struct Store: Sendable {
     }
 
     /// The same as ``transaction(_:)``, suspending instead of blocking the caller's thread.
-    func transaction<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+    package func transaction<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
         do {
             let store = self
             return try await writer.writeWithoutTransaction { db in
@@ -281,7 +282,7 @@ public struct Store: Sendable {
     /// in-memory store), which serializes all access, directly, without a read-only savepoint.
     /// On a replica the view never holds unfolded local writes: if the write log has any, they
     /// are folded first (see ``WriteLog``) and the read starts again.
-    func read<T>(_ body: (Database) throws -> T) throws -> T {
+    package func read<T>(_ body: (Database) throws -> T) throws -> T {
         while true {
             let result: T? = try snapshot { db in
                 if role == .replica, try WriteLog.hasEntries(db) { return nil }
@@ -312,7 +313,7 @@ public struct Store: Sendable {
         try read { db in try Self.versionVector(of: replicas, db) }
     }
 
-    static func versionVector(of replicas: some Sequence<ReplicaID>, _ db: Database) throws -> VersionVector {
+    package static func versionVector(of replicas: some Sequence<ReplicaID>, _ db: Database) throws -> VersionVector {
         var entries: [VersionVector.Entry] = []
         for replica in replicas {
             let counter = try Int64.fetchOne(db.cachedStatement(sql: "SELECT counter FROM replica WHERE uuid = ?"), arguments: [replica.rawValue])
@@ -350,7 +351,7 @@ public struct Store: Sendable {
     }
 
     /// `budget` bounds the page's size too (see ``PageBudget``).
-    static func versions(
+    package static func versions(
         _ db: Database, notCoveredBy vector: VersionVector, limit: Int, replicas: Set<ReplicaID>? = nil, budget: PageBudget = .unbounded
     ) throws -> (versions: [Version], more: Bool) {
         var result: [Version] = []
@@ -390,20 +391,4 @@ public struct Store: Sendable {
         }
         return (result, false)
     }
-}
-
-/// What one batch of versions did to a store.
-public struct ApplyReport: Sendable, Equatable {
-    /// Versions not held before.
-    public var new = 0
-    /// Versions already held (identical content).
-    public var duplicates = 0
-    /// Fields whose several heads merged without conflict after this batch.
-    public var cleanMerges = 0
-    /// Conflicts that this batch opened.
-    public var newConflicts: [ConflictID] = []
-    /// Conflicts that this batch closed.
-    public var closedConflicts: [ConflictID] = []
-
-    public init() {}
 }

@@ -1,4 +1,5 @@
 public import SyncModel
+public import SyncProtocol
 
 /// What went wrong in a store; each description says what to do about it.
 public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
@@ -23,10 +24,6 @@ public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
     case recordDeleted(RecordID)
     case conflictNotFound(String)
     case idTooShort(String)
-    case analystExists(String)
-    case analystNotFound(String)
-    case replicaOwnedByOther(replica: ReplicaID, owner: String)
-    case authorMismatch(dot: Dot, author: String, analyst: String)
 
     public var description: String {
         switch self {
@@ -70,15 +67,20 @@ public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
             return "'\(id)' is too short to name a conflict: give at least 4 characters of its id (see `sync-client conflicts`)"
         case .conflictNotFound(let id):
             return "no open conflict '\(id)'; list open conflicts with `sync-client conflicts`"
-        case .analystExists(let name):
-            return "an analyst named '\(name)' already exists; choose another name or revoke the old one"
-        case .analystNotFound(let name):
-            return "no analyst named '\(name)'; list them with `sync-server analyst list`"
-        case .replicaOwnedByOther(let replica, _):
-            // The owner's name is for the server's log, not for the refused analyst.
-            return "replica \(replica) belongs to another analyst; each analyst syncs only their own replicas (create yours with `sync-client init` and your own token)"
-        case .authorMismatch(let dot, let author, let analyst):
-            return "version \(dot) is signed by '\(author)' but the token belongs to '\(analyst)'; create the replica with this analyst's token"
+        }
+    }
+}
+
+extension StoreError: StorageError {
+    /// How a server answers this error (see ``StorageFault``).
+    public var fault: StorageFault? {
+        switch self {
+        case .invalid: return .invalidVersion
+        case .kindMismatch: return .kindMismatch
+        case .counterGap: return .counterGap
+        case .dotReused: return .dotReused
+        case .writeFailed, .readOnly, .damaged: return .unavailable
+        default: return nil
         }
     }
 }

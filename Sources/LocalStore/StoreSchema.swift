@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import SyncModel
+import SyncProtocol
 
 /// Tables and migrations. Every step since the first is kept so any older file upgrades.
 enum StoreSchema {

@@ -1,5 +1,6 @@
 import GRDB
 import SyncModel
+import SyncProtocol
 
 /// Reading versions from rows of the `version` table.
 enum VersionRow {

@@ -1,5 +1,4 @@
 public import Foundation
-import LocalStore
 import SyncModel
 
 /// The compact encoding of sync messages, `application/vnd.field-sync.v1+binary`.

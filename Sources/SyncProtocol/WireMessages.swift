@@ -1,5 +1,4 @@
 public import Foundation
-public import LocalStore
 public import SyncModel
 
 /// The wire protocol's version, carried in every message. Peers refuse any other.

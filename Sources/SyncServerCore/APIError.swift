@@ -1,7 +1,5 @@
 public import Hummingbird
 import Foundation
-import LocalStore
-import SyncModel
 import SyncProtocol
 
 /// An error answer: HTTP status, a stable code, and a sentence saying what to do.
@@ -27,17 +25,27 @@ public struct APIError: Error, HTTPResponseError, Sendable, Equatable {
     static let missingToken = APIError(.unauthorized, "unauthorized", "missing bearer token: send 'Authorization: Bearer TOKEN' with the token from `sync-server analyst add`")
     static let badToken = APIError(.unauthorized, "unauthorized", "the token is unknown or revoked; ask the server administrator for a new one")
 
-    /// Maps a store failure to its answer.
-    static func from(_ error: StoreError) -> APIError {
+    /// Maps a failure of the exchange to its answer.
+    static func from(_ error: any Error) -> APIError {
         switch error {
-        case .invalid: return APIError(.badRequest, "invalid_version", error.description)
-        case .counterGap: return APIError(.conflict, "counter_gap", error.description)
-        case .dotReused: return APIError(.conflict, "dot_reused", error.description)
-        case .kindMismatch: return APIError(.badRequest, "kind_mismatch", error.description)
-        case .replicaOwnedByOther: return APIError(.forbidden, "replica_not_yours", error.description)
-        case .authorMismatch: return APIError(.forbidden, "author_mismatch", error.description)
-        case .writeFailed, .readOnly, .damaged: return APIError(.serviceUnavailable, "store_unavailable", error.description)
-        default: return APIError(.internalServerError, "internal", error.description)
+        case let error as APIError:
+            return error
+        case let refusal as ExchangeRefusal:
+            switch refusal {
+            case .replicaOwnedByOther: return APIError(.forbidden, "replica_not_yours", refusal.description)
+            case .authorMismatch: return APIError(.forbidden, "author_mismatch", refusal.description)
+            }
+        case let error as any StorageError:
+            switch error.fault {
+            case .invalidVersion: return APIError(.badRequest, "invalid_version", error.description)
+            case .kindMismatch: return APIError(.badRequest, "kind_mismatch", error.description)
+            case .counterGap: return APIError(.conflict, "counter_gap", error.description)
+            case .dotReused: return APIError(.conflict, "dot_reused", error.description)
+            case .unavailable: return APIError(.serviceUnavailable, "store_unavailable", error.description)
+            case nil: return APIError(.internalServerError, "internal", error.description)
+            }
+        default:
+            return APIError(.internalServerError, "internal", "the server failed to serve the request (\(error)); try again, and report it if it persists")
         }
     }
 

@@ -1,6 +1,6 @@
 public import Hummingbird
 import HummingbirdTLS
-public import LocalStore
+public import SyncProtocol
 public import Logging
 import NIOCore
 public import NIOSSL
@@ -72,7 +72,7 @@ public struct TLSSetupError: Error, CustomStringConvertible {
 ///   - configuration: Address and limits.
 ///   - onListening: Called with the bound port once the server accepts connections.
 public func buildApplication(
-    store: ServerStore,
+    store: any ServerStorage,
     configuration: ServerConfiguration,
     logger: Logger = Logger(label: "sync-server"),
     onListening: @escaping @Sendable (Int) async -> Void = { _ in }

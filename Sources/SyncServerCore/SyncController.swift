@@ -1,19 +1,18 @@
 import Foundation
 public import Hummingbird
-public import LocalStore
 import Logging
 import SyncModel
-import SyncProtocol
+public import SyncProtocol
 
 /// The routes of the sync server. Each request is checked, then served in one store transaction.
 public struct SyncController: Sendable {
-    public let store: ServerStore
+    public let store: any ServerStorage
     public let limits: ServerLimits
     package let pauses: TestPauses
     /// Milliseconds since 1970; injected so tests can fix time.
     public let now: @Sendable () -> Int64
 
-    package init(store: ServerStore, limits: ServerLimits, pauses: TestPauses = TestPauses(), now: @escaping @Sendable () -> Int64 = WallClock.now) {
+    package init(store: any ServerStorage, limits: ServerLimits, pauses: TestPauses = TestPauses(), now: @escaping @Sendable () -> Int64 = WallClock.now) {
         self.store = store
         self.limits = limits
         self.pauses = pauses
@@ -89,11 +88,12 @@ public struct SyncController: Sendable {
                 context.logger.notice("test pause: after-commit")
                 try await Task.sleep(for: pause)
             }
-        } catch let error as StoreError {
+        } catch {
+            let refusal = APIError.from(error)
             var metadata: Logger.Metadata = ["analyst": "\(analyst.name)", "reason": "\(error)"]
-            if case .replicaOwnedByOther(_, let owner) = error { metadata["owner"] = "\(owner)" }
+            if case ExchangeRefusal.replicaOwnedByOther(_, let owner) = error { metadata["owner"] = "\(owner)" }
             context.logger.notice("sync refused", metadata: metadata)
-            throw APIError.from(error)
+            throw refusal
         }
         let response = answer.response
         context.logger.info("sync", metadata: [

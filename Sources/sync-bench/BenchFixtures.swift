@@ -2,6 +2,7 @@ import Foundation
 import GRDB
 import LocalStore
 import SyncModel
+import SQLiteServer
 import SyncProtocol
 import SyncServerCore
 
@@ -53,8 +54,8 @@ enum BenchFixtures {
 
     /// Syncs `replica` with the server store in process, as its pushes would, so that both hold
     /// the same versions and the replica knows the server has them.
-    static func seed(_ server: ServerStore, analyst: String, from replica: Replica) async throws {
-        var session = SyncSession(replica: replica, pushPageSize: 20_000, pullPageSize: 20_000)
+    static func seed(_ server: SQLiteServerStore, analyst: String, from replica: Replica) async throws {
+        var session = SyncDriver(replica: replica, pushPageSize: 20_000, pullPageSize: 20_000)
         try await session.run(over: InProcessTransport(server: server, analyst: analyst))
     }
 
@@ -187,7 +188,7 @@ final class PeakSampler: @unchecked Sendable {
 
 /// Hands each request straight to a server store in this process.
 struct InProcessTransport: SyncTransport {
-    let server: ServerStore
+    let server: SQLiteServerStore
     let analyst: String
 
     func send(_ request: SyncRequest) async throws -> SyncResponse {

@@ -3,6 +3,7 @@ import Foundation
 import GRDB
 import LocalStore
 import SyncModel
+import SQLiteServer
 import SyncProtocol
 import SyncServerCore
 
@@ -25,7 +26,7 @@ struct FirstSync: AsyncParsableCommand, Scenario {
         let folder = try BenchFolder()
         let token = TokenHasher.makeToken(analyst: "alice")
         let source = try BenchFixtures.replica(at: folder.path("source.sqlite"), versions: versions, analyst: "alice")
-        let serverStore = try ServerStore.open(path: folder.path("server.sqlite"))
+        let serverStore = try SQLiteServerStore.open(path: folder.path("server.sqlite"))
         try serverStore.addAnalyst(name: "alice", tokenHash: TokenHasher.hash(token), at: 0)
         try await BenchFixtures.seed(serverStore, analyst: "alice", from: source)
         try serverStore.store.close()

@@ -1,12 +1,13 @@
 import Foundation
 import LocalStore
 import SyncModel
+import SQLiteServer
 
 /// Apply cost per version for one record whose history is short or long: the merge state is
 /// O(writers of the field), so the cost should not grow with history (DESIGN §2.2).
 enum HistoryScenario {
     static func microsecondsPerVersion(history: Int, applied: Int, path: String) throws -> Double {
-        let target = try ServerStore.open(path: path).store
+        let target = try SQLiteServerStore.open(path: path).store
         let record = RecordID.random()
         let writers = try (0..<3).map { try Replica.inMemory(analyst: "writer\($0)") }
         // Three analysts take turns editing the record, each seeing the others' edits first.

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import LocalStore
 import SyncModel
+import SQLiteServer
 import SyncServerCore
 
 struct LargeMerge: AsyncParsableCommand, Scenario {
@@ -76,7 +77,7 @@ struct LargeMerge: AsyncParsableCommand, Scenario {
     /// version merges on bob's replica) and, as reference, bob's earlier sync that pulled it.
     private func syncs(base: [String], ours: [String], theirs: [String], in folder: BenchFolder) throws
         -> (merging: TimedRun, plain: TimedRun, serverPeak: Int, serverPlainPeak: Int) {
-        let serverStore = try ServerStore.open(path: folder.path("server.sqlite"))
+        let serverStore = try SQLiteServerStore.open(path: folder.path("server.sqlite"))
         let tokens = try ["alice", "bob"].map { name in
             let token = TokenHasher.makeToken(analyst: name)
             try serverStore.addAnalyst(name: name, tokenHash: TokenHasher.hash(token), at: 0)

@@ -2,6 +2,8 @@ import ArgumentParser
 import Foundation
 import LocalStore
 import SyncModel
+import SyncHTTP
+import SQLiteServer
 import SyncProtocol
 import SyncServerCore
 import AsyncHTTPClient
@@ -25,7 +27,7 @@ struct ServerMerge: AsyncParsableCommand, Scenario {
 
     func run(into table: inout BenchTable) async throws {
         let folder = try BenchFolder()
-        let store = try ServerStore.open(path: folder.path("server.sqlite"))
+        let store = try SQLiteServerStore.open(path: folder.path("server.sqlite"))
         var pushes: [(token: String, requests: [SyncRequest])] = []
         for index in 0..<clients {
             let name = "analyst\(index)"
@@ -65,7 +67,7 @@ struct ServerMerge: AsyncParsableCommand, Scenario {
             throw error
         }
         server.stop()
-        let stored = try ServerStore.open(path: folder.path("server.sqlite")).store.versionVector().total
+        let stored = try SQLiteServerStore.open(path: folder.path("server.sqlite")).store.versionVector().total
         guard stored == UInt64(versions / clients * clients) else { throw BenchError("the server stored \(stored) versions") }
         table.add("server merge, \(clients) clients pushing at once", rate: Double(stored) / elapsed, reference: Double(versions) / plain,
                   unit: "versions/s", referenceName: "plain SQLite insert")

@@ -2,6 +2,8 @@ import ArgumentParser
 import Foundation
 import LocalStore
 import SyncModel
+import SyncHTTP
+import SQLiteServer
 import SyncProtocol
 import SyncServerCore
 import AsyncHTTPClient
@@ -48,7 +50,7 @@ enum NoOpSync {
     static func measure(replicas: Int, rounds: Int, seedFrom big: Replica? = nil) async throws -> (bytes: Int, microseconds: Double) {
         let folder = try BenchFolder()
         let token = TokenHasher.makeToken(analyst: "alice")
-        let store = try ServerStore.open(path: folder.path("server.sqlite"))
+        let store = try SQLiteServerStore.open(path: folder.path("server.sqlite"))
         try store.addAnalyst(name: "alice", tokenHash: TokenHasher.hash(token), at: 0)
         let client: Replica
         if let big {
@@ -74,7 +76,7 @@ enum NoOpSync {
         do {
             for round in 0..<(rounds + 1) {
                 transport.reset()
-                var session = SyncSession(replica: client)
+                var session = SyncDriver(replica: client)
                 let elapsed = try await SyncBench.measure { try await session.run(over: transport) }
                 // The first round opens the connection and pulls what the client lacks
                 guard round > 0 else { continue }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import LocalStore
+import SyncModel
 import SyncClientCore
 
 struct DashboardCommand: ParsableCommand {

@@ -4,6 +4,7 @@ import LocalStore
 import SyncClientCore
 import SyncModel
 import SyncProtocol
+import SyncHTTP
 import AsyncHTTPClient
 
 struct InitCommand: ParsableCommand {
@@ -123,7 +124,7 @@ struct SyncCommand: AsyncParsableCommand {
         })
         // Cells given one number on two replicas meet here; the sync reports them as conflicts too.
         let sharedBefore = Set(try replica.store.numberConflicts().map(\.id))
-        var session = SyncSession(replica: replica, pushPageSize: pageSize, pullPageSize: pageSize)
+        var session = SyncDriver(replica: replica, pushPageSize: pageSize, pullPageSize: pageSize)
         do {
             try await session.run(over: transport) { stats in
                 if showProgress {

@@ -1,10 +1,11 @@
 import ArgumentParser
 import CommandLineSupport
 import Foundation
-import LocalStore
+import SQLiteServer
 import Logging
 import NIOCore
 import SyncModel
+import SyncProtocol
 import SyncServerCore
 import Hummingbird
 
@@ -48,8 +49,8 @@ struct DatabaseOption: ParsableArguments {
     private var environmentPath: String? { ProcessInfo.processInfo.environment["SYNC_SERVER_DB"].flatMap { $0.isEmpty ? nil : $0 } }
 
     /// Opens the database; a missing one is made only with --create, or for `serve` on the default.
-    func open(servingDefault: Bool = false) throws -> ServerStore {
-        try ServerStore.open(path: path, create: create || (servingDefault && isDefault))
+    func open(servingDefault: Bool = false) throws -> any ServerStorage {
+        try SQLiteServerStore.open(path: path, create: create || (servingDefault && isDefault))
     }
 }
 
@@ -134,14 +135,14 @@ struct ServeError: Error, CustomStringConvertible {
     }
 }
 
-struct AnalystCommand: ParsableCommand {
+struct AnalystCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "analyst",
         abstract: "Add, list and revoke the analysts allowed to sync.",
         subcommands: [Add.self, List.self, Token.self, Revoke.self, Reinstate.self]
     )
 
-    struct Add: ParsableCommand {
+    struct Add: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "add",
             abstract: "Add an analyst and print their bearer token once (only its SHA-256 hash is stored).",
@@ -156,22 +157,22 @@ struct AnalystCommand: ParsableCommand {
             }
         }
 
-        func run() throws {
+        func run() async throws {
             let token = TokenHasher.makeToken(analyst: name)
-            try database.open().addAnalyst(name: name, tokenHash: TokenHasher.hash(token), at: WallClock.now())
+            try await database.open().addAnalyst(name: name, tokenHash: TokenHasher.hash(token), at: WallClock.now())
             FileHandle.standardError.write(Data("Added analyst '\(name)'. Their token follows; it is shown only now, the server keeps only its hash:\n".utf8))
             print(token)
         }
     }
 
-    struct List: ParsableCommand {
+    struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(commandName: "list", abstract: "List analysts.", discussion: "Example: sync-server analyst list --db field.sqlite")
         @OptionGroup var database: DatabaseOption
 
-        func run() throws {
+        func run() async throws {
             let store = try database.open()
-            let owners = try store.owners()
-            for analyst in try store.analysts() {
+            let owners = try await store.owners()
+            for analyst in try await store.analysts() {
                 let replicas = owners.values.filter { $0 == analyst.name }.count
                 let state = analyst.revoked == nil ? "active" : "revoked"
                 print("\(analyst.name)\t\(state)\t\(replicas) replica\(replicas == 1 ? "" : "s")")
@@ -179,7 +180,7 @@ struct AnalystCommand: ParsableCommand {
         }
     }
 
-    struct Token: ParsableCommand {
+    struct Token: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "token",
             abstract: "Give an analyst, active or revoked, a new token and print it once; the old one stops syncing at once.",
@@ -191,16 +192,16 @@ struct AnalystCommand: ParsableCommand {
         @Argument var name: String
         @OptionGroup var database: DatabaseOption
 
-        func run() throws {
+        func run() async throws {
             let token = TokenHasher.makeToken(analyst: name)
-            let revoked = try database.open().replaceToken(name: name, tokenHash: TokenHasher.hash(token))
+            let revoked = try await database.open().replaceToken(name: name, tokenHash: TokenHasher.hash(token))
             let state = revoked ? " '\(name)' is revoked: this token syncs once you run `sync-server analyst reinstate \(name)`." : ""
             FileHandle.standardError.write(Data("New token for '\(name)'; the old one no longer syncs.\(state) It is shown only now:\n".utf8))
             print(token)
         }
     }
 
-    struct Reinstate: ParsableCommand {
+    struct Reinstate: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "reinstate",
             abstract: "Let a revoked analyst sync again, with their replicas as before.",
@@ -209,8 +210,8 @@ struct AnalystCommand: ParsableCommand {
         @Argument var name: String
         @OptionGroup var database: DatabaseOption
 
-        func run() throws {
-            if try database.open().reinstate(name: name) {
+        func run() async throws {
+            if try await database.open().reinstate(name: name) {
                 print("Reinstated analyst '\(name)'; their current token syncs again.")
             } else {
                 print("Analyst '\(name)' is not revoked; nothing changed.")
@@ -218,13 +219,13 @@ struct AnalystCommand: ParsableCommand {
         }
     }
 
-    struct Revoke: ParsableCommand {
+    struct Revoke: AsyncParsableCommand {
         static let configuration = CommandConfiguration(commandName: "revoke", abstract: "Revoke an analyst's token.", discussion: "Example: sync-server analyst revoke alice --db field.sqlite")
         @Argument var name: String
         @OptionGroup var database: DatabaseOption
 
-        func run() throws {
-            try database.open().revoke(name: name, at: WallClock.now())
+        func run() async throws {
+            try await database.open().revoke(name: name, at: WallClock.now())
             print("Revoked analyst '\(name)'; their token no longer syncs. Undo with `sync-server analyst reinstate \(name)`.")
         }
     }

@@ -2,6 +2,7 @@ import Foundation
 import GRDB
 @testable import LocalStore
 import SyncModel
+import SyncProtocol
 import Testing
 import TestSupport
 

@@ -2,6 +2,8 @@ import Foundation
 import GRDB
 @testable import LocalStore
 import SyncModel
+import SyncProtocol
+import SQLiteServer
 import Testing
 
 /// The server's feed: every stored version numbered in arrival order, read after a cursor.
@@ -10,7 +12,7 @@ import Testing
     static let bob = ReplicaID("b0b0b0b0-0000-4000-8000-000000000002")!
 
     /// A server holding, in this order, `aliceWrites` writes of alice's and `bobWrites` of bob's.
-    static func server(aliceWrites: Int, bobWrites: Int) async throws -> ServerStore {
+    static func server(aliceWrites: Int, bobWrites: Int) async throws -> SQLiteServerStore {
         let server = try makeEmptyTestServerStore()
         for (name, id, count) in [("alice", alice, aliceWrites), ("bob", bob, bobWrites)] {
             try server.addAnalyst(name: name, tokenHash: "hash-\(name)", at: 0)
@@ -23,8 +25,9 @@ import Testing
         return server
     }
 
-    static func page(_ server: ServerStore, after cursor: FeedCursor, skipping: Set<ReplicaID> = [], limit: Int) throws -> (versions: [Version], more: Bool, cursor: FeedCursor) {
-        try server.store.read { db in try Store.feedPage(db, after: cursor, skipping: skipping, limit: limit) }
+    static func page(_ server: SQLiteServerStore, after cursor: FeedCursor, skipping: Set<ReplicaID> = [], limit: Int) throws -> (versions: [Version], more: Bool, cursor: FeedCursor) {
+        let page = try server.store.read { db in try Store.feedPage(db, after: cursor, skipping: skipping, limit: limit) }
+        return (page.versions, page.more, try #require(page.cursor, "a feed page always reaches a position"))
     }
 
     @Test func versionsArriveInOrderAndEachCursorCarriesTheChainOfEveryDotBeforeIt() async throws {
@@ -113,7 +116,7 @@ import Testing
     @Test func aServerFileFromBeforeTheFeedUpgradesWithEveryVersionInIt() async throws {
         let folder = TemporaryFolder()
         let path = folder.path("server.sqlite")
-        let server = try ServerStore.open(path: path)
+        let server = try SQLiteServerStore.open(path: path)
         for (name, id) in [("alice", Self.alice), ("bob", Self.bob)] {
             try server.addAnalyst(name: name, tokenHash: "hash-\(name)", at: 0)
             let replica = try Replica.inMemory(analyst: name, id: id)
@@ -126,7 +129,7 @@ import Testing
             try db.execute(sql: "DELETE FROM grdb_migrations WHERE identifier = 'v3-server-feed'")
         }
         try server.store.close()
-        let reopened = try ServerStore.open(path: path)
+        let reopened = try SQLiteServerStore.open(path: path)
         let page = try Self.page(reopened, after: .start, limit: 10)
         let byReplicaRow = try reopened.store.read { db in
             try Row.fetchAll(db, sql: "SELECT replica.uuid, version.counter FROM version JOIN replica ON replica.id = version.replica ORDER BY version.replica, version.counter")

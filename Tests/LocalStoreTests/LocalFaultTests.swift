@@ -3,6 +3,7 @@ import GRDB
 import GRDBSQLite
 @testable import LocalStore
 import SyncModel
+import SQLiteServer
 import Testing
 
 @Suite struct LocalFaultTests {
@@ -96,11 +97,11 @@ import Testing
     @Test func aServerRefusesToStartOnADatabaseItCannotWrite() throws {
         let folder = TemporaryFolder()
         let path = folder.path("server.sqlite")
-        try ServerStore.open(path: path).store.close()
+        try SQLiteServerStore.open(path: path).store.close()
         let undo = try Self.makeReadOnly(path)
         defer { undo() }
         let bytes = try Data(contentsOf: URL(fileURLWithPath: path))
-        #expect(throws: StoreError.readOnly(path: path)) { try ServerStore.open(path: path) }
+        #expect(throws: StoreError.readOnly(path: path)) { try SQLiteServerStore.open(path: path) }
         #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == bytes)
     }
 

@@ -1,6 +1,8 @@
 import GRDB
 @testable import LocalStore
 import SyncModel
+import SyncProtocol
+import SQLiteServer
 import Testing
 
 /// Sync pages are bounded by size as well as count, and paging by size loses nothing.
@@ -8,7 +10,7 @@ import Testing
     static let alice = ReplicaID("a1a1a1a1-0000-4000-8000-000000000001")!
 
     /// A server holding `count` of alice's writes, each a text of `length` characters on its own record.
-    static func server(count: Int, length: Int) async throws -> (ServerStore, [Version]) {
+    static func server(count: Int, length: Int) async throws -> (SQLiteServerStore, [Version]) {
         let server = try makeEmptyTestServerStore()
         try server.addAnalyst(name: "alice", tokenHash: "hash-alice", at: 0)
         let replica = try Replica.inMemory(analyst: "alice", id: alice)
@@ -43,7 +45,7 @@ import Testing
                 try Store.feedPage(db, after: cursor, skipping: [], limit: 1_000, budget: PageBudget(maxBytes: budget))
             }
             pages.append(page.versions)
-            cursor = page.cursor
+            cursor = try #require(page.cursor)
             if !page.more { break }
             #expect(pages.count <= 12, "paging does not advance")
             if pages.count > 12 { break }

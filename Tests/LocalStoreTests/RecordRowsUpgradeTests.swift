@@ -2,6 +2,7 @@ import Foundation
 import GRDB
 @testable import LocalStore
 import SyncModel
+import SQLiteServer
 import Testing
 
 /// Files written before versions and field states named their record by row id upgrade with
@@ -89,12 +90,12 @@ import Testing
     }
 
     static func open(_ path: String, role: StoreSchema.Role) throws -> Store {
-        role == .server ? try ServerStore.open(path: path).store : try Replica.open(path: path).store
+        role == .server ? try SQLiteServerStore.open(path: path).store : try Replica.open(path: path).store
     }
 
     static func create(_ path: String, role: StoreSchema.Role) throws -> Store {
         role == .server
-            ? try ServerStore.open(path: path).store
+            ? try SQLiteServerStore.open(path: path).store
             : try Replica.create(path: path, settings: ReplicaSettings(server: "http://x", token: "a.b", analyst: "carol")).store
     }
 

@@ -2,6 +2,8 @@ import Foundation
 import GRDB
 @testable import LocalStore
 import SyncModel
+import SyncProtocol
+import SQLiteServer
 import Testing
 import TestSupport
 

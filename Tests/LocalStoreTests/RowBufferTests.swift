@@ -1,6 +1,8 @@
 import GRDB
 @testable import LocalStore
 import SyncModel
+import SyncProtocol
+import SQLiteServer
 import Testing
 
 @Suite struct RowBufferTests {

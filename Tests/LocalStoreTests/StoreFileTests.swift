@@ -2,6 +2,7 @@ import Foundation
 import GRDB
 @testable import LocalStore
 import SyncModel
+import SQLiteServer
 import Testing
 
 @Suite struct StoreFileTests {
@@ -13,7 +14,7 @@ import Testing
         try queue.close()
         let before = try Data(contentsOf: URL(fileURLWithPath: path))
         #expect(throws: StoreError.notAStore(path: path)) { try Replica.open(path: path) }
-        #expect(throws: StoreError.notAStore(path: path)) { try ServerStore.open(path: path) }
+        #expect(throws: StoreError.notAStore(path: path)) { try SQLiteServerStore.open(path: path) }
         #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == before)
     }
 
@@ -33,7 +34,7 @@ import Testing
     @Test func bothRolesLetTheLogHoldTenThousandPagesBeforeACheckpoint() throws {
         let folder = TemporaryFolder()
         let replica = try Replica.create(path: folder.path("replica.sqlite"), settings: ReplicaSettings(server: "http://x", token: "a.b", analyst: "alice"))
-        let server = try ServerStore.open(path: folder.path("server.sqlite"))
+        let server = try SQLiteServerStore.open(path: folder.path("server.sqlite"))
         #expect(Store.walAutocheckpointPages == 10_000)
         for store in [replica.store, server.store] {
             let pages = try store.writer.write { db in try Int.fetchOne(db, sql: "PRAGMA wal_autocheckpoint") }
@@ -44,7 +45,7 @@ import Testing
     @Test func aServerDatabaseIsNotAReplica() throws {
         let folder = TemporaryFolder()
         let path = folder.path("server.sqlite")
-        _ = try ServerStore.open(path: path)
+        _ = try SQLiteServerStore.open(path: path)
         #expect(throws: StoreError.wrongRole(path: path, found: "server", expected: "replica")) { try Replica.open(path: path) }
     }
 
@@ -59,11 +60,11 @@ import Testing
     @Test func aNewerSchemaIsRefused() throws {
         let folder = TemporaryFolder()
         let path = folder.path("newer.sqlite")
-        _ = try ServerStore.open(path: path)
+        _ = try SQLiteServerStore.open(path: path)
         let queue = try DatabaseQueue(path: path)
         try queue.write { db in try db.execute(sql: "INSERT INTO grdb_migrations (identifier) VALUES ('v9-future')") }
         try queue.close()
-        #expect(throws: StoreError.newerSchema(path: path, unknown: ["v9-future"])) { try ServerStore.open(path: path) }
+        #expect(throws: StoreError.newerSchema(path: path, unknown: ["v9-future"])) { try SQLiteServerStore.open(path: path) }
     }
 }
 

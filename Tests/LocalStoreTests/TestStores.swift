@@ -1,6 +1,7 @@
 import Foundation
 @testable import LocalStore
 import SyncModel
+import SQLiteServer
 import TestSupport
 
 /// A fresh temporary folder, removed when the test's value goes away.
@@ -29,8 +30,8 @@ func reconfigured(_ replica: Replica, _ change: (inout Store) -> Void) -> Replic
     return Replica(store: store, id: replica.id, analyst: replica.analyst)
 }
 
-func makeEmptyTestServerStore() throws -> ServerStore {
-    try ServerStore.inMemory()
+func makeEmptyTestServerStore() throws -> SQLiteServerStore {
+    try SQLiteServerStore.inMemory()
 }
 
 let cellID = RecordID("22222222-2222-4222-8222-222222222222")!

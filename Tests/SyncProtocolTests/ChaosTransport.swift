@@ -1,6 +1,7 @@
 import Foundation
 import LocalStore
 import SyncModel
+import SQLiteServer
 import SyncProtocol
 import TestSupport
 
@@ -8,7 +9,7 @@ import TestSupport
 /// before they arrive, answers are lost after the server committed, requests are duplicated,
 /// and old requests are replayed out of order. Every message goes through its JSON encoding.
 final class ChaosTransport: SyncTransport, @unchecked Sendable {
-    let server: ServerStore
+    let server: SQLiteServerStore
     let analyst: String
     private let lock = NSLock()
     private var random: SplitMix64
@@ -18,7 +19,7 @@ final class ChaosTransport: SyncTransport, @unchecked Sendable {
 
     struct Dropped: Error {}
 
-    init(server: ServerStore, analyst: String, seed: UInt64) {
+    init(server: SQLiteServerStore, analyst: String, seed: UInt64) {
         self.server = server
         self.analyst = analyst
         random = SplitMix64(seed: seed)

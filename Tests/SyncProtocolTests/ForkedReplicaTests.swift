@@ -1,6 +1,7 @@
 import Foundation
 import LocalStore
 import SyncModel
+import SQLiteServer
 import SyncProtocol
 import Testing
 
@@ -25,19 +26,19 @@ import Testing
         deinit { try? FileManager.default.removeItem(at: url) }
     }
 
-    static func sync(_ replica: Replica, _ server: ServerStore) async throws {
-        var session = SyncSession(replica: replica)
+    static func sync(_ replica: Replica, _ server: SQLiteServerStore) async throws {
+        var session = SyncDriver(replica: replica)
         try await session.run(over: InProcessTransport(store: server, analyst: "alice"))
     }
 
-    static func server() throws -> ServerStore {
-        let server = try ServerStore.inMemory()
+    static func server() throws -> SQLiteServerStore {
+        let server = try SQLiteServerStore.inMemory()
         try server.addAnalyst(name: "alice", tokenHash: "h", at: 0)
         return server
     }
 
     /// A laptop that wrote and synced once, and a copy of its replica file taken right then.
-    static func laptopAndCopy(_ folder: Folder, _ server: ServerStore, copyName: String = "b.sqlite") async throws -> (Replica, Replica) {
+    static func laptopAndCopy(_ folder: Folder, _ server: SQLiteServerStore, copyName: String = "b.sqlite") async throws -> (Replica, Replica) {
         let laptop = try Replica.create(path: folder.path("a.sqlite"), settings: ReplicaSettings(server: "x", token: "alice.t", analyst: "alice"))
         try laptop.write([Self.change("synced")], at: 1)
         try await Self.sync(laptop, server)
@@ -91,10 +92,14 @@ import Testing
         let laptop = try Replica.inMemory(analyst: "alice")
         try laptop.write([Self.change("one"), Self.change("two")], at: 1)
         // The server stores the push but the answer never arrives
-        var cut = SyncSession(replica: laptop)
-        let first = try #require(try cut.nextRequest())
-        try cut.receive(try await InProcessTransport(store: server, analyst: "alice").send(first))
-        let push = try #require(try cut.nextRequest())
+        var cut = SyncSession(replica: laptop.id, start: try laptop.syncStart())
+        let answer = try await InProcessTransport(store: server, analyst: "alice").send(cut.firstRequest())
+        let update = try cut.accept(answer, ownCounters: try laptop.counters(of: cut.own))
+        _ = try laptop.receive(try laptop.check(answer.versions), serverVector: update.serverVector, cursor: update.cursor, deferFields: false)
+        let query = cut.pushQuery
+        let outgoing = try laptop.outgoing(acknowledged: query.acknowledged, limit: query.limit, ownOnly: query.ownOnly, budget: query.budget)
+        let next = cut.nextRequest(vector: outgoing.vector, push: outgoing.versions)
+        let push = try #require(next)
         _ = try await InProcessTransport(store: server, analyst: "alice").send(push)
         // The next sync re-sends what it never saw acknowledged, and it is taken as a duplicate
         try await Self.sync(laptop, server)

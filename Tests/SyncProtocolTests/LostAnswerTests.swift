@@ -1,6 +1,7 @@
 import Foundation
 import LocalStore
 import SyncModel
+import SQLiteServer
 import SyncProtocol
 import Testing
 import TestSupport
@@ -67,18 +68,18 @@ final class LostAnswerTransport: SyncTransport, @unchecked Sendable {
                     while true {
                         attempts += 1
                         try #require(attempts < 1000, "no session completes")
-                        var session = SyncSession(replica: replica, pushPageSize: 2, pullPageSize: 3)
+                        var session = SyncDriver(replica: replica, pushPageSize: 2, pullPageSize: 3)
                         do { try await session.run(over: lossy); break } catch is LostAnswerTransport.AnswerLost { continue }
                     }
                     lost += lossy.lost
                 } else {
-                    var session = SyncSession(replica: replica, pushPageSize: 2, pullPageSize: 3)
+                    var session = SyncDriver(replica: replica, pushPageSize: 2, pullPageSize: 3)
                     try await session.run(over: transport)
                 }
             }
         }
         for (index, replica) in replicas.enumerated() {
-            var session = SyncSession(replica: replica)
+            var session = SyncDriver(replica: replica)
             try await session.run(over: InProcessTransport(store: server, analyst: analysts[index]))
         }
         return (try server.canonicalDump(), try replicas.map { try $0.store.canonicalDump() }, lost)

@@ -1,6 +1,7 @@
 import Foundation
 import LocalStore
 import SyncModel
+import SQLiteServer
 @testable import SyncProtocol
 import Testing
 import TestSupport
@@ -50,7 +51,7 @@ final class RetryLog: @unchecked Sendable {
     /// Alice with 30 writes to push in pages of 10, a server, and a session over a transport
     /// that drops `drops` with `error` and retries `retries` times (waits recorded, not slept).
     static func sync(drops: Set<Int>, error: SyncError = reset, retries: Int = 3) async throws
-        -> (server: ServerStore, alice: Replica, dropping: DroppingTransport, log: RetryLog, result: Result<Void, any Error>) {
+        -> (server: SQLiteServerStore, alice: Replica, dropping: DroppingTransport, log: RetryLog, result: Result<Void, any Error>) {
         let server = try SyncSessionTests.makeServer()
         let alice = try Replica.inMemory(analyst: "alice")
         try SyncSessionTests.writeMany(alice, count: 30, prefix: "retry")
@@ -58,7 +59,7 @@ final class RetryLog: @unchecked Sendable {
         let log = RetryLog()
         let transport = RetryingTransport(dropping, delays: RetryingTransport<DroppingTransport>.backoff(retries: retries),
                                           sleep: { log.wait($0) }, onRetry: { log.note($0) })
-        var session = SyncSession(replica: alice, pushPageSize: 10, pullPageSize: 10)
+        var session = SyncDriver(replica: alice, pushPageSize: 10, pullPageSize: 10)
         let result: Result<Void, any Error>
         do {
             try await session.run(over: transport)

@@ -2,6 +2,7 @@ import Foundation
 import LocalStore
 import SyncClientCore
 import SyncModel
+import SQLiteServer
 import SyncProtocol
 import Testing
 import TestSupport
@@ -22,7 +23,7 @@ import TestSupport
 
     struct Simulation {
         var random: SplitMix64
-        let server: ServerStore
+        let server: SQLiteServerStore
         var replicas: [Replica] = []
         var transports: [ChaosTransport] = []
         var records: [(id: RecordID, kind: String)] = []
@@ -33,7 +34,7 @@ import TestSupport
 
         init(seed: UInt64) throws {
             random = SplitMix64(seed: seed)
-            server = try ServerStore.inMemory()
+            server = try SQLiteServerStore.inMemory()
             var ids = SplitMix64(seed: seed ^ 0x1D5)
             let count = 3 + Int(seed % 3)
             for index in 0..<count {
@@ -60,7 +61,7 @@ import TestSupport
                 case 60..<70: try resolve(replica)
                 case 70..<75: try exportOrImport(replica)
                 default:
-                    var session = SyncSession(replica: replica, pushPageSize: 7, pullPageSize: 9)
+                    var session = SyncDriver(replica: replica, pushPageSize: 7, pullPageSize: 9)
                     do {
                         try await session.run(over: transports[index])
                     } catch is ChaosTransport.Dropped {
@@ -140,7 +141,7 @@ import TestSupport
             for transport in transports { transport.reliable = true }
             for _ in 0..<2 {
                 for (index, replica) in replicas.enumerated() {
-                    var session = SyncSession(replica: replica)
+                    var session = SyncDriver(replica: replica)
                     try await session.run(over: transports[index])
                 }
             }

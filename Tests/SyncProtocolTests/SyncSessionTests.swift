@@ -2,13 +2,14 @@ import Foundation
 import GRDB
 import LocalStore
 import SyncModel
+import SQLiteServer
 import SyncProtocol
 import Testing
 import TestSupport
 
 /// A transport that hands each request straight to an in-process server store.
 struct InProcessTransport: SyncTransport {
-    let store: ServerStore
+    let store: SQLiteServerStore
     let analyst: String
     var pageLimit = 1_000
 
@@ -41,8 +42,8 @@ final class FlakyTransport: SyncTransport, @unchecked Sendable {
 }
 
 @Suite struct SyncSessionTests {
-    static func makeServer(analysts: [String] = ["alice", "bob", "carol"]) throws -> ServerStore {
-        let server = try ServerStore.inMemory()
+    static func makeServer(analysts: [String] = ["alice", "bob", "carol"]) throws -> SQLiteServerStore {
+        let server = try SQLiteServerStore.inMemory()
         for name in analysts { try server.addAnalyst(name: name, tokenHash: "hash-of-\(name)", at: 0) }
         return server
     }
@@ -68,7 +69,7 @@ final class FlakyTransport: SyncTransport, @unchecked Sendable {
         // Small pages in both directions, so every sync takes many requests.
         for round in 0..<2 {
             for replica in replicas {
-                var session = SyncSession(replica: replica, pushPageSize: 4, pullPageSize: 5)
+                var session = SyncDriver(replica: replica, pushPageSize: 4, pullPageSize: 5)
                 try await session.run(over: InProcessTransport(store: server, analyst: replica.analyst, pageLimit: 5))
                 #expect(round == 1 || session.stats.requests > 5, "the first round pushes 23 versions 4 at a time")
             }
@@ -86,20 +87,20 @@ final class FlakyTransport: SyncTransport, @unchecked Sendable {
         let alice = try Replica.inMemory(analyst: "alice"), bob = try Replica.inMemory(analyst: "bob")
         try Self.writeMany(alice, count: 20, prefix: "a")
         try alice.write([FieldChange(record: Self.record, kind: "cell", field: "title", value: .text("Base"))], at: 1)
-        var aliceSync = SyncSession(replica: alice)
+        var aliceSync = SyncDriver(replica: alice)
         try await aliceSync.run(over: InProcessTransport(store: server, analyst: "alice"))
-        var bobSync = SyncSession(replica: bob)
+        var bobSync = SyncDriver(replica: bob)
         try await bobSync.run(over: InProcessTransport(store: server, analyst: "bob"))
         // A conflict on the server: both change the title concurrently.
         try alice.write([FieldChange(record: Self.record, kind: "cell", field: "title", value: .text("Alice's"))], at: 2)
         try bob.write([FieldChange(record: Self.record, kind: "cell", field: "title", value: .text("Bob's"))], at: 3)
         for (replica, name) in [(alice, "alice"), (bob, "bob")] {
-            var session = SyncSession(replica: replica)
+            var session = SyncDriver(replica: replica)
             try await session.run(over: InProcessTransport(store: server, analyst: name))
         }
 
         let carol = try Replica.inMemory(analyst: "carol")
-        var session = SyncSession(replica: carol, pushPageSize: 5, pullPageSize: 5)
+        var session = SyncDriver(replica: carol, pushPageSize: 5, pullPageSize: 5)
         var seen: [SyncStats] = []
         try await session.run(over: InProcessTransport(store: server, analyst: "carol", pageLimit: 5)) { seen.append($0) }
         #expect(seen.filter(\.derivingFields).count == 1 && seen.last?.derivingFields == false, "\(seen)")
@@ -110,12 +111,12 @@ final class FlakyTransport: SyncTransport, @unchecked Sendable {
         #expect(session.stats.newConflicts == conflicts && conflicts.count == 1)
         // A later sync of the same replica applies page by page, and derives nothing. Alice,
         // having pulled Bob's title, resolves the conflict.
-        var alicePull = SyncSession(replica: alice)
+        var alicePull = SyncDriver(replica: alice)
         try await alicePull.run(over: InProcessTransport(store: server, analyst: "alice"))
         try alice.write([FieldChange(record: Self.record, kind: "cell", field: "title", value: .text("Agreed"))], at: 4)
-        var aliceAgain = SyncSession(replica: alice)
+        var aliceAgain = SyncDriver(replica: alice)
         try await aliceAgain.run(over: InProcessTransport(store: server, analyst: "alice"))
-        var again = SyncSession(replica: carol)
+        var again = SyncDriver(replica: carol)
         var later: [SyncStats] = []
         try await again.run(over: InProcessTransport(store: server, analyst: "carol")) { later.append($0) }
         #expect(later.allSatisfy { !$0.derivingFields })
@@ -129,27 +130,19 @@ final class FlakyTransport: SyncTransport, @unchecked Sendable {
         let alice = try Replica.inMemory(analyst: "alice"), bob = try Replica.inMemory(analyst: "bob")
         try Self.writeMany(alice, count: 30, prefix: "a")
         try Self.writeMany(bob, count: 30, prefix: "b")
-        var first = SyncSession(replica: alice, pushPageSize: 7, pullPageSize: 7)
+        var first = SyncDriver(replica: alice, pushPageSize: 7, pullPageSize: 7)
         try await first.run(over: InProcessTransport(store: server, analyst: "alice"))
         // Bob's sync is cut after `allowed` requests, then run again to the end.
-        var cut = SyncSession(replica: bob, pushPageSize: 7, pullPageSize: 7)
+        var cut = SyncDriver(replica: bob, pushPageSize: 7, pullPageSize: 7)
         await #expect(throws: FlakyTransport.Dropped.self) {
             try await cut.run(over: FlakyTransport(InProcessTransport(store: server, analyst: "bob", pageLimit: 7), allowed: allowed))
         }
-        var again = SyncSession(replica: bob, pushPageSize: 7, pullPageSize: 7)
+        var again = SyncDriver(replica: bob, pushPageSize: 7, pullPageSize: 7)
         try await again.run(over: InProcessTransport(store: server, analyst: "bob", pageLimit: 7))
-        var last = SyncSession(replica: alice)
+        var last = SyncDriver(replica: alice)
         try await last.run(over: InProcessTransport(store: server, analyst: "alice"))
         #expect(try alice.store.canonicalDump() == bob.store.canonicalDump())
         #expect(try server.store.versionVector().total == 60)
-    }
-
-    @Test func aResponseInAnotherProtocolVersionIsRefused() throws {
-        var session = SyncSession(replica: try Replica.inMemory(analyst: "alice"))
-        _ = try session.nextRequest()
-        #expect(throws: SyncError.protocolMismatch(3)) {
-            try session.receive(SyncResponse(vector: VersionVector(), versions: [], more: false, protocolVersion: 3))
-        }
     }
 
     @Test func aSyncedReplicaAsksByCursorWithOnlyItsOwnCountersHoweverManyReplicasExist() async throws {
@@ -161,16 +154,16 @@ final class FlakyTransport: SyncTransport, @unchecked Sendable {
             for laptop in 0..<others {
                 let alice = try Replica.inMemory(analyst: "alice")
                 try Self.writeMany(alice, count: 2, prefix: "a\(others)-\(laptop)")
-                var session = SyncSession(replica: alice)
+                var session = SyncDriver(replica: alice)
                 try await session.run(over: InProcessTransport(store: server, analyst: "alice"))
             }
             try Self.writeMany(bob, count: 1, prefix: "b\(others)")
-            var session = SyncSession(replica: bob)
+            var session = SyncDriver(replica: bob)
             try await session.run(over: InProcessTransport(store: server, analyst: "bob"))
-            #expect(session.readsFeed)
             let cursor = try #require(try bob.serverCursor())
-            var next = SyncSession(replica: bob)
-            let request = try #require(try next.nextRequest())
+            var next = SyncSession(replica: bob.id, start: try bob.syncStart())
+            #expect(next.readsFeed)
+            let request = next.firstRequest()
             let own = VersionVector([bob.id: try bob.store.versionVector()[bob.id]])
             #expect(request.cursor == cursor && request.vector == own)
             sizes.append(BinaryWire.encode(request).count)
@@ -186,12 +179,12 @@ final class FlakyTransport: SyncTransport, @unchecked Sendable {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("field-sync-restore-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: folder) }
-        let server = try ServerStore.open(path: folder + "/server.sqlite")
+        let server = try SQLiteServerStore.open(path: folder + "/server.sqlite")
         for name in ["alice", "bob", "carol", "dave"] { try server.addAnalyst(name: name, tokenHash: "hash-of-\(name)", at: 0) }
         let alice = try Replica.inMemory(analyst: "alice"), bob = try Replica.inMemory(analyst: "bob")
         let carol = try Replica.inMemory(analyst: "carol"), dave = try Replica.inMemory(analyst: "dave")
-        func sync(_ replica: Replica, _ store: ServerStore) async throws -> SyncSession {
-            var session = SyncSession(replica: replica)
+        func sync(_ replica: Replica, _ store: SQLiteServerStore) async throws -> SyncDriver<Replica> {
+            var session = SyncDriver(replica: replica)
             try await session.run(over: InProcessTransport(store: store, analyst: replica.analyst))
             return session
         }
@@ -209,11 +202,11 @@ final class FlakyTransport: SyncTransport, @unchecked Sendable {
         // The server's disk dies; the backup is restored, and dave syncs first: the feed reaches
         // seq 5 again, with other dots.
         try server.store.close()
-        let restored = try ServerStore.open(path: folder + "/backup.sqlite")
+        let restored = try SQLiteServerStore.open(path: folder + "/backup.sqlite")
         try Self.writeMany(dave, count: 2, prefix: "d")
         _ = try await sync(dave, restored)
         // Carol's cursor is refused; she falls back to her vector and gets dave's writes.
-        var carolSync = SyncSession(replica: carol)
+        var carolSync = SyncDriver(replica: carol)
         try await carolSync.run(over: InProcessTransport(store: restored, analyst: "carol"))
         #expect(carolSync.stats.received == 2)
         #expect(try carol.serverCursor() != stale)
@@ -227,14 +220,21 @@ final class FlakyTransport: SyncTransport, @unchecked Sendable {
         #expect(try restored.store.versionVector().total == 7)
     }
 
-    @Test func theFirstRequestCarriesTheVectorAndNoVersions() throws {
+    @Test func theFirstRequestCarriesTheVectorAndNoVersionsAndTheNextPushesThem() throws {
         let alice = try Replica.inMemory(analyst: "alice")
         try Self.writeMany(alice, count: 3, prefix: "a")
-        var session = SyncSession(replica: alice)
-        let request = try #require(try session.nextRequest())
-        #expect(request.versions.isEmpty)
-        #expect(request.vector == VersionVector([alice.id: 3]))
-        try session.receive(SyncResponse(vector: VersionVector(), versions: [], more: false))
-        #expect(try session.nextRequest()?.versions.count == 3)
+        let bob = try Replica.inMemory(analyst: "bob")
+        _ = try bob.receive(try alice.store.versions(notCoveredBy: VersionVector(), limit: 10).versions, serverVector: VersionVector())
+        try Self.writeMany(bob, count: 1, prefix: "b")
+        // Bob holds alice's versions and has no cursor: he sends his whole vector.
+        var session = SyncSession(replica: bob.id, start: try bob.syncStart())
+        let request = session.firstRequest()
+        #expect(request.versions.isEmpty && request.cursor == nil && !session.readsFeed)
+        #expect(request.vector == VersionVector([alice.id: 3, bob.id: 1]))
+        _ = try session.accept(SyncResponse(vector: VersionVector(), versions: [], more: false, cursor: .start), ownCounters: VersionVector([bob.id: 1]))
+        let query = session.pushQuery
+        let outgoing = try bob.outgoing(acknowledged: query.acknowledged, limit: query.limit, ownOnly: query.ownOnly, budget: query.budget)
+        #expect(outgoing.versions.map(\.dot) == [Dot(replica: bob.id, counter: 1)])
+        #expect(session.nextRequest(vector: outgoing.vector, push: outgoing.versions)?.versions.count == 1)
     }
 }

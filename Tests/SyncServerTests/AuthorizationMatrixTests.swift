@@ -4,6 +4,7 @@ import HummingbirdTesting
 import LocalStore
 import Logging
 import SyncModel
+import SQLiteServer
 import SyncProtocol
 import SyncServerCore
 import Testing
@@ -54,7 +55,7 @@ final class CapturedLogs: @unchecked Sendable {
 
     @Test("refused credentials change nothing and leak nothing", arguments: Endpoint.allCases, Credential.allCases)
     func matrix(endpoint: Endpoint, credential: Credential) async throws {
-        let store = try ServerStore.inMemory()
+        let store = try SQLiteServerStore.inMemory()
         let aliceToken = TokenHasher.makeToken(analyst: "alice"), bobToken = TokenHasher.makeToken(analyst: "bob")
         let carolToken = TokenHasher.makeToken(analyst: "carol")
         for (name, token) in [("alice", aliceToken), ("bob", bobToken), ("carol", carolToken)] {

@@ -3,6 +3,7 @@ import Hummingbird
 import HummingbirdTesting
 import LocalStore
 import SyncModel
+import SQLiteServer
 import SyncProtocol
 import SyncServerCore
 import Testing
@@ -73,7 +74,7 @@ import Testing
 
     @Test("a hostile request is refused cleanly", arguments: cases)
     func hostile(testCase: Case) async throws {
-        let store = try ServerStore.inMemory()
+        let store = try SQLiteServerStore.inMemory()
         let token = TokenHasher.makeToken(analyst: "alice")
         try store.addAnalyst(name: "alice", tokenHash: TokenHasher.hash(token), at: 1)
         try store.addAnalyst(name: "bob", tokenHash: TokenHasher.hash(TokenHasher.makeToken(analyst: "bob")), at: 1)

@@ -3,6 +3,8 @@ import Hummingbird
 import HummingbirdTesting
 import LocalStore
 import SyncModel
+import SyncHTTP
+import SQLiteServer
 import SyncProtocol
 import SyncServerCore
 import Testing
@@ -23,8 +25,8 @@ import AsyncHTTPClient
     }
 
     /// A server limited to 64 KiB per request, on 127.0.0.1, for the duration of `body`.
-    static func withSmallServer(_ body: @Sendable (ServerStore, HTTPTransport) async throws -> Void) async throws {
-        let store = try ServerStore.inMemory()
+    static func withSmallServer(_ body: @Sendable (SQLiteServerStore, HTTPTransport) async throws -> Void) async throws {
+        let store = try SQLiteServerStore.inMemory()
         let token = TokenHasher.makeToken(analyst: "alice")
         try store.addAnalyst(name: "alice", tokenHash: TokenHasher.hash(token), at: 1)
         var limits = ServerLimits()
@@ -56,7 +58,7 @@ import AsyncHTTPClient
     @Test func aBacklogOverTheBodyLimitTravelsInPagesUnderTheBudget() async throws {
         let replica = try Self.backlog()
         try await Self.withSmallServer { store, transport in
-            var session = SyncSession(replica: replica)
+            var session = SyncDriver(replica: replica)
             session.pushBudget = PageBudget(maxBytes: 16 << 10)
             try await session.run(over: transport)
             #expect(try store.store.versionVector().total == 24)
@@ -72,7 +74,7 @@ import AsyncHTTPClient
         try await Self.withSmallServer { store, transport in
             // Bounded by count alone, the whole backlog goes in one request, which the server
             // refuses (413); the session halves it until a page fits.
-            var session = SyncSession(replica: replica)
+            var session = SyncDriver(replica: replica)
             session.pushBudget = .unbounded
             try await session.run(over: transport)
             #expect(try store.store.versionVector().total == 24)
@@ -86,7 +88,7 @@ import AsyncHTTPClient
         let replica = try Replica.inMemory(analyst: "alice")
         try replica.write([FieldChange(record: .random(), kind: "cell", field: "assessment", value: .text(String(repeating: "long prose ", count: 8_000)))], at: 1)
         try await Self.withSmallServer { store, transport async throws in
-            var session = SyncSession(replica: replica)
+            var session = SyncDriver(replica: replica)
             let error = await #expect(throws: SyncError.self) { try await session.run(over: transport) }
             guard case .pushRefused(let message)? = error else {
                 Issue.record("expected pushRefused, got \(String(describing: error))")

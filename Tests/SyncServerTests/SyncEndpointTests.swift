@@ -3,6 +3,7 @@ import Hummingbird
 import HummingbirdTesting
 import LocalStore
 import SyncModel
+import SQLiteServer
 import SyncProtocol
 import SyncServerCore
 import Testing
@@ -11,14 +12,14 @@ import Testing
 /// with the right status, and the server's database is byte-identical afterwards.
 @Suite struct SyncEndpointTests {
     struct Fixture {
-        let store: ServerStore
+        let store: SQLiteServerStore
         let aliceToken = TokenHasher.makeToken(analyst: "alice")
         let bobToken = TokenHasher.makeToken(analyst: "bob")
         let alice: Replica
         let bob: Replica
 
         init() throws {
-            store = try ServerStore.inMemory()
+            store = try SQLiteServerStore.inMemory()
             try store.addAnalyst(name: "alice", tokenHash: TokenHasher.hash(aliceToken), at: 1)
             try store.addAnalyst(name: "bob", tokenHash: TokenHasher.hash(bobToken), at: 1)
             alice = try Replica.inMemory(analyst: "alice")

@@ -1,5 +1,6 @@
 // Speed machinery: a batch of local writes taken field by field, in an order the caches like.
 import SyncModel
+import SyncProtocol
 import GRDB
 
 extension ApplyBatch {

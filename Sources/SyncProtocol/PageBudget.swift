@@ -1,4 +1,5 @@
-import SyncModel
+public import SyncModel
+
 /// Bounds a page of versions by its size as well as its count.
 ///
 /// A count alone does not bound a page: 2,000 edits of a 20 KB prose section are 40 MB, over the
@@ -24,7 +25,7 @@ public struct PageBudget: Sendable {
     }
 
     /// Whether a version of `bytes` joins the page (counting it if so): the first always does.
-    mutating func admits(_ bytes: Int) -> Bool {
+    package mutating func admits(_ bytes: Int) -> Bool {
         guard used == 0 || bytes <= maxBytes - used else { return false }
         used += bytes
         return true
@@ -33,7 +34,7 @@ public struct PageBudget: Sendable {
     /// A version's size as a page counts it: its value's stored text, its context as text
     /// (`uuid:counter` entries, as the wire's JSON form spells it), and a fixed allowance for
     /// ids, names and counters.
-    static func size(context: VersionVector, value: String) -> Int {
+    package static func size(context: VersionVector, value: String) -> Int {
         var contextBytes = 0
         for counter in context.entries.lazy.map(\.counter) {
             contextBytes += 38 + decimalDigits(counter)  // uuid, ':', digits, ','

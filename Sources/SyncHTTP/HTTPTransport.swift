@@ -1,4 +1,5 @@
 public import AsyncHTTPClient
+public import SyncProtocol
 import Foundation
 import NIOCore
 import NIOHTTP1

@@ -27,7 +27,7 @@ public struct FeedCursor: Sendable, Hashable, Codable, CustomStringConvertible {
     }
 
     /// The same, for a replica whose 16 bytes the caller already has.
-    func advanced(replicaBytes: [UInt8], counter: UInt64) -> FeedCursor {
+    package func advanced(replicaBytes: [UInt8], counter: UInt64) -> FeedCursor {
         FeedCursor(seq: seq + 1, chain: Self.extend(chain, replicaBytes: replicaBytes, counter: counter))
     }
 

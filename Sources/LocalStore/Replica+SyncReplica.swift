@@ -1,0 +1,30 @@
+import GRDB
+public import SyncModel
+public import SyncProtocol
+
+/// A replica file as a sync reaches it (see ``SyncDriver``).
+extension Replica: SyncReplica {
+    public func syncStart() throws -> SyncStart {
+        try store.read { db in
+            SyncStart(own: try ownReplicas(db), acknowledged: try Self.lastServerVector(db),
+                      cursor: try Self.serverCursor(db), vector: try Store.versionVector(db))
+        }
+    }
+
+    public func outgoing(acknowledged: VersionVector, limit: Int, ownOnly: Bool, budget: PageBudget) throws -> (vector: VersionVector, versions: [Version]) {
+        try store.read { db in
+            let own = try ownReplicas(db)
+            let page = try Store.versions(db, notCoveredBy: acknowledged, limit: limit, replicas: own, budget: budget)
+            let vector = ownOnly ? try Store.versionVector(of: own, db) : try Store.versionVector(db)
+            return (vector, page.versions)
+        }
+    }
+
+    public func counters(of replicas: Set<ReplicaID>) throws -> VersionVector {
+        try store.versionVector(of: replicas)
+    }
+
+    public func check(_ versions: [Version]) throws -> PreparedVersions {
+        try store.prepare(versions)
+    }
+}

@@ -1,0 +1,17 @@
+public import SyncModel
+
+/// What one batch of versions did to a store.
+public struct ApplyReport: Sendable, Equatable {
+    /// Versions not held before.
+    public var new = 0
+    /// Versions already held (identical content).
+    public var duplicates = 0
+    /// Fields whose several heads merged without conflict after this batch.
+    public var cleanMerges = 0
+    /// Conflicts that this batch opened.
+    public var newConflicts: [ConflictID] = []
+    /// Conflicts that this batch closed.
+    public var closedConflicts: [ConflictID] = []
+
+    public init() {}
+}

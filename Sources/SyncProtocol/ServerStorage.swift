@@ -1,0 +1,142 @@
+public import SyncModel
+
+/// The storage a sync server keeps: analysts, the replicas bound to each, and every version in
+/// the order it arrived (its feed, see ``FeedCursor``).
+///
+/// The server's policy (who may push what, which page answers a request) is written once, over
+/// this protocol, in ``ServerStorage/exchange(analyst:requester:clientVector:cursor:versions:pageLimit:at:beforeCommit:)``.
+/// An implementation only stores and reads: it checks versions' structure, and runs each
+/// exchange's ``ExchangeWork`` in one transaction that either commits whole or changes nothing.
+/// A synchronous implementation of a requirement satisfies it.
+public protocol ServerStorage: Sendable {
+    /// Pushed versions that passed every structural check, ready to store.
+    associatedtype Checked: Sendable
+
+    /// Checks every version against the model's rules before any transaction, so that
+    /// concurrent requests check theirs in parallel. Throws the first version's fault; the
+    /// server answers it with 400.
+    func check(_ versions: [Version]) throws -> Checked
+
+    /// Does `work` in one transaction: reads the owners of `work.claimed`, asks `ownership`
+    /// (which throws to refuse the whole exchange), binds the unbound claimed replicas to
+    /// `work.analyst`, stores the versions (merging fields and opening conflicts as a replica
+    /// does), then reads the counters and the page the work asks for. `beforeCommit` runs last,
+    /// inside the transaction (tests pause there).
+    func perform(
+        _ work: ExchangeWork<Checked>, ownership: @escaping @Sendable ([ReplicaID: String]) throws -> Void,
+        beforeCommit: @escaping @Sendable () -> Void
+    ) async throws -> StoredExchange
+
+    /// Registers an analyst by the SHA-256 hex of their token (the token itself is never
+    /// stored). Throws ``AnalystError/exists(_:)`` for a name already taken.
+    func addAnalyst(name: String, tokenHash: String, at time: Int64) async throws
+    /// The active (not revoked) analyst named `name`, with the stored hash of their token.
+    func activeAnalyst(named name: String) async throws -> (analyst: Analyst, tokenHash: String)?
+    /// Every analyst, by name.
+    func analysts() async throws -> [Analyst]
+    /// Gives an analyst, active or revoked, a new token by its hash; returns whether they are revoked.
+    func replaceToken(name: String, tokenHash: String) async throws -> Bool
+    /// Lets a revoked analyst sync again; returns false when they were not revoked.
+    func reinstate(name: String) async throws -> Bool
+    /// Revokes an analyst's token; their replicas stay theirs.
+    func revoke(name: String, at time: Int64) async throws
+    /// The analyst each replica is bound to.
+    func owners() async throws -> [ReplicaID: String]
+}
+
+/// The storage side of one exchange, decided by the server's policy.
+public struct ExchangeWork<Checked: Sendable>: Sendable {
+    /// The analyst whose token made the request.
+    public var analyst: String
+    /// The replicas the request acts for, each once: the requester, then the pushed versions'
+    /// replicas in order of first appearance. Each must be unbound or bound to `analyst`.
+    public var claimed: [ReplicaID]
+    public var versions: Checked
+    /// The replicas whose counters the answer carries.
+    public var counted: Set<ReplicaID>
+    public var page: PageQuery
+    /// Milliseconds since 1970, recorded on new bindings.
+    public var time: Int64
+
+    public init(analyst: String, claimed: [ReplicaID], versions: Checked, counted: Set<ReplicaID>, page: PageQuery, time: Int64) {
+        self.analyst = analyst
+        self.claimed = claimed
+        self.versions = versions
+        self.counted = counted
+        self.page = page
+        self.time = time
+    }
+}
+
+/// Which versions an answer's page holds: at most `limit`, within `budget`.
+public struct PageQuery: Sendable {
+    public enum Start: Sendable {
+        /// The feed after a cursor, leaving out the given replicas (the requester's own).
+        case feed(after: FeedCursor, skipping: Set<ReplicaID>)
+        /// Every version the vector does not cover, each replica's in counter order.
+        case notCoveredBy(VersionVector)
+    }
+
+    public var start: Start
+    public var limit: Int
+    public var budget: PageBudget
+
+    public init(_ start: Start, limit: Int, budget: PageBudget = .sync) {
+        self.start = start
+        self.limit = limit
+        self.budget = budget
+    }
+}
+
+/// A page of versions read from a server's storage.
+public struct StoredPage: Sendable {
+    public var versions: [Version]
+    /// Whether versions were left out by the limit or the budget.
+    public var more: Bool
+    /// For a feed page, the position after every entry looked at (skipped ones included).
+    public var cursor: FeedCursor?
+
+    public init(versions: [Version], more: Bool, cursor: FeedCursor?) {
+        self.versions = versions
+        self.more = more
+        self.cursor = cursor
+    }
+}
+
+/// What a storage's transaction did and read for one exchange.
+public struct StoredExchange: Sendable {
+    public var report: ApplyReport
+    /// The counters of ``ExchangeWork/counted``, after storing the push.
+    public var vector: VersionVector
+    /// The page; nil when a feed query's cursor is not a position of this feed (another
+    /// chain of dots up to its seq).
+    public var page: StoredPage?
+    /// The position after the last version stored, read in the same transaction as the page.
+    public var head: FeedCursor
+
+    public init(report: ApplyReport, vector: VersionVector, page: StoredPage?, head: FeedCursor) {
+        self.report = report
+        self.vector = vector
+        self.page = page
+        self.head = head
+    }
+}
+
+/// How the server answers a storage's failure: each is a stable code of the protocol.
+public enum StorageFault: Sendable, Equatable {
+    /// A pushed version breaks a rule of the model (400).
+    case invalidVersion
+    /// A pushed version's record is stored as another kind (400).
+    case kindMismatch
+    /// A pushed version would leave a gap in its replica's counters (409).
+    case counterGap
+    /// A pushed version's dot is held with other content (409).
+    case dotReused
+    /// The storage cannot read or write now (503): the request may succeed later.
+    case unavailable
+}
+
+/// An error a ``ServerStorage`` throws, saying how the server answers it; nil answers 500.
+public protocol StorageError: Error, CustomStringConvertible {
+    var fault: StorageFault? { get }
+}

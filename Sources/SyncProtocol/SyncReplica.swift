@@ -1,0 +1,58 @@
+public import SyncModel
+
+/// The replica a sync runs over, as ``SyncDriver`` reaches it: one read to start, one read per
+/// push page, and one transaction per page received. LocalStore's `Replica` is the real one;
+/// the session's tests use one held in memory.
+public protocol SyncReplica: Sendable {
+    /// Received versions that passed every check, ready to store.
+    associatedtype Checked: Sendable
+
+    /// The id this replica writes under now.
+    var id: ReplicaID { get }
+
+    /// Where the replica stands, in one read.
+    func syncStart() throws -> SyncStart
+
+    /// In one read: the replica's vector (only its own replicas' counters when `ownOnly`) and
+    /// up to `limit` of its own versions that `acknowledged` does not cover, within `budget`,
+    /// each replica's in counter order.
+    func outgoing(acknowledged: VersionVector, limit: Int, ownOnly: Bool, budget: PageBudget) throws -> (vector: VersionVector, versions: [Version])
+
+    /// The counters held for `replicas`.
+    func counters(of replicas: Set<ReplicaID>) throws -> VersionVector
+
+    /// Checks versions against the model's rules and readies them to store; safe on any thread,
+    /// so the next page is checked while this one is stored.
+    func check(_ versions: [Version]) throws -> Checked
+
+    /// Stores a page, the server's counters for this replica's own ids and the feed cursor the
+    /// page reaches, in one transaction: a cursor is never saved ahead of the versions it
+    /// covers. With `deferFields`, a replica that held nothing may store the versions without
+    /// deriving field states until ``settleFields()``.
+    func receive(_ versions: Checked, serverVector: VersionVector, cursor: CursorChange, deferFields: Bool) throws -> ApplyReport
+
+    /// Whether stored versions wait for their field states (see ``receive(_:serverVector:cursor:deferFields:)``).
+    func hasUnderivedFields() throws -> Bool
+
+    /// Derives every field state still waiting.
+    func settleFields() throws -> ApplyReport
+}
+
+/// Where a replica stands when a sync starts.
+public struct SyncStart: Sendable, Equatable {
+    /// The replica ids whose versions it pushes (its own, now and before).
+    public var own: Set<ReplicaID>
+    /// For those ids, the counters the server last acknowledged receiving from this file.
+    public var acknowledged: VersionVector
+    /// Where in the server's feed its last complete pull stopped.
+    public var cursor: FeedCursor?
+    /// Every counter it holds.
+    public var vector: VersionVector
+
+    public init(own: Set<ReplicaID>, acknowledged: VersionVector, cursor: FeedCursor?, vector: VersionVector) {
+        self.own = own
+        self.acknowledged = acknowledged
+        self.cursor = cursor
+        self.vector = vector
+    }
+}

@@ -1,0 +1,154 @@
+import Foundation
+public import SyncModel
+public import SyncProtocol
+
+/// A server's storage held in memory: a second implementation of ``ServerStorage`` beside the
+/// SQLite one, for testing the server's policy and the session with no database. It keeps
+/// versions (not field states), the feed with its chain, analysts and replica bindings, and
+/// performs each exchange all or nothing.
+public final class MemoryServerStorage: ServerStorage, @unchecked Sendable {
+    private struct State {
+        var versions: [Dot: Version] = [:]
+        var vector = VersionVector()
+        /// Each entry's dot and the position after it.
+        var feed: [(dot: Dot, position: FeedCursor)] = []
+        var analysts: [String: (analyst: Analyst, tokenHash: String)] = [:]
+        var owners: [ReplicaID: String] = [:]
+    }
+
+    private let lock = NSLock()
+    private var state = State()
+
+    public init() {}
+
+    /// Every version stored, in dot order.
+    public var versions: [Version] { lock.withLock { state.versions.values.sorted { $0.dot < $1.dot } } }
+
+    /// The dots of the feed, in arrival order.
+    public var feed: [Dot] { lock.withLock { state.feed.map(\.dot) } }
+
+    public func check(_ versions: [Version]) throws -> [Version] {
+        try versions.map { version in
+            do {
+                return try VersionRules.validated(version)
+            } catch {
+                throw MemoryStorageError(.invalidVersion, "\(error)")
+            }
+        }
+    }
+
+    public func perform(
+        _ work: ExchangeWork<[Version]>, ownership: @escaping @Sendable ([ReplicaID: String]) throws -> Void,
+        beforeCommit: @escaping @Sendable () -> Void
+    ) async throws -> StoredExchange {
+        try lock.withLock {
+            // Changes go to a copy, kept only if everything succeeds.
+            var next = state
+            var owners: [ReplicaID: String] = [:]
+            for replica in work.claimed { owners[replica] = next.owners[replica] }
+            try ownership(owners)
+            for replica in work.claimed where owners[replica] == nil { next.owners[replica] = work.analyst }
+            var report = ApplyReport()
+            for version in work.versions {
+                if let known = next.versions[version.dot] {
+                    guard known == version else { throw MemoryStorageError(.dotReused, "\(version.dot) is held with other content") }
+                    report.duplicates += 1
+                    continue
+                }
+                guard version.dot.counter == next.vector[version.dot.replica] + 1 else {
+                    throw MemoryStorageError(.counterGap, "\(version.dot) leaves a gap after \(next.vector[version.dot.replica])")
+                }
+                next.versions[version.dot] = version
+                next.vector[version.dot.replica] = version.dot.counter
+                next.feed.append((version.dot, (next.feed.last?.position ?? .start).advanced(by: version.dot)))
+                report.new += 1
+            }
+            var vector = VersionVector()
+            for replica in work.counted { vector[replica] = next.vector[replica] }
+            let stored = StoredExchange(report: report, vector: vector, page: Self.page(work.page, next), head: next.feed.last?.position ?? .start)
+            beforeCommit()
+            state = next
+            return stored
+        }
+    }
+
+    private static func page(_ query: PageQuery, _ state: State) -> StoredPage? {
+        var budget = query.budget
+        var versions: [Version] = []
+        func admits(_ version: Version) -> Bool {
+            versions.count < query.limit && budget.admits(PageBudget.size(context: version.context, value: "\(version.value)"))
+        }
+        switch query.start {
+        case .feed(let cursor, let skipping):
+            let honoured = cursor.seq == 0 ? cursor.chain == 0
+                : cursor.seq <= UInt64(state.feed.count) && state.feed[Int(cursor.seq) - 1].position == cursor
+            guard honoured else { return nil }
+            var position = cursor
+            for entry in state.feed.dropFirst(Int(cursor.seq)) {
+                if !skipping.contains(entry.dot.replica) {
+                    let version = state.versions[entry.dot]!
+                    guard admits(version) else { return StoredPage(versions: versions, more: true, cursor: position) }
+                    versions.append(version)
+                }
+                position = entry.position
+            }
+            return StoredPage(versions: versions, more: false, cursor: position)
+        case .notCoveredBy(let vector):
+            for replica in state.vector.replicas {
+                var counter = vector[replica] + 1
+                while counter <= state.vector[replica] {
+                    let version = state.versions[Dot(replica: replica, counter: counter)]!
+                    guard admits(version) else { return StoredPage(versions: versions, more: true, cursor: nil) }
+                    versions.append(version)
+                    counter += 1
+                }
+            }
+            return StoredPage(versions: versions, more: false, cursor: nil)
+        }
+    }
+
+    public func addAnalyst(name: String, tokenHash: String, at time: Int64) throws {
+        try lock.withLock {
+            guard state.analysts[name] == nil else { throw AnalystError.exists(name) }
+            state.analysts[name] = (Analyst(name: name, created: time, revoked: nil), tokenHash)
+        }
+    }
+
+    public func activeAnalyst(named name: String) -> (analyst: Analyst, tokenHash: String)? {
+        lock.withLock { state.analysts[name].flatMap { $0.analyst.revoked == nil ? $0 : nil } }
+    }
+
+    public func analysts() -> [Analyst] {
+        lock.withLock { state.analysts.values.map(\.analyst).sorted { $0.name < $1.name } }
+    }
+
+    public func replaceToken(name: String, tokenHash: String) throws -> Bool {
+        try lock.withLock {
+            guard let known = state.analysts[name] else { throw AnalystError.notFound(name) }
+            state.analysts[name] = (known.analyst, tokenHash)
+            return known.analyst.revoked != nil
+        }
+    }
+
+    public func reinstate(name: String) throws -> Bool {
+        try lock.withLock {
+            guard var known = state.analysts[name] else { throw AnalystError.notFound(name) }
+            guard known.analyst.revoked != nil else { return false }
+            known.analyst.revoked = nil
+            state.analysts[name] = known
+            return true
+        }
+    }
+
+    public func revoke(name: String, at time: Int64) throws {
+        try lock.withLock {
+            guard var known = state.analysts[name] else { throw AnalystError.notFound(name) }
+            if known.analyst.revoked == nil { known.analyst.revoked = time }
+            state.analysts[name] = known
+        }
+    }
+
+    public func owners() -> [ReplicaID: String] {
+        lock.withLock { state.owners }
+    }
+}
