@@ -2,9 +2,9 @@
 import PackageDescription
 
 // Layers point one way. SyncModel (versions, merges) ← SyncProtocol (wire, cursors, the server's
-// policy over `ServerStorage`, the client's session over `SyncReplica`) ← LocalStore (SQLite
-// replica) ← SQLiteServer (the server's SQLite storage). SyncHTTP and SyncServerCore carry the
-// protocol over HTTP; the executables sit on top. Each target declares exactly the modules its
+// policy over `ServerStorage`, the client's session over `SyncReplica`) ← LocalStore (SQLite: the
+// replica, and the server's storage). SyncHTTP and SyncServerCore carry the protocol over HTTP;
+// the executables sit on top. Each target declares exactly the modules its
 // files import (MemberImportVisibility keeps them honest).
 let swiftSettings: [SwiftSetting] = [
     .enableUpcomingFeature("ExistentialAny"),
@@ -38,6 +38,7 @@ let package = Package(
     ],
     targets: [
         .target(name: "SyncModel", swiftSettings: swiftSettings),
+        .target(name: "SyncProtocol", dependencies: ["SyncModel"], swiftSettings: swiftSettings),
         .target(
             name: "CommandLineSupport",
             dependencies: [.product(name: "ArgumentParser", package: "swift-argument-parser")],
@@ -47,12 +48,6 @@ let package = Package(
         .target(
             name: "LocalStore",
             dependencies: ["SyncModel", "SyncProtocol", "CSQLiteConfig", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "GRDBSQLite", package: "GRDB.swift")],
-            swiftSettings: swiftSettings
-        ),
-        .target(name: "SyncProtocol", dependencies: ["SyncModel"], swiftSettings: swiftSettings),
-        .target(
-            name: "SQLiteServer",
-            dependencies: ["SyncModel", "SyncProtocol", "LocalStore", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: swiftSettings
         ),
         .target(
@@ -83,7 +78,7 @@ let package = Package(
         .executableTarget(
             name: "sync-server",
             dependencies: [
-                "SyncServerCore", "SyncModel", "SyncProtocol", "SQLiteServer", "CommandLineSupport",
+                "SyncServerCore", "SyncModel", "SyncProtocol", "LocalStore", "CommandLineSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -108,7 +103,7 @@ let package = Package(
         .executableTarget(
             name: "sync-bench",
             dependencies: [
-                "SyncModel", "LocalStore", "SyncProtocol", "SQLiteServer", "SyncHTTP", "SyncServerCore",
+                "SyncModel", "LocalStore", "SyncProtocol", "SyncHTTP", "SyncServerCore",
                 .product(name: "GRDB", package: "GRDB.swift"), .product(name: "GRDBSQLite", package: "GRDB.swift"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -121,12 +116,12 @@ let package = Package(
         // The protocol's policy and session against in-memory stores: no SQLite linked.
         .testTarget(name: "InMemorySyncTests", dependencies: ["SyncProtocol", "SyncModel", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "SyncModelTests", dependencies: ["SyncModel", "TestSupport"], swiftSettings: swiftSettings),
-        .testTarget(name: "LocalStoreTests", dependencies: ["LocalStore", "SyncModel", "SyncProtocol", "SQLiteServer", "TestSupport", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "GRDBSQLite", package: "GRDB.swift")], swiftSettings: swiftSettings),
-        .testTarget(name: "SyncProtocolTests", dependencies: ["SyncProtocol", "LocalStore", "SQLiteServer", "SyncModel", "SyncClientCore", "TestSupport", .product(name: "GRDB", package: "GRDB.swift")], swiftSettings: swiftSettings),
+        .testTarget(name: "LocalStoreTests", dependencies: ["LocalStore", "SyncModel", "SyncProtocol", "TestSupport", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "GRDBSQLite", package: "GRDB.swift")], swiftSettings: swiftSettings),
+        .testTarget(name: "SyncProtocolTests", dependencies: ["SyncProtocol", "LocalStore", "SyncModel", "SyncClientCore", "TestSupport", .product(name: "GRDB", package: "GRDB.swift")], swiftSettings: swiftSettings),
         .testTarget(
             name: "SyncServerTests",
             dependencies: [
-                "SyncServerCore", "SyncProtocol", "SQLiteServer", "SyncHTTP", "LocalStore", "SyncModel",
+                "SyncServerCore", "SyncProtocol", "SyncHTTP", "LocalStore", "SyncModel",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),

@@ -1,11 +1,11 @@
-package import GRDB
-package import SyncModel
-package import SyncProtocol
+import GRDB
+import SyncModel
+import SyncProtocol
 
 /// Reading a server store's feed: its versions in arrival order (see ``FeedCursor``).
 extension Store {
     /// The position after the last version stored (``FeedCursor/start`` when there is none).
-    package static func feedHead(_ db: Database) throws -> FeedCursor {
+    static func feedHead(_ db: Database) throws -> FeedCursor {
         guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT seq, chain FROM feed ORDER BY seq DESC LIMIT 1")) else {
             return .start
         }
@@ -13,7 +13,7 @@ extension Store {
     }
 
     /// Whether `cursor` is a position of this feed: the same chain of dots up to its `seq`.
-    package static func feedHonours(_ cursor: FeedCursor, _ db: Database) throws -> Bool {
+    static func feedHonours(_ cursor: FeedCursor, _ db: Database) throws -> Bool {
         guard cursor.seq > 0 else { return cursor.chain == 0 }
         guard let chain = try Int64.fetchOne(db.cachedStatement(sql: "SELECT chain FROM feed WHERE seq = ?"), arguments: [Int64(clamping: cursor.seq)]) else {
             return false
@@ -24,7 +24,7 @@ extension Store {
     /// Up to `limit` versions stored after `cursor` (and within `budget`), in arrival order,
     /// leaving out those of `skipping` (the requester's own replicas, which it already has). The
     /// returned cursor covers every entry looked at, skipped ones included.
-    package static func feedPage(
+    static func feedPage(
         _ db: Database, after cursor: FeedCursor, skipping: Set<ReplicaID>, limit: Int, budget: PageBudget = .unbounded
     ) throws -> StoredPage {
         var budget = budget

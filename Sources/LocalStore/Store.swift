@@ -207,7 +207,7 @@ public struct Store: Sendable {
     /// first, in the same transaction (see ``WriteLog``), unless `foldingLog` is false: only a
     /// local write, which decides itself, passes false. A write log summary the body leaves
     /// pending is kept if the transaction commits, and dropped if it fails.
-    package func transaction<T>(foldingLog: Bool = true, _ body: (Database) throws -> T) throws -> T {
+    func transaction<T>(foldingLog: Bool = true, _ body: (Database) throws -> T) throws -> T {
         do {
             return try writer.writeWithoutTransaction { db in
                 var committed = false
@@ -264,7 +264,7 @@ public struct Store: Sendable {
     }
 
     /// The same as ``transaction(_:)``, suspending instead of blocking the caller's thread.
-    package func transaction<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+    func transaction<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
         do {
             let store = self
             return try await writer.writeWithoutTransaction { db in
@@ -282,7 +282,7 @@ public struct Store: Sendable {
     /// in-memory store), which serializes all access, directly, without a read-only savepoint.
     /// On a replica the view never holds unfolded local writes: if the write log has any, they
     /// are folded first (see ``WriteLog``) and the read starts again.
-    package func read<T>(_ body: (Database) throws -> T) throws -> T {
+    func read<T>(_ body: (Database) throws -> T) throws -> T {
         while true {
             let result: T? = try snapshot { db in
                 if role == .replica, try WriteLog.hasEntries(db) { return nil }
@@ -313,7 +313,7 @@ public struct Store: Sendable {
         try read { db in try Self.versionVector(of: replicas, db) }
     }
 
-    package static func versionVector(of replicas: some Sequence<ReplicaID>, _ db: Database) throws -> VersionVector {
+    static func versionVector(of replicas: some Sequence<ReplicaID>, _ db: Database) throws -> VersionVector {
         var entries: [VersionVector.Entry] = []
         for replica in replicas {
             let counter = try Int64.fetchOne(db.cachedStatement(sql: "SELECT counter FROM replica WHERE uuid = ?"), arguments: [replica.rawValue])
@@ -344,6 +344,16 @@ public struct Store: Sendable {
         }
     }
 
+    /// Stores checked versions in the open write transaction `db`, merging fields and, on a
+    /// server, appending each new version to the feed. `deferFields` as in
+    /// ``Replica/receive(_:serverVector:cursor:deferFields:)``.
+    func integrate(_ versions: PreparedVersions, _ db: Database, deferFields: Bool = false) throws -> ApplyReport {
+        var batch = try ApplyBatch.begin(self, db, deferFields: deferFields)
+        try batch.preload(versions.entries.lazy.map(\.version))
+        try batch.integrate(versions)
+        return try batch.finish()
+    }
+
     /// Up to `limit` versions that `vector` does not cover, each replica's in counter order.
     /// `replicas`, when given, restricts the answer to those replicas.
     public func versions(notCoveredBy vector: VersionVector, limit: Int, replicas: Set<ReplicaID>? = nil) throws -> (versions: [Version], more: Bool) {
@@ -351,7 +361,7 @@ public struct Store: Sendable {
     }
 
     /// `budget` bounds the page's size too (see ``PageBudget``).
-    package static func versions(
+    static func versions(
         _ db: Database, notCoveredBy vector: VersionVector, limit: Int, replicas: Set<ReplicaID>? = nil, budget: PageBudget = .unbounded
     ) throws -> (versions: [Version], more: Bool) {
         var result: [Version] = []

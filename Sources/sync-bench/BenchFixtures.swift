@@ -2,7 +2,6 @@ import Foundation
 import GRDB
 import LocalStore
 import SyncModel
-import SQLiteServer
 import SyncProtocol
 import SyncServerCore
 

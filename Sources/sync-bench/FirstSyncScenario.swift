@@ -3,7 +3,6 @@ import Foundation
 import GRDB
 import LocalStore
 import SyncModel
-import SQLiteServer
 import SyncProtocol
 import SyncServerCore
 

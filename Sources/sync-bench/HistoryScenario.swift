@@ -1,7 +1,6 @@
 import Foundation
 import LocalStore
 import SyncModel
-import SQLiteServer
 
 /// Apply cost per version for one record whose history is short or long: the merge state is
 /// O(writers of the field), so the cost should not grow with history (DESIGN §2.2).

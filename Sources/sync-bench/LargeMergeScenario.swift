@@ -2,7 +2,6 @@ import ArgumentParser
 import Foundation
 import LocalStore
 import SyncModel
-import SQLiteServer
 import SyncServerCore
 
 struct LargeMerge: AsyncParsableCommand, Scenario {

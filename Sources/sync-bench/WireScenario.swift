@@ -3,7 +3,6 @@ import Foundation
 import LocalStore
 import SyncModel
 import SyncHTTP
-import SQLiteServer
 import SyncProtocol
 import SyncServerCore
 import AsyncHTTPClient

@@ -1,7 +1,7 @@
 import ArgumentParser
 import CommandLineSupport
 import Foundation
-import SQLiteServer
+import LocalStore
 import Logging
 import NIOCore
 import SyncModel

@@ -3,7 +3,7 @@ import GRDB
 import GRDBSQLite
 @testable import LocalStore
 import SyncModel
-import SQLiteServer
+import LocalStore
 import Testing
 
 @Suite struct LocalFaultTests {

@@ -2,7 +2,7 @@ import GRDB
 @testable import LocalStore
 import SyncModel
 import SyncProtocol
-import SQLiteServer
+import LocalStore
 import Testing
 
 /// Sync pages are bounded by size as well as count, and paging by size loses nothing.

@@ -3,7 +3,7 @@ import GRDB
 @testable import LocalStore
 import SyncModel
 import SyncProtocol
-import SQLiteServer
+import LocalStore
 import Testing
 import TestSupport
 

@@ -2,7 +2,7 @@ import GRDB
 @testable import LocalStore
 import SyncModel
 import SyncProtocol
-import SQLiteServer
+import LocalStore
 import Testing
 
 @Suite struct RowBufferTests {

@@ -2,7 +2,7 @@ import Foundation
 import GRDB
 @testable import LocalStore
 import SyncModel
-import SQLiteServer
+import LocalStore
 import Testing
 
 @Suite struct StoreFileTests {

@@ -1,7 +1,7 @@
 import Foundation
 @testable import LocalStore
 import SyncModel
-import SQLiteServer
+import LocalStore
 import TestSupport
 
 /// A fresh temporary folder, removed when the test's value goes away.

@@ -1,7 +1,6 @@
 import Foundation
 import LocalStore
 import SyncModel
-import SQLiteServer
 import SyncProtocol
 import Testing
 

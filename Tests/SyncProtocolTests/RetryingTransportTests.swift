@@ -1,7 +1,6 @@
 import Foundation
 import LocalStore
 import SyncModel
-import SQLiteServer
 @testable import SyncProtocol
 import Testing
 import TestSupport

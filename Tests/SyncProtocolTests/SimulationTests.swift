@@ -2,7 +2,6 @@ import Foundation
 import LocalStore
 import SyncClientCore
 import SyncModel
-import SQLiteServer
 import SyncProtocol
 import Testing
 import TestSupport

@@ -4,7 +4,6 @@ import HummingbirdTesting
 import LocalStore
 import Logging
 import SyncModel
-import SQLiteServer
 import SyncProtocol
 import SyncServerCore
 import Testing

@@ -3,7 +3,6 @@ import Hummingbird
 import HummingbirdTesting
 import LocalStore
 import SyncModel
-import SQLiteServer
 import SyncProtocol
 import SyncServerCore
 import Testing

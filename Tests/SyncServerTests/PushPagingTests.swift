@@ -4,7 +4,6 @@ import HummingbirdTesting
 import LocalStore
 import SyncModel
 import SyncHTTP
-import SQLiteServer
 import SyncProtocol
 import SyncServerCore
 import Testing

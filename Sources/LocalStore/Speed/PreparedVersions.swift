@@ -85,7 +85,7 @@ extension Store {
     /// ``prepare(_:)``, also folding each field's versions as if the store held none of it, so
     /// that the writer adopts the folded state of a field new to the store whole (the server,
     /// whose preparing threads are otherwise idle while its one writer works).
-    package func prepareFoldingFields(_ versions: [Version]) throws -> PreparedVersions {
+    func prepareFoldingFields(_ versions: [Version]) throws -> PreparedVersions {
         try PreparedVersions(versions, schemas: schemas, maxValueBytes: maxValueBytes, foldingFields: true)
     }
 }

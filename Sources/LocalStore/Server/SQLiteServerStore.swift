@@ -1,5 +1,4 @@
 import GRDB
-public import LocalStore
 public import SyncModel
 public import SyncProtocol
 
@@ -11,12 +10,12 @@ public struct SQLiteServerStore: ServerStorage {
     /// Opens the server database at `path`; makes a new one there only when `create` is true
     /// (otherwise a missing file is refused, so a mistyped path never serves an empty store).
     public static func open(path: String, create: Bool = true) throws -> SQLiteServerStore {
-        SQLiteServerStore(store: try Store.openServer(path: path, create: create))
+        SQLiteServerStore(store: try Store.open(path: path, role: .server, create: create))
     }
 
     /// A server store in memory, for tests and benchmarks.
     public static func inMemory() throws -> SQLiteServerStore {
-        SQLiteServerStore(store: try Store.inMemoryServer())
+        SQLiteServerStore(store: try Store.inMemory(role: .server))
     }
 
     /// Registers an analyst by the SHA-256 hex of their token (the token itself is never stored).

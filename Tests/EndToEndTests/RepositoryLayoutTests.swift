@@ -1,0 +1,85 @@
+import Foundation
+import Testing
+
+/// The layers as `Package.swift` declares them: each target's imports match its declared
+/// dependencies, and the README's diagram is exactly what `Package.swift` says.
+@Suite struct RepositoryLayoutTests {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    struct Target {
+        var name: String
+        var isTest: Bool
+        var path: String
+        var targets: [String]
+        var products: [String]
+    }
+
+    /// The targets of `Package.swift`, read from its text (written one call per target).
+    static func targets() throws -> [Target] {
+        let manifest = try String(contentsOf: root.appendingPathComponent("Package.swift"), encoding: .utf8)
+        let body = manifest[manifest.range(of: "targets: [")!.upperBound...]
+        let starts = try Regex(#"\.(target|executableTarget|testTarget)\(\s*name: "([^"]+)""#)
+        let matches = body.matches(of: starts)
+        return try matches.enumerated().map { index, match in
+            let end = index + 1 < matches.count ? matches[index + 1].range.lowerBound : body.endIndex
+            let text = String(body[match.range.lowerBound..<end])
+            let name = String(match.output[2].substring!)
+            let kind = String(match.output[1].substring!)
+            let declared = text.range(of: "dependencies: [").map { text[$0.upperBound...] }.map { deps -> Substring in
+                var depth = 1, position = deps.startIndex
+                while depth > 0, position < deps.endIndex {
+                    if deps[position] == "[" { depth += 1 } else if deps[position] == "]" { depth -= 1 }
+                    position = deps.index(after: position)
+                }
+                return deps[..<position]
+            } ?? ""
+            let products = declared.matches(of: try Regex(#"\.product\(name: "([^"]+)""#)).map { String($0.output[1].substring!) }
+            let withoutProducts = declared.replacing(try Regex(#"\.product\([^)]*\)"#), with: "")
+            let targets = withoutProducts.matches(of: try Regex(#""([^"]+)""#)).map { String($0.output[1].substring!) }
+            let path = text.firstMatch(of: try Regex(#"path: "([^"]+)""#)).map { String($0.output[1].substring!) }
+            return Target(name: name, isTest: kind == "testTarget", path: path ?? (kind == "testTarget" ? "Tests/\(name)" : "Sources/\(name)"),
+                          targets: targets, products: products)
+        }
+    }
+
+    /// Modules every target may import without declaring them.
+    static let system: Set<String> = ["Foundation", "Glibc", "Testing", "Dispatch", "Synchronization"]
+
+    @Test func everyTargetImportsExactlyWhatItDeclares() throws {
+        let all = try Self.targets()
+        #expect(all.count > 10, "Package.swift was not read")
+        for target in all {
+            let folder = Self.root.appendingPathComponent(target.path)
+            guard let files = FileManager.default.enumerator(atPath: folder.path) else {
+                Issue.record("\(target.name): no folder \(target.path)")
+                continue
+            }
+            var imports: Set<String> = []
+            let importLine = try Regex(#"^(?:@testable |public |package |internal )?import ([A-Za-z_][A-Za-z0-9_]*)$"#)
+            for case let file as String in files where file.hasSuffix(".swift") {
+                let text = try String(contentsOf: folder.appendingPathComponent(file), encoding: .utf8)
+                for line in text.split(separator: "\n") {
+                    if let match = line.wholeMatch(of: importLine) { imports.insert(String(match.output[1].substring!)) }
+                }
+            }
+            // Executables are imported by their module names; a C target is linked, not imported.
+            let declared = Set(target.targets.map { $0.replacingOccurrences(of: "-", with: "_") } + target.products)
+            let linkedOnly: Set<String> = ["CSQLiteConfig", "GRDBSQLite"]
+            let undeclared = imports.subtracting(declared).subtracting(Self.system)
+            let unused = declared.subtracting(imports).subtracting(linkedOnly)
+            #expect(undeclared.isEmpty, "\(target.name) imports \(undeclared.sorted()) without declaring them in Package.swift")
+            #expect(unused.isEmpty, "\(target.name) declares \(unused.sorted()) in Package.swift but never imports them")
+        }
+    }
+
+    @Test func theReadmeDiagramIsPackageSwift() throws {
+        let lines = try Self.targets().filter { $0.path.hasPrefix("Sources/") && $0.name != "CSQLiteConfig" }.map { target in
+            let dependencies = target.targets + target.products
+            let padded = target.name.padding(toLength: 20, withPad: " ", startingAt: 0)
+            return dependencies.isEmpty ? padded + "(no dependencies)" : padded + "← " + dependencies.joined(separator: ", ")
+        }
+        let expected = "```\n" + lines.joined(separator: "\n") + "\n```"
+        let readme = try String(contentsOf: Self.root.appendingPathComponent("README.md"), encoding: .utf8)
+        #expect(readme.contains(expected), "README.md's diagram under Repository organisation should read:\n\(expected)")
+    }
+}
