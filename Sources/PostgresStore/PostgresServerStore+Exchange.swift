@@ -34,7 +34,7 @@ extension PostgresServerStore {
         }
     }
 
-    private static func push(
+    static func push(
         _ work: ExchangeWork<[Version]>, ownership: @Sendable ([ReplicaID: String]) throws -> Void,
         _ connection: PostgresConnection, _ logger: Logger
     ) async throws -> ApplyReport {

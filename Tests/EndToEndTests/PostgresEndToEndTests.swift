@@ -50,3 +50,42 @@ import TestSupport
         }
     }
 }
+
+extension PostgresEndToEndTests {
+    @Test func aTeamsSQLiteStoreMovesToPostgreSQLAndClientsContinueByCursor() throws {
+        let cluster = try PostgresCluster.shared()
+        let url = try cluster.makeDatabase()
+        let workspace = try Workspace()
+        let sqlite = try ServerProcess(workspace: workspace)
+        let alice = try Client(workspace: workspace, name: "alice", server: sqlite, token: try sqlite.addAnalyst("alice"))
+        let bob = try Client(workspace: workspace, name: "bob", server: sqlite, token: try sqlite.addAnalyst("bob"))
+        try alice.ok("cell", "create", "--number", "20", "--title", "Burden-Sharing")
+        try alice.ok("sync")
+        try bob.ok("sync")
+        try alice.ok("cell", "set", "20", "trajectory", "Holding")
+        try bob.ok("cell", "set", "20", "trajectory", "Drifting")
+        try alice.ok("sync")
+        try bob.ok("sync")
+        try alice.ok("sync")
+        sqlite.stop()
+
+        let refusedKind = try workspace.run("sync-server", ["migrate", "--from", sqlite.database, "--to", workspace.path("other.sqlite")])
+        #expect(refusedKind.status != 0 && refusedKind.stderr.contains("postgres://"))
+        let copied = try workspace.run("sync-server", ["migrate", "--from", sqlite.database, "--to", url])
+        #expect(copied.status == 0, "\(copied.stderr)")
+        #expect(copied.stdout.contains("Copied 2 analysts, 2 replicas and"), "\(copied.stdout)")
+        let again = try workspace.run("sync-server", ["migrate", "--from", sqlite.database, "--to", url])
+        #expect(again.status != 0 && again.stderr.contains("already holds data"), "\(again.stderr)")
+
+        let postgres = try ServerProcess(workspace: workspace, database: url)
+        defer { postgres.stop() }
+        try bob.ok("signal", "add", "--title", "After the move", "--date", "2026-03", "--cell", "20")
+        try bob.ok("sync", "--server", postgres.url)
+        try alice.ok("sync", "--server", postgres.url)
+        #expect(postgres.log.contains("pull=cursor"), "clients pull by the cursors the SQLite server gave them")
+        #expect(!postgres.log.contains("cursor refused"), "no cursor was refused after the move")
+        let exports = try [alice, bob].map { try $0.ok("export", "--format", "json") }
+        #expect(exports[0] == exports[1] && exports[0].contains("After the move"))
+        #expect((try alice.json("conflicts") as? [Any])?.count == 1, "the conflict made before the move is still there")
+    }
+}
