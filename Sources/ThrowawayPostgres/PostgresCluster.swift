@@ -57,7 +57,7 @@ public final class PostgresCluster: @unchecked Sendable {
             let port = try Self.freePort()
             // A test's database is thrown away: durability off unless asked for.
             let durability = durable ? "-c synchronous_commit=off" : "-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
-            let options = "-p \(port) -k \(folder) -c listen_addresses=127.0.0.1 \(durability) -c max_connections=1000 -c shared_buffers=256MB"
+            let options = "-p \(port) -k \(folder) -c listen_addresses=127.0.0.1 \(durability) -c max_connections=300 -c shared_buffers=256MB"
             if (try? Self.run(binaries + "/pg_ctl", ["-D", folder + "/data", "-o", options, "-l", folder + "/server.log", "-w", "-t", "60", "start"], asPostgres: asRoot)) != nil {
                 started = port
             }

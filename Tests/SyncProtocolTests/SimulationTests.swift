@@ -165,7 +165,7 @@ import ThrowawayPostgres
         try check(simulation, against: server.store, seed: seed)
     }
 
-    @Test("the same on PostgreSQL, each request to one of three instances at random", arguments: testSeeds(count: 3, base: 940_000))
+    @Test("the same on PostgreSQL, each request to one of three instances at random", arguments: testSeeds(count: 6, base: 940_000))
     func simulationOnPostgres(seed: UInt64) async throws {
         let location = try PostgresLocation(url: try await PostgresCluster.shared().makeDatabase())
         var instances: [PostgresServerStore] = []
