@@ -18,11 +18,11 @@ enum PostgresSchema {
             "CREATE TABLE replica (id bigserial PRIMARY KEY, uuid text NOT NULL UNIQUE, counter bigint NOT NULL DEFAULT 0)",
             "CREATE TABLE record (id text PRIMARY KEY, kind text NOT NULL)",
             // Each version with its place in the feed: `seq`, its arrival order, and `chain`, the
-            // hash of every dot up to it (see FeedCursor). Its replica and record rows are made by
-            // the same push, under its locks, so foreign keys would only check that again per row.
+            // hash of every dot up to it (see FeedCursor).
             """
             CREATE TABLE version (
-                replica bigint NOT NULL, counter bigint NOT NULL, record text NOT NULL, field text NOT NULL,
+                replica bigint NOT NULL REFERENCES replica (id), counter bigint NOT NULL,
+                record text NOT NULL REFERENCES record (id), field text NOT NULL,
                 context text NOT NULL, value text NOT NULL, author text NOT NULL, time bigint NOT NULL,
                 seq bigint NOT NULL UNIQUE, chain bigint NOT NULL,
                 PRIMARY KEY (replica, counter))
