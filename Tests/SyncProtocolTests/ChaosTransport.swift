@@ -8,8 +8,7 @@ import TestSupport
 /// before they arrive, answers are lost after the server committed, requests are duplicated,
 /// and old requests are replayed out of order. Every message goes through its JSON encoding.
 final class ChaosTransport: SyncTransport, @unchecked Sendable {
-    /// The server's instances: each request goes to one drawn at random.
-    let servers: [any ServerStorage]
+    let server: any ServerStorage
     let analyst: String
     private let lock = NSLock()
     private var random: SplitMix64
@@ -19,8 +18,8 @@ final class ChaosTransport: SyncTransport, @unchecked Sendable {
 
     struct Dropped: Error {}
 
-    init(servers: [any ServerStorage], analyst: String, seed: UInt64) {
-        self.servers = servers
+    init(server: any ServerStorage, analyst: String, seed: UInt64) {
+        self.server = server
         self.analyst = analyst
         random = SplitMix64(seed: seed)
     }
@@ -44,7 +43,6 @@ final class ChaosTransport: SyncTransport, @unchecked Sendable {
     }
 
     private func deliver(_ request: SyncRequest) async throws -> SyncResponse {
-        let server = lock.withLock { servers[Int.random(in: 0..<servers.count, using: &random)] }
-        return try await server.answer(request, analyst: analyst, defaultPageSize: 50, maxPageSize: .max, at: 0).response
+        try await server.answer(request, analyst: analyst, defaultPageSize: 50, maxPageSize: .max, at: 0).response
     }
 }

@@ -33,9 +33,7 @@ import ThrowawayPostgres
         /// Dashboard files exported along the way, each with the state it was read at.
         var exports: [String] = []
 
-        /// `instances` serve the same storage (several servers on one database); each request
-        /// goes to one of them at random.
-        init(seed: UInt64, server: any ServerStorage, instances: [any ServerStorage]? = nil) async throws {
+        init(seed: UInt64, server: any ServerStorage) async throws {
             random = SplitMix64(seed: seed)
             self.server = server
             var ids = SplitMix64(seed: seed ^ 0x1D5)
@@ -44,7 +42,7 @@ import ThrowawayPostgres
                 let name = "analyst\(index)"
                 try await server.addAnalyst(name: name, tokenHash: "hash-\(index)", at: 0)
                 replicas.append(try Replica.inMemory(analyst: name, id: ReplicaID(HistoryGenerator.uuid(&ids))!))
-                transports.append(ChaosTransport(servers: instances ?? [server], analyst: name, seed: seed &+ UInt64(index) &* 7919))
+                transports.append(ChaosTransport(server: server, analyst: name, seed: seed &+ UInt64(index) &* 7919))
             }
             records = (0..<4).map { index in (RecordID(HistoryGenerator.uuid(&ids))!, index == 3 ? "signal" : "cell") }
         }
@@ -165,13 +163,11 @@ import ThrowawayPostgres
         try check(simulation, against: server.store, seed: seed)
     }
 
-    @Test("the same on PostgreSQL, each request to one of three instances at random", arguments: testSeeds(count: 6, base: 940_000))
+    @Test("the same on the PostgreSQL store", arguments: testSeeds(count: 12, base: 940_000))
     func simulationOnPostgres(seed: UInt64) async throws {
-        let location = try PostgresLocation(url: try await PostgresCluster.shared().makeDatabase())
-        var instances: [PostgresServerStore] = []
-        defer { for instance in instances { instance.close() } }
-        for _ in 0..<3 { instances.append(try await PostgresServerStore.connect(location)) }
-        var simulation = try await Simulation(seed: seed, server: instances[0], instances: instances)
+        let server = try await PostgresServerStore.connect(try PostgresLocation(url: try await PostgresCluster.shared().makeDatabase()))
+        defer { server.close() }
+        var simulation = try await Simulation(seed: seed, server: server)
         try await simulation.run(operations: Self.operations)
         try await simulation.quiesce()
         // It keeps versions only: the replicas agree with each other, byte for byte.
