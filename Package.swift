@@ -60,7 +60,6 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        .target(name: "ThrowawayPostgres", swiftSettings: swiftSettings),
         .target(
             name: "SyncHTTP",
             dependencies: [
@@ -114,7 +113,7 @@ let package = Package(
         .executableTarget(
             name: "sync-bench",
             dependencies: [
-                "SyncModel", "LocalStore", "SyncProtocol", "SyncHTTP", "SyncServerCore", "PostgresStore", "ThrowawayPostgres",
+                "SyncModel", "LocalStore", "SyncProtocol", "SyncHTTP", "SyncServerCore",
                 .product(name: "GRDB", package: "GRDB.swift"), .product(name: "GRDBSQLite", package: "GRDB.swift"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -125,15 +124,15 @@ let package = Package(
         ),
         .target(name: "TestSupport", dependencies: ["SyncModel", "SyncProtocol"], path: "Tests/TestSupport", swiftSettings: swiftSettings),
         // The protocol's policy and session against in-memory stores: no SQLite linked.
-        .testTarget(name: "PostgresStoreTests", dependencies: ["PostgresStore", "SyncProtocol", "TestSupport", "ThrowawayPostgres"], swiftSettings: swiftSettings),
+        .testTarget(name: "PostgresStoreTests", dependencies: ["PostgresStore", "SyncProtocol", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "InMemorySyncTests", dependencies: ["SyncProtocol", "SyncModel", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "SyncModelTests", dependencies: ["SyncModel", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "LocalStoreTests", dependencies: ["LocalStore", "SyncModel", "SyncProtocol", "TestSupport", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "GRDBSQLite", package: "GRDB.swift")], swiftSettings: swiftSettings),
-        .testTarget(name: "SyncProtocolTests", dependencies: ["SyncProtocol", "LocalStore", "PostgresStore", "SyncModel", "SyncClientCore", "TestSupport", "ThrowawayPostgres", .product(name: "GRDB", package: "GRDB.swift")], swiftSettings: swiftSettings),
+        .testTarget(name: "SyncProtocolTests", dependencies: ["SyncProtocol", "LocalStore", "PostgresStore", "SyncModel", "SyncClientCore", "TestSupport", .product(name: "GRDB", package: "GRDB.swift")], swiftSettings: swiftSettings),
         .testTarget(
             name: "SyncServerTests",
             dependencies: [
-                "SyncServerCore", "SyncProtocol", "SyncHTTP", "LocalStore", "PostgresStore", "SyncModel", "TestSupport", "ThrowawayPostgres",
+                "SyncServerCore", "SyncProtocol", "SyncHTTP", "LocalStore", "PostgresStore", "SyncModel", "TestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -158,7 +157,7 @@ let package = Package(
         .testTarget(
             name: "EndToEndTests",
             dependencies: [
-                "TestSupport", "ThrowawayPostgres",
+                "TestSupport",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "SwiftASN1", package: "swift-asn1"),

@@ -17,15 +17,18 @@ enum PostgresSchema {
             // so counters stay contiguous whatever instance stores them.
             "CREATE TABLE replica (id bigserial PRIMARY KEY, uuid text NOT NULL UNIQUE, counter bigint NOT NULL DEFAULT 0)",
             "CREATE TABLE record (id text PRIMARY KEY, kind text NOT NULL)",
-            // Each version with its place in the feed: `seq`, its arrival order, and `chain`, the
-            // hash of every dot up to it (see FeedCursor).
             """
             CREATE TABLE version (
                 replica bigint NOT NULL REFERENCES replica (id), counter bigint NOT NULL,
                 record text NOT NULL REFERENCES record (id), field text NOT NULL,
                 context text NOT NULL, value text NOT NULL, author text NOT NULL, time bigint NOT NULL,
-                seq bigint NOT NULL UNIQUE, chain bigint NOT NULL,
                 PRIMARY KEY (replica, counter))
+            """,
+            // Every version in arrival order, with the chain of dots up to it (see FeedCursor).
+            """
+            CREATE TABLE feed (
+                seq bigint PRIMARY KEY, chain bigint NOT NULL, replica bigint NOT NULL, counter bigint NOT NULL,
+                FOREIGN KEY (replica, counter) REFERENCES version (replica, counter))
             """,
             // The feed's last position. A push locks it as its last step and holds it until it
             // commits, so positions are handed out in commit order and a reader only ever sees a

@@ -14,24 +14,17 @@ public import SyncProtocol
 /// positions are therefore handed out in commit order: a reader, which takes no lock, only ever
 /// sees a prefix of the feed without gaps, so a cursor can never pass a version committed later.
 ///
-/// The answer is read afterwards from one snapshot (one statement for a pull by cursor, a
-/// read-only REPEATABLE READ transaction for one by vector), so the page, the counters and the
-/// feed's head agree with each other. Reading it outside the push's transaction is safe because
-/// a request is idempotent: if the read fails, the client sends the request again and its push
-/// is taken as duplicates. A pull from replicas already bound writes nothing and skips the push's
-/// transaction.
+/// The answer is read afterwards in a read-only REPEATABLE READ snapshot, so the page, the
+/// counters and the feed's head agree with each other. Reading it outside the push's
+/// transaction is safe because a request is idempotent: if the read fails, the client sends the
+/// request again and its push is taken as duplicates.
 extension PostgresServerStore {
     public func perform(
         _ work: ExchangeWork<[Version]>, ownership: @escaping @Sendable ([ReplicaID: String]) throws -> Void,
         beforeCommit: @escaping @Sendable () -> Void
     ) async throws -> StoredExchange {
-        try await mapErrors { [self] in
+        try await mapErrors {
             let logger = self.logger
-            // A pull from replicas already bound writes nothing: it skips the push's transaction.
-            if work.versions.isEmpty, let owners = try await boundOwners(of: work.claimed) {
-                try ownership(owners)
-                return try await answer(work, report: ApplyReport())
-            }
             let report = try await client.withTransaction(logger: logger) { connection in
                 let report = try await Self.push(work, ownership: ownership, connection, logger)
                 beforeCommit()
@@ -91,6 +84,14 @@ extension PostgresServerStore {
         guard !added.isEmpty else { return report }
         try await checkKinds(added, connection, logger)
         let ids = added.map { rows[$0.dot.replica]!.id }
+        let counters = added.map { Int64($0.dot.counter) }
+        try await connection.query("""
+            INSERT INTO version (replica, counter, record, field, context, value, author, time)
+            SELECT * FROM unnest(\(ids)::bigint[], \(counters)::bigint[], \(added.map(\.record.rawValue))::text[],
+                                 \(added.map(\.field))::text[], \(added.map(\.context.text))::text[],
+                                 \(try added.map { try ValueJSON.encode($0.value) })::text[], \(added.map(\.author))::text[],
+                                 \(added.map(\.time))::bigint[])
+            """, logger: logger)
         let raised = expected.filter { rows[$0.key]!.counter != $0.value }
         try await connection.query("""
             UPDATE replica SET counter = u.counter
@@ -109,11 +110,8 @@ extension PostgresServerStore {
             chains.append(Int64(bitPattern: position.chain))
         }
         try await connection.query("""
-            INSERT INTO version (replica, counter, record, field, context, value, author, time, seq, chain)
-            SELECT * FROM unnest(\(ids)::bigint[], \(added.map { Int64($0.dot.counter) })::bigint[], \(added.map(\.record.rawValue))::text[],
-                                 \(added.map(\.field))::text[], \(added.map(\.context.text))::text[],
-                                 \(try added.map { try ValueJSON.encode($0.value) })::text[], \(added.map(\.author))::text[],
-                                 \(added.map(\.time))::bigint[], \(seqs)::bigint[], \(chains)::bigint[])
+            INSERT INTO feed (seq, chain, replica, counter)
+            SELECT * FROM unnest(\(seqs)::bigint[], \(chains)::bigint[], \(ids)::bigint[], \(counters)::bigint[])
             """, logger: logger)
         try await connection.query("UPDATE feed_head SET seq = \(Int64(position.seq)), chain = \(Int64(bitPattern: position.chain))", logger: logger)
         report.new = added.count
@@ -178,15 +176,5 @@ extension PostgresServerStore {
             result[version.dot] = version
         }
         return result
-    }
-
-    /// The owners of `replicas` if every one is bound, else nil (binding needs a transaction).
-    private func boundOwners(of replicas: [ReplicaID]) async throws -> [ReplicaID: String]? {
-        var owners: [ReplicaID: String] = [:]
-        let rows = try await client.query("SELECT replica, analyst FROM replica_owner WHERE replica = ANY(\(replicas.map(\.rawValue))::text[])", logger: logger)
-        for try await (replica, analyst) in rows.decode((String, String).self) {
-            if let id = ReplicaID(replica) { owners[id] = analyst }
-        }
-        return owners.count == Set(replicas).count ? owners : nil
     }
 }

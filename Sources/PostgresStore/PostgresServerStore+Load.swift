@@ -24,8 +24,7 @@ extension PostgresServerStore {
         analysts: [(analyst: Analyst, tokenHash: String)], bindings: [(replica: ReplicaID, analyst: String, bound: Int64)],
         head: FeedCursor, nextPage: @escaping @Sendable (FeedCursor) throws -> [Version]
     ) async throws -> Loaded {
-        // A whole store may take minutes to copy: a day's bound, not a request's.
-        try await mapErrors(deadline: 86_400) { [self] in
+        try await mapErrors {
             let logger = self.logger
             return try await client.withTransaction(logger: logger) { connection in
                 for table in ["analyst", "replica_owner", "version"] {

@@ -32,11 +32,7 @@ public final class PostgresServerStore: ServerStorage {
     private init(location: PostgresLocation, logger: Logger) {
         self.location = location
         self.logger = logger
-        // Its background logger says only what went wrong: a lease asked for before `run()` has
-        // begun is expected here (the pool starts in a task) and only warned about.
-        var background = logger
-        background.logLevel = .error
-        let client = PostgresClient(configuration: location.configuration, backgroundLogger: background)
+        let client = PostgresClient(configuration: location.configuration, backgroundLogger: logger)
         self.client = client
         running = Task { await client.run() }
     }
@@ -50,34 +46,11 @@ public final class PostgresServerStore: ServerStorage {
 
     /// Runs `body`, turning the database's failures into ``PostgresStoreError/unavailable(_:)``
     /// (the server answers 503 and clients try again) and leaving the store's own errors as they are.
-    func mapErrors<T: Sendable>(deadline seconds: Int = deadlineSeconds, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
+    func mapErrors<T>(_ body: () async throws -> T) async throws -> T {
         do {
-            return try await Self.within(seconds: seconds, body)
+            return try await body()
         } catch {
             throw Self.translate(error)
-        }
-    }
-
-    /// How long one operation may wait for the database. A query on a connection the database
-    /// dropped (a restart) can wait without end; the request then answers 503 instead of
-    /// holding its handler, and the server's shutdown, for ever.
-    static let deadlineSeconds = 120
-
-    /// `body`'s result, or ``PostgresStoreError/unavailable(_:)`` after `seconds`; a late body is
-    /// cancelled and left to end on its own.
-    static func within<T: Sendable>(seconds: Int, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
-        let outcome = Outcome<T>()
-        return try await withCheckedThrowingContinuation { continuation in
-            outcome.continuation = continuation
-            let work = Task {
-                do { outcome.finish(.success(try await body())) } catch { outcome.finish(.failure(error)) }
-            }
-            outcome.timer = Task {
-                try? await Task.sleep(for: .seconds(seconds))
-                guard !Task.isCancelled else { return }
-                outcome.finish(.failure(PostgresStoreError.unavailable("the database did not answer within \(seconds) s")))
-                work.cancel()
-            }
         }
     }
 
@@ -116,7 +89,7 @@ public final class PostgresServerStore: ServerStorage {
     }
 
     public func addAnalyst(name: String, tokenHash: String, at time: Int64) async throws {
-        try await mapErrors { [self] in
+        try await mapErrors {
             let inserted = try await client.query("""
                 INSERT INTO analyst (name, token_hash, created) VALUES (\(name), \(tokenHash), \(time))
                 ON CONFLICT (name) DO NOTHING RETURNING name
@@ -127,7 +100,7 @@ public final class PostgresServerStore: ServerStorage {
     }
 
     public func activeAnalyst(named name: String) async throws -> (analyst: Analyst, tokenHash: String)? {
-        try await mapErrors { [self] in
+        try await mapErrors {
             let rows = try await client.query("SELECT name, created, revoked, token_hash FROM analyst WHERE name = \(name) AND revoked IS NULL", logger: logger)
             for try await (name, created, revoked, hash) in rows.decode((String, Int64, Int64?, String).self) {
                 return (Analyst(name: name, created: created, revoked: revoked), hash)
@@ -137,7 +110,7 @@ public final class PostgresServerStore: ServerStorage {
     }
 
     public func analysts() async throws -> [Analyst] {
-        try await mapErrors { [self] in
+        try await mapErrors {
             var result: [Analyst] = []
             let rows = try await client.query("SELECT name, created, revoked FROM analyst ORDER BY name", logger: logger)
             for try await (name, created, revoked) in rows.decode((String, Int64, Int64?).self) {
@@ -148,7 +121,7 @@ public final class PostgresServerStore: ServerStorage {
     }
 
     public func replaceToken(name: String, tokenHash: String) async throws -> Bool {
-        try await mapErrors { [self] in
+        try await mapErrors {
             let rows = try await client.query("UPDATE analyst SET token_hash = \(tokenHash) WHERE name = \(name) RETURNING revoked", logger: logger)
             for try await revoked in rows.decode(Int64?.self) { return revoked != nil }
             throw AnalystError.notFound(name)
@@ -156,7 +129,7 @@ public final class PostgresServerStore: ServerStorage {
     }
 
     public func reinstate(name: String) async throws -> Bool {
-        try await mapErrors { [self] in
+        try await mapErrors {
             let rows = try await client.query("UPDATE analyst SET revoked = NULL WHERE name = \(name) AND revoked IS NOT NULL RETURNING name", logger: logger)
             for try await _ in rows.decode(String.self) { return true }
             guard try await exists(analyst: name) else { throw AnalystError.notFound(name) }
@@ -165,7 +138,7 @@ public final class PostgresServerStore: ServerStorage {
     }
 
     public func revoke(name: String, at time: Int64) async throws {
-        try await mapErrors { [self] in
+        try await mapErrors {
             try await client.query("UPDATE analyst SET revoked = \(time) WHERE name = \(name) AND revoked IS NULL", logger: logger)
             guard try await exists(analyst: name) else { throw AnalystError.notFound(name) }
         }
@@ -177,7 +150,7 @@ public final class PostgresServerStore: ServerStorage {
     }
 
     public func owners() async throws -> [ReplicaID: String] {
-        try await mapErrors { [self] in
+        try await mapErrors {
             var result: [ReplicaID: String] = [:]
             for try await (replica, analyst) in try await client.query("SELECT replica, analyst FROM replica_owner", logger: logger).decode((String, String).self) {
                 if let id = ReplicaID(replica) { result[id] = analyst }
@@ -187,7 +160,7 @@ public final class PostgresServerStore: ServerStorage {
     }
 
     public func canonicalDump() async throws -> String {
-        try await mapErrors { [self] in
+        try await mapErrors {
             try await client.withConnection { connection in
                 try await connection.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", logger: logger)
                 var lines: [String] = []
@@ -199,7 +172,7 @@ public final class PostgresServerStore: ServerStorage {
                            || v.value || ' ' || v.author || ' ' || v.time
                     FROM version v JOIN replica r ON r.id = v.replica ORDER BY r.uuid COLLATE "C", v.counter
                     """,
-                    "SELECT 'feed ' || v.seq || ' ' || v.chain || ' ' || r.uuid || ':' || v.counter FROM version v JOIN replica r ON r.id = v.replica ORDER BY v.seq",
+                    "SELECT 'feed ' || f.seq || ' ' || f.chain || ' ' || r.uuid || ':' || f.counter FROM feed f JOIN replica r ON r.id = f.replica ORDER BY f.seq",
                     "SELECT 'head ' || seq || ' ' || chain FROM feed_head",
                     "SELECT 'analyst ' || name || ' ' || token_hash || ' ' || created || ' ' || coalesce(revoked::text, '-') FROM analyst ORDER BY name COLLATE \"C\"",
                     "SELECT 'owner ' || replica || ' ' || analyst || ' ' || bound FROM replica_owner ORDER BY replica COLLATE \"C\"",
@@ -211,32 +184,5 @@ public final class PostgresServerStore: ServerStorage {
                 return lines.joined(separator: "\n")
             }
         }
-    }
-}
-
-/// The first of an operation's result and its deadline, delivered once.
-private final class Outcome<T: Sendable>: @unchecked Sendable {
-    private let lock = NSLock()
-    private var delivered = false
-    private var pending: Result<T, any Error>?
-    var continuation: CheckedContinuation<T, any Error>? {
-        didSet { lock.withLock { deliverIfReady() } }
-    }
-    var timer: Task<Void, Never>?
-
-    func finish(_ result: Result<T, any Error>) {
-        lock.withLock {
-            guard !delivered, pending == nil else { return }
-            pending = result
-            deliverIfReady()
-        }
-    }
-
-    /// Called with the lock held.
-    private func deliverIfReady() {
-        guard !delivered, let pending, let continuation else { return }
-        delivered = true
-        timer?.cancel()
-        continuation.resume(with: pending)
     }
 }

@@ -1,4 +1,4 @@
-package import SyncModel
+public import SyncModel
 
 /// Bounds a page of versions by its size as well as its count.
 ///

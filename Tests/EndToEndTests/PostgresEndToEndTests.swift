@@ -1,7 +1,6 @@
 import Foundation
 import Testing
 import TestSupport
-import ThrowawayPostgres
 
 /// The real binaries on PostgreSQL: several `sync-server` processes on one database, each
 /// client syncing through whichever it is given.
@@ -88,70 +87,5 @@ extension PostgresEndToEndTests {
         let exports = try [alice, bob].map { try $0.ok("export", "--format", "json") }
         #expect(exports[0] == exports[1] && exports[0].contains("After the move"))
         #expect((try alice.json("conflicts") as? [Any])?.count == 1, "the conflict made before the move is still there")
-    }
-}
-
-/// Faults of a team server on PostgreSQL, each on a cluster of its own or with instances of
-/// its own: nothing lost, nothing doubled.
-extension PostgresEndToEndTests {
-    /// Every version on the database once, at its own place in the feed: `expected` versions,
-    /// feed positions 1 to `expected` without a gap, and the head at the last.
-    static func expectEachVersionOnce(_ cluster: PostgresCluster, url: String, expected: Int, sourceLocation: SourceLocation = #_sourceLocation) throws {
-        let database = String(url.split(separator: "/").last!)
-        let counts = try cluster.psql("""
-            SELECT count(*) || ' ' || count(DISTINCT seq) || ' ' || coalesce(max(seq), 0) || ' ' || (SELECT seq FROM feed_head) FROM version
-            """, database: database)
-        #expect(counts.trimmingCharacters(in: .whitespacesAndNewlines) == "\(expected) \(expected) \(expected) \(expected)",
-                "versions, distinct feed positions, the last position, the head", sourceLocation: sourceLocation)
-    }
-
-    @Test func aDatabaseRestartMidSyncIsRetriedAndNothingIsLostOrDoubled() throws {
-        let seed = testSeeds(count: 1, base: 0x9E57_A127)[0]
-        print("PostgresEndToEndTests restart: seed \(seed) (rerun with SYNC_TEST_SEED=\(seed))")
-        var random = SplitMix64(seed: seed)
-        let cluster = try PostgresCluster.start(durable: false)
-        let url = try cluster.makeDatabase()
-        let workspace = try Workspace()
-        // Each answer waits a little after its commit, so the restart lands mid-sync.
-        let server = try ServerProcess(workspace: workspace, database: url, extraArguments: ["--test-pause-after-commit-ms", "100"])
-        defer { server.stop() }
-        let alice = try Client(workspace: workspace, name: "alice", server: server, token: try server.addAnalyst("alice"))
-        let bob = try Client(workspace: workspace, name: "bob", server: server, token: try server.addAnalyst("bob"))
-        try alice.ok("import", try LoadDashboard.write(in: workspace, signals: 120, tag: "alice", random: &random))
-        let written = try FileCheck.counters(alice.replica).values.reduce(0, +)
-        let sync = try workspace.start("sync-client", ["sync", "--page-size", "25", "--replica", alice.replica])
-        try server.waitForLog("pull=", count: 3)
-        try cluster.restart()
-        let result = sync.wait()
-        #expect(result.status == 0, "the sync should ride out the restart: \(result.stderr)")
-        try bob.ok("sync")
-        try alice.ok("sync")
-        #expect(try alice.ok("export") == bob.ok("export"))
-        try Self.expectEachVersionOnce(cluster, url: url, expected: written)
-    }
-
-    @Test func anInstanceKilledInTheMiddleOfPushesLosesNothing() throws {
-        let seed = testSeeds(count: 1, base: 0x4B11_1ED0)[0]
-        print("PostgresEndToEndTests kill: seed \(seed) (rerun with SYNC_TEST_SEED=\(seed))")
-        var random = SplitMix64(seed: seed)
-        let cluster = try PostgresCluster.shared()
-        let url = try cluster.makeDatabase()
-        let workspace = try Workspace()
-        let doomed = try ServerProcess(workspace: workspace, database: url, extraArguments: ["--test-pause-before-commit-ms", "100"])
-        let survivor = try ServerProcess(workspace: workspace, database: url)
-        defer { survivor.stop() }
-        let alice = try Client(workspace: workspace, name: "alice", server: doomed, token: try survivor.addAnalyst("alice"))
-        let bob = try Client(workspace: workspace, name: "bob", server: survivor, token: try survivor.addAnalyst("bob"))
-        try alice.ok("import", try LoadDashboard.write(in: workspace, signals: 120, tag: "alice", random: &random))
-        let written = try FileCheck.counters(alice.replica).values.reduce(0, +)
-        let sync = try workspace.start("sync-client", ["sync", "--page-size", "25", "--retries", "0", "--replica", alice.replica])
-        // Killed while a push's transaction is open: it rolls back.
-        try doomed.waitForLog("test pause: before-commit", count: 4)
-        doomed.kill()
-        #expect(sync.wait().status != 0, "the sync through the killed instance fails")
-        try alice.ok("sync", "--server", survivor.url)
-        try bob.ok("sync")
-        #expect(try alice.ok("export") == bob.ok("export"))
-        try Self.expectEachVersionOnce(cluster, url: url, expected: written)
     }
 }

@@ -6,7 +6,6 @@ import SyncModel
 import SyncProtocol
 import Testing
 import TestSupport
-import ThrowawayPostgres
 
 /// The whole engine under a seeded random workload and an unreliable network (DESIGN §2.4–2.5):
 /// edits (half of them as `set`, which writes nothing for a value already held), deletes,
@@ -165,7 +164,7 @@ import ThrowawayPostgres
 
     @Test("the same on the PostgreSQL store", arguments: testSeeds(count: 12, base: 940_000))
     func simulationOnPostgres(seed: UInt64) async throws {
-        let server = try await PostgresServerStore.connect(try PostgresLocation(url: try await PostgresCluster.shared().makeDatabase()))
+        let server = try await PostgresServerStore.connect(try PostgresLocation(url: try PostgresCluster.shared().makeDatabase()))
         defer { server.close() }
         var simulation = try await Simulation(seed: seed, server: server)
         try await simulation.run(operations: Self.operations)

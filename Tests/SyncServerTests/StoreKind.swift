@@ -2,7 +2,6 @@ import LocalStore
 import PostgresStore
 import SyncProtocol
 import TestSupport
-import ThrowawayPostgres
 
 /// The server storages the server-facing tests run against: each test runs on both.
 enum StoreKind: String, CaseIterable, Sendable {
@@ -14,7 +13,7 @@ enum StoreKind: String, CaseIterable, Sendable {
         case .sqlite:
             return (try SQLiteServerStore.inMemory(), {})
         case .postgres:
-            let store = try await PostgresServerStore.connect(try PostgresLocation(url: try await PostgresCluster.shared().makeDatabase()))
+            let store = try await PostgresServerStore.connect(try PostgresLocation(url: try PostgresCluster.shared().makeDatabase()))
             return (store, { store.close() })
         }
     }

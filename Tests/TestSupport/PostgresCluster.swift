@@ -1,14 +1,15 @@
 import Foundation
+#if canImport(Glibc)
 import Glibc
+#endif
 
-/// A throwaway PostgreSQL cluster for tests and benchmarks: `initdb` into a temporary folder, `pg_ctl` on a
+/// A throwaway PostgreSQL cluster for tests: `initdb` into a temporary folder, `pg_ctl` on a
 /// free loopback port, stopped and removed when the test process exits. One cluster serves
 /// every test of a process; each test takes a fresh database of its own. As root, the server's
 /// programs run as the `postgres` user (PostgreSQL refuses to run as root).
 public final class PostgresCluster: @unchecked Sendable {
     public let port: Int
     let folder: String
-    /// The programs' folder (initdb, pg_ctl, psql).
     let binaries: String
     private let lock = NSLock()
     private var databases = 0
@@ -23,26 +24,9 @@ public final class PostgresCluster: @unchecked Sendable {
         try startOnce.get()
     }
 
-    /// The same, waiting off Swift's cooperative threads: starting a cluster runs `initdb`
-    /// and `pg_ctl` to their ends, and a blocked cooperative thread stalls every other test.
-    public static func shared() async throws -> PostgresCluster {
-        try await offThread { try startOnce.get() }
-    }
+    private static let startOnce: Result<PostgresCluster, any Error> = Result { try PostgresCluster() }
 
-    /// Runs blocking work (child processes) on a thread of its own and waits for it.
-    static func offThread<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
-        try await withCheckedThrowingContinuation { continuation in
-            Thread.detachNewThread { continuation.resume(with: Result { try work() }) }
-        }
-    }
-
-    private static let startOnce: Result<PostgresCluster, any Error> = Result { try PostgresCluster(durable: false) }
-
-    /// A cluster of its own, for a benchmark: `durable` keeps writes as a deployment would
-    /// (fsync on; commits not waiting for the disk, as SQLite's WAL at its NORMAL level).
-    public static func start(durable: Bool) throws -> PostgresCluster { try PostgresCluster(durable: durable) }
-
-    private init(durable: Bool) throws {
+    private init() throws {
         guard let binaries = Self.findBinaries() else {
             throw Unavailable(description: "PostgreSQL is not installed: these tests start a throwaway PostgreSQL server. Install it with `apt-get install -y postgresql` (Debian), then run the tests again.")
         }
@@ -55,9 +39,8 @@ public final class PostgresCluster: @unchecked Sendable {
         var started: Int?
         for _ in 0..<5 where started == nil {
             let port = try Self.freePort()
-            // A test's database is thrown away: durability off unless asked for.
-            let durability = durable ? "-c synchronous_commit=off" : "-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
-            let options = "-p \(port) -k \(folder) -c listen_addresses=127.0.0.1 \(durability) -c max_connections=300 -c shared_buffers=256MB"
+            // Durability settings off: a test's database is thrown away.
+            let options = "-p \(port) -k \(folder) -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300"
             if (try? Self.run(binaries + "/pg_ctl", ["-D", folder + "/data", "-o", options, "-l", folder + "/server.log", "-w", "-t", "60", "start"], asPostgres: asRoot)) != nil {
                 started = port
             }
@@ -67,54 +50,24 @@ public final class PostgresCluster: @unchecked Sendable {
             throw Unavailable(description: "the test PostgreSQL server did not start; its log says:\n\(log.suffix(2_000))")
         }
         self.port = port
-        Self.register { [folder, binaries] in
+        Self.stopAtExit = { [folder, binaries] in
             _ = try? Self.run(binaries + "/pg_ctl", ["-D", folder + "/data", "-m", "immediate", "stop"], asPostgres: asRoot)
             try? FileManager.default.removeItem(atPath: folder)
         }
+        atexit { PostgresCluster.stopAtExit?() }
     }
 
-    /// Stops every cluster of this process when it exits.
-    private static func register(_ stop: @escaping () -> Void) {
-        stopLock.withLock {
-            if stops.isEmpty { atexit { PostgresCluster.stopAll() } }
-            stops.append(stop)
-        }
-    }
+    nonisolated(unsafe) private static var stopAtExit: (() -> Void)?
 
-    private static func stopAll() {
-        for stop in stopLock.withLock({ stops }) { stop() }
-    }
-
-    nonisolated(unsafe) private static var stops: [() -> Void] = []
-    private static let stopLock = NSLock()
-
-    /// Stops the server (fast: open transactions roll back, connections drop) and starts it
-    /// again with the same settings, as an operator's restart would.
-    public func restart() throws {
-        try Self.run(binaries + "/pg_ctl", ["-D", folder + "/data", "-m", "fast", "-w", "-t", "60", "restart"], asPostgres: geteuid() == 0)
-    }
-
-    /// A new, empty database on the cluster, as a `postgres://` URL. Databases are made ten at
-    /// a time, by one `psql`, and handed out one by one.
+    /// A new, empty database on the cluster, as a `postgres://` URL.
     public func makeDatabase() throws -> String {
-        try lock.withLock {
-            if ready.isEmpty {
-                let names = (0..<10).map { "test_\(getpid())_\(databases + $0 + 1)" }
-                databases += names.count
-                try Self.run(binaries + "/psql", ["-h", "127.0.0.1", "-p", String(port), "-U", "fieldsync", "-d", "postgres", "-q"]
-                             + names.flatMap { ["-c", "CREATE DATABASE \($0)"] })
-                ready = names
-            }
-            return url(database: ready.removeFirst())
+        let name = lock.withLock {
+            databases += 1
+            return "test_\(getpid())_\(databases)"
         }
+        try Self.run(binaries + "/psql", ["-h", "127.0.0.1", "-p", String(port), "-U", "fieldsync", "-d", "postgres", "-q", "-c", "CREATE DATABASE \(name)"])
+        return url(database: name)
     }
-
-    /// The same, waiting off Swift's cooperative threads.
-    public func makeDatabase() async throws -> String {
-        try await Self.offThread { try self.makeDatabase() }
-    }
-
-    private var ready: [String] = []
 
     /// The URL of `database` on this cluster.
     public func url(database: String) -> String { "postgres://fieldsync@127.0.0.1:\(port)/\(database)" }
