@@ -128,11 +128,11 @@ let package = Package(
         .testTarget(name: "InMemorySyncTests", dependencies: ["SyncProtocol", "SyncModel", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "SyncModelTests", dependencies: ["SyncModel", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "LocalStoreTests", dependencies: ["LocalStore", "SyncModel", "SyncProtocol", "TestSupport", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "GRDBSQLite", package: "GRDB.swift")], swiftSettings: swiftSettings),
-        .testTarget(name: "SyncProtocolTests", dependencies: ["SyncProtocol", "LocalStore", "PostgresStore", "SyncModel", "SyncClientCore", "TestSupport", .product(name: "GRDB", package: "GRDB.swift")], swiftSettings: swiftSettings),
+        .testTarget(name: "SyncProtocolTests", dependencies: ["SyncProtocol", "LocalStore", "SyncModel", "SyncClientCore", "TestSupport", .product(name: "GRDB", package: "GRDB.swift")], swiftSettings: swiftSettings),
         .testTarget(
             name: "SyncServerTests",
             dependencies: [
-                "SyncServerCore", "SyncProtocol", "SyncHTTP", "LocalStore", "PostgresStore", "SyncModel", "TestSupport",
+                "SyncServerCore", "SyncProtocol", "SyncHTTP", "LocalStore", "SyncModel",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),

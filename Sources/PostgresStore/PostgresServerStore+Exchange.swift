@@ -34,7 +34,7 @@ extension PostgresServerStore {
         }
     }
 
-    static func push(
+    private static func push(
         _ work: ExchangeWork<[Version]>, ownership: @Sendable ([ReplicaID: String]) throws -> Void,
         _ connection: PostgresConnection, _ logger: Logger
     ) async throws -> ApplyReport {

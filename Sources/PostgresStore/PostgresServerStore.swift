@@ -158,31 +158,4 @@ public final class PostgresServerStore: ServerStorage {
             return result
         }
     }
-
-    public func canonicalDump() async throws -> String {
-        try await mapErrors {
-            try await client.withConnection { connection in
-                try await connection.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", logger: logger)
-                var lines: [String] = []
-                let tables: [PostgresQuery] = [
-                    "SELECT 'replica ' || uuid || ' ' || counter FROM replica ORDER BY uuid COLLATE \"C\"",
-                    "SELECT 'record ' || id || ' ' || kind FROM record ORDER BY id COLLATE \"C\"",
-                    """
-                    SELECT 'version ' || r.uuid || ':' || v.counter || ' ' || v.record || ' ' || v.field || ' ' || v.context || ' '
-                           || v.value || ' ' || v.author || ' ' || v.time
-                    FROM version v JOIN replica r ON r.id = v.replica ORDER BY r.uuid COLLATE "C", v.counter
-                    """,
-                    "SELECT 'feed ' || f.seq || ' ' || f.chain || ' ' || r.uuid || ':' || f.counter FROM feed f JOIN replica r ON r.id = f.replica ORDER BY f.seq",
-                    "SELECT 'head ' || seq || ' ' || chain FROM feed_head",
-                    "SELECT 'analyst ' || name || ' ' || token_hash || ' ' || created || ' ' || coalesce(revoked::text, '-') FROM analyst ORDER BY name COLLATE \"C\"",
-                    "SELECT 'owner ' || replica || ' ' || analyst || ' ' || bound FROM replica_owner ORDER BY replica COLLATE \"C\"",
-                ]
-                for query in tables {
-                    for try await line in try await connection.query(query, logger: logger).decode(String.self) { lines.append(line) }
-                }
-                try await connection.query("COMMIT", logger: logger)
-                return lines.joined(separator: "\n")
-            }
-        }
-    }
 }

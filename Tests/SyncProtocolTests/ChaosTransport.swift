@@ -8,7 +8,7 @@ import TestSupport
 /// before they arrive, answers are lost after the server committed, requests are duplicated,
 /// and old requests are replayed out of order. Every message goes through its JSON encoding.
 final class ChaosTransport: SyncTransport, @unchecked Sendable {
-    let server: any ServerStorage
+    let server: SQLiteServerStore
     let analyst: String
     private let lock = NSLock()
     private var random: SplitMix64
@@ -18,7 +18,7 @@ final class ChaosTransport: SyncTransport, @unchecked Sendable {
 
     struct Dropped: Error {}
 
-    init(server: any ServerStorage, analyst: String, seed: UInt64) {
+    init(server: SQLiteServerStore, analyst: String, seed: UInt64) {
         self.server = server
         self.analyst = analyst
         random = SplitMix64(seed: seed)

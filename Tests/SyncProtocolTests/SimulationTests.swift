@@ -1,6 +1,5 @@
 import Foundation
 import LocalStore
-import PostgresStore
 import SyncClientCore
 import SyncModel
 import SyncProtocol
@@ -23,7 +22,7 @@ import TestSupport
 
     struct Simulation {
         var random: SplitMix64
-        let server: any ServerStorage
+        let server: SQLiteServerStore
         var replicas: [Replica] = []
         var transports: [ChaosTransport] = []
         var records: [(id: RecordID, kind: String)] = []
@@ -32,14 +31,14 @@ import TestSupport
         /// Dashboard files exported along the way, each with the state it was read at.
         var exports: [String] = []
 
-        init(seed: UInt64, server: any ServerStorage) async throws {
+        init(seed: UInt64) throws {
             random = SplitMix64(seed: seed)
-            self.server = server
+            server = try SQLiteServerStore.inMemory()
             var ids = SplitMix64(seed: seed ^ 0x1D5)
             let count = 3 + Int(seed % 3)
             for index in 0..<count {
                 let name = "analyst\(index)"
-                try await server.addAnalyst(name: name, tokenHash: "hash-\(index)", at: 0)
+                try server.addAnalyst(name: name, tokenHash: "hash-\(index)", at: 0)
                 replicas.append(try Replica.inMemory(analyst: name, id: ReplicaID(HistoryGenerator.uuid(&ids))!))
                 transports.append(ChaosTransport(server: server, analyst: name, seed: seed &+ UInt64(index) &* 7919))
             }
@@ -150,36 +149,16 @@ import TestSupport
 
     @Test("replicas and server converge and lose nothing under an unreliable network", arguments: seeds)
     func simulation(seed: UInt64) async throws {
-        let server = try SQLiteServerStore.inMemory()
-        var simulation = try await Simulation(seed: seed, server: server)
+        var simulation = try Simulation(seed: seed)
         try await simulation.run(operations: Self.operations)
         try await simulation.quiesce()
-        // The SQLite server merges as a replica does: byte-identical state everywhere.
-        let serverDump = try server.store.canonicalDump()
+
+        // Byte-identical state everywhere
+        let serverDump = try simulation.server.store.canonicalDump()
         for replica in simulation.replicas {
             #expect(try replica.store.canonicalDump() == serverDump, "seed \(seed): replica \(replica.analyst) differs from the server")
         }
-        try check(simulation, against: server.store, seed: seed)
-    }
-
-    @Test("the same on the PostgreSQL store", arguments: testSeeds(count: 12, base: 940_000))
-    func simulationOnPostgres(seed: UInt64) async throws {
-        let server = try await PostgresServerStore.connect(try PostgresLocation(url: try PostgresCluster.shared().makeDatabase()))
-        defer { server.close() }
-        var simulation = try await Simulation(seed: seed, server: server)
-        try await simulation.run(operations: Self.operations)
-        try await simulation.quiesce()
-        // It keeps versions only: the replicas agree with each other, byte for byte.
-        let first = try simulation.replicas[0].store.canonicalDump()
-        for replica in simulation.replicas.dropFirst() {
-            #expect(try replica.store.canonicalDump() == first, "seed \(seed): replica \(replica.analyst) differs from \(simulation.replicas[0].analyst)")
-        }
-        try check(simulation, against: simulation.replicas[0].store, seed: seed)
-    }
-
-    /// No version lost, the same conflicts everywhere, merged lines only from a base or a head,
-    /// judged on `store` (the server's, or a replica's).
-    func check(_ simulation: Simulation, against store: Store, seed: UInt64) throws {
+        let store = simulation.server.store
         let conflicts = try store.conflicts().map(\.id)
         for replica in simulation.replicas {
             #expect(try replica.store.conflicts().map(\.id) == conflicts, "seed \(seed): replica \(replica.analyst) lists other conflicts (cells sharing a number included)")

@@ -155,14 +155,4 @@ public final class MemoryServerStorage: ServerStorage, @unchecked Sendable {
     public func owners() -> [ReplicaID: String] {
         lock.withLock { state.owners }
     }
-
-    public func canonicalDump() -> String {
-        lock.withLock {
-            var lines = state.versions.values.sorted { $0.dot < $1.dot }.map { "\($0)" }
-            lines += state.feed.map { "feed \($0.position) \($0.dot)" }
-            lines += state.analysts.values.sorted { $0.analyst.name < $1.analyst.name }.map { "analyst \($0.analyst) \($0.tokenHash)" }
-            lines += state.owners.sorted { $0.key < $1.key }.map { "owner \($0.key) \($0.value)" }
-            return lines.joined(separator: "\n")
-        }
-    }
 }
