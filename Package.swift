@@ -35,7 +35,6 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-extras", from: "1.35.2"),
         .package(url: "https://github.com/apple/swift-asn1", from: "1.7.4"),
         .package(url: "https://github.com/apple/swift-certificates", from: "1.21.1"),
-        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
     ],
     targets: [
         .target(name: "SyncModel", swiftSettings: swiftSettings),
@@ -49,15 +48,6 @@ let package = Package(
         .target(
             name: "LocalStore",
             dependencies: ["SyncModel", "SyncProtocol", "CSQLiteConfig", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "GRDBSQLite", package: "GRDB.swift")],
-            swiftSettings: swiftSettings
-        ),
-        .target(
-            name: "PostgresStore",
-            dependencies: [
-                "SyncModel", "SyncProtocol",
-                .product(name: "PostgresNIO", package: "postgres-nio"),
-                .product(name: "Logging", package: "swift-log"),
-            ],
             swiftSettings: swiftSettings
         ),
         .target(
@@ -88,7 +78,7 @@ let package = Package(
         .executableTarget(
             name: "sync-server",
             dependencies: [
-                "SyncServerCore", "SyncModel", "SyncProtocol", "LocalStore", "PostgresStore", "CommandLineSupport",
+                "SyncServerCore", "SyncModel", "SyncProtocol", "LocalStore", "CommandLineSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -124,7 +114,6 @@ let package = Package(
         ),
         .target(name: "TestSupport", dependencies: ["SyncModel", "SyncProtocol"], path: "Tests/TestSupport", swiftSettings: swiftSettings),
         // The protocol's policy and session against in-memory stores: no SQLite linked.
-        .testTarget(name: "PostgresStoreTests", dependencies: ["PostgresStore", "SyncProtocol", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "InMemorySyncTests", dependencies: ["SyncProtocol", "SyncModel", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "SyncModelTests", dependencies: ["SyncModel", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "LocalStoreTests", dependencies: ["LocalStore", "SyncModel", "SyncProtocol", "TestSupport", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "GRDBSQLite", package: "GRDB.swift")], swiftSettings: swiftSettings),

@@ -14,7 +14,6 @@ public final class MemoryServerStorage: ServerStorage, @unchecked Sendable {
         var feed: [(dot: Dot, position: FeedCursor)] = []
         var analysts: [String: (analyst: Analyst, tokenHash: String)] = [:]
         var owners: [ReplicaID: String] = [:]
-        var kinds: [RecordID: String] = [:]
     }
 
     private let lock = NSLock()
@@ -59,9 +58,6 @@ public final class MemoryServerStorage: ServerStorage, @unchecked Sendable {
                 guard version.dot.counter == next.vector[version.dot.replica] + 1 else {
                     throw MemoryStorageError(.counterGap, "\(version.dot) leaves a gap after \(next.vector[version.dot.replica])")
                 }
-                let kind = next.kinds[version.record, default: version.kind]
-                guard kind == version.kind else { throw MemoryStorageError(.kindMismatch, "record \(version.record) is a \(kind)") }
-                next.kinds[version.record] = kind
                 next.versions[version.dot] = version
                 next.vector[version.dot.replica] = version.dot.counter
                 next.feed.append((version.dot, (next.feed.last?.position ?? .start).advanced(by: version.dot)))
