@@ -40,7 +40,7 @@ extension Store {
             var names = ReplicaNames()
             let records = try Row.fetchAll(db, sql: "SELECT id, uuid FROM record WHERE kind = ? ORDER BY uuid", arguments: [kind])
             return try records.compactMap { row in
-                try Self.record(row: row[0], id: RecordID(row[1] as String)!, kind: kind, asOf: time, includeDeleted: includeDeleted, names: &names, db)
+                try record(row: row[0], id: RecordID(row[1] as String)!, kind: kind, asOf: time, includeDeleted: includeDeleted, names: &names, db)
             }
         }
     }
@@ -51,7 +51,7 @@ extension Store {
         try read { db in
             guard let row = try Row.fetchOne(db, sql: "SELECT id, kind FROM record WHERE uuid = ?", arguments: [id.rawValue]) else { return nil }
             var names = ReplicaNames()
-            return try Self.record(row: row[0], id: id, kind: row[1], asOf: time, includeDeleted: true, names: &names, db)
+            return try record(row: row[0], id: id, kind: row[1], asOf: time, includeDeleted: true, names: &names, db)
         }
     }
 
@@ -93,11 +93,11 @@ extension Store {
     /// The replicas that wrote a field after `after` (a row id), one index seek each.
     static let nextWriterSQL = "SELECT replica FROM version WHERE record = ? AND field = ? AND replica > ? ORDER BY replica LIMIT 1"
 
-    static func record(row: Int64, id: RecordID, kind: String, asOf time: Int64, includeDeleted: Bool,
+    func record(row: Int64, id: RecordID, kind: String, asOf time: Int64, includeDeleted: Bool,
                        names: inout ReplicaNames, _ db: Database) throws -> RecordSnapshot? {
-        guard let schema = SchemaRegistry.standard[kind] else { return nil }
-        let byKey = try db.cachedStatement(sql: versionByKeySQL), nextWriter = try db.cachedStatement(sql: nextWriterSQL)
-        let probe = try db.cachedStatement(sql: probeSQL)
+        guard let schema = schemas[kind] else { return nil }
+        let byKey = try db.cachedStatement(sql: Self.versionByKeySQL), nextWriter = try db.cachedStatement(sql: Self.nextWriterSQL)
+        let probe = try db.cachedStatement(sql: Self.probeSQL)
         let replicaUUID = try db.cachedStatement(sql: "SELECT uuid FROM replica WHERE id = ?")
         var fields: [String: FieldSnapshot] = [:]
         for name in try String.fetchAll(db.cachedStatement(sql: "SELECT name FROM field WHERE record = ?"), arguments: [row]) {
@@ -110,7 +110,7 @@ extension Store {
                 // The replica's latest version by then; and, below it, any its later versions'
                 // contexts do not cover (an edit based on an older state, as an import makes).
                 var below = Int64.max, covered: Int64 = 0
-                while let counter = try latestCounter(row, name, writer, above: covered, below: below, by: time, probe),
+                while let counter = try Self.latestCounter(row, name, writer, above: covered, below: below, by: time, probe),
                       let found = try Row.fetchOne(byKey, arguments: [writer, counter]) {
                     let version = try VersionRow.decode(found, replica: uuid, offset: 0, names: &names, db)
                     candidates.append(version)
@@ -126,7 +126,7 @@ extension Store {
                 vector.add(version.dot)
             }
             let base = FieldMerge.needsBase(field, heads: heads)
-                ? try ancestor(record: id, field: name, common: FieldHeads.commonContext(of: heads), names: &names, db) : nil
+                ? try Self.ancestor(record: id, field: name, common: FieldHeads.commonContext(of: heads), names: &names, db) : nil
             let asOf = FieldAsOf.merged(heads: heads, base: base, vector: vector, record: id, field: field)
             fields[name] = FieldSnapshot(value: asOf.value, conflict: asOf.conflict, headCount: asOf.headCount)
         }

@@ -1,4 +1,4 @@
-public import SyncModel
+package import SyncModel
 
 /// Bounds a page of versions by its size as well as its count.
 ///

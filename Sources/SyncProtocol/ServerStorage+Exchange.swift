@@ -66,12 +66,7 @@ extension ServerStorage {
         }, beforeCommit: beforeCommit)
         var exchange = Exchange(vector: stored.vector, versions: [], more: true, cursor: nil, report: stored.report)
         if let page = stored.page {
-            (exchange.versions, exchange.more) = (page.versions, page.more)
-            if cursor != nil {
-                exchange.cursor = page.cursor
-            } else if !page.more {
-                exchange.cursor = stored.head
-            }
+            (exchange.versions, exchange.more, exchange.cursor) = (page.versions, page.more, page.cursor)
         }
         return exchange
     }

@@ -93,7 +93,9 @@ public struct StoredPage: Sendable {
     public var versions: [Version]
     /// Whether versions were left out by the limit or the budget.
     public var more: Bool
-    /// For a feed page, the position after every entry looked at (skipped ones included).
+    /// For a feed page, the position after every entry looked at (skipped ones included). For
+    /// a page by vector that holds everything left (not `more`), the feed's head, read in the
+    /// same transaction: where the client's pull continues by cursor. Otherwise nil.
     public var cursor: FeedCursor?
 
     public init(versions: [Version], more: Bool, cursor: FeedCursor?) {
@@ -111,14 +113,11 @@ public struct StoredExchange: Sendable {
     /// The page; nil when a feed query's cursor is not a position of this feed (another
     /// chain of dots up to its seq).
     public var page: StoredPage?
-    /// The position after the last version stored, read in the same transaction as the page.
-    public var head: FeedCursor
 
-    public init(report: ApplyReport, vector: VersionVector, page: StoredPage?, head: FeedCursor) {
+    public init(report: ApplyReport, vector: VersionVector, page: StoredPage?) {
         self.report = report
         self.vector = vector
         self.page = page
-        self.head = head
     }
 }
 

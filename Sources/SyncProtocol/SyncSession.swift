@@ -40,8 +40,9 @@ public struct SyncSession: Sendable {
     public var pullPageSize: Int
     /// Bounds each push by size as well as count (the server refuses bodies over its limit).
     public var pushBudget = PageBudget.sync
-    public var stats = SyncStats()
-    private let start: SyncStart
+    public internal(set) var stats = SyncStats()
+    /// Every counter the replica held when the session started: the first request's vector.
+    private let held: VersionVector
     private var answered = false
     private var pullMore = true
     private var lastPush: [Version] = []
@@ -68,7 +69,7 @@ public struct SyncSession: Sendable {
     public init(replica: ReplicaID, start: SyncStart, pushPageSize: Int = defaultPageSize, pullPageSize: Int = defaultPageSize) {
         self.replica = replica
         self.own = start.own
-        self.start = start
+        held = start.vector
         self.pushPageSize = pushPageSize
         self.pullPageSize = pullPageSize
         confirmed = start.acknowledged
@@ -82,10 +83,10 @@ public struct SyncSession: Sendable {
     public mutating func firstRequest() -> SyncRequest {
         lastPush = []
         sentCursor = cursor
-        var vector = start.vector
+        var vector = held
         if cursor != nil {
             vector = VersionVector()
-            for id in own { vector[id] = start.vector[id] }
+            for id in own { vector[id] = held[id] }
         }
         return SyncRequest(replica: replica, vector: vector, cursor: cursor, versions: [], pageLimit: pullPageSize)
     }

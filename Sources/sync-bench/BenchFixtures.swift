@@ -55,7 +55,7 @@ enum BenchFixtures {
     /// the same versions and the replica knows the server has them.
     static func seed(_ server: SQLiteServerStore, analyst: String, from replica: Replica) async throws {
         var session = SyncDriver(replica: replica, pushPageSize: 20_000, pullPageSize: 20_000)
-        try await session.run(over: InProcessTransport(server: server, analyst: analyst))
+        try await session.run(over: InProcessTransport(store: server, analyst: analyst))
     }
 
     /// The executables built beside this benchmark (`swift build -c release --static-swift-stdlib` builds them all).
@@ -182,15 +182,5 @@ final class PeakSampler: @unchecked Sendable {
             stopped = true
             return peak
         }
-    }
-}
-
-/// Hands each request straight to a server store in this process.
-struct InProcessTransport: SyncTransport {
-    let server: SQLiteServerStore
-    let analyst: String
-
-    func send(_ request: SyncRequest) async throws -> SyncResponse {
-        try await server.answer(request, analyst: analyst, defaultPageSize: 20_000, maxPageSize: 20_000, at: 0).response
     }
 }

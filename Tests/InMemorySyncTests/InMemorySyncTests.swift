@@ -15,7 +15,7 @@ struct MemoryTransport: SyncTransport {
     struct AnswerLost: Error {}
 
     func send(_ request: SyncRequest) async throws -> SyncResponse {
-        let answer = try await server.answer(request, analyst: analyst, defaultPageSize: pageLimit, maxPageSize: pageLimit, at: 0).response
+        let answer = try await InProcessTransport(store: server, analyst: analyst, pageLimit: pageLimit).send(request)
         if let loses, loses() { throw AnswerLost() }
         return answer
     }

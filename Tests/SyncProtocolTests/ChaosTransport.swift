@@ -43,6 +43,6 @@ final class ChaosTransport: SyncTransport, @unchecked Sendable {
     }
 
     private func deliver(_ request: SyncRequest) async throws -> SyncResponse {
-        try await server.answer(request, analyst: analyst, defaultPageSize: 50, maxPageSize: .max, at: 0).response
+        try await InProcessTransport(store: server, analyst: analyst, pageLimit: .max).send(request)
     }
 }

@@ -8,7 +8,7 @@ import TestSupport
 /// Delivers every request to the server, which commits it, and then loses a seeded `percent`
 /// of the answers, as a connection dropped after the server's commit would.
 final class LostAnswerTransport: SyncTransport, @unchecked Sendable {
-    let inner: InProcessTransport
+    let inner: InProcessTransport<SQLiteServerStore>
     let percent: UInt64
     private let lock = NSLock()
     private var random: SplitMix64
@@ -16,7 +16,7 @@ final class LostAnswerTransport: SyncTransport, @unchecked Sendable {
 
     struct AnswerLost: Error {}
 
-    init(_ inner: InProcessTransport, percent: UInt64, seed: UInt64) {
+    init(_ inner: InProcessTransport<SQLiteServerStore>, percent: UInt64, seed: UInt64) {
         self.inner = inner
         self.percent = percent
         random = SplitMix64(seed: seed)

@@ -8,13 +8,13 @@ import TestSupport
 /// Fails the requests whose numbers (from 1, counting every attempt) are in `drops` with `error`;
 /// passes the others to the server.
 final class DroppingTransport: SyncTransport, @unchecked Sendable {
-    let inner: InProcessTransport
+    let inner: InProcessTransport<SQLiteServerStore>
     let drops: Set<Int>
     let error: SyncError
     private let lock = NSLock()
     private var sent = 0
 
-    init(_ inner: InProcessTransport, drops: Set<Int>, error: SyncError) {
+    init(_ inner: InProcessTransport<SQLiteServerStore>, drops: Set<Int>, error: SyncError) {
         self.inner = inner
         self.drops = drops
         self.error = error

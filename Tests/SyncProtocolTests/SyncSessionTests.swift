@@ -6,24 +6,13 @@ import SyncProtocol
 import Testing
 import TestSupport
 
-/// A transport that hands each request straight to an in-process server store.
-struct InProcessTransport: SyncTransport {
-    let store: SQLiteServerStore
-    let analyst: String
-    var pageLimit = 1_000
-
-    func send(_ request: SyncRequest) async throws -> SyncResponse {
-        try await store.answer(request, analyst: analyst, defaultPageSize: pageLimit, maxPageSize: pageLimit, at: 0).response
-    }
-}
-
 /// Fails every request after the first `allowed` ones, as a dropped connection would.
 final class FlakyTransport: SyncTransport, @unchecked Sendable {
-    let inner: InProcessTransport
+    let inner: InProcessTransport<SQLiteServerStore>
     private let lock = NSLock()
     private var remaining: Int
 
-    init(_ inner: InProcessTransport, allowed: Int) {
+    init(_ inner: InProcessTransport<SQLiteServerStore>, allowed: Int) {
         self.inner = inner
         remaining = allowed
     }

@@ -9,8 +9,7 @@ public final class MemoryReplica: SyncReplica, @unchecked Sendable {
     public let id: ReplicaID
     public let analyst: String
     private let lock = NSLock()
-    private var held: [Dot: Version] = [:]
-    private var vector = VersionVector()
+    private var ledger = VersionLedger()
     private var fields: [String: FieldHeads] = [:]
     private var serverVector = VersionVector()
     private var cursor: FeedCursor?
@@ -25,7 +24,7 @@ public final class MemoryReplica: SyncReplica, @unchecked Sendable {
     }
 
     /// Every version held, in dot order.
-    public var versions: [Version] { lock.withLock { held.values.sorted { $0.dot < $1.dot } } }
+    public var versions: [Version] { lock.withLock { ledger.versions.values.sorted { $0.dot < $1.dot } } }
 
     /// The feed cursor saved by the last page.
     public var savedCursor: FeedCursor? { lock.withLock { cursor } }
@@ -35,7 +34,7 @@ public final class MemoryReplica: SyncReplica, @unchecked Sendable {
     public func write(record: RecordID, kind: String, field: String, value: FieldValue, at time: Int64) -> Version {
         lock.withLock {
             let key = record.rawValue + "/" + field
-            let dot = Dot(replica: id, counter: vector[id] + 1)
+            let dot = Dot(replica: id, counter: ledger.vector[id] + 1)
             let version = Version(dot: dot, context: fields[key, default: FieldHeads()].localWriteContext, record: record, kind: kind,
                                   field: field, value: value, author: analyst, time: time)
             hold(version)
@@ -44,13 +43,12 @@ public final class MemoryReplica: SyncReplica, @unchecked Sendable {
     }
 
     private func hold(_ version: Version) {
-        held[version.dot] = version
-        vector[version.dot.replica] = version.dot.counter
+        ledger.hold(version)
         _ = fields[version.record.rawValue + "/" + version.field, default: FieldHeads()].integrate(dot: version.dot, context: version.context)
     }
 
     public func syncStart() throws -> SyncStart {
-        lock.withLock { SyncStart(own: [id], acknowledged: serverVector, cursor: cursor, vector: vector) }
+        lock.withLock { SyncStart(own: [id], acknowledged: serverVector, cursor: cursor, vector: ledger.vector) }
     }
 
     public func outgoing(acknowledged: VersionVector, limit: Int, ownOnly: Bool, budget: PageBudget) throws -> (vector: VersionVector, versions: [Version]) {
@@ -58,19 +56,19 @@ public final class MemoryReplica: SyncReplica, @unchecked Sendable {
             var budget = budget
             var page: [Version] = []
             var counter = acknowledged[id] + 1
-            while counter <= vector[id], page.count < limit, let version = held[Dot(replica: id, counter: counter)],
+            while counter <= ledger.vector[id], page.count < limit, let version = ledger.versions[Dot(replica: id, counter: counter)],
                   budget.admits(PageBudget.size(context: version.context, value: "\(version.value)")) {
                 page.append(version)
                 counter += 1
             }
-            return (ownOnly ? VersionVector([id: vector[id]]) : vector, page)
+            return (ownOnly ? VersionVector([id: ledger.vector[id]]) : ledger.vector, page)
         }
     }
 
     public func counters(of replicas: Set<ReplicaID>) throws -> VersionVector {
         lock.withLock {
             var result = VersionVector()
-            for replica in replicas { result[replica] = vector[replica] }
+            for replica in replicas { result[replica] = ledger.vector[replica] }
             return result
         }
     }
@@ -86,23 +84,10 @@ public final class MemoryReplica: SyncReplica, @unchecked Sendable {
                 receivesBeforeFailure = left - 1
             }
             // Checked whole before anything is held: a page is stored all or nothing.
+            let sorted = try ledger.sort(versions)
+            for version in sorted.new { hold(version) }
             var report = ApplyReport()
-            var expected = vector
-            for version in versions {
-                if let known = held[version.dot] {
-                    guard known == version else { throw MemoryStorageError(.dotReused, "\(version.dot) is held with other content") }
-                    report.duplicates += 1
-                    continue
-                }
-                guard version.dot.counter == expected[version.dot.replica] + 1 else {
-                    throw MemoryStorageError(.counterGap, "\(version.dot) leaves a gap after \(expected[version.dot.replica])")
-                }
-                expected[version.dot.replica] = version.dot.counter
-            }
-            for version in versions where held[version.dot] == nil {
-                hold(version)
-                report.new += 1
-            }
+            (report.new, report.duplicates) = (sorted.new.count, sorted.duplicates)
             self.serverVector = serverVector
             switch cursor {
             case .keep: break

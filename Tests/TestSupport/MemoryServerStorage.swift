@@ -8,8 +8,7 @@ public import SyncProtocol
 /// performs each exchange all or nothing.
 public final class MemoryServerStorage: ServerStorage, @unchecked Sendable {
     private struct State {
-        var versions: [Dot: Version] = [:]
-        var vector = VersionVector()
+        var ledger = VersionLedger()
         /// Each entry's dot and the position after it.
         var feed: [(dot: Dot, position: FeedCursor)] = []
         var analysts: [String: (analyst: Analyst, tokenHash: String)] = [:]
@@ -22,7 +21,7 @@ public final class MemoryServerStorage: ServerStorage, @unchecked Sendable {
     public init() {}
 
     /// Every version stored, in dot order.
-    public var versions: [Version] { lock.withLock { state.versions.values.sorted { $0.dot < $1.dot } } }
+    public var versions: [Version] { lock.withLock { state.ledger.versions.values.sorted { $0.dot < $1.dot } } }
 
     /// The dots of the feed, in arrival order.
     public var feed: [Dot] { lock.withLock { state.feed.map(\.dot) } }
@@ -48,24 +47,16 @@ public final class MemoryServerStorage: ServerStorage, @unchecked Sendable {
             for replica in work.claimed { owners[replica] = next.owners[replica] }
             try ownership(owners)
             for replica in work.claimed where owners[replica] == nil { next.owners[replica] = work.analyst }
-            var report = ApplyReport()
-            for version in work.versions {
-                if let known = next.versions[version.dot] {
-                    guard known == version else { throw MemoryStorageError(.dotReused, "\(version.dot) is held with other content") }
-                    report.duplicates += 1
-                    continue
-                }
-                guard version.dot.counter == next.vector[version.dot.replica] + 1 else {
-                    throw MemoryStorageError(.counterGap, "\(version.dot) leaves a gap after \(next.vector[version.dot.replica])")
-                }
-                next.versions[version.dot] = version
-                next.vector[version.dot.replica] = version.dot.counter
+            let sorted = try next.ledger.sort(work.versions)
+            for version in sorted.new {
+                next.ledger.hold(version)
                 next.feed.append((version.dot, (next.feed.last?.position ?? .start).advanced(by: version.dot)))
-                report.new += 1
             }
+            var report = ApplyReport()
+            (report.new, report.duplicates) = (sorted.new.count, sorted.duplicates)
             var vector = VersionVector()
-            for replica in work.counted { vector[replica] = next.vector[replica] }
-            let stored = StoredExchange(report: report, vector: vector, page: Self.page(work.page, next), head: next.feed.last?.position ?? .start)
+            for replica in work.counted { vector[replica] = next.ledger.vector[replica] }
+            let stored = StoredExchange(report: report, vector: vector, page: Self.page(work.page, next))
             beforeCommit()
             state = next
             return stored
@@ -86,7 +77,7 @@ public final class MemoryServerStorage: ServerStorage, @unchecked Sendable {
             var position = cursor
             for entry in state.feed.dropFirst(Int(cursor.seq)) {
                 if !skipping.contains(entry.dot.replica) {
-                    let version = state.versions[entry.dot]!
+                    let version = state.ledger.versions[entry.dot]!
                     guard admits(version) else { return StoredPage(versions: versions, more: true, cursor: position) }
                     versions.append(version)
                 }
@@ -94,16 +85,16 @@ public final class MemoryServerStorage: ServerStorage, @unchecked Sendable {
             }
             return StoredPage(versions: versions, more: false, cursor: position)
         case .notCoveredBy(let vector):
-            for replica in state.vector.replicas {
+            for replica in state.ledger.vector.replicas {
                 var counter = vector[replica] + 1
-                while counter <= state.vector[replica] {
-                    let version = state.versions[Dot(replica: replica, counter: counter)]!
+                while counter <= state.ledger.vector[replica] {
+                    let version = state.ledger.versions[Dot(replica: replica, counter: counter)]!
                     guard admits(version) else { return StoredPage(versions: versions, more: true, cursor: nil) }
                     versions.append(version)
                     counter += 1
                 }
             }
-            return StoredPage(versions: versions, more: false, cursor: nil)
+            return StoredPage(versions: versions, more: false, cursor: state.feed.last?.position ?? .start)
         }
     }
 

@@ -128,9 +128,9 @@ public struct SQLiteServerStore: ServerStorage {
                     : nil
             case .notCoveredBy(let vector):
                 let found = try Store.versions(db, notCoveredBy: vector, limit: work.page.limit, budget: work.page.budget)
-                page = StoredPage(versions: found.versions, more: found.more, cursor: nil)
+                page = StoredPage(versions: found.versions, more: found.more, cursor: found.more ? nil : try Store.feedHead(db))
             }
-            let stored = StoredExchange(report: report, vector: vector, page: page, head: try Store.feedHead(db))
+            let stored = StoredExchange(report: report, vector: vector, page: page)
             beforeCommit()
             return stored
         }
