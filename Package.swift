@@ -35,6 +35,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-extras", from: "1.35.2"),
         .package(url: "https://github.com/apple/swift-asn1", from: "1.7.4"),
         .package(url: "https://github.com/apple/swift-certificates", from: "1.21.1"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
     ],
     targets: [
         .target(name: "SyncModel", swiftSettings: swiftSettings),
@@ -50,6 +51,16 @@ let package = Package(
             dependencies: ["SyncModel", "SyncProtocol", "CSQLiteConfig", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "GRDBSQLite", package: "GRDB.swift")],
             swiftSettings: swiftSettings
         ),
+        .target(
+            name: "PostgresStore",
+            dependencies: [
+                "SyncModel", "SyncProtocol",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(name: "ThrowawayPostgres", swiftSettings: swiftSettings),
         .target(
             name: "SyncHTTP",
             dependencies: [
@@ -78,7 +89,7 @@ let package = Package(
         .executableTarget(
             name: "sync-server",
             dependencies: [
-                "SyncServerCore", "SyncModel", "SyncProtocol", "LocalStore", "CommandLineSupport",
+                "SyncServerCore", "SyncModel", "SyncProtocol", "LocalStore", "PostgresStore", "CommandLineSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -103,7 +114,7 @@ let package = Package(
         .executableTarget(
             name: "sync-bench",
             dependencies: [
-                "SyncModel", "LocalStore", "SyncProtocol", "SyncHTTP", "SyncServerCore",
+                "SyncModel", "LocalStore", "SyncProtocol", "SyncHTTP", "SyncServerCore", "PostgresStore", "ThrowawayPostgres",
                 .product(name: "GRDB", package: "GRDB.swift"), .product(name: "GRDBSQLite", package: "GRDB.swift"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -114,14 +125,15 @@ let package = Package(
         ),
         .target(name: "TestSupport", dependencies: ["SyncModel", "SyncProtocol"], path: "Tests/TestSupport", swiftSettings: swiftSettings),
         // The protocol's policy and session against in-memory stores: no SQLite linked.
+        .testTarget(name: "PostgresStoreTests", dependencies: ["PostgresStore", "SyncProtocol", "TestSupport", "ThrowawayPostgres"], swiftSettings: swiftSettings),
         .testTarget(name: "InMemorySyncTests", dependencies: ["SyncProtocol", "SyncModel", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "SyncModelTests", dependencies: ["SyncModel", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "LocalStoreTests", dependencies: ["LocalStore", "SyncModel", "SyncProtocol", "TestSupport", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "GRDBSQLite", package: "GRDB.swift")], swiftSettings: swiftSettings),
-        .testTarget(name: "SyncProtocolTests", dependencies: ["SyncProtocol", "LocalStore", "SyncModel", "SyncClientCore", "TestSupport", .product(name: "GRDB", package: "GRDB.swift")], swiftSettings: swiftSettings),
+        .testTarget(name: "SyncProtocolTests", dependencies: ["SyncProtocol", "LocalStore", "PostgresStore", "SyncModel", "SyncClientCore", "TestSupport", "ThrowawayPostgres", .product(name: "GRDB", package: "GRDB.swift")], swiftSettings: swiftSettings),
         .testTarget(
             name: "SyncServerTests",
             dependencies: [
-                "SyncServerCore", "SyncProtocol", "SyncHTTP", "LocalStore", "SyncModel",
+                "SyncServerCore", "SyncProtocol", "SyncHTTP", "LocalStore", "PostgresStore", "SyncModel", "TestSupport", "ThrowawayPostgres",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -146,7 +158,7 @@ let package = Package(
         .testTarget(
             name: "EndToEndTests",
             dependencies: [
-                "TestSupport",
+                "TestSupport", "ThrowawayPostgres",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "SwiftASN1", package: "swift-asn1"),

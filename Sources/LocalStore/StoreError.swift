@@ -40,13 +40,13 @@ public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
         case .alreadyInitialized(let path):
             return "a replica already exists at \(path); nothing was changed. Use another --replica path to create a second one."
         case .invalid(let error):
-            return error.description
+            return VersionRefusal.invalid(error).description
         case .counterGap(let replica, let have, let got):
-            return "counter gap for replica \(replica): have versions up to \(have), received \(got); versions must arrive in counter order without gaps. Sync again to send the missing versions first."
+            return VersionRefusal.counterGap(replica: replica, have: have, got: got).description
         case .dotReused(let dot):
-            return "version \(dot.replica):\(dot.counter) was already received with different content: this replica was restored from an old backup or copied to another machine. Run `sync-client rekey` on that replica to move its unsynced writes to a fresh replica id, then sync again."
+            return VersionRefusal.dotReused(dot).description
         case .kindMismatch(let record, let known, let got):
-            return "record \(record) is a \(known), but a version calls it a \(got)"
+            return VersionRefusal.kindMismatch(record: record, known: known, got: got).description
         case .damaged(let what):
             return "the database is damaged (\(what)); nothing was changed. Check it with `sqlite3 FILE 'PRAGMA integrity_check'`, and restore it from a backup or sync a fresh replica"
         case .writeFailed(let reason):

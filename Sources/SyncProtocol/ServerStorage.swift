@@ -42,6 +42,10 @@ public protocol ServerStorage: Sendable {
     func revoke(name: String, at time: Int64) async throws
     /// The analyst each replica is bound to.
     func owners() async throws -> [ReplicaID: String]
+
+    /// Everything the storage keeps, as text in a canonical order: equal exactly when two states
+    /// of the same storage are equal (tests check that a refused request changed nothing).
+    func canonicalDump() async throws -> String
 }
 
 /// The storage side of one exchange, decided by the server's policy.

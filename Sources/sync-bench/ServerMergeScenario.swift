@@ -27,33 +27,51 @@ struct ServerMerge: AsyncParsableCommand, Scenario {
     func run(into table: inout BenchTable) async throws {
         let folder = try BenchFolder()
         let store = try SQLiteServerStore.open(path: folder.path("server.sqlite"))
-        var pushes: [(token: String, requests: [SyncRequest])] = []
-        for index in 0..<clients {
+        let pushes = try Self.pushes(clients: clients, versions: versions, pageSize: pageSize)
+        for push in pushes { try store.addAnalyst(name: push.analyst, tokenHash: TokenHasher.hash(push.token), at: 0) }
+        try store.store.close()
+        let plain = try PlainSQLite.insertAll(Workload.changes(count: versions), path: folder.path("plain.sqlite"))
+
+        let server = try BenchServer(database: folder.path("server.sqlite"))
+        defer { server.stop() }
+        let elapsed = try await Self.send(pushes, to: [server.url])
+        server.stop()
+        let stored = try SQLiteServerStore.open(path: folder.path("server.sqlite")).store.versionVector().total
+        guard stored == UInt64(versions / clients * clients) else { throw BenchError("the server stored \(stored) versions") }
+        table.add("server merge, \(clients) clients pushing at once", rate: Double(stored) / elapsed, reference: Double(versions) / plain,
+                  unit: "versions/s", referenceName: "plain SQLite insert")
+    }
+
+    /// One client's pushes: an analyst, their token, and requests of `pageSize` versions each.
+    struct Push: Sendable {
+        var analyst: String
+        var token: String
+        var requests: [SyncRequest]
+    }
+
+    /// `versions` new versions written on `clients` replicas (one analyst each), as pushes.
+    static func pushes(clients: Int, versions: Int, pageSize: Int) throws -> [Push] {
+        try (0..<clients).map { index in
             let name = "analyst\(index)"
-            let token = TokenHasher.makeToken(analyst: name)
-            try store.addAnalyst(name: name, tokenHash: TokenHasher.hash(token), at: 0)
             let replica = try Replica.inMemory(analyst: name)
             let written = try replica.write(Workload.changes(count: versions / clients, seed: UInt64(index + 100)), at: WallClock.now())
             let requests = stride(from: 0, to: written.count, by: pageSize).map { start in
                 let page = Array(written[start..<min(start + pageSize, written.count)])
                 return SyncRequest(replica: replica.id, vector: VersionVector([replica.id: page.last!.dot.counter]), versions: page, pageLimit: 1)
             }
-            pushes.append((token, requests))
+            return Push(analyst: name, token: TokenHasher.makeToken(analyst: name), requests: requests)
         }
-        try store.store.close()
-        let plain = try PlainSQLite.insertAll(Workload.changes(count: versions), path: folder.path("plain.sqlite"))
+    }
 
-        let server = try BenchServer(database: folder.path("server.sqlite"))
-        defer { server.stop() }
+    /// Sends every client's pushes at once, client `i` to server `i % urls.count`; the seconds taken.
+    static func send(_ pushes: [Push], to urls: [String]) async throws -> Double {
         let client = try HTTPTransport.makeClient()
-        let url = server.url
-        let elapsed: Double
         do {
-            elapsed = try await SyncBench.measure {
+            let elapsed = try await SyncBench.measure {
                 try await withThrowingTaskGroup(of: Void.self) { group in
-                    for push in pushes {
+                    for (index, push) in pushes.enumerated() {
                         group.addTask {
-                            let transport = HTTPTransport(client: client, server: url, token: push.token)
+                            let transport = HTTPTransport(client: client, server: urls[index % urls.count], token: push.token)
                             for request in push.requests { _ = try await transport.send(request) }
                         }
                     }
@@ -61,14 +79,10 @@ struct ServerMerge: AsyncParsableCommand, Scenario {
                 }
             }
             try await client.shutdown()
+            return elapsed
         } catch {
             try? await client.shutdown()
             throw error
         }
-        server.stop()
-        let stored = try SQLiteServerStore.open(path: folder.path("server.sqlite")).store.versionVector().total
-        guard stored == UInt64(versions / clients * clients) else { throw BenchError("the server stored \(stored) versions") }
-        table.add("server merge, \(clients) clients pushing at once", rate: Double(stored) / elapsed, reference: Double(versions) / plain,
-                  unit: "versions/s", referenceName: "plain SQLite insert")
     }
 }

@@ -4,6 +4,7 @@ import Foundation
 import LocalStore
 import Logging
 import NIOCore
+import PostgresStore
 import SyncModel
 import SyncProtocol
 import SyncServerCore
@@ -22,7 +23,7 @@ struct SyncServerCommand: AsyncParsableCommand {
               sync-server analyst add alice                # prints alice's token once
             """,
         version: ToolVersion.text,
-        subcommands: [Serve.self, AnalystCommand.self],
+        subcommands: [Serve.self, AnalystCommand.self, MigrateCommand.self],
         defaultSubcommand: Serve.self
     )
 
@@ -36,22 +37,47 @@ struct DatabaseOption: ParsableArguments {
     /// The embedded default, made by `serve` when missing.
     static let defaultPath = "sync-server.sqlite"
 
-    @Option(name: .long, help: ArgumentHelp("The server's SQLite file (default: $SYNC_SERVER_DB, else sync-server.sqlite).", valueName: "path"))
+    @Option(name: .long, help: ArgumentHelp("The server's SQLite file, or a postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE URL for several instances on one PostgreSQL database (default: $SYNC_SERVER_DB, else sync-server.sqlite).", valueName: "path-or-url"))
     var db: String?
-    @Flag(help: "Make a new database at --db if there is none (only `serve` with no --db makes one by itself).") var create = false
+    @Flag(help: "Make a new SQLite database at --db if there is none (only `serve` with no --db makes one by itself). A PostgreSQL database must exist; an empty one gets the schema.") var create = false
 
-    /// The file named by --db, $SYNC_SERVER_DB or the default.
+    /// The file or URL named by --db, $SYNC_SERVER_DB or the default.
     var path: String { db ?? environmentPath ?? Self.defaultPath }
 
     /// Whether the path is the embedded default (named by no flag and no environment).
     var isDefault: Bool { db == nil && environmentPath == nil }
 
+    /// How logs and messages name the database: a URL without its password.
+    var displayName: String {
+        guard PostgresLocation.isURL(path) else { return path }
+        return (try? PostgresLocation(url: path))?.description ?? "the postgres URL given"
+    }
+
     private var environmentPath: String? { ProcessInfo.processInfo.environment["SYNC_SERVER_DB"].flatMap { $0.isEmpty ? nil : $0 } }
 
-    /// Opens the database; a missing one is made only with --create, or for `serve` on the default.
-    func open(servingDefault: Bool = false) throws -> any ServerStorage {
-        try SQLiteServerStore.open(path: path, create: create || (servingDefault && isDefault))
+    /// Opens the database: PostgreSQL for a postgres:// URL, else the SQLite file (a missing one
+    /// is made only with --create, or for `serve` on the default).
+    func open(servingDefault: Bool = false) async throws -> OpenStore {
+        if PostgresLocation.isURL(path) {
+            let store = try await PostgresServerStore.connect(try PostgresLocation(url: path))
+            return OpenStore(storage: store, close: { store.close() })
+        }
+        let store = try SQLiteServerStore.open(path: path, create: create || (servingDefault && isDefault))
+        return OpenStore(storage: store, close: {})
     }
+
+    /// Runs `body` on the open database, closing it afterwards.
+    func withStore<T>(_ body: (any ServerStorage) async throws -> T) async throws -> T {
+        let store = try await open()
+        defer { store.close() }
+        return try await body(store.storage)
+    }
+}
+
+/// An open server database and how to close it.
+struct OpenStore {
+    var storage: any ServerStorage
+    var close: () -> Void
 }
 
 struct Serve: AsyncParsableCommand {
@@ -89,13 +115,15 @@ struct Serve: AsyncParsableCommand {
         let tls = tlsCert.map { TLSFiles(certificate: $0, key: tlsKey ?? "") }
         // Refused before the database is opened (or made): a bad setup changes nothing.
         _ = try tls?.configuration()
-        let store = try database.open(servingDefault: true)
+        let opened = try await database.open(servingDefault: true)
+        defer { opened.close() }
+        let store = opened.storage
         var limits = ServerLimits()
         limits.maxBodyBytes = maxBodyBytes
         limits.maxVersionsPerRequest = maxVersionsPerRequest
         limits.maxPageSize = maxPageSize
         limits.defaultPageSize = min(limits.defaultPageSize, maxPageSize)
-        let path = database.path
+        let path = database.displayName
         let host = self.host
         let scheme = tls == nil ? "http" : "https"
         let app = try buildApplication(
@@ -159,7 +187,7 @@ struct AnalystCommand: AsyncParsableCommand {
 
         func run() async throws {
             let token = TokenHasher.makeToken(analyst: name)
-            try await database.open().addAnalyst(name: name, tokenHash: TokenHasher.hash(token), at: WallClock.now())
+            try await database.withStore { try await $0.addAnalyst(name: name, tokenHash: TokenHasher.hash(token), at: WallClock.now()) }
             FileHandle.standardError.write(Data("Added analyst '\(name)'. Their token follows; it is shown only now, the server keeps only its hash:\n".utf8))
             print(token)
         }
@@ -170,9 +198,8 @@ struct AnalystCommand: AsyncParsableCommand {
         @OptionGroup var database: DatabaseOption
 
         func run() async throws {
-            let store = try database.open()
-            let owners = try await store.owners()
-            for analyst in try await store.analysts() {
+            let (owners, analysts) = try await database.withStore { store in (try await store.owners(), try await store.analysts()) }
+            for analyst in analysts {
                 let replicas = owners.values.filter { $0 == analyst.name }.count
                 let state = analyst.revoked == nil ? "active" : "revoked"
                 print("\(analyst.name)\t\(state)\t\(replicas) replica\(replicas == 1 ? "" : "s")")
@@ -194,7 +221,7 @@ struct AnalystCommand: AsyncParsableCommand {
 
         func run() async throws {
             let token = TokenHasher.makeToken(analyst: name)
-            let revoked = try await database.open().replaceToken(name: name, tokenHash: TokenHasher.hash(token))
+            let revoked = try await database.withStore { try await $0.replaceToken(name: name, tokenHash: TokenHasher.hash(token)) }
             let state = revoked ? " '\(name)' is revoked: this token syncs once you run `sync-server analyst reinstate \(name)`." : ""
             FileHandle.standardError.write(Data("New token for '\(name)'; the old one no longer syncs.\(state) It is shown only now:\n".utf8))
             print(token)
@@ -211,7 +238,7 @@ struct AnalystCommand: AsyncParsableCommand {
         @OptionGroup var database: DatabaseOption
 
         func run() async throws {
-            if try await database.open().reinstate(name: name) {
+            if try await database.withStore({ try await $0.reinstate(name: name) }) {
                 print("Reinstated analyst '\(name)'; their current token syncs again.")
             } else {
                 print("Analyst '\(name)' is not revoked; nothing changed.")
@@ -225,7 +252,7 @@ struct AnalystCommand: AsyncParsableCommand {
         @OptionGroup var database: DatabaseOption
 
         func run() async throws {
-            try await database.open().revoke(name: name, at: WallClock.now())
+            try await database.withStore { try await $0.revoke(name: name, at: WallClock.now()) }
             print("Revoked analyst '\(name)'; their token no longer syncs. Undo with `sync-server analyst reinstate \(name)`.")
         }
     }

@@ -1,8 +1,9 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// One number per live cell, and tags that follow their cell.
-@Suite(.serialized) struct CellNumberEndToEndTests {
+@Suite(.serialized, .ownThreads) struct CellNumberEndToEndTests {
     static func conflicts(_ client: Client) throws -> [[String: Any]] {
         try #require(try client.json("conflicts") as? [[String: Any]])
     }

@@ -5,7 +5,7 @@ import TestSupport
 /// Kills the real processes in the middle of syncs (SIGKILL, as a crash or power cut would) and
 /// checks afterwards that every file is sound, no version is lost or stored twice, and all
 /// replicas converge.
-@Suite(.serialized) struct CrashEndToEndTests {
+@Suite(.serialized, .ownThreads) struct CrashEndToEndTests {
     static let pause = "400"
 
     /// The analysts' replicas and the server's file hold the same versions, each replica's

@@ -1,9 +1,10 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// A replica file copied to a second laptop: the server refuses the second history, `rekey`
 /// moves its unsynced writes to a fresh id, and after syncing both histories are everywhere.
-@Suite(.serialized) struct ForkedReplicaEndToEndTests {
+@Suite(.serialized, .ownThreads) struct ForkedReplicaEndToEndTests {
     @Test func aCopiedReplicaIsRefusedThenRekeyedAndNothingIsLost() throws {
         let workspace = try Workspace()
         let server = try ServerProcess(workspace: workspace)

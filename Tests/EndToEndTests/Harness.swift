@@ -115,7 +115,7 @@ final class ServerProcess {
 
     init(workspace: Workspace, database: String = "server.sqlite", port: Int = 0, extraArguments: [String] = []) throws {
         self.workspace = workspace
-        self.database = workspace.path(database)
+        self.database = database.hasPrefix("postgres://") ? database : workspace.path(database)
         logPath = workspace.path("server-\(UUID().uuidString).log")
         _ = FileManager.default.createFile(atPath: logPath, contents: nil)
         let output = Pipe()

@@ -1,9 +1,10 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// History you can use, through the real binaries: log, blame by line, diff, revert, restore,
 /// views as of a point, search, filters and the last sync.
-@Suite(.serialized) struct HistoryToolsEndToEndTests {
+@Suite(.serialized, .ownThreads) struct HistoryToolsEndToEndTests {
     @Test func historyToolsAnswerFromTheVersions() throws {
         let workspace = try Workspace()
         let server = try ServerProcess(workspace: workspace)

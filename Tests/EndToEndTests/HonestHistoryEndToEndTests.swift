@@ -1,9 +1,10 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// History holds only what analysts wrote: repeated values make no version, conflicts are named
 /// and settled only by sides that mean something, and references read as a person means them.
-@Suite(.serialized) struct HonestHistoryEndToEndTests {
+@Suite(.serialized, .ownThreads) struct HonestHistoryEndToEndTests {
     @Test func aRepeatedValueMakesNoVersionAndNeverAConflict() throws {
         let workspace = try Workspace()
         let server = try ServerProcess(workspace: workspace)

@@ -4,7 +4,7 @@ import TestSupport
 
 /// The largest values an analyst can write, merged by the real binaries: a few edits merge
 /// whatever the length, texts too far apart become a conflict, and the server keeps serving.
-@Suite(.serialized) struct LargeMergeEndToEndTests {
+@Suite(.serialized, .ownThreads) struct LargeMergeEndToEndTests {
     /// 200,000 short lines (about 4 bytes each, 0.8 MB): under the value limit.
     static let lines = (0..<200_000).map { String($0 % 1_000) }
 

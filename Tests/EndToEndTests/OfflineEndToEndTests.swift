@@ -1,7 +1,8 @@
 import Foundation
 import Testing
+import TestSupport
 
-@Suite(.serialized) struct OfflineEndToEndTests {
+@Suite(.serialized, .ownThreads) struct OfflineEndToEndTests {
     @Test func syncWithTheServerDownFailsFastKeepsEveryWriteAndSucceedsLater() throws {
         let workspace = try Workspace()
         var server = try ServerProcess(workspace: workspace)
@@ -128,7 +129,7 @@ import Testing
     }
 }
 
-@Suite(.serialized) struct ShutdownEndToEndTests {
+@Suite(.serialized, .ownThreads) struct ShutdownEndToEndTests {
     @Test func sigtermLetsTheSyncInFlightCommitThenExitsWithStatusZero() throws {
         let workspace = try Workspace()
         var server = try ServerProcess(workspace: workspace, extraArguments: ["--test-pause-before-commit-ms", "1000"])

@@ -5,7 +5,7 @@ import TestSupport
 
 /// Files the real `sync-client` writes or makes on the user's behalf never replace what the
 /// user pointed at.
-@Suite(.serialized) struct OutputPathEndToEndTests {
+@Suite(.serialized, .ownThreads) struct OutputPathEndToEndTests {
     static func kind(_ path: String) -> FileKind { FileKind(at: path) }
 
     @Test func exportWritesThroughLinksAndIntoSpecialFilesAndRefusesFolders() throws {

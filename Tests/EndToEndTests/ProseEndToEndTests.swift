@@ -1,7 +1,8 @@
 import Foundation
 import Testing
+import TestSupport
 
-@Suite(.serialized) struct ProseEndToEndTests {
+@Suite(.serialized, .ownThreads) struct ProseEndToEndTests {
     static let base = """
         The Hague Commitment sets 5% of GDP by 2035.
 

@@ -1,7 +1,8 @@
 import Foundation
 import Testing
+import TestSupport
 
-@Suite(.serialized) struct SampleDashboardEndToEndTests {
+@Suite(.serialized, .ownThreads) struct SampleDashboardEndToEndTests {
     static let samplePath = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         .appendingPathComponent("Examples/sample-dashboard.json").path

@@ -1,9 +1,10 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// The second day with the tools: settings that change, analysts who come back, paths that are
 /// mistyped, servers that are down.
-@Suite(.serialized) struct SecondDayEndToEndTests {
+@Suite(.serialized, .ownThreads) struct SecondDayEndToEndTests {
     @Test func aRevokedAnalystComesBackAndANewTokenIsSavedOnTheReplica() throws {
         let workspace = try Workspace()
         let server = try ServerProcess(workspace: workspace)

@@ -1,9 +1,10 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// The real binaries: a `sync-server` process on 127.0.0.1 and `sync-client` processes on
 /// separate replica files.
-@Suite(.serialized) struct SyncEndToEndTests {
+@Suite(.serialized, .ownThreads) struct SyncEndToEndTests {
     @Test func editsOfDifferentFieldsOnTwoOfflineReplicasBothSurvive() throws {
         let workspace = try Workspace()
         let server = try ServerProcess(workspace: workspace)

@@ -3,6 +3,7 @@ import Foundation
 import Testing
 import X509
 import SwiftASN1
+import TestSupport
 
 /// A certificate authority and a `localhost` server certificate it signed, made for one test.
 struct TestCertificates {
@@ -45,7 +46,7 @@ struct TestCertificates {
     }
 }
 
-@Suite(.serialized) struct TLSEndToEndTests {
+@Suite(.serialized, .ownThreads) struct TLSEndToEndTests {
     @Test func syncOverHTTPSTrustsTheGivenAuthorityAndRefusesWithoutIt() throws {
         let workspace = try Workspace()
         let certificates = try TestCertificates(in: workspace)

@@ -5,8 +5,9 @@ import GRDBSQLite
 import SyncModel
 import LocalStore
 import Testing
+import TestSupport
 
-@Suite struct LocalFaultTests {
+@Suite(.ownThreads) struct LocalFaultTests {
     @Test func aFullDiskFailsTheWriteCleanlyWithNothingHalfWritten() throws {
         let folder = TemporaryFolder()
         let replica = try Replica.create(path: folder.path("replica.sqlite"), settings: ReplicaSettings(server: "http://x", token: "a.b", analyst: "alice"))

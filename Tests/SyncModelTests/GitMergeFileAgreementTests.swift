@@ -5,7 +5,7 @@ import TestSupport
 
 /// Prose merges agree with `git merge-file` (a real git, not a copy of its rules): the same
 /// clean merges, with the same text, and the same conflicts.
-@Suite struct GitMergeFileAgreementTests {
+@Suite(.ownThreads) struct GitMergeFileAgreementTests {
     /// Paragraphs unique within a case, so every side's common lines with the base are plain to
     /// see and any correct line matching finds the same ones.
     static func randomMerge(seed: UInt64) -> (base: [String], ours: [String], theirs: [String]) {

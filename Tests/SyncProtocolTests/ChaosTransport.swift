@@ -8,7 +8,8 @@ import TestSupport
 /// before they arrive, answers are lost after the server committed, requests are duplicated,
 /// and old requests are replayed out of order. Every message goes through its JSON encoding.
 final class ChaosTransport: SyncTransport, @unchecked Sendable {
-    let server: SQLiteServerStore
+    /// The server's instances: each request goes to one drawn at random.
+    let servers: [any ServerStorage]
     let analyst: String
     private let lock = NSLock()
     private var random: SplitMix64
@@ -18,8 +19,8 @@ final class ChaosTransport: SyncTransport, @unchecked Sendable {
 
     struct Dropped: Error {}
 
-    init(server: SQLiteServerStore, analyst: String, seed: UInt64) {
-        self.server = server
+    init(servers: [any ServerStorage], analyst: String, seed: UInt64) {
+        self.servers = servers
         self.analyst = analyst
         random = SplitMix64(seed: seed)
     }
@@ -43,6 +44,7 @@ final class ChaosTransport: SyncTransport, @unchecked Sendable {
     }
 
     private func deliver(_ request: SyncRequest) async throws -> SyncResponse {
-        try await InProcessTransport(store: server, analyst: analyst, pageLimit: .max).send(request)
+        let server = lock.withLock { servers[Int.random(in: 0..<servers.count, using: &random)] }
+        return try await server.answer(request, analyst: analyst, defaultPageSize: 50, maxPageSize: .max, at: 0).response
     }
 }

@@ -1,10 +1,12 @@
 import Foundation
 import LocalStore
+import PostgresStore
 import SyncClientCore
 import SyncModel
 import SyncProtocol
 import Testing
 import TestSupport
+import ThrowawayPostgres
 
 /// The whole engine under a seeded random workload and an unreliable network (DESIGN §2.4–2.5):
 /// edits (half of them as `set`, which writes nothing for a value already held), deletes,
@@ -22,7 +24,7 @@ import TestSupport
 
     struct Simulation {
         var random: SplitMix64
-        let server: SQLiteServerStore
+        let server: any ServerStorage
         var replicas: [Replica] = []
         var transports: [ChaosTransport] = []
         var records: [(id: RecordID, kind: String)] = []
@@ -31,16 +33,18 @@ import TestSupport
         /// Dashboard files exported along the way, each with the state it was read at.
         var exports: [String] = []
 
-        init(seed: UInt64) throws {
+        /// `instances` serve the same storage (several servers on one database); each request
+        /// goes to one of them at random.
+        init(seed: UInt64, server: any ServerStorage, instances: [any ServerStorage]? = nil) async throws {
             random = SplitMix64(seed: seed)
-            server = try SQLiteServerStore.inMemory()
+            self.server = server
             var ids = SplitMix64(seed: seed ^ 0x1D5)
             let count = 3 + Int(seed % 3)
             for index in 0..<count {
                 let name = "analyst\(index)"
-                try server.addAnalyst(name: name, tokenHash: "hash-\(index)", at: 0)
+                try await server.addAnalyst(name: name, tokenHash: "hash-\(index)", at: 0)
                 replicas.append(try Replica.inMemory(analyst: name, id: ReplicaID(HistoryGenerator.uuid(&ids))!))
-                transports.append(ChaosTransport(server: server, analyst: name, seed: seed &+ UInt64(index) &* 7919))
+                transports.append(ChaosTransport(servers: instances ?? [server], analyst: name, seed: seed &+ UInt64(index) &* 7919))
             }
             records = (0..<4).map { index in (RecordID(HistoryGenerator.uuid(&ids))!, index == 3 ? "signal" : "cell") }
         }
@@ -149,16 +153,38 @@ import TestSupport
 
     @Test("replicas and server converge and lose nothing under an unreliable network", arguments: seeds)
     func simulation(seed: UInt64) async throws {
-        var simulation = try Simulation(seed: seed)
+        let server = try SQLiteServerStore.inMemory()
+        var simulation = try await Simulation(seed: seed, server: server)
         try await simulation.run(operations: Self.operations)
         try await simulation.quiesce()
-
-        // Byte-identical state everywhere
-        let serverDump = try simulation.server.store.canonicalDump()
+        // The SQLite server merges as a replica does: byte-identical state everywhere.
+        let serverDump = try server.store.canonicalDump()
         for replica in simulation.replicas {
             #expect(try replica.store.canonicalDump() == serverDump, "seed \(seed): replica \(replica.analyst) differs from the server")
         }
-        let store = simulation.server.store
+        try check(simulation, against: server.store, seed: seed)
+    }
+
+    @Test("the same on PostgreSQL, each request to one of three instances at random", arguments: testSeeds(count: 3, base: 940_000))
+    func simulationOnPostgres(seed: UInt64) async throws {
+        let location = try PostgresLocation(url: try await PostgresCluster.shared().makeDatabase())
+        var instances: [PostgresServerStore] = []
+        defer { for instance in instances { instance.close() } }
+        for _ in 0..<3 { instances.append(try await PostgresServerStore.connect(location)) }
+        var simulation = try await Simulation(seed: seed, server: instances[0], instances: instances)
+        try await simulation.run(operations: Self.operations)
+        try await simulation.quiesce()
+        // It keeps versions only: the replicas agree with each other, byte for byte.
+        let first = try simulation.replicas[0].store.canonicalDump()
+        for replica in simulation.replicas.dropFirst() {
+            #expect(try replica.store.canonicalDump() == first, "seed \(seed): replica \(replica.analyst) differs from \(simulation.replicas[0].analyst)")
+        }
+        try check(simulation, against: simulation.replicas[0].store, seed: seed)
+    }
+
+    /// No version lost, the same conflicts everywhere, merged lines only from a base or a head,
+    /// judged on `store` (the server's, or a replica's).
+    func check(_ simulation: Simulation, against store: Store, seed: UInt64) throws {
         let conflicts = try store.conflicts().map(\.id)
         for replica in simulation.replicas {
             #expect(try replica.store.conflicts().map(\.id) == conflicts, "seed \(seed): replica \(replica.analyst) lists other conflicts (cells sharing a number included)")

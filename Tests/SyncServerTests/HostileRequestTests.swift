@@ -73,24 +73,27 @@ import Testing
 
     @Test("a hostile request is refused cleanly", arguments: cases)
     func hostile(testCase: Case) async throws {
-        let store = try SQLiteServerStore.inMemory()
-        let token = TokenHasher.makeToken(analyst: "alice")
-        try store.addAnalyst(name: "alice", tokenHash: TokenHasher.hash(token), at: 1)
-        try store.addAnalyst(name: "bob", tokenHash: TokenHasher.hash(TokenHasher.makeToken(analyst: "bob")), at: 1)
-        let before = try store.canonicalDump()
-        let app = try buildApplication(store: store, configuration: ServerConfiguration(host: "127.0.0.1", port: 0))
-        let headers: HTTPFields = [.authorization: "Bearer " + token, .contentType: "application/json"]
-        let body = ByteBuffer(string: testCase.body)
-        let expected = (testCase.status, testCase.code)
-        try await app.test(.router) { client in
-            try await client.execute(uri: "/v1/sync", method: .post, headers: headers, body: body) { response in
-                #expect(response.status == expected.0)
-                let error = try? JSONDecoder().decode(ErrorResponse.self, from: Data(response.body.readableBytesView))
-                #expect(error?.error.code == expected.1)
-                #expect((error?.error.message.count ?? 0) > 20)
+        for kind in StoreKind.allCases {
+            let (store, close) = try await kind.make()
+            defer { close() }
+            let token = TokenHasher.makeToken(analyst: "alice")
+            try await store.addAnalyst(name: "alice", tokenHash: TokenHasher.hash(token), at: 1)
+            try await store.addAnalyst(name: "bob", tokenHash: TokenHasher.hash(TokenHasher.makeToken(analyst: "bob")), at: 1)
+            let before = try await store.canonicalDump()
+            let app = try buildApplication(store: store, configuration: ServerConfiguration(host: "127.0.0.1", port: 0))
+            let headers: HTTPFields = [.authorization: "Bearer " + token, .contentType: "application/json"]
+            let body = ByteBuffer(string: testCase.body)
+            let expected = (testCase.status, testCase.code)
+            try await app.test(.router) { client in
+                try await client.execute(uri: "/v1/sync", method: .post, headers: headers, body: body) { response in
+                    #expect(response.status == expected.0, "\(kind)")
+                    let error = try? JSONDecoder().decode(ErrorResponse.self, from: Data(response.body.readableBytesView))
+                    #expect(error?.error.code == expected.1, "\(kind)")
+                    #expect((error?.error.message.count ?? 0) > 20)
+                }
+                try await client.execute(uri: "/v1/health", method: .get) { response in #expect(response.status == .ok) }
             }
-            try await client.execute(uri: "/v1/health", method: .get) { response in #expect(response.status == .ok) }
+            #expect(try await store.canonicalDump() == before, "\(testCase.name) changed the \(kind) server's state")
         }
-        #expect(try store.canonicalDump() == before, "\(testCase.name) changed the server's state")
     }
 }

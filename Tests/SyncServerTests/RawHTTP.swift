@@ -8,8 +8,9 @@ import Glibc
 enum RawHTTP {
     struct Failure: Error, CustomStringConvertible { var description: String }
 
-    /// The timeout is generous: the whole suite runs in parallel on two cores, and a server
-    /// starved for seconds must not read as one that never answered.
+    /// It blocks its thread until the answer or the timeout: call it through `OwnThreads.run`
+    /// when the server is in this process. The timeout is generous: the whole suite runs in
+    /// parallel on two cores, and a server starved for seconds must not read as one that never answered.
     static func exchange(_ request: String, port: Int, timeoutSeconds: Int = 60) throws -> String {
         let socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard socket >= 0 else { throw Failure(description: "socket: \(String(cString: strerror(errno)))") }

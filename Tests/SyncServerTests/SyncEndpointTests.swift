@@ -6,6 +6,7 @@ import SyncModel
 import SyncProtocol
 import SyncServerCore
 import Testing
+import TestSupport
 
 /// The sync endpoint through Hummingbird's router test client: every refusal is a JSON error
 /// with the right status, and the server's database is byte-identical afterwards.
@@ -186,7 +187,8 @@ import Testing
         try await fixture.app(limits: limits).test(.live) { client in
             let port = try #require(client.port)
             for (name, raw) in requests {
-                let answer = try RawHTTP.exchange(raw, port: port)
+                // A blocking socket, so off the cooperative pool the in-process server answers on.
+                let answer = try await OwnThreads.run { try RawHTTP.exchange(raw, port: port) }
                 #expect(answer.hasPrefix("HTTP/1.1 413"), "\(name): \(answer.prefix(80))")
                 #expect(answer.contains("body_too_large"), "\(name)")
             }

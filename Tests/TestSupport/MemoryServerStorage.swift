@@ -13,6 +13,7 @@ public final class MemoryServerStorage: ServerStorage, @unchecked Sendable {
         var feed: [(dot: Dot, position: FeedCursor)] = []
         var analysts: [String: (analyst: Analyst, tokenHash: String)] = [:]
         var owners: [ReplicaID: String] = [:]
+        var kinds: [RecordID: String] = [:]
     }
 
     private let lock = NSLock()
@@ -49,6 +50,9 @@ public final class MemoryServerStorage: ServerStorage, @unchecked Sendable {
             for replica in work.claimed where owners[replica] == nil { next.owners[replica] = work.analyst }
             let sorted = try next.ledger.sort(work.versions)
             for version in sorted.new {
+                let kind = next.kinds[version.record, default: version.kind]
+                guard kind == version.kind else { throw MemoryStorageError(.kindMismatch, "record \(version.record) is a \(kind)") }
+                next.kinds[version.record] = kind
                 next.ledger.hold(version)
                 next.feed.append((version.dot, (next.feed.last?.position ?? .start).advanced(by: version.dot)))
             }
@@ -141,5 +145,15 @@ public final class MemoryServerStorage: ServerStorage, @unchecked Sendable {
 
     public func owners() -> [ReplicaID: String] {
         lock.withLock { state.owners }
+    }
+
+    public func canonicalDump() -> String {
+        lock.withLock {
+            var lines = state.ledger.versions.values.sorted { $0.dot < $1.dot }.map { "\($0)" }
+            lines += state.feed.map { "feed \($0.position) \($0.dot)" }
+            lines += state.analysts.values.sorted { $0.analyst.name < $1.analyst.name }.map { "analyst \($0.analyst) \($0.tokenHash)" }
+            lines += state.owners.sorted { $0.key < $1.key }.map { "owner \($0.key) \($0.value)" }
+            return lines.joined(separator: "\n")
+        }
     }
 }

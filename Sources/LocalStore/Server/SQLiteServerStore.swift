@@ -151,3 +151,33 @@ public struct SQLiteServerStore: ServerStorage {
         }
     }
 }
+
+/// Reading the whole store out, for `sync-server migrate`.
+extension SQLiteServerStore {
+    /// Up to `limit` versions of the feed after `cursor`, in arrival order.
+    public func feedPage(after cursor: FeedCursor, limit: Int) throws -> StoredPage {
+        try store.read { db in try Store.feedPage(db, after: cursor, skipping: [], limit: limit) }
+    }
+
+    /// The position after the last version stored.
+    public func feedHead() throws -> FeedCursor {
+        try store.read { db in try Store.feedHead(db) }
+    }
+
+    /// Every analyst with the stored hash of their token.
+    public func analystsWithTokenHashes() throws -> [(analyst: Analyst, tokenHash: String)] {
+        try store.read { db in
+            try Row.fetchAll(db, sql: "SELECT name, created, revoked, token_hash FROM analyst ORDER BY name")
+                .map { (Analyst(name: $0[0], created: $0[1], revoked: $0[2]), $0[3]) }
+        }
+    }
+
+    /// Every replica binding, with when it was made.
+    public func bindings() throws -> [(replica: ReplicaID, analyst: String, bound: Int64)] {
+        try store.read { db in
+            try Row.fetchAll(db, sql: "SELECT replica, analyst, bound FROM replica_owner ORDER BY replica").compactMap { row in
+                ReplicaID(row[0] as String).map { ($0, row[1], row[2]) }
+            }
+        }
+    }
+}

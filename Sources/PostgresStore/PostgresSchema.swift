@@ -1,0 +1,67 @@
+import Logging
+import PostgresNIO
+
+/// The PostgreSQL store's schema, as numbered steps applied in order and kept forever: a
+/// database made by any earlier version is brought up to date, and one holding a step this
+/// version does not know is refused untouched.
+enum PostgresSchema {
+    /// Every step, oldest first. A step once released never changes; a change is a new step.
+    static let steps: [(name: String, statements: [PostgresQuery])] = [
+        ("1-server-store", [
+            """
+            CREATE TABLE analyst (
+                name text PRIMARY KEY, token_hash text NOT NULL, created bigint NOT NULL, revoked bigint)
+            """,
+            "CREATE TABLE replica_owner (replica text PRIMARY KEY, analyst text NOT NULL REFERENCES analyst (name), bound bigint NOT NULL)",
+            // Each replica's highest stored counter; its row is locked by a push of its versions,
+            // so counters stay contiguous whatever instance stores them.
+            "CREATE TABLE replica (id bigserial PRIMARY KEY, uuid text NOT NULL UNIQUE, counter bigint NOT NULL DEFAULT 0)",
+            "CREATE TABLE record (id text PRIMARY KEY, kind text NOT NULL)",
+            // Each version with its place in the feed: `seq`, its arrival order, and `chain`, the
+            // hash of every dot up to it (see FeedCursor). Its replica and record rows are made by
+            // the same push, under its locks, so foreign keys would only check that again per row.
+            """
+            CREATE TABLE version (
+                replica bigint NOT NULL, counter bigint NOT NULL, record text NOT NULL, field text NOT NULL,
+                context text NOT NULL, value text NOT NULL, author text NOT NULL, time bigint NOT NULL,
+                seq bigint NOT NULL UNIQUE, chain bigint NOT NULL,
+                PRIMARY KEY (replica, counter))
+            """,
+            // The feed's last position. A push locks it as its last step and holds it until it
+            // commits, so positions are handed out in commit order and a reader only ever sees a
+            // prefix of the feed with no gaps.
+            "CREATE TABLE feed_head (one boolean PRIMARY KEY DEFAULT true CHECK (one), seq bigint NOT NULL, chain bigint NOT NULL)",
+            "INSERT INTO feed_head (one, seq, chain) VALUES (true, 0, 0)",
+        ]),
+    ]
+
+    /// Applies the steps the database lacks, one instance at a time (an advisory lock held by
+    /// the migrating transaction), and refuses a database with steps this version does not know.
+    static func migrate(_ client: PostgresClient, logger: Logger) async throws {
+        try await client.withTransaction(logger: logger) { connection in
+            try await connection.query("SELECT pg_advisory_xact_lock(7242011)", logger: logger)
+            try await connection.query("CREATE TABLE IF NOT EXISTS field_sync_migration (step text PRIMARY KEY, applied timestamptz NOT NULL DEFAULT now())", logger: logger)
+            var applied: Set<String> = []
+            for try await step in try await connection.query("SELECT step FROM field_sync_migration", logger: logger).decode(String.self) {
+                applied.insert(step)
+            }
+            let unknown = applied.subtracting(steps.map(\.name))
+            guard unknown.isEmpty else {
+                throw PostgresStoreError.foreign("the database was written by a newer version of field-sync (schema steps \(unknown.sorted().joined(separator: ", ")) are unknown here); it was left untouched. Upgrade sync-server to use it.")
+            }
+            if applied.isEmpty {
+                let tables = try await connection.query("""
+                    SELECT count(*) FROM information_schema.tables
+                    WHERE table_schema = current_schema() AND table_name <> 'field_sync_migration'
+                    """, logger: logger).decode(Int64.self)
+                for try await count in tables where count > 0 {
+                    throw PostgresStoreError.foreign("the database holds \(count) tables of another program; give sync-server an empty database of its own")
+                }
+            }
+            for step in steps where !applied.contains(step.name) {
+                for statement in step.statements { try await connection.query(statement, logger: logger) }
+                try await connection.query("INSERT INTO field_sync_migration (step) VALUES (\(step.name))", logger: logger)
+            }
+        }
+    }
+}

@@ -1,0 +1,192 @@
+import Foundation
+import Logging
+import PostgresNIO
+public import SyncModel
+public import SyncProtocol
+
+/// One exchange on PostgreSQL, safe with several server instances on one database.
+///
+/// The push is one transaction at READ COMMITTED that takes its locks in one global order, so
+/// concurrent pushes never deadlock: the rows of the pushed versions' replicas (sorted), which
+/// keeps each replica's counters contiguous and lets a retried request on another instance wait
+/// for the original instead of racing it; then the records' rows (sorted); and last the one-row
+/// feed head, held only while the feed rows are appended and the transaction commits. Feed
+/// positions are therefore handed out in commit order: a reader, which takes no lock, only ever
+/// sees a prefix of the feed without gaps, so a cursor can never pass a version committed later.
+///
+/// The answer is read afterwards from one snapshot (one statement for a pull by cursor, a
+/// read-only REPEATABLE READ transaction for one by vector), so the page, the counters and the
+/// feed's head agree with each other. Reading it outside the push's transaction is safe because
+/// a request is idempotent: if the read fails, the client sends the request again and its push
+/// is taken as duplicates. A pull from replicas already bound writes nothing and skips the push's
+/// transaction.
+extension PostgresServerStore {
+    public func perform(
+        _ work: ExchangeWork<[Version]>, ownership: @escaping @Sendable ([ReplicaID: String]) throws -> Void,
+        beforeCommit: @escaping @Sendable () -> Void
+    ) async throws -> StoredExchange {
+        try await mapErrors { [self] in
+            let logger = self.logger
+            // A pull from replicas already bound writes nothing: it skips the push's transaction.
+            if work.versions.isEmpty, let owners = try await boundOwners(of: work.claimed) {
+                try ownership(owners)
+                return try await answer(work, report: ApplyReport())
+            }
+            let report = try await client.withTransaction(logger: logger) { connection in
+                let report = try await Self.push(work, ownership: ownership, connection, logger)
+                beforeCommit()
+                return report
+            }
+            return try await answer(work, report: report)
+        }
+    }
+
+    static func push(
+        _ work: ExchangeWork<[Version]>, ownership: @Sendable ([ReplicaID: String]) throws -> Void,
+        _ connection: PostgresConnection, _ logger: Logger
+    ) async throws -> ApplyReport {
+        try await bind(work, ownership: ownership, connection, logger)
+        guard !work.versions.isEmpty else { return ApplyReport() }
+        let replicas = Set(work.versions.map(\.dot.replica)).sorted().map(\.rawValue)
+        try await connection.query("""
+            INSERT INTO replica (uuid) SELECT u FROM unnest(\(replicas)::text[]) AS u ORDER BY u COLLATE "C" ON CONFLICT (uuid) DO NOTHING
+            """, logger: logger)
+        var rows: [ReplicaID: (id: Int64, counter: UInt64)] = [:]
+        let locked = try await connection.query("""
+            SELECT id, uuid, counter FROM replica WHERE uuid = ANY(\(replicas)::text[]) ORDER BY uuid COLLATE "C" FOR UPDATE
+            """, logger: logger)
+        for try await (id, uuid, counter) in locked.decode((Int64, String, Int64).self) {
+            guard let replica = ReplicaID(uuid) else { throw PostgresStoreError.damaged("a replica row named '\(uuid)'") }
+            rows[replica] = (id, UInt64(counter))
+        }
+        // Sort the push into versions held before (to compare) and new ones (contiguous).
+        var report = ApplyReport()
+        var expected = rows.mapValues(\.counter)
+        var fresh: [Dot: Version] = [:]
+        var added: [Version] = []
+        var held: [Version] = []
+        for version in work.versions {
+            let replica = version.dot.replica
+            if version.dot.counter <= rows[replica]!.counter {
+                held.append(version)
+            } else if let earlier = fresh[version.dot] {
+                guard earlier == version else { throw VersionRefusal.dotReused(version.dot) }
+                report.duplicates += 1
+            } else {
+                guard version.dot.counter == expected[replica]! + 1 else {
+                    throw VersionRefusal.counterGap(replica: replica, have: expected[replica]!, got: version.dot.counter)
+                }
+                expected[replica] = version.dot.counter
+                fresh[version.dot] = version
+                added.append(version)
+            }
+        }
+        if !held.isEmpty {
+            let stored = try await versions(at: held.map { (rows[$0.dot.replica]!.id, $0.dot.counter) }, connection, logger)
+            for version in held {
+                guard stored[version.dot] == version else { throw VersionRefusal.dotReused(version.dot) }
+            }
+            report.duplicates += held.count
+        }
+        guard !added.isEmpty else { return report }
+        try await checkKinds(added, connection, logger)
+        let ids = added.map { rows[$0.dot.replica]!.id }
+        let raised = expected.filter { rows[$0.key]!.counter != $0.value }
+        try await connection.query("""
+            UPDATE replica SET counter = u.counter
+            FROM unnest(\(raised.map { rows[$0.key]!.id })::bigint[], \(raised.map { Int64($0.value) })::bigint[]) AS u (id, counter)
+            WHERE replica.id = u.id
+            """, logger: logger)
+        // The feed head last: held from here to the commit, which is all the serialised part.
+        var position = FeedCursor.start
+        for try await (seq, chain) in try await connection.query("SELECT seq, chain FROM feed_head FOR UPDATE", logger: logger).decode((Int64, Int64).self) {
+            position = FeedCursor(seq: UInt64(seq), chain: UInt64(bitPattern: chain))
+        }
+        var seqs: [Int64] = [], chains: [Int64] = []
+        for version in added {
+            position = position.advanced(by: version.dot)
+            seqs.append(Int64(position.seq))
+            chains.append(Int64(bitPattern: position.chain))
+        }
+        try await connection.query("""
+            INSERT INTO version (replica, counter, record, field, context, value, author, time, seq, chain)
+            SELECT * FROM unnest(\(ids)::bigint[], \(added.map { Int64($0.dot.counter) })::bigint[], \(added.map(\.record.rawValue))::text[],
+                                 \(added.map(\.field))::text[], \(added.map(\.context.text))::text[],
+                                 \(try added.map { try ValueJSON.encode($0.value) })::text[], \(added.map(\.author))::text[],
+                                 \(added.map(\.time))::bigint[], \(seqs)::bigint[], \(chains)::bigint[])
+            """, logger: logger)
+        try await connection.query("UPDATE feed_head SET seq = \(Int64(position.seq)), chain = \(Int64(bitPattern: position.chain))", logger: logger)
+        report.new = added.count
+        return report
+    }
+
+    /// Judges the claimed replicas' owners and binds the unbound ones to the analyst. A replica
+    /// bound by a concurrent exchange meanwhile is judged again by its new owner.
+    private static func bind(
+        _ work: ExchangeWork<[Version]>, ownership: @Sendable ([ReplicaID: String]) throws -> Void,
+        _ connection: PostgresConnection, _ logger: Logger
+    ) async throws {
+        let claimed = work.claimed.map(\.rawValue)
+        guard !claimed.isEmpty else { return try ownership([:]) }
+        func owners() async throws -> [ReplicaID: String] {
+            var owners: [ReplicaID: String] = [:]
+            let rows = try await connection.query("SELECT replica, analyst FROM replica_owner WHERE replica = ANY(\(claimed)::text[])", logger: logger)
+            for try await (replica, analyst) in rows.decode((String, String).self) {
+                if let id = ReplicaID(replica) { owners[id] = analyst }
+            }
+            return owners
+        }
+        let before = try await owners()
+        try ownership(before)
+        let unbound = work.claimed.filter { before[$0] == nil }.map(\.rawValue)
+        guard !unbound.isEmpty else { return }
+        try await connection.query("""
+            INSERT INTO replica_owner (replica, analyst, bound)
+            SELECT u, \(work.analyst), \(work.time) FROM unnest(\(unbound)::text[]) AS u ORDER BY u COLLATE "C"
+            ON CONFLICT (replica) DO NOTHING
+            """, logger: logger)
+        try ownership(try await owners())
+    }
+
+    /// Refuses a version whose record is stored as another kind; makes the records new to the store.
+    private static func checkKinds(_ versions: [Version], _ connection: PostgresConnection, _ logger: Logger) async throws {
+        var kinds: [String: String] = [:]
+        for version in versions where kinds[version.record.rawValue] == nil { kinds[version.record.rawValue] = version.kind }
+        let records = kinds.keys.sorted()
+        try await connection.query("""
+            INSERT INTO record (id, kind) SELECT * FROM unnest(\(records)::text[], \(records.map { kinds[$0]! })::text[]) AS u (id, kind)
+            ORDER BY u.id COLLATE "C" ON CONFLICT (id) DO NOTHING
+            """, logger: logger)
+        var known: [String: String] = [:]
+        for try await (id, kind) in try await connection.query("SELECT id, kind FROM record WHERE id = ANY(\(records)::text[])", logger: logger).decode((String, String).self) {
+            known[id] = kind
+        }
+        for version in versions where known[version.record.rawValue] != version.kind {
+            throw VersionRefusal.kindMismatch(record: version.record, known: known[version.record.rawValue] ?? "?", got: version.kind)
+        }
+    }
+
+    /// The stored versions at `dots` (replica row ids and counters).
+    private static func versions(at dots: [(Int64, UInt64)], _ connection: PostgresConnection, _ logger: Logger) async throws -> [Dot: Version] {
+        let rows = try await connection.query("""
+            SELECT \(unescaped: VersionColumns.select) FROM unnest(\(dots.map(\.0))::bigint[], \(dots.map { Int64($0.1) })::bigint[]) AS d (replica, counter)
+            JOIN version v ON v.replica = d.replica AND v.counter = d.counter \(unescaped: VersionColumns.joins)
+            """, logger: logger)
+        var result: [Dot: Version] = [:]
+        for try await row in rows.decode(VersionColumns.Row.self) {
+            let version = try VersionColumns.version(row)
+            result[version.dot] = version
+        }
+        return result
+    }
+
+    /// The owners of `replicas` if every one is bound, else nil (binding needs a transaction).
+    private func boundOwners(of replicas: [ReplicaID]) async throws -> [ReplicaID: String]? {
+        var owners: [ReplicaID: String] = [:]
+        let rows = try await client.query("SELECT replica, analyst FROM replica_owner WHERE replica = ANY(\(replicas.map(\.rawValue))::text[])", logger: logger)
+        for try await (replica, analyst) in rows.decode((String, String).self) {
+            if let id = ReplicaID(replica) { owners[id] = analyst }
+        }
+        return owners.count == Set(replicas).count ? owners : nil
+    }
+}

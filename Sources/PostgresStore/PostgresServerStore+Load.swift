@@ -1,0 +1,70 @@
+import Logging
+import PostgresNIO
+public import SyncModel
+public import SyncProtocol
+
+/// Filling an empty store from another one (`sync-server migrate`).
+extension PostgresServerStore {
+    /// What a load copied.
+    public struct Loaded: Sendable {
+        public var analysts: Int
+        public var replicas: Int
+        public var versions: Int
+        /// The feed's last position, with the same chain as the source's: clients' cursors stay valid.
+        public var head: FeedCursor
+    }
+
+    /// Copies analysts, bindings and every version, in feed order, into this store, in one
+    /// transaction: all or nothing. Refuses a store that holds anything. `nextPage` returns
+    /// the source's feed after a position (an empty page at its end); each page is stored as a
+    /// push is, with the same checks, and the feed's chain is computed afresh, so it matches the
+    /// source's only if every version arrived whole and in order: a copy that does not end at
+    /// `head`, the source's last position, is rolled back.
+    public func load(
+        analysts: [(analyst: Analyst, tokenHash: String)], bindings: [(replica: ReplicaID, analyst: String, bound: Int64)],
+        head: FeedCursor, nextPage: @escaping @Sendable (FeedCursor) throws -> [Version]
+    ) async throws -> Loaded {
+        // A whole store may take minutes to copy: a day's bound, not a request's.
+        try await mapErrors(deadline: 86_400) { [self] in
+            let logger = self.logger
+            return try await client.withTransaction(logger: logger) { connection in
+                for table in ["analyst", "replica_owner", "version"] {
+                    for try await count in try await connection.query("SELECT count(*) FROM \(unescaped: table)", logger: logger).decode(Int64.self) where count > 0 {
+                        throw PostgresStoreError.foreign("the target database already holds data (\(count) rows in \(table)); migrate only into an empty database, so that nothing there is mixed with the copy")
+                    }
+                }
+                for (analyst, hash) in analysts {
+                    try await connection.query("""
+                        INSERT INTO analyst (name, token_hash, created, revoked) VALUES (\(analyst.name), \(hash), \(analyst.created), \(analyst.revoked))
+                        """, logger: logger)
+                }
+                var position = FeedCursor.start
+                var versions = 0
+                var replicas: Set<ReplicaID> = []
+                while true {
+                    let page = try nextPage(position)
+                    guard !page.isEmpty else { break }
+                    let work = ExchangeWork(analyst: "", claimed: [], versions: page, counted: [], page: PageQuery(.notCoveredBy(VersionVector()), limit: 1), time: 0)
+                    let report = try await Self.push(work, ownership: { _ in }, connection, logger)
+                    guard report.new == page.count else {
+                        throw PostgresStoreError.foreign("the source's feed lists a version twice; nothing was copied. Check the source with `PRAGMA integrity_check`")
+                    }
+                    for version in page {
+                        position = position.advanced(by: version.dot)
+                        replicas.insert(version.dot.replica)
+                    }
+                    versions += page.count
+                }
+                guard position == head else {
+                    throw PostgresStoreError.foreign("the copy's feed ends at \(position), the source's at \(head); nothing was copied. Check the source with `PRAGMA integrity_check` and try again")
+                }
+                for binding in bindings {
+                    try await connection.query("""
+                        INSERT INTO replica_owner (replica, analyst, bound) VALUES (\(binding.replica.rawValue), \(binding.analyst), \(binding.bound))
+                        """, logger: logger)
+                }
+                return Loaded(analysts: analysts.count, replicas: replicas.count, versions: versions, head: position)
+            }
+        }
+    }
+}
