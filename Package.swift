@@ -124,16 +124,21 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(name: "TestSupport", dependencies: ["SyncModel", "SyncProtocol"], path: "Tests/TestSupport", swiftSettings: swiftSettings),
+        .target(
+            name: "StoreKinds",
+            dependencies: ["LocalStore", "PostgresStore", "SyncProtocol", "ThrowawayPostgres", .product(name: "GRDB", package: "GRDB.swift")],
+            path: "Tests/StoreKinds", swiftSettings: swiftSettings
+        ),
         // The protocol's policy and session against in-memory stores: no SQLite linked.
         .testTarget(name: "PostgresStoreTests", dependencies: ["PostgresStore", "SyncProtocol", "TestSupport", "ThrowawayPostgres"], swiftSettings: swiftSettings),
         .testTarget(name: "InMemorySyncTests", dependencies: ["SyncProtocol", "SyncModel", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "SyncModelTests", dependencies: ["SyncModel", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "LocalStoreTests", dependencies: ["LocalStore", "SyncModel", "SyncProtocol", "TestSupport", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "GRDBSQLite", package: "GRDB.swift")], swiftSettings: swiftSettings),
-        .testTarget(name: "SyncProtocolTests", dependencies: ["SyncProtocol", "LocalStore", "PostgresStore", "SyncModel", "SyncClientCore", "TestSupport", "ThrowawayPostgres", .product(name: "GRDB", package: "GRDB.swift")], swiftSettings: swiftSettings),
+        .testTarget(name: "SyncProtocolTests", dependencies: ["SyncProtocol", "LocalStore", "PostgresStore", "SyncModel", "SyncClientCore", "TestSupport", "StoreKinds", "ThrowawayPostgres", .product(name: "GRDB", package: "GRDB.swift")], swiftSettings: swiftSettings),
         .testTarget(
             name: "SyncServerTests",
             dependencies: [
-                "SyncServerCore", "SyncProtocol", "SyncHTTP", "LocalStore", "PostgresStore", "SyncModel", "TestSupport", "ThrowawayPostgres",
+                "SyncServerCore", "SyncProtocol", "SyncHTTP", "LocalStore", "SyncModel", "TestSupport", "StoreKinds",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),

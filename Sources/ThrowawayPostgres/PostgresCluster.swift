@@ -119,6 +119,33 @@ public final class PostgresCluster: @unchecked Sendable {
     /// The URL of `database` on this cluster.
     public func url(database: String) -> String { "postgres://fieldsync@127.0.0.1:\(port)/\(database)" }
 
+    /// A backup of the database at `url`, taken now with `pg_dump` as an operator would; its path.
+    public func backup(url: String) throws -> String {
+        let path = folder + "/backup-\(UUID().uuidString).dump"
+        try Self.run(binaries + "/pg_dump", ["-h", "127.0.0.1", "-p", String(port), "-U", "fieldsync", "-d", Self.database(in: url), "-F", "c", "-f", path])
+        return path
+    }
+
+    /// A new database holding `backup` (restored with `pg_restore`), as a `postgres://` URL.
+    public func restore(_ backup: String) throws -> String {
+        let url = try makeDatabase()
+        try Self.run(binaries + "/pg_restore", ["-h", "127.0.0.1", "-p", String(port), "-U", "fieldsync", "-d", Self.database(in: url), "--exit-on-error", backup])
+        return url
+    }
+
+    /// ``backup(url:)`` waiting off Swift's cooperative threads.
+    public func backup(url: String) async throws -> String {
+        try await Self.offThread { try self.backup(url: url) }
+    }
+
+    /// ``restore(_:)`` waiting off Swift's cooperative threads.
+    public func restore(_ backup: String) async throws -> String {
+        try await Self.offThread { try self.restore(backup) }
+    }
+
+    /// The database a URL of this cluster names.
+    static func database(in url: String) -> String { String(url.split(separator: "/").last ?? "") }
+
     /// Runs SQL against `database` with psql, returning its unaligned output.
     @discardableResult
     public func psql(_ sql: String, database: String) throws -> String {

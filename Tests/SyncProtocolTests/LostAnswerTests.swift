@@ -1,5 +1,6 @@
 import Foundation
 import LocalStore
+import StoreKinds
 import SyncModel
 import SyncProtocol
 import Testing
@@ -8,7 +9,7 @@ import TestSupport
 /// Delivers every request to the server, which commits it, and then loses a seeded `percent`
 /// of the answers, as a connection dropped after the server's commit would.
 final class LostAnswerTransport: SyncTransport, @unchecked Sendable {
-    let inner: InProcessTransport<SQLiteServerStore>
+    let inner: any SyncTransport
     let percent: UInt64
     private let lock = NSLock()
     private var random: SplitMix64
@@ -16,7 +17,7 @@ final class LostAnswerTransport: SyncTransport, @unchecked Sendable {
 
     struct AnswerLost: Error {}
 
-    init(_ inner: InProcessTransport<SQLiteServerStore>, percent: UInt64, seed: UInt64) {
+    init(_ inner: any SyncTransport, percent: UInt64, seed: UInt64) {
         self.inner = inner
         self.percent = percent
         random = SplitMix64(seed: seed)
@@ -41,9 +42,9 @@ final class LostAnswerTransport: SyncTransport, @unchecked Sendable {
 
     /// One run of the same seeded work: three replicas with fixed ids edit the same few records
     /// over several rounds and sync after each; `lose` makes a transport that loses answers.
-    static func run(seed: UInt64, lose: UInt64?) async throws -> (server: String, replicas: [String], lost: Int) {
+    static func run(_ kind: StoreKind, seed: UInt64, lose: UInt64?) async throws -> (server: String, replicas: [String], lost: Int) {
         var random = SplitMix64(seed: seed)
-        let server = try SyncSessionTests.makeServer()
+        let server = try await SyncSessionTests.makeServer(kind)
         let replicas = try analysts.enumerated().map { index, name in
             try Replica.inMemory(analyst: name, id: ReplicaID("1057a115-0000-4000-8000-0000000000a\(index)")!)
         }
@@ -59,7 +60,7 @@ final class LostAnswerTransport: SyncTransport, @unchecked Sendable {
                     changes.append(FieldChange(record: record, kind: "cell", field: field, value: value))
                 }
                 try replica.write(changes, at: Int64(round * 10 + index))
-                let transport = InProcessTransport(store: server, analyst: analysts[index], pageLimit: 3)
+                let transport = server.transport(analyst: analysts[index], pageLimit: 3)
                 if let lose {
                     let lossy = LostAnswerTransport(transport, percent: lose, seed: seed &+ UInt64(round * 10 + index))
                     // Retry until a session completes, as an analyst re-running `sync` would
@@ -79,17 +80,17 @@ final class LostAnswerTransport: SyncTransport, @unchecked Sendable {
         }
         for (index, replica) in replicas.enumerated() {
             var session = SyncDriver(replica: replica)
-            try await session.run(over: InProcessTransport(store: server, analyst: analysts[index]))
+            try await session.run(over: server.transport(analyst: analysts[index]))
         }
-        return (try server.canonicalDump(), try replicas.map { try $0.store.canonicalDump() }, lost)
+        return (try await server.storage.canonicalDump(), try replicas.map { try $0.store.canonicalDump() }, lost)
     }
 
-    @Test("answers lost after the server committed: retried syncs end exactly where fault-free ones do", arguments: testSeeds(count: 3, base: 0x1057))
-    func lostAnswersEqualAFaultFreeRun(seed: UInt64) async throws {
+    @Test("answers lost after the server committed: retried syncs end exactly where fault-free ones do", arguments: testSeeds(count: 3, base: 0x1057), StoreKind.allCases)
+    func lostAnswersEqualAFaultFreeRun(seed: UInt64, kind: StoreKind) async throws {
         print("LostAnswerTests seed \(seed) (rerun with SYNC_TEST_SEED=\(seed))")
-        let clean = try await Self.run(seed: seed, lose: nil)
+        let clean = try await Self.run(kind, seed: seed, lose: nil)
         for percent: UInt64 in [20, 50] {
-            let faulty = try await Self.run(seed: seed, lose: percent)
+            let faulty = try await Self.run(kind, seed: seed, lose: percent)
             #expect(faulty.lost > 10, "the faults must actually happen")
             #expect(faulty.server == clean.server, "server state differs when \(percent)% of answers are lost")
             #expect(faulty.replicas == clean.replicas, "replica state differs when \(percent)% of answers are lost")

@@ -51,7 +51,8 @@ final class RetryLog: @unchecked Sendable {
     /// that drops `drops` with `error` and retries `retries` times (waits recorded, not slept).
     static func sync(drops: Set<Int>, error: SyncError = reset, retries: Int = 3) async throws
         -> (server: SQLiteServerStore, alice: Replica, dropping: DroppingTransport, log: RetryLog, result: Result<Void, any Error>) {
-        let server = try SyncSessionTests.makeServer()
+        let server = try SQLiteServerStore.inMemory()
+        try server.addAnalyst(name: "alice", tokenHash: "hash-of-alice", at: 0)
         let alice = try Replica.inMemory(analyst: "alice")
         try SyncSessionTests.writeMany(alice, count: 30, prefix: "retry")
         let dropping = DroppingTransport(InProcessTransport(store: server, analyst: "alice"), drops: drops, error: error)

@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import LocalStore
+import StoreKinds
 import SyncModel
 import SyncProtocol
 import Testing
@@ -8,11 +9,11 @@ import TestSupport
 
 /// Fails every request after the first `allowed` ones, as a dropped connection would.
 final class FlakyTransport: SyncTransport, @unchecked Sendable {
-    let inner: InProcessTransport<SQLiteServerStore>
+    let inner: any SyncTransport
     private let lock = NSLock()
     private var remaining: Int
 
-    init(_ inner: InProcessTransport<SQLiteServerStore>, allowed: Int) {
+    init(_ inner: any SyncTransport, allowed: Int) {
         self.inner = inner
         remaining = allowed
     }
@@ -30,10 +31,8 @@ final class FlakyTransport: SyncTransport, @unchecked Sendable {
 }
 
 @Suite struct SyncSessionTests {
-    static func makeServer(analysts: [String] = ["alice", "bob", "carol"]) throws -> SQLiteServerStore {
-        let server = try SQLiteServerStore.inMemory()
-        for name in analysts { try server.addAnalyst(name: name, tokenHash: "hash-of-\(name)", at: 0) }
-        return server
+    static func makeServer(_ kind: StoreKind, analysts: [String] = ["alice", "bob", "carol"]) async throws -> TestServer {
+        try await kind.server(analysts: analysts)
     }
 
     static let record = RecordID("44444444-4444-4444-8444-444444444444")!
@@ -50,91 +49,91 @@ final class FlakyTransport: SyncTransport, @unchecked Sendable {
         SplitMix64(seed: UInt64(prefix.utf8.reduce(0) { $0 &* 31 &+ UInt64($1) }) &+ UInt64(index))
     }
 
-    @Test func pagedSessionsConvergeAllReplicasAndTheServer() async throws {
-        let server = try Self.makeServer()
+    @Test(arguments: StoreKind.allCases) func pagedSessionsConvergeAllReplicasAndTheServer(kind: StoreKind) async throws {
+        let server = try await Self.makeServer(kind)
         let replicas = try ["alice", "bob", "carol"].map { try Replica.inMemory(analyst: $0) }
         for replica in replicas { try Self.writeMany(replica, count: 23, prefix: replica.analyst) }
         // Small pages in both directions, so every sync takes many requests.
         for round in 0..<2 {
             for replica in replicas {
                 var session = SyncDriver(replica: replica, pushPageSize: 4, pullPageSize: 5)
-                try await session.run(over: InProcessTransport(store: server, analyst: replica.analyst, pageLimit: 5))
+                try await session.run(over: server.transport(analyst: replica.analyst, pageLimit: 5))
                 #expect(round == 1 || session.stats.requests > 5, "the first round pushes 23 versions 4 at a time")
             }
         }
         let dumps = try replicas.map { try $0.store.canonicalDump() }
         #expect(Set(dumps).count == 1)
-        let serverDump = try server.store.canonicalDump()
+        let serverDump = try await server.pulledByANewReplica(of: "alice").store.canonicalDump()
         #expect(dumps[0] == serverDump)
-        #expect(try server.store.versionVector().total == 69)
+        #expect(try await server.pulledByANewReplica(of: "alice").store.versionVector().total == 69)
         #expect(try replicas[0].pending().isEmpty)
     }
 
-    @Test func aFreshReplicasFirstSyncDerivesItsFieldStatesOnceAtTheEnd() async throws {
-        let server = try Self.makeServer()
+    @Test(arguments: StoreKind.allCases) func aFreshReplicasFirstSyncDerivesItsFieldStatesOnceAtTheEnd(kind: StoreKind) async throws {
+        let server = try await Self.makeServer(kind)
         let alice = try Replica.inMemory(analyst: "alice"), bob = try Replica.inMemory(analyst: "bob")
         try Self.writeMany(alice, count: 20, prefix: "a")
         try alice.write([FieldChange(record: Self.record, kind: "cell", field: "title", value: .text("Base"))], at: 1)
         var aliceSync = SyncDriver(replica: alice)
-        try await aliceSync.run(over: InProcessTransport(store: server, analyst: "alice"))
+        try await aliceSync.run(over: server.transport(analyst: "alice"))
         var bobSync = SyncDriver(replica: bob)
-        try await bobSync.run(over: InProcessTransport(store: server, analyst: "bob"))
+        try await bobSync.run(over: server.transport(analyst: "bob"))
         // A conflict on the server: both change the title concurrently.
         try alice.write([FieldChange(record: Self.record, kind: "cell", field: "title", value: .text("Alice's"))], at: 2)
         try bob.write([FieldChange(record: Self.record, kind: "cell", field: "title", value: .text("Bob's"))], at: 3)
         for (replica, name) in [(alice, "alice"), (bob, "bob")] {
             var session = SyncDriver(replica: replica)
-            try await session.run(over: InProcessTransport(store: server, analyst: name))
+            try await session.run(over: server.transport(analyst: name))
         }
 
         let carol = try Replica.inMemory(analyst: "carol")
         var session = SyncDriver(replica: carol, pushPageSize: 5, pullPageSize: 5)
         var seen: [SyncStats] = []
-        try await session.run(over: InProcessTransport(store: server, analyst: "carol", pageLimit: 5)) { seen.append($0) }
+        try await session.run(over: server.transport(analyst: "carol", pageLimit: 5)) { seen.append($0) }
         #expect(seen.filter(\.derivingFields).count == 1 && seen.last?.derivingFields == false, "\(seen)")
         #expect(try !carol.hasUnderivedFields())
-        #expect(try carol.store.canonicalDump() == server.store.canonicalDump())
+        #expect(try await carol.store.canonicalDump() == server.pulledByANewReplica(of: "carol").store.canonicalDump())
         #expect(session.stats.received == 23)
         let conflicts = try carol.store.conflicts().map(\.id)
         #expect(session.stats.newConflicts == conflicts && conflicts.count == 1)
         // A later sync of the same replica applies page by page, and derives nothing. Alice,
         // having pulled Bob's title, resolves the conflict.
         var alicePull = SyncDriver(replica: alice)
-        try await alicePull.run(over: InProcessTransport(store: server, analyst: "alice"))
+        try await alicePull.run(over: server.transport(analyst: "alice"))
         try alice.write([FieldChange(record: Self.record, kind: "cell", field: "title", value: .text("Agreed"))], at: 4)
         var aliceAgain = SyncDriver(replica: alice)
-        try await aliceAgain.run(over: InProcessTransport(store: server, analyst: "alice"))
+        try await aliceAgain.run(over: server.transport(analyst: "alice"))
         var again = SyncDriver(replica: carol)
         var later: [SyncStats] = []
-        try await again.run(over: InProcessTransport(store: server, analyst: "carol")) { later.append($0) }
+        try await again.run(over: server.transport(analyst: "carol")) { later.append($0) }
         #expect(later.allSatisfy { !$0.derivingFields })
         #expect(try carol.store.conflicts().isEmpty)
-        #expect(try carol.store.canonicalDump() == server.store.canonicalDump())
+        #expect(try await carol.store.canonicalDump() == server.pulledByANewReplica(of: "carol").store.canonicalDump())
     }
 
-    @Test("an interrupted sync resumes and ends where an uninterrupted one does", arguments: [1, 2, 3, 4, 5])
-    func interruptedSyncResumes(allowed: Int) async throws {
-        let server = try Self.makeServer()
+    @Test("an interrupted sync resumes and ends where an uninterrupted one does", arguments: [1, 2, 3, 4, 5], StoreKind.allCases)
+    func interruptedSyncResumes(allowed: Int, kind: StoreKind) async throws {
+        let server = try await Self.makeServer(kind)
         let alice = try Replica.inMemory(analyst: "alice"), bob = try Replica.inMemory(analyst: "bob")
         try Self.writeMany(alice, count: 30, prefix: "a")
         try Self.writeMany(bob, count: 30, prefix: "b")
         var first = SyncDriver(replica: alice, pushPageSize: 7, pullPageSize: 7)
-        try await first.run(over: InProcessTransport(store: server, analyst: "alice"))
+        try await first.run(over: server.transport(analyst: "alice"))
         // Bob's sync is cut after `allowed` requests, then run again to the end.
         var cut = SyncDriver(replica: bob, pushPageSize: 7, pullPageSize: 7)
         await #expect(throws: FlakyTransport.Dropped.self) {
-            try await cut.run(over: FlakyTransport(InProcessTransport(store: server, analyst: "bob", pageLimit: 7), allowed: allowed))
+            try await cut.run(over: FlakyTransport(server.transport(analyst: "bob", pageLimit: 7), allowed: allowed))
         }
         var again = SyncDriver(replica: bob, pushPageSize: 7, pullPageSize: 7)
-        try await again.run(over: InProcessTransport(store: server, analyst: "bob", pageLimit: 7))
+        try await again.run(over: server.transport(analyst: "bob", pageLimit: 7))
         var last = SyncDriver(replica: alice)
-        try await last.run(over: InProcessTransport(store: server, analyst: "alice"))
+        try await last.run(over: server.transport(analyst: "alice"))
         #expect(try alice.store.canonicalDump() == bob.store.canonicalDump())
-        #expect(try server.store.versionVector().total == 60)
+        #expect(try await server.pulledByANewReplica(of: "alice").store.versionVector().total == 60)
     }
 
-    @Test func aSyncedReplicaAsksByCursorWithOnlyItsOwnCountersHoweverManyReplicasExist() async throws {
-        let server = try Self.makeServer()
+    @Test(arguments: StoreKind.allCases) func aSyncedReplicaAsksByCursorWithOnlyItsOwnCountersHoweverManyReplicasExist(kind: StoreKind) async throws {
+        let server = try await Self.makeServer(kind)
         let bob = try Replica.inMemory(analyst: "bob")
         var sizes: [Int] = []
         for others in [1, 40] {
@@ -143,11 +142,11 @@ final class FlakyTransport: SyncTransport, @unchecked Sendable {
                 let alice = try Replica.inMemory(analyst: "alice")
                 try Self.writeMany(alice, count: 2, prefix: "a\(others)-\(laptop)")
                 var session = SyncDriver(replica: alice)
-                try await session.run(over: InProcessTransport(store: server, analyst: "alice"))
+                try await session.run(over: server.transport(analyst: "alice"))
             }
             try Self.writeMany(bob, count: 1, prefix: "b\(others)")
             var session = SyncDriver(replica: bob)
-            try await session.run(over: InProcessTransport(store: server, analyst: "bob"))
+            try await session.run(over: server.transport(analyst: "bob"))
             let cursor = try #require(try bob.serverCursor())
             var next = SyncSession(replica: bob.id, start: try bob.syncStart())
             #expect(next.readsFeed)
@@ -155,7 +154,7 @@ final class FlakyTransport: SyncTransport, @unchecked Sendable {
             let own = VersionVector([bob.id: try bob.store.versionVector()[bob.id]])
             #expect(request.cursor == cursor && request.vector == own)
             sizes.append(BinaryWire.encode(request).count)
-            let answer = try await InProcessTransport(store: server, analyst: "bob").send(request)
+            let answer = try await server.transport(analyst: "bob").send(request)
             #expect(answer.versions.isEmpty && !answer.more && answer.cursor == cursor)
             #expect(answer.vector.replicas == [bob.id], "the answer names only the requester's counters")
         }
@@ -163,25 +162,19 @@ final class FlakyTransport: SyncTransport, @unchecked Sendable {
         #expect(sizes[0] == sizes[1], "a request with nothing to exchange does not grow with the replicas known")
     }
 
-    @Test func aServerRestoredFromABackupRefusesStaleCursorsAndGetsBackTheWritesItLost() async throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("field-sync-restore-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: folder) }
-        let server = try SQLiteServerStore.open(path: folder + "/server.sqlite")
-        for name in ["alice", "bob", "carol", "dave"] { try server.addAnalyst(name: name, tokenHash: "hash-of-\(name)", at: 0) }
+    @Test(arguments: StoreKind.allCases) func aServerRestoredFromABackupRefusesStaleCursorsAndGetsBackTheWritesItLost(kind: StoreKind) async throws {
+        let server = try await Self.makeServer(kind, analysts: ["alice", "bob", "carol", "dave"])
         let alice = try Replica.inMemory(analyst: "alice"), bob = try Replica.inMemory(analyst: "bob")
         let carol = try Replica.inMemory(analyst: "carol"), dave = try Replica.inMemory(analyst: "dave")
-        func sync(_ replica: Replica, _ store: SQLiteServerStore) async throws -> SyncDriver<Replica> {
+        func sync(_ replica: Replica, _ store: TestServer) async throws -> SyncDriver<Replica> {
             var session = SyncDriver(replica: replica)
-            try await session.run(over: InProcessTransport(store: store, analyst: replica.analyst))
+            try await session.run(over: store.transport(analyst: replica.analyst))
             return session
         }
         try Self.writeMany(alice, count: 3, prefix: "a")
         _ = try await sync(alice, server)
         // The nightly backup, taken now.
-        let backup = try DatabaseQueue(path: folder + "/backup.sqlite")
-        try server.store.writer.backup(to: backup)
-        try backup.close()
+        let backup = try await server.backup()
         try Self.writeMany(bob, count: 2, prefix: "b")
         _ = try await sync(bob, server)
         _ = try await sync(carol, server)
@@ -189,13 +182,13 @@ final class FlakyTransport: SyncTransport, @unchecked Sendable {
         #expect(stale.seq == 5)
         // The server's disk dies; the backup is restored, and dave syncs first: the feed reaches
         // seq 5 again, with other dots.
-        try server.store.close()
-        let restored = try SQLiteServerStore.open(path: folder + "/backup.sqlite")
+        server.close()
+        let restored = try await backup.restore()
         try Self.writeMany(dave, count: 2, prefix: "d")
         _ = try await sync(dave, restored)
         // Carol's cursor is refused; she falls back to her vector and gets dave's writes.
         var carolSync = SyncDriver(replica: carol)
-        try await carolSync.run(over: InProcessTransport(store: restored, analyst: "carol"))
+        try await carolSync.run(over: restored.transport(analyst: "carol"))
         #expect(carolSync.stats.received == 2)
         #expect(try carol.serverCursor() != stale)
         // Bob's two writes were acknowledged by the lost server: he sends them again.
@@ -203,9 +196,10 @@ final class FlakyTransport: SyncTransport, @unchecked Sendable {
         #expect(bobSync.stats.sent == 2)
         for replica in [alice, carol, dave] { _ = try await sync(replica, restored) }
         let dumps = try [alice, bob, carol, dave].map { try $0.store.canonicalDump() }
-        let serverDump = try restored.store.canonicalDump()
-        #expect(Set(dumps).count == 1 && dumps[0] == serverDump)
-        #expect(try restored.store.versionVector().total == 7)
+        let fresh = try await restored.pulledByANewReplica(of: "alice")
+        let freshDump = try fresh.store.canonicalDump()
+        #expect(Set(dumps).count == 1 && dumps[0] == freshDump)
+        #expect(try fresh.store.versionVector().total == 7)
     }
 
     @Test func theFirstRequestCarriesTheVectorAndNoVersionsAndTheNextPushesThem() throws {

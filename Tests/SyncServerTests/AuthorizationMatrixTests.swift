@@ -5,6 +5,7 @@ import LocalStore
 import Logging
 import SyncModel
 import SyncProtocol
+import StoreKinds
 import SyncServerCore
 import Testing
 

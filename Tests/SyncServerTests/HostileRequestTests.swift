@@ -4,6 +4,7 @@ import HummingbirdTesting
 import LocalStore
 import SyncModel
 import SyncProtocol
+import StoreKinds
 import SyncServerCore
 import Testing
 

@@ -5,6 +5,7 @@ import LocalStore
 import SyncModel
 import SyncHTTP
 import SyncProtocol
+import StoreKinds
 import SyncServerCore
 import Testing
 import AsyncHTTPClient
@@ -24,10 +25,11 @@ import AsyncHTTPClient
     }
 
     /// A server limited to 64 KiB per request, on 127.0.0.1, for the duration of `body`.
-    static func withSmallServer(_ body: @Sendable (SQLiteServerStore, HTTPTransport) async throws -> Void) async throws {
-        let store = try SQLiteServerStore.inMemory()
+    static func withSmallServer(_ kind: StoreKind, _ body: @Sendable (TestServer, HTTPTransport) async throws -> Void) async throws {
+        let server = try await kind.server()
+        let store = server.storage
         let token = TokenHasher.makeToken(analyst: "alice")
-        try store.addAnalyst(name: "alice", tokenHash: TokenHasher.hash(token), at: 1)
+        try await store.addAnalyst(name: "alice", tokenHash: TokenHasher.hash(token), at: 1)
         var limits = ServerLimits()
         limits.maxBodyBytes = 64 << 10
         let app = try buildApplication(store: store, configuration: ServerConfiguration(host: "127.0.0.1", port: 0, limits: limits))
@@ -35,7 +37,7 @@ import AsyncHTTPClient
         do {
             try await app.test(.live) { testClient in
                 let port = try #require(testClient.port)
-                try await body(store, HTTPTransport(client: client, server: "http://127.0.0.1:\(port)", token: token))
+                try await body(server, HTTPTransport(client: client, server: "http://127.0.0.1:\(port)", token: token))
             }
             try await client.shutdown()
         } catch {
@@ -54,13 +56,13 @@ import AsyncHTTPClient
         return replica
     }
 
-    @Test func aBacklogOverTheBodyLimitTravelsInPagesUnderTheBudget() async throws {
+    @Test(arguments: StoreKind.allCases) func aBacklogOverTheBodyLimitTravelsInPagesUnderTheBudget(kind: StoreKind) async throws {
         let replica = try Self.backlog()
-        try await Self.withSmallServer { store, transport in
+        try await Self.withSmallServer(kind) { server, transport in
             var session = SyncDriver(replica: replica)
             session.pushBudget = PageBudget(maxBytes: 16 << 10)
             try await session.run(over: transport)
-            #expect(try store.store.versionVector().total == 24)
+            #expect(try await server.pulledByANewReplica(of: "alice").store.versionVector().total == 24)
             // Three or four edits per 16 KiB page, plus the opening pull; none refused.
             #expect(session.stats.sent == 24 && session.stats.requests >= 7, "\(session.stats)")
             #expect(session.pushPageSize == SyncSession.defaultPageSize)
@@ -68,25 +70,25 @@ import AsyncHTTPClient
         #expect(try replica.pending().isEmpty)
     }
 
-    @Test func aPushRefusedForItsSizeIsSentAgainInHalves() async throws {
+    @Test(arguments: StoreKind.allCases) func aPushRefusedForItsSizeIsSentAgainInHalves(kind: StoreKind) async throws {
         let replica = try Self.backlog()
-        try await Self.withSmallServer { store, transport in
+        try await Self.withSmallServer(kind) { server, transport in
             // Bounded by count alone, the whole backlog goes in one request, which the server
             // refuses (413); the session halves it until a page fits.
             var session = SyncDriver(replica: replica)
             session.pushBudget = .unbounded
             try await session.run(over: transport)
-            #expect(try store.store.versionVector().total == 24)
+            #expect(try await server.pulledByANewReplica(of: "alice").store.versionVector().total == 24)
             #expect(session.stats.sent == 24, "\(session.stats)")
             #expect(session.pushPageSize == 12, "24 refused, 12 accepted")
         }
         #expect(try replica.pending().isEmpty)
     }
 
-    @Test func aSingleVersionOverTheLimitIsRefusedWithWhatToDoAndStaysQueued() async throws {
+    @Test(arguments: StoreKind.allCases) func aSingleVersionOverTheLimitIsRefusedWithWhatToDoAndStaysQueued(kind: StoreKind) async throws {
         let replica = try Replica.inMemory(analyst: "alice")
         try replica.write([FieldChange(record: .random(), kind: "cell", field: "assessment", value: .text(String(repeating: "long prose ", count: 8_000)))], at: 1)
-        try await Self.withSmallServer { store, transport async throws in
+        try await Self.withSmallServer(kind) { server, transport async throws in
             var session = SyncDriver(replica: replica)
             let error = await #expect(throws: SyncError.self) { try await session.run(over: transport) }
             guard case .pushRefused(let message)? = error else {
@@ -95,7 +97,7 @@ import AsyncHTTPClient
             }
             #expect(message.contains("65536"), "\(message)")
             #expect(SyncError.pushRefused(message).description.contains("--max-body-bytes"))
-            #expect(try store.store.versionVector().total == 0)
+            #expect(try await server.pulledByANewReplica(of: "alice").store.versionVector().total == 0)
         }
         #expect(try replica.pending().count == 1)
     }

@@ -4,6 +4,7 @@ import HummingbirdTesting
 import LocalStore
 import SyncModel
 import SyncProtocol
+import StoreKinds
 import SyncServerCore
 import Testing
 import TestSupport
@@ -12,16 +13,17 @@ import TestSupport
 /// with the right status, and the server's database is byte-identical afterwards.
 @Suite struct SyncEndpointTests {
     struct Fixture {
-        let store: SQLiteServerStore
+        let server: TestServer
+        var store: any ServerStorage { server.storage }
         let aliceToken = TokenHasher.makeToken(analyst: "alice")
         let bobToken = TokenHasher.makeToken(analyst: "bob")
         let alice: Replica
         let bob: Replica
 
-        init() throws {
-            store = try SQLiteServerStore.inMemory()
-            try store.addAnalyst(name: "alice", tokenHash: TokenHasher.hash(aliceToken), at: 1)
-            try store.addAnalyst(name: "bob", tokenHash: TokenHasher.hash(bobToken), at: 1)
+        init(_ kind: StoreKind) async throws {
+            server = try await kind.server()
+            try await server.storage.addAnalyst(name: "alice", tokenHash: TokenHasher.hash(aliceToken), at: 1)
+            try await server.storage.addAnalyst(name: "bob", tokenHash: TokenHasher.hash(bobToken), at: 1)
             alice = try Replica.inMemory(analyst: "alice")
             bob = try Replica.inMemory(analyst: "bob")
         }
@@ -46,8 +48,8 @@ import TestSupport
         try JSONDecoder().decode(ErrorResponse.self, from: Data(response.body.readableBytesView))
     }
 
-    @Test func healthAnswersWithTheProtocolVersion() async throws {
-        let fixture = try Fixture()
+    @Test(arguments: StoreKind.allCases) func healthAnswersWithTheProtocolVersion(kind: StoreKind) async throws {
+        let fixture = try await Fixture(kind)
         try await fixture.app().test(.router) { client in
             try await client.execute(uri: "/v1/health", method: .get) { response in
                 #expect(response.status == .ok)
@@ -57,8 +59,8 @@ import TestSupport
         }
     }
 
-    @Test func aPushIsStoredAndAnsweredWithTheServerVector() async throws {
-        let fixture = try Fixture()
+    @Test(arguments: StoreKind.allCases) func aPushIsStoredAndAnsweredWithTheServerVector(kind: StoreKind) async throws {
+        let fixture = try await Fixture(kind)
         let versions = try fixture.alice.write([FieldChange(record: Self.record, kind: "cell", field: "title", value: .text("T"))], at: 1)
         let request = SyncRequest(replica: fixture.alice.id, vector: try fixture.alice.store.versionVector(), versions: versions)
         try await fixture.app().test(.router) { client in
@@ -69,7 +71,7 @@ import TestSupport
                 #expect(answer.versions.isEmpty && !answer.more)
             }
         }
-        #expect(try fixture.store.owners() == [fixture.alice.id: "alice"])
+        #expect(try await fixture.store.owners() == [fixture.alice.id: "alice"])
     }
 
     enum Refusal: String, CaseIterable {
@@ -78,9 +80,9 @@ import TestSupport
         case binaryGarbage, binaryTruncated
     }
 
-    @Test("a refused request gets a JSON error and changes nothing", arguments: Refusal.allCases)
-    func refusals(refusal: Refusal) async throws {
-        let fixture = try Fixture()
+    @Test("a refused request gets a JSON error and changes nothing", arguments: Refusal.allCases, StoreKind.allCases)
+    func refusals(refusal: Refusal, kind: StoreKind) async throws {
+        let fixture = try await Fixture(kind)
         // Given a server that already holds alice's first version (so her replica is bound to her)
         let first = try fixture.alice.write([FieldChange(record: Self.record, kind: "cell", field: "title", value: .text("T"))], at: 1)
         _ = try await fixture.store.exchange(analyst: "alice", clientVector: VersionVector(), versions: first, pageLimit: 10, at: 1)
@@ -100,7 +102,7 @@ import TestSupport
             token = "alice.not-the-right-secret-at-all"
             expected = (.unauthorized, "unauthorized")
         case .revokedToken:
-            try fixture.store.revoke(name: "alice", at: 3)
+            try await fixture.store.revoke(name: "alice", at: 3)
             expected = (.unauthorized, "unauthorized")
         case .anotherAnalystsReplica:
             token = fixture.bobToken
@@ -150,7 +152,7 @@ import TestSupport
             body = Self.body(SyncRequest(replica: fixture.alice.id, vector: vector, versions: bad))
             expected = (.badRequest, "invalid_version")
         }
-        let before = try fixture.store.canonicalDump()
+        let before = try await fixture.store.canonicalDump()
         let headers = Self.headers(token: token, contentType: contentType)
         let requestBody = body
         let secrets = [fixture.aliceToken, fixture.bobToken]
@@ -166,14 +168,14 @@ import TestSupport
             // The server still serves afterwards
             try await client.execute(uri: "/v1/health", method: .get) { response in #expect(response.status == .ok) }
         }
-        #expect(try fixture.store.canonicalDump() == before, "\(refusal) changed the server's state")
+        #expect(try await fixture.store.canonicalDump() == before, "\(refusal) changed the server's state")
     }
 
     /// Over a real socket, so the request's framing is exactly what is sent: a body declared
     /// too large is refused from its Content-Length before it is sent at all, and a chunked body
     /// without a length is refused once what was read passes the limit.
-    @Test func aBodyOverTheLimitIsRefusedFromItsLengthOrWhileItIsRead() async throws {
-        let fixture = try Fixture()
+    @Test(arguments: StoreKind.allCases) func aBodyOverTheLimitIsRefusedFromItsLengthOrWhileItIsRead(kind: StoreKind) async throws {
+        let fixture = try await Fixture(kind)
         var limits = ServerLimits()
         limits.maxBodyBytes = 1024
         let head = "POST /v1/sync HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer \(fixture.aliceToken)\r\nContent-Type: application/json\r\n"
@@ -183,7 +185,7 @@ import TestSupport
             ("declared", head + "Content-Length: 1048576\r\n\r\n"),
             ("chunked", head + "Transfer-Encoding: chunked\r\n\r\n" + String(repeating: "200\r\n\(chunk)\r\n", count: 4) + "0\r\n\r\n"),
         ]
-        let before = try fixture.store.canonicalDump()
+        let before = try await fixture.store.canonicalDump()
         try await fixture.app(limits: limits).test(.live) { client in
             let port = try #require(client.port)
             for (name, raw) in requests {
@@ -193,12 +195,12 @@ import TestSupport
                 #expect(answer.contains("body_too_large"), "\(name)")
             }
         }
-        #expect(try fixture.store.canonicalDump() == before)
+        #expect(try await fixture.store.canonicalDump() == before)
     }
 
-    @Test func tokensAreStoredOnlyAsHashes() throws {
-        let fixture = try Fixture()
-        let dump = try fixture.store.canonicalDump()
+    @Test(arguments: StoreKind.allCases) func tokensAreStoredOnlyAsHashes(kind: StoreKind) async throws {
+        let fixture = try await Fixture(kind)
+        let dump = try await fixture.store.canonicalDump()
         #expect(!dump.contains(fixture.aliceToken))
         #expect(dump.contains(TokenHasher.hash(fixture.aliceToken)))
         #expect(TokenHasher.analystName(in: fixture.aliceToken) == "alice")
@@ -206,8 +208,8 @@ import TestSupport
 }
 
 extension SyncEndpointTests {
-    @Test func aBinaryPushIsStoredAndAnsweredInBinary() async throws {
-        let fixture = try Fixture()
+    @Test(arguments: StoreKind.allCases) func aBinaryPushIsStoredAndAnsweredInBinary(kind: StoreKind) async throws {
+        let fixture = try await Fixture(kind)
         let versions = try fixture.alice.write([FieldChange(record: Self.record, kind: "cell", field: "title", value: .text("T"))], at: 1)
         let request = SyncRequest(replica: fixture.alice.id, vector: try fixture.alice.store.versionVector(), versions: versions)
         let answer = try await fixture.app().test(.router) { client in
@@ -219,6 +221,6 @@ extension SyncEndpointTests {
             }
         }
         #expect(answer.vector == VersionVector([fixture.alice.id: 1]))
-        #expect(try fixture.store.store.canonicalDump() == fixture.alice.store.canonicalDump())
+        #expect(try await fixture.server.pulledByANewReplica(of: "alice").store.canonicalDump() == fixture.alice.store.canonicalDump())
     }
 }
