@@ -58,10 +58,12 @@ public final class PostgresServerStore: ServerStorage {
         }
     }
 
-    /// How long one operation may wait for the database. A query on a connection the database
-    /// dropped (a restart) can wait without end; the request then answers 503 instead of
-    /// holding its handler, and the server's shutdown, for ever.
-    static let deadlineSeconds = 120
+    /// How long one operation may wait for the database. After a database restart, one request
+    /// in a few was seen to wait on postgres-nio's pool until a timer of the pool's a minute later;
+    /// cancelled, it frees the pool at once. So the request answers 503 after this long, well
+    /// inside the client's 60 s, and the client's retry is served. The largest page (20,000
+    /// versions) takes well under a second to store or read.
+    static let deadlineSeconds = 30
 
     /// `body`'s result, or ``PostgresStoreError/unavailable(_:)`` after `seconds`; a late body is
     /// cancelled and left to end on its own.

@@ -12,7 +12,7 @@ import ThrowawayPostgres
 struct PostgresBench: AsyncParsableCommand, Scenario {
     static let configuration = CommandConfiguration(
         commandName: "postgres",
-        abstract: "The PostgreSQL store against the SQLite one, real sync-server processes on a throwaway cluster: pushes from 10 clients into 1, 2 and 4 instances, a no-op sync, a first sync (target: pushes ≥ half the SQLite store's rate)."
+        abstract: "The PostgreSQL store against the SQLite one, real sync-server processes on a throwaway cluster: pushes from 10 clients into 1, 2 and 4 instances and their pulls of the whole feed, a no-op sync, a first sync (target: pushes ≥ half the SQLite store's rate)."
     )
     @Option(help: "Clients pushing at once.") var clients = 10
     @Option(help: "Versions pushed in all.") var versions = 200_000
@@ -38,11 +38,13 @@ struct PostgresBench: AsyncParsableCommand, Scenario {
         try sqlite.store.close()
         let sqliteServer = try BenchServer(database: folder.path("server.sqlite"))
         let sqliteRate = Double(expected) / (try await ServerMerge.send(pushes, to: [sqliteServer.url]))
+        let sqlitePulls = Double(expected) * Double(clients) / (try await ServerMerge.pull(pushes, from: [sqliteServer.url], expected: Int(expected)))
         let sqliteNoOp = try await Self.noOpSync(url: sqliteServer.url, token: pushes[0].token, replica: try Self.syncedReplica(pushes[0], url: sqliteServer.url))
         sqliteServer.stop()
         table.add("server merge, \(clients) clients, SQLite store", value: "\(table.format(sqliteRate)) versions/s", target: "the reference of the rows below")
 
         var noOp = 0.0
+        var pulls: [(instances: Int, rate: Double)] = []
         for instances in [1, 2, 4] {
             let url = try await cluster.makeDatabase()
             let store = try await PostgresServerStore.connect(try PostgresLocation(url: url))
@@ -57,9 +59,15 @@ struct PostgresBench: AsyncParsableCommand, Scenario {
             }
             table.add("  into PostgreSQL, \(instances) instance\(instances == 1 ? "" : "s")", rate: Double(expected) / elapsed, reference: sqliteRate,
                       unit: "versions/s", referenceName: "SQLite store")
+            pulls.append((instances, Double(expected) * Double(clients) / (try await ServerMerge.pull(pushes, from: servers.map(\.url), expected: Int(expected)))))
             if instances == 1 {
                 noOp = try await Self.noOpSync(url: servers[0].url, token: pushes[0].token, replica: try Self.syncedReplica(pushes[0], url: servers[0].url))
             }
+        }
+        table.add("pulls of the whole feed, \(clients) clients, SQLite store", value: "\(table.format(sqlitePulls)) versions/s", target: "the reference of the rows below")
+        for pull in pulls {
+            table.add("  from PostgreSQL, \(pull.instances) instance\(pull.instances == 1 ? "" : "s")", rate: pull.rate, reference: sqlitePulls,
+                      unit: "versions/s", referenceName: "SQLite store")
         }
         table.add("no-op sync round trip, PostgreSQL", cost: noOp * 1000, reference: sqliteNoOp * 1000, unit: "ms", referenceName: "SQLite store", digits: 2)
 

@@ -65,14 +65,39 @@ struct ServerMerge: AsyncParsableCommand, Scenario {
 
     /// Sends every client's pushes at once, client `i` to server `i % urls.count`; the seconds taken.
     static func send(_ pushes: [Push], to urls: [String]) async throws -> Double {
+        try await withClients(pushes, urls) { transport, push in
+            for request in push.requests { _ = try await transport.send(request) }
+        }
+    }
+
+    /// Every client pulls the whole feed at once, by cursor from its start in pages of the
+    /// client's default size, from a replica of its own (client `i` from server `i % urls.count`),
+    /// applying nothing: what the servers send. The seconds taken; throws unless each pulled `expected` versions.
+    static func pull(_ pushes: [Push], from urls: [String], expected: Int) async throws -> Double {
+        try await withClients(pushes, urls) { transport, _ in
+            let replica = ReplicaID.random()
+            var cursor = FeedCursor.start, pulled = 0, more = true
+            while more {
+                let answer = try await transport.send(SyncRequest(replica: replica, vector: VersionVector(), cursor: cursor, versions: [],
+                                                                  pageLimit: SyncSession.defaultPageSize))
+                guard let next = answer.cursor else { throw BenchError("a pull by cursor was answered without one") }
+                pulled += answer.versions.count
+                (cursor, more) = (next, answer.more)
+            }
+            guard pulled == expected else { throw BenchError("a client pulled \(pulled) versions of \(expected)") }
+        }
+    }
+
+    /// Runs `work` for every client at once over one HTTP client, client `i` talking to
+    /// server `i % urls.count`; the seconds until the last ends.
+    private static func withClients(_ pushes: [Push], _ urls: [String], _ work: @escaping @Sendable (HTTPTransport, Push) async throws -> Void) async throws -> Double {
         let client = try HTTPTransport.makeClient()
         do {
             let elapsed = try await SyncBench.measure {
                 try await withThrowingTaskGroup(of: Void.self) { group in
                     for (index, push) in pushes.enumerated() {
                         group.addTask {
-                            let transport = HTTPTransport(client: client, server: urls[index % urls.count], token: push.token)
-                            for request in push.requests { _ = try await transport.send(request) }
+                            try await work(HTTPTransport(client: client, server: urls[index % urls.count], token: push.token), push)
                         }
                     }
                     try await group.waitForAll()
