@@ -36,6 +36,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-asn1", from: "1.7.4"),
         .package(url: "https://github.com/apple/swift-certificates", from: "1.21.1"),
         .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
     ],
     targets: [
         .target(name: "SyncModel", swiftSettings: swiftSettings),
@@ -102,11 +104,23 @@ let package = Package(
             dependencies: ["SyncModel", "LocalStore"],
             swiftSettings: swiftSettings
         ),
+        .target(
+            name: "WebDashboard",
+            dependencies: [
+                "SyncClientCore", "SyncModel", "LocalStore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Mustache", package: "swift-mustache"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "sync-client",
             dependencies: [
-                "SyncClientCore", "SyncModel", "LocalStore", "SyncProtocol", "SyncHTTP", "CommandLineSupport",
+                "SyncClientCore", "SyncModel", "LocalStore", "SyncProtocol", "SyncHTTP", "CommandLineSupport", "WebDashboard",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
@@ -143,6 +157,15 @@ let package = Package(
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "WebDashboardTests",
+            dependencies: [
+                "WebDashboard", "LocalStore", "SyncModel", "SyncProtocol", "SyncClientCore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -117,13 +117,7 @@ struct CellCommand: ParsableCommand {
         func run() throws {
             let replica = try options.open()
             let record = try RecordLookup(store: replica.store).cell(cell)
-            let parsed = try RecordEdits.parsedValue(for: record, field: field, value: value, file: file)
-            if field == "number", let number = parsed.int, number != record.value("number").int,
-               (try? RecordLookup(store: replica.store).cell(String(number))) != nil {
-                throw ClientError("a cell numbered \(number) already exists; pick another number")
-            }
-            let following = field == "number" ? try RecordEdits.referencesFollowing(record, in: replica.store) : []
-            try RecordEdits.write(replica, record, field: field, value: parsed, alongside: following)
+            RecordEdits.tell(try RecordEditor.set(replica, record, field: field, text: try readValue(value: value, file: file)))
         }
     }
 

@@ -93,47 +93,11 @@ struct ResolveCommand: ParsableCommand {
     func run() throws {
         let replica = try options.open()
         let conflict = try replica.store.conflict(id)
-        if conflict.isSharedNumber {
-            let first = conflict.records[0].short
-            throw ClientError("conflict \(conflict.id) is \(conflict.records.count) cells sharing the number \(conflict.provisional.int.map(String.init) ?? "?"); "
-                + "settle it by renumbering one (sync-client cell set \(first) number N) or deleting one (sync-client cell delete \(first))")
-        }
-        let own = try replica.ownReplicas()
-        let isDeletion = conflict.field == RecordSchema.deletedFieldName
-        let chosen: FieldValue
-        if keep || delete {
-            guard isDeletion else { throw ClientError("--keep and --delete resolve a deleted-while-edited record; this conflict is on '\(conflict.field)'") }
-            chosen = .bool(delete)
-        } else if isDeletion {
-            guard mine || theirs else { throw ClientError("this record was deleted on one side and edited on the other: resolve it with --keep or --delete") }
-            // As for other conflicts, --mine and --theirs must each name one side.
-            chosen = .bool(try agreed(conflict, own: own, { $0.field == RecordSchema.deletedFieldName },
-                none: (mine ? "no side of this conflict was written on this replica" : "every side of this conflict was written on this replica")
-                    + "; resolve it with --keep or --delete",
-                disagree: "the heads written \(mine ? "here" : "elsewhere") both delete and edit the record; resolve it with --keep or --delete"))
-        } else if mine || theirs {
-            chosen = try agreed(conflict, own: own, \.value,
-                none: mine ? "no head of this conflict was written on this replica; use --theirs or --value"
-                           : "every head of this conflict was written on this replica; use --mine or --value",
-                disagree: "the heads written \(mine ? "here" : "elsewhere") disagree; pick with --value (see `sync-client conflicts show \(conflict.id)`)")
-        } else if edit {
-            chosen = try ValueParser.parse(try editInEditor(conflict), kind: conflict.kind, field: conflict.field)
-        } else {
-            chosen = try ValueParser.parse(try readValue(value: value, file: file), kind: conflict.kind, field: conflict.field)
-        }
-        try replica.write([FieldChange(record: conflict.record, kind: conflict.kind, field: conflict.field, value: chosen)], at: WallClock.now())
+        let choice: ConflictChoice
+        if mine { choice = .mine } else if theirs { choice = .theirs } else if keep { choice = .keep } else if delete { choice = .delete }
+        else if edit { choice = .edited(try editInEditor(conflict)) } else { choice = .value(try readValue(value: value, file: file)) }
+        try choice.resolve(conflict, on: replica, words: .flags)
         print("Resolved conflict \(conflict.id); sync to close it on every replica.")
-    }
-
-    /// What the heads of one side (written on this replica with --mine, elsewhere with --theirs)
-    /// agree on, by `what`; refused with `none` when that side wrote no head, `disagree` when
-    /// its heads differ.
-    func agreed<Value: Hashable>(_ conflict: Conflict, own: Swift.Set<ReplicaID>, _ what: (Version) -> Value,
-                                 none: String, disagree: String) throws -> Value {
-        let values = Swift.Set(conflict.heads.filter { own.contains($0.dot.replica) == mine }.map(what))
-        guard let first = values.first else { throw ClientError(none) }
-        guard values.count == 1 else { throw ClientError(disagree) }
-        return first
     }
 
     /// Opens $EDITOR (or $VISUAL) on the conflict with markers and returns the saved text.
@@ -142,12 +106,8 @@ struct ResolveCommand: ParsableCommand {
         guard let editor = [environment["EDITOR"], environment["VISUAL"]].compactMap({ $0 }).first(where: { !$0.isEmpty }) else {
             throw ClientError("set $EDITOR to your editor (for example EDITOR=nano), or resolve with --file PATH")
         }
-        let lines = ConflictMarkers.lines(
-            base: TextOutput.editableLines(conflict.base?.value ?? .null),
-            heads: conflict.heads.map { ("\($0.author) (replica \($0.dot.replica.short))", TextOutput.editableLines($0.value)) }
-        )
         let folder = try PrivateFolder(prefix: "sync-conflict")
-        let path = try folder.create("conflict-\(conflict.id).txt", contents: Data((lines.joined(separator: "\n") + "\n").utf8))
+        let path = try folder.create("conflict-\(conflict.id).txt", contents: Data(ConflictChoice.markedText(conflict).utf8))
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/bin/sh")
         process.arguments = ["-c", editor + " \"$1\"", "sh", path]
@@ -156,10 +116,6 @@ struct ResolveCommand: ParsableCommand {
         guard process.terminationStatus == 0 else {
             throw ClientError("the editor exited with status \(process.terminationStatus); nothing was saved")
         }
-        let text = try readValue(value: nil, file: path)
-        if ConflictMarkers.remain(in: text) {
-            throw ClientError("conflict markers (<<<<<<<, |||||||, =======, >>>>>>>) remain in the text; nothing was saved. Run `sync-client resolve \(conflict.id) --edit` again and remove them.")
-        }
-        return text
+        return try readValue(value: nil, file: path)
     }
 }

@@ -138,7 +138,7 @@ struct SignalCommand: ParsableCommand {
         func run() throws {
             let replica = try options.open()
             let record = try RecordLookup(store: replica.store).signal(signal)
-            try RecordEdits.write(replica, record, field: field, value: try RecordEdits.parsedValue(for: record, field: field, value: value, file: file))
+            RecordEdits.tell(try RecordEditor.set(replica, record, field: field, text: try readValue(value: value, file: file)))
         }
     }
 

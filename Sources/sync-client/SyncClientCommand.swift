@@ -24,7 +24,7 @@ struct SyncClientCommand: AsyncParsableCommand {
         subcommands: [
             InitCommand.self, CellCommand.self, SignalCommand.self, StatusCommand.self,
             SyncCommand.self, RekeyCommand.self, ConflictsCommand.self, ResolveCommand.self, LogCommand.self, BlameCommand.self, DiffCommand.self, RevertCommand.self,
-            DashboardCommand.self, SearchCommand.self, ExportCommand.self, ImportCommand.self, ConfigCommand.self,
+            DashboardCommand.self, WebCommand.self, SearchCommand.self, ExportCommand.self, ImportCommand.self, ConfigCommand.self,
         ]
     )
 

@@ -105,11 +105,26 @@ struct SyncCommand: AsyncParsableCommand {
         let replica = try options.open()
         let settings = EffectiveSettings(saved: try replica.settings(), server: server, token: token, caFile: caFile,
                                          environment: ProcessInfo.processInfo.environment)
+        let summary = try await Self.sync(replica, settings: settings, connectTimeout: connectTimeout, pageSize: pageSize, retries: retries,
+                                          showProgress: isatty(STDERR_FILENO) == 1 && !output.json)
+        if output.json { return printJSON(summary) }
+        print(Self.resultLines(summary).joined(separator: "\n"))
+    }
+
+    /// What a sync says when it ends: the figures, then each new conflict.
+    static func resultLines(_ summary: OutputJSON.SyncSummary) -> [String] {
+        ["Synced with \(summary.server): sent \(summary.sent), received \(summary.received), merged cleanly \(summary.mergedCleanly), new conflicts \(summary.newConflicts.count)"]
+            + summary.newConflicts.map { "  conflict \($0): see `sync-client conflicts show \($0)`" }
+    }
+
+    /// One sync of `replica` with the server `settings` name, as `sync-client sync` runs it
+    /// (the web page's Sync button too); progress on standard error when `showProgress`.
+    static func sync(_ replica: Replica, settings: EffectiveSettings, connectTimeout: Int64 = 5, pageSize: Int = SyncSession.defaultPageSize,
+                     retries: Int = 3, showProgress: Bool) async throws -> OutputJSON.SyncSummary {
         let serverURL = settings.server, bearer = settings.token
         guard !serverURL.isEmpty else { throw SyncError.notConfigured("no server URL is saved") }
         guard !bearer.isEmpty else { throw SyncError.notConfigured("no token is saved") }
         let client = try HTTPTransport.makeClient(connectTimeoutSeconds: connectTimeout, caFile: settings.caFile)
-        let showProgress = isatty(STDERR_FILENO) == 1 && !output.json
         let transport = RetryingTransport(HTTPTransport(client: client, server: serverURL, token: bearer),
                                           delays: RetryingTransport<HTTPTransport>.backoff(retries: retries), onRetry: { retry in
             let reason: String
@@ -146,11 +161,7 @@ struct SyncCommand: AsyncParsableCommand {
             server: serverURL, requests: stats.requests, sent: stats.sent, received: stats.received,
             mergedCleanly: stats.cleanMerges, newConflicts: newConflicts.map(\.rawValue)
         )
-        if output.json { return printJSON(summary) }
-        print("Synced with \(serverURL): sent \(stats.sent), received \(stats.received), merged cleanly \(stats.cleanMerges), new conflicts \(newConflicts.count)")
-        for id in newConflicts {
-            print("  conflict \(id): see `sync-client conflicts show \(id)`")
-        }
+        return summary
     }
 }
 

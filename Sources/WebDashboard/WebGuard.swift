@@ -1,0 +1,99 @@
+import Crypto
+import Foundation
+import Synchronization
+import HTTPTypes
+import Hummingbird
+
+/// What keeps the local dashboard the analyst's alone, as a browser is hostile territory: only
+/// the loopback host names (a DNS-rebound name is refused), a random token from the printed URL
+/// kept in a cookie and required on every request, a CSRF token on every form, and headers that
+/// forbid scripts, framing and sniffing. Every refusal is a sentence and changes nothing.
+public final class WebGuard: Sendable {
+    /// The secret in the printed URL and in the cookie.
+    public let token: String
+    /// The secret every form carries back.
+    public let csrf: String
+    /// The port the dashboard listens on (known once it listens): the Host header must name it.
+    public var port: Int { listening.withLock { $0 } }
+    private let listening: Mutex<Int>
+
+    public static let cookieName = "fieldsync_web"
+
+    public init(port: Int, token: String = WebGuard.randomSecret(), csrf: String = WebGuard.randomSecret()) {
+        listening = Mutex(port)
+        self.token = token
+        self.csrf = csrf
+    }
+
+    /// Records the port the server was given when it asked for any free one.
+    func listens(on port: Int) { listening.withLock { $0 = port } }
+
+    /// 32 random bytes as hex.
+    public static func randomSecret() -> String {
+        SymmetricKey(size: .bits256).withUnsafeBytes { Data($0) }.map { String(format: "%02x", $0) }.joined()
+    }
+
+    /// The address to open: it carries the token once, which the dashboard moves into a cookie.
+    public var url: String { "http://127.0.0.1:\(port)/?token=\(token)" }
+
+    /// Whether `host` (a Host header) names this dashboard on the loopback interface: a page
+    /// of another site that rebinds its name to 127.0.0.1 sends its own name, and is refused.
+    func allows(host: String?) -> Bool {
+        guard let host = host?.lowercased() else { return false }
+        return ["127.0.0.1", "localhost", "[::1]"].contains { name in host == name || host == "\(name):\(port)" }
+    }
+
+    /// Compares secrets in time independent of where they differ.
+    static func same(_ a: String?, _ b: String) -> Bool {
+        guard let a, a.utf8.count == b.utf8.count else { return false }
+        return zip(a.utf8, b.utf8).reduce(0) { $0 | ($1.0 ^ $1.1) } == 0
+    }
+
+    /// The token in a request's Cookie header, if any.
+    static func cookieToken(_ header: String?) -> String? {
+        guard let header else { return nil }
+        for part in header.split(separator: ";") {
+            let pair = part.trimmingCharacters(in: .whitespaces)
+            if pair.hasPrefix(cookieName + "=") { return String(pair.dropFirst(cookieName.count + 1)) }
+        }
+        return nil
+    }
+
+    /// Headers on every answer: no script at all, nothing from elsewhere, no framing.
+    static let securityHeaders: HTTPFields = [
+        .contentSecurityPolicy: "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+        HTTPField.Name("X-Content-Type-Options")!: "nosniff",
+        HTTPField.Name("Referrer-Policy")!: "no-referrer",
+        .cacheControl: "no-store",
+    ]
+}
+
+/// Applies ``WebGuard`` to every request before any route runs.
+struct WebGuardMiddleware<Context: RequestContext>: RouterMiddleware {
+    let guardian: WebGuard
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        var response = try await checked(request, context: context, next: next)
+        for field in WebGuard.securityHeaders { response.headers[field.name] = field.value }
+        return response
+    }
+
+    private func checked(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        guard guardian.allows(host: request.head.authority) else {
+            return WebPage.refusal(.misdirectedRequest, "This dashboard answers only at 127.0.0.1:\(guardian.port) (or localhost). Open the address sync-client web printed.")
+        }
+        if let offered = request.uri.queryParameters.get("token") {
+            guard WebGuard.same(offered, guardian.token) else {
+                return WebPage.refusal(.unauthorized, "The token in this address is not this dashboard's. Open the address sync-client web printed.")
+            }
+            // The token moves into a cookie and out of the address bar and history.
+            var response = Response(status: .seeOther, headers: [.location: request.uri.path.isEmpty ? "/" : request.uri.path])
+            response.headers[.setCookie] = "\(WebGuard.cookieName)=\(guardian.token); Path=/; HttpOnly; SameSite=Strict"
+            return response
+        }
+        guard WebGuard.same(WebGuard.cookieToken(request.headers[.cookie]), guardian.token) else {
+            return WebPage.refusal(.unauthorized, "This dashboard needs the token from the address sync-client web printed; open that address (it ends in ?token=…).")
+        }
+        return try await next(request, context)
+    }
+}

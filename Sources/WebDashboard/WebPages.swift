@@ -1,0 +1,169 @@
+import Foundation
+import LocalStore
+import SyncClientCore
+import SyncModel
+
+/// The pages' contents, read from the replica: plain values for the templates.
+struct WebPages {
+    let replica: Replica
+    let guardian: WebGuard
+
+    /// What every page shows around its content: the banner and the form secret.
+    func frame(said: String? = nil, refused: String? = nil) throws -> [String: Any] {
+        let pending = try replica.pending().count
+        let conflicts = try replica.store.conflicts().count
+        var frame: [String: Any] = [
+            "csrf": guardian.csrf, "pending": pending, "onePending": pending == 1,
+            "openConflicts": conflicts, "oneConflict": conflicts == 1,
+            "lastSync": try replica.lastSync().map { "last synced \(TextOutput.humanTime($0.time)) with \($0.server)" } ?? "never synced",
+        ]
+        if let said { frame["said"] = said }
+        if let refused { frame["refused"] = refused }
+        return frame
+    }
+
+    static let dashboardColumns: [(key: String, name: String)] = [
+        ("number", "No."), ("title", "Cell"), ("trajectory", "Trajectory"), ("trend", "Trend"),
+        ("lastAssessed", "Last assessed"), ("signals", "Signals"), ("newest", "Newest signal"), ("conflicts", "Open conflicts"),
+    ]
+
+    func dashboard(sort: String?) throws -> [String: Any] {
+        let directory = try CellDirectory(store: replica.store)
+        var rows = DashboardRow.rows(cells: try replica.store.records(kind: "cell"), signals: directory.shown(try replica.store.records(kind: "signal")))
+        let key = Self.dashboardColumns.contains { $0.key == sort } ? sort! : "number"
+        switch key {
+        case "title": rows.sort { ($0.title ?? "").localizedLowercase < ($1.title ?? "").localizedLowercase }
+        case "trajectory": rows.sort { ($0.trajectory ?? "~") < ($1.trajectory ?? "~") }
+        case "trend": rows.sort { ($0.trend ?? "~") < ($1.trend ?? "~") }
+        case "lastAssessed": rows.sort { ($0.lastAssessed ?? "") > ($1.lastAssessed ?? "") }
+        case "signals": rows.sort { $0.signals > $1.signals }
+        case "newest": rows.sort { ($0.newestSignal ?? "") > ($1.newestSignal ?? "") }
+        case "conflicts": rows.sort { $0.openConflicts > $1.openConflicts }
+        default: break
+        }
+        return [
+            "columns": Self.dashboardColumns.map { ["key": $0.key, "name": $0.name, "sorted": $0.key == key] as [String: Any] },
+            "rows": rows.map { row -> [String: Any] in
+                ["id": row.id, "number": row.number.map(String.init) ?? "", "title": row.title ?? "(untitled)", "trajectory": row.trajectory ?? "",
+                 "trend": row.trend ?? "", "lastAssessed": row.lastAssessed ?? "", "signals": row.signals, "newestSignal": row.newestSignal ?? "",
+                 "openConflicts": row.openConflicts, "conflicted": row.openConflicts > 0]
+            },
+        ]
+    }
+
+    /// A cell laid out as the dashboard's cell pages are: facts, the sections in order, the
+    /// signal backlog newest first, and its open conflicts marked where they are.
+    func cell(_ reference: String) throws -> (title: String, context: [String: Any]) {
+        let directory = try CellDirectory(store: replica.store)
+        let record = directory.shown(try RecordLookup(store: replica.store).cell(reference))
+        let schema = replica.store.schemas["cell"] ?? RecordSchema.cell
+        let conflicts = Dictionary(record.conflicts.map { ($0.field, $0.id.description) }, uniquingKeysWith: { first, _ in first })
+        let number = record.value("number").int.map(String.init) ?? ""
+        let cells = try replica.store.records(kind: "cell")
+        var facts: [[String: Any]] = []
+        var sections: [[String: Any]] = []
+        for field in schema.fields where !["number", "title"].contains(field.name) {
+            var entry: [String: Any] = ["field": field.name, "name": WebPage.label(field.name)]
+            if let id = conflicts[field.name] { entry["conflict"] = id }
+            let value = record.value(field.name)
+            switch field.valueType {
+            case .text where field.kind != .prose, .date, .label, .int:
+                entry["value"] = value.text ?? value.int.map(String.init) ?? "—"
+                facts.append(entry)
+                continue
+            case .cellRefs:
+                let links = record.list(field.name).map { ref -> [String: Any] in
+                    let target = Int64(ref).flatMap { n in cells.first { $0.value("number").int == n } }
+                    return ["id": target?.id.rawValue ?? ref, "label": target.map { "\(ref) · \($0.text("title") ?? "")" } ?? ref]
+                }
+                entry["links"] = links
+                entry["hasLinks"] = !links.isEmpty
+            case .strings:
+                entry["items"] = record.list(field.name)
+                entry["hasItems"] = !record.list(field.name).isEmpty
+            default:
+                entry["paragraphs"] = Self.paragraphs(value.text ?? "")
+            }
+            sections.append(entry)
+        }
+        let signals = directory.shown(try replica.store.records(kind: "signal")).filter { $0.list("cells").contains(number) }
+            .sorted { ($0.text("date") ?? "", $0.id.rawValue) > ($1.text("date") ?? "", $1.id.rawValue) }
+        let backlog = signals.map { signal -> [String: Any] in
+            var entry: [String: Any] = ["date": signal.text("date") ?? "", "title": signal.text("title") ?? "",
+                                        "direction": signal.text("direction") ?? "", "paragraphs": Self.paragraphs(signal.text("body") ?? "")]
+            if let note = signal.text("directionNote"), !note.isEmpty { entry["note"] = note }
+            if let source = signal.text("source"), !source.isEmpty { entry["source"] = source }
+            return entry
+        }
+        let title = record.text("title") ?? "(untitled)"
+        let context: [String: Any] = [
+            "id": record.id.rawValue, "number": number, "title": title, "facts": facts, "sections": sections, "backlog": backlog,
+            "fields": schema.fieldNames, "csrf": guardian.csrf, "timeline": SignalTimeline.svg(signals),
+        ]
+        return ("Cell \(number) · \(title)", context)
+    }
+
+    func signals(cell: String?, direction: String?, from: String?, to: String?) throws -> [String: Any] {
+        let directory = try CellDirectory(store: replica.store)
+        let cells = try replica.store.records(kind: "cell")
+        let wanted = cell.flatMap { $0.isEmpty ? nil : $0 }
+        let rows = directory.shown(try replica.store.records(kind: "signal"))
+            .filter { signal in
+                let date = signal.text("date") ?? ""
+                return (wanted.map { signal.list("cells").contains($0) } ?? true)
+                    && (direction.map { $0.isEmpty || signal.text("direction") == $0 } ?? true)
+                    && (from.map { $0.isEmpty || date >= $0 } ?? true)
+                    && (to.map { $0.isEmpty || date <= $0 || date.hasPrefix($0) } ?? true)
+            }
+            .sorted { ($0.text("date") ?? "", $0.id.rawValue) > ($1.text("date") ?? "", $1.id.rawValue) }
+            .map { signal -> [String: Any] in
+                ["date": signal.text("date") ?? "", "title": signal.text("title") ?? "", "direction": signal.text("direction") ?? "",
+                 "cells": signal.list("cells").map { ref -> [String: Any] in
+                     let target = Int64(ref).flatMap { n in cells.first { $0.value("number").int == n } }
+                     return ["id": target?.id.rawValue ?? ref, "label": ref]
+                 }]
+            }
+        return [
+            "rows": rows, "cell": wanted ?? "", "from": from ?? "", "to": to ?? "",
+            "directions": RecordSchema.trajectoryLabels.map { ["name": $0, "selected": $0 == direction] as [String: Any] },
+        ]
+    }
+
+    func conflicts() throws -> [String: Any] {
+        let store = replica.store
+        return ["rows": try store.conflicts().map { conflict -> [String: Any] in
+            ["id": conflict.id.description, "record": try label(conflict.record), "field": conflict.field, "heads": conflict.heads.count]
+        }]
+    }
+
+    /// A conflict's base and heads side by side, each head's change from the base, and the forms
+    /// that resolve it as `sync-client resolve` does.
+    func conflict(_ reference: String) throws -> (conflict: Conflict, context: [String: Any]) {
+        let conflict = try replica.store.conflict(reference)
+        let own = try replica.ownReplicas()
+        let baseLines = TextOutput.editableLines(conflict.base?.value ?? .null)
+        let heads = conflict.heads.map { head -> [String: Any] in
+            let lines = TextOutput.editableLines(head.value)
+            var entry: [String: Any] = ["author": head.author, "mine": own.contains(head.dot.replica), "time": TextOutput.humanTime(head.time),
+                                        "value": lines.joined(separator: "\n")]
+            if let diff = UnifiedDiff.render(from: baseLines, to: lines, fromLabel: "base", toLabel: head.author), !diff.isEmpty { entry["diff"] = diff }
+            return entry
+        }
+        let context: [String: Any] = [
+            "id": conflict.id.description, "field": conflict.field, "record": try label(conflict.record), "csrf": guardian.csrf,
+            "base": conflict.base.map { _ in baseLines.joined(separator: "\n") } ?? "(none: the heads share no earlier value)",
+            "heads": heads, "deletion": conflict.field == RecordSchema.deletedFieldName, "marked": ConflictChoice.markedText(conflict),
+        ]
+        return (conflict, context)
+    }
+
+    private func label(_ record: RecordID) throws -> String {
+        guard let snapshot = try replica.store.record(record) else { return record.short }
+        return TextOutput.name(of: snapshot)
+    }
+
+    /// Prose as paragraphs: blank lines separate them.
+    static func paragraphs(_ text: String) -> [String] {
+        text.components(separatedBy: "\n\n").map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }.filter { !$0.isEmpty }
+    }
+}

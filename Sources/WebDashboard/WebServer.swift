@@ -1,0 +1,110 @@
+import Foundation
+public import Hummingbird
+public import LocalStore
+import SyncClientCore
+import SyncModel
+
+/// `sync-client web`: the dashboard served from the analyst's own replica on 127.0.0.1.
+public enum WebServer {
+    /// The application: every route behind ``WebGuard``, on 127.0.0.1:`port` (0: any free
+    /// port). `onListening` gets the address to open once it listens; `sync` runs the same sync
+    /// as `sync-client sync` and returns its result line.
+    public static func application(
+        replica: Replica, guardian: WebGuard, port: Int, onListening: @escaping @Sendable (String) -> Void = { _ in },
+        sync: @escaping @Sendable () async throws -> String
+    ) -> some ApplicationProtocol {
+        let router = Router(context: BasicRequestContext.self)
+        router.add(middleware: WebGuardMiddleware(guardian: guardian))
+        let pages = WebPages(replica: replica, guardian: guardian)
+        router.get("/style.css") { _, _ in
+            Response(status: .ok, headers: [.contentType: "text/css; charset=utf-8"], body: ResponseBody(byteBuffer: ByteBuffer(string: WebTemplates.stylesheet)))
+        }
+        router.get("/") { request, _ in
+            WebPage.render("dashboard", title: "Dashboard", context: try pages.dashboard(sort: request.uri.queryParameters.get("sort")), frame: try pages.frame())
+        }
+        router.get("/cells/:cell") { _, context in
+            try page(pages) { try pages.cell(try context.parameters.require("cell")) }
+        }
+        router.get("/signals") { request, _ in
+            let query = request.uri.queryParameters
+            return WebPage.render("signals", title: "Signals", context: try pages.signals(
+                cell: query.get("cell"), direction: query.get("direction"), from: query.get("from"), to: query.get("to")), frame: try pages.frame())
+        }
+        router.get("/conflicts") { _, _ in
+            WebPage.render("conflicts", title: "Conflicts", context: try pages.conflicts(), frame: try pages.frame())
+        }
+        router.get("/conflicts/:id") { _, context in
+            let id = try context.parameters.require("id")
+            return try page(pages) { let shown = try pages.conflict(id); return ("Conflict \(shown.conflict.id)", shown.context) }
+        }
+        router.post("/cells/:cell/set") { request, context in
+            let form = try await WebForm.read(request, guardian: guardian)
+            let reference = try context.parameters.require("cell")
+            do {
+                let record = try RecordLookup(store: replica.store).cell(reference)
+                let lines = try RecordEditor.set(replica, record, field: form["field"] ?? "", text: form["value"] ?? "")
+                let said = lines.isEmpty ? "Saved \(form["field"] ?? "")." : lines.joined(separator: " ")
+                return try page(pages, said: said) { try pages.cell(reference) }
+            } catch {
+                return try page(pages, refused: "\(error)", status: .badRequest) { try pages.cell(reference) }
+            }
+        }
+        router.post("/conflicts/:id/resolve") { request, context in
+            let form = try await WebForm.read(request, guardian: guardian)
+            let id = try context.parameters.require("id")
+            let conflict = try replica.store.conflict(id)
+            do {
+                try choice(form).resolve(conflict, on: replica, words: .buttons)
+            } catch {
+                return try page(pages, refused: "\(error)", status: .badRequest) { let shown = try pages.conflict(id); return ("Conflict \(shown.conflict.id)", shown.context) }
+            }
+            return WebPage.render("conflicts", title: "Conflicts", context: try pages.conflicts(),
+                                      frame: try pages.frame(said: "Resolved conflict \(conflict.id); sync to close it on every replica."))
+        }
+        router.post("/sync") { request, _ in
+            _ = try await WebForm.read(request, guardian: guardian)
+            let frame: [String: Any]
+            do {
+                frame = try pages.frame(said: try await sync())
+            } catch {
+                frame = try pages.frame(refused: "\(error)")
+            }
+            return WebPage.render("dashboard", title: "Dashboard", context: try pages.dashboard(sort: nil), frame: frame)
+        }
+        return Application(
+            router: router, configuration: .init(address: .hostname("127.0.0.1", port: port), serverName: nil),
+            onServerRunning: { channel in
+                if let port = channel.localAddress?.port { guardian.listens(on: port) }
+                onListening(guardian.url)
+            }
+        )
+    }
+
+    /// A page, or the refusal a person can act on when what it names is not there.
+    private static func page(
+        _ pages: WebPages, said: String? = nil, refused: String? = nil, status: HTTPResponse.Status = .ok,
+        _ content: () throws -> (title: String, context: [String: Any])
+    ) throws -> Response {
+        let shown: (title: String, context: [String: Any])
+        do {
+            shown = try content()
+        } catch {
+            return WebPage.render("conflicts", title: "Not found", context: try pages.conflicts(), frame: try pages.frame(refused: "\(error)"), status: .notFound)
+        }
+        let template = shown.context["marked"] != nil ? "conflict" : "cell"
+        return WebPage.render(template, title: shown.title, context: shown.context, frame: try pages.frame(said: said, refused: refused), status: status)
+    }
+
+    /// The choice a resolve form carries.
+    private static func choice(_ form: [String: String]) throws -> ConflictChoice {
+        switch form["choice"] {
+        case "mine": return .mine
+        case "theirs": return .theirs
+        case "keep": return .keep
+        case "delete": return .delete
+        case "edited": return .edited(form["value"] ?? "")
+        case "value": return .value(form["value"] ?? "")
+        default: throw ClientError("choose Keep mine, Keep theirs, or save an edited text")
+        }
+    }
+}

@@ -1,0 +1,115 @@
+/// The dashboard's templates and stylesheet, compiled into the binary so a copied release
+/// binary serves its pages with no other files. Pages work without JavaScript (there is none)
+/// and print as briefing pages.
+enum WebTemplates {
+    static let all: [String: String] = [
+        "layout": layout, "refusal": refusal, "dashboard": dashboard, "cell": cell,
+        "signals": signals, "conflicts": conflicts, "conflict": conflict,
+    ]
+
+    static let layout = """
+    <!doctype html>
+    <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+    <title>{{title}} · Field dashboard</title><link rel="stylesheet" href="/style.css"></head>
+    <body>
+    <header class="bar"><nav><a href="/">Dashboard</a><a href="/signals">Signals</a><a href="/conflicts">Conflicts</a></nav>
+    <form method="post" action="/sync" class="sync"><input type="hidden" name="csrf" value="{{csrf}}"><button type="submit">Sync now</button></form></header>
+    <p class="banner" id="banner">{{pending}} pending write{{^onePending}}s{{/onePending}} · {{openConflicts}} open conflict{{^oneConflict}}s{{/oneConflict}} · {{lastSync}}</p>
+    {{#said}}<p class="said" id="said">{{said}}</p>{{/said}}{{#refused}}<p class="refused" id="refused">{{refused}}</p>{{/refused}}
+    <main>{{{content}}}</main>
+    </body></html>
+    """
+
+    static let refusal = """
+    <!doctype html>
+    <html lang="en"><head><meta charset="utf-8"><title>{{title}} · Field dashboard</title><link rel="stylesheet" href="/style.css"></head>
+    <body><main><h1>{{title}}</h1><p class="refused">{{sentence}}</p></main></body></html>
+    """
+
+    static let dashboard = """
+    <h1>Dashboard</h1>
+    <table class="cells"><thead><tr>{{#columns}}<th><a href="/?sort={{key}}">{{name}}</a>{{#sorted}} ▾{{/sorted}}</th>{{/columns}}</tr></thead>
+    <tbody>{{#rows}}<tr{{#conflicted}} class="conflicted"{{/conflicted}}><td>{{number}}</td><td><a href="/cells/{{id}}">{{title}}</a></td><td>{{trajectory}}</td><td>{{trend}}</td>
+    <td>{{lastAssessed}}</td><td>{{signals}}</td><td>{{newestSignal}}</td><td>{{#conflicted}}<a href="/cells/{{id}}">{{openConflicts}}</a>{{/conflicted}}</td></tr>{{/rows}}
+    {{^rows}}<tr><td colspan="8">No cells yet: add one with <code>sync-client cell create</code>, or sync.</td></tr>{{/rows}}</tbody></table>
+    """
+
+    static let cell = """
+    <p class="back"><a href="/">← Back to Dashboard</a></p>
+    <article class="cell">
+    <h1><span class="number">{{number}}</span> {{title}}</h1>
+    <dl class="facts">{{#facts}}<div><dt>{{name}}</dt><dd>{{value}}{{#conflict}} <a class="conflict" href="/conflicts/{{conflict}}">conflict</a>{{/conflict}}</dd></div>{{/facts}}</dl>
+    {{{timeline}}}
+    {{#sections}}<section id="{{field}}"><h2>{{name}}{{#conflict}} <a class="conflict" href="/conflicts/{{conflict}}">conflict</a>{{/conflict}}</h2>
+    {{#paragraphs}}<p>{{.}}</p>{{/paragraphs}}{{#hasItems}}<ul>{{#items}}<li>{{.}}</li>{{/items}}</ul>{{/hasItems}}
+    {{#hasLinks}}<ul class="related">{{#links}}<li><a href="/cells/{{id}}">{{label}}</a></li>{{/links}}</ul>{{/hasLinks}}</section>{{/sections}}
+    <section id="signals"><h2>Signal backlog</h2>
+    {{#backlog}}<details class="signal {{direction}}"><summary><time>{{date}}</time> {{title}} <span class="direction">{{direction}}</span></summary>
+    {{#note}}<p class="note">{{note}}</p>{{/note}}{{#paragraphs}}<p>{{.}}</p>{{/paragraphs}}{{#source}}<p class="source">Source: {{source}}</p>{{/source}}</details>{{/backlog}}
+    {{^backlog}}<p>No signals tagged to this cell.</p>{{/backlog}}</section>
+    </article>
+    <section class="edit"><h2>Edit a field</h2>
+    <form method="post" action="/cells/{{id}}/set"><input type="hidden" name="csrf" value="{{csrf}}">
+    <label>Field <select name="field">{{#fields}}<option value="{{.}}">{{.}}</option>{{/fields}}</select></label>
+    <label>Value <textarea name="value" rows="4"></textarea></label>
+    <p class="hint">Lists take one item per line; related cells take numbers. An empty value clears, except a title.</p>
+    <button type="submit">Save</button></form></section>
+    """
+
+    static let signals = """
+    <h1>Signals</h1>
+    <form method="get" action="/signals" class="filter">
+    <label>Cell <input name="cell" value="{{cell}}" size="6"></label>
+    <label>Direction <select name="direction"><option value="">any</option>{{#directions}}<option{{#selected}} selected{{/selected}}>{{name}}</option>{{/directions}}</select></label>
+    <label>From <input name="from" value="{{from}}" size="10" placeholder="2026-01"></label>
+    <label>To <input name="to" value="{{to}}" size="10" placeholder="2026-12-31"></label>
+    <button type="submit">Filter</button></form>
+    <table class="signals"><thead><tr><th>Date</th><th>Title</th><th>Direction</th><th>Cells</th></tr></thead>
+    <tbody>{{#rows}}<tr><td>{{date}}</td><td>{{title}}</td><td>{{direction}}</td><td>{{#cells}}<a href="/cells/{{id}}">{{label}}</a> {{/cells}}</td></tr>{{/rows}}
+    {{^rows}}<tr><td colspan="4">No signal matches.</td></tr>{{/rows}}</tbody></table>
+    """
+
+    static let conflicts = """
+    <h1>Open conflicts</h1>
+    <table class="conflicts"><thead><tr><th>Conflict</th><th>Record</th><th>Field</th><th>Heads</th></tr></thead>
+    <tbody>{{#rows}}<tr><td><a href="/conflicts/{{id}}">{{id}}</a></td><td>{{record}}</td><td>{{field}}</td><td>{{heads}}</td></tr>{{/rows}}
+    {{^rows}}<tr><td colspan="4">No open conflicts.</td></tr>{{/rows}}</tbody></table>
+    """
+
+    static let conflict = """
+    <p class="back"><a href="/conflicts">← All conflicts</a></p>
+    <h1>Conflict {{id}}: {{field}} of {{record}}</h1>
+    <div class="sides">
+    <div class="side base"><h2>Base</h2><pre>{{base}}</pre></div>
+    {{#heads}}<div class="side head"><h2>{{author}}{{#mine}} (this replica){{/mine}}</h2><p class="when">{{time}}</p><pre>{{value}}</pre>
+    {{#diff}}<h3>Change from the base</h3><pre class="diff">{{diff}}</pre>{{/diff}}</div>{{/heads}}
+    </div>
+    <section class="resolve"><h2>Resolve</h2>
+    {{#deletion}}<form method="post" action="/conflicts/{{id}}/resolve"><input type="hidden" name="csrf" value="{{csrf}}">
+    <button name="choice" value="keep">Keep the record</button> <button name="choice" value="delete">Delete the record</button></form>{{/deletion}}
+    {{^deletion}}<form method="post" action="/conflicts/{{id}}/resolve"><input type="hidden" name="csrf" value="{{csrf}}">
+    <button name="choice" value="mine" id="keep-mine">Keep mine</button> <button name="choice" value="theirs" id="keep-theirs">Keep theirs</button></form>
+    <form method="post" action="/conflicts/{{id}}/resolve"><input type="hidden" name="csrf" value="{{csrf}}"><input type="hidden" name="choice" value="edited">
+    <label>Edit the text (remove every marker line) <textarea name="value" rows="12">{{marked}}</textarea></label>
+    <button type="submit">Save this text</button></form>{{/deletion}}
+    </section>
+    """
+
+    static let stylesheet = """
+    body { font: 15px/1.5 system-ui, sans-serif; margin: 0 auto; max-width: 72rem; padding: 0 1rem 3rem; color: #1d232a; }
+    .bar { display: flex; justify-content: space-between; align-items: center; border-bottom: 1px solid #ccd; padding: .5rem 0; }
+    .bar nav a { margin-right: 1rem; font-weight: 600; }
+    .banner { color: #556; font-size: .9rem; }
+    .said { background: #e8f4ea; padding: .5rem; } .refused { background: #fbe9e7; padding: .5rem; color: #8a1c0c; }
+    table { border-collapse: collapse; width: 100%; } th, td { text-align: left; padding: .3rem .5rem; border-bottom: 1px solid #e3e3ea; vertical-align: top; }
+    tr.conflicted td { background: #fff6e0; }
+    .conflict { color: #8a1c0c; font-size: .8rem; border: 1px solid #8a1c0c; border-radius: 3px; padding: 0 .3rem; }
+    .facts { display: flex; flex-wrap: wrap; gap: 1.5rem; } .facts dt { font-size: .8rem; color: #556; } .facts dd { margin: 0; font-weight: 600; }
+    .number { color: #556; } details.signal { border-left: 4px solid #99a; padding: .2rem .6rem; margin: .4rem 0; }
+    details.Advancing { border-color: #2e7d32; } details.Drifting { border-color: #ef6c00; } details.Reversing { border-color: #c62828; }
+    .direction { font-size: .8rem; color: #556; } .sides { display: flex; gap: 1rem; overflow-x: auto; } .side { flex: 1; min-width: 16rem; }
+    pre { white-space: pre-wrap; background: #f6f6f9; padding: .5rem; } textarea { width: 100%; font: inherit; } label { display: block; margin: .4rem 0; }
+    .filter label { display: inline-block; margin-right: 1rem; } svg.timeline { width: 100%; height: auto; }
+    @media print { .bar, .edit, .back, .banner, .said { display: none; } details.signal > * { display: block; } body { max-width: none; } }
+    """
+}

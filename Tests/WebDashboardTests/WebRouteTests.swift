@@ -1,0 +1,211 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import LocalStore
+import SyncClientCore
+import SyncModel
+import SyncProtocol
+import Testing
+@testable import WebDashboard
+
+/// Every page of `sync-client web` through Hummingbird's test client: what it shows, what it
+/// refuses (no token, another host, a form from elsewhere), and that a refusal writes nothing.
+@Suite struct WebRouteTests {
+    static let hostile = "<script>alert('x')</script> & \"Water\""
+
+    /// Alice's replica with cell 20 (a hostile title), a signal, and a conflict on its trajectory
+    /// with bob, who wrote concurrently.
+    struct Fixture {
+        let alice: Replica
+        let guardian = WebGuard(port: 8765)
+        let cell = RecordID("20202020-0000-4000-8000-000000000020")!
+
+        init() async throws {
+            let server = try SQLiteServerStore.inMemory()
+            try server.addAnalyst(name: "alice", tokenHash: "a", at: 0)
+            try server.addAnalyst(name: "bob", tokenHash: "b", at: 0)
+            alice = try Replica.inMemory(analyst: "alice")
+            let bob = try Replica.inMemory(analyst: "bob")
+            try alice.write([FieldChange(record: cell, kind: "cell", field: "number", value: .int(20)),
+                             FieldChange(record: cell, kind: "cell", field: "title", value: .text(WebRouteTests.hostile)),
+                             FieldChange(record: cell, kind: "cell", field: "assessment", value: .text("First paragraph.\n\nSecond <b>paragraph</b>."))], at: 1)
+            try alice.write([FieldChange(record: .random(), kind: "signal", field: "title", value: .text("Talks <stall>")),
+                             ], at: 2)
+            let signal = RecordID("51515151-0000-4000-8000-000000000001")!
+            try alice.write([FieldChange(record: signal, kind: "signal", field: "title", value: .text("Ministers meet")),
+                             FieldChange(record: signal, kind: "signal", field: "date", value: .text("2026-03-04")),
+                             FieldChange(record: signal, kind: "signal", field: "direction", value: .text("Advancing")),
+                             FieldChange(record: signal, kind: "signal", field: "cells", value: .list(["20"]))], at: 3)
+            for (replica, name) in [(alice, "alice"), (bob, "bob")] {
+                var driver = SyncDriver(replica: replica)
+                try await driver.run(over: InProcessTransport(store: server, analyst: name))
+            }
+            try alice.write([FieldChange(record: cell, kind: "cell", field: "trajectory", value: .text("Holding"))], at: 4)
+            try bob.write([FieldChange(record: cell, kind: "cell", field: "trajectory", value: .text("Drifting"))], at: 5)
+            for (replica, name) in [(bob, "bob"), (alice, "alice")] {
+                var driver = SyncDriver(replica: replica)
+                try await driver.run(over: InProcessTransport(store: server, analyst: name))
+            }
+        }
+
+        func app(sync: @escaping @Sendable () async throws -> String = { "Synced with test: sent 0, received 0, merged cleanly 0, new conflicts 0" }) -> some ApplicationProtocol {
+            WebServer.application(replica: alice, guardian: guardian, port: 0, sync: sync)
+        }
+
+        var cookie: HTTPFields { [.cookie: "\(WebGuard.cookieName)=\(guardian.token)"] }
+
+        func form(_ fields: [String: String], csrf: Bool = true) -> (HTTPFields, ByteBuffer) {
+            var all = fields
+            if csrf { all["csrf"] = guardian.csrf }
+            let body = all.map { "\($0.key)=\($0.value.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")" }.joined(separator: "&")
+            var headers = cookie
+            headers[.contentType] = "application/x-www-form-urlencoded"
+            return (headers, ByteBuffer(string: body))
+        }
+    }
+
+    @Test func everyPageAnswersWithTheReplicasContentEscaped() async throws {
+        let fixture = try await Fixture()
+        let conflict = try #require(try fixture.alice.store.conflicts().first)
+        try await fixture.app().test(.router) { client in
+            for (path, expected) in [("/", "Dashboard"), ("/cells/20", "Second &lt;b&gt;paragraph&lt;/b&gt;."), ("/signals", "Ministers meet"),
+                                     ("/signals?cell=20&direction=Advancing&from=2026-03&to=2026-03", "Ministers meet"),
+                                     ("/conflicts", conflict.id.description), ("/conflicts/\(conflict.id)", "Keep mine")] {
+                try await client.execute(uri: path, method: .get, headers: fixture.cookie) { response in
+                    let body = String(buffer: response.body)
+                    #expect(response.status == .ok, "\(path)")
+                    #expect(body.contains(expected), "\(path) should show \(expected)")
+                    #expect(!body.contains("<script>"), "\(path) shows a title unescaped")
+                    #expect(response.headers[.contentSecurityPolicy]?.contains("default-src 'none'") == true, "\(path)")
+                }
+            }
+            try await client.execute(uri: "/", method: .get, headers: fixture.cookie) { response in
+                #expect(String(buffer: response.body).contains("&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; &quot;Water&quot;"))
+                #expect(String(buffer: response.body).contains("1 open conflict"))
+            }
+            try await client.execute(uri: "/cells/20", method: .get, headers: fixture.cookie) { response in
+                let body = String(buffer: response.body)
+                #expect(body.contains("← Back to Dashboard") && body.contains("<svg class=\"timeline\""))
+                #expect(body.contains("href=\"/conflicts/\(conflict.id)\""), "the trajectory's conflict is marked where it is")
+            }
+            try await client.execute(uri: "/signals?direction=Reversing", method: .get, headers: fixture.cookie) { response in
+                #expect(!String(buffer: response.body).contains("Ministers meet"), "the filter leaves out other directions")
+            }
+            try await client.execute(uri: "/style.css", method: .get, headers: fixture.cookie) { response in
+                #expect(response.headers[.contentType] == "text/css; charset=utf-8")
+            }
+            try await client.execute(uri: "/cells/99", method: .get, headers: fixture.cookie) { response in
+                #expect(response.status == .notFound)
+                #expect(String(buffer: response.body).contains("99"))
+            }
+        }
+    }
+
+    @Test func withoutTheTokenNothingIsShown() async throws {
+        let fixture = try await Fixture()
+        try await fixture.app().test(.router) { client in
+            for headers: HTTPFields in [[:], [.cookie: "\(WebGuard.cookieName)=\(String(fixture.guardian.token.reversed()))"]] {
+                try await client.execute(uri: "/cells/20", method: .get, headers: headers) { response in
+                    #expect(response.status == .unauthorized)
+                    #expect(!String(buffer: response.body).contains("Water"))
+                    #expect(String(buffer: response.body).contains("token"))
+                }
+            }
+            try await client.execute(uri: "/?token=\(String(fixture.guardian.token.reversed()))", method: .get) { response in
+                #expect(response.status == .unauthorized)
+            }
+            try await client.execute(uri: "/?token=\(fixture.guardian.token)", method: .get) { response in
+                #expect(response.status == .seeOther && response.headers[.location] == "/")
+                let cookie = try #require(response.headers[.setCookie])
+                #expect(cookie.contains(fixture.guardian.token) && cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"))
+            }
+        }
+    }
+
+    @Test func anotherHostIsRefusedAsARebindingPageWouldBe() async throws {
+        let fixture = try await Fixture()
+        #expect(fixture.guardian.allows(host: "127.0.0.1:8765") && fixture.guardian.allows(host: "localhost"))
+        #expect(!fixture.guardian.allows(host: "evil.example:8765") && !fixture.guardian.allows(host: "127.0.0.1:9999") && !fixture.guardian.allows(host: nil))
+        try await fixture.app().test(.live) { client in
+            let port = try #require(client.port)
+            let raw = TestClient(host: "127.0.0.1", port: port)
+            raw.connect()
+            let response = try await raw.execute(TestClient.Request("/", method: .get, authority: "evil.example:\(port)", headers: fixture.cookie))
+            try await raw.shutdown()
+            #expect(response.head.status == .misdirectedRequest)
+            #expect(!String(buffer: response.body ?? ByteBuffer()).contains("Water"))
+        }
+    }
+
+    @Test func aFormWithoutItsCSRFTokenWritesNothing() async throws {
+        let fixture = try await Fixture()
+        let before = try fixture.alice.store.canonicalDump()
+        let conflict = try #require(try fixture.alice.store.conflicts().first)
+        try await fixture.app().test(.router) { client in
+            for (path, fields) in [("/cells/20/set", ["field": "title", "value": "Taken over"]), ("/conflicts/\(conflict.id)/resolve", ["choice": "mine"]),
+                                   ("/sync", [:])] {
+                let (headers, body) = fixture.form(fields, csrf: false)
+                try await client.execute(uri: path, method: .post, headers: headers, body: body) { response in
+                    #expect(response.status == .forbidden, "\(path)")
+                    #expect(String(buffer: response.body).contains("nothing was changed"))
+                }
+            }
+        }
+        #expect(try fixture.alice.store.canonicalDump() == before)
+    }
+
+    @Test func editsGoThroughTheCommandLinesChecksAndARefusalWritesNothing() async throws {
+        let fixture = try await Fixture()
+        let before = try fixture.alice.store.canonicalDump()
+        try await fixture.app().test(.router) { client in
+            let (headers, body) = fixture.form(["field": "lastAssessed", "value": "2026-13-40"])
+            try await client.execute(uri: "/cells/20/set", method: .post, headers: headers, body: body) { response in
+                #expect(response.status == .badRequest)
+                #expect(String(buffer: response.body).contains("is not a date like 2026, 2026-02 or 2026-02-18"))
+            }
+            #expect(try fixture.alice.store.canonicalDump() == before)
+            let (okHeaders, okBody) = fixture.form(["field": "lastAssessed", "value": "2026-05-01"])
+            try await client.execute(uri: "/cells/20/set", method: .post, headers: okHeaders, body: okBody) { response in
+                #expect(response.status == .ok)
+                #expect(String(buffer: response.body).contains("Saved lastAssessed."))
+            }
+        }
+        #expect(try fixture.alice.store.record(fixture.cell)?.text("lastAssessed") == "2026-05-01")
+    }
+
+    @Test func aConflictIsResolvedAsTheCommandLineResolvesIt() async throws {
+        let fixture = try await Fixture()
+        let conflict = try #require(try fixture.alice.store.conflicts().first)
+        try await fixture.app().test(.router) { client in
+            let (badHeaders, badBody) = fixture.form(["choice": "edited", "value": ConflictChoice.markedText(conflict)])
+            try await client.execute(uri: "/conflicts/\(conflict.id)/resolve", method: .post, headers: badHeaders, body: badBody) { response in
+                #expect(response.status == .badRequest)
+                #expect(String(buffer: response.body).contains("conflict markers"))
+            }
+            #expect(try fixture.alice.store.conflicts().count == 1)
+            let (headers, body) = fixture.form(["choice": "theirs"])
+            try await client.execute(uri: "/conflicts/\(conflict.id)/resolve", method: .post, headers: headers, body: body) { response in
+                #expect(response.status == .ok)
+                #expect(String(buffer: response.body).contains("Resolved conflict \(conflict.id)"))
+            }
+        }
+        #expect(try fixture.alice.store.conflicts().isEmpty)
+        #expect(try fixture.alice.store.record(fixture.cell)?.text("trajectory") == "Drifting")
+    }
+
+    @Test func theSyncButtonShowsTheSyncsResultLineOrItsError() async throws {
+        let fixture = try await Fixture()
+        struct Unreachable: Error, CustomStringConvertible { var description: String { "cannot reach the sync server at http://127.0.0.1:1" } }
+        for (sync, expected) in [({ "Synced with test: sent 1, received 2, merged cleanly 3, new conflicts 0" } as @Sendable () async throws -> String,
+                                  "Synced with test: sent 1, received 2"),
+                                 ({ throw Unreachable() }, "cannot reach the sync server")] {
+            try await fixture.app(sync: sync).test(.router) { client in
+                let (headers, body) = fixture.form([:])
+                try await client.execute(uri: "/sync", method: .post, headers: headers, body: body) { response in
+                    #expect(response.status == .ok)
+                    #expect(String(buffer: response.body).contains(expected))
+                }
+            }
+        }
+    }
+}
