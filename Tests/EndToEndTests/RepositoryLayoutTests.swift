@@ -43,7 +43,7 @@ import Testing
     }
 
     /// Modules every target may import without declaring them.
-    static let system: Set<String> = ["Foundation", "Glibc", "Testing", "Dispatch", "Synchronization"]
+    static let system: Set<String> = ["Foundation", "FoundationNetworking", "Glibc", "Testing", "Dispatch", "Synchronization"]
 
     @Test func everyTargetImportsExactlyWhatItDeclares() throws {
         let all = try Self.targets()
