@@ -129,8 +129,8 @@ let package = Package(
         .executableTarget(
             name: "sync-bench",
             dependencies: [
-                "SyncModel", "LocalStore", "SyncProtocol", "SyncHTTP", "SyncServerCore", "PostgresStore", "ThrowawayPostgres",
-                .product(name: "GRDB", package: "GRDB.swift"), .product(name: "GRDBSQLite", package: "GRDB.swift"),
+                "SyncModel", "LocalStore", "SyncProtocol", "SyncHTTP", "SyncServerCore", "PostgresStore", "ThrowawayPostgres", "SyncClientCore", "WebDashboard",
+                .product(name: "GRDB", package: "GRDB.swift"), .product(name: "GRDBSQLite", package: "GRDB.swift"), .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),

@@ -303,6 +303,16 @@ public struct Replica: Sendable {
         try Meta.get("server_cursor", db).flatMap(FeedCursor.init)
     }
 
+    /// How many local versions the server did not have at the last sync, from the counters
+    /// alone (a replica's versions are numbered without gaps): no version is read.
+    public func pendingCount() throws -> Int {
+        try store.read { db in
+            let server = try Self.lastServerVector(db)
+            let held = try Store.versionVector(of: ownReplicas(db), db)
+            return held.replicas.reduce(0) { $0 + Int(held[$1] > server[$1] ? held[$1] - server[$1] : 0) }
+        }
+    }
+
     /// Local versions the server did not have at the last sync.
     public func pending(limit: Int = .max) throws -> [Version] {
         try store.read { db in

@@ -21,6 +21,22 @@ public enum RecordEditor {
         return try write(replica, record, field: field, value: value, alongside: following)
     }
 
+    /// Adds a signal with the fields given as typed (nil or empty ones left out; a title and a
+    /// date are needed), in one write; its id and the notes to tell a person.
+    public static func addSignal(_ replica: Replica, fields given: [(field: String, text: String?)]) throws -> (id: RecordID, notes: [String]) {
+        let present = given.filter { !($0.text ?? "").isEmpty }
+        guard present.contains(where: { $0.field == "title" }), present.contains(where: { $0.field == "date" }) else {
+            throw ClientError("a signal needs a title and a date (2026, 2026-02 or 2026-02-18)")
+        }
+        let id = RecordID.random()
+        let cells = try CellDirectory(store: replica.store)
+        let changes = try present.map { field, text in
+            cells.stored(FieldChange(record: id, kind: "signal", field: field, value: try ValueParser.parse(text ?? "", kind: "signal", field: field)))
+        }
+        try replica.write(changes, at: WallClock.now())
+        return (id, try unknownCellNotes(replica.store, changes).map { "note: \($0)" })
+    }
+
     /// Sets one parsed field (see ``Replica/set(_:alongside:at:)``); the lines to tell a person.
     public static func write(_ replica: Replica, _ record: RecordSnapshot, field: String, value: FieldValue, alongside others: [FieldChange] = []) throws -> [String] {
         let cells = try CellDirectory(store: replica.store)

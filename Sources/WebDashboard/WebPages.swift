@@ -10,7 +10,7 @@ struct WebPages {
 
     /// What every page shows around its content: the banner and the form secret.
     func frame(said: String? = nil, refused: String? = nil) throws -> [String: Any] {
-        let pending = try replica.pending().count
+        let pending = try replica.pendingCount()
         let conflicts = try replica.store.conflicts().count
         var frame: [String: Any] = [
             "csrf": guardian.csrf, "pending": pending, "onePending": pending == 1,
@@ -89,7 +89,7 @@ struct WebPages {
         let signals = directory.shown(try replica.store.records(kind: "signal")).filter { $0.list("cells").contains(number) }
             .sorted { ($0.text("date") ?? "", $0.id.rawValue) > ($1.text("date") ?? "", $1.id.rawValue) }
         let backlog = signals.map { signal -> [String: Any] in
-            var entry: [String: Any] = ["date": signal.text("date") ?? "", "title": signal.text("title") ?? "",
+            var entry: [String: Any] = ["id": signal.id.rawValue, "date": signal.text("date") ?? "", "title": signal.text("title") ?? "",
                                         "direction": signal.text("direction") ?? "", "paragraphs": Self.paragraphs(signal.text("body") ?? "")]
             if let note = signal.text("directionNote"), !note.isEmpty { entry["note"] = note }
             if let source = signal.text("source"), !source.isEmpty { entry["source"] = source }
@@ -98,9 +98,47 @@ struct WebPages {
         let title = record.text("title") ?? "(untitled)"
         let context: [String: Any] = [
             "id": record.id.rawValue, "number": number, "title": title, "facts": facts, "sections": sections, "backlog": backlog,
-            "fields": schema.fieldNames, "csrf": guardian.csrf, "timeline": SignalTimeline.svg(signals),
+            "fields": schema.fieldNames, "csrf": guardian.csrf, "timeline": SignalTimeline.svg(signals), "directions": RecordSchema.trajectoryLabels,
+            "chart": try chart(record.id),
         ]
         return ("Cell \(number) · \(title)", context)
+    }
+
+    /// A cell's history: the trajectory over time, who last set each field, and every version
+    /// (of one field, with `field`) newest first.
+    func history(_ reference: String, field: String?) throws -> (title: String, context: [String: Any]) {
+        let directory = try CellDirectory(store: replica.store)
+        let record = directory.shown(try RecordLookup(store: replica.store).cell(reference))
+        let schema = replica.store.schemas["cell"] ?? RecordSchema.cell
+        let chosen = field.flatMap { $0.isEmpty ? nil : $0 }
+        if let chosen, schema.field(chosen) == nil {
+            throw ClientError("a cell has no field '\(chosen)'; its fields are: \(schema.fieldNames.joined(separator: ", "))")
+        }
+        let all = try replica.store.history(record: record.id, field: chosen)
+        let versions = all.prefix(Self.historyRows).map(directory.shown)
+        let notes = HistoryNotes(Array(versions))
+        let heads = try replica.store.fieldHeads(record: record.id)
+        let number = record.value("number").int.map(String.init) ?? ""
+        let title = record.text("title") ?? "(untitled)"
+        let context: [String: Any] = [
+            "id": record.id.rawValue, "number": number, "title": title, "field": chosen ?? "",
+            "shown": all.count > versions.count ? "the newest \(versions.count) of \(all.count) versions; choose a field to narrow them" : "",
+            "fields": schema.fieldNames.map { ["name": $0, "selected": $0 == chosen] as [String: Any] },
+            "chart": try chart(record.id),
+            "blame": schema.fieldNames.compactMap { name -> [String: Any]? in
+                guard let set = heads[name] else { return nil }
+                return ["field": name, "by": set.map(\.author).joined(separator: " + "), "when": TextOutput.humanTime(set.map(\.time).max() ?? 0),
+                        "value": record.value(name).summary]
+            },
+            "versions": versions.map { version -> [String: Any] in
+                var entry: [String: Any] = ["time": TextOutput.humanTime(version.time), "author": version.author,
+                                            "version": "\(version.dot.replica.short):\(version.dot.counter)", "field": version.field,
+                                            "value": chosen == nil ? version.value.summary : TextOutput.render(version.value)]
+                if let note = notes.note(version) { entry["note"] = note }
+                return entry
+            },
+        ]
+        return ("History of cell \(number) · \(title)", context)
     }
 
     func signals(cell: String?, direction: String?, from: String?, to: String?) throws -> [String: Any] {
@@ -117,7 +155,7 @@ struct WebPages {
             }
             .sorted { ($0.text("date") ?? "", $0.id.rawValue) > ($1.text("date") ?? "", $1.id.rawValue) }
             .map { signal -> [String: Any] in
-                ["date": signal.text("date") ?? "", "title": signal.text("title") ?? "", "direction": signal.text("direction") ?? "",
+                ["id": signal.id.rawValue, "date": signal.text("date") ?? "", "title": signal.text("title") ?? "", "direction": signal.text("direction") ?? "",
                  "cells": signal.list("cells").map { ref -> [String: Any] in
                      let target = Int64(ref).flatMap { n in cells.first { $0.value("number").int == n } }
                      return ["id": target?.id.rawValue ?? ref, "label": ref]
@@ -127,6 +165,32 @@ struct WebPages {
             "rows": rows, "cell": wanted ?? "", "from": from ?? "", "to": to ?? "",
             "directions": RecordSchema.trajectoryLabels.map { ["name": $0, "selected": $0 == direction] as [String: Any] },
         ]
+    }
+
+    /// The trajectory over time; the trend's history is read only when there is a line to label.
+    private func chart(_ record: RecordID) throws -> String {
+        let trajectory = try replica.store.history(record: record, field: "trajectory")
+        guard !trajectory.isEmpty else { return "" }
+        return TrajectoryChart.svg(trajectory: trajectory, trend: try replica.store.history(record: record, field: "trend"))
+    }
+
+    /// The most versions the history page lists: the newest.
+    static let historyRows = 500
+
+    /// One signal's fields, and the form that edits them.
+    func signal(_ reference: String) throws -> (title: String, context: [String: Any]) {
+        let record = try CellDirectory(store: replica.store).shown(try RecordLookup(store: replica.store).signal(reference))
+        let schema = replica.store.schemas["signal"] ?? RecordSchema.signal
+        let conflicts = Dictionary(record.conflicts.map { ($0.field, $0.id.description) }, uniquingKeysWith: { first, _ in first })
+        let title = record.text("title") ?? "(untitled)"
+        return ("Signal · \(title)", [
+            "id": record.id.rawValue, "title": title, "csrf": guardian.csrf, "names": schema.fieldNames,
+            "fields": schema.fieldNames.map { name -> [String: Any] in
+                var entry: [String: Any] = ["name": WebPage.label(name), "value": TextOutput.render(record.value(name))]
+                if let id = conflicts[name] { entry["conflict"] = id }
+                return entry
+            },
+        ])
     }
 
     func conflicts() throws -> [String: Any] {

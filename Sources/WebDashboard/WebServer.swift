@@ -25,6 +25,11 @@ public enum WebServer {
         router.get("/cells/:cell") { _, context in
             try page(pages) { try pages.cell(try context.parameters.require("cell")) }
         }
+        router.get("/cells/:cell/history") { request, context in
+            let cell = try context.parameters.require("cell")
+            let field = request.uri.queryParameters.get("field")
+            return try page(pages, template: "history") { try pages.history(cell, field: field) }
+        }
         router.get("/signals") { request, _ in
             let query = request.uri.queryParameters
             return WebPage.render("signals", title: "Signals", context: try pages.signals(
@@ -44,6 +49,32 @@ public enum WebServer {
                 let record = try RecordLookup(store: replica.store).cell(reference)
                 let lines = try RecordEditor.set(replica, record, field: form["field"] ?? "", text: form["value"] ?? "")
                 let said = lines.isEmpty ? "Saved \(form["field"] ?? "")." : lines.joined(separator: " ")
+                return try page(pages, said: said) { try pages.cell(reference) }
+            } catch {
+                return try page(pages, refused: "\(error)", status: .badRequest) { try pages.cell(reference) }
+            }
+        }
+        router.get("/signals/:id") { _, context in
+            let id = try context.parameters.require("id")
+            return try page(pages, template: "signal") { try pages.signal(id) }
+        }
+        router.post("/signals/:id/set") { request, context in
+            let form = try await WebForm.read(request, guardian: guardian)
+            let id = try context.parameters.require("id")
+            do {
+                let record = try RecordLookup(store: replica.store).signal(id)
+                let lines = try RecordEditor.set(replica, record, field: form["field"] ?? "", text: form["value"] ?? "")
+                return try page(pages, template: "signal", said: lines.isEmpty ? "Saved \(form["field"] ?? "")." : lines.joined(separator: " ")) { try pages.signal(id) }
+            } catch {
+                return try page(pages, template: "signal", refused: "\(error)", status: .badRequest) { try pages.signal(id) }
+            }
+        }
+        router.post("/cells/:cell/signals") { request, context in
+            let form = try await WebForm.read(request, guardian: guardian)
+            let reference = try context.parameters.require("cell")
+            do {
+                let added = try RecordEditor.addSignal(replica, fields: ["title", "date", "direction", "cells", "source", "body"].map { ($0, form[$0]) })
+                let said = (["Added the signal \(added.id.short)."] + added.notes).joined(separator: " ")
                 return try page(pages, said: said) { try pages.cell(reference) }
             } catch {
                 return try page(pages, refused: "\(error)", status: .badRequest) { try pages.cell(reference) }
@@ -82,7 +113,7 @@ public enum WebServer {
 
     /// A page, or the refusal a person can act on when what it names is not there.
     private static func page(
-        _ pages: WebPages, said: String? = nil, refused: String? = nil, status: HTTPResponse.Status = .ok,
+        _ pages: WebPages, template: String? = nil, said: String? = nil, refused: String? = nil, status: HTTPResponse.Status = .ok,
         _ content: () throws -> (title: String, context: [String: Any])
     ) throws -> Response {
         let shown: (title: String, context: [String: Any])
@@ -91,7 +122,7 @@ public enum WebServer {
         } catch {
             return WebPage.render("conflicts", title: "Not found", context: try pages.conflicts(), frame: try pages.frame(refused: "\(error)"), status: .notFound)
         }
-        let template = shown.context["marked"] != nil ? "conflict" : "cell"
+        let template = template ?? (shown.context["marked"] != nil ? "conflict" : "cell")
         return WebPage.render(template, title: shown.title, context: shown.context, frame: try pages.frame(said: said, refused: refused), status: status)
     }
 

@@ -4,7 +4,7 @@
 enum WebTemplates {
     static let all: [String: String] = [
         "layout": layout, "refusal": refusal, "dashboard": dashboard, "cell": cell,
-        "signals": signals, "conflicts": conflicts, "conflict": conflict,
+        "signals": signals, "conflicts": conflicts, "conflict": conflict, "history": history, "signal": signal,
     ]
 
     static let layout = """
@@ -35,24 +35,58 @@ enum WebTemplates {
     """
 
     static let cell = """
-    <p class="back"><a href="/">← Back to Dashboard</a></p>
+    <p class="back"><a href="/">← Back to Dashboard</a> · <a href="/cells/{{id}}/history">History</a></p>
     <article class="cell">
     <h1><span class="number">{{number}}</span> {{title}}</h1>
     <dl class="facts">{{#facts}}<div><dt>{{name}}</dt><dd>{{value}}{{#conflict}} <a class="conflict" href="/conflicts/{{conflict}}">conflict</a>{{/conflict}}</dd></div>{{/facts}}</dl>
     {{{timeline}}}
+    {{{chart}}}
     {{#sections}}<section id="{{field}}"><h2>{{name}}{{#conflict}} <a class="conflict" href="/conflicts/{{conflict}}">conflict</a>{{/conflict}}</h2>
     {{#paragraphs}}<p>{{.}}</p>{{/paragraphs}}{{#hasItems}}<ul>{{#items}}<li>{{.}}</li>{{/items}}</ul>{{/hasItems}}
     {{#hasLinks}}<ul class="related">{{#links}}<li><a href="/cells/{{id}}">{{label}}</a></li>{{/links}}</ul>{{/hasLinks}}</section>{{/sections}}
     <section id="signals"><h2>Signal backlog</h2>
-    {{#backlog}}<details class="signal {{direction}}"><summary><time>{{date}}</time> {{title}} <span class="direction">{{direction}}</span></summary>
+    {{#backlog}}<details class="signal {{direction}}"><summary><time>{{date}}</time> {{title}} <span class="direction">{{direction}}</span> <a href="/signals/{{id}}">edit</a></summary>
     {{#note}}<p class="note">{{note}}</p>{{/note}}{{#paragraphs}}<p>{{.}}</p>{{/paragraphs}}{{#source}}<p class="source">Source: {{source}}</p>{{/source}}</details>{{/backlog}}
     {{^backlog}}<p>No signals tagged to this cell.</p>{{/backlog}}</section>
     </article>
+    <section class="edit"><h2>Add a signal</h2>
+    <form method="post" action="/cells/{{id}}/signals"><input type="hidden" name="csrf" value="{{csrf}}">
+    <label>Title <input name="title" size="60"></label><label>Date <input name="date" size="10" placeholder="2026-02-18"></label>
+    <label>Direction <select name="direction"><option value="">none</option>{{#directions}}<option>{{.}}</option>{{/directions}}</select></label>
+    <label>Cells <input name="cells" value="{{number}}" size="20"></label><label>Source <input name="source" size="40"></label>
+    <label>Body <textarea name="body" rows="4"></textarea></label><button type="submit">Add the signal</button></form></section>
     <section class="edit"><h2>Edit a field</h2>
     <form method="post" action="/cells/{{id}}/set"><input type="hidden" name="csrf" value="{{csrf}}">
     <label>Field <select name="field">{{#fields}}<option value="{{.}}">{{.}}</option>{{/fields}}</select></label>
     <label>Value <textarea name="value" rows="4"></textarea></label>
     <p class="hint">Lists take one item per line; related cells take numbers. An empty value clears, except a title.</p>
+    <button type="submit">Save</button></form></section>
+    """
+
+    static let history = """
+    <p class="back"><a href="/cells/{{id}}">← Back to cell {{number}}</a></p>
+    <h1>History of {{number}} {{title}}</h1>
+    <h2>Trajectory over time</h2>
+    {{{chart}}}
+    <h2>Who set each field</h2>
+    <table class="blame"><thead><tr><th>Field</th><th>Set by</th><th>When</th><th>Value</th></tr></thead>
+    <tbody>{{#blame}}<tr><td><a href="/cells/{{id}}/history?field={{field}}">{{field}}</a></td><td>{{by}}</td><td>{{when}}</td><td>{{value}}</td></tr>{{/blame}}</tbody></table>
+    <h2>Versions{{#field}} of {{field}}{{/field}}</h2>{{#shown}}<p class="hint">Showing {{shown}}.</p>{{/shown}}
+    <form method="get" action="/cells/{{id}}/history" class="filter"><label>Field <select name="field"><option value="">every field</option>
+    {{#fields}}<option{{#selected}} selected{{/selected}}>{{name}}</option>{{/fields}}</select></label><button type="submit">Show</button></form>
+    <table class="log"><thead><tr><th>When</th><th>Author</th><th>Version</th><th>Field</th><th>Value</th><th>Note</th></tr></thead>
+    <tbody>{{#versions}}<tr><td>{{time}}</td><td>{{author}}</td><td>{{version}}</td><td>{{field}}</td><td><pre>{{value}}</pre></td><td>{{note}}</td></tr>{{/versions}}</tbody></table>
+    """
+
+    static let signal = """
+    <p class="back"><a href="/signals">← All signals</a></p>
+    <h1>Signal: {{title}}</h1>
+    <dl class="fields">{{#fields}}<dt>{{name}}{{#conflict}} <a class="conflict" href="/conflicts/{{conflict}}">conflict</a>{{/conflict}}</dt><dd><pre>{{value}}</pre></dd>{{/fields}}</dl>
+    <section class="edit"><h2>Edit a field</h2>
+    <form method="post" action="/signals/{{id}}/set"><input type="hidden" name="csrf" value="{{csrf}}">
+    <label>Field <select name="field">{{#names}}<option>{{.}}</option>{{/names}}</select></label>
+    <label>Value <textarea name="value" rows="4"></textarea></label>
+    <p class="hint">Cells take numbers ("16, 20"); an empty value clears, except a title.</p>
     <button type="submit">Save</button></form></section>
     """
 
@@ -65,7 +99,7 @@ enum WebTemplates {
     <label>To <input name="to" value="{{to}}" size="10" placeholder="2026-12-31"></label>
     <button type="submit">Filter</button></form>
     <table class="signals"><thead><tr><th>Date</th><th>Title</th><th>Direction</th><th>Cells</th></tr></thead>
-    <tbody>{{#rows}}<tr><td>{{date}}</td><td>{{title}}</td><td>{{direction}}</td><td>{{#cells}}<a href="/cells/{{id}}">{{label}}</a> {{/cells}}</td></tr>{{/rows}}
+    <tbody>{{#rows}}<tr><td>{{date}}</td><td><a href="/signals/{{id}}">{{title}}</a></td><td>{{direction}}</td><td>{{#cells}}<a href="/cells/{{id}}">{{label}}</a> {{/cells}}</td></tr>{{/rows}}
     {{^rows}}<tr><td colspan="4">No signal matches.</td></tr>{{/rows}}</tbody></table>
     """
 
@@ -109,7 +143,7 @@ enum WebTemplates {
     details.Advancing { border-color: #2e7d32; } details.Drifting { border-color: #ef6c00; } details.Reversing { border-color: #c62828; }
     .direction { font-size: .8rem; color: #556; } .sides { display: flex; gap: 1rem; overflow-x: auto; } .side { flex: 1; min-width: 16rem; }
     pre { white-space: pre-wrap; background: #f6f6f9; padding: .5rem; } textarea { width: 100%; font: inherit; } label { display: block; margin: .4rem 0; }
-    .filter label { display: inline-block; margin-right: 1rem; } svg.timeline { width: 100%; height: auto; }
+    .filter label { display: inline-block; margin-right: 1rem; } svg.timeline, svg.trajectory { width: 100%; height: auto; }
     @media print { .bar, .edit, .back, .banner, .said { display: none; } details.signal > * { display: block; } body { max-width: none; } }
     """
 }

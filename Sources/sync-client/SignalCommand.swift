@@ -48,17 +48,12 @@ struct SignalCommand: ParsableCommand {
 
         func run() throws {
             let replica = try options.open()
-            let id = RecordID.random()
-            let given: [(String, String?)] = [
+            let added = try RecordEditor.addSignal(replica, fields: [
                 ("title", title), ("date", date), ("cells", cell.map(String.init).joined(separator: ",")),
                 ("direction", direction), ("directionNote", directionNote), ("source", source), ("body", body),
-            ]
-            let changes = try given.compactMap { field, text -> FieldChange? in
-                guard let text else { return nil }
-                return FieldChange(record: id, kind: "signal", field: field, value: try ValueParser.parse(text, kind: "signal", field: field))
-            }
-            try RecordEdits.write(replica, changes)
-            print(id)
+            ])
+            RecordEdits.tell(added.notes)
+            print(added.id)
         }
     }
 

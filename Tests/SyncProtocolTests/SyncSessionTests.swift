@@ -202,6 +202,28 @@ final class FlakyTransport: SyncTransport, @unchecked Sendable {
         #expect(try fresh.store.versionVector().total == 7)
     }
 
+    @Test func thePendingCountAgreesWithThePendingVersionsThroughACutSync() async throws {
+        let server = try await Self.makeServer(.sqlite)
+        let alice = try Replica.inMemory(analyst: "alice"), bob = try Replica.inMemory(analyst: "bob")
+        try Self.writeMany(alice, count: 30, prefix: "a")
+        try Self.writeMany(bob, count: 5, prefix: "b")
+        var bobSync = SyncDriver(replica: bob)
+        try await bobSync.run(over: server.transport(analyst: "bob"))
+        #expect(try alice.pendingCount() == 30)
+        #expect(try alice.pending().count == 30)
+        var cut = SyncDriver(replica: alice, pushPageSize: 7, pullPageSize: 7)
+        await #expect(throws: FlakyTransport.Dropped.self) {
+            try await cut.run(over: FlakyTransport(server.transport(analyst: "alice", pageLimit: 7), allowed: 3))
+        }
+        let partly = try alice.pending().count
+        #expect(partly > 0 && partly < 30, "\(partly) pending after a cut sync")
+        #expect(try alice.pendingCount() == partly)
+        var again = SyncDriver(replica: alice)
+        try await again.run(over: server.transport(analyst: "alice"))
+        #expect(try alice.pendingCount() == 0, "versions received from bob are not pending")
+        #expect(try alice.pending().isEmpty)
+    }
+
     @Test func theFirstRequestCarriesTheVectorAndNoVersionsAndTheNextPushesThem() throws {
         let alice = try Replica.inMemory(analyst: "alice")
         try Self.writeMany(alice, count: 3, prefix: "a")

@@ -173,6 +173,51 @@ import Testing
         #expect(try fixture.alice.store.record(fixture.cell)?.text("lastAssessed") == "2026-05-01")
     }
 
+    @Test func historyShowsTheTrajectoryOverTimeWhoSetEachFieldAndAFieldsVersions() async throws {
+        let fixture = try await Fixture()
+        try await fixture.app().test(.router) { client in
+            try await client.execute(uri: "/cells/20/history", method: .get, headers: fixture.cookie) { response in
+                let body = String(buffer: response.body)
+                #expect(response.status == .ok)
+                #expect(body.contains("<svg class=\"trajectory\"") && body.contains("Holding · alice") && body.contains("Drifting · bob"))
+                #expect(body.contains("alice + bob"), "the conflicted trajectory was set by both")
+            }
+            try await client.execute(uri: "/cells/20/history?field=assessment", method: .get, headers: fixture.cookie) { response in
+                let body = String(buffer: response.body)
+                #expect(body.contains("Versions of assessment") && body.contains("Second &lt;b&gt;paragraph&lt;/b&gt;.") && !body.contains("<td>trajectory</td>"))
+            }
+            try await client.execute(uri: "/cells/20/history?field=colour", method: .get, headers: fixture.cookie) { response in
+                #expect(response.status == .notFound)
+                #expect(String(buffer: response.body).contains("a cell has no field &#39;colour&#39;"))
+            }
+        }
+    }
+
+    @Test func signalsAreAddedAndEditedThroughTheCommandLinesChecks() async throws {
+        let fixture = try await Fixture()
+        try await fixture.app().test(.router) { client in
+            let before = try fixture.alice.store.canonicalDump()
+            let (badHeaders, badBody) = fixture.form(["title": "No date", "date": "", "cells": "20"])
+            try await client.execute(uri: "/cells/20/signals", method: .post, headers: badHeaders, body: badBody) { response in
+                #expect(response.status == .badRequest)
+                #expect(String(buffer: response.body).contains("a signal needs a title and a date"))
+            }
+            #expect(try fixture.alice.store.canonicalDump() == before)
+            let (headers, body) = fixture.form(["title": "Summit <held>", "date": "2026-04-01", "direction": "Holding", "cells": "20"])
+            try await client.execute(uri: "/cells/20/signals", method: .post, headers: headers, body: body) { response in
+                #expect(response.status == .ok)
+                #expect(String(buffer: response.body).contains("Summit &lt;held&gt;"))
+            }
+            let added = try #require(try fixture.alice.store.records(kind: "signal").first { $0.text("title") == "Summit <held>" })
+            let (editHeaders, editBody) = fixture.form(["field": "direction", "value": "Reversing"])
+            try await client.execute(uri: "/signals/\(added.id.rawValue)/set", method: .post, headers: editHeaders, body: editBody) { response in
+                #expect(response.status == .ok)
+                #expect(String(buffer: response.body).contains("Saved direction."))
+            }
+            #expect(try fixture.alice.store.record(added.id)?.text("direction") == "Reversing")
+        }
+    }
+
     @Test func aConflictIsResolvedAsTheCommandLineResolvesIt() async throws {
         let fixture = try await Fixture()
         let conflict = try #require(try fixture.alice.store.conflicts().first)

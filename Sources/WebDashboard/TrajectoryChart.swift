@@ -1,0 +1,34 @@
+import SyncClientCore
+import SyncModel
+
+/// A cell's trajectory over time, from its history, as inline SVG: a step line through the four
+/// labels (Advancing at the top, Reversing at the bottom), one point a version, each point's
+/// author, time and trend beside it in its tooltip.
+enum TrajectoryChart {
+    /// The SVG for `versions` of the trajectory field (any order), or "" with fewer than one.
+    static func svg(trajectory versions: [Version], trend: [Version], width: Int = 720, height: Int = 120) -> String {
+        let points = versions.filter { $0.value.text != nil }.sorted { ($0.time, $0.dot) < ($1.time, $1.dot) }
+        guard let first = points.first?.time, let last = points.last?.time else { return "" }
+        let labels = RecordSchema.trajectoryLabels
+        let span = max(1, last - first), margin = 90, top = 10, row = (height - 2 * top) / max(1, labels.count - 1)
+        func y(_ label: String) -> Int { top + (labels.firstIndex(of: label) ?? labels.count - 1) * row }
+        func x(_ time: Int64) -> Int { margin + Int(Int64(width - margin - 12) * (time - first) / span) }
+        var parts = [##"<svg class="trajectory" role="img" viewBox="0 0 \##(width) \##(height)" xmlns="http://www.w3.org/2000/svg"><title>Trajectory over time</title>"##]
+        for label in labels {
+            parts.append(##"<text x="4" y="\##(y(label) + 4)" font-size="11" fill="#556">\##(label)</text><line x1="\##(margin)" y1="\##(y(label))" x2="\##(width - 12)" y2="\##(y(label))" stroke="#e3e3ea"/>"##)
+        }
+        var path: [String] = []
+        for (index, version) in points.enumerated() {
+            let label = version.value.text ?? ""
+            path.append(index == 0 ? "M\(x(version.time)),\(y(label))" : "H\(x(version.time)) V\(y(label))")
+        }
+        if let end = points.last { path.append("H\(max(x(end.time), width - 12))") }
+        parts.append(##"<path d="\##(path.joined(separator: " "))" fill="none" stroke="#1d232a" stroke-width="2"/>"##)
+        for version in points {
+            let trendThen = trend.filter { $0.time <= version.time }.max { ($0.time, $0.dot) < ($1.time, $1.dot) }?.value.text
+            let tip = "\(version.value.text ?? "") · \(version.author) · \(TextOutput.humanTime(version.time))" + (trendThen.map { " · trend: \($0)" } ?? "")
+            parts.append(##"<circle cx="\##(x(version.time))" cy="\##(y(version.value.text ?? ""))" r="4" fill="\##(SignalTimeline.colours[version.value.text ?? ""] ?? "#99a")"><title>\##(WebPage.escape(tip))</title></circle>"##)
+        }
+        return parts.joined() + "</svg>"
+    }
+}
