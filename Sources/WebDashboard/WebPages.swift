@@ -127,7 +127,7 @@ struct WebPages {
             "chart": try chart(record.id),
             "blame": schema.fieldNames.compactMap { name -> [String: Any]? in
                 guard let set = heads[name] else { return nil }
-                return ["field": name, "by": set.map(\.author).joined(separator: " + "), "when": TextOutput.humanTime(set.map(\.time).max() ?? 0),
+                return ["field": name, "by": set.map(\.author).sorted().joined(separator: " + "), "when": TextOutput.humanTime(set.map(\.time).max() ?? 0),
                         "value": record.value(name).summary]
             },
             "versions": versions.map { version -> [String: Any] in
