@@ -45,13 +45,8 @@ public enum WebServer {
         router.post("/cells/:cell/set") { request, context in
             let form = try await WebForm.read(request, guardian: guardian)
             let reference = try context.parameters.require("cell")
-            do {
-                let record = try RecordLookup(store: replica.store).cell(reference)
-                let lines = try RecordEditor.set(replica, record, field: form["field"] ?? "", text: form["value"] ?? "")
-                let said = lines.isEmpty ? "Saved \(form["field"] ?? "")." : lines.joined(separator: " ")
-                return try page(pages, said: said) { try pages.cell(reference) }
-            } catch {
-                return try page(pages, refused: "\(error)", status: .badRequest) { try pages.cell(reference) }
+            return try setField(form, of: { try RecordLookup(store: replica.store).cell(reference) }, replica: replica, pages: pages, template: "cell") {
+                try pages.cell(reference)
             }
         }
         router.get("/signals/:id") { _, context in
@@ -61,12 +56,8 @@ public enum WebServer {
         router.post("/signals/:id/set") { request, context in
             let form = try await WebForm.read(request, guardian: guardian)
             let id = try context.parameters.require("id")
-            do {
-                let record = try RecordLookup(store: replica.store).signal(id)
-                let lines = try RecordEditor.set(replica, record, field: form["field"] ?? "", text: form["value"] ?? "")
-                return try page(pages, template: "signal", said: lines.isEmpty ? "Saved \(form["field"] ?? "")." : lines.joined(separator: " ")) { try pages.signal(id) }
-            } catch {
-                return try page(pages, template: "signal", refused: "\(error)", status: .badRequest) { try pages.signal(id) }
+            return try setField(form, of: { try RecordLookup(store: replica.store).signal(id) }, replica: replica, pages: pages, template: "signal") {
+                try pages.signal(id)
             }
         }
         router.post("/cells/:cell/signals") { request, context in
@@ -124,6 +115,21 @@ public enum WebServer {
         }
         let template = template ?? (shown.context["marked"] != nil ? "conflict" : "cell")
         return WebPage.render(template, title: shown.title, context: shown.context, frame: try pages.frame(said: said, refused: refused), status: status)
+    }
+
+    /// Sets the field a posted form names, as `cell set` and `signal set` do, and shows the page
+    /// again with what came of it, or with the refusal (400, nothing written).
+    private static func setField(
+        _ form: [String: String], of record: () throws -> RecordSnapshot, replica: Replica, pages: WebPages, template: String,
+        _ content: () throws -> (title: String, context: [String: Any])
+    ) throws -> Response {
+        let field = form["field"] ?? ""
+        do {
+            let lines = try RecordEditor.set(replica, try record(), field: field, text: form["value"] ?? "")
+            return try page(pages, template: template, said: lines.isEmpty ? "Saved \(field)." : lines.joined(separator: " "), content)
+        } catch {
+            return try page(pages, template: template, refused: "\(error)", status: .badRequest, content)
+        }
     }
 
     /// The choice a resolve form carries.
