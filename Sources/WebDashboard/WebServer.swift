@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 public import Hummingbird
 public import LocalStore
 import SyncClientCore
@@ -93,12 +94,16 @@ public enum WebServer {
             }
             return WebPage.render("dashboard", title: "Dashboard", context: try pages.dashboard(sort: nil), frame: frame)
         }
+        // Problems only: the address is printed by the command, and requests are not logged.
+        var logger = Logger(label: "sync-client.web")
+        logger.logLevel = .warning
         return Application(
             router: router, configuration: .init(address: .hostname("127.0.0.1", port: port), serverName: nil),
             onServerRunning: { channel in
                 if let port = channel.localAddress?.port { guardian.listens(on: port) }
                 onListening(guardian.url)
-            }
+            },
+            logger: logger
         )
     }
 
