@@ -64,6 +64,8 @@ public enum WebServer {
         router.post("/cells/:cell/signals") { request, context in
             let form = try await WebForm.read(request, guardian: guardian)
             let reference = try context.parameters.require("cell")
+            // A signal is added from a cell's page; for a cell that is not there, nothing is written.
+            do { _ = try RecordLookup(store: replica.store).cell(reference) } catch { return try notFound(pages, error) }
             do {
                 let added = try RecordEditor.addSignal(replica, fields: ["title", "date", "direction", "cells", "source", "body"].map { ($0, form[$0]) })
                 let said = (["Added the signal \(added.id.short)."] + added.notes).joined(separator: " ")
@@ -75,7 +77,12 @@ public enum WebServer {
         router.post("/conflicts/:id/resolve") { request, context in
             let form = try await WebForm.read(request, guardian: guardian)
             let id = try context.parameters.require("id")
-            let conflict = try replica.store.conflict(id)
+            let conflict: Conflict
+            do {
+                conflict = try replica.store.conflict(id)
+            } catch {
+                return try notFound(pages, error)
+            }
             do {
                 try choice(form).resolve(conflict, on: replica, words: .buttons)
             } catch {
@@ -116,10 +123,15 @@ public enum WebServer {
         do {
             shown = try content()
         } catch {
-            return WebPage.render("conflicts", title: "Not found", context: try pages.conflicts(), frame: try pages.frame(refused: "\(error)"), status: .notFound)
+            return try notFound(pages, error)
         }
         let template = template ?? (shown.context["marked"] != nil ? "conflict" : "cell")
         return WebPage.render(template, title: shown.title, context: shown.context, frame: try pages.frame(said: said, refused: refused), status: status)
+    }
+
+    /// A page saying what was not found (404), with the way back.
+    private static func notFound(_ pages: WebPages, _ error: any Error) throws -> Response {
+        WebPage.render("notFound", title: "Not found", context: [:], frame: try pages.frame(refused: "\(error)"), status: .notFound)
     }
 
     /// Sets the field a posted form names, as `cell set` and `signal set` do, and shows the page

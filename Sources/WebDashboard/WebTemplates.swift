@@ -5,7 +5,12 @@ enum WebTemplates {
     static let all: [String: String] = [
         "layout": layout, "refusal": refusal, "dashboard": dashboard, "cell": cell,
         "signals": signals, "conflicts": conflicts, "conflict": conflict, "history": history, "signal": signal,
+        "notFound": notFound,
     ]
+
+    static let notFound = """
+    <h1>Not found</h1><p><a href="/">← Back to Dashboard</a> · <a href="/conflicts">Conflicts</a> · <a href="/signals">Signals</a></p>
+    """
 
     static let layout = """
     <!doctype html>

@@ -218,6 +218,22 @@ import Testing
         }
     }
 
+    @Test func whatIsNotThereIsNotFoundWithASentenceAndNothingIsWritten() async throws {
+        let fixture = try await Fixture()
+        let before = try fixture.alice.store.canonicalDump()
+        try await fixture.app().test(.router) { client in
+            for (path, fields) in [("/conflicts/ffffffff/resolve", ["choice": "mine"]), ("/cells/99/signals", ["title": "T", "date": "2026"]),
+                                   ("/cells/99/set", ["field": "title", "value": "T"]), ("/signals/ffffffff/set", ["field": "title", "value": "T"])] {
+                let (headers, body) = fixture.form(fields)
+                try await client.execute(uri: path, method: .post, headers: headers, body: body) { response in
+                    #expect(response.status == .notFound, "\(path)")
+                    #expect(String(buffer: response.body).contains("Back to Dashboard"), "\(path)")
+                }
+            }
+        }
+        #expect(try fixture.alice.store.canonicalDump() == before)
+    }
+
     @Test func aConflictIsResolvedAsTheCommandLineResolvesIt() async throws {
         let fixture = try await Fixture()
         let conflict = try #require(try fixture.alice.store.conflicts().first)
