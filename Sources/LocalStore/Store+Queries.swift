@@ -159,14 +159,16 @@ extension Store {
         return first
     }
 
-    /// Every version of `record` (of `field` if given), newest first by dot order per replica.
-    public func history(record: RecordID, field: String? = nil) throws -> [Version] {
+    /// Every version of `record` (of `field` if given), newest first by dot order per replica;
+    /// the first `limit` of them when given.
+    public func history(record: RecordID, field: String? = nil, limit: Int? = nil) throws -> [Version] {
         try read { db in
             let rows = try Row.fetchAll(db, sql: """
                 SELECT r.uuid, \(VersionRow.columns)
                 FROM \(VersionRow.tables) JOIN replica r ON r.id = v.replica
                 WHERE rec.uuid = ? \(field == nil ? "" : "AND v.field = ?")
                 ORDER BY v.time DESC, r.uuid, v.counter DESC
+                \(limit == nil ? "" : "LIMIT \(max(0, limit!))")
                 """, arguments: StatementArguments([record.rawValue] + (field.map { [$0] } ?? [])))
             var names = ReplicaNames()
             return try rows.map { try VersionRow.decode($0, replica: ReplicaID($0[0] as String)!, offset: 1, names: &names, db) }

@@ -114,15 +114,16 @@ struct WebPages {
         if let chosen, schema.field(chosen) == nil {
             throw ClientError("a cell has no field '\(chosen)'; its fields are: \(schema.fieldNames.joined(separator: ", "))")
         }
-        let all = try replica.store.history(record: record.id, field: chosen)
-        let versions = all.prefix(Self.historyRows).map(directory.shown)
+        // One more than shown, to know whether there are more.
+        let read = try replica.store.history(record: record.id, field: chosen, limit: Self.historyRows + 1)
+        let versions = read.prefix(Self.historyRows).map(directory.shown)
         let notes = HistoryNotes(Array(versions))
         let heads = try replica.store.fieldHeads(record: record.id)
         let number = record.value("number").int.map(String.init) ?? ""
         let title = record.text("title") ?? "(untitled)"
         let context: [String: Any] = [
             "id": record.id.rawValue, "number": number, "title": title, "field": chosen ?? "",
-            "shown": all.count > versions.count ? "the newest \(versions.count) of \(all.count) versions; choose a field to narrow them" : "",
+            "shown": read.count > versions.count ? "the newest \(versions.count) versions; choose a field to narrow them, or use sync-client log" : "",
             "fields": schema.fieldNames.map { ["name": $0, "selected": $0 == chosen] as [String: Any] },
             "chart": try chart(record.id),
             "blame": schema.fieldNames.compactMap { name -> [String: Any]? in

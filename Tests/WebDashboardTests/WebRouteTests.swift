@@ -175,6 +175,9 @@ import Testing
 
     @Test func historyShowsTheTrajectoryOverTimeWhoSetEachFieldAndAFieldsVersions() async throws {
         let fixture = try await Fixture()
+        let all = try fixture.alice.store.history(record: fixture.cell)
+        #expect(all.count > 3)
+        #expect(try fixture.alice.store.history(record: fixture.cell, limit: 3) == Array(all.prefix(3)), "the page reads only the newest")
         try await fixture.app().test(.router) { client in
             try await client.execute(uri: "/cells/20/history", method: .get, headers: fixture.cookie) { response in
                 let body = String(buffer: response.body)
