@@ -17,7 +17,9 @@ public final class WebGuard: Sendable {
     public var port: Int { listening.withLock { $0 } }
     private let listening: Mutex<Int>
 
-    public static let cookieName = "fieldsync_web"
+    /// The cookie holding the token. Browsers keep cookies by host, not port, so each
+    /// dashboard's name carries its port: two replicas served at once keep their own.
+    public var cookieName: String { "fieldsync_web_\(port)" }
 
     public init(port: Int, token: String = WebGuard.randomSecret(), csrf: String = WebGuard.randomSecret()) {
         listening = Mutex(port)
@@ -50,7 +52,7 @@ public final class WebGuard: Sendable {
     }
 
     /// The token in a request's Cookie header, if any.
-    static func cookieToken(_ header: String?) -> String? {
+    func cookieToken(_ header: String?) -> String? {
         guard let header else { return nil }
         for part in header.split(separator: ";") {
             let pair = part.trimmingCharacters(in: .whitespaces)
@@ -88,10 +90,10 @@ struct WebGuardMiddleware<Context: RequestContext>: RouterMiddleware {
             }
             // The token moves into a cookie and out of the address bar and history.
             var response = Response(status: .seeOther, headers: [.location: request.uri.path.isEmpty ? "/" : request.uri.path])
-            response.headers[.setCookie] = "\(WebGuard.cookieName)=\(guardian.token); Path=/; HttpOnly; SameSite=Strict"
+            response.headers[.setCookie] = "\(guardian.cookieName)=\(guardian.token); Path=/; HttpOnly; SameSite=Strict"
             return response
         }
-        guard WebGuard.same(WebGuard.cookieToken(request.headers[.cookie]), guardian.token) else {
+        guard WebGuard.same(guardian.cookieToken(request.headers[.cookie]), guardian.token) else {
             return WebPage.refusal(.unauthorized, "This dashboard needs the token from the address sync-client web printed; open that address (it ends in ?token=…).")
         }
         return try await next(request, context)

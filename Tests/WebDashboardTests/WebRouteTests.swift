@@ -52,7 +52,7 @@ import Testing
             WebServer.application(replica: alice, guardian: guardian, port: 0, sync: sync)
         }
 
-        var cookie: HTTPFields { [.cookie: "\(WebGuard.cookieName)=\(guardian.token)"] }
+        var cookie: HTTPFields { [.cookie: "\(guardian.cookieName)=\(guardian.token)"] }
 
         func form(_ fields: [String: String], csrf: Bool = true) -> (HTTPFields, ByteBuffer) {
             var all = fields
@@ -104,7 +104,9 @@ import Testing
     @Test func withoutTheTokenNothingIsShown() async throws {
         let fixture = try await Fixture()
         try await fixture.app().test(.router) { client in
-            for headers: HTTPFields in [[:], [.cookie: "\(WebGuard.cookieName)=\(String(fixture.guardian.token.reversed()))"]] {
+            // No cookie, a wrong token, and the right token under another port's dashboard's name.
+            for headers: HTTPFields in [[:], [.cookie: "\(fixture.guardian.cookieName)=\(String(fixture.guardian.token.reversed()))"],
+                                        [.cookie: "fieldsync_web_9999=\(fixture.guardian.token)"]] {
                 try await client.execute(uri: "/cells/20", method: .get, headers: headers) { response in
                     #expect(response.status == .unauthorized)
                     #expect(!String(buffer: response.body).contains("Water"))
@@ -117,7 +119,7 @@ import Testing
             try await client.execute(uri: "/?token=\(fixture.guardian.token)", method: .get) { response in
                 #expect(response.status == .seeOther && response.headers[.location] == "/")
                 let cookie = try #require(response.headers[.setCookie])
-                #expect(cookie.contains(fixture.guardian.token) && cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"))
+                #expect(cookie.hasPrefix("fieldsync_web_8765=\(fixture.guardian.token);") && cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"))
             }
         }
     }
