@@ -128,6 +128,8 @@ enum WebTemplates {
     <button name="choice" value="keep">Keep the record</button> <button name="choice" value="delete">Delete the record</button></form>{{/deletion}}
     {{^deletion}}<form method="post" action="/conflicts/{{id}}/resolve"><input type="hidden" name="csrf" value="{{csrf}}">
     <button name="choice" value="mine" id="keep-mine">Keep mine</button> <button name="choice" value="theirs" id="keep-theirs">Keep theirs</button></form>
+    <form method="post" action="/conflicts/{{id}}/resolve"><input type="hidden" name="csrf" value="{{csrf}}"><input type="hidden" name="choice" value="value">
+    <label>A new value <input name="value" size="60"></label><button type="submit" id="set-value">Set this value</button></form>
     <form method="post" action="/conflicts/{{id}}/resolve"><input type="hidden" name="csrf" value="{{csrf}}"><input type="hidden" name="choice" value="edited">
     <label>Edit the text (remove every marker line) <textarea name="value" rows="12">{{marked}}</textarea></label>
     <button type="submit">Save this text</button></form>{{/deletion}}

@@ -259,6 +259,24 @@ import Testing
         #expect(try fixture.alice.store.record(fixture.cell)?.text("trajectory") == "Drifting")
     }
 
+    @Test func aConflictIsResolvedWithANewValueCheckedAsTheCommandLineChecksIt() async throws {
+        let fixture = try await Fixture()
+        let conflict = try #require(try fixture.alice.store.conflicts().first)
+        try await fixture.app().test(.router) { client in
+            try await client.execute(uri: "/conflicts/\(conflict.id)", method: .get, headers: fixture.cookie) { response in
+                #expect(String(buffer: response.body).contains("id=\"set-value\""))
+            }
+            for (value, status) in [("Sideways", HTTPResponse.Status.badRequest), ("Advancing", .ok)] {
+                let (headers, body) = fixture.form(["choice": "value", "value": value])
+                try await client.execute(uri: "/conflicts/\(conflict.id)/resolve", method: .post, headers: headers, body: body) { response in
+                    #expect(response.status == status, "\(value)")
+                }
+            }
+        }
+        #expect(try fixture.alice.store.conflicts().isEmpty)
+        #expect(try fixture.alice.store.record(fixture.cell)?.text("trajectory") == "Advancing")
+    }
+
     @Test func theSyncButtonShowsTheSyncsResultLineOrItsError() async throws {
         let fixture = try await Fixture()
         struct Unreachable: Error, CustomStringConvertible { var description: String { "cannot reach the sync server at http://127.0.0.1:1" } }
