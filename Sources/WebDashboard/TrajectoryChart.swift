@@ -3,14 +3,17 @@ import SyncModel
 
 /// A cell's trajectory over time, from its history, as inline SVG: a step line through the four
 /// labels (Advancing at the top, Reversing at the bottom), one point a version, each point's
-/// author, time and trend beside it in its tooltip.
+/// author, time and trend in its tooltip; below it, a tick for each change of the trend, with
+/// the new trend in its tooltip.
 enum TrajectoryChart {
     /// The SVG for `versions` of the trajectory field (any order), or "" with fewer than one.
     static func svg(trajectory versions: [Version], trend: [Version], width: Int = 720, height: Int = 120) -> String {
         let points = versions.filter { $0.value.text != nil }.sorted { ($0.time, $0.dot) < ($1.time, $1.dot) }
         guard let first = points.first?.time, let last = points.last?.time else { return "" }
         let labels = RecordSchema.trajectoryLabels
-        let span = max(1, last - first), margin = 90, top = 10, row = (height - 2 * top) / max(1, labels.count - 1)
+        let trendPoints = trend.filter { $0.value.text != nil && $0.time >= first }.sorted { ($0.time, $0.dot) < ($1.time, $1.dot) }
+        let end = max(last, trendPoints.last?.time ?? last)
+        let span = max(1, end - first), margin = 90, top = 10, row = (height - 2 * top - 24) / max(1, labels.count - 1)
         func y(_ label: String) -> Int { top + (labels.firstIndex(of: label) ?? labels.count - 1) * row }
         func x(_ time: Int64) -> Int { margin + Int(Int64(width - margin - 12) * (time - first) / span) }
         var parts = [##"<svg class="trajectory" role="img" viewBox="0 0 \##(width) \##(height)" xmlns="http://www.w3.org/2000/svg"><title>Trajectory over time</title>"##]
@@ -28,6 +31,12 @@ enum TrajectoryChart {
             let trendThen = trend.filter { $0.time <= version.time }.max { ($0.time, $0.dot) < ($1.time, $1.dot) }?.value.text
             let tip = "\(version.value.text ?? "") · \(version.author) · \(TextOutput.humanTime(version.time))" + (trendThen.map { " · trend: \($0)" } ?? "")
             parts.append(##"<circle cx="\##(x(version.time))" cy="\##(y(version.value.text ?? ""))" r="4" fill="\##(SignalTimeline.colours[version.value.text ?? ""] ?? "#99a")"><title>\##(WebPage.escape(tip))</title></circle>"##)
+        }
+        let ticks = height - 12
+        parts.append(##"<text x="4" y="\##(ticks + 4)" font-size="11" fill="#556">Trend</text>"##)
+        for version in trendPoints {
+            let tip = "trend: \(version.value.text ?? "") · \(version.author) · \(TextOutput.humanTime(version.time))"
+            parts.append(##"<line class="trend" x1="\##(x(version.time))" y1="\##(ticks - 6)" x2="\##(x(version.time))" y2="\##(ticks + 6)" stroke="#1d232a" stroke-width="2"><title>\##(WebPage.escape(tip))</title></line>"##)
         }
         return parts.joined() + "</svg>"
     }

@@ -40,7 +40,8 @@ import Testing
                 var driver = SyncDriver(replica: replica)
                 try await driver.run(over: InProcessTransport(store: server, analyst: name))
             }
-            try alice.write([FieldChange(record: cell, kind: "cell", field: "trajectory", value: .text("Holding"))], at: 4)
+            try alice.write([FieldChange(record: cell, kind: "cell", field: "trajectory", value: .text("Holding")),
+                             FieldChange(record: cell, kind: "cell", field: "trend", value: .text("Slipping"))], at: 4)
             try bob.write([FieldChange(record: cell, kind: "cell", field: "trajectory", value: .text("Drifting"))], at: 5)
             for (replica, name) in [(bob, "bob"), (alice, "alice")] {
                 var driver = SyncDriver(replica: replica)
@@ -186,6 +187,7 @@ import Testing
                 #expect(response.status == .ok)
                 #expect(body.contains("<svg class=\"trajectory\"") && body.contains("Holding · alice") && body.contains("Drifting · bob"))
                 #expect(body.contains("alice + bob"), "the conflicted trajectory was set by both")
+                #expect(body.contains("<line class=\"trend\"") && body.contains("trend: Slipping · alice"), "the trend's change is on the picture")
             }
             try await client.execute(uri: "/cells/20/history?field=assessment", method: .get, headers: fixture.cookie) { response in
                 let body = String(buffer: response.body)
