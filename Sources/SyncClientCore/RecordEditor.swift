@@ -29,12 +29,19 @@ public enum RecordEditor {
             throw ClientError("a signal needs a title and a date (2026, 2026-02 or 2026-02-18)")
         }
         let id = RecordID.random()
-        let cells = try CellDirectory(store: replica.store)
         let changes = try present.map { field, text in
-            cells.stored(FieldChange(record: id, kind: "signal", field: field, value: try ValueParser.parse(text ?? "", kind: "signal", field: field)))
+            FieldChange(record: id, kind: "signal", field: field, value: try ValueParser.parse(text ?? "", kind: "signal", field: field))
         }
+        return (id, try write(replica, changes))
+    }
+
+    /// Writes `changes` (cell numbers they tag stored as ids where a cell holds them) as one
+    /// transaction; the notes to tell a person.
+    public static func write(_ replica: Replica, _ changes: [FieldChange]) throws -> [String] {
+        let cells = try CellDirectory(store: replica.store)
+        let changes = changes.map(cells.stored)
         try replica.write(changes, at: WallClock.now())
-        return (id, try unknownCellNotes(replica.store, changes).map { "note: \($0)" })
+        return try unknownCellNotes(replica.store, changes).map { "note: \($0)" }
     }
 
     /// Sets one parsed field (see ``Replica/set(_:alongside:at:)``); the lines to tell a person.

@@ -8,24 +8,25 @@ enum SignalTimeline {
 
     /// The SVG, or an empty string when no signal has a date.
     static func svg(_ signals: [RecordSnapshot], width: Int = 720, height: Int = 64) -> String {
-        let dated = signals.compactMap { signal -> (day: Int, signal: RecordSnapshot)? in
+        let dated = signals.compactMap { signal -> (day: Int, date: String, signal: RecordSnapshot)? in
             guard let date = signal.text("date"), let day = day(date) else { return nil }
-            return (day, signal)
-        }
-        guard let first = dated.map(\.day).min(), let last = dated.map(\.day).max() else { return "" }
-        let span = max(1, last - first), margin = 12, axis = height - 20
+            return (day, date, signal)
+        }.sorted { $0.day < $1.day }
+        guard let earliest = dated.first, let latest = dated.last else { return "" }
+        let first = earliest.day, span = max(1, latest.day - first), margin = 12, axis = height - 20
+        let from = WebPage.escape(earliest.date), to = WebPage.escape(latest.date)
         var parts = [##"<svg class="timeline" role="img" viewBox="0 0 \##(width) \##(height)" xmlns="http://www.w3.org/2000/svg">"##,
-                     ##"<title>Signals from \##(WebPage.escape(dated.min { $0.day < $1.day }!.signal.text("date")!)) to \##(WebPage.escape(dated.max { $0.day < $1.day }!.signal.text("date")!))</title>"##,
+                     ##"<title>Signals from \##(from) to \##(to)</title>"##,
                      ##"<line x1="\##(margin)" y1="\##(axis)" x2="\##(width - margin)" y2="\##(axis)" stroke="#99a" stroke-width="1"/>"##]
-        for (index, entry) in dated.sorted(by: { $0.day < $1.day }).enumerated() {
+        for (index, entry) in dated.enumerated() {
             let x = margin + (width - 2 * margin) * (entry.day - first) / span
             let y = axis - 10 - (index % 3) * 12
             let direction = entry.signal.text("direction") ?? ""
-            let label = "\(entry.signal.text("date") ?? "") \(entry.signal.text("title") ?? "") (\(direction.isEmpty ? "no direction" : direction))"
+            let label = "\(entry.date) \(entry.signal.text("title") ?? "") (\(direction.isEmpty ? "no direction" : direction))"
             parts.append(##"<circle cx="\##(x)" cy="\##(y)" r="5" fill="\##(colours[direction] ?? "#99a")"><title>\##(WebPage.escape(label))</title></circle>"##)
         }
-        parts.append(##"<text x="\##(margin)" y="\##(height - 4)" font-size="11" fill="#556">\##(WebPage.escape(dated.min { $0.day < $1.day }!.signal.text("date")!))</text>"##)
-        parts.append(##"<text x="\##(width - margin)" y="\##(height - 4)" font-size="11" fill="#556" text-anchor="end">\##(WebPage.escape(dated.max { $0.day < $1.day }!.signal.text("date")!))</text>"##)
+        parts.append(##"<text x="\##(margin)" y="\##(height - 4)" font-size="11" fill="#556">\##(from)</text>"##)
+        parts.append(##"<text x="\##(width - margin)" y="\##(height - 4)" font-size="11" fill="#556" text-anchor="end">\##(to)</text>"##)
         return parts.joined() + "</svg>"
     }
 

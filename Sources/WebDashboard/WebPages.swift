@@ -59,7 +59,7 @@ struct WebPages {
         let schema = replica.store.schemas["cell"] ?? RecordSchema.cell
         let conflicts = Dictionary(record.conflicts.map { ($0.field, $0.id.description) }, uniquingKeysWith: { first, _ in first })
         let number = record.value("number").int.map(String.init) ?? ""
-        let cells = try replica.store.records(kind: "cell")
+        let titles = Dictionary(try replica.store.records(kind: "cell").map { ($0.id.rawValue, $0.text("title") ?? "") }, uniquingKeysWith: { first, _ in first })
         var facts: [[String: Any]] = []
         var sections: [[String: Any]] = []
         for field in schema.fields where !["number", "title"].contains(field.name) {
@@ -72,10 +72,7 @@ struct WebPages {
                 facts.append(entry)
                 continue
             case .cellRefs:
-                let links = record.list(field.name).map { ref -> [String: Any] in
-                    let target = Int64(ref).flatMap { n in cells.first { $0.value("number").int == n } }
-                    return ["id": target?.id.rawValue ?? ref, "label": target.map { "\(ref) · \($0.text("title") ?? "")" } ?? ref]
-                }
+                let links = record.list(field.name).map { ref in link(ref, directory, titles: titles) }
                 entry["links"] = links
                 entry["hasLinks"] = !links.isEmpty
             case .strings:
@@ -144,7 +141,6 @@ struct WebPages {
 
     func signals(cell: String?, direction: String?, from: String?, to: String?) throws -> [String: Any] {
         let directory = try CellDirectory(store: replica.store)
-        let cells = try replica.store.records(kind: "cell")
         let wanted = cell.flatMap { $0.isEmpty ? nil : $0 }
         let rows = directory.shown(try replica.store.records(kind: "signal"))
             .filter { signal in
@@ -157,10 +153,7 @@ struct WebPages {
             .sorted { ($0.text("date") ?? "", $0.id.rawValue) > ($1.text("date") ?? "", $1.id.rawValue) }
             .map { signal -> [String: Any] in
                 ["id": signal.id.rawValue, "date": signal.text("date") ?? "", "title": signal.text("title") ?? "", "direction": signal.text("direction") ?? "",
-                 "cells": signal.list("cells").map { ref -> [String: Any] in
-                     let target = Int64(ref).flatMap { n in cells.first { $0.value("number").int == n } }
-                     return ["id": target?.id.rawValue ?? ref, "label": ref]
-                 }]
+                 "cells": signal.list("cells").map { ref in link(ref, directory) }]
             }
         return [
             "rows": rows, "cell": wanted ?? "", "from": from ?? "", "to": to ?? "",
@@ -203,7 +196,7 @@ struct WebPages {
 
     /// A conflict's base and heads side by side, each head's change from the base, and the forms
     /// that resolve it as `sync-client resolve` does.
-    func conflict(_ reference: String) throws -> (conflict: Conflict, context: [String: Any]) {
+    func conflict(_ reference: String) throws -> (title: String, context: [String: Any]) {
         let conflict = try replica.store.conflict(reference)
         let own = try replica.ownReplicas()
         let baseLines = TextOutput.editableLines(conflict.base?.value ?? .null)
@@ -219,12 +212,20 @@ struct WebPages {
             "base": conflict.base.map { _ in baseLines.joined(separator: "\n") } ?? "(none: the heads share no earlier value)",
             "heads": heads, "deletion": conflict.field == RecordSchema.deletedFieldName, "marked": ConflictChoice.markedText(conflict),
         ]
-        return (conflict, context)
+        return ("Conflict \(conflict.id)", context)
     }
 
     private func label(_ record: RecordID) throws -> String {
         guard let snapshot = try replica.store.record(record) else { return record.short }
         return TextOutput.name(of: snapshot)
+    }
+
+    /// A link to the cell a shown reference (a number) names, labelled with its number and, when
+    /// `titles` are given, its title; a number no cell here holds links to itself.
+    private func link(_ reference: String, _ directory: CellDirectory, titles: [String: String]? = nil) -> [String: Any] {
+        let id = directory.stored(reference)
+        let title = titles?[id].map { " · \($0)" } ?? ""
+        return ["id": id, "label": reference + title]
     }
 
     /// Prose as paragraphs: blank lines separate them.

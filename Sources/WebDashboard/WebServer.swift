@@ -24,7 +24,7 @@ public enum WebServer {
             WebPage.render("dashboard", title: "Dashboard", context: try pages.dashboard(sort: request.uri.queryParameters.get("sort")), frame: try pages.frame())
         }
         router.get("/cells/:cell") { _, context in
-            try page(pages) { try pages.cell(try context.parameters.require("cell")) }
+            try page(pages, template: "cell") { try pages.cell(try context.parameters.require("cell")) }
         }
         router.get("/cells/:cell/history") { request, context in
             let cell = try context.parameters.require("cell")
@@ -41,7 +41,7 @@ public enum WebServer {
         }
         router.get("/conflicts/:id") { _, context in
             let id = try context.parameters.require("id")
-            return try page(pages) { let shown = try pages.conflict(id); return ("Conflict \(shown.conflict.id)", shown.context) }
+            return try page(pages, template: "conflict") { try pages.conflict(id) }
         }
         router.post("/cells/:cell/set") { request, context in
             let form = try await WebForm.read(request, guardian: guardian)
@@ -69,9 +69,9 @@ public enum WebServer {
             do {
                 let added = try RecordEditor.addSignal(replica, fields: ["title", "date", "direction", "cells", "source", "body"].map { ($0, form[$0]) })
                 let said = (["Added the signal \(added.id.short)."] + added.notes).joined(separator: " ")
-                return try page(pages, said: said) { try pages.cell(reference) }
+                return try page(pages, template: "cell", said: said) { try pages.cell(reference) }
             } catch {
-                return try page(pages, refused: "\(error)", status: .badRequest) { try pages.cell(reference) }
+                return try page(pages, template: "cell", refused: "\(error)", status: .badRequest) { try pages.cell(reference) }
             }
         }
         router.post("/conflicts/:id/resolve") { request, context in
@@ -86,7 +86,7 @@ public enum WebServer {
             do {
                 try choice(form).resolve(conflict, on: replica, words: .buttons)
             } catch {
-                return try page(pages, refused: "\(error)", status: .badRequest) { let shown = try pages.conflict(id); return ("Conflict \(shown.conflict.id)", shown.context) }
+                return try page(pages, template: "conflict", refused: "\(error)", status: .badRequest) { try pages.conflict(id) }
             }
             return WebPage.render("conflicts", title: "Conflicts", context: try pages.conflicts(),
                                       frame: try pages.frame(said: "Resolved conflict \(conflict.id); sync to close it on every replica."))
@@ -116,7 +116,7 @@ public enum WebServer {
 
     /// A page, or the refusal a person can act on when what it names is not there.
     private static func page(
-        _ pages: WebPages, template: String? = nil, said: String? = nil, refused: String? = nil, status: HTTPResponse.Status = .ok,
+        _ pages: WebPages, template: String, said: String? = nil, refused: String? = nil, status: HTTPResponse.Status = .ok,
         _ content: () throws -> (title: String, context: [String: Any])
     ) throws -> Response {
         let shown: (title: String, context: [String: Any])
@@ -125,7 +125,6 @@ public enum WebServer {
         } catch {
             return try notFound(pages, error)
         }
-        let template = template ?? (shown.context["marked"] != nil ? "conflict" : "cell")
         return WebPage.render(template, title: shown.title, context: shown.context, frame: try pages.frame(said: said, refused: refused), status: status)
     }
 

@@ -1,6 +1,6 @@
 /// The dashboard's templates and stylesheet, compiled into the binary so a copied release
 /// binary serves its pages with no other files. Pages work without JavaScript (there is none)
-/// and print as briefing pages.
+/// and print without navigation and forms (the stylesheet's print rules).
 enum WebTemplates {
     static let all: [String: String] = [
         "layout": layout, "refusal": refusal, "dashboard": dashboard, "cell": cell,

@@ -29,12 +29,7 @@ enum RecordEdits {
     /// Writes `changes` as one transaction, then notes on standard error any cell number they
     /// tag that names no cell in this replica.
     static func write(_ replica: Replica, _ changes: [FieldChange]) throws {
-        let cells = try CellDirectory(store: replica.store)
-        let changes = changes.map(cells.stored)
-        try replica.write(changes, at: WallClock.now())
-        for note in try RecordEditor.unknownCellNotes(replica.store, changes) {
-            FileHandle.standardError.write(Data("note: \(note)\n".utf8))
-        }
+        tell(try RecordEditor.write(replica, changes))
     }
 
     /// Brings back a deleted record (or settles a delete conflict by keeping it); its fields are

@@ -9,12 +9,6 @@ import ThrowawayPostgres
 public enum StoreKind: String, CaseIterable, Sendable {
     case sqlite, postgres
 
-    /// A fresh, empty store of this kind, and how to close it.
-    public func make() async throws -> (storage: any ServerStorage, close: @Sendable () -> Void) {
-        let server = try await server()
-        return (server.storage, { server.close() })
-    }
-
     /// A fresh, empty store of this kind, holding `analysts` (each with the token hash
     /// `hash-of-NAME`).
     public func server(analysts: [String] = []) async throws -> TestServer {

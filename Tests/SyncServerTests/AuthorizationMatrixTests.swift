@@ -56,8 +56,9 @@ final class CapturedLogs: @unchecked Sendable {
     @Test("refused credentials change nothing and leak nothing", arguments: Endpoint.allCases, Credential.allCases)
     func matrix(endpoint: Endpoint, credential: Credential) async throws {
         for kind in StoreKind.allCases {
-            let (store, close) = try await kind.make()
-            defer { close() }
+            let server = try await kind.server()
+            defer { server.close() }
+            let store = server.storage
             let aliceToken = TokenHasher.makeToken(analyst: "alice"), bobToken = TokenHasher.makeToken(analyst: "bob")
             let carolToken = TokenHasher.makeToken(analyst: "carol")
             for (name, token) in [("alice", aliceToken), ("bob", bobToken), ("carol", carolToken)] {

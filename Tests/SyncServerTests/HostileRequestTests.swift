@@ -75,8 +75,9 @@ import Testing
     @Test("a hostile request is refused cleanly", arguments: cases)
     func hostile(testCase: Case) async throws {
         for kind in StoreKind.allCases {
-            let (store, close) = try await kind.make()
-            defer { close() }
+            let server = try await kind.server()
+            defer { server.close() }
+            let store = server.storage
             let token = TokenHasher.makeToken(analyst: "alice")
             try await store.addAnalyst(name: "alice", tokenHash: TokenHasher.hash(token), at: 1)
             try await store.addAnalyst(name: "bob", tokenHash: TokenHasher.hash(TokenHasher.makeToken(analyst: "bob")), at: 1)
