@@ -1,18 +1,21 @@
-import Foundation
 import Testing
 import TestSupport
 
 /// Tests that block must leave Swift's cooperative pool to the tests that await.
 @Suite(.ownThreads) struct OwnThreadsTests {
     @Test func aMarkedSuitesTestsRunOnThreadsOfTheirOwn() {
-        #expect(Self.threadName() == OwnThreads.threadName)
+        #expect(OwnThreads.isOnOwnThread)
     }
 
     @Test func blockingWorkRunsOffThePoolAndKeepsItsResult() async throws {
-        let name = try await OwnThreads.run { Self.threadName() }
-        #expect(name == OwnThreads.threadName)
+        let own = try await OwnThreads.run { OwnThreads.isOnOwnThread }
+        #expect(own)
     }
+}
 
-    /// The name of the thread running the caller.
-    static func threadName() -> String? { Thread.current.name }
+/// The marker tells the two apart: an unmarked test runs on the pool.
+@Suite struct PoolThreadTests {
+    @Test func anUnmarkedTestRunsOnThePool() async {
+        #expect(!OwnThreads.isOnOwnThread)
+    }
 }

@@ -15,9 +15,6 @@ public struct OwnThreads: SuiteTrait, TestTrait, TestScoping {
     /// How many marked tests run at once.
     public static let width = max(2, ProcessInfo.processInfo.activeProcessorCount)
 
-    /// The name of the threads marked tests run on (Linux keeps 15 bytes of a thread's name).
-    public static let threadName = "own-test-thread"
-
     public var isRecursive: Bool { true }
 
     /// Only test cases are wrapped: a suite's own scope has nothing that blocks.
@@ -47,6 +44,16 @@ public struct OwnThreads: SuiteTrait, TestTrait, TestScoping {
     }
 
     private static let slots = Slots(width: width)
+
+    /// Whether the caller runs on one of the threads made for marked tests.
+    public static var isOnOwnThread: Bool { pthread_getspecific(marker) != nil }
+
+    /// The key whose value is set on every thread made for marked tests.
+    static let marker: pthread_key_t = {
+        var key = pthread_key_t()
+        pthread_key_create(&key, nil)
+        return key
+    }()
 }
 
 extension Trait where Self == OwnThreads {
@@ -61,7 +68,9 @@ final class ThreadPerJobExecutor: TaskExecutor {
     func enqueue(_ job: consuming ExecutorJob) {
         let job = UnownedJob(job)
         Thread.detachNewThread {
-            Thread.current.name = OwnThreads.threadName
+            // Marked through a thread-specific key: Foundation's name setter can race the thread's
+            // start and leave the name inherited from the thread that made it.
+            pthread_setspecific(OwnThreads.marker, UnsafeRawPointer(bitPattern: 1))
             job.runSynchronously(on: self.asUnownedTaskExecutor())
         }
     }
