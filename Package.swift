@@ -42,7 +42,10 @@ let package = Package(
     ],
     targets: [
         .target(name: "SyncModel", swiftSettings: swiftSettings),
-        .target(name: "SyncProtocol", dependencies: ["SyncModel"], swiftSettings: swiftSettings),
+        .target(
+            name: "SyncProtocol", dependencies: ["SyncModel", .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "CommandLineSupport",
             dependencies: [.product(name: "ArgumentParser", package: "swift-argument-parser")],

@@ -7,7 +7,8 @@ extension Replica: SyncReplica {
     public func syncStart() throws -> SyncStart {
         try store.read { db in
             SyncStart(own: try ownReplicas(db), acknowledged: try Self.lastServerVector(db),
-                      cursor: try Self.serverCursor(db), vector: try Store.versionVector(db))
+                      cursor: try Self.serverCursor(db), vector: try Store.versionVector(db),
+                      publicKey: try Self.signingKey(for: id, db)?.publicKey)
         }
     }
 

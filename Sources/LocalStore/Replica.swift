@@ -36,6 +36,7 @@ public struct Replica: Sendable {
             try Meta.set("replica_id", id.rawValue, db)
             try Meta.set("own_replicas", id.rawValue, db)
             try settings.save(db)
+            _ = try ensureSigningKey(for: id, db)
         }
         return Replica(store: store, id: id, analyst: settings.analyst)
     }
@@ -82,13 +83,16 @@ public struct Replica: Sendable {
     }
 
     /// A replica in memory, for tests and benchmarks.
-    public static func inMemory(analyst: String, id: ReplicaID = .random()) throws -> Replica {
+    /// `signingKey`, when given, replaces a fresh one (tests that compare two runs).
+    public static func inMemory(analyst: String, id: ReplicaID = .random(), signingKey: SigningKey? = nil) throws -> Replica {
         try checkAuthor(analyst)
         let store = try Store.inMemory(role: .replica)
         try store.transaction { db in
             try Meta.set("replica_id", id.rawValue, db)
             try Meta.set("own_replicas", id.rawValue, db)
             try Meta.set("analyst", analyst, db)
+            if let signingKey { try Meta.set(keyName(id), signingKey.rawRepresentation.base64EncodedString(), db) }
+            _ = try ensureSigningKey(for: id, db)
         }
         return Replica(store: store, id: id, analyst: analyst)
     }

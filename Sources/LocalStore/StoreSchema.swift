@@ -125,12 +125,45 @@ enum StoreSchema {
                     );
                     """)
             }
+            migrator.registerMigration("v7-signatures") { db in
+                // Signed ranges of other replicas' versions this file received by bundle: kept to
+                // carry them on (to the server, or in another bundle), `pending` until the
+                // server has taken them. Public keys seen in bundles, pinned on first sight.
+                // What each bundle sender was known to hold, for `bundle create --for`.
+                try db.execute(sql: """
+                    CREATE TABLE signed_range (
+                        replica TEXT NOT NULL,
+                        first INTEGER NOT NULL,
+                        last INTEGER NOT NULL,
+                        signature BLOB NOT NULL,
+                        pending INTEGER NOT NULL,
+                        PRIMARY KEY (replica, first, last)
+                    ) WITHOUT ROWID;
+                    CREATE TABLE known_key (
+                        replica TEXT PRIMARY KEY NOT NULL,
+                        public_key BLOB NOT NULL,
+                        analyst TEXT NOT NULL
+                    ) WITHOUT ROWID;
+                    CREATE TABLE peer (
+                        replica TEXT PRIMARY KEY NOT NULL,
+                        analyst TEXT NOT NULL,
+                        holds TEXT NOT NULL,
+                        seen INTEGER NOT NULL
+                    ) WITHOUT ROWID;
+                    """)
+            }
+        }
+        if role == .server {
+            migrator.registerMigration("v7-replica-keys") { db in
+                // The public signing key each replica sent at its first sync with one.
+                try db.execute(sql: "ALTER TABLE replica_owner ADD COLUMN public_key BLOB")
+            }
         }
         return migrator
     }
 
     /// Every migration identifier this build knows, whatever the role.
-    static let knownMigrations: Set<String> = ["v1-versions", "v1-server", "v2-cell-numbers", "v3-server-feed", "v4-record-rows", "v5-clock-blobs", "v6-write-log"]
+    static let knownMigrations: Set<String> = ["v1-versions", "v1-server", "v2-cell-numbers", "v3-server-feed", "v4-record-rows", "v5-clock-blobs", "v6-write-log", "v7-signatures", "v7-replica-keys"]
 
     /// Clocks (versions' contexts, fields' joined vectors and heads) are stored as
     /// ``ClockBlob``s naming replicas by row id instead of `uuid:counter` text. A first pass

@@ -33,6 +33,8 @@ enum PostgresSchema {
             "CREATE TABLE feed_head (one boolean PRIMARY KEY DEFAULT true CHECK (one), seq bigint NOT NULL, chain bigint NOT NULL)",
             "INSERT INTO feed_head (one, seq, chain) VALUES (true, 0, 0)",
         ]),
+        // The public signing key each replica sent at its first sync with one.
+        ("2-replica-keys", ["ALTER TABLE replica_owner ADD COLUMN public_key bytea"]),
     ]
 
     /// Applies the steps the database lacks, one instance at a time (an advisory lock held by

@@ -22,13 +22,14 @@ public import SyncProtocol
 /// transaction.
 extension PostgresServerStore {
     public func perform(
-        _ work: ExchangeWork<[Version]>, ownership: @escaping @Sendable ([ReplicaID: String]) throws -> Void,
+        _ work: ExchangeWork<[Version]>, ownership: @escaping @Sendable ([ReplicaID: ReplicaBinding]) throws -> Void,
         beforeCommit: @escaping @Sendable () -> Void
     ) async throws -> StoredExchange {
         try await mapErrors { [self] in
             let logger = self.logger
             // A pull from replicas already bound writes nothing: it skips the push's transaction.
-            if work.versions.isEmpty, let owners = try await boundOwners(of: work.claimed) {
+            if work.versions.isEmpty, let owners = try await boundOwners(of: work.claimed),
+               work.requesterKey.map({ owners[$0.replica]?.publicKey != nil }) ?? true {
                 try ownership(owners)
                 return try await answer(work, report: ApplyReport())
             }
@@ -42,7 +43,7 @@ extension PostgresServerStore {
     }
 
     static func push(
-        _ work: ExchangeWork<[Version]>, ownership: @Sendable ([ReplicaID: String]) throws -> Void,
+        _ work: ExchangeWork<[Version]>, ownership: @Sendable ([ReplicaID: ReplicaBinding]) throws -> Void,
         _ connection: PostgresConnection, _ logger: Logger
     ) async throws -> ApplyReport {
         try await bind(work, ownership: ownership, connection, logger)
@@ -123,28 +124,35 @@ extension PostgresServerStore {
     /// Judges the claimed replicas' owners and binds the unbound ones to the analyst. A replica
     /// bound by a concurrent exchange meanwhile is judged again by its new owner.
     private static func bind(
-        _ work: ExchangeWork<[Version]>, ownership: @Sendable ([ReplicaID: String]) throws -> Void,
+        _ work: ExchangeWork<[Version]>, ownership: @Sendable ([ReplicaID: ReplicaBinding]) throws -> Void,
         _ connection: PostgresConnection, _ logger: Logger
     ) async throws {
         let claimed = work.claimed.map(\.rawValue)
         guard !claimed.isEmpty else { return try ownership([:]) }
-        func owners() async throws -> [ReplicaID: String] {
-            var owners: [ReplicaID: String] = [:]
-            let rows = try await connection.query("SELECT replica, analyst FROM replica_owner WHERE replica = ANY(\(claimed)::text[])", logger: logger)
-            for try await (replica, analyst) in rows.decode((String, String).self) {
-                if let id = ReplicaID(replica) { owners[id] = analyst }
+        func owners() async throws -> [ReplicaID: ReplicaBinding] {
+            var owners: [ReplicaID: ReplicaBinding] = [:]
+            let rows = try await connection.query("SELECT replica, analyst, public_key FROM replica_owner WHERE replica = ANY(\(claimed)::text[])", logger: logger)
+            for try await (replica, analyst, key) in rows.decode((String, String, Data?).self) {
+                if let id = ReplicaID(replica) { owners[id] = ReplicaBinding(analyst: analyst, publicKey: key) }
             }
             return owners
         }
         let before = try await owners()
         try ownership(before)
         let unbound = work.claimed.filter { before[$0] == nil }.map(\.rawValue)
-        guard !unbound.isEmpty else { return }
-        try await connection.query("""
-            INSERT INTO replica_owner (replica, analyst, bound)
-            SELECT u, \(work.analyst), \(work.time) FROM unnest(\(unbound)::text[]) AS u ORDER BY u COLLATE "C"
-            ON CONFLICT (replica) DO NOTHING
-            """, logger: logger)
+        if !unbound.isEmpty {
+            try await connection.query("""
+                INSERT INTO replica_owner (replica, analyst, bound)
+                SELECT u, \(work.analyst), \(work.time) FROM unnest(\(unbound)::text[]) AS u ORDER BY u COLLATE "C"
+                ON CONFLICT (replica) DO NOTHING
+                """, logger: logger)
+        }
+        if let (replica, key) = work.requesterKey {
+            try await connection.query("""
+                UPDATE replica_owner SET public_key = \(key) WHERE replica = \(replica.rawValue) AND public_key IS NULL
+                """, logger: logger)
+        }
+        guard !unbound.isEmpty || work.requesterKey != nil else { return }
         try ownership(try await owners())
     }
 
@@ -181,11 +189,11 @@ extension PostgresServerStore {
     }
 
     /// The owners of `replicas` if every one is bound, else nil (binding needs a transaction).
-    private func boundOwners(of replicas: [ReplicaID]) async throws -> [ReplicaID: String]? {
-        var owners: [ReplicaID: String] = [:]
-        let rows = try await client.query("SELECT replica, analyst FROM replica_owner WHERE replica = ANY(\(replicas.map(\.rawValue))::text[])", logger: logger)
-        for try await (replica, analyst) in rows.decode((String, String).self) {
-            if let id = ReplicaID(replica) { owners[id] = analyst }
+    private func boundOwners(of replicas: [ReplicaID]) async throws -> [ReplicaID: ReplicaBinding]? {
+        var owners: [ReplicaID: ReplicaBinding] = [:]
+        let rows = try await client.query("SELECT replica, analyst, public_key FROM replica_owner WHERE replica = ANY(\(replicas.map(\.rawValue))::text[])", logger: logger)
+        for try await (replica, analyst, key) in rows.decode((String, String, Data?).self) {
+            if let id = ReplicaID(replica) { owners[id] = ReplicaBinding(analyst: analyst, publicKey: key) }
         }
         return owners.count == Set(replicas).count ? owners : nil
     }

@@ -1,3 +1,4 @@
+public import Foundation
 import Logging
 import PostgresNIO
 public import SyncModel
@@ -21,7 +22,7 @@ extension PostgresServerStore {
     /// source's only if every version arrived whole and in order: a copy that does not end at
     /// `head`, the source's last position, is rolled back.
     public func load(
-        analysts: [(analyst: Analyst, tokenHash: String)], bindings: [(replica: ReplicaID, analyst: String, bound: Int64)],
+        analysts: [(analyst: Analyst, tokenHash: String)], bindings: [(replica: ReplicaID, analyst: String, bound: Int64, publicKey: Data?)],
         head: FeedCursor, nextPage: @escaping @Sendable (FeedCursor) throws -> [Version]
     ) async throws -> Loaded {
         // A whole store may take minutes to copy: a day's bound, not a request's.
@@ -60,7 +61,8 @@ extension PostgresServerStore {
                 }
                 for binding in bindings {
                     try await connection.query("""
-                        INSERT INTO replica_owner (replica, analyst, bound) VALUES (\(binding.replica.rawValue), \(binding.analyst), \(binding.bound))
+                        INSERT INTO replica_owner (replica, analyst, bound, public_key)
+                        VALUES (\(binding.replica.rawValue), \(binding.analyst), \(binding.bound), \(binding.publicKey))
                         """, logger: logger)
                 }
                 return Loaded(analysts: analysts.count, replicas: replicas.count, versions: versions, head: position)

@@ -178,11 +178,12 @@ public final class PostgresServerStore: ServerStorage {
         return false
     }
 
-    public func owners() async throws -> [ReplicaID: String] {
+    public func replicaBindings() async throws -> [ReplicaID: ReplicaBinding] {
         try await mapErrors { [self] in
-            var result: [ReplicaID: String] = [:]
-            for try await (replica, analyst) in try await client.query("SELECT replica, analyst FROM replica_owner", logger: logger).decode((String, String).self) {
-                if let id = ReplicaID(replica) { result[id] = analyst }
+            var result: [ReplicaID: ReplicaBinding] = [:]
+            let rows = try await client.query("SELECT replica, analyst, public_key FROM replica_owner", logger: logger)
+            for try await (replica, analyst, key) in rows.decode((String, String, Data?).self) {
+                if let id = ReplicaID(replica) { result[id] = ReplicaBinding(analyst: analyst, publicKey: key) }
             }
             return result
         }
@@ -204,7 +205,7 @@ public final class PostgresServerStore: ServerStorage {
                     "SELECT 'feed ' || v.seq || ' ' || v.chain || ' ' || r.uuid || ':' || v.counter FROM version v JOIN replica r ON r.id = v.replica ORDER BY v.seq",
                     "SELECT 'head ' || seq || ' ' || chain FROM feed_head",
                     "SELECT 'analyst ' || name || ' ' || token_hash || ' ' || created || ' ' || coalesce(revoked::text, '-') FROM analyst ORDER BY name COLLATE \"C\"",
-                    "SELECT 'owner ' || replica || ' ' || analyst || ' ' || bound FROM replica_owner ORDER BY replica COLLATE \"C\"",
+                    "SELECT 'owner ' || replica || ' ' || analyst || ' ' || bound || ' ' || coalesce(encode(public_key, 'hex'), '-') FROM replica_owner ORDER BY replica COLLATE \"C\"",
                 ]
                 for query in tables {
                     for try await line in try await connection.query(query, logger: logger).decode(String.self) { lines.append(line) }

@@ -109,6 +109,8 @@ public enum OutputJSON {
         public var pending: Int
         public var pendingRecords: [PendingRecord]
         public var openConflicts: Int
+        /// Other analysts' versions received by bundle that the server has not taken yet.
+        public var carrying: Int
         /// The last sync that ended well: when (ISO 8601 UTC) and with which server; absent before the first.
         public var lastSync: LastSync?
 
@@ -118,7 +120,8 @@ public enum OutputJSON {
         }
 
         public init(replica: String, analyst: String, server: String, versions: UInt64, pending: Int, pendingRecords: [PendingRecord], openConflicts: Int,
-                    lastSync: (time: Int64, server: String)? = nil) {
+                    carrying: Int = 0, lastSync: (time: Int64, server: String)? = nil) {
+            self.carrying = carrying
             self.lastSync = lastSync.map { LastSync(time: TextOutput.isoTime($0.time), server: $0.server) }
             self.replica = replica
             self.analyst = analyst

@@ -357,6 +357,9 @@ public enum TextOutput {
                 lines.append("  \(labels[record.record] ?? record.record)  \(record.versions) version\(record.versions == 1 ? "" : "s")")
             }
         }
+        if status.carrying > 0 {
+            lines.append("Carrying \(status.carrying) version\(status.carrying == 1 ? "" : "s") of other analysts, received by bundle, to send")
+        }
         lines.append("Conflicts \(status.openConflicts) open\(status.openConflicts > 0 ? " (see `sync-client conflicts`)" : "")")
         lines.append("Synced   " + (status.lastSync.map { "\($0.time) with \($0.server)" } ?? "never"))
         return lines.joined(separator: "\n") + "\n"

@@ -14,4 +14,14 @@ public struct ApplyReport: Sendable, Equatable {
     public var closedConflicts: [ConflictID] = []
 
     public init() {}
+
+    /// Adds what a later batch did: a conflict it closes is no longer new.
+    public mutating func add(_ later: ApplyReport) {
+        new += later.new
+        duplicates += later.duplicates
+        cleanMerges += later.cleanMerges
+        newConflicts.removeAll(where: later.closedConflicts.contains)
+        newConflicts += later.newConflicts
+        closedConflicts += later.closedConflicts
+    }
 }

@@ -1,5 +1,5 @@
 public import Foundation
-import SyncModel
+public import SyncModel
 
 /// The compact encoding of sync messages, `application/vnd.field-sync.v1+binary`.
 ///
@@ -36,6 +36,16 @@ public enum BinaryWire {
         write(request.cursor, &writer)
         writer.varint(UInt64(max(0, request.pageLimit ?? 0)))
         write(request.versions, &writer, tables)
+        // Optional parts follow as tagged sections, so a request without them is unchanged.
+        if let key = request.publicKey {
+            writer.byte(Section.publicKey.rawValue)
+            writer.varint(UInt64(key.count))
+            writer.bytes(Array(key))
+        }
+        if let signatures = request.signatures, !signatures.isEmpty {
+            writer.byte(Section.signatures.rawValue)
+            writeSignatures(signatures, &writer)
+        }
         return writer.data
     }
 
@@ -60,9 +70,23 @@ public enum BinaryWire {
         let cursor = try readCursor(&reader)
         let limit = try reader.varint()
         let versions = try readVersions(&reader, tables)
-        try reader.expectEnd()
+        var publicKey: Data?
+        var signatures: [SignedRange]?
+        var last: UInt8 = 0
+        while reader.remaining > 0 {
+            let tag = try reader.byte()
+            guard tag > last, let section = Section(rawValue: tag) else { throw BinaryWireError("unknown or repeated request section \(tag)") }
+            last = tag
+            switch section {
+            case .publicKey:
+                publicKey = Data(try reader.bytes(try reader.count(minimumBytesEach: 1)))
+            case .signatures:
+                signatures = try readSignatures(&reader)
+            }
+        }
         return SyncRequest(replica: replica, vector: vector, cursor: cursor, versions: versions,
-                           pageLimit: limit == 0 ? nil : Int(min(limit, UInt64(Int32.max))), protocolVersion: protocolVersion)
+                           pageLimit: limit == 0 ? nil : Int(min(limit, UInt64(Int32.max))),
+                           publicKey: publicKey, signatures: signatures, protocolVersion: protocolVersion)
     }
 
     public static func decodeResponse(_ bytes: some Sequence<UInt8>) throws -> SyncResponse {
@@ -75,6 +99,35 @@ public enum BinaryWire {
         let versions = try readVersions(&reader, tables)
         try reader.expectEnd()
         return SyncResponse(vector: vector, versions: versions, more: more == 1, cursor: cursor, protocolVersion: protocolVersion)
+    }
+
+    /// The optional parts of a request, each at most once, in this order.
+    enum Section: UInt8 {
+        case publicKey = 1, signatures = 2
+    }
+
+    /// A count, then each range's replica (16 bytes), first and last counters and 64-byte signature.
+    static func writeSignatures(_ signatures: [SignedRange], _ writer: inout BinaryWriter) {
+        writer.varint(UInt64(signatures.count))
+        for range in signatures {
+            writer.bytes(range.replica.bytes)
+            writer.varint(range.first)
+            writer.varint(range.last)
+            writer.varint(UInt64(range.signature.count))
+            writer.bytes(Array(range.signature))
+        }
+    }
+
+    static func readSignatures(_ reader: inout BinaryReader) throws -> [SignedRange] {
+        var ranges: [SignedRange] = []
+        for _ in 0..<(try reader.count(minimumBytesEach: 19)) {
+            guard let replica = ReplicaID(bytes: try reader.bytes(16)) else { throw BinaryWireError("bad replica id in a signature") }
+            let first = try reader.varint(), last = try reader.varint()
+            guard first >= 1, last >= first else { throw BinaryWireError("a signed range \(replica):\(first)-\(last) is empty or starts at 0") }
+            let signature = Data(try reader.bytes(try reader.count(minimumBytesEach: 1)))
+            ranges.append(SignedRange(replica: replica, first: first, last: last, signature: signature))
+        }
+        return ranges
     }
 
     // MARK: - Tables
@@ -143,6 +196,10 @@ public enum BinaryWire {
         writer.bytes(magic)
         writer.byte(UInt8(clamping: protocolVersion))
         writer.byte(type.rawValue)
+        writeTables(&writer, tables)
+    }
+
+    static func writeTables(_ writer: inout BinaryWriter, _ tables: Tables) {
         writer.varint(UInt64(tables.replicas.count))
         for replica in tables.replicas { writer.bytes(replica.bytes) }
         writer.varint(UInt64(tables.strings.count))
@@ -157,6 +214,10 @@ public enum BinaryWire {
         guard try reader.byte() == type.rawValue else {
             throw BinaryWireError("the message is not a sync \(type == .request ? "request" : "response")")
         }
+        return (protocolVersion, try readTables(&reader))
+    }
+
+    static func readTables(_ reader: inout BinaryReader) throws -> Tables {
         var tables = Tables()
         for _ in 0..<(try reader.count(minimumBytesEach: 16)) {
             guard let replica = ReplicaID(bytes: try reader.bytes(16)) else { throw BinaryWireError("bad replica id") }
@@ -170,7 +231,27 @@ public enum BinaryWire {
             guard let record = RecordID(bytes: try reader.bytes(16)) else { throw BinaryWireError("bad record id") }
             tables.records.append(record)
         }
-        return (protocolVersion, tables)
+        return tables
+    }
+
+    /// A block of versions on its own: the tables, then the versions, as a message carries them
+    /// (a bundle is a sequence of such blocks).
+    public static func encodeBlock(_ versions: [Version]) -> [UInt8] {
+        var tables = Tables()
+        for version in versions { tables.add(version) }
+        var writer = BinaryWriter()
+        writeTables(&writer, tables)
+        write(versions, &writer, tables)
+        return writer.buffer
+    }
+
+    /// Reads a block ``encodeBlock(_:)`` wrote; throws ``BinaryWireError`` for anything else.
+    public static func decodeBlock(_ bytes: some Sequence<UInt8>) throws -> [Version] {
+        var reader = BinaryReader(bytes)
+        let tables = try readTables(&reader)
+        let versions = try readVersions(&reader, tables)
+        try reader.expectEnd()
+        return versions
     }
 
     // MARK: - Body
@@ -241,6 +322,23 @@ public enum BinaryWire {
         }
     }
 
+    /// One version on its own, every id and string spelled out: the bytes a signature covers.
+    static func writeCanonical(_ version: Version, _ writer: inout BinaryWriter) {
+        writer.bytes(version.dot.replica.bytes)
+        writer.varint(version.dot.counter)
+        writer.varint(UInt64(version.context.count))
+        for entry in version.context.entries {
+            writer.bytes(entry.replica.bytes)
+            writer.varint(entry.counter)
+        }
+        writer.bytes(version.record.bytes)
+        writer.string(version.kind)
+        writer.string(version.field)
+        writer.value(version.value)
+        writer.string(version.author)
+        writer.signed(version.time)
+    }
+
     static func readVersions(_ reader: inout BinaryReader, _ tables: Tables) throws -> [Version] {
         let count = try reader.count(minimumBytesEach: 9)
         var versions: [Version] = []
@@ -293,6 +391,9 @@ struct BinaryWriter {
     mutating func reserve(_ count: Int) { buffer.reserveCapacity(buffer.count + count) }
 
     mutating func byte(_ value: UInt8) { buffer.append(value) }
+
+    /// Empties the buffer, keeping its room.
+    mutating func clear() { buffer.removeAll(keepingCapacity: true) }
 
     mutating func bytes(_ values: [UInt8]) { buffer.append(contentsOf: values) }
 

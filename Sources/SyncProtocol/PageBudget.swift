@@ -42,6 +42,22 @@ public struct PageBudget: Sendable {
         return contextBytes + value.utf8.count + 128
     }
 
+    /// A version's size as ``size(context:value:)`` counts it, from its value without
+    /// rendering it as text (strings as their UTF-8 bytes plus quotes).
+    package static func size(_ version: Version) -> Int {
+        let valueBytes: Int
+        switch version.value {
+        case .text(let text): valueBytes = text.utf8.count + 2
+        case .list(let items): valueBytes = items.reduce(2) { $0 + $1.utf8.count + 3 }
+        case .null, .bool, .int: valueBytes = 20
+        }
+        var contextBytes = 0
+        for counter in version.context.entries.lazy.map(\.counter) {
+            contextBytes += 38 + decimalDigits(counter)
+        }
+        return contextBytes + valueBytes + 128
+    }
+
     private static func decimalDigits(_ value: UInt64) -> Int {
         var digits = 1
         var rest = value

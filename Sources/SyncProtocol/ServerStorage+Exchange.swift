@@ -1,3 +1,4 @@
+public import Foundation
 public import SyncModel
 
 /// What one sync exchange answers: the server's counters (after storing the pushed versions)
@@ -16,6 +17,14 @@ public struct Exchange: Sendable {
 public enum ExchangeRefusal: Error, Equatable, Sendable, CustomStringConvertible {
     case replicaOwnedByOther(replica: ReplicaID, owner: String)
     case authorMismatch(dot: Dot, author: String, analyst: String)
+    /// A carried range's signature does not verify with its replica's bound key.
+    case badSignature(range: String)
+    /// Versions are carried for a replica whose signing key the server does not know.
+    case unknownKey(replica: ReplicaID)
+    /// The requester sent a signing key other than the one bound to it.
+    case keyMismatch(replica: ReplicaID)
+    /// Another analyst's version came without a valid signature of its replica.
+    case unsigned(dot: Dot)
 
     public var description: String {
         switch self {
@@ -24,6 +33,14 @@ public enum ExchangeRefusal: Error, Equatable, Sendable, CustomStringConvertible
             return "replica \(replica) belongs to another analyst; each analyst syncs only their own replicas (create yours with `sync-client init` and your own token)"
         case .authorMismatch(let dot, let author, let analyst):
             return "version \(dot) is signed by '\(author)' but the token belongs to '\(analyst)'; create the replica with this analyst's token"
+        case .badSignature(let range):
+            return "the signature over versions \(range) does not verify with that replica's key: they were altered on the way or signed by another replica. Nothing was stored; ask their author for a new bundle."
+        case .unknownKey(let replica):
+            return "versions of replica \(replica) are carried for its author, but that replica has never synced with this server, so its signing key is unknown. Its author must sync once (from any network) before others can carry its versions."
+        case .keyMismatch(let replica):
+            return "replica \(replica) is bound to another signing key on this server: the replica file was copied or its key replaced. Run `sync-client rekey` to continue under a fresh replica id and key."
+        case .unsigned(let dot):
+            return "version \(dot) belongs to another analyst's replica and carries no valid signature of it; another analyst's versions are accepted only as their author signed them (in a bundle)"
         }
     }
 }
@@ -45,24 +62,22 @@ extension ServerStorage {
     /// Throws the storage's check failures (400), ``ExchangeRefusal`` (403) and its own errors.
     public func exchange(
         analyst: String, requester: ReplicaID? = nil, clientVector: VersionVector, cursor: FeedCursor? = nil,
-        versions: [Version], pageLimit: Int, at time: Int64,
+        versions: [Version], signatures: [SignedRange] = [], publicKey: Data? = nil, pageLimit: Int, at time: Int64,
         beforeCommit: @escaping @Sendable () -> Void = {}
     ) async throws -> Exchange {
         // Structure first (400), before the transaction; then who may push what (403), inside it.
         let checked = try check(versions)
-        var claimed: [ReplicaID] = []
-        var seen: Set<ReplicaID> = []
-        for replica in [requester].compactMap({ $0 }) + versions.map(\.dot.replica) where seen.insert(replica).inserted {
-            claimed.append(replica)
-        }
+        let claims = try RelayClaims(signatures, versions: versions)
+        if let publicKey, !SignatureCheck.isValidPublicKey(publicKey) { throw RelayError.malformed("public key of \(requester?.description ?? "the requester")") }
         var counted = Set(clientVector.replicas)
         if let requester { counted.insert(requester) }
         let query: PageQuery.Start = cursor.map { .feed(after: $0, skipping: counted) } ?? .notCoveredBy(clientVector)
-        let work = ExchangeWork(analyst: analyst, claimed: claimed, versions: checked, counted: counted,
-                                page: PageQuery(query, limit: pageLimit), time: time)
+        let work = ExchangeWork(analyst: analyst, claimed: Self.claimed(requester: requester, versions), versions: checked, counted: counted,
+                                page: PageQuery(query, limit: pageLimit), time: time,
+                                requesterKey: requester.flatMap { id in publicKey.map { (id, $0) } })
         let authors = versions.map { (dot: $0.dot, author: $0.author) }
         let stored = try await perform(work, ownership: { owners in
-            try Self.checkOwnership(analyst: analyst, requester: requester, authors: authors, owners: owners)
+            try Self.judge(analyst: analyst, requester: requester, requesterKey: publicKey, authors: authors, claims: claims, owners: owners)
         }, beforeCommit: beforeCommit)
         var exchange = Exchange(vector: stored.vector, versions: [], more: true, cursor: nil, report: stored.report)
         if let page = stored.page {
@@ -71,23 +86,91 @@ extension ServerStorage {
         return exchange
     }
 
-    /// The requester must not be another analyst's; each pushed version must be signed by
-    /// `analyst` and its replica unbound or theirs. Checked in request order, so the first
-    /// fault is the one reported.
-    static func checkOwnership(
-        analyst: String, requester: ReplicaID?, authors: [(dot: Dot, author: String)], owners: [ReplicaID: String]
+    /// Stores versions carried to the server with no analyst's token (a bundle brought by a
+    /// courier), in one transaction: every version must lie in a range signed by its replica's
+    /// bound key and be written under that replica's analyst. Returns what was stored and the
+    /// server's counters for the carried replicas.
+    public func storeCarried(_ versions: [Version], signatures: [SignedRange], at time: Int64) async throws -> (report: ApplyReport, vector: VersionVector) {
+        let checked = try check(versions)
+        let claims = try RelayClaims(signatures, versions: versions)
+        let replicas = Self.claimed(requester: nil, versions)
+        let work = ExchangeWork(analyst: "", claimed: replicas, versions: checked, counted: Set(replicas),
+                                page: PageQuery(.notCoveredBy(VersionVector()), limit: 1), time: time)
+        let authors = versions.map { (dot: $0.dot, author: $0.author) }
+        let stored = try await perform(work, ownership: { owners in
+            try Self.judge(analyst: nil, requester: nil, requesterKey: nil, authors: authors, claims: claims, owners: owners)
+        }, beforeCommit: {})
+        return (stored.report, stored.vector)
+    }
+
+    /// The requester, then the versions' replicas in order of first appearance, each once.
+    private static func claimed(requester: ReplicaID?, _ versions: [Version]) -> [ReplicaID] {
+        var claimed: [ReplicaID] = []
+        var seen: Set<ReplicaID> = []
+        for replica in [requester].compactMap({ $0 }) + versions.map(\.dot.replica) where seen.insert(replica).inserted {
+            claimed.append(replica)
+        }
+        return claimed
+    }
+
+    /// Who may push what. The requester must not be another analyst's, nor send a key other
+    /// than its bound one. A version of the analyst's own replica (or of a new one) must be
+    /// written under their name. Any other version, and with no analyst (`nil`, a carried
+    /// bundle) every version, is accepted only inside a range signed by its replica's bound key
+    /// and written under that replica's analyst; a signature that does not verify refuses
+    /// everything. Checked in request order, so the first fault is the one reported.
+    static func judge(
+        analyst: String?, requester: ReplicaID?, requesterKey: Data?, authors: [(dot: Dot, author: String)],
+        claims: RelayClaims, owners: [ReplicaID: ReplicaBinding]
     ) throws {
-        if let requester, let bound = owners[requester], bound != analyst {
-            throw ExchangeRefusal.replicaOwnedByOther(replica: requester, owner: bound)
+        if let requester, let bound = owners[requester] {
+            if bound.analyst != analyst { throw ExchangeRefusal.replicaOwnedByOther(replica: requester, owner: bound.analyst) }
+            if let requesterKey, let key = bound.publicKey, key != requesterKey { throw ExchangeRefusal.keyMismatch(replica: requester) }
         }
-        var checked: Set<ReplicaID> = []
+        var signed: [ReplicaID: [ClosedRange<UInt64>]] = [:]
+        for range in try claims.verified(keys: { owners[$0]?.publicKey }) {
+            signed[range.replica, default: []].append(range.first...range.last)
+        }
+        for replica in signed.keys { signed[replica]!.sort { $0.lowerBound < $1.lowerBound } }
+        let carried = Set(claims.claims.map(\.range.replica))
         for (dot, author) in authors {
-            if author != analyst { throw ExchangeRefusal.authorMismatch(dot: dot, author: author, analyst: analyst) }
-            guard checked.insert(dot.replica).inserted else { continue }
-            if let owner = owners[dot.replica], owner != analyst {
-                throw ExchangeRefusal.replicaOwnedByOther(replica: dot.replica, owner: owner)
+            let binding = owners[dot.replica]
+            if let analyst, !carried.contains(dot.replica) {
+                // Pushed with no signature: only the analyst's own writes, in their own replicas.
+                if author != analyst { throw ExchangeRefusal.authorMismatch(dot: dot, author: author, analyst: analyst) }
+                if let binding, binding.analyst != analyst { throw ExchangeRefusal.replicaOwnedByOther(replica: dot.replica, owner: binding.analyst) }
+                continue
             }
+            if let analyst, binding == nil || binding?.analyst == analyst {
+                // Signed, and the analyst's own replica (or a new one they bind by pushing it).
+                guard author == analyst else {
+                    throw binding == nil ? ExchangeRefusal.unknownKey(replica: dot.replica) : ExchangeRefusal.authorMismatch(dot: dot, author: author, analyst: analyst)
+                }
+                continue
+            }
+            // Carried for another analyst, or in a bundle: only as their replica signed it.
+            guard let binding, binding.publicKey != nil else { throw ExchangeRefusal.unknownKey(replica: dot.replica) }
+            guard Self.contains(signed[dot.replica] ?? [], dot.counter) else { throw ExchangeRefusal.unsigned(dot: dot) }
+            guard author == binding.analyst else { throw ExchangeRefusal.authorMismatch(dot: dot, author: author, analyst: binding.analyst) }
         }
+    }
+
+    /// Whether one of `ranges` (sorted by lower bound, each at most ``SignedRange/maxVersions``
+    /// long) holds `counter`: a binary search for the last range starting at or below it, then
+    /// a look back over the few that start close enough to reach it.
+    private static func contains(_ ranges: [ClosedRange<UInt64>], _ counter: UInt64) -> Bool {
+        var low = 0, high = ranges.count
+        while low < high {
+            let middle = (low + high) / 2
+            if ranges[middle].lowerBound <= counter { low = middle + 1 } else { high = middle }
+        }
+        var index = low - 1
+        while index >= 0 {
+            if ranges[index].contains(counter) { return true }
+            if ranges[index].lowerBound + UInt64(SignedRange.maxVersions) <= counter { return false }
+            index -= 1
+        }
+        return false
     }
 
     /// Serves one sync request as `analyst`: the push is stored and the answer's page holds the
@@ -98,7 +181,7 @@ extension ServerStorage {
     ) async throws -> (response: SyncResponse, report: ApplyReport) {
         let exchange = try await exchange(
             analyst: analyst, requester: request.replica, clientVector: request.vector, cursor: request.cursor,
-            versions: request.versions, pageLimit: min(max(request.pageLimit ?? defaultPageSize, 1), maxPageSize), at: time,
+            versions: request.versions, signatures: request.signatures ?? [], publicKey: request.publicKey, pageLimit: min(max(request.pageLimit ?? defaultPageSize, 1), maxPageSize), at: time,
             beforeCommit: beforeCommit
         )
         let response = SyncResponse(vector: exchange.vector, versions: exchange.versions, more: exchange.more, cursor: exchange.cursor)

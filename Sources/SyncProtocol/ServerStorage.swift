@@ -1,3 +1,4 @@
+public import Foundation
 public import SyncModel
 
 /// The storage a sync server keeps: analysts, the replicas bound to each, and every version in
@@ -17,13 +18,14 @@ public protocol ServerStorage: Sendable {
     /// server answers it with 400.
     func check(_ versions: [Version]) throws -> Checked
 
-    /// Does `work` in one transaction: reads the owners of `work.claimed`, asks `ownership`
+    /// Does `work` in one transaction: reads the bindings of `work.claimed`, asks `ownership`
     /// (which throws to refuse the whole exchange), binds the unbound claimed replicas to
-    /// `work.analyst`, stores the versions (merging fields and opening conflicts as a replica
-    /// does), then reads the counters and the page the work asks for. `beforeCommit` runs last,
-    /// inside the transaction (tests pause there).
+    /// `work.analyst`, gives the requester's binding `work.requesterKey` if it has no key yet,
+    /// stores the versions (merging fields and opening conflicts as a replica does), then reads
+    /// the counters and the page the work asks for. `beforeCommit` runs last, inside the
+    /// transaction (tests pause there).
     func perform(
-        _ work: ExchangeWork<Checked>, ownership: @escaping @Sendable ([ReplicaID: String]) throws -> Void,
+        _ work: ExchangeWork<Checked>, ownership: @escaping @Sendable ([ReplicaID: ReplicaBinding]) throws -> Void,
         beforeCommit: @escaping @Sendable () -> Void
     ) async throws -> StoredExchange
 
@@ -40,12 +42,19 @@ public protocol ServerStorage: Sendable {
     func reinstate(name: String) async throws -> Bool
     /// Revokes an analyst's token; their replicas stay theirs.
     func revoke(name: String, at time: Int64) async throws
-    /// The analyst each replica is bound to.
-    func owners() async throws -> [ReplicaID: String]
+    /// The analyst and signing key each replica is bound to.
+    func replicaBindings() async throws -> [ReplicaID: ReplicaBinding]
 
     /// Everything the storage keeps, as text in a canonical order: equal exactly when two states
     /// of the same storage are equal (tests check that a refused request changed nothing).
     func canonicalDump() async throws -> String
+}
+
+extension ServerStorage {
+    /// The analyst each replica is bound to.
+    public func owners() async throws -> [ReplicaID: String] {
+        try await replicaBindings().mapValues(\.analyst)
+    }
 }
 
 /// The storage side of one exchange, decided by the server's policy.
@@ -61,14 +70,32 @@ public struct ExchangeWork<Checked: Sendable>: Sendable {
     public var page: PageQuery
     /// Milliseconds since 1970, recorded on new bindings.
     public var time: Int64
+    /// The requester (the first claimed replica) and its public signing key, bound with it.
+    public var requesterKey: (replica: ReplicaID, key: Data)?
 
-    public init(analyst: String, claimed: [ReplicaID], versions: Checked, counted: Set<ReplicaID>, page: PageQuery, time: Int64) {
+    public init(
+        analyst: String, claimed: [ReplicaID], versions: Checked, counted: Set<ReplicaID>, page: PageQuery, time: Int64,
+        requesterKey: (replica: ReplicaID, key: Data)? = nil
+    ) {
         self.analyst = analyst
         self.claimed = claimed
         self.versions = versions
         self.counted = counted
         self.page = page
         self.time = time
+        self.requesterKey = requesterKey
+    }
+}
+
+/// Whom a replica is bound to on the server: the analyst whose token first synced it, and the
+/// public signing key it sent (nil for a replica that has not sent one yet).
+public struct ReplicaBinding: Sendable, Equatable {
+    public var analyst: String
+    public var publicKey: Data?
+
+    public init(analyst: String, publicKey: Data? = nil) {
+        self.analyst = analyst
+        self.publicKey = publicKey
     }
 }
 

@@ -46,7 +46,9 @@ public struct SyncDriver<Replica: SyncReplica>: Sendable {
         func next(_ session: inout SyncSession) throws -> SyncRequest? {
             let query = session.pushQuery
             let (vector, push) = try replica.outgoing(acknowledged: query.acknowledged, limit: query.limit, ownOnly: query.ownOnly, budget: query.budget)
-            return session.nextRequest(vector: vector, push: push)
+            // Its own versions first; then what it carries for others.
+            let carried = push.isEmpty ? try replica.carried(limit: query.limit, budget: query.budget, excluding: session.carriedSent) : CarriedPage()
+            return session.nextRequest(vector: vector, push: push, carried: carried)
         }
         var inFlight = start(session.firstRequest())
         defer { inFlight.cancel() }
@@ -54,6 +56,15 @@ public struct SyncDriver<Replica: SyncReplica>: Sendable {
             let response: SyncResponse, checked: Replica.Checked
             do {
                 (response, checked) = try await inFlight.value
+            } catch let error as SyncError where { if case .server(403, _, _) = error { true } else { false } }() {
+                // A carried range the server will not take must not stop the sync.
+                if let refused = try session.isolateRefusal(after: error) {
+                    try replica.noteRefused(refused.range, permanently: !refused.mayPassLater)
+                    session.stats.refusedCarried.append(refused)
+                }
+                guard let retry = try next(&session) else { return }
+                inFlight = start(retry)
+                continue
             } catch {
                 try session.shrinkPush(after: error)
                 // The refused request changed nothing on the server: ask again, pushing less.
@@ -62,6 +73,7 @@ public struct SyncDriver<Replica: SyncReplica>: Sendable {
                 continue
             }
             let update = try session.accept(response, ownCounters: try replica.counters(of: session.own))
+            if !update.delivered.isEmpty { try replica.noteDelivered(update.delivered) }
             func store() throws {
                 session.count(try replica.receive(checked, serverVector: update.serverVector, cursor: update.cursor, deferFields: true))
             }

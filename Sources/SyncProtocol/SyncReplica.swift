@@ -1,3 +1,4 @@
+public import Foundation
 public import SyncModel
 
 /// The replica a sync runs over, as ``SyncDriver`` reaches it: one read to start, one read per
@@ -36,6 +37,36 @@ public protocol SyncReplica: Sendable {
 
     /// Derives every field state still waiting.
     func settleFields() throws -> ApplyReport
+
+    /// Other replicas' versions this replica carries for their authors (received with their
+    /// signatures, not yet taken by the server), as whole signed ranges: at most `limit`
+    /// versions within `budget` (always one range), leaving out `excluding`.
+    func carried(limit: Int, budget: PageBudget, excluding: Set<SignedRange>) throws -> CarriedPage
+
+    /// Records that the server took these carried ranges.
+    func noteDelivered(_ ranges: [SignedRange]) throws
+
+    /// Records that the server refused a carried range: `permanently` (forged, or altered on the
+    /// way) it is carried no more; otherwise it is tried again at the next sync.
+    func noteRefused(_ range: SignedRange, permanently: Bool) throws
+}
+
+/// Versions carried for other replicas, with the signatures that vouch for them.
+public struct CarriedPage: Sendable, Equatable {
+    public var versions: [Version]
+    public var signatures: [SignedRange]
+
+    public init(versions: [Version] = [], signatures: [SignedRange] = []) {
+        self.versions = versions
+        self.signatures = signatures
+    }
+}
+
+extension SyncReplica {
+    /// A replica that carries nothing for others.
+    public func carried(limit: Int, budget: PageBudget, excluding: Set<SignedRange>) throws -> CarriedPage { CarriedPage() }
+    public func noteDelivered(_ ranges: [SignedRange]) throws {}
+    public func noteRefused(_ range: SignedRange, permanently: Bool) throws {}
 }
 
 /// Where a replica stands when a sync starts.
@@ -48,11 +79,14 @@ public struct SyncStart: Sendable, Equatable {
     public var cursor: FeedCursor?
     /// Every counter it holds.
     public var vector: VersionVector
+    /// Its public signing key, sent with the first request so the server binds it.
+    public var publicKey: Data?
 
-    public init(own: Set<ReplicaID>, acknowledged: VersionVector, cursor: FeedCursor?, vector: VersionVector) {
+    public init(own: Set<ReplicaID>, acknowledged: VersionVector, cursor: FeedCursor?, vector: VersionVector, publicKey: Data? = nil) {
         self.own = own
         self.acknowledged = acknowledged
         self.cursor = cursor
         self.vector = vector
+        self.publicKey = publicKey
     }
 }

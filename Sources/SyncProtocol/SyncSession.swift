@@ -1,3 +1,4 @@
+import Foundation
 public import SyncModel
 
 /// The client side of a sync, as a state machine that performs no I/O: it is given where the
@@ -16,7 +17,9 @@ public import SyncModel
 ///    the cursor in one transaction. A vector-mode pull gets the feed's head with its last page
 ///    and continues in cursor mode.
 /// 3. Each further request pushes a page of this replica's versions that the server has not
-///    acknowledged, so the answer continues the pull.
+///    acknowledged, so the answer continues the pull. When none are left, it pushes versions
+///    of other replicas this one carries for their authors, as whole signed ranges with their
+///    signatures (see ``SignedRange``), each once per session.
 /// 4. The session ends when nothing is left to push and the server said no more is waiting.
 ///
 /// ## Guarantees
@@ -40,12 +43,16 @@ public struct SyncSession: Sendable {
     public var pullPageSize: Int
     /// Bounds each push by size as well as count (the server refuses bodies over its limit).
     public var pushBudget = PageBudget.sync
-    public internal(set) var stats = SyncStats()
+    public var stats = SyncStats()
     /// Every counter the replica held when the session started: the first request's vector.
     private let held: VersionVector
     private var answered = false
     private var pullMore = true
     private var lastPush: [Version] = []
+    private var lastSignatures: [SignedRange] = []
+    /// Carried ranges sent in this session (taken, or in a request not yet answered).
+    public private(set) var carriedSent: Set<SignedRange> = []
+    private let publicKey: Data?
     /// For this replica's own ids: the counters the server acknowledged receiving *from this
     /// file*. Pushes start there, not at the server's vector, so that a server holding other
     /// content under our dots (a restored or copied replica file) is told so by its dot check.
@@ -73,6 +80,7 @@ public struct SyncSession: Sendable {
         self.pushPageSize = pushPageSize
         self.pullPageSize = pullPageSize
         confirmed = start.acknowledged
+        publicKey = start.publicKey
         cursor = start.cursor ?? (start.vector.replicas.allSatisfy(start.own.contains) ? .start : nil)
     }
 
@@ -82,13 +90,14 @@ public struct SyncSession: Sendable {
     /// The first request: no versions, as the client does not yet know what the server holds.
     public mutating func firstRequest() -> SyncRequest {
         lastPush = []
+        lastSignatures = []
         sentCursor = cursor
         var vector = held
         if cursor != nil {
             vector = VersionVector()
             for id in own { vector[id] = held[id] }
         }
-        return SyncRequest(replica: replica, vector: vector, cursor: cursor, versions: [], pageLimit: pullPageSize)
+        return SyncRequest(replica: replica, vector: vector, cursor: cursor, versions: [], pageLimit: pullPageSize, publicKey: publicKey)
     }
 
     /// What the next request pushes: this replica's own versions that `acknowledged` does not
@@ -100,11 +109,17 @@ public struct SyncSession: Sendable {
 
     /// The request after an answer, given what ``pushQuery`` read; nil when the sync is
     /// complete (nothing to push, and the server said nothing more is waiting).
-    public mutating func nextRequest(vector: VersionVector, push: [Version]) -> SyncRequest? {
+    /// `carried`, read with ``SyncReplica/carried(limit:budget:excluding:)`` only when `push` is
+    /// empty, leaves out ``carriedSent``.
+    public mutating func nextRequest(vector: VersionVector, push: [Version], carried: CarriedPage = CarriedPage()) -> SyncRequest? {
+        let push = push + carried.versions
         guard !push.isEmpty || pullMore else { return nil }
         lastPush = push
+        lastSignatures = carried.signatures
+        carriedSent.formUnion(carried.signatures)
         sentCursor = cursor
-        return SyncRequest(replica: replica, vector: vector, cursor: cursor, versions: push, pageLimit: pullPageSize)
+        return SyncRequest(replica: replica, vector: vector, cursor: cursor, versions: push, pageLimit: pullPageSize,
+                           signatures: carried.signatures)
     }
 
     /// After the server refused the last request's push for its size (413), halves the push
@@ -113,8 +128,36 @@ public struct SyncSession: Sendable {
     public mutating func shrinkPush(after error: any Error) throws {
         guard case SyncError.server(status: 413, let code, let message) = error,
               code == "body_too_large" || code == "too_many_versions", !lastPush.isEmpty else { throw error }
-        guard lastPush.count > 1 else { throw SyncError.pushRefused(message) }
+        guard lastPush.count > 1, lastSignatures.count != 1 else { throw SyncError.pushRefused(message) }
+        // The refused ranges go again, fewer at a time.
+        carriedSent.subtract(lastSignatures)
         pushPageSize = lastPush.count / 2
+    }
+
+    /// The server's codes for carried versions it will not take (see ``ExchangeRefusal``).
+    static let carriedRefusals: Set<String> = ["bad_signature", "unknown_key", "unsigned_version", "author_mismatch"]
+
+    /// A carried range the server refused, and why.
+    public struct RefusedRange: Sendable, Equatable {
+        public var range: SignedRange
+        public var code: String
+        public var message: String
+        /// Whether it may pass later (its author has not synced yet), so it stays to carry.
+        public var mayPassLater: Bool { code == "unknown_key" }
+    }
+
+    /// After the server refused a request that carried other replicas' ranges: with several,
+    /// they go again one at a time to find the refused one (returns nil); with one, returns it,
+    /// and it is not sent again this session. Rethrows any other error.
+    public mutating func isolateRefusal(after error: any Error) throws -> RefusedRange? {
+        guard case SyncError.server(status: 403, let code, let message) = error, Self.carriedRefusals.contains(code),
+              !lastSignatures.isEmpty, lastPush.count == lastSignatures.reduce(0, { $0 + $1.count }) else { throw error }
+        guard lastSignatures.count == 1 else {
+            carriedSent.subtract(lastSignatures)
+            pushPageSize = 1
+            return nil
+        }
+        return RefusedRange(range: lastSignatures[0], code: code, message: message)
     }
 
     /// What to store with an accepted answer's versions, in one transaction.
@@ -122,6 +165,8 @@ public struct SyncSession: Sendable {
         /// The server's counters for this replica's own ids, as acknowledged.
         public var serverVector: VersionVector
         public var cursor: CursorChange
+        /// Carried ranges the server took with this answer.
+        public var delivered: [SignedRange] = []
     }
 
     /// Checks the server's answer to the last request and moves the session past it; the
@@ -167,7 +212,7 @@ public struct SyncSession: Sendable {
         stats.sent += lastPush.count
         answered = true
         pullMore = response.more || refused
-        return PageUpdate(serverVector: remembered, cursor: change)
+        return PageUpdate(serverVector: remembered, cursor: change, delivered: lastSignatures)
     }
 
     /// Counts what storing a page (or settling field states) did.
@@ -190,6 +235,8 @@ public struct SyncStats: Sendable, Equatable {
     public var newConflicts: [ConflictID] = []
     /// Set while a first sync derives its field states, after its last page.
     public var derivingFields = false
+    /// Carried ranges the server refused.
+    public var refusedCarried: [SyncSession.RefusedRange] = []
 
     public init() {}
 }

@@ -35,10 +35,16 @@ public struct SyncRequest: Codable, Sendable, Equatable {
     public var versions: [Version]
     /// The most versions the client wants back in this answer.
     public var pageLimit: Int?
+    /// The requesting replica's public signing key (32 bytes), bound to it by the server at
+    /// its first sync; later requests must carry the same key or none.
+    public var publicKey: Data?
+    /// Signatures of other replicas over the pushed versions the client carries on their
+    /// authors' behalf (see ``SignedRange``): each range's versions are all in `versions`.
+    public var signatures: [SignedRange]?
 
     public init(
         replica: ReplicaID, vector: VersionVector, cursor: FeedCursor? = nil, versions: [Version], pageLimit: Int? = nil,
-        protocolVersion: Int = WireProtocol.version
+        publicKey: Data? = nil, signatures: [SignedRange]? = nil, protocolVersion: Int = WireProtocol.version
     ) {
         self.protocolVersion = protocolVersion
         self.replica = replica
@@ -46,6 +52,8 @@ public struct SyncRequest: Codable, Sendable, Equatable {
         self.cursor = cursor
         self.versions = versions
         self.pageLimit = pageLimit
+        self.publicKey = publicKey
+        self.signatures = signatures?.isEmpty == true ? nil : signatures
     }
 }
 

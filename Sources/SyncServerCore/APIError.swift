@@ -34,7 +34,13 @@ public struct APIError: Error, HTTPResponseError, Sendable, Equatable {
             switch refusal {
             case .replicaOwnedByOther: return APIError(.forbidden, "replica_not_yours", refusal.description)
             case .authorMismatch: return APIError(.forbidden, "author_mismatch", refusal.description)
+            case .badSignature: return APIError(.forbidden, "bad_signature", refusal.description)
+            case .unknownKey: return APIError(.forbidden, "unknown_key", refusal.description)
+            case .keyMismatch: return APIError(.forbidden, "key_mismatch", refusal.description)
+            case .unsigned: return APIError(.forbidden, "unsigned_version", refusal.description)
             }
+        case let error as RelayError:
+            return APIError(.badRequest, "malformed_signature", error.description)
         case let error as any StorageError:
             switch error.fault {
             case .invalidVersion: return APIError(.badRequest, "invalid_version", error.description)

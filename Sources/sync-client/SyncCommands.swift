@@ -59,7 +59,8 @@ struct StatusCommand: ParsableCommand {
         let status = OutputJSON.Status(
             replica: replica.id.rawValue, analyst: replica.analyst, server: settings.server,
             versions: try replica.store.versionVector().total, pending: pending.count,
-            pendingRecords: pendingRecords, openConflicts: try replica.store.conflicts().count, lastSync: try replica.lastSync()
+            pendingRecords: pendingRecords, openConflicts: try replica.store.conflicts().count,
+            carrying: try replica.carriedPendingCount(), lastSync: try replica.lastSync()
         )
         if output.json { return printJSON(status) }
         var labels: [String: String] = [:]
@@ -137,6 +138,8 @@ struct SyncCommand: AsyncParsableCommand {
             // A progress line, if shown, is ended first.
             FileHandle.standardError.write(Data("\(showProgress ? "\n" : "")the connection to the server dropped (\(reason)); sending the request again in \(seconds) s (retry \(retry.number) of \(retry.total))\n".utf8))
         })
+        // A file made before replicas had keys gets one now; the server binds it at this sync.
+        try replica.signingKey()
         // Cells given one number on two replicas meet here; the sync reports them as conflicts too.
         let sharedBefore = Set(try replica.store.numberConflicts().map(\.id))
         var session = SyncDriver(replica: replica, pushPageSize: pageSize, pullPageSize: pageSize)
@@ -157,6 +160,10 @@ struct SyncCommand: AsyncParsableCommand {
         try replica.noteSync(server: serverURL, at: WallClock.now())
         let stats = session.stats
         let newConflicts = stats.newConflicts + (try replica.store.numberConflicts().map(\.id).filter { !sharedBefore.contains($0) })
+        for refused in stats.refusedCarried {
+            let what = refused.mayPassLater ? "kept to carry at a later sync" : "no longer carried"
+            FileHandle.standardError.write(Data("warning: the server refused versions \(refused.range.label) received by bundle (\(what)): \(refused.message)\n".utf8))
+        }
         let summary = OutputJSON.SyncSummary(
             server: serverURL, requests: stats.requests, sent: stats.sent, received: stats.received,
             mergedCleanly: stats.cleanMerges, newConflicts: newConflicts.map(\.rawValue)

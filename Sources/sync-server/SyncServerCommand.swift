@@ -23,7 +23,7 @@ struct SyncServerCommand: AsyncParsableCommand {
               sync-server analyst add alice                # prints alice's token once
             """,
         version: ToolVersion.text,
-        subcommands: [Serve.self, AnalystCommand.self, MigrateCommand.self],
+        subcommands: [Serve.self, AnalystCommand.self, MigrateCommand.self, BundleCommand.self],
         defaultSubcommand: Serve.self
     )
 

@@ -108,7 +108,7 @@ import Testing
             replica: fixture.alice.id.rawValue, analyst: "alice", server: "http://127.0.0.1:8080",
             versions: try fixture.alice.store.versionVector().total, pending: pending.count,
             pendingRecords: [OutputJSON.PendingRecord(record: fixture.cell.rawValue, kind: "cell", versions: pending.filter { $0.record == fixture.cell }.count)],
-            openConflicts: try fixture.alice.store.conflicts().count)
+            openConflicts: try fixture.alice.store.conflicts().count, carrying: 3)
         try Self.assertSnapshot(TextOutput.status(status, labels: [fixture.cell.rawValue: "cell 20 (20202020)"]), named: "status.txt")
         try Self.assertSnapshot(OutputJSON.text(status), named: "status.json")
     }

@@ -46,7 +46,9 @@ final class LostAnswerTransport: SyncTransport, @unchecked Sendable {
         var random = SplitMix64(seed: seed)
         let server = try await SyncSessionTests.makeServer(kind)
         let replicas = try analysts.enumerated().map { index, name in
-            try Replica.inMemory(analyst: name, id: ReplicaID("1057a115-0000-4000-8000-0000000000a\(index)")!)
+            // Keys from the index: both runs' servers bind the same ones.
+            try Replica.inMemory(analyst: name, id: ReplicaID("1057a115-0000-4000-8000-0000000000a\(index)")!,
+                                 signingKey: SigningKey(rawRepresentation: Data(repeating: UInt8(index + 1), count: 32)))
         }
         var lost = 0
         for round in 0..<8 {

@@ -12,7 +12,7 @@ public final class MemoryServerStorage: ServerStorage, @unchecked Sendable {
         /// Each entry's dot and the position after it.
         var feed: [(dot: Dot, position: FeedCursor)] = []
         var analysts: [String: (analyst: Analyst, tokenHash: String)] = [:]
-        var owners: [ReplicaID: String] = [:]
+        var owners: [ReplicaID: ReplicaBinding] = [:]
         var kinds: [RecordID: String] = [:]
     }
 
@@ -38,16 +38,17 @@ public final class MemoryServerStorage: ServerStorage, @unchecked Sendable {
     }
 
     public func perform(
-        _ work: ExchangeWork<[Version]>, ownership: @escaping @Sendable ([ReplicaID: String]) throws -> Void,
+        _ work: ExchangeWork<[Version]>, ownership: @escaping @Sendable ([ReplicaID: ReplicaBinding]) throws -> Void,
         beforeCommit: @escaping @Sendable () -> Void
     ) async throws -> StoredExchange {
         try lock.withLock {
             // Changes go to a copy, kept only if everything succeeds.
             var next = state
-            var owners: [ReplicaID: String] = [:]
+            var owners: [ReplicaID: ReplicaBinding] = [:]
             for replica in work.claimed { owners[replica] = next.owners[replica] }
             try ownership(owners)
-            for replica in work.claimed where owners[replica] == nil { next.owners[replica] = work.analyst }
+            for replica in work.claimed where owners[replica] == nil { next.owners[replica] = ReplicaBinding(analyst: work.analyst) }
+            if let (replica, key) = work.requesterKey, next.owners[replica]?.publicKey == nil { next.owners[replica]?.publicKey = key }
             let sorted = try next.ledger.sort(work.versions)
             for version in sorted.new {
                 let kind = next.kinds[version.record, default: version.kind]
@@ -143,7 +144,7 @@ public final class MemoryServerStorage: ServerStorage, @unchecked Sendable {
         }
     }
 
-    public func owners() -> [ReplicaID: String] {
+    public func replicaBindings() -> [ReplicaID: ReplicaBinding] {
         lock.withLock { state.owners }
     }
 
@@ -152,7 +153,7 @@ public final class MemoryServerStorage: ServerStorage, @unchecked Sendable {
             var lines = state.ledger.versions.values.sorted { $0.dot < $1.dot }.map { "\($0)" }
             lines += state.feed.map { "feed \($0.position) \($0.dot)" }
             lines += state.analysts.values.sorted { $0.analyst.name < $1.analyst.name }.map { "analyst \($0.analyst) \($0.tokenHash)" }
-            lines += state.owners.sorted { $0.key < $1.key }.map { "owner \($0.key) \($0.value)" }
+            lines += state.owners.sorted { $0.key < $1.key }.map { "owner \($0.key) \($0.value.analyst) \($0.value.publicKey?.base64EncodedString() ?? "-")" }
             return lines.joined(separator: "\n")
         }
     }

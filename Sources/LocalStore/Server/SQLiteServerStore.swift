@@ -1,3 +1,4 @@
+public import Foundation
 import GRDB
 public import SyncModel
 public import SyncProtocol
@@ -85,12 +86,12 @@ public struct SQLiteServerStore: ServerStorage {
         }
     }
 
-    /// The replicas bound to each analyst.
-    public func owners() throws -> [ReplicaID: String] {
+    /// The analyst and signing key of every bound replica.
+    public func replicaBindings() throws -> [ReplicaID: ReplicaBinding] {
         try store.read { db in
-            var result: [ReplicaID: String] = [:]
-            for row in try Row.fetchAll(db, sql: "SELECT replica, analyst FROM replica_owner") {
-                if let replica = ReplicaID(row[0] as String) { result[replica] = row[1] }
+            var result: [ReplicaID: ReplicaBinding] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT replica, analyst, public_key FROM replica_owner") {
+                if let replica = ReplicaID(row[0] as String) { result[replica] = ReplicaBinding(analyst: row[1], publicKey: row[2]) }
             }
             return result
         }
@@ -103,20 +104,26 @@ public struct SQLiteServerStore: ServerStorage {
     }
 
     public func perform(
-        _ work: ExchangeWork<PreparedVersions>, ownership: @escaping @Sendable ([ReplicaID: String]) throws -> Void,
+        _ work: ExchangeWork<PreparedVersions>, ownership: @escaping @Sendable ([ReplicaID: ReplicaBinding]) throws -> Void,
         beforeCommit: @escaping @Sendable () -> Void
     ) async throws -> StoredExchange {
         let store = self.store
         return try await store.transaction { db in
-            var owners: [ReplicaID: String] = [:]
-            let ownerOf = try db.cachedStatement(sql: "SELECT analyst FROM replica_owner WHERE replica = ?")
+            var owners: [ReplicaID: ReplicaBinding] = [:]
+            let ownerOf = try db.cachedStatement(sql: "SELECT analyst, public_key FROM replica_owner WHERE replica = ?")
             for replica in work.claimed {
-                if let owner = try String.fetchOne(ownerOf, arguments: [replica.rawValue]) { owners[replica] = owner }
+                if let row = try Row.fetchOne(ownerOf, arguments: [replica.rawValue]) {
+                    owners[replica] = ReplicaBinding(analyst: row[0], publicKey: row[1])
+                }
             }
             try ownership(owners)
             for replica in work.claimed where owners[replica] == nil {
                 try db.cachedStatement(sql: "INSERT INTO replica_owner (replica, analyst, bound) VALUES (?, ?, ?)")
                     .execute(arguments: [replica.rawValue, work.analyst, work.time])
+            }
+            if let (replica, key) = work.requesterKey {
+                try db.cachedStatement(sql: "UPDATE replica_owner SET public_key = ? WHERE replica = ? AND public_key IS NULL")
+                    .execute(arguments: [key, replica.rawValue])
             }
             let report = try store.integrate(work.versions, db)
             let vector = try Store.versionVector(of: work.counted, db)
@@ -144,8 +151,8 @@ public struct SQLiteServerStore: ServerStorage {
             for row in try Row.fetchAll(db, sql: "SELECT name, token_hash, created, revoked FROM analyst ORDER BY name") {
                 lines.append("analyst " + (0..<4).map { "\(row[$0] as DatabaseValue)" }.joined(separator: "|"))
             }
-            for row in try Row.fetchAll(db, sql: "SELECT replica, analyst, bound FROM replica_owner ORDER BY replica") {
-                lines.append("owner " + (0..<3).map { "\(row[$0] as DatabaseValue)" }.joined(separator: "|"))
+            for row in try Row.fetchAll(db, sql: "SELECT replica, analyst, bound, hex(public_key) FROM replica_owner ORDER BY replica") {
+                lines.append("owner " + (0..<4).map { "\(row[$0] as DatabaseValue)" }.joined(separator: "|"))
             }
             return lines.joined(separator: "\n")
         }
@@ -172,11 +179,11 @@ extension SQLiteServerStore {
         }
     }
 
-    /// Every replica binding, with when it was made.
-    public func bindings() throws -> [(replica: ReplicaID, analyst: String, bound: Int64)] {
+    /// Every replica binding, with when it was made and its public key.
+    public func bindings() throws -> [(replica: ReplicaID, analyst: String, bound: Int64, publicKey: Data?)] {
         try store.read { db in
-            try Row.fetchAll(db, sql: "SELECT replica, analyst, bound FROM replica_owner ORDER BY replica").compactMap { row in
-                ReplicaID(row[0] as String).map { ($0, row[1], row[2]) }
+            try Row.fetchAll(db, sql: "SELECT replica, analyst, bound, public_key FROM replica_owner ORDER BY replica").compactMap { row in
+                ReplicaID(row[0] as String).map { ($0, row[1], row[2], row[3]) }
             }
         }
     }

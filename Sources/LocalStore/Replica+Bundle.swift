@@ -1,0 +1,168 @@
+public import Foundation
+import GRDB
+public import SyncModel
+public import SyncProtocol
+
+/// What ``Replica/makeBundle(beyond:at:)`` put in a bundle.
+public struct BundleMade: Sendable {
+    public var bundle: VersionBundle
+    /// The file's bytes.
+    public var data: Data
+    /// Versions that were wanted but left out: received from the server, which keeps no
+    /// signatures, so this replica cannot vouch for them.
+    public var unsigned: Int
+}
+
+/// What applying a bundle did.
+public struct BundleApplied: Sendable {
+    public var report: ApplyReport
+    /// Other replicas' versions this bundle added to those carried for their authors, until the
+    /// server takes them.
+    public var carried: Int
+}
+
+extension Replica {
+    /// A bundle of what a receiver lacks: this replica's own writes the server has not
+    /// acknowledged, the versions it carries for others that the server has not taken, and,
+    /// given `beyond` (what the receiver is known to hold), every version it can vouch for that
+    /// `beyond` does not cover. Its own writes are signed now; others' travel under the
+    /// signatures they came with. Reads only (keys missing for its older ids are made first).
+    public func makeBundle(beyond: VersionVector?, at time: Int64) throws -> BundleMade {
+        let own = try ownReplicas()
+        try store.transaction { db in for id in own { _ = try Self.ensureSigningKey(for: id, db) } }
+        return try store.read { db in
+            let held = try Store.versionVector(db)
+            let acknowledged = try Self.lastServerVector(db)
+            var pendingFrom: [ReplicaID: UInt64] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT replica, min(first) FROM signed_range WHERE pending = 1 GROUP BY replica") {
+                if let replica = ReplicaID(row[0] as String) { pendingFrom[replica] = UInt64(row[1] as Int64) }
+            }
+            var versions: [Version] = []
+            var signatures: [SignedRange] = []
+            var authors: [VersionBundle.Author] = []
+            var unsigned = 0
+            for replica in held.replicas {
+                var from: UInt64?
+                if own.contains(replica) {
+                    if held[replica] > acknowledged[replica] { from = acknowledged[replica] + 1 }
+                } else {
+                    from = pendingFrom[replica]
+                }
+                if let beyond, held[replica] > beyond[replica] { from = min(from ?? .max, beyond[replica] + 1) }
+                guard let from, from <= held[replica] else { continue }
+                if own.contains(replica) {
+                    let key = try Self.ensureSigningKey(for: replica, db)
+                    let run = try Self.run(replica, from: from, to: held[replica], db)
+                    versions += run
+                    signatures += key.signRanges(run)
+                    authors.append(VersionBundle.Author(replica: replica, analyst: analyst, publicKey: key.publicKey))
+                    continue
+                }
+                let (chosen, end) = try Self.cover(replica, from: from, to: held[replica], db)
+                unsigned += Int(held[replica] - end)
+                guard let start = chosen.map(\.first).min(), let author = try Self.knownKey(replica, db) else { continue }
+                versions += try Self.run(replica, from: start, to: end, db)
+                signatures += chosen
+                authors.append(author)
+            }
+            guard let key = try Self.signingKey(for: id, db) else { throw StoreError.damaged("the replica has no signing key") }
+            let sender = VersionBundle.Author(replica: id, analyst: analyst, publicKey: key.publicKey)
+            if !authors.contains(where: { $0.replica == id }) { authors.append(sender) }
+            let bundle = VersionBundle(sender: sender, versions: versions, signatures: signatures, authors: authors, holds: held, created: time)
+            return BundleMade(bundle: bundle, data: bundle.encoded(signedBy: key), unsigned: unsigned)
+        }
+    }
+
+    /// Stored signed ranges of `replica` covering counters from `from` on without a gap, as far
+    /// as they reach (at most `to`); returns them and the last counter covered.
+    private static func cover(_ replica: ReplicaID, from: UInt64, to: UInt64, _ db: Database) throws -> ([SignedRange], UInt64) {
+        let ranges = try Row.fetchAll(db, sql: "SELECT first, last, signature FROM signed_range WHERE replica = ? ORDER BY first",
+                                      arguments: [replica.rawValue]).map {
+            SignedRange(replica: replica, first: UInt64($0[0] as Int64), last: UInt64($0[1] as Int64), signature: $0[2])
+        }
+        var chosen: [SignedRange] = []
+        var next = from
+        while next <= to, let best = ranges.filter({ $0.first <= next && $0.last >= next && $0.last <= to }).max(by: { $0.last < $1.last }) {
+            chosen.append(best)
+            next = best.last + 1
+        }
+        return (chosen, next - 1)
+    }
+
+    static func knownKey(_ replica: ReplicaID, _ db: Database) throws -> VersionBundle.Author? {
+        try Row.fetchOne(db, sql: "SELECT public_key, analyst FROM known_key WHERE replica = ?", arguments: [replica.rawValue]).map {
+            VersionBundle.Author(replica: replica, analyst: $0[1], publicKey: $0[0])
+        }
+    }
+
+    /// Applies a bundle ``VersionBundle/read(_:)`` checked, in one transaction: refuses it if
+    /// a replica's key differs from the one known here, if it carries writes of this replica
+    /// that this file lacks, or if this replica lacks what it builds on; else stores its versions
+    /// as a sync stores a page (merging, opening conflicts), keeps other replicas' signed ranges
+    /// to carry on, pins their keys and notes what the sender holds. Applying it again changes
+    /// nothing.
+    public func apply(_ bundle: VersionBundle) throws -> BundleApplied {
+        var chunks: [PreparedVersions] = []
+        for start in stride(from: 0, to: bundle.versions.count, by: 20_000) {
+            chunks.append(try store.prepare(Array(bundle.versions[start..<min(start + 20_000, bundle.versions.count)])))
+        }
+        return try store.transaction { db in
+            let own = try ownReplicas(db)
+            let held = try Store.versionVector(db)
+            for run in bundle.header.covers where own.contains(run.replica) && run.last > held[run.replica] {
+                throw BundleError.forkedOwn(run.replica)
+            }
+            var authors: [ReplicaID: VersionBundle.Author] = [:]
+            for author in bundle.header.authors + [bundle.header.sender] {
+                let known: Data? = own.contains(author.replica)
+                    ? try Self.signingKey(for: author.replica, db)?.publicKey
+                    : try Self.knownKey(author.replica, db)?.publicKey
+                if let known, known != author.publicKey { throw BundleError.keyChanged(author.replica) }
+                authors[author.replica] = author
+            }
+            var missing: [String] = []
+            for entry in bundle.header.presupposes.entries where held[entry.replica] < entry.counter {
+                let known = try Self.knownKey(entry.replica, db)?.analyst
+                let who = authors[entry.replica]?.analyst ?? known ?? "an analyst"
+                missing.append("\(entry.replica.short):\(held[entry.replica] + 1)-\(entry.counter) (\(who))")
+            }
+            guard missing.isEmpty else { throw BundleError.missingPrerequisites(missing) }
+            var report = ApplyReport()
+            for chunk in chunks { report.add(try store.integrate(chunk, db, deferFields: true)) }
+            var batch = try ApplyBatch.begin(store, db)
+            report.add(try batch.finish())
+            var carried = 0
+            let keep = try db.cachedStatement(sql: """
+                INSERT INTO signed_range (replica, first, last, signature, pending) VALUES (?, ?, ?, ?, 1) ON CONFLICT DO NOTHING
+                """)
+            for range in bundle.header.signatures where !own.contains(range.replica) {
+                try keep.execute(arguments: [range.replica.rawValue, Int64(range.first), Int64(range.last), range.signature])
+                if db.changesCount > 0 { carried += range.count }
+            }
+            let pin = try db.cachedStatement(sql: "INSERT INTO known_key (replica, public_key, analyst) VALUES (?, ?, ?) ON CONFLICT DO NOTHING")
+            for author in authors.values where !own.contains(author.replica) {
+                try pin.execute(arguments: [author.replica.rawValue, author.publicKey, author.analyst])
+            }
+            let sender = bundle.header.sender
+            let before = try String.fetchOne(db, sql: "SELECT holds FROM peer WHERE replica = ?", arguments: [sender.replica.rawValue])
+            let holds = bundle.header.holds.merging(before.flatMap(VersionVector.init(text:)) ?? VersionVector())
+            try db.execute(sql: """
+                INSERT INTO peer (replica, analyst, holds, seen) VALUES (?, ?, ?, ?)
+                ON CONFLICT (replica) DO UPDATE SET holds = excluded.holds, seen = max(seen, excluded.seen)
+                """, arguments: [sender.replica.rawValue, sender.analyst, holds.text, bundle.header.created])
+            return BundleApplied(report: report, carried: carried)
+        }
+    }
+
+    /// What the replicas matching `name` (an analyst, or a replica id or its prefix) were known
+    /// to hold when their last bundle was applied here: for several, what all of them hold.
+    /// Nil when no bundle from them was applied here.
+    public func peerHolds(_ name: String) throws -> VersionVector? {
+        try store.read { db in
+            let rows = try Row.fetchAll(db, sql: "SELECT replica, analyst, holds FROM peer ORDER BY replica")
+            let matching = rows.filter { ($0[1] as String) == name || ($0[0] as String).hasPrefix(name.lowercased()) }
+            guard !matching.isEmpty else { return nil }
+            return matching.compactMap { VersionVector(text: $0[2] as String) }.reduce(nil as VersionVector?) { $0?.meet($1) ?? $1 }
+        }
+    }
+}

@@ -1,0 +1,93 @@
+public import Foundation
+import GRDB
+import SyncModel
+public import SyncProtocol
+
+/// The replica's signing keys, one per replica id it has written under, and the signed ranges
+/// of other replicas it carries for their authors (received by bundle).
+extension Replica {
+    static func keyName(_ id: ReplicaID) -> String { "signing_key." + id.rawValue }
+
+    static func signingKey(for id: ReplicaID, _ db: Database) throws -> SigningKey? {
+        guard let text = try Meta.get(keyName(id), db) else { return nil }
+        guard let raw = Data(base64Encoded: text), let key = SigningKey(rawRepresentation: raw) else {
+            throw StoreError.damaged("the signing key of replica \(id) in the file is malformed")
+        }
+        return key
+    }
+
+    /// The key signing under `id`, made now if the file has none (a file made before replicas
+    /// had keys).
+    static func ensureSigningKey(for id: ReplicaID, _ db: Database) throws -> SigningKey {
+        if let key = try signingKey(for: id, db) { return key }
+        let key = SigningKey.generate()
+        try Meta.set(keyName(id), key.rawRepresentation.base64EncodedString(), db)
+        return key
+    }
+
+    /// The key this replica signs its writes with, made now if it has none.
+    @discardableResult
+    public func signingKey() throws -> SigningKey {
+        if let key = try store.read({ db in try Self.signingKey(for: id, db) }) { return key }
+        return try store.transaction { db in try Self.ensureSigningKey(for: id, db) }
+    }
+
+    /// This replica's public key as its analyst's colleagues and the server see it.
+    public func publicKey() throws -> Data? {
+        try store.read { db in try Self.signingKey(for: id, db)?.publicKey }
+    }
+
+    public func carried(limit: Int, budget: PageBudget, excluding: Set<SignedRange>) throws -> CarriedPage {
+        try store.read { db in
+            var page = CarriedPage()
+            var budget = budget
+            let rows = try Row.fetchCursor(db, sql: "SELECT replica, first, last, signature FROM signed_range WHERE pending = 1 ORDER BY replica, first, last")
+            while let row = try rows.next() {
+                guard let replica = ReplicaID(row[0] as String) else { continue }
+                let range = SignedRange(replica: replica, first: UInt64(row[1] as Int64), last: UInt64(row[2] as Int64), signature: row[3])
+                guard !excluding.contains(range) else { continue }
+                if !page.signatures.isEmpty, page.versions.count + range.count > limit { break }
+                let versions = try Self.run(of: range, db)
+                guard versions.count == range.count else { continue }
+                let fits = versions.allSatisfy { budget.admits(PageBudget.size($0)) }
+                if !fits, !page.signatures.isEmpty { break }
+                page.versions += versions
+                page.signatures.append(range)
+            }
+            return page
+        }
+    }
+
+    public func noteDelivered(_ ranges: [SignedRange]) throws {
+        try store.transaction { db in
+            let update = try db.cachedStatement(sql: "UPDATE signed_range SET pending = 0 WHERE replica = ? AND first = ? AND last = ?")
+            for range in ranges { try update.execute(arguments: [range.replica.rawValue, Int64(range.first), Int64(range.last)]) }
+        }
+    }
+
+    public func noteRefused(_ range: SignedRange, permanently: Bool) throws {
+        guard permanently else { return }
+        // 2: refused by the server; kept (the versions stay in the file) but carried no more.
+        try store.transaction { db in
+            try db.execute(sql: "UPDATE signed_range SET pending = 2 WHERE replica = ? AND first = ? AND last = ?",
+                           arguments: [range.replica.rawValue, Int64(range.first), Int64(range.last)])
+        }
+    }
+
+    /// The versions of one replica's counters `range.first...range.last` held here, in order.
+    static func run(of range: SignedRange, _ db: Database) throws -> [Version] {
+        try run(range.replica, from: range.first, to: range.last, db)
+    }
+
+    static func run(_ replica: ReplicaID, from first: UInt64, to last: UInt64, _ db: Database) throws -> [Version] {
+        guard last >= first else { return [] }
+        return try Store.versions(db, notCoveredBy: VersionVector([replica: first - 1]), limit: Int(last - first + 1), replicas: [replica]).versions
+    }
+
+    /// How many carried versions the server has not taken yet.
+    public func carriedPendingCount() throws -> Int {
+        try store.read { db in
+            try Int.fetchOne(db, sql: "SELECT coalesce(sum(last - first + 1), 0) FROM signed_range WHERE pending = 1") ?? 0
+        }
+    }
+}

@@ -1,0 +1,69 @@
+public import Foundation
+public import SyncModel
+
+/// The signed ranges a request or bundle carries, each with the digest of the versions it
+/// carries for that range: computed before any transaction, judged inside it against the keys
+/// the server has bound (see ``ServerStorage/exchange(analyst:requester:clientVector:cursor:versions:signatures:publicKey:pageLimit:at:beforeCommit:)``).
+public struct RelayClaims: Sendable {
+    public struct Claim: Sendable {
+        public var range: SignedRange
+        public var digest: Data
+    }
+
+    public private(set) var claims: [Claim] = []
+
+    public init() {}
+
+    /// Pairs each range with the versions of `versions` it covers; throws when a range is
+    /// malformed or covers a version `versions` lacks. Ranges may overlap (a bundle may carry
+    /// two signings of one run).
+    public init(_ signatures: [SignedRange], versions: [Version]) throws {
+        guard !signatures.isEmpty else { return }
+        var byReplica: [ReplicaID: [UInt64: Version]] = [:]
+        for version in versions { byReplica[version.dot.replica, default: [:]][version.dot.counter] = version }
+        for range in signatures {
+            guard range.first >= 1, range.last >= range.first, range.count <= SignedRange.maxVersions else {
+                throw RelayError.malformed(range.label)
+            }
+            let held = byReplica[range.replica] ?? [:]
+            var run: [Version] = []
+            run.reserveCapacity(range.count)
+            for counter in range.first...range.last {
+                guard let version = held[counter] else { throw RelayError.incomplete(range: range.label, missing: Dot(replica: range.replica, counter: counter)) }
+                run.append(version)
+            }
+            claims.append(Claim(range: range, digest: RangeDigest.digest(replica: range.replica, first: range.first, last: range.last, versions: run)))
+        }
+    }
+
+    /// Checks each claim against its replica's bound key where the key is known, and returns
+    /// the verified ranges. A claim for a replica with no known key is left unverified (its
+    /// versions then need another right to be stored); a claim whose signature fails refuses
+    /// everything.
+    public func verified(keys: (ReplicaID) -> Data?) throws -> [SignedRange] {
+        var verified: [SignedRange] = []
+        for claim in claims {
+            guard let key = keys(claim.range.replica) else { continue }
+            guard SignatureCheck.verify(claim.range.signature, of: claim.digest, publicKey: key) else {
+                throw ExchangeRefusal.badSignature(range: claim.range.label)
+            }
+            verified.append(claim.range)
+        }
+        return verified
+    }
+}
+
+/// A signed range that cannot be checked: the request is malformed (400).
+public enum RelayError: Error, Equatable, Sendable, CustomStringConvertible {
+    case malformed(String)
+    case incomplete(range: String, missing: Dot)
+
+    public var description: String {
+        switch self {
+        case .malformed(let range):
+            return "signed range \(range) is empty, starts at 0 or covers more than \(SignedRange.maxVersions) versions"
+        case .incomplete(let range, let missing):
+            return "signed range \(range) covers version \(missing), which is not carried with it; send every version of a signed range together"
+        }
+    }
+}

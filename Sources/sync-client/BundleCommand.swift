@@ -1,0 +1,228 @@
+import ArgumentParser
+import Foundation
+import LocalStore
+import SyncClientCore
+import SyncModel
+import SyncProtocol
+
+struct BundleCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bundle",
+        abstract: "Carry versions in a file where no network reaches: create, apply, show.",
+        discussion: """
+            A bundle holds versions signed by the replicas that wrote them, so it can pass through anyone's hands \
+            (a colleague's laptop, a courier, a USB stick) and still reach the server and other replicas unaltered. \
+            A replica that applies a bundle carries its versions on to the server at its next sync.
+            Examples:
+              sync-client bundle create --output /media/usb/field.fsbundle
+              sync-client bundle create --for bob --output to-bob.fsbundle
+              sync-client bundle show /media/usb/field.fsbundle
+              sync-client bundle apply /media/usb/field.fsbundle
+            """,
+        subcommands: [Create.self, Apply.self, Show.self]
+    )
+
+    struct Create: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "create",
+            abstract: "Write the versions a receiver lacks to a bundle file.",
+            discussion: """
+                By default: this replica's writes the server has not acknowledged, and the versions it carries for \
+                others that the server has not taken. --for adds what that analyst (or replica) is known to lack, from \
+                the last bundle of theirs applied here; --since adds what a vector (or the bundle file they last sent) \
+                does not cover. Versions this replica received from the server carry no signatures and are left out.
+                """
+        )
+        @OptionGroup var options: ReplicaOption
+        @OptionGroup var json: JSONFlag
+        @Option(help: ArgumentHelp("The bundle file to write.", valueName: "path")) var output: String
+        @Option(name: .customLong("for"), help: ArgumentHelp("An analyst or replica id whose bundles were applied here: add what they lack.", valueName: "name"))
+        var receiver: String?
+        @Option(help: ArgumentHelp("A bundle file from the receiver, or a version vector (uuid:counter,...): add what it does not cover.", valueName: "file-or-vector"))
+        var since: String?
+
+        func run() throws {
+            let replica = try options.open()
+            var beyond: VersionVector?
+            var notes: [String] = []
+            if let receiver {
+                if let holds = try replica.peerHolds(receiver) {
+                    beyond = holds
+                } else {
+                    beyond = VersionVector()
+                    notes.append("No bundle from '\(receiver)' was applied here, so what they hold is unknown: the bundle carries every version this replica can vouch for.")
+                }
+            }
+            if let since {
+                let holds = try Self.vector(since)
+                beyond = beyond.map { $0.meet(holds) } ?? holds
+            }
+            let made = try replica.makeBundle(beyond: beyond, at: WallClock.now())
+            if made.unsigned > 0 {
+                notes.append("Left out \(made.unsigned) version\(made.unsigned == 1 ? "" : "s") received from the server: they carry no author's signature; the receiver gets them by syncing.")
+            }
+            guard !made.bundle.versions.isEmpty else {
+                notes.insert("Nothing to bundle: the server has every write of this replica and everything it carries; no file was written.", at: 0)
+                if json.json { return printJSON(BundleJSON.Created(made, path: nil, notes: notes)) }
+                return print(notes.joined(separator: "\n"))
+            }
+            try OutputFile.write(made.data, to: output)
+            if json.json { return printJSON(BundleJSON.Created(made, path: output, notes: notes)) }
+            let byAnalyst = made.bundle.summary.byAnalyst.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
+            let wrote = "Wrote bundle \(made.bundle.header.id) to \(output): \(made.bundle.versions.count) versions (\(byAnalyst)), \(made.data.count) bytes."
+            print(([wrote] + notes).joined(separator: "\n"))
+        }
+
+        /// A vector as text, or the `holds` of a bundle file.
+        static func vector(_ argument: String) throws -> VersionVector {
+            if FileManager.default.fileExists(atPath: argument) { return try VersionBundle.load(path: argument).header.holds }
+            if let vector = VersionVector(text: argument) { return vector }
+            throw ClientError("--since '\(argument)' is neither a bundle file nor a version vector (uuid:counter,uuid:counter); pass the last bundle the receiver sent, or leave --since out")
+        }
+    }
+
+    struct Apply: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "apply",
+            abstract: "Check a bundle and apply it in one transaction, merging as a sync does.",
+            discussion: """
+                The file's hash and every signature are checked first, and a bundle whose prerequisites this replica \
+                lacks is refused, naming them; nothing is written unless everything applies. Applying a bundle twice \
+                changes nothing. Versions of other analysts go on to the server with your next sync.
+                """
+        )
+        @OptionGroup var options: ReplicaOption
+        @OptionGroup var output: JSONFlag
+        @Argument(help: "The bundle file.") var file: String
+
+        func run() throws {
+            let bundle = try VersionBundle.load(path: file)
+            let replica = try options.open()
+            let applied = try replica.apply(bundle)
+            if output.json { return printJSON(BundleJSON.Applied(bundle: bundle, applied: applied)) }
+            let report = applied.report
+            let sender = bundle.header.sender
+            var lines = ["Applied bundle \(bundle.header.id) from \(sender.analyst) (replica \(sender.replica.short)): new \(report.new), already held \(report.duplicates), merged cleanly \(report.cleanMerges), new conflicts \(report.newConflicts.count)"]
+            lines += report.newConflicts.map { "  conflict \($0): see `sync-client conflicts show \($0)`" }
+            if applied.carried > 0 { lines.append("Carrying \(applied.carried) versions of other analysts to the server at your next `sync-client sync`.") }
+            print(lines.joined(separator: "\n"))
+        }
+    }
+
+    struct Show: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "show",
+            abstract: "Check a bundle and list what it holds, without applying it.",
+            discussion: "Example: sync-client bundle show field.fsbundle"
+        )
+        @OptionGroup var output: JSONFlag
+        @Argument(help: "The bundle file.") var file: String
+
+        func run() throws {
+            let bundle = try VersionBundle.load(path: file)
+            if output.json { return printJSON(BundleJSON.Shown(bundle)) }
+            let header = bundle.header
+            let summary = bundle.summary
+            var lines = [
+                "Bundle \(header.id) (format \(header.format)), signatures checked",
+                "  from:     \(header.sender.analyst), replica \(header.sender.replica)",
+                "  created:  \(Self.date(header.created))",
+                "  versions: \(header.count) of \(summary.records) records (\(summary.byKind.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", ")))",
+                "  authors:",
+            ]
+            let analysts = Dictionary(header.authors.map { ($0.replica, $0.analyst) }, uniquingKeysWith: { first, _ in first })
+            for run in header.covers {
+                lines.append("    \(analysts[run.replica] ?? "?"), replica \(run.replica.short): versions \(run.first)-\(run.last) (\(run.count))")
+            }
+            lines.append(header.presupposes.isEmpty ? "  needs:    nothing first"
+                : "  needs:    " + header.presupposes.entries.map { "\($0.replica.short):1-\($0.counter)" }.joined(separator: ", "))
+            print(lines.joined(separator: "\n"))
+        }
+
+        static func date(_ milliseconds: Int64) -> String {
+            let formatter = ISO8601DateFormatter()
+            return formatter.string(from: Date(timeIntervalSince1970: Double(milliseconds) / 1000))
+        }
+    }
+}
+
+/// `bundle ... --json` shapes.
+enum BundleJSON {
+    struct Created: Encodable {
+        var id: String?
+        var path: String?
+        var versions: Int
+        var bytes: Int
+        var byAnalyst: [String: Int]
+        var leftOutUnsigned: Int
+        var notes: [String]
+
+        init(_ made: BundleMade, path: String?, notes: [String]) {
+            id = path == nil ? nil : made.bundle.header.id
+            self.path = path
+            versions = made.bundle.versions.count
+            bytes = path == nil ? 0 : made.data.count
+            byAnalyst = made.bundle.summary.byAnalyst
+            leftOutUnsigned = made.unsigned
+            self.notes = notes
+        }
+    }
+
+    struct Applied: Encodable {
+        var id: String
+        var sender: String
+        var new: Int
+        var alreadyHeld: Int
+        var mergedCleanly: Int
+        var newConflicts: [String]
+        var carried: Int
+
+        init(bundle: VersionBundle, applied: BundleApplied) {
+            id = bundle.header.id
+            sender = bundle.header.sender.analyst
+            new = applied.report.new
+            alreadyHeld = applied.report.duplicates
+            mergedCleanly = applied.report.cleanMerges
+            newConflicts = applied.report.newConflicts.map(\.rawValue)
+            carried = applied.carried
+        }
+    }
+
+    struct Shown: Encodable {
+        struct Run: Encodable {
+            var replica: String
+            var analyst: String
+            var first: UInt64
+            var last: UInt64
+        }
+
+        var id: String
+        var format: Int
+        var sender: String
+        var senderReplica: String
+        var created: Int64
+        var versions: Int
+        var records: Int
+        var byAnalyst: [String: Int]
+        var byKind: [String: Int]
+        var runs: [Run]
+        var presupposes: String
+
+        init(_ bundle: VersionBundle) {
+            let header = bundle.header
+            let summary = bundle.summary
+            let analysts = Dictionary(header.authors.map { ($0.replica, $0.analyst) }, uniquingKeysWith: { first, _ in first })
+            id = header.id
+            format = header.format
+            sender = header.sender.analyst
+            senderReplica = header.sender.replica.rawValue
+            created = header.created
+            versions = header.count
+            records = summary.records
+            byAnalyst = summary.byAnalyst
+            byKind = summary.byKind
+            runs = header.covers.map { Run(replica: $0.replica.rawValue, analyst: analysts[$0.replica] ?? "?", first: $0.first, last: $0.last) }
+            presupposes = header.presupposes.text
+        }
+    }
+}
