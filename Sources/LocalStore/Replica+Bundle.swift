@@ -22,11 +22,12 @@ public struct BundleApplied: Sendable {
 }
 
 extension Replica {
-    /// A bundle of what a receiver lacks: this replica's own writes the server has not
-    /// acknowledged, the versions it carries for others that the server has not taken, and,
-    /// given `beyond` (what the receiver is known to hold), every version it can vouch for that
-    /// `beyond` does not cover. Its own writes are signed now; others' travel under the
-    /// signatures they came with. Reads only (keys missing for its older ids are made first).
+    /// A bundle of what a receiver lacks. Given `beyond` (what the receiver is known to hold),
+    /// every version this replica can vouch for that `beyond` does not cover; without it, its
+    /// own writes the server has not acknowledged and the versions it carries for others that
+    /// the server has not taken. Its own writes are signed now; others' travel under the
+    /// signatures they came with, so versions it received from the server (unsigned) are left
+    /// out and counted. Reads only (keys missing for its older ids are made first).
     public func makeBundle(beyond: VersionVector?, at time: Int64) throws -> BundleMade {
         let own = try ownReplicas()
         try store.transaction { db in for id in own { _ = try Self.ensureSigningKey(for: id, db) } }
@@ -42,13 +43,14 @@ extension Replica {
             var authors: [VersionBundle.Author] = []
             var unsigned = 0
             for replica in held.replicas {
-                var from: UInt64?
-                if own.contains(replica) {
-                    if held[replica] > acknowledged[replica] { from = acknowledged[replica] + 1 }
+                let from: UInt64?
+                if let beyond {
+                    from = beyond[replica] + 1
+                } else if own.contains(replica) {
+                    from = acknowledged[replica] + 1
                 } else {
                     from = pendingFrom[replica]
                 }
-                if let beyond, held[replica] > beyond[replica] { from = min(from ?? .max, beyond[replica] + 1) }
                 guard let from, from <= held[replica] else { continue }
                 if own.contains(replica) {
                     let key = try Self.ensureSigningKey(for: replica, db)
@@ -163,6 +165,23 @@ extension Replica {
             let matching = rows.filter { ($0[1] as String) == name || ($0[0] as String).hasPrefix(name.lowercased()) }
             guard !matching.isEmpty else { return nil }
             return matching.compactMap { VersionVector(text: $0[2] as String) }.reduce(nil as VersionVector?) { $0?.meet($1) ?? $1 }
+        }
+    }
+}
+
+extension Replica {
+    /// ``Store/canonicalDump()`` plus what the file keeps about bundles (carried ranges, pinned
+    /// keys, what each sender held): equal exactly when a command changed nothing of either.
+    public func stateDump() throws -> String {
+        let versions = try store.canonicalDump()
+        return try store.read { db in
+            var lines = [versions]
+            for (table, order) in [("signed_range", "replica, first, last"), ("known_key", "replica"), ("peer", "replica")] {
+                for row in try Row.fetchAll(db, sql: "SELECT * FROM \(table) ORDER BY \(order)") {
+                    lines.append(table + " " + row.databaseValues.map { "\($0)" }.joined(separator: "|"))
+                }
+            }
+            return lines.joined(separator: "\n")
         }
     }
 }

@@ -26,6 +26,18 @@ public enum ExchangeRefusal: Error, Equatable, Sendable, CustomStringConvertible
     /// Another analyst's version came without a valid signature of its replica.
     case unsigned(dot: Dot)
 
+    /// The protocol's stable code for the refusal, answered with 403.
+    public var code: String {
+        switch self {
+        case .replicaOwnedByOther: return "replica_not_yours"
+        case .authorMismatch: return "author_mismatch"
+        case .badSignature: return "bad_signature"
+        case .unknownKey: return "unknown_key"
+        case .keyMismatch: return "key_mismatch"
+        case .unsigned: return "unsigned_version"
+        }
+    }
+
     public var description: String {
         switch self {
         case .replicaOwnedByOther(let replica, _):

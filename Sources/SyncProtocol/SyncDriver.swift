@@ -56,7 +56,7 @@ public struct SyncDriver<Replica: SyncReplica>: Sendable {
             let response: SyncResponse, checked: Replica.Checked
             do {
                 (response, checked) = try await inFlight.value
-            } catch let error as SyncError where { if case .server(403, _, _) = error { true } else { false } }() {
+            } catch where Self.isRefusal(error) {
                 // A carried range the server will not take must not stop the sync.
                 if let refused = try session.isolateRefusal(after: error) {
                     try replica.noteRefused(refused.range, permanently: !refused.mayPassLater)
@@ -96,5 +96,11 @@ public struct SyncDriver<Replica: SyncReplica>: Sendable {
             progress(session.stats)
             if request == nil { return }
         }
+    }
+
+    /// A 403, by HTTP or from a storage in this process.
+    private static func isRefusal(_ error: any Error) -> Bool {
+        if case SyncError.server(status: 403, _, _) = error { return true }
+        return error is ExchangeRefusal
     }
 }

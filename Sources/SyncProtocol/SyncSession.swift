@@ -150,8 +150,14 @@ public struct SyncSession: Sendable {
     /// they go again one at a time to find the refused one (returns nil); with one, returns it,
     /// and it is not sent again this session. Rethrows any other error.
     public mutating func isolateRefusal(after error: any Error) throws -> RefusedRange? {
-        guard case SyncError.server(status: 403, let code, let message) = error, Self.carriedRefusals.contains(code),
-              !lastSignatures.isEmpty, lastPush.count == lastSignatures.reduce(0, { $0 + $1.count }) else { throw error }
+        let code: String, message: String
+        switch error {
+        case SyncError.server(status: 403, let answered, let text): (code, message) = (answered, text)
+        case let refusal as ExchangeRefusal: (code, message) = (refusal.code, refusal.description)
+        default: throw error
+        }
+        guard Self.carriedRefusals.contains(code), !lastSignatures.isEmpty,
+              lastPush.count == lastSignatures.reduce(0, { $0 + $1.count }) else { throw error }
         guard lastSignatures.count == 1 else {
             carriedSent.subtract(lastSignatures)
             pushPageSize = 1

@@ -31,14 +31,7 @@ public struct APIError: Error, HTTPResponseError, Sendable, Equatable {
         case let error as APIError:
             return error
         case let refusal as ExchangeRefusal:
-            switch refusal {
-            case .replicaOwnedByOther: return APIError(.forbidden, "replica_not_yours", refusal.description)
-            case .authorMismatch: return APIError(.forbidden, "author_mismatch", refusal.description)
-            case .badSignature: return APIError(.forbidden, "bad_signature", refusal.description)
-            case .unknownKey: return APIError(.forbidden, "unknown_key", refusal.description)
-            case .keyMismatch: return APIError(.forbidden, "key_mismatch", refusal.description)
-            case .unsigned: return APIError(.forbidden, "unsigned_version", refusal.description)
-            }
+            return APIError(.forbidden, refusal.code, refusal.description)
         case let error as RelayError:
             return APIError(.badRequest, "malformed_signature", error.description)
         case let error as any StorageError:

@@ -28,17 +28,19 @@ struct BundleCommand: ParsableCommand {
             abstract: "Write the versions a receiver lacks to a bundle file.",
             discussion: """
                 By default: this replica's writes the server has not acknowledged, and the versions it carries for \
-                others that the server has not taken. --for adds what that analyst (or replica) is known to lack, from \
-                the last bundle of theirs applied here; --since adds what a vector (or the bundle file they last sent) \
-                does not cover. Versions this replica received from the server carry no signatures and are left out.
+                others that the server has not taken (for a colleague who will sync before you). --for NAME: instead, \
+                everything that analyst (or replica) is known to lack, from the last bundle of theirs applied here \
+                (everything, if none was). --since: instead, everything a version vector, or the last bundle file the \
+                receiver sent, does not cover. Versions this replica received from the server carry no signatures and \
+                are left out (the receiver gets them by syncing).
                 """
         )
         @OptionGroup var options: ReplicaOption
         @OptionGroup var json: JSONFlag
         @Option(help: ArgumentHelp("The bundle file to write.", valueName: "path")) var output: String
-        @Option(name: .customLong("for"), help: ArgumentHelp("An analyst or replica id whose bundles were applied here: add what they lack.", valueName: "name"))
+        @Option(name: .customLong("for"), help: ArgumentHelp("An analyst or replica id whose bundles were applied here: bundle what they lack.", valueName: "name"))
         var receiver: String?
-        @Option(help: ArgumentHelp("A bundle file from the receiver, or a version vector (uuid:counter,...): add what it does not cover.", valueName: "file-or-vector"))
+        @Option(help: ArgumentHelp("A bundle file from the receiver, or a version vector (uuid:counter,...): bundle what it does not cover.", valueName: "file-or-vector"))
         var since: String?
 
         func run() throws {
@@ -62,7 +64,9 @@ struct BundleCommand: ParsableCommand {
                 notes.append("Left out \(made.unsigned) version\(made.unsigned == 1 ? "" : "s") received from the server: they carry no author's signature; the receiver gets them by syncing.")
             }
             guard !made.bundle.versions.isEmpty else {
-                notes.insert("Nothing to bundle: the server has every write of this replica and everything it carries; no file was written.", at: 0)
+                notes.insert(beyond == nil
+                    ? "Nothing to bundle: the server has every write of this replica and everything it carries; no file was written."
+                    : "Nothing to bundle: the receiver holds every version this replica can vouch for; no file was written.", at: 0)
                 if json.json { return printJSON(BundleJSON.Created(made, path: nil, notes: notes)) }
                 return print(notes.joined(separator: "\n"))
             }

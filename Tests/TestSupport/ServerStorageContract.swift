@@ -17,6 +17,9 @@ public enum ServerStorageContract: String, CaseIterable, Sendable {
     case refusesAVersionBreakingARuleBeforeAnything
     case keepsAnalystsTokensAndRevocations
     case feedsConcurrentPushesToConcurrentReadersWithoutGaps
+    case bindsTheRequestersKeyAndRefusesAnother
+    case takesAnotherAnalystsVersionsOnlyUnderTheirReplicasSignature
+    case storesABundleCarriedWithNoTokenOnlyIfEverySignatureHolds
 
     static let alicesLaptop = ReplicaID("aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa")!
     static let bobsLaptop = ReplicaID("bbbbbbbb-bbbb-4bbb-8bbb-bbbbbbbbbbbb")!
@@ -152,6 +155,9 @@ public enum ServerStorageContract: String, CaseIterable, Sendable {
             await findings.expectThrows(AnalystError.notFound("zoe")) { _ = try await server.replaceToken(name: "zoe", tokenHash: "x") }
         case .feedsConcurrentPushesToConcurrentReadersWithoutGaps:
             try await Self.concurrentPushesAndReads(server, &findings)
+        case .bindsTheRequestersKeyAndRefusesAnother, .takesAnotherAnalystsVersionsOnlyUnderTheirReplicasSignature,
+             .storesABundleCarriedWithNoTokenOnlyIfEverySignatureHolds:
+            try await runRelay(server, &findings)
         }
     }
 
