@@ -11,7 +11,8 @@ import ThrowawayPostgres
 /// The whole engine under a seeded random workload and an unreliable network (DESIGN §2.4–2.5):
 /// edits (half of them as `set`, which writes nothing for a value already held), deletes,
 /// resolutions, cells given the same numbers, exports taken and imported later, current or
-/// stale, on replicas that hold their state or not, as they are or with a hand edit.
+/// stale, on replicas that hold their state or not, as they are or with a hand edit, and
+/// bundles handed from one replica to another (carried on to the server by whoever syncs).
 ///
 /// Defaults: 200 seeds × 300 operations. Raise them with `SYNC_SIM_SEEDS` and `SYNC_SIM_OPS`;
 /// rerun one failure with `SYNC_TEST_SEED=<seed>`.
@@ -32,6 +33,9 @@ import ThrowawayPostgres
         var step: Int64 = 0
         /// Dashboard files exported along the way, each with the state it was read at.
         var exports: [String] = []
+        var bundlesApplied = 0
+        /// Carried ranges the server refused for anything but a key it did not know yet.
+        var wronglyRefused: [SyncSession.RefusedRange] = []
 
         /// `instances` serve the same storage (several servers on one database); each request
         /// goes to one of them at random.
@@ -63,6 +67,7 @@ import ThrowawayPostgres
                 case 55..<60: try delete(replica)
                 case 60..<70: try resolve(replica)
                 case 70..<75: try exportOrImport(replica)
+                case 75..<82: try handBundle(from: index)
                 default:
                     var session = SyncDriver(replica: replica, pushPageSize: 7, pullPageSize: 9)
                     do {
@@ -70,6 +75,7 @@ import ThrowawayPostgres
                     } catch is ChaosTransport.Dropped {
                         // Dropped mid-sync: the next sync of this replica retries.
                     }
+                    wronglyRefused += session.stats.refusedCarried.filter { !$0.mayPassLater }
                 }
             }
         }
@@ -140,9 +146,30 @@ import ThrowawayPostgres
         }
 
         /// Reliable syncs until nothing moves: every replica then holds every version.
+        /// The replica at `index` hands a bundle to another: what the server lacks, or what the
+        /// receiver is known (or said) to lack. A receiver missing what it builds on refuses it.
+        mutating func handBundle(from index: Int) throws {
+            let receiver = replicas[(index + Int.random(in: 1..<replicas.count, using: &random)) % replicas.count]
+            let beyond: VersionVector?
+            switch Int.random(in: 0..<3, using: &random) {
+            case 0: beyond = nil
+            case 1: beyond = try replicas[index].peerHolds(receiver.id.rawValue) ?? VersionVector()
+            default: beyond = try receiver.store.versionVector()
+            }
+            step += 1
+            let made = try replicas[index].makeBundle(beyond: beyond, at: 1_700_000_000_000 + step)
+            do {
+                _ = try receiver.apply(VersionBundle.read(made.data))
+                bundlesApplied += 1
+            } catch BundleError.missingPrerequisites {
+                // The receiver syncs or takes the earlier bundle first, another time.
+            }
+        }
+
         mutating func quiesce() async throws {
             for transport in transports { transport.reliable = true }
-            for _ in 0..<2 {
+            // Three rounds: carried versions whose author had not yet synced are taken at the next.
+            for _ in 0..<3 {
                 for (index, replica) in replicas.enumerated() {
                     var session = SyncDriver(replica: replica)
                     try await session.run(over: transports[index])
@@ -185,6 +212,11 @@ import ThrowawayPostgres
     /// No version lost, the same conflicts everywhere, merged lines only from a base or a head,
     /// judged on `store` (the server's, or a replica's).
     func check(_ simulation: Simulation, against store: Store, seed: UInt64) throws {
+        #expect(simulation.bundlesApplied > 0, "seed \(seed): no bundle was applied")
+        #expect(simulation.wronglyRefused.isEmpty, "seed \(seed): the server refused carried versions: \(simulation.wronglyRefused.map(\.message))")
+        for replica in simulation.replicas {
+            #expect(try replica.carriedPendingCount() == 0, "seed \(seed): replica \(replica.analyst) still carries versions the server never took")
+        }
         let conflicts = try store.conflicts().map(\.id)
         for replica in simulation.replicas {
             #expect(try replica.store.conflicts().map(\.id) == conflicts, "seed \(seed): replica \(replica.analyst) lists other conflicts (cells sharing a number included)")
