@@ -1,0 +1,88 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// Bundles with the real binaries: a USB stick between analysts, and a courier to the office.
+@Suite(.serialized, .ownThreads) struct BundleEndToEndTests {
+    @Test func workHandedOnAStickReachesTheServerAndEveryoneAgreesOnTheConflicts() throws {
+        let workspace = try Workspace()
+        let server = try ServerProcess(workspace: workspace)
+        defer { server.stop() }
+        let alice = try Client(workspace: workspace, name: "alice", server: server, token: try server.addAnalyst("alice"))
+        let bob = try Client(workspace: workspace, name: "bob", server: server, token: try server.addAnalyst("bob"))
+        let carol = try Client(workspace: workspace, name: "carol", server: server, token: try server.addAnalyst("carol"))
+        try carol.ok("cell", "create", "--number", "7", "--title", "Energy Dominance")
+        for client in [carol, alice, bob] { try client.ok("sync") }
+
+        // In the field, alice has no network for weeks; bob's laptop reaches the server later.
+        try alice.ok("cell", "create", "--number", "20", "--title", "Alliance Architecture")
+        try alice.ok("cell", "set", "20", "trajectory", "Advancing")
+        try alice.ok("cell", "set", "7", "trend", "Exports up")
+        try bob.ok("cell", "set", "7", "trend", "Exports flat")
+        let stick = workspace.path("stick.fsbundle")
+        let created = try alice.ok("bundle", "create", "--output", stick)
+        #expect(created.contains("Wrote bundle") && created.contains("(alice 4)"), "\(created)")
+        let shown = try workspace.run("sync-client", ["bundle", "show", stick])
+        #expect(shown.status == 0 && shown.stdout.contains("from:     alice") && shown.stdout.contains("signatures checked"), "\(shown.stdout)\(shown.stderr)")
+
+        // A stick damaged on the way is refused with a sentence, and changes nothing.
+        var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: stick)))
+        bytes[bytes.count / 2] ^= 0x20
+        let damaged = workspace.path("damaged.fsbundle")
+        try Data(bytes).write(to: URL(fileURLWithPath: damaged))
+        let before = try bob.ok("dashboard", "--json")
+        let refused = try bob.fails("bundle", "apply", damaged)
+        #expect(refused.stderr.contains("the bundle is damaged") && refused.stderr.contains("Nothing was applied"), "\(refused.stderr)")
+        #expect(try bob.ok("dashboard", "--json") == before)
+
+        let applied = try bob.ok("bundle", "apply", stick)
+        #expect(applied.contains("new 4") && applied.contains("new conflicts 1") && applied.contains("Carrying 4 versions"), "\(applied)")
+        #expect((try bob.json("status") as? [String: Any])?["carrying"] as? Int == 4)
+        let again = try bob.ok("bundle", "apply", stick)
+        #expect(again.contains("new 0, already held 4"), "\(again)")
+        let synced = try bob.ok("sync")
+        #expect(synced.contains("sent 5"), "bob's own write and alice's four: \(synced)")
+        #expect((try bob.json("status") as? [String: Any])?["carrying"] as? Int == 0)
+
+        // Carol gets alice's work only through the server; alice syncs when she is back.
+        try carol.ok("sync")
+        let carolsCell = try #require(try carol.json("cell", "show", "20") as? [String: Any])
+        #expect((carolsCell["fields"] as? [String: Any])?["trajectory"] as? String == "Advancing", "\(carolsCell)")
+        try alice.ok("sync")
+        try bob.ok("sync")
+        let dashboards = try [alice, bob, carol].map { try $0.ok("dashboard", "--json") }
+        #expect(dashboards[0] == dashboards[1] && dashboards[1] == dashboards[2])
+        let conflicts = try [alice, bob, carol].map { try #require(try $0.json("conflicts") as? [[String: Any]]).compactMap { $0["id"] as? String } }
+        #expect(conflicts[0].count == 1 && conflicts[0] == conflicts[1] && conflicts[1] == conflicts[2], "\(conflicts)")
+        #expect((try alice.json("status") as? [String: Any])?["pending"] as? Int == 0)
+    }
+
+    @Test func aCourierBringsABundleToTheServerItself() throws {
+        let workspace = try Workspace()
+        let server = try ServerProcess(workspace: workspace)
+        defer { server.stop() }
+        let alice = try Client(workspace: workspace, name: "alice", server: server, token: try server.addAnalyst("alice"))
+        let carol = try Client(workspace: workspace, name: "carol", server: server, token: try server.addAnalyst("carol"))
+        try alice.ok("sync")
+        try alice.ok("cell", "create", "--number", "4", "--title", "Supply Chains")
+        let stick = workspace.path("courier.fsbundle")
+        try alice.ok("bundle", "create", "--output", stick)
+        let taken = try workspace.run("sync-server", ["bundle", "apply", stick, "--db", server.database])
+        #expect(taken.status == 0 && taken.stdout.contains("stored 2 new versions"), "\(taken.stdout)\(taken.stderr)")
+        let twice = try workspace.run("sync-server", ["bundle", "apply", stick, "--db", server.database])
+        #expect(twice.status == 0 && twice.stdout.contains("stored 0 new versions, 2 already held"), "\(twice.stdout)\(twice.stderr)")
+        try carol.ok("sync")
+        let cell = try #require(try carol.json("cell", "show", "4") as? [String: Any])
+        #expect((cell["fields"] as? [String: Any])?["title"] as? String == "Supply Chains", "\(cell)")
+
+        // A replica that never synced has no key on the server: its bundle is refused, naming why.
+        let stranger = try Client(workspace: workspace, name: "stranger", server: server, token: try server.addAnalyst("dave"))
+        try stranger.ok("cell", "create", "--number", "5", "--title", "Unvouched")
+        let unknown = workspace.path("unknown.fsbundle")
+        try stranger.ok("bundle", "create", "--output", unknown)
+        let refused = try workspace.run("sync-server", ["bundle", "apply", unknown, "--db", server.database])
+        #expect(refused.status != 0 && refused.stderr.contains("has never synced with this server"), "\(refused.stderr)")
+        try carol.ok("sync")
+        #expect(try carol.fails("cell", "show", "5").stderr.contains("no cell numbered 5"))
+    }
+}
