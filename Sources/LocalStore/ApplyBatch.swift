@@ -11,7 +11,7 @@ struct ApplyBatch {
     let schemas: SchemaRegistry
     let maxValueBytes: Int
     /// The store's pool, on a file: field derivation reads on one of its readers.
-    let pool: DatabasePool?
+    var pool: DatabasePool?
     var replicas: [ReplicaID: ReplicaEntry] = [:]
     /// The replicas stored clocks name by row id (see ``ClockBlob``).
     var names = ReplicaNames()
@@ -121,6 +121,17 @@ struct ApplyBatch {
             try db.execute(sql: "DELETE FROM meta WHERE key = ?", arguments: [fieldsPendingKey])
         }
         return batch
+    }
+
+    /// Derives the field states deferred by batches of this same transaction, before it commits:
+    /// read on the transaction's own connection, as a pool's reader cannot see them yet.
+    static func deriveBeforeCommit(_ store: Store, _ db: Database) throws -> ApplyReport {
+        guard store.role == .replica, try fieldsPending(db) else { return ApplyReport() }
+        var batch = ApplyBatch(store, db)
+        batch.pool = nil
+        try batch.deriveFields()
+        try db.execute(sql: "DELETE FROM meta WHERE key = ?", arguments: [fieldsPendingKey])
+        return try batch.finish()
     }
 
     /// Writes replica counters and merged field states; returns what the batch did.

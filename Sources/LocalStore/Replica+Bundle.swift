@@ -131,8 +131,7 @@ extension Replica {
             guard missing.isEmpty else { throw BundleError.missingPrerequisites(missing) }
             var report = ApplyReport()
             for chunk in chunks { report.add(try store.integrate(chunk, db, deferFields: true)) }
-            var batch = try ApplyBatch.begin(store, db)
-            report.add(try batch.finish())
+            report.add(try ApplyBatch.deriveBeforeCommit(store, db))
             var carried = 0
             let keep = try db.cachedStatement(sql: """
                 INSERT INTO signed_range (replica, first, last, signature, pending) VALUES (?, ?, ?, ?, 1) ON CONFLICT DO NOTHING

@@ -19,12 +19,24 @@ struct Wire: AsyncParsableCommand, Scenario {
     func run() async throws { try await runAlone() }
 
     func run(into table: inout BenchTable) async throws {
-        // Small register edits: labels, tiers and short titles over `edits / 10` cells
         let replica = try Replica.inMemory(analyst: "alice")
+        let versions = try replica.write(Self.smallEdits(edits), at: WallClock.now())
+        let message = SyncResponse(vector: try replica.store.versionVector(), versions: versions, more: false)
+        table.add("wire size of a small register edit, batch of \(edits)", cost: Double(BinaryWire.encode(message).count) / Double(edits),
+                  reference: Double(WireProtocol.encode(message).count) / Double(edits), unit: "B", referenceName: "same batch as JSON")
+
+        let (bytes, _) = try await NoOpSync.measure(replicas: 10, rounds: 5)
+        table.add("sync with nothing to exchange, 10 replicas known", value: "\(bytes) B (HTTP headers and bodies, both ways)", target: "target < 1,024 B")
+    }
+}
+
+extension Wire {
+    /// Small register edits: labels, tiers and short titles over `edits / 10` cells.
+    static func smallEdits(_ edits: Int) -> [FieldChange] {
         var random = BenchRandom(seed: 7)
         let records = (0..<max(1, edits / 10)).map { _ in RecordID(bytes: (0..<16).map { _ in UInt8(truncatingIfNeeded: random.next()) })! }
         let labels = ["Advancing", "Holding", "Drifting", "Reversing"]
-        let changes = (0..<edits).map { index -> FieldChange in
+        return (0..<edits).map { index -> FieldChange in
             let record = records[Int(random.next() % UInt64(records.count))]
             switch index % 3 {
             case 0: return FieldChange(record: record, kind: "cell", field: "trajectory", value: .text(labels[index % 4]))
@@ -32,13 +44,6 @@ struct Wire: AsyncParsableCommand, Scenario {
             default: return FieldChange(record: record, kind: "cell", field: "title", value: .text("Cell \(index)"))
             }
         }
-        let versions = try replica.write(changes, at: WallClock.now())
-        let message = SyncResponse(vector: try replica.store.versionVector(), versions: versions, more: false)
-        table.add("wire size of a small register edit, batch of \(edits)", cost: Double(BinaryWire.encode(message).count) / Double(edits),
-                  reference: Double(WireProtocol.encode(message).count) / Double(edits), unit: "B", referenceName: "same batch as JSON")
-
-        let (bytes, _) = try await NoOpSync.measure(replicas: 10, rounds: 5)
-        table.add("sync with nothing to exchange, 10 replicas known", value: "\(bytes) B (HTTP headers and bodies, both ways)", target: "target < 1,024 B")
     }
 }
 

@@ -35,6 +35,21 @@ import Testing
         #expect(try bob.carriedPendingCount() == 5)
     }
 
+    @Test func aFreshReplicaFileDerivesEveryFieldStateInTheSameTransaction() throws {
+        // A file's store reads field derivation on a second connection, which cannot see the
+        // bundle's uncommitted versions: the apply must derive on its own.
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("bundle-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let settings = ReplicaSettings(server: "http://127.0.0.1:1", token: "t", analyst: "bob")
+        let alice = try Replica.inMemory(analyst: "alice")
+        for number in 1...30 { try Self.write(alice, number, "cell \(number)") }
+        let bob = try Replica.create(path: folder.appendingPathComponent("bob.sqlite").path, settings: settings)
+        _ = try Self.apply(Self.bundle(of: alice), to: bob)
+        #expect(try bob.store.canonicalDump() == alice.store.canonicalDump())
+        #expect(try !bob.hasUnderivedFields())
+    }
+
     @Test func twoBundlesInEitherOrderGiveTheSameStateAndConflicts() throws {
         let alice = try Replica.inMemory(analyst: "alice"), carol = try Replica.inMemory(analyst: "carol")
         try Self.write(alice, 1, "alice's title")
