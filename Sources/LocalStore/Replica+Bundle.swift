@@ -104,11 +104,7 @@ extension Replica {
     /// to carry on, pins their keys and notes what the sender holds. Applying it again changes
     /// nothing.
     public func apply(_ bundle: VersionBundle) throws -> BundleApplied {
-        var chunks: [PreparedVersions] = []
-        for start in stride(from: 0, to: bundle.versions.count, by: 20_000) {
-            chunks.append(try store.prepare(Array(bundle.versions[start..<min(start + 20_000, bundle.versions.count)])))
-        }
-        return try store.transaction { db in
+        try store.transaction { db in
             let own = try ownReplicas(db)
             let held = try Store.versionVector(db)
             for run in bundle.header.covers where own.contains(run.replica) && run.last > held[run.replica] {
@@ -130,7 +126,11 @@ extension Replica {
             }
             guard missing.isEmpty else { throw BundleError.missingPrerequisites(missing) }
             var report = ApplyReport()
-            for chunk in chunks { report.add(try store.integrate(chunk, db, deferFields: true)) }
+            // Page by page, as a sync stores them: only one page is held prepared at a time.
+            for start in stride(from: 0, to: bundle.versions.count, by: 20_000) {
+                let page = try store.prepare(Array(bundle.versions[start..<min(start + 20_000, bundle.versions.count)]))
+                report.add(try store.integrate(page, db, deferFields: true))
+            }
             report.add(try ApplyBatch.deriveBeforeCommit(store, db))
             var carried = 0
             let keep = try db.cachedStatement(sql: """

@@ -37,6 +37,15 @@ extension Replica {
         try store.read { db in try Self.signingKey(for: id, db)?.publicKey }
     }
 
+    /// The sync server's public key for sealed bundles, as last fetched; nil before.
+    public func serverBundleKey() throws -> Data? {
+        try store.read { db in try Meta.get("server_bundle_key", db).flatMap { Data(base64Encoded: $0) } }
+    }
+
+    public func saveServerBundleKey(_ key: Data) throws {
+        try store.transaction { db in try Meta.set("server_bundle_key", key.base64EncodedString(), db) }
+    }
+
     public func carried(limit: Int, budget: PageBudget, excluding: Set<SignedRange>) throws -> CarriedPage {
         try store.read { db in
             var page = CarriedPage()

@@ -35,6 +35,8 @@ enum PostgresSchema {
         ]),
         // The public signing key each replica sent at its first sync with one.
         ("2-replica-keys", ["ALTER TABLE replica_owner ADD COLUMN public_key bytea"]),
+        // The server's private key for sealed bundles, one for every instance.
+        ("3-bundle-key", ["CREATE TABLE bundle_key (one boolean PRIMARY KEY DEFAULT true CHECK (one), private_key bytea NOT NULL)"]),
     ]
 
     /// Applies the steps the database lacks, one instance at a time (an advisory lock held by

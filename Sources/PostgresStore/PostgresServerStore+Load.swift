@@ -23,7 +23,7 @@ extension PostgresServerStore {
     /// `head`, the source's last position, is rolled back.
     public func load(
         analysts: [(analyst: Analyst, tokenHash: String)], bindings: [(replica: ReplicaID, analyst: String, bound: Int64, publicKey: Data?)],
-        head: FeedCursor, nextPage: @escaping @Sendable (FeedCursor) throws -> [Version]
+        bundleKey: BundleKey? = nil, head: FeedCursor, nextPage: @escaping @Sendable (FeedCursor) throws -> [Version]
     ) async throws -> Loaded {
         // A whole store may take minutes to copy: a day's bound, not a request's.
         try await mapErrors(deadline: 86_400) { [self] in
@@ -58,6 +58,9 @@ extension PostgresServerStore {
                 }
                 guard position == head else {
                     throw PostgresStoreError.foreign("the copy's feed ends at \(position), the source's at \(head); nothing was copied. Check the source with `PRAGMA integrity_check` and try again")
+                }
+                if let bundleKey {
+                    try await connection.query("INSERT INTO bundle_key (one, private_key) VALUES (true, \(bundleKey.privateKey)) ON CONFLICT (one) DO UPDATE SET private_key = excluded.private_key", logger: logger)
                 }
                 for binding in bindings {
                     try await connection.query("""

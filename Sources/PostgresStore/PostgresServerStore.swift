@@ -178,6 +178,18 @@ public final class PostgresServerStore: ServerStorage {
         return false
     }
 
+    public func bundleKey() async throws -> BundleKey {
+        try await mapErrors { [self] in
+            let made = BundleKey.generate()
+            // Instances racing to make it keep the first one stored.
+            try await client.query("INSERT INTO bundle_key (one, private_key) VALUES (true, \(made.privateKey)) ON CONFLICT (one) DO NOTHING", logger: logger)
+            for try await key in try await client.query("SELECT private_key FROM bundle_key", logger: logger).decode(Data.self) {
+                return BundleKey(privateKey: key)
+            }
+            throw PostgresStoreError.damaged("the bundle key was stored but cannot be read back")
+        }
+    }
+
     public func replicaBindings() async throws -> [ReplicaID: ReplicaBinding] {
         try await mapErrors { [self] in
             var result: [ReplicaID: ReplicaBinding] = [:]

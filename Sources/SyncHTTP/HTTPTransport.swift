@@ -78,6 +78,24 @@ public struct HTTPTransport: SyncTransport {
         }
     }
 
+    /// The server's public key for sealed bundles (`GET /v1/bundle-key`).
+    public func bundleKey() async throws -> BundleKeyResponse {
+        var http = HTTPClientRequest(url: server + "/v1/bundle-key")
+        http.headers.add(name: "Authorization", value: "Bearer " + token)
+        let response: HTTPClientResponse
+        let body: ByteBuffer
+        do {
+            response = try await client.execute(http, timeout: timeout)
+            body = try await response.body.collect(upTo: 1 << 16)
+        } catch {
+            throw SyncError.unreachable(server: server, reason: Self.describe(error))
+        }
+        guard response.status == .ok, let key = try? JSONDecoder().decode(BundleKeyResponse.self, from: Data(body.readableBytesView)) else {
+            throw SyncError.server(status: Int(response.status.code), code: "http_error", message: "the server did not give its bundle key (\(response.status))")
+        }
+        return key
+    }
+
     static func describe(_ error: any Error) -> String {
         let text = String(describing: error)
         // TLS library errors carry its internals and build paths: say what they mean instead.

@@ -45,6 +45,10 @@ public protocol ServerStorage: Sendable {
     /// The analyst and signing key each replica is bound to.
     func replicaBindings() async throws -> [ReplicaID: ReplicaBinding]
 
+    /// The server's key for sealed bundles, made and kept the first time it is asked for; every
+    /// instance on one database gets the same one. Never written to logs or dumps.
+    func bundleKey() async throws -> BundleKey
+
     /// Everything the storage keeps, as text in a canonical order: equal exactly when two states
     /// of the same storage are equal (tests check that a refused request changed nothing).
     func canonicalDump() async throws -> String

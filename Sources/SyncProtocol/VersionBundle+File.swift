@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 extension VersionBundle {
     /// The largest bundle file read: about 40 million small edits. A larger file is refused
@@ -7,6 +7,12 @@ extension VersionBundle {
 
     /// Reads and checks the bundle file at `path` (see ``read(_:)``).
     public static func load(path: String) throws -> VersionBundle {
+        try read(loadData(path: path))
+    }
+
+    /// The bytes of the bundle file at `path`, sealed or not, checked only for being a file of a
+    /// bundle's size.
+    public static func loadData(path: String) throws -> Data {
         let attributes: [FileAttributeKey: Any]
         do {
             attributes = try FileManager.default.attributesOfItem(atPath: path)
@@ -22,6 +28,6 @@ extension VersionBundle {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw BundleError.unreadable(path: path, reason: "it cannot be read (permissions?)")
         }
-        return try read(data)
+        return data
     }
 }

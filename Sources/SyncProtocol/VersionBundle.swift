@@ -114,6 +114,7 @@ public struct VersionBundle: Sendable, Equatable {
     /// Reads and checks a bundle file (see the type's description); throws ``BundleError``
     /// with a sentence for anything wrong.
     public static func read(_ data: Data) throws -> VersionBundle {
+        if SealedBundle.isSealed(data) { throw BundleError.sealed(try SealedBundle.recipient(of: data)) }
         let bytes = [UInt8](data)
         guard bytes.count >= magic.count, Array(bytes[0..<magic.count]) == magic else { throw BundleError.notABundle }
         guard bytes.count > magic.count else { throw BundleError.damaged("it ends after its first bytes (truncated)") }
@@ -266,6 +267,9 @@ public enum BundleError: Error, Equatable, Sendable, CustomStringConvertible {
     /// It carries writes of the reader's own replica that the reader does not hold.
     case forkedOwn(ReplicaID)
     case unreadable(path: String, reason: String)
+    /// Sealed to a server's key: only that server opens it.
+    case sealed(String)
+    case sealedToAnotherKey(addressed: String, own: String)
 
     public var description: String {
         let nothing = "Nothing was applied."
@@ -292,6 +296,10 @@ public enum BundleError: Error, Equatable, Sendable, CustomStringConvertible {
             return "the bundle carries replica \(replica) with a signing key other than the one known here for it: it is forged, or that replica's file was replaced. \(nothing)"
         case .missingPrerequisites(let missing):
             return "this replica lacks versions the bundle builds on: \(missing.joined(separator: ", ")). Sync, or apply the bundle that carries them, first. \(nothing)"
+        case .sealed(let fingerprint):
+            return "the bundle is encrypted to the sync server's key (fingerprint \(fingerprint)): only the server can open it. Take it to the server and run `sync-server bundle apply FILE` there. \(nothing)"
+        case .sealedToAnotherKey(let addressed, let own):
+            return "the bundle is encrypted to another server's key (fingerprint \(addressed); this server's is \(own)): apply it on the server it was made for. \(nothing)"
         case .unreadable(let path, let reason):
             return "cannot read the bundle \(path): \(reason). \(nothing)"
         case .forkedOwn(let replica):

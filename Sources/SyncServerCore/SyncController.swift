@@ -23,6 +23,18 @@ public struct SyncController: Sendable {
         router.get("/v1/health") { _, _ in
             jsonResponse(HealthResponse())
         }
+        // The public key clients seal bundles to; public, like the health check.
+        router.get("/v1/bundle-key") { _, context in
+            let key: BundleKey
+            do {
+                key = try await store.bundleKey()
+            } catch {
+                context.logger.error("cannot read the bundle key: \(error)")
+                throw APIError(.serviceUnavailable, "store_unavailable", "the server cannot read its database; try again later")
+            }
+            guard let publicKey = key.publicKey else { throw APIError(.internalServerError, "internal", "the server's bundle key is malformed") }
+            return jsonResponse(BundleKeyResponse(publicKey: publicKey))
+        }
         router.post("/v1/sync") { request, context in
             try await sync(request, context: context)
         }

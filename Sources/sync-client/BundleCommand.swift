@@ -42,6 +42,14 @@ struct BundleCommand: ParsableCommand {
         var receiver: String?
         @Option(help: ArgumentHelp("A bundle file from the receiver, or a version vector (uuid:counter,...): bundle what it does not cover.", valueName: "file-or-vector"))
         var since: String?
+        @Option(help: ArgumentHelp("Encrypt the bundle to the sync server's key ('server'), fetched at init or sync: only the server can open it.", valueName: "server"))
+        var encryptTo: String?
+
+        func validate() throws {
+            if let encryptTo, encryptTo != "server" {
+                throw ValidationError("--encrypt-to takes 'server' (the sync server's key); bundles are not encrypted to analysts")
+            }
+        }
 
         func run() throws {
             let replica = try options.open()
@@ -67,13 +75,21 @@ struct BundleCommand: ParsableCommand {
                 notes.insert(beyond == nil
                     ? "Nothing to bundle: the server has every write of this replica and everything it carries; no file was written."
                     : "Nothing to bundle: the receiver holds every version this replica can vouch for; no file was written.", at: 0)
-                if json.json { return printJSON(BundleJSON.Created(made, path: nil, notes: notes)) }
+                if json.json { return printJSON(BundleJSON.Created(made, path: nil, bytes: 0, notes: notes)) }
                 return print(notes.joined(separator: "\n"))
             }
-            try OutputFile.write(made.data, to: output)
-            if json.json { return printJSON(BundleJSON.Created(made, path: output, notes: notes)) }
+            var data = made.data
+            if encryptTo != nil {
+                guard let key = try replica.serverBundleKey() else {
+                    throw ClientError("the server's bundle key is not known here yet: run `sync-client sync` once where there is a network, or leave out --encrypt-to; no file was written")
+                }
+                data = try SealedBundle.seal(data, to: key)
+                notes.append("Encrypted to the sync server's key (fingerprint \(SealedBundle.fingerprint(key))): only `sync-server bundle apply` can open it.")
+            }
+            try OutputFile.write(data, to: output)
+            if json.json { return printJSON(BundleJSON.Created(made, path: output, bytes: data.count, notes: notes)) }
             let byAnalyst = made.bundle.summary.byAnalyst.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
-            let wrote = "Wrote bundle \(made.bundle.header.id) to \(output): \(made.bundle.versions.count) versions (\(byAnalyst)), \(made.data.count) bytes."
+            let wrote = "Wrote bundle \(made.bundle.header.id) to \(output): \(made.bundle.versions.count) versions (\(byAnalyst)), \(data.count) bytes."
             print(([wrote] + notes).joined(separator: "\n"))
         }
 
@@ -123,7 +139,13 @@ struct BundleCommand: ParsableCommand {
         @Argument(help: "The bundle file.") var file: String
 
         func run() throws {
-            let bundle = try VersionBundle.load(path: file)
+            let data = try VersionBundle.loadData(path: file)
+            if SealedBundle.isSealed(data) {
+                let fingerprint = try SealedBundle.recipient(of: data)
+                if output.json { return printJSON(BundleJSON.Sealed(sealedTo: fingerprint, bytes: data.count)) }
+                return print("Bundle encrypted to the sync server's key (fingerprint \(fingerprint)), \(data.count) bytes: only `sync-server bundle apply` can open it.")
+            }
+            let bundle = try VersionBundle.read(data)
             if output.json { return printJSON(BundleJSON.Shown(bundle)) }
             let header = bundle.header
             let summary = bundle.summary
@@ -161,15 +183,20 @@ enum BundleJSON {
         var leftOutUnsigned: Int
         var notes: [String]
 
-        init(_ made: BundleMade, path: String?, notes: [String]) {
+        init(_ made: BundleMade, path: String?, bytes: Int, notes: [String]) {
             id = path == nil ? nil : made.bundle.header.id
             self.path = path
             versions = made.bundle.versions.count
-            bytes = path == nil ? 0 : made.data.count
+            self.bytes = bytes
             byAnalyst = made.bundle.summary.byAnalyst
             leftOutUnsigned = made.unsigned
             self.notes = notes
         }
+    }
+
+    struct Sealed: Encodable {
+        var sealedTo: String
+        var bytes: Int
     }
 
     struct Applied: Encodable {

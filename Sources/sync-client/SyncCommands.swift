@@ -7,7 +7,7 @@ import SyncProtocol
 import SyncHTTP
 import AsyncHTTPClient
 
-struct InitCommand: ParsableCommand {
+struct InitCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "init",
         abstract: "Create a replica. Needs no network.",
@@ -31,10 +31,14 @@ struct InitCommand: ParsableCommand {
         }
     }
 
-    func run() throws {
+    func run() async throws {
         let caPath = try caFile.map(SettingsInput.caPath) ?? ""
         let replica = try Replica.create(path: options.path, settings: ReplicaSettings(server: server, token: token, analyst: try SettingsInput.analyst(ofToken: token), caFile: caPath))
         print("Created replica \(replica.id) for \(replica.analyst) at \(options.path)")
+        // Needs no network; where there is one, the server's key for sealed bundles comes now.
+        if await SyncCommand.fetchBundleKey(replica, server: server, token: token, caFile: caPath, connectTimeout: 2) == nil {
+            print("The server's bundle key was not fetched (no network?); `sync-client sync` fetches it.")
+        }
     }
 }
 
@@ -112,6 +116,16 @@ struct SyncCommand: AsyncParsableCommand {
         print(Self.resultLines(summary).joined(separator: "\n"))
     }
 
+    /// Fetches and saves the server's key for sealed bundles; nil (and nothing saved) when the
+    /// server cannot be reached or gives none.
+    static func fetchBundleKey(_ replica: Replica, server: String, token: String, caFile: String, connectTimeout: Int64) async -> Data? {
+        guard let client = try? HTTPTransport.makeClient(connectTimeoutSeconds: connectTimeout, caFile: caFile) else { return nil }
+        let answer = try? await HTTPTransport(client: client, server: server, token: token, timeoutSeconds: 10).bundleKey()
+        try? await client.shutdown()
+        guard let answer, (try? replica.saveServerBundleKey(answer.publicKey)) != nil else { return nil }
+        return answer.publicKey
+    }
+
     /// What a sync says when it ends: the figures, then each new conflict.
     static func resultLines(_ summary: OutputJSON.SyncSummary) -> [String] {
         ["Synced with \(summary.server): sent \(summary.sent), received \(summary.received), merged cleanly \(summary.mergedCleanly), new conflicts \(summary.newConflicts.count)"]
@@ -158,6 +172,9 @@ struct SyncCommand: AsyncParsableCommand {
             throw error
         }
         try replica.noteSync(server: serverURL, at: WallClock.now())
+        if try replica.serverBundleKey() == nil {
+            _ = await fetchBundleKey(replica, server: serverURL, token: bearer, caFile: settings.caFile, connectTimeout: connectTimeout)
+        }
         let stats = session.stats
         let newConflicts = stats.newConflicts + (try replica.store.numberConflicts().map(\.id).filter { !sharedBefore.contains($0) })
         for refused in stats.refusedCarried {

@@ -16,7 +16,8 @@ struct BundleCommand: AsyncParsableCommand {
             abstract: "Check a bundle from `sync-client bundle create` and store its versions in one transaction.",
             discussion: """
                 Every version must be signed by the replica that wrote it, with the key that replica bound at its \
-                first sync here: a replica that never synced cannot be taken from a bundle. A damaged or forged \
+                first sync here: a replica that never synced cannot be taken from a bundle. A bundle encrypted to \
+                this server's key (`bundle create --encrypt-to server`) is decrypted first. A damaged or forged \
                 bundle is refused and nothing is stored; applying a bundle twice stores nothing new.
                 Example: sync-server bundle apply /media/usb/field.fsbundle --db sync-server.sqlite
                 """
@@ -25,9 +26,13 @@ struct BundleCommand: AsyncParsableCommand {
         @Argument(help: "The bundle file.") var file: String
 
         func run() async throws {
-            let bundle = try VersionBundle.load(path: file)
-            let (report, vector) = try await database.withStore { store in
-                try await store.storeCarried(bundle.versions, signatures: bundle.header.signatures, at: WallClock.now())
+            let data = try VersionBundle.loadData(path: file)
+            let (bundle, report, vector) = try await database.withStore { store in
+                // A bundle encrypted to this server's key is opened with it first.
+                let plain = SealedBundle.isSealed(data) ? try SealedBundle.open(data, privateKey: try await store.bundleKey().privateKey) : data
+                let bundle = try VersionBundle.read(plain)
+                let stored = try await store.storeCarried(bundle.versions, signatures: bundle.header.signatures, at: WallClock.now())
+                return (bundle, stored.report, stored.vector)
             }
             let sender = bundle.header.sender
             print("Applied bundle \(bundle.header.id) from \(sender.analyst) (replica \(sender.replica.short)): stored \(report.new) new versions, \(report.duplicates) already held, new conflicts \(report.newConflicts.count)")

@@ -32,7 +32,7 @@ struct MigrateCommand: AsyncParsableCommand {
         let target = try await PostgresServerStore.connect(location)
         defer { target.close() }
         let head = try source.feedHead()
-        let loaded = try await target.load(analysts: try source.analystsWithTokenHashes(), bindings: try source.bindings(), head: head) { position in
+        let loaded = try await target.load(analysts: try source.analystsWithTokenHashes(), bindings: try source.bindings(), bundleKey: try source.existingBundleKey(), head: head) { position in
             // Up to the head taken at the start: a server still writing cannot make the copy chase it.
             guard position.seq < head.seq else { return [] }
             return try source.feedPage(after: position, limit: min(5_000, Int(head.seq - position.seq))).versions

@@ -85,4 +85,38 @@ import TestSupport
         try carol.ok("sync")
         #expect(try carol.fails("cell", "show", "5").stderr.contains("no cell numbered 5"))
     }
+
+    @Test func aStickEncryptedToTheServerLeaksNothingAndOnlyTheServerOpensIt() throws {
+        let workspace = try Workspace()
+        let server = try ServerProcess(workspace: workspace)
+        defer { server.stop() }
+        // init fetches the server's bundle key: alice can seal without ever having synced.
+        let alice = try Client(workspace: workspace, name: "alice", server: server, token: try server.addAnalyst("alice"))
+        let bob = try Client(workspace: workspace, name: "bob", server: server, token: try server.addAnalyst("bob"))
+        try alice.ok("sync")
+        try alice.ok("cell", "create", "--number", "9", "--title", "Northern Flank Posture")
+        let stick = workspace.path("sealed.fsbundle")
+        let created = try alice.ok("bundle", "create", "--output", stick, "--encrypt-to", "server")
+        #expect(created.contains("Encrypted to the sync server's key"), "\(created)")
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: stick))
+        #expect(bytes.range(of: Data("Northern Flank".utf8)) == nil && bytes.range(of: Data("alice".utf8)) == nil, "nothing readable on the stick")
+
+        let shown = try workspace.run("sync-client", ["bundle", "show", stick])
+        #expect(shown.status == 0 && shown.stdout.contains("encrypted to the sync server's key"), "\(shown.stdout)\(shown.stderr)")
+        let refused = try bob.fails("bundle", "apply", stick)
+        #expect(refused.stderr.contains("only the server can open it") && refused.stderr.contains("sync-server bundle apply"), "\(refused.stderr)")
+        #expect(try bob.fails("bundle", "create", "--output", workspace.path("x"), "--encrypt-to", "carol").stderr.contains("--encrypt-to takes 'server'"))
+
+        let taken = try workspace.run("sync-server", ["bundle", "apply", stick, "--db", server.database])
+        #expect(taken.status == 0 && taken.stdout.contains("stored 2 new versions"), "\(taken.stdout)\(taken.stderr)")
+        try bob.ok("sync")
+        let cell = try #require(try bob.json("cell", "show", "9") as? [String: Any])
+        #expect((cell["fields"] as? [String: Any])?["title"] as? String == "Northern Flank Posture", "\(cell)")
+
+        // Another server's database cannot open it.
+        let elsewhere = try ServerProcess(workspace: workspace, database: "elsewhere.sqlite")
+        defer { elsewhere.stop() }
+        let wrong = try workspace.run("sync-server", ["bundle", "apply", stick, "--db", elsewhere.database])
+        #expect(wrong.status != 0 && wrong.stderr.contains("encrypted to another server's key"), "\(wrong.stderr)")
+    }
 }

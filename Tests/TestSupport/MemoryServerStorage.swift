@@ -144,6 +144,10 @@ public final class MemoryServerStorage: ServerStorage, @unchecked Sendable {
         }
     }
 
+    private let key = BundleKey.generate()
+
+    public func bundleKey() -> BundleKey { key }
+
     public func replicaBindings() -> [ReplicaID: ReplicaBinding] {
         lock.withLock { state.owners }
     }

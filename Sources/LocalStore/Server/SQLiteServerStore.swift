@@ -97,6 +97,25 @@ public struct SQLiteServerStore: ServerStorage {
         }
     }
 
+    public func bundleKey() throws -> BundleKey {
+        if let key = try existingBundleKey() { return key }
+        return try store.transaction { db in
+            if let text = try Meta.get("bundle_key", db), let raw = Data(base64Encoded: text) { return BundleKey(privateKey: raw) }
+            let key = BundleKey.generate()
+            try Meta.set("bundle_key", key.privateKey.base64EncodedString(), db)
+            return key
+        }
+    }
+
+    /// The key for sealed bundles if one was made (see ``bundleKey()``).
+    public func existingBundleKey() throws -> BundleKey? {
+        try store.read { db in
+            guard let text = try Meta.get("bundle_key", db) else { return nil }
+            guard let raw = Data(base64Encoded: text) else { throw StoreError.damaged("the server's bundle key is malformed") }
+            return BundleKey(privateKey: raw)
+        }
+    }
+
     public func check(_ versions: [Version]) throws -> PreparedVersions {
         // Each field's versions are folded here too, on the request's thread, so that the writer
         // adopts the folded state of a field new to the store whole.
