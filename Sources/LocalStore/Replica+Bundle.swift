@@ -140,7 +140,7 @@ extension Replica {
                 try keep.execute(arguments: [range.replica.rawValue, Int64(range.first), Int64(range.last), range.signature])
                 if db.changesCount > 0 { carried += range.count }
             }
-            let pin = try db.cachedStatement(sql: "INSERT INTO known_key (replica, public_key, analyst) VALUES (?, ?, ?) ON CONFLICT DO NOTHING")
+            let pin = try db.cachedStatement(sql: "INSERT INTO known_key (replica, public_key, analyst, vouched) VALUES (?, ?, ?, 0) ON CONFLICT DO NOTHING")
             for author in authors.values where !own.contains(author.replica) {
                 try pin.execute(arguments: [author.replica.rawValue, author.publicKey, author.analyst])
             }
@@ -181,6 +181,32 @@ extension Replica {
                 }
             }
             return lines.joined(separator: "\n")
+        }
+    }
+}
+
+extension Replica {
+    /// Other replicas this file holds versions of whose key the server has not vouched for here.
+    public func replicasWithoutVouchedKey() throws -> Set<ReplicaID> {
+        try store.read { db in
+            let own = try ownReplicas(db)
+            let vouched = Set(try String.fetchAll(db, sql: "SELECT replica FROM known_key WHERE vouched = 1").compactMap(ReplicaID.init))
+            return Set(try Store.versionVector(db).replicas).subtracting(own).subtracting(vouched)
+        }
+    }
+
+    /// Keeps the keys the server vouches for, replacing any pinned from a bundle: the server's
+    /// word is the one every replica can check against.
+    public func noteVouchedKeys(_ keys: [VersionBundle.Author]) throws {
+        let own = try ownReplicas()
+        try store.transaction { db in
+            let vouch = try db.cachedStatement(sql: """
+                INSERT INTO known_key (replica, public_key, analyst, vouched) VALUES (?, ?, ?, 1)
+                ON CONFLICT (replica) DO UPDATE SET public_key = excluded.public_key, analyst = excluded.analyst, vouched = 1
+                """)
+            for key in keys where !own.contains(key.replica) {
+                try vouch.execute(arguments: [key.replica.rawValue, key.publicKey, key.analyst])
+            }
         }
     }
 }

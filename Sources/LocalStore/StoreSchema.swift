@@ -128,7 +128,8 @@ enum StoreSchema {
             migrator.registerMigration("v7-signatures") { db in
                 // Signed ranges of other replicas' versions this file received by bundle: kept to
                 // carry them on (to the server, or in another bundle), `pending` until the
-                // server has taken them. Public keys seen in bundles, pinned on first sight.
+                // server has taken them. Replicas' public keys: `vouched` by the server (fetched
+                // at sync), or pinned on first sight in a bundle.
                 // What each bundle sender was known to hold, for `bundle create --for`.
                 try db.execute(sql: """
                     CREATE TABLE signed_range (
@@ -142,7 +143,8 @@ enum StoreSchema {
                     CREATE TABLE known_key (
                         replica TEXT PRIMARY KEY NOT NULL,
                         public_key BLOB NOT NULL,
-                        analyst TEXT NOT NULL
+                        analyst TEXT NOT NULL,
+                        vouched INTEGER NOT NULL
                     ) WITHOUT ROWID;
                     CREATE TABLE peer (
                         replica TEXT PRIMARY KEY NOT NULL,

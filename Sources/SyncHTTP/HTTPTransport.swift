@@ -80,20 +80,29 @@ public struct HTTPTransport: SyncTransport {
 
     /// The server's public key for sealed bundles (`GET /v1/bundle-key`).
     public func bundleKey() async throws -> BundleKeyResponse {
-        var http = HTTPClientRequest(url: server + "/v1/bundle-key")
+        try await get("/v1/bundle-key", as: BundleKeyResponse.self, what: "its bundle key")
+    }
+
+    /// The signing key of every replica bound on the server (`GET /v1/replica-keys`).
+    public func replicaKeys() async throws -> ReplicaKeysResponse {
+        try await get("/v1/replica-keys", as: ReplicaKeysResponse.self, what: "its replicas' keys")
+    }
+
+    private func get<Answer: Decodable>(_ path: String, as: Answer.Type, what: String) async throws -> Answer {
+        var http = HTTPClientRequest(url: server + path)
         http.headers.add(name: "Authorization", value: "Bearer " + token)
         let response: HTTPClientResponse
         let body: ByteBuffer
         do {
             response = try await client.execute(http, timeout: timeout)
-            body = try await response.body.collect(upTo: 1 << 16)
+            body = try await response.body.collect(upTo: 16 << 20)
         } catch {
             throw SyncError.unreachable(server: server, reason: Self.describe(error))
         }
-        guard response.status == .ok, let key = try? JSONDecoder().decode(BundleKeyResponse.self, from: Data(body.readableBytesView)) else {
-            throw SyncError.server(status: Int(response.status.code), code: "http_error", message: "the server did not give its bundle key (\(response.status))")
+        guard response.status == .ok, let answer = try? JSONDecoder().decode(Answer.self, from: Data(body.readableBytesView)) else {
+            throw SyncError.server(status: Int(response.status.code), code: "http_error", message: "the server did not give \(what) (\(response.status))")
         }
-        return key
+        return answer
     }
 
     static func describe(_ error: any Error) -> String {

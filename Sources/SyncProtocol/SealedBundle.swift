@@ -1,4 +1,5 @@
 public import Foundation
+public import SyncModel
 import Crypto
 
 /// A bundle encrypted to the sync server's key (HPKE, X25519 with ChaCha20-Poly1305), so a
@@ -104,5 +105,29 @@ public struct BundleKeyResponse: Codable, Sendable, Equatable {
         protocolVersion = WireProtocol.version
         self.publicKey = publicKey
         fingerprint = SealedBundle.fingerprint(publicKey)
+    }
+}
+
+/// `GET /v1/replica-keys` answer: the signing key each replica bound at its first sync, so a
+/// replica that goes offline knows whose bundles are genuine.
+public struct ReplicaKeysResponse: Codable, Sendable, Equatable {
+    public struct Entry: Codable, Sendable, Equatable {
+        public var replica: ReplicaID
+        public var analyst: String
+        public var publicKey: Data
+
+        public init(replica: ReplicaID, analyst: String, publicKey: Data) {
+            self.replica = replica
+            self.analyst = analyst
+            self.publicKey = publicKey
+        }
+    }
+
+    public var protocolVersion: Int
+    public var replicas: [Entry]
+
+    public init(replicas: [Entry]) {
+        protocolVersion = WireProtocol.version
+        self.replicas = replicas
     }
 }

@@ -35,6 +35,19 @@ public struct SyncController: Sendable {
             guard let publicKey = key.publicKey else { throw APIError(.internalServerError, "internal", "the server's bundle key is malformed") }
             return jsonResponse(BundleKeyResponse(publicKey: publicKey))
         }
+        router.get("/v1/replica-keys") { request, _ in
+            _ = try await authenticate(request)
+            let bindings: [ReplicaID: ReplicaBinding]
+            do {
+                bindings = try await store.replicaBindings()
+            } catch {
+                throw APIError(.serviceUnavailable, "store_unavailable", "the server cannot read its database; try again later")
+            }
+            let entries = bindings.compactMap { replica, binding in
+                binding.publicKey.map { ReplicaKeysResponse.Entry(replica: replica, analyst: binding.analyst, publicKey: $0) }
+            }
+            return jsonResponse(ReplicaKeysResponse(replicas: entries.sorted { $0.replica < $1.replica }))
+        }
         router.post("/v1/sync") { request, context in
             try await sync(request, context: context)
         }

@@ -126,6 +126,16 @@ struct SyncCommand: AsyncParsableCommand {
         return answer.publicKey
     }
 
+    /// Fetches the replicas' keys the server vouches for and keeps them; a failure leaves them
+    /// for the next sync.
+    static func fetchReplicaKeys(_ replica: Replica, server: String, token: String, caFile: String, connectTimeout: Int64) async {
+        guard let client = try? HTTPTransport.makeClient(connectTimeoutSeconds: connectTimeout, caFile: caFile) else { return }
+        let answer = try? await HTTPTransport(client: client, server: server, token: token, timeoutSeconds: 30).replicaKeys()
+        try? await client.shutdown()
+        guard let answer else { return }
+        try? replica.noteVouchedKeys(answer.replicas.map { VersionBundle.Author(replica: $0.replica, analyst: $0.analyst, publicKey: $0.publicKey) })
+    }
+
     /// What a sync says when it ends: the figures, then each new conflict.
     static func resultLines(_ summary: OutputJSON.SyncSummary) -> [String] {
         ["Synced with \(summary.server): sent \(summary.sent), received \(summary.received), merged cleanly \(summary.mergedCleanly), new conflicts \(summary.newConflicts.count)"]
@@ -174,6 +184,11 @@ struct SyncCommand: AsyncParsableCommand {
         try replica.noteSync(server: serverURL, at: WallClock.now())
         if try replica.serverBundleKey() == nil {
             _ = await fetchBundleKey(replica, server: serverURL, token: bearer, caFile: settings.caFile, connectTimeout: connectTimeout)
+        }
+        // Whose bundles are genuine, learnt while there is a network: the keys of the replicas
+        // this file now holds versions of.
+        if try !replica.replicasWithoutVouchedKey().isEmpty {
+            await fetchReplicaKeys(replica, server: serverURL, token: bearer, caFile: settings.caFile, connectTimeout: connectTimeout)
         }
         let stats = session.stats
         let newConflicts = stats.newConflicts + (try replica.store.numberConflicts().map(\.id).filter { !sharedBefore.contains($0) })

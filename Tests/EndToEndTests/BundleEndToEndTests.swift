@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import Testing
 import TestSupport
 
@@ -118,5 +119,37 @@ import TestSupport
         defer { elsewhere.stop() }
         let wrong = try workspace.run("sync-server", ["bundle", "apply", stick, "--db", elsewhere.database])
         #expect(wrong.status != 0 && wrong.stderr.contains("encrypted to another server's key"), "\(wrong.stderr)")
+    }
+
+    @Test func aForgedStickIsRefusedByAnyoneWhoSyncedSinceItsAuthorDid() throws {
+        let workspace = try Workspace()
+        let server = try ServerProcess(workspace: workspace)
+        defer { server.stop() }
+        let alice = try Client(workspace: workspace, name: "alice", server: server, token: try server.addAnalyst("alice"))
+        let bob = try Client(workspace: workspace, name: "bob", server: server, token: try server.addAnalyst("bob"))
+        try alice.ok("sync")
+        try alice.ok("cell", "create", "--number", "3", "--title", "Genuine")
+        try alice.ok("sync")
+        try bob.ok("sync")  // bob learns alice's key from the server
+
+        // Mallory copies alice's file, swaps in a key of their own and writes in her name.
+        let forgedPath = workspace.path("forged.sqlite")
+        try FileManager.default.copyItem(atPath: alice.replica, toPath: forgedPath)
+        let file = try DatabaseQueue(path: forgedPath)
+        try file.write { db in
+            try db.execute(sql: "UPDATE meta SET value = ? WHERE key LIKE 'signing_key.%'",
+                           arguments: [Data((0..<32).map { _ in UInt8.random(in: 0...255) }).base64EncodedString()])
+        }
+        try file.close()
+        let mallory = Client(workspace: workspace, replica: forgedPath)
+        try mallory.ok("cell", "set", "3", "title", "Forged")
+        let stick = workspace.path("forged.fsbundle")
+        try mallory.ok("bundle", "create", "--output", stick)
+        let refused = try bob.fails("bundle", "apply", stick)
+        #expect(refused.stderr.contains("with a signing key other than the one known here"), "\(refused.stderr)")
+        let cell = try #require(try bob.json("cell", "show", "3") as? [String: Any])
+        #expect((cell["fields"] as? [String: Any])?["title"] as? String == "Genuine")
+        // The server refuses it too: the copy's own sync is told its key is not the bound one.
+        #expect(try mallory.fails("sync").stderr.contains("bound to another signing key"))
     }
 }
