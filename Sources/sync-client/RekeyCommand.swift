@@ -5,7 +5,7 @@ import SyncClientCore
 struct RekeyCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "rekey",
-        abstract: "Give this replica a fresh id, moving its unsynced writes to it.",
+        abstract: "Give this replica a fresh id and signing key, moving its unsynced writes to it.",
         discussion: """
             For a replica file restored from an old backup or copied to a second laptop: both \
             histories wrote under one replica id, and the server refuses the second. This moves \

@@ -10,7 +10,7 @@ struct MigrateCommand: AsyncParsableCommand {
         commandName: "migrate",
         abstract: "Copy a SQLite server database into an empty PostgreSQL one; clients continue by cursor.",
         discussion: """
-            Analysts (with their token hashes), replica bindings, every version and the feed are copied in one \
+            Analysts (with their token hashes), replica bindings with their keys, the bundle key, every version and the feed are copied in one \
             transaction, and the copy's feed must end at the same position as the source's, or nothing is kept. \
             Copy while no sync-server writes to the SQLite file (writes after the copy started are not copied), \
             then start the instances on the PostgreSQL URL.

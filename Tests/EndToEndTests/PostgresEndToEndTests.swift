@@ -68,6 +68,10 @@ extension PostgresEndToEndTests {
         try alice.ok("sync")
         try bob.ok("sync")
         try alice.ok("sync")
+        // A stick sealed to the SQLite server's key, brought in after the move.
+        try alice.ok("cell", "create", "--number", "21", "--title", "Sealed Before The Move")
+        let sealed = workspace.path("sealed.fsbundle")
+        try alice.ok("bundle", "create", "--output", sealed, "--encrypt-to", "server")
         sqlite.stop()
 
         let refusedKind = try workspace.run("sync-server", ["migrate", "--from", sqlite.database, "--to", workspace.path("other.sqlite")])
@@ -77,6 +81,12 @@ extension PostgresEndToEndTests {
         #expect(copied.stdout.contains("Copied 2 analysts, 2 replicas and"), "\(copied.stdout)")
         let again = try workspace.run("sync-server", ["migrate", "--from", sqlite.database, "--to", url])
         #expect(again.status != 0 && again.stderr.contains("already holds data"), "\(again.stderr)")
+
+        let database = String(url.split(separator: "/").last!)
+        let keys = try cluster.psql("SELECT count(public_key) FROM replica_owner", database: database)
+        #expect(keys.trimmingCharacters(in: .whitespacesAndNewlines) == "2", "both replicas' signing keys were copied")
+        let opened = try workspace.run("sync-server", ["bundle", "apply", sealed, "--db", url])
+        #expect(opened.status == 0 && opened.stdout.contains("stored 2 new versions"), "the bundle key was copied: \(opened.stdout)\(opened.stderr)")
 
         let postgres = try ServerProcess(workspace: workspace, database: url)
         defer { postgres.stop() }
