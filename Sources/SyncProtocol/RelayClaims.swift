@@ -57,11 +57,15 @@ public struct RelayClaims: Sendable {
 public enum RelayError: Error, Equatable, Sendable, CustomStringConvertible {
     case malformed(String)
     case incomplete(range: String, missing: Dot)
+    /// The requester's public key is not a 32-byte Ed25519 key.
+    case malformedKey(ReplicaID?)
 
     public var description: String {
         switch self {
         case .malformed(let range):
             return "signed range \(range) is empty, starts at 0 or covers more than \(SignedRange.maxVersions) versions"
+        case .malformedKey(let replica):
+            return "the public key sent for replica \(replica?.description ?? "(none)") is not a 32-byte Ed25519 key; send the key `sync-client init` made, or none"
         case .incomplete(let range, let missing):
             return "signed range \(range) covers version \(missing), which is not carried with it; send every version of a signed range together"
         }

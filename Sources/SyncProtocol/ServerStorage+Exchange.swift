@@ -80,7 +80,7 @@ extension ServerStorage {
         // Structure first (400), before the transaction; then who may push what (403), inside it.
         let checked = try check(versions)
         let claims = try RelayClaims(signatures, versions: versions)
-        if let publicKey, !SignatureCheck.isValidPublicKey(publicKey) { throw RelayError.malformed("public key of \(requester?.description ?? "the requester")") }
+        if let publicKey, !SignatureCheck.isValidPublicKey(publicKey) { throw RelayError.malformedKey(requester) }
         var counted = Set(clientVector.replicas)
         if let requester { counted.insert(requester) }
         let query: PageQuery.Start = cursor.map { .feed(after: $0, skipping: counted) } ?? .notCoveredBy(clientVector)

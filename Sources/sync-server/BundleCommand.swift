@@ -35,7 +35,7 @@ struct BundleCommand: AsyncParsableCommand {
                 return (bundle, stored.report, stored.vector)
             }
             let sender = bundle.header.sender
-            print("Applied bundle \(bundle.header.id) from \(sender.analyst) (replica \(sender.replica.short)): stored \(report.new) new versions, \(report.duplicates) already held, new conflicts \(report.newConflicts.count)")
+            print("Applied bundle \(bundle.header.id) from \(sender.analyst) (replica \(sender.replica.short)): stored \(report.new) new version\(report.new == 1 ? "" : "s"), \(report.duplicates) already held, new conflicts \(report.newConflicts.count)")
             for run in bundle.header.covers {
                 print("  replica \(run.replica.short): now holds versions up to \(vector[run.replica])")
             }

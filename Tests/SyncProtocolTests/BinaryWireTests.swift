@@ -24,6 +24,21 @@ import TestSupport
         #expect(try BinaryWire.decodeResponse(BinaryWire.encode(response)) == response, "seed \(seed)")
     }
 
+    @Test func aRequestsKeyAndSignaturesSurviveAndBadSectionsAreRefused() throws {
+        let versions = Self.history(seed: 5)
+        let key = SigningKey(rawRepresentation: Data(repeating: 3, count: 32))!
+        let run = versions.filter { $0.dot.replica == versions[0].dot.replica }
+        let request = SyncRequest(replica: versions[0].dot.replica, vector: VersionVector(), versions: versions,
+                                  publicKey: key.publicKey, signatures: key.signRanges(run))
+        let bytes = BinaryWire.encode(request)
+        #expect(try BinaryWire.decodeRequest(bytes) == request)
+        let plain = BinaryWire.encode(SyncRequest(replica: request.replica, vector: VersionVector(), versions: versions))
+        #expect(bytes.starts(with: plain), "the optional sections follow a request that has none, unchanged")
+        for tail in [[UInt8(9)], [1, 0], [2, 0, 1, 0]] {
+            #expect(throws: BinaryWireError.self) { try BinaryWire.decodeRequest(plain + Data(tail) + (tail == [1, 0] ? Data([1, 0]) : Data())) }
+        }
+    }
+
     @Test func extremeNumbersAndEmptyMessagesSurvive() throws {
         let replica = ReplicaID("ffffffff-ffff-4fff-8fff-ffffffffffff")!, other = ReplicaID("00000000-0000-4000-8000-000000000000")!
         let record = RecordID("12345678-9abc-4def-8123-456789abcdef")!

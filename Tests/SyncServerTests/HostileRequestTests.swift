@@ -19,8 +19,15 @@ import Testing
         #"{"dot":{"replica":\#(replica),"counter":\#(counter)},"context":\#(context),"record":\#(record),"kind":\#(kind),"field":\#(field),"value":\#(value),"author":\#(author),"time":1}"#
     }
 
-    static func body(versions: [String], vector: String = "{}", protocolVersion: String = "2", replica: String = "\"\(replica)\"", cursor: String? = nil) -> String {
-        #"{"protocolVersion":\#(protocolVersion),"replica":\#(replica),"vector":\#(vector),\#(cursor.map { #""cursor":\#($0),"# } ?? "")"versions":[\#(versions.joined(separator: ","))]}"#
+    static func body(versions: [String], vector: String = "{}", protocolVersion: String = "2", replica: String = "\"\(replica)\"", cursor: String? = nil,
+                     extra: String = "") -> String {
+        #"{"protocolVersion":\#(protocolVersion),"replica":\#(replica),"vector":\#(vector),\#(cursor.map { #""cursor":\#($0),"# } ?? "")\#(extra)"versions":[\#(versions.joined(separator: ","))]}"#
+    }
+
+    static let signature = Data(repeating: 7, count: 64).base64EncodedString()
+
+    static func signed(_ first: String, _ last: String, replica: String = replica) -> String {
+        #""signatures":[{"replica":"\#(replica)","first":\#(first),"last":\#(last),"signature":"\#(signature)"}],"#
     }
 
     struct Case: CustomTestStringConvertible, Sendable {
@@ -70,6 +77,15 @@ import Testing
         Case(name: "lone surrogate in a value", body: body(versions: [version(value: #""a\ud800b""#)]), status: .badRequest, code: "malformed_body"),
         Case(name: "control character in the author", body: body(versions: [version(author: #""ali\u0007ce""#)]), status: .badRequest, code: "invalid_version"),
         Case(name: "another analyst's name as author", body: body(versions: [version(author: "\"bob\"")]), status: .forbidden, code: "author_mismatch"),
+        Case(name: "public key not base64", body: body(versions: [], extra: #""publicKey":"not base64!","#), status: .badRequest, code: "malformed_body"),
+        Case(name: "public key of 5 bytes", body: body(versions: [], extra: #""publicKey":"AQIDBAU=","#), status: .badRequest, code: "malformed_signature"),
+        Case(name: "signatures not an array", body: body(versions: [], extra: #""signatures":{},"#), status: .badRequest, code: "malformed_body"),
+        Case(name: "signed range starting at 0", body: body(versions: [version()], extra: signed("0", "1")), status: .badRequest, code: "malformed_signature"),
+        Case(name: "signed range ending before it starts", body: body(versions: [version()], extra: signed("2", "1")), status: .badRequest, code: "malformed_signature"),
+        Case(name: "signed range over 1,000 versions", body: body(versions: [version()], extra: signed("1", "1001")), status: .badRequest, code: "malformed_signature"),
+        Case(name: "signed range missing a version", body: body(versions: [version()], extra: signed("1", "2")), status: .badRequest, code: "malformed_signature"),
+        Case(name: "signed range of a replica not carried", body: body(versions: [], extra: signed("1", "1", replica: record)), status: .badRequest, code: "malformed_signature"),
+        Case(name: "a stranger's versions signed by nobody known", body: body(versions: [version(author: "\"carol\"")], extra: signed("1", "1")), status: .forbidden, code: "unknown_key"),
     ]
 
     @Test("a hostile request is refused cleanly", arguments: cases)
