@@ -50,6 +50,27 @@ import Testing
         #expect(try !bob.hasUnderivedFields())
     }
 
+    @Test func rekeyGivesTheNewIdANewSigningKey() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("rekey-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let path = folder.appendingPathComponent("alice.sqlite").path
+        let alice = try Replica.create(path: path, settings: ReplicaSettings(server: "http://127.0.0.1:1", token: "t", analyst: "alice"))
+        try Self.write(alice, 1, "before")
+        let oldKey = try alice.signingKey().publicKey
+        try alice.store.close()
+        let report = try Replica.rekey(path: path)
+        let rekeyed = try Replica.open(path: path)
+        try Self.write(rekeyed, 2, "after")
+        #expect(rekeyed.id == report.newID && rekeyed.id != report.oldID)
+        #expect(try rekeyed.signingKey().publicKey != oldKey)
+        // The unsynced write moved to the new id travels with the later one, under the new key.
+        let bundle = try VersionBundle.read(rekeyed.makeBundle(beyond: VersionVector(), at: 3).data)
+        #expect(bundle.header.authors.map(\.replica) == [report.newID])
+        #expect(bundle.header.authors.first?.publicKey == (try rekeyed.signingKey().publicKey))
+        #expect(bundle.versions.count == 2 && bundle.versions.allSatisfy { $0.dot.replica == report.newID })
+    }
+
     @Test func twoBundlesInEitherOrderGiveTheSameStateAndConflicts() throws {
         let alice = try Replica.inMemory(analyst: "alice"), carol = try Replica.inMemory(analyst: "carol")
         try Self.write(alice, 1, "alice's title")
