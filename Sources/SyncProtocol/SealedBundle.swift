@@ -1,5 +1,4 @@
 public import Foundation
-public import SyncModel
 import Crypto
 
 /// A bundle encrypted to the sync server's key (HPKE, X25519 with ChaCha20-Poly1305), so a
@@ -111,22 +110,10 @@ public struct BundleKeyResponse: Codable, Sendable, Equatable {
 /// `GET /v1/replica-keys` answer: the signing key each replica bound at its first sync, so a
 /// replica that goes offline knows whose bundles are genuine.
 public struct ReplicaKeysResponse: Codable, Sendable, Equatable {
-    public struct Entry: Codable, Sendable, Equatable {
-        public var replica: ReplicaID
-        public var analyst: String
-        public var publicKey: Data
-
-        public init(replica: ReplicaID, analyst: String, publicKey: Data) {
-            self.replica = replica
-            self.analyst = analyst
-            self.publicKey = publicKey
-        }
-    }
-
     public var protocolVersion: Int
-    public var replicas: [Entry]
+    public var replicas: [VersionBundle.Author]
 
-    public init(replicas: [Entry]) {
+    public init(replicas: [VersionBundle.Author]) {
         protocolVersion = WireProtocol.version
         self.replicas = replicas
     }

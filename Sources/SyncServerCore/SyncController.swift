@@ -44,7 +44,7 @@ public struct SyncController: Sendable {
                 throw APIError(.serviceUnavailable, "store_unavailable", "the server cannot read its database; try again later")
             }
             let entries = bindings.compactMap { replica, binding in
-                binding.publicKey.map { ReplicaKeysResponse.Entry(replica: replica, analyst: binding.analyst, publicKey: $0) }
+                binding.publicKey.map { VersionBundle.Author(replica: replica, analyst: binding.analyst, publicKey: $0) }
             }
             return jsonResponse(ReplicaKeysResponse(replicas: entries.sorted { $0.replica < $1.replica }))
         }

@@ -133,7 +133,7 @@ struct SyncCommand: AsyncParsableCommand {
         let answer = try? await HTTPTransport(client: client, server: server, token: token, timeoutSeconds: 30).replicaKeys()
         try? await client.shutdown()
         guard let answer else { return }
-        try? replica.noteVouchedKeys(answer.replicas.map { VersionBundle.Author(replica: $0.replica, analyst: $0.analyst, publicKey: $0.publicKey) })
+        try? replica.noteVouchedKeys(answer.replicas)
     }
 
     /// What a sync says when it ends: the figures, then each new conflict.

@@ -9,9 +9,9 @@ import TestSupport
         let workspace = try Workspace()
         let server = try ServerProcess(workspace: workspace)
         defer { server.stop() }
-        let alice = try Client(workspace: workspace, name: "alice", server: server, token: try server.addAnalyst("alice"))
-        let bob = try Client(workspace: workspace, name: "bob", server: server, token: try server.addAnalyst("bob"))
-        let carol = try Client(workspace: workspace, name: "carol", server: server, token: try server.addAnalyst("carol"))
+        let alice = try server.client("alice")
+        let bob = try server.client("bob")
+        let carol = try server.client("carol")
         try carol.ok("cell", "create", "--number", "7", "--title", "Energy Dominance")
         for client in [carol, alice, bob] { try client.ok("sync") }
 
@@ -62,8 +62,8 @@ import TestSupport
         let workspace = try Workspace()
         let server = try ServerProcess(workspace: workspace)
         defer { server.stop() }
-        let alice = try Client(workspace: workspace, name: "alice", server: server, token: try server.addAnalyst("alice"))
-        let carol = try Client(workspace: workspace, name: "carol", server: server, token: try server.addAnalyst("carol"))
+        let alice = try server.client("alice")
+        let carol = try server.client("carol")
         try alice.ok("sync")
         try alice.ok("cell", "create", "--number", "4", "--title", "Supply Chains")
         let stick = workspace.path("courier.fsbundle")
@@ -92,8 +92,8 @@ import TestSupport
         let server = try ServerProcess(workspace: workspace)
         defer { server.stop() }
         // init fetches the server's bundle key: alice can seal without ever having synced.
-        let alice = try Client(workspace: workspace, name: "alice", server: server, token: try server.addAnalyst("alice"))
-        let bob = try Client(workspace: workspace, name: "bob", server: server, token: try server.addAnalyst("bob"))
+        let alice = try server.client("alice")
+        let bob = try server.client("bob")
         try alice.ok("sync")
         try alice.ok("cell", "create", "--number", "9", "--title", "Northern Flank Posture")
         let stick = workspace.path("sealed.fsbundle")
@@ -125,8 +125,8 @@ import TestSupport
         let workspace = try Workspace()
         let server = try ServerProcess(workspace: workspace)
         defer { server.stop() }
-        let alice = try Client(workspace: workspace, name: "alice", server: server, token: try server.addAnalyst("alice"))
-        let bob = try Client(workspace: workspace, name: "bob", server: server, token: try server.addAnalyst("bob"))
+        let alice = try server.client("alice")
+        let bob = try server.client("bob")
         try alice.ok("sync")
         try alice.ok("cell", "create", "--number", "3", "--title", "Genuine")
         try alice.ok("sync")

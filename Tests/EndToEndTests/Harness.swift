@@ -146,6 +146,11 @@ final class ServerProcess {
 
     let port: Int
 
+    /// A new analyst `name` with a replica of their own, made by the real binaries.
+    func client(_ name: String) throws -> Client {
+        try Client(workspace: workspace, name: name, server: self, token: try addAnalyst(name))
+    }
+
     /// Adds an analyst through the real CLI and returns the printed token.
     func addAnalyst(_ name: String) throws -> String {
         let result = try workspace.run("sync-server", ["analyst", "add", name, "--db", database])
