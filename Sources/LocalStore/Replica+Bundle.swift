@@ -55,8 +55,9 @@ extension Replica {
                 if own.contains(replica) {
                     let key = try Self.ensureSigningKey(for: replica, db)
                     let run = try Self.run(replica, from: from, to: held[replica], db)
-                    versions += run
                     signatures += key.signRanges(run)
+                    // The first run is taken as it is, not copied: a large bundle is mostly one.
+                    if versions.isEmpty { versions = run } else { versions += run }
                     authors.append(VersionBundle.Author(replica: replica, analyst: analyst, publicKey: key.publicKey))
                     continue
                 }

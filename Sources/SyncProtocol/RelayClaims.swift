@@ -15,22 +15,31 @@ public struct RelayClaims: Sendable {
     public init() {}
 
     /// Pairs each range with the versions of `versions` it covers; throws when a range is
-    /// malformed or covers a version `versions` lacks. Ranges may overlap (a bundle may carry
-    /// two signings of one run).
+    /// malformed or covers a version `versions` lacks (each replica's versions must come in
+    /// counter order, as the protocol sends them). Ranges may overlap (a bundle may carry two
+    /// signings of one run).
     public init(_ signatures: [SignedRange], versions: [Version]) throws {
         guard !signatures.isEmpty else { return }
-        var byReplica: [ReplicaID: [UInt64: Version]] = [:]
-        for version in versions { byReplica[version.dot.replica, default: [:]][version.dot.counter] = version }
+        // Each replica's versions by position in `versions`: a range's versions are found by a
+        // binary search for its first counter, then read in order (no copy of every version).
+        var positions: [ReplicaID: [Int]] = [:]
+        for (index, version) in versions.enumerated() { positions[version.dot.replica, default: []].append(index) }
         for range in signatures {
             guard range.first >= 1, range.last >= range.first, range.count <= SignedRange.maxVersions else {
                 throw RelayError.malformed(range.label)
             }
-            let held = byReplica[range.replica] ?? [:]
-            var run: [Version] = []
-            run.reserveCapacity(range.count)
-            for counter in range.first...range.last {
-                guard let version = held[counter] else { throw RelayError.incomplete(range: range.label, missing: Dot(replica: range.replica, counter: counter)) }
-                run.append(version)
+            let held = positions[range.replica] ?? []
+            var low = 0, high = held.count
+            while low < high {
+                let middle = (low + high) / 2
+                if versions[held[middle]].dot.counter < range.first { low = middle + 1 } else { high = middle }
+            }
+            let run = held[low..<min(held.count, low + range.count)].lazy.map { versions[$0] }
+            for (offset, version) in run.enumerated() where version.dot.counter != range.first + UInt64(offset) {
+                throw RelayError.incomplete(range: range.label, missing: Dot(replica: range.replica, counter: range.first + UInt64(offset)))
+            }
+            guard run.count == range.count else {
+                throw RelayError.incomplete(range: range.label, missing: Dot(replica: range.replica, counter: range.first + UInt64(run.count)))
             }
             claims.append(Claim(range: range, digest: RangeDigest.digest(replica: range.replica, first: range.first, last: range.last, versions: run)))
         }

@@ -77,8 +77,9 @@ public struct VersionBundle: Sendable, Equatable {
         sender: Author, versions: [Version], signatures: [SignedRange], authors: [Author],
         holds: VersionVector, created: Int64, id: String = UUID().uuidString.lowercased()
     ) {
-        var sorted = versions
-        sorted.sort { $0.dot < $1.dot }
+        // Usually already in order: then no copy is made.
+        let ordered = versions.indices.dropFirst().allSatisfy { versions[$0 - 1].dot < versions[$0].dot }
+        let sorted = ordered ? versions : versions.sorted { $0.dot < $1.dot }
         header = Header(format: Self.format, id: id, sender: sender, created: created, covers: Self.runs(of: sorted),
                         presupposes: Self.prerequisites(of: sorted), holds: holds, authors: authors.sorted { $0.replica < $1.replica },
                         signatures: signatures.sorted { ($0.replica, $0.first, $0.last) < ($1.replica, $1.first, $1.last) }, count: sorted.count)
