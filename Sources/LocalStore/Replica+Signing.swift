@@ -54,7 +54,11 @@ extension Replica {
             while let row = try rows.next() {
                 guard let replica = ReplicaID(row[0] as String) else { continue }
                 let range = SignedRange(replica: replica, first: UInt64(row[1] as Int64), last: UInt64(row[2] as Int64), signature: row[3])
-                guard !excluding.contains(range) else { continue }
+                // A range overlapping one already in this page waits for the next request, so
+                // that no version travels twice in one.
+                guard !excluding.contains(range), !page.signatures.contains(where: {
+                    $0.replica == range.replica && $0.first <= range.last && range.first <= $0.last
+                }) else { continue }
                 if !page.signatures.isEmpty, page.versions.count + range.count > limit { break }
                 let versions = try Self.run(of: range, db)
                 guard versions.count == range.count else { continue }
