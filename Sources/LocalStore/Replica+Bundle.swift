@@ -146,6 +146,7 @@ extension Replica {
                 try pin.execute(arguments: [author.replica.rawValue, author.publicKey, author.analyst])
             }
             let sender = bundle.header.sender
+            guard !own.contains(sender.replica) else { return BundleApplied(report: report, carried: carried) }
             let before = try String.fetchOne(db, sql: "SELECT holds FROM peer WHERE replica = ?", arguments: [sender.replica.rawValue])
             let holds = bundle.header.holds.merging(before.flatMap(VersionVector.init(text:)) ?? VersionVector())
             try db.execute(sql: """

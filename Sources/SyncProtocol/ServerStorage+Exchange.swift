@@ -60,7 +60,10 @@ public enum ExchangeRefusal: Error, Equatable, Sendable, CustomStringConvertible
 /// The server half of the protocol, the same over every storage.
 extension ServerStorage {
     /// One sync request, in one transaction: checks that every pushed version's replica belongs
-    /// to `analyst` (binding new replicas to them) and is signed by them, stores the versions,
+    /// to `analyst` (binding new replicas to them) and is written under their name, or else is
+    /// carried for another analyst inside a range of `signatures` that its replica's bound key
+    /// signed (see ``judge(analyst:requester:requesterKey:authors:claims:owners:)``); binds
+    /// `publicKey` to the requester at its first request with one; stores the versions,
     /// and answers with a page of what the client lacks (at most `pageLimit` versions, and no
     /// more than ``PageBudget/syncBytes``). All or nothing.
     ///
