@@ -10,7 +10,7 @@ import AsyncHTTPClient
 struct InitCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "init",
-        abstract: "Create a replica. Needs no network.",
+        abstract: "Create a replica and its signing key. Needs no network.",
         discussion: """
             Examples:
               sync-client init --server http://127.0.0.1:8080 --token "$TOKEN"
