@@ -82,7 +82,8 @@ extension Replica {
         // their versions out of feed pages, and those from the other history must now arrive.
         let skipped: Set<String> = ["role", "replica_id", "own_replicas", "server_cursor"]
         try fresh.store.transaction { db in
-            for (key, value) in meta where !skipped.contains(key) { try Meta.set(key, value, db) }
+            // The old id's signing key stays with the old file: the new id signs with its own.
+            for (key, value) in meta where !skipped.contains(key) && !key.hasPrefix("signing_key.") { try Meta.set(key, value, db) }
             try Meta.set("own_replicas", newID.rawValue, db)
         }
         let total = try fresh.store.versionVector().total

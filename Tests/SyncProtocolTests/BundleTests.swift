@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import LocalStore
 import SyncModel
 import SyncProtocol
@@ -64,6 +65,8 @@ import Testing
         try Self.write(rekeyed, 2, "after")
         #expect(rekeyed.id == report.newID && rekeyed.id != report.oldID)
         #expect(try rekeyed.signingKey().publicKey != oldKey)
+        let keys = try DatabaseQueue(path: path).read { db in try String.fetchAll(db, sql: "SELECT key FROM meta WHERE key LIKE 'signing_key.%'") }
+        #expect(keys == ["signing_key.\(report.newID)"], "the old key stays with the old file")
         // The unsynced write moved to the new id travels with the later one, under the new key.
         let bundle = try VersionBundle.read(rekeyed.makeBundle(beyond: VersionVector(), at: 3).data)
         #expect(bundle.header.authors.map(\.replica) == [report.newID])
