@@ -1,6 +1,6 @@
 public import Foundation
 import GRDB
-import SyncModel
+public import SyncModel
 public import SyncProtocol
 
 /// The replica's signing keys, one per replica id it has written under, and the signed ranges
@@ -95,6 +95,17 @@ extension Replica {
     static func run(_ replica: ReplicaID, from first: UInt64, to last: UInt64, _ db: Database) throws -> [Version] {
         guard last >= first else { return [] }
         return try Store.versions(db, notCoveredBy: VersionVector([replica: first - 1]), limit: Int(last - first + 1), replicas: [replica]).versions
+    }
+
+    /// The analyst a bundle named as the author of `dot`, if `dot` (of another replica) came
+    /// here in a bundle; nil otherwise.
+    public func bundleThatBrought(_ dot: Dot) throws -> String? {
+        try store.read { db in
+            guard try !ownReplicas(db).contains(dot.replica),
+                  try Int.fetchOne(db, sql: "SELECT 1 FROM signed_range WHERE replica = ? AND first <= ? AND last >= ?",
+                                   arguments: [dot.replica.rawValue, Int64(dot.counter), Int64(dot.counter)]) != nil else { return nil }
+            return try Self.knownKey(dot.replica, db)?.analyst ?? "another analyst"
+        }
     }
 
     /// How many carried versions the server has not taken yet.

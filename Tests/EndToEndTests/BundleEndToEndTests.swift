@@ -127,6 +127,8 @@ import TestSupport
         defer { server.stop() }
         let alice = try server.client("alice")
         let bob = try server.client("bob")
+        let carol = try server.client("carol")
+        try carol.ok("sync")  // before alice's first sync: carol never learns alice's key
         try alice.ok("sync")
         try alice.ok("cell", "create", "--number", "3", "--title", "Genuine")
         try alice.ok("sync")
@@ -151,5 +153,15 @@ import TestSupport
         #expect((cell["fields"] as? [String: Any])?["title"] as? String == "Genuine")
         // The server refuses it too: the copy's own sync is told its key is not the bound one.
         #expect(try mallory.fails("sync").stderr.contains("bound to another signing key"))
+
+        // Carol, who never heard of alice's key, takes the forged stick; when alice's genuine
+        // write under the same dot reaches her through the server, she is told what happened.
+        let forCarol = workspace.path("forged-for-carol.fsbundle")
+        try mallory.ok("bundle", "create", "--for", "carol", "--output", forCarol)
+        try carol.ok("bundle", "apply", forCarol)
+        try alice.ok("cell", "set", "3", "title", "Genuine, later")
+        try alice.ok("sync")
+        let told = try carol.fails("sync")
+        #expect(told.stderr.contains("came here in a bundle") && told.stderr.contains("the bundle was forged") && told.stderr.contains("sync-client init"), "\(told.stderr)")
     }
 }
