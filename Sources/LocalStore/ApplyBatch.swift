@@ -107,10 +107,15 @@ struct ApplyBatch {
     /// the states as underived; any other batch on a flagged replica derives them before it
     /// does anything else (so none merges into missing states), and so does opening the file.
     /// `deriveChunk` is how many field states derivation holds before writing them, and how many
-    /// versions its reader hands over at a time.
-    static func begin(_ store: Store, _ db: Database, deferFields: Bool = false, deriveChunk: Int = 4096) throws -> ApplyBatch {
+    /// versions its reader hands over at a time. `derivingUncommitted`, when this transaction
+    /// itself deferred the states, reads the versions on its own connection: a pool's reader
+    /// cannot see them before the commit.
+    static func begin(
+        _ store: Store, _ db: Database, deferFields: Bool = false, deriveChunk: Int = 4096, derivingUncommitted: Bool = false
+    ) throws -> ApplyBatch {
         var batch = ApplyBatch(store, db)
         batch.deriveChunk = deriveChunk
+        if derivingUncommitted { batch.pool = nil }
         guard store.role == .replica else { return batch }
         let pending = try fieldsPending(db)
         if deferFields, try pending || Int.fetchOne(db, sql: "SELECT 1 FROM version LIMIT 1") == nil {
@@ -121,17 +126,6 @@ struct ApplyBatch {
             try db.execute(sql: "DELETE FROM meta WHERE key = ?", arguments: [fieldsPendingKey])
         }
         return batch
-    }
-
-    /// Derives the field states deferred by batches of this same transaction, before it commits:
-    /// read on the transaction's own connection, as a pool's reader cannot see them yet.
-    static func deriveBeforeCommit(_ store: Store, _ db: Database) throws -> ApplyReport {
-        guard store.role == .replica, try fieldsPending(db) else { return ApplyReport() }
-        var batch = ApplyBatch(store, db)
-        batch.pool = nil
-        try batch.deriveFields()
-        try db.execute(sql: "DELETE FROM meta WHERE key = ?", arguments: [fieldsPendingKey])
-        return try batch.finish()
     }
 
     /// Writes replica counters and merged field states; returns what the batch did.

@@ -32,6 +32,10 @@ extension Replica {
         let own = try ownReplicas()
         try store.transaction { db in for id in own { _ = try Self.ensureSigningKey(for: id, db) } }
         return try store.read { db in
+            func key(_ id: ReplicaID) throws -> SigningKey {
+                guard let key = try Self.signingKey(for: id, db) else { throw StoreError.damaged("replica \(id) has no signing key") }
+                return key
+            }
             let held = try Store.versionVector(db)
             let acknowledged = try Self.lastServerVector(db)
             var pendingFrom: [ReplicaID: UInt64] = [:]
@@ -53,7 +57,7 @@ extension Replica {
                 }
                 guard let from, from <= held[replica] else { continue }
                 if own.contains(replica) {
-                    let key = try Self.ensureSigningKey(for: replica, db)
+                    let key = try key(replica)
                     let run = try Self.run(replica, from: from, to: held[replica], db)
                     signatures += key.signRanges(run)
                     // The first run is taken as it is, not copied: a large bundle is mostly one.
@@ -68,7 +72,7 @@ extension Replica {
                 signatures += chosen
                 authors.append(author)
             }
-            guard let key = try Self.signingKey(for: id, db) else { throw StoreError.damaged("the replica has no signing key") }
+            let key = try key(id)
             let sender = VersionBundle.Author(replica: id, analyst: analyst, publicKey: key.publicKey)
             if !authors.contains(where: { $0.replica == id }) { authors.append(sender) }
             let bundle = VersionBundle(sender: sender, versions: versions, signatures: signatures, authors: authors, holds: held, created: time)
@@ -128,11 +132,13 @@ extension Replica {
             guard missing.isEmpty else { throw BundleError.missingPrerequisites(missing) }
             var report = ApplyReport()
             // Page by page, as a sync stores them: only one page is held prepared at a time.
-            for start in stride(from: 0, to: bundle.versions.count, by: 20_000) {
-                let page = try store.prepare(Array(bundle.versions[start..<min(start + 20_000, bundle.versions.count)]))
+            let pageSize = SyncSession.defaultPageSize
+            for start in stride(from: 0, to: bundle.versions.count, by: pageSize) {
+                let page = try store.prepare(Array(bundle.versions[start..<min(start + pageSize, bundle.versions.count)]))
                 report.add(try store.integrate(page, db, deferFields: true))
             }
-            report.add(try ApplyBatch.deriveBeforeCommit(store, db))
+            var settle = try ApplyBatch.begin(store, db, derivingUncommitted: true)
+            report.add(try settle.finish())
             var carried = 0
             let keep = try db.cachedStatement(sql: """
                 INSERT INTO signed_range (replica, first, last, signature, pending) VALUES (?, ?, ?, ?, 1) ON CONFLICT DO NOTHING
@@ -150,9 +156,8 @@ extension Replica {
             let before = try String.fetchOne(db, sql: "SELECT holds FROM peer WHERE replica = ?", arguments: [sender.replica.rawValue])
             let holds = bundle.header.holds.merging(before.flatMap(VersionVector.init(text:)) ?? VersionVector())
             try db.execute(sql: """
-                INSERT INTO peer (replica, analyst, holds, seen) VALUES (?, ?, ?, ?)
-                ON CONFLICT (replica) DO UPDATE SET holds = excluded.holds, seen = max(seen, excluded.seen)
-                """, arguments: [sender.replica.rawValue, sender.analyst, holds.text, bundle.header.created])
+                INSERT INTO peer (replica, analyst, holds) VALUES (?, ?, ?) ON CONFLICT (replica) DO UPDATE SET holds = excluded.holds
+                """, arguments: [sender.replica.rawValue, sender.analyst, holds.text])
             return BundleApplied(report: report, carried: carried)
         }
     }

@@ -32,11 +32,6 @@ extension Replica {
         return try store.transaction { db in try Self.ensureSigningKey(for: id, db) }
     }
 
-    /// This replica's public key as its analyst's colleagues and the server see it.
-    public func publicKey() throws -> Data? {
-        try store.read { db in try Self.signingKey(for: id, db)?.publicKey }
-    }
-
     /// The sync server's public key for sealed bundles, as last fetched; nil before.
     public func serverBundleKey() throws -> Data? {
         try store.read { db in try Meta.get("server_bundle_key", db).flatMap { Data(base64Encoded: $0) } }

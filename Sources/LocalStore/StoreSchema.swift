@@ -149,8 +149,7 @@ enum StoreSchema {
                     CREATE TABLE peer (
                         replica TEXT PRIMARY KEY NOT NULL,
                         analyst TEXT NOT NULL,
-                        holds TEXT NOT NULL,
-                        seen INTEGER NOT NULL
+                        holds TEXT NOT NULL
                     ) WITHOUT ROWID;
                     """)
             }

@@ -121,8 +121,9 @@ extension PostgresServerStore {
         return report
     }
 
-    /// Judges the claimed replicas' owners and binds the unbound ones to the analyst. A replica
-    /// bound by a concurrent exchange meanwhile is judged again by its new owner.
+    /// Judges the claimed replicas' owners, binds the unbound ones to the analyst and gives the
+    /// requester its key if it has none. A replica bound by a concurrent exchange meanwhile is
+    /// judged again by its new owner.
     private static func bind(
         _ work: ExchangeWork<[Version]>, ownership: @Sendable ([ReplicaID: ReplicaBinding]) throws -> Void,
         _ connection: PostgresConnection, _ logger: Logger
@@ -147,12 +148,13 @@ extension PostgresServerStore {
                 ON CONFLICT (replica) DO NOTHING
                 """, logger: logger)
         }
-        if let (replica, key) = work.requesterKey {
+        let keyToBind = work.requesterKey.flatMap { before[$0.replica]?.publicKey == nil ? $0 : nil }
+        if let (replica, key) = keyToBind {
             try await connection.query("""
                 UPDATE replica_owner SET public_key = \(key) WHERE replica = \(replica.rawValue) AND public_key IS NULL
                 """, logger: logger)
         }
-        guard !unbound.isEmpty || work.requesterKey != nil else { return }
+        guard !unbound.isEmpty || keyToBind != nil else { return }
         try ownership(try await owners())
     }
 

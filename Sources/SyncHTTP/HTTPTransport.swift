@@ -53,15 +53,7 @@ public struct HTTPTransport: SyncTransport {
         http.headers.add(name: "Accept", value: BinaryWire.contentType)
         http.headers.add(name: "Authorization", value: "Bearer " + token)
         http.body = .bytes(ByteBuffer(bytes: BinaryWire.encode(request)))
-        let response: HTTPClientResponse
-        let body: ByteBuffer
-        do {
-            response = try await client.execute(http, timeout: timeout)
-            body = try await response.body.collect(upTo: maxResponseBytes)
-        } catch {
-            throw SyncError.unreachable(server: server, reason: Self.describe(error))
-        }
-        let data = Data(body.readableBytesView)
+        let (response, data) = try await execute(http, upTo: maxResponseBytes)
         guard response.status == .ok else {
             if let error = try? JSONDecoder().decode(ErrorResponse.self, from: data) {
                 throw SyncError.server(status: Int(response.status.code), code: error.error.code, message: error.error.message)
@@ -91,18 +83,22 @@ public struct HTTPTransport: SyncTransport {
     private func get<Answer: Decodable>(_ path: String, as: Answer.Type, what: String) async throws -> Answer {
         var http = HTTPClientRequest(url: server + path)
         http.headers.add(name: "Authorization", value: "Bearer " + token)
-        let response: HTTPClientResponse
-        let body: ByteBuffer
-        do {
-            response = try await client.execute(http, timeout: timeout)
-            body = try await response.body.collect(upTo: 16 << 20)
-        } catch {
-            throw SyncError.unreachable(server: server, reason: Self.describe(error))
-        }
-        guard response.status == .ok, let answer = try? JSONDecoder().decode(Answer.self, from: Data(body.readableBytesView)) else {
+        let (response, data) = try await execute(http, upTo: 16 << 20)
+        guard response.status == .ok, let answer = try? JSONDecoder().decode(Answer.self, from: data) else {
             throw SyncError.server(status: Int(response.status.code), code: "http_error", message: "the server did not give \(what) (\(response.status))")
         }
         return answer
+    }
+
+    /// Sends `http` and reads its whole answer (at most `limit` bytes); a failure of the link
+    /// is ``SyncError/unreachable(server:reason:)``.
+    private func execute(_ http: HTTPClientRequest, upTo limit: Int) async throws -> (HTTPClientResponse, Data) {
+        do {
+            let response = try await client.execute(http, timeout: timeout)
+            return (response, Data(try await response.body.collect(upTo: limit).readableBytesView))
+        } catch {
+            throw SyncError.unreachable(server: server, reason: Self.describe(error))
+        }
     }
 
     static func describe(_ error: any Error) -> String {

@@ -35,11 +35,7 @@ public struct PageBudget: Sendable {
     /// (`uuid:counter` entries, as the wire's JSON form spells it), and a fixed allowance for
     /// ids, names and counters.
     package static func size(context: VersionVector, value: String) -> Int {
-        var contextBytes = 0
-        for counter in context.entries.lazy.map(\.counter) {
-            contextBytes += 38 + decimalDigits(counter)  // uuid, ':', digits, ','
-        }
-        return contextBytes + value.utf8.count + 128
+        size(context: context, valueBytes: value.utf8.count)
     }
 
     /// A version's size as ``size(context:value:)`` counts it, from its value without
@@ -51,9 +47,13 @@ public struct PageBudget: Sendable {
         case .list(let items): valueBytes = items.reduce(2) { $0 + $1.utf8.count + 3 }
         case .null, .bool, .int: valueBytes = 20
         }
+        return size(context: version.context, valueBytes: valueBytes)
+    }
+
+    private static func size(context: VersionVector, valueBytes: Int) -> Int {
         var contextBytes = 0
-        for counter in version.context.entries.lazy.map(\.counter) {
-            contextBytes += 38 + decimalDigits(counter)
+        for counter in context.entries.lazy.map(\.counter) {
+            contextBytes += 38 + decimalDigits(counter)  // uuid, ':', digits, ','
         }
         return contextBytes + valueBytes + 128
     }

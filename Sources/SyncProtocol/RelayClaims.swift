@@ -45,20 +45,45 @@ public struct RelayClaims: Sendable {
         }
     }
 
-    /// Checks each claim against its replica's bound key where the key is known, and returns
-    /// the verified ranges. A claim for a replica with no known key is left unverified (its
+    /// Checks each claim against its replica's key where `keys` knows one, and returns what the
+    /// verified ranges cover. A claim for a replica with no known key is left unverified (its
     /// versions then need another right to be stored); a claim whose signature fails refuses
     /// everything.
-    public func verified(keys: (ReplicaID) -> Data?) throws -> [SignedRange] {
-        var verified: [SignedRange] = []
+    public func verified(keys: (ReplicaID) -> Data?) throws -> SignedCoverage {
+        var coverage = SignedCoverage()
         for claim in claims {
             guard let key = keys(claim.range.replica) else { continue }
             guard SignatureCheck.verify(claim.range.signature, of: claim.digest, publicKey: key) else {
                 throw ExchangeRefusal.badSignature(range: claim.range.label)
             }
-            verified.append(claim.range)
+            coverage.ranges[claim.range.replica, default: []].append(claim.range.first...claim.range.last)
         }
-        return verified
+        for replica in coverage.ranges.keys { coverage.ranges[replica]!.sort { $0.lowerBound < $1.lowerBound } }
+        return coverage
+    }
+}
+
+/// The versions verified signed ranges cover, each replica's ranges sorted by their start.
+public struct SignedCoverage: Sendable {
+    var ranges: [ReplicaID: [ClosedRange<UInt64>]] = [:]
+
+    /// Whether a verified range holds `dot`: a binary search for the last range of its replica
+    /// starting at or below it, then a look back over the few that start close enough to reach
+    /// it (a range is at most ``SignedRange/maxVersions`` long).
+    public func contains(_ dot: Dot) -> Bool {
+        guard let ranges = ranges[dot.replica] else { return false }
+        var low = 0, high = ranges.count
+        while low < high {
+            let middle = (low + high) / 2
+            if ranges[middle].lowerBound <= dot.counter { low = middle + 1 } else { high = middle }
+        }
+        var index = low - 1
+        while index >= 0 {
+            if ranges[index].contains(dot.counter) { return true }
+            if ranges[index].lowerBound + UInt64(SignedRange.maxVersions) <= dot.counter { return false }
+            index -= 1
+        }
+        return false
     }
 }
 

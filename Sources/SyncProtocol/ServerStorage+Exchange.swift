@@ -142,11 +142,7 @@ extension ServerStorage {
             if bound.analyst != analyst { throw ExchangeRefusal.replicaOwnedByOther(replica: requester, owner: bound.analyst) }
             if let requesterKey, let key = bound.publicKey, key != requesterKey { throw ExchangeRefusal.keyMismatch(replica: requester) }
         }
-        var signed: [ReplicaID: [ClosedRange<UInt64>]] = [:]
-        for range in try claims.verified(keys: { owners[$0]?.publicKey }) {
-            signed[range.replica, default: []].append(range.first...range.last)
-        }
-        for replica in signed.keys { signed[replica]!.sort { $0.lowerBound < $1.lowerBound } }
+        let signed = try claims.verified(keys: { owners[$0]?.publicKey })
         let carried = Set(claims.claims.map(\.range.replica))
         for (dot, author) in authors {
             let binding = owners[dot.replica]
@@ -165,27 +161,9 @@ extension ServerStorage {
             }
             // Carried for another analyst, or in a bundle: only as their replica signed it.
             guard let binding, binding.publicKey != nil else { throw ExchangeRefusal.unknownKey(replica: dot.replica) }
-            guard Self.contains(signed[dot.replica] ?? [], dot.counter) else { throw ExchangeRefusal.unsigned(dot: dot) }
+            guard signed.contains(dot) else { throw ExchangeRefusal.unsigned(dot: dot) }
             guard author == binding.analyst else { throw ExchangeRefusal.authorMismatch(dot: dot, author: author, analyst: binding.analyst) }
         }
-    }
-
-    /// Whether one of `ranges` (sorted by lower bound, each at most ``SignedRange/maxVersions``
-    /// long) holds `counter`: a binary search for the last range starting at or below it, then
-    /// a look back over the few that start close enough to reach it.
-    private static func contains(_ ranges: [ClosedRange<UInt64>], _ counter: UInt64) -> Bool {
-        var low = 0, high = ranges.count
-        while low < high {
-            let middle = (low + high) / 2
-            if ranges[middle].lowerBound <= counter { low = middle + 1 } else { high = middle }
-        }
-        var index = low - 1
-        while index >= 0 {
-            if ranges[index].contains(counter) { return true }
-            if ranges[index].lowerBound + UInt64(SignedRange.maxVersions) <= counter { return false }
-            index -= 1
-        }
-        return false
     }
 
     /// Serves one sync request as `analyst`: the push is stored and the answer's page holds the

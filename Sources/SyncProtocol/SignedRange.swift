@@ -27,11 +27,6 @@ public struct SignedRange: Codable, Sendable, Hashable {
         self.signature = signature
     }
 
-    /// Whether the range holds `dot`.
-    public func covers(_ dot: Dot) -> Bool {
-        dot.replica == replica && dot.counter >= first && dot.counter <= last
-    }
-
     /// The number of versions it covers.
     public var count: Int { Int(last - first + 1) }
 

@@ -56,17 +56,11 @@ public struct SyncDriver<Replica: SyncReplica>: Sendable {
             let response: SyncResponse, checked: Replica.Checked
             do {
                 (response, checked) = try await inFlight.value
-            } catch where Self.isRefusal(error) {
-                // A carried range the server will not take must not stop the sync.
-                if let refused = try session.isolateRefusal(after: error) {
-                    try replica.noteRefused(refused.range, permanently: !refused.mayPassLater)
-                    session.stats.refusedCarried.append(refused)
-                }
-                guard let retry = try next(&session) else { return }
-                inFlight = start(retry)
-                continue
             } catch {
-                try session.shrinkPush(after: error)
+                // A carried range the server will not take must not stop the sync.
+                if let refused = try session.recover(from: error) {
+                    try replica.noteRefused(refused.range, permanently: !refused.mayPassLater)
+                }
                 // The refused request changed nothing on the server: ask again, pushing less.
                 guard let retry = try next(&session) else { return }
                 inFlight = start(retry)
@@ -96,11 +90,5 @@ public struct SyncDriver<Replica: SyncReplica>: Sendable {
             progress(session.stats)
             if request == nil { return }
         }
-    }
-
-    /// A 403, by HTTP or from a storage in this process.
-    private static func isRefusal(_ error: any Error) -> Bool {
-        if case SyncError.server(status: 403, _, _) = error { return true }
-        return error is ExchangeRefusal
     }
 }

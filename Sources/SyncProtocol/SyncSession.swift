@@ -43,7 +43,7 @@ public struct SyncSession: Sendable {
     public var pullPageSize: Int
     /// Bounds each push by size as well as count (the server refuses bodies over its limit).
     public var pushBudget = PageBudget.sync
-    public var stats = SyncStats()
+    public internal(set) var stats = SyncStats()
     /// Every counter the replica held when the session started: the first request's vector.
     private let held: VersionVector
     private var answered = false
@@ -112,7 +112,8 @@ public struct SyncSession: Sendable {
     /// `carried`, read with ``SyncReplica/carried(limit:budget:excluding:)`` only when `push` is
     /// empty, leaves out ``carriedSent``.
     public mutating func nextRequest(vector: VersionVector, push: [Version], carried: CarriedPage = CarriedPage()) -> SyncRequest? {
-        let push = push + carried.versions
+        // Carried versions come only with an empty push: no page is copied to join them.
+        let push = carried.versions.isEmpty ? push : push + carried.versions
         guard !push.isEmpty || pullMore else { return nil }
         lastPush = push
         lastSignatures = carried.signatures
@@ -146,10 +147,19 @@ public struct SyncSession: Sendable {
         public var mayPassLater: Bool { code == "unknown_key" }
     }
 
-    /// After the server refused a request that carried other replicas' ranges: with several,
-    /// they go again one at a time to find the refused one (returns nil); with one, returns it,
-    /// and it is not sent again this session. Rethrows any other error.
-    public mutating func isolateRefusal(after error: any Error) throws -> RefusedRange? {
+    /// After the server refused the last request, storing nothing: a push too large (413) goes
+    /// again in halves (see ``shrinkPush(after:)``); carried ranges the server will not take
+    /// (403) go again one at a time to find the refused one, which is then returned (and
+    /// counted in ``stats``) and not sent again this session. Rethrows any other error.
+    public mutating func recover(from error: any Error) throws -> RefusedRange? {
+        if case SyncError.server(status: 413, _, _) = error {
+            try shrinkPush(after: error)
+            return nil
+        }
+        return try isolateRefusal(after: error)
+    }
+
+    private mutating func isolateRefusal(after error: any Error) throws -> RefusedRange? {
         let code: String, message: String
         switch error {
         case SyncError.server(status: 403, let answered, let text): (code, message) = (answered, text)
@@ -163,7 +173,9 @@ public struct SyncSession: Sendable {
             pushPageSize = 1
             return nil
         }
-        return RefusedRange(range: lastSignatures[0], code: code, message: message)
+        let refused = RefusedRange(range: lastSignatures[0], code: code, message: message)
+        stats.refusedCarried.append(refused)
+        return refused
     }
 
     /// What to store with an accepted answer's versions, in one transaction.

@@ -183,28 +183,15 @@ public struct VersionBundle: Sendable, Equatable {
         } catch {
             throw BundleError.damaged("\(error)")
         }
-        var signed: [ReplicaID: [ClosedRange<UInt64>]] = [:]
-        for claim in claims.claims {
-            guard let author = authors[claim.range.replica] else { throw BundleError.noKey(claim.range.replica) }
-            guard SignatureCheck.verify(claim.range.signature, of: claim.digest, publicKey: author.publicKey) else {
-                throw BundleError.badRangeSignature(claim.range.label)
-            }
-            signed[claim.range.replica, default: []].append(claim.range.first...claim.range.last)
+        if let keyless = claims.claims.first(where: { authors[$0.range.replica] == nil }) { throw BundleError.noKey(keyless.range.replica) }
+        let signed: SignedCoverage
+        do {
+            signed = try claims.verified(keys: { authors[$0]?.publicKey })
+        } catch ExchangeRefusal.badSignature(let range) {
+            throw BundleError.badRangeSignature(range)
         }
-        // Versions are sorted by dot: walk each replica's ranges, sorted, beside them.
-        for replica in signed.keys { signed[replica]!.sort { $0.lowerBound < $1.lowerBound } }
-        var replica: ReplicaID?
-        var ranges: ArraySlice<ClosedRange<UInt64>> = []
-        var reach: UInt64 = 0
         for version in versions {
-            if version.dot.replica != replica {
-                (replica, ranges, reach) = (version.dot.replica, (signed[version.dot.replica] ?? [])[...], 0)
-            }
-            while reach < version.dot.counter, let next = ranges.first, next.lowerBound <= version.dot.counter {
-                reach = max(reach, next.upperBound)
-                ranges = ranges.dropFirst()
-            }
-            guard reach >= version.dot.counter else { throw BundleError.unsigned(version.dot) }
+            guard signed.contains(version.dot) else { throw BundleError.unsigned(version.dot) }
             let analyst = authors[version.dot.replica]!.analyst
             guard version.author == analyst else { throw BundleError.wrongAuthor(version.dot, author: version.author, owner: analyst) }
         }

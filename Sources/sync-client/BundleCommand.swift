@@ -123,8 +123,10 @@ struct BundleCommand: ParsableCommand {
             let report = applied.report
             let sender = bundle.header.sender
             var lines = ["Applied bundle \(bundle.header.id) from \(sender.analyst) (replica \(sender.replica.short)): new \(report.new), already held \(report.duplicates), merged cleanly \(report.cleanMerges), new conflicts \(report.newConflicts.count)"]
-            lines += report.newConflicts.map { "  conflict \($0): see `sync-client conflicts show \($0)`" }
-            if applied.carried > 0 { lines.append("Carrying \(applied.carried) versions of other analysts to the server at your next `sync-client sync`.") }
+            lines += SyncCommand.conflictLines(report.newConflicts.map(\.rawValue))
+            if applied.carried > 0 {
+                lines.append("Carrying \(applied.carried) version\(applied.carried == 1 ? "" : "s") of other analysts to the server at your next `sync-client sync`.")
+            }
             print(lines.joined(separator: "\n"))
         }
     }

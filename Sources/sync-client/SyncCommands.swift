@@ -36,7 +36,11 @@ struct InitCommand: AsyncParsableCommand {
         let replica = try Replica.create(path: options.path, settings: ReplicaSettings(server: server, token: token, analyst: try SettingsInput.analyst(ofToken: token), caFile: caPath))
         print("Created replica \(replica.id) for \(replica.analyst) at \(options.path)")
         // Needs no network; where there is one, the server's key for sealed bundles comes now.
-        if await SyncCommand.fetchBundleKey(replica, server: server, token: token, caFile: caPath, connectTimeout: 2) == nil {
+        if let client = try? HTTPTransport.makeClient(connectTimeoutSeconds: 2, caFile: caPath) {
+            await SyncCommand.learnKeys(replica, over: HTTPTransport(client: client, server: server, token: token, timeoutSeconds: 10))
+            try? await client.shutdown()
+        }
+        if try replica.serverBundleKey() == nil {
             print("The server's bundle key was not fetched (no network?); `sync-client sync` fetches it.")
         }
     }
@@ -116,30 +120,27 @@ struct SyncCommand: AsyncParsableCommand {
         print(Self.resultLines(summary).joined(separator: "\n"))
     }
 
-    /// Fetches and saves the server's key for sealed bundles; nil (and nothing saved) when the
-    /// server cannot be reached or gives none.
-    static func fetchBundleKey(_ replica: Replica, server: String, token: String, caFile: String, connectTimeout: Int64) async -> Data? {
-        guard let client = try? HTTPTransport.makeClient(connectTimeoutSeconds: connectTimeout, caFile: caFile) else { return nil }
-        let answer = try? await HTTPTransport(client: client, server: server, token: token, timeoutSeconds: 10).bundleKey()
-        try? await client.shutdown()
-        guard let answer, (try? replica.saveServerBundleKey(answer.publicKey)) != nil else { return nil }
-        return answer.publicKey
+    /// Fetches and keeps what a replica learns from the server besides versions: its key for
+    /// sealed bundles when none is saved, and the signing keys of the replicas this file holds
+    /// versions of that the server has not vouched for here. Failures leave them for next time.
+    static func learnKeys(_ replica: Replica, over http: HTTPTransport) async {
+        if (try? replica.serverBundleKey()) == nil, let answer = try? await http.bundleKey() {
+            try? replica.saveServerBundleKey(answer.publicKey)
+        }
+        if (try? replica.replicasWithoutVouchedKey())?.isEmpty == false, let answer = try? await http.replicaKeys() {
+            try? replica.noteVouchedKeys(answer.replicas)
+        }
     }
 
-    /// Fetches the replicas' keys the server vouches for and keeps them; a failure leaves them
-    /// for the next sync.
-    static func fetchReplicaKeys(_ replica: Replica, server: String, token: String, caFile: String, connectTimeout: Int64) async {
-        guard let client = try? HTTPTransport.makeClient(connectTimeoutSeconds: connectTimeout, caFile: caFile) else { return }
-        let answer = try? await HTTPTransport(client: client, server: server, token: token, timeoutSeconds: 30).replicaKeys()
-        try? await client.shutdown()
-        guard let answer else { return }
-        try? replica.noteVouchedKeys(answer.replicas)
+    /// A line for each conflict a sync or a bundle opened.
+    static func conflictLines(_ ids: [String]) -> [String] {
+        ids.map { "  conflict \($0): see `sync-client conflicts show \($0)`" }
     }
 
     /// What a sync says when it ends: the figures, then each new conflict.
     static func resultLines(_ summary: OutputJSON.SyncSummary) -> [String] {
         ["Synced with \(summary.server): sent \(summary.sent), received \(summary.received), merged cleanly \(summary.mergedCleanly), new conflicts \(summary.newConflicts.count)"]
-            + summary.newConflicts.map { "  conflict \($0): see `sync-client conflicts show \($0)`" }
+            + conflictLines(summary.newConflicts)
     }
 
     /// One sync of `replica` with the server `settings` name, as `sync-client sync` runs it
@@ -175,6 +176,8 @@ struct SyncCommand: AsyncParsableCommand {
                 }
             }
             if showProgress { FileHandle.standardError.write(Data("\n".utf8)) }
+            // Whose bundles are genuine, learnt while there is a network, on the same connection.
+            await learnKeys(replica, over: HTTPTransport(client: client, server: serverURL, token: bearer))
             try await client.shutdown()
         } catch {
             if showProgress { FileHandle.standardError.write(Data("\n".utf8)) }
@@ -185,14 +188,6 @@ struct SyncCommand: AsyncParsableCommand {
             throw error
         }
         try replica.noteSync(server: serverURL, at: WallClock.now())
-        if try replica.serverBundleKey() == nil {
-            _ = await fetchBundleKey(replica, server: serverURL, token: bearer, caFile: settings.caFile, connectTimeout: connectTimeout)
-        }
-        // Whose bundles are genuine, learnt while there is a network: the keys of the replicas
-        // this file now holds versions of.
-        if try !replica.replicasWithoutVouchedKey().isEmpty {
-            await fetchReplicaKeys(replica, server: serverURL, token: bearer, caFile: settings.caFile, connectTimeout: connectTimeout)
-        }
         let stats = session.stats
         let newConflicts = stats.newConflicts + (try replica.store.numberConflicts().map(\.id).filter { !sharedBefore.contains($0) })
         for refused in stats.refusedCarried {

@@ -91,10 +91,12 @@ import TestSupport
         let workspace = try Workspace()
         let server = try ServerProcess(workspace: workspace)
         defer { server.stop() }
-        // init fetches the server's bundle key: alice can seal without ever having synced.
         let alice = try server.client("alice")
         let bob = try server.client("bob")
-        try alice.ok("sync")
+        // init fetched the server's bundle key: bob, who never synced, can seal a bundle.
+        try bob.ok("cell", "create", "--number", "8", "--title", "Bob's Offline Cell")
+        #expect(try bob.ok("bundle", "create", "--output", workspace.path("bob.fsbundle"), "--encrypt-to", "server").contains("Encrypted to"))
+        try alice.ok("sync")  // binds alice's key, which the server checks her bundle against
         try alice.ok("cell", "create", "--number", "9", "--title", "Northern Flank Posture")
         let stick = workspace.path("sealed.fsbundle")
         let created = try alice.ok("bundle", "create", "--output", stick, "--encrypt-to", "server")

@@ -100,7 +100,7 @@ public struct SQLiteServerStore: ServerStorage {
     public func bundleKey() throws -> BundleKey {
         if let key = try existingBundleKey() { return key }
         return try store.transaction { db in
-            if let text = try Meta.get("bundle_key", db), let raw = Data(base64Encoded: text) { return BundleKey(privateKey: raw) }
+            if let key = try Self.storedBundleKey(db) { return key }
             let key = BundleKey.generate()
             try Meta.set("bundle_key", key.privateKey.base64EncodedString(), db)
             return key
@@ -109,11 +109,13 @@ public struct SQLiteServerStore: ServerStorage {
 
     /// The key for sealed bundles if one was made (see ``bundleKey()``).
     public func existingBundleKey() throws -> BundleKey? {
-        try store.read { db in
-            guard let text = try Meta.get("bundle_key", db) else { return nil }
-            guard let raw = Data(base64Encoded: text) else { throw StoreError.damaged("the server's bundle key is malformed") }
-            return BundleKey(privateKey: raw)
-        }
+        try store.read { db in try Self.storedBundleKey(db) }
+    }
+
+    private static func storedBundleKey(_ db: Database) throws -> BundleKey? {
+        guard let text = try Meta.get("bundle_key", db) else { return nil }
+        guard let raw = Data(base64Encoded: text) else { throw StoreError.damaged("the server's bundle key is malformed") }
+        return BundleKey(privateKey: raw)
     }
 
     public func check(_ versions: [Version]) throws -> PreparedVersions {
@@ -140,7 +142,7 @@ public struct SQLiteServerStore: ServerStorage {
                 try db.cachedStatement(sql: "INSERT INTO replica_owner (replica, analyst, bound) VALUES (?, ?, ?)")
                     .execute(arguments: [replica.rawValue, work.analyst, work.time])
             }
-            if let (replica, key) = work.requesterKey {
+            if let (replica, key) = work.requesterKey, owners[replica]?.publicKey == nil {
                 try db.cachedStatement(sql: "UPDATE replica_owner SET public_key = ? WHERE replica = ? AND public_key IS NULL")
                     .execute(arguments: [key, replica.rawValue])
             }
