@@ -145,14 +145,18 @@ let package = Package(
         .target(name: "TestSupport", dependencies: ["SyncModel", "SyncProtocol"], path: "Tests/TestSupport", swiftSettings: swiftSettings),
         .target(
             name: "StoreKinds",
-            dependencies: ["LocalStore", "PostgresStore", "SyncProtocol", "ThrowawayPostgres", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["LocalStore", "PostgresStore", "SyncProtocol", "TestSupport", "ThrowawayPostgres", .product(name: "GRDB", package: "GRDB.swift")],
             path: "Tests/StoreKinds", swiftSettings: swiftSettings
         ),
         // The protocol's policy and session against in-memory stores: no SQLite linked.
-        .testTarget(name: "PostgresStoreTests", dependencies: ["PostgresStore", "SyncProtocol", "TestSupport", "ThrowawayPostgres"], swiftSettings: swiftSettings),
+        .testTarget(name: "PostgresStoreTests", dependencies: ["PostgresStore", "SyncProtocol", "TestSupport", "StoreKinds", "ThrowawayPostgres"], swiftSettings: swiftSettings),
         .testTarget(name: "InMemorySyncTests", dependencies: ["SyncProtocol", "SyncModel", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "SyncModelTests", dependencies: ["SyncModel", "TestSupport"], swiftSettings: swiftSettings),
-        .testTarget(name: "LocalStoreTests", dependencies: ["LocalStore", "SyncModel", "SyncProtocol", "TestSupport", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "GRDBSQLite", package: "GRDB.swift")], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "LocalStoreTests",
+            dependencies: ["LocalStore", "SyncModel", "SyncProtocol", "TestSupport", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "GRDBSQLite", package: "GRDB.swift")],
+            exclude: ["Fixtures"], swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "SyncProtocolTests",
             dependencies: [

@@ -11,19 +11,10 @@ extension ApplyBatch {
         try versionRows.append(row, db)
     }
 
-    /// Inserts the held `record`, `version` and `feed` rows: before anything reads these tables back.
+    /// Inserts the held `record` and `version` rows: before anything reads these tables back.
     mutating func flushRows() throws {
         try recordRows.flush(db)
         try versionRows.flush(db)
-        try feedRows.flush(db)
-    }
-
-    mutating func appendToFeed(_ counter: UInt64, of replica: ReplicaEntry) throws {
-        let head = try feedHead ?? Store.feedHead(db)
-        let next = head.advanced(replicaBytes: replica.bytes, counter: counter)
-        try feedRows.append(FeedRowInsert(seq: Int64(next.seq), replica: replica.rowID, counter: Int64(counter),
-                                          chain: Int64(bitPattern: next.chain)), db)
-        feedHead = next
     }
 
     // MARK: - Loading
@@ -50,10 +41,10 @@ extension ApplyBatch {
         var select = try DirectStatement(db.cachedStatement(sql: "SELECT id, counter FROM replica WHERE uuid = ?"))
         select.bind(replica)
         if let (rowID, counter) = try select.firstRow({ row in (row.int64(0), row.int64(1)) }) {
-            entry = ReplicaEntry(rowID: rowID, counter: UInt64(counter), bytes: replica.bytes)
+            entry = ReplicaEntry(rowID: rowID, counter: UInt64(counter))
         } else {
             try db.cachedStatement(sql: "INSERT INTO replica (uuid, counter) VALUES (?, 0)").execute(arguments: [replica.rawValue])
-            entry = ReplicaEntry(rowID: db.lastInsertedRowID, counter: 0, bytes: replica.bytes)
+            entry = ReplicaEntry(rowID: db.lastInsertedRowID, counter: 0)
         }
         replicas[replica] = entry
         names.note(row: entry.rowID, id: replica)
@@ -63,7 +54,7 @@ extension ApplyBatch {
     /// The record's row id, after checking it is of `kind`; a record not held yet is added.
     mutating func checkKind(record: RecordID, kind: String) throws -> Int64 {
         if let known = try recordEntry(record) {
-            guard known.kind == kind else { throw StoreError.kindMismatch(record: record, known: known.kind, got: kind) }
+            guard known.kind == kind else { throw VersionRefusal.kindMismatch(record: record, known: known.kind, got: kind) }
             return known.rowID
         }
         let entry = RecordEntry(rowID: try newRecordRow(), kind: kind)

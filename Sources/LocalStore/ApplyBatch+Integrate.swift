@@ -46,18 +46,16 @@ extension ApplyBatch {
         if try store(prepared) && !defersFields { try integrateField(prepared) }
     }
 
-    /// Stores one prepared version (its row, its record, its feed entry) without folding it into
-    /// its field; returns whether it is new (a duplicate of a held version is counted and ignored).
+    /// Stores one prepared version (its row, its record) without folding it into its field;
+    /// returns whether it is new (a duplicate of a held version is counted and ignored). Held,
+    /// new or a gap, as every store decides (``PushSort``).
     mutating func store(_ prepared: PreparedVersions.Entry) throws -> Bool {
         let version = prepared.version
         var replica = try replicaEntry(version.dot.replica)
-        if version.dot.counter <= replica.counter {
+        if try PushSort.place(version.dot, after: replica.counter) == .held {
             try checkDuplicate(version, replicaRow: replica.rowID)
             report.duplicates += 1
             return false
-        }
-        guard version.dot.counter == replica.counter + 1 else {
-            throw StoreError.counterGap(replica: version.dot.replica, have: replica.counter, got: version.dot.counter)
         }
         let recordRow = try checkKind(record: version.record, kind: version.kind)
         try appendVersion(VersionRowInsert(
@@ -65,7 +63,6 @@ extension ApplyBatch {
             field: version.field, context: try clockBlob(version.context), value: prepared.valueText,
             author: version.author, time: version.time
         ))
-        if feeds { try appendToFeed(version.dot.counter, of: replica) }
         replica.counter = version.dot.counter
         replica.dirty = true
         replicas[version.dot.replica] = replica
@@ -96,6 +93,6 @@ extension ApplyBatch {
     }
 
     mutating func checkDuplicate(_ version: Version, replicaRow: Int64) throws {
-        if try storedVersion(version.dot, replicaRow: replicaRow) != version { throw StoreError.dotReused(version.dot) }
+        if try storedVersion(version.dot, replicaRow: replicaRow) != version { throw VersionRefusal.dotReused(version.dot) }
     }
 }

@@ -2,7 +2,7 @@ import GRDB
 import SyncModel
 import SyncProtocol
 
-/// Integrates versions into a store inside one open transaction.
+/// Integrates versions into a replica's store inside one open transaction.
 ///
 /// Field states touched by the batch are held in memory and merged and written once at
 /// ``finish()``, so a batch of n versions of one field costs one merge, not n.
@@ -27,13 +27,9 @@ struct ApplyBatch {
     var preloaded: [RecordID: Set<String>] = [:]
     /// A deferred batch stores versions and records but not field states (see ``begin(_:_:deferFields:)``).
     var defersFields = false
-    /// On a server store: the feed's last position, loaded at the first new version.
-    let feeds: Bool
-    var feedHead: FeedCursor?
-    /// New `record`, `version` and `feed` rows, inserted a few dozen per statement (see ``RowBuffer``).
+    /// New `record` and `version` rows, inserted a few dozen per statement (see ``RowBuffer``).
     var recordRows = RowBuffer<RecordRowInsert>()
     var versionRows = RowBuffer<VersionRowInsert>()
-    var feedRows = RowBuffer<FeedRowInsert>()
     /// The row id the batch's next new record takes, once one is added (see ``newRecordRow()``).
     var nextRecordRow: Int64?
     /// Scratch space for encoding clocks, reused so that storing one allocates nothing.
@@ -45,8 +41,6 @@ struct ApplyBatch {
         var rowID: Int64
         var counter: UInt64
         var dirty = false
-        /// The id's 16 bytes, for the feed's chain (made once per replica, not per version).
-        var bytes: [UInt8]
     }
 
     struct RecordEntry {
@@ -93,9 +87,6 @@ struct ApplyBatch {
         pool = store.writer as? DatabasePool
         schemas = store.schemas
         maxValueBytes = store.maxValueBytes
-        // Every path that stores a version on a server enters it in the feed, or a client
-        // reading the feed would never see it.
-        feeds = store.role == .server
     }
 
     /// A batch for a write transaction on `store`.
@@ -116,7 +107,6 @@ struct ApplyBatch {
         var batch = ApplyBatch(store, db)
         batch.deriveChunk = deriveChunk
         if derivingUncommitted { batch.pool = nil }
-        guard store.role == .replica else { return batch }
         let pending = try fieldsPending(db)
         if deferFields, try pending || Int.fetchOne(db, sql: "SELECT 1 FROM version LIMIT 1") == nil {
             if !pending { try Meta.set(fieldsPendingKey, "1", db) }

@@ -36,7 +36,7 @@ extension Replica {
                 guard let key = try Self.signingKey(for: id, db) else { throw StoreError.damaged("replica \(id) has no signing key") }
                 return key
             }
-            let held = try Store.versionVector(db)
+            let held = try VersionTable.versionVector(db)
             let acknowledged = try Self.lastServerVector(db)
             var pendingFrom: [ReplicaID: UInt64] = [:]
             for row in try Row.fetchAll(db, sql: "SELECT replica, min(first) FROM signed_range WHERE pending = 1 GROUP BY replica") {
@@ -111,7 +111,7 @@ extension Replica {
     public func apply(_ bundle: VersionBundle) throws -> BundleApplied {
         try store.transaction { db in
             let own = try ownReplicas(db)
-            let held = try Store.versionVector(db)
+            let held = try VersionTable.versionVector(db)
             for run in bundle.header.covers where own.contains(run.replica) && run.last > held[run.replica] {
                 throw BundleError.forkedOwn(run.replica)
             }
@@ -198,7 +198,7 @@ extension Replica {
         try store.read { db in
             let own = try ownReplicas(db)
             let vouched = Set(try String.fetchAll(db, sql: "SELECT replica FROM known_key WHERE vouched = 1").compactMap(ReplicaID.init))
-            return Set(try Store.versionVector(db).replicas).subtracting(own).subtracting(vouched)
+            return Set(try VersionTable.versionVector(db).replicas).subtracting(own).subtracting(vouched)
         }
     }
 

@@ -89,7 +89,7 @@ extension Replica {
 
     static func run(_ replica: ReplicaID, from first: UInt64, to last: UInt64, _ db: Database) throws -> [Version] {
         guard last >= first else { return [] }
-        return try Store.versions(db, notCoveredBy: VersionVector([replica: first - 1]), limit: Int(last - first + 1), replicas: [replica]).versions
+        return try VersionTable.versions(db, notCoveredBy: VersionVector([replica: first - 1]), limit: Int(last - first + 1), replicas: [replica]).versions
     }
 
     /// The analyst a bundle named as the author of `dot`, if `dot` (of another replica) came

@@ -7,7 +7,7 @@ extension Replica: SyncReplica {
     public func syncStart() throws -> SyncStart {
         try store.read { db in
             SyncStart(own: try ownReplicas(db), acknowledged: try Self.lastServerVector(db),
-                      cursor: try Self.serverCursor(db), vector: try Store.versionVector(db),
+                      cursor: try Self.serverCursor(db), vector: try VersionTable.versionVector(db),
                       publicKey: try Self.signingKey(for: id, db)?.publicKey)
         }
     }
@@ -15,8 +15,8 @@ extension Replica: SyncReplica {
     public func outgoing(acknowledged: VersionVector, limit: Int, ownOnly: Bool, budget: PageBudget) throws -> (vector: VersionVector, versions: [Version]) {
         try store.read { db in
             let own = try ownReplicas(db)
-            let page = try Store.versions(db, notCoveredBy: acknowledged, limit: limit, replicas: own, budget: budget)
-            let vector = ownOnly ? try Store.versionVector(of: own, db) : try Store.versionVector(db)
+            let page = try VersionTable.versions(db, notCoveredBy: acknowledged, limit: limit, replicas: own, budget: budget)
+            let vector = ownOnly ? try VersionTable.versionVector(of: own, db) : try VersionTable.versionVector(db)
             return (vector, page.versions)
         }
     }

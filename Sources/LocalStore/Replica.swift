@@ -28,7 +28,7 @@ public struct Replica: Sendable {
     /// Creates a replica at `path`; refuses if one is already there. Needs no network.
     public static func create(path: String, settings: ReplicaSettings, id: ReplicaID = .random()) throws -> Replica {
         try checkAuthor(settings.analyst)
-        let store = try Store.open(path: path, role: .replica, create: true)
+        let store = try Store.open(path: path, create: true)
         try store.transaction { db in
             if try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'replica_id'") != nil {
                 throw StoreError.alreadyInitialized(path: path)
@@ -45,7 +45,7 @@ public struct Replica: Sendable {
     /// Field states a first sync left underived (it stopped before its end) are derived first,
     /// so every command reads and writes complete states.
     public static func open(path: String) throws -> Replica {
-        let store = try Store.open(path: path, role: .replica, create: false)
+        let store = try Store.open(path: path, create: false)
         let replica = try store.read { db in
             guard let text = try Meta.get("replica_id", db), let id = ReplicaID(text) else {
                 throw StoreError.notInitialized(path: path)
@@ -86,7 +86,7 @@ public struct Replica: Sendable {
     /// `signingKey`, when given, replaces a fresh one (tests that compare two runs).
     public static func inMemory(analyst: String, id: ReplicaID = .random(), signingKey: SigningKey? = nil) throws -> Replica {
         try checkAuthor(analyst)
-        let store = try Store.inMemory(role: .replica)
+        let store = try Store.inMemory()
         try store.transaction { db in
             try Meta.set("replica_id", id.rawValue, db)
             try Meta.set("own_replicas", id.rawValue, db)
@@ -205,19 +205,19 @@ public struct Replica: Sendable {
     static func checkAuthor(_ name: String) throws {
         guard (1...ValueRules.maxNameBytes).contains(name.utf8.count),
               !name.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) else {
-            throw StoreError.invalid(.invalidVersion("the analyst name '\(name.prefix(40))' must be 1 to \(ValueRules.maxNameBytes) bytes without control characters"))
+            throw VersionRefusal.invalid(.invalidVersion("the analyst name '\(name.prefix(40))' must be 1 to \(ValueRules.maxNameBytes) bytes without control characters"))
         }
     }
 
     func canonical(_ change: FieldChange) throws -> FieldValue {
-        guard let schema = store.schemas[change.kind] else { throw StoreError.invalid(.unknownKind(change.kind)) }
+        guard let schema = store.schemas[change.kind] else { throw VersionRefusal.invalid(.unknownKind(change.kind)) }
         guard let field = schema.field(change.field) else {
-            throw StoreError.invalid(.unknownField(kind: change.kind, field: change.field))
+            throw VersionRefusal.invalid(.unknownField(kind: change.kind, field: change.field))
         }
         do {
             return try ValueRules.canonical(change.value, for: field, maxBytes: store.maxValueBytes)
         } catch let error as ModelError {
-            throw StoreError.invalid(error)
+            throw VersionRefusal.invalid(error)
         }
     }
 
@@ -312,7 +312,7 @@ public struct Replica: Sendable {
     public func pendingCount() throws -> Int {
         try store.read { db in
             let server = try Self.lastServerVector(db)
-            let held = try Store.versionVector(of: ownReplicas(db), db)
+            let held = try VersionTable.versionVector(of: ownReplicas(db), db)
             return held.replicas.reduce(0) { $0 + Int(held[$1] > server[$1] ? held[$1] - server[$1] : 0) }
         }
     }
@@ -320,7 +320,7 @@ public struct Replica: Sendable {
     /// Local versions the server did not have at the last sync.
     public func pending(limit: Int = .max) throws -> [Version] {
         try store.read { db in
-            try Store.versions(db, notCoveredBy: Self.lastServerVector(db), limit: limit, replicas: ownReplicas(db)).versions
+            try VersionTable.versions(db, notCoveredBy: Self.lastServerVector(db), limit: limit, replicas: ownReplicas(db)).versions
         }
     }
 }

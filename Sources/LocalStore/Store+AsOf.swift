@@ -8,7 +8,7 @@ extension Store {
         try read { db in
             var records: [String: [RecordSnapshot]] = [:]
             for kind in kinds { records[kind] = try Self.records(kind: kind, includeDeleted: false, db) }
-            return (records, try Self.versionVector(db))
+            return (records, try VersionTable.versionVector(db))
         }
     }
 

@@ -236,18 +236,8 @@ extension Store {
     /// as `uuid:counter` text, whatever row ids each file gave its replicas.
     public func canonicalDump() throws -> String {
         try read { db in
-            var lines: [String] = []
+            var lines = try VersionTable.canonicalLines(db)
             var names = ReplicaNames()
-            for row in try Row.fetchAll(db, sql: """
-                SELECT r.uuid, \(VersionRow.columns)
-                FROM \(VersionRow.tables) JOIN replica r ON r.id = v.replica ORDER BY r.uuid, v.counter
-                """) {
-                let context = StoreCoding.encode(try names.vector(row, 5, db))
-                lines.append("version " + (0..<9).map { $0 == 5 ? "\"\(context)\"" : "\(row[$0] as DatabaseValue)" }.joined(separator: "|"))
-            }
-            for row in try Row.fetchAll(db, sql: "SELECT uuid, kind, deleted FROM record ORDER BY uuid") {
-                lines.append("record \(row[0] as String)|\(row[1] as String)|\(row[2] as Int)")
-            }
             for row in try Row.fetchAll(db, sql: """
                 SELECT r.uuid, f.name, f.joined, f.heads, f.value, f.conflict FROM field f JOIN record r ON r.id = f.record
                 ORDER BY r.uuid, f.name

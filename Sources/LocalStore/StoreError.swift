@@ -1,7 +1,8 @@
 public import SyncModel
 public import SyncProtocol
 
-/// What went wrong in a store; each description says what to do about it.
+/// What went wrong in a store, other than a refused version (``VersionRefusal``, the same from
+/// every store); each description says what to do about it.
 public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
     case notAStore(path: String)
     case wrongRole(path: String, found: String, expected: String)
@@ -9,10 +10,6 @@ public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
     case cannotOpen(path: String, reason: String)
     case notInitialized(path: String)
     case alreadyInitialized(path: String)
-    case invalid(ModelError)
-    case counterGap(replica: ReplicaID, have: UInt64, got: UInt64)
-    case dotReused(Dot)
-    case kindMismatch(record: RecordID, known: String, got: String)
     case writeFailed(reason: String)
     /// The database holds something it could not have written: a damaged file.
     case damaged(String)
@@ -39,14 +36,6 @@ public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
             return "no replica at \(path); create one with `sync-client init --server URL --token TOKEN` (or pass --replica PATH)"
         case .alreadyInitialized(let path):
             return "a replica already exists at \(path); nothing was changed. Use another --replica path to create a second one."
-        case .invalid(let error):
-            return VersionRefusal.invalid(error).description
-        case .counterGap(let replica, let have, let got):
-            return VersionRefusal.counterGap(replica: replica, have: have, got: got).description
-        case .dotReused(let dot):
-            return VersionRefusal.dotReused(dot).description
-        case .kindMismatch(let record, let known, let got):
-            return VersionRefusal.kindMismatch(record: record, known: known, got: got).description
         case .damaged(let what):
             return "the database is damaged (\(what)); nothing was changed. Check it with `sqlite3 FILE 'PRAGMA integrity_check'`, and restore it from a backup or sync a fresh replica"
         case .writeFailed(let reason):
@@ -75,10 +64,6 @@ extension StoreError: StorageError {
     /// How a server answers this error (see ``StorageFault``).
     public var fault: StorageFault? {
         switch self {
-        case .invalid: return .invalidVersion
-        case .kindMismatch: return .kindMismatch
-        case .counterGap: return .counterGap
-        case .dotReused: return .dotReused
         case .writeFailed, .readOnly, .damaged: return .unavailable
         default: return nil
         }

@@ -3,174 +3,128 @@ import GRDB
 import SyncModel
 import SyncProtocol
 
-/// Tables and migrations. Every step since the first is kept so any older file upgrades.
+/// A replica file's tables and migrations, and the steps both sides' files share: server files
+/// began as a replica's schema plus the server's tables (see ``ServerSchema``). Every step
+/// since the first is kept so any older file upgrades.
 enum StoreSchema {
-    /// `PRAGMA application_id` of every field-sync database ('FSNC').
-    static let applicationID: Int32 = 0x4653_4E43
+    static let kind = DatabaseFile.Kind(
+        role: "replica", migrator: migrator, migrations: migrations, exampleName: "replica.sqlite",
+        missing: { StoreError.notInitialized(path: $0) },
+        // A replica the system will not let us write is still readable.
+        opensReadOnly: true
+    )
 
-    enum Role: String {
-        case replica, server
-    }
+    /// Every step a replica file takes, in order.
+    static let migrations: Set<String> = ["v1-versions", "v2-cell-numbers", "v4-record-rows", "v5-clock-blobs", "v6-write-log", "v7-signatures"]
 
-    static func migrator(role: Role) -> DatabaseMigrator {
+    @Sendable static func migrator() -> DatabaseMigrator {
         var migrator = DatabaseMigrator()
-        migrator.registerMigration("v1-versions") { db in
-            try db.execute(sql: "PRAGMA application_id = \(applicationID)")
+        migrator.registerMigration("v1-versions") { db in try versionTables(db, role: "replica") }
+        migrator.registerMigration("v2-cell-numbers", migrate: cellNumbers)
+        migrator.registerMigration("v4-record-rows", migrate: recordRows)
+        migrator.registerMigration("v5-clock-blobs", migrate: clockBlobs)
+        migrator.registerMigration("v6-write-log") { db in
+            // A replica's single local writes, each a whole version, appended here and folded
+            // into `version`, `record` and `field` later, many at once (see ``WriteLog``).
             try db.execute(sql: """
-                CREATE TABLE meta (key TEXT PRIMARY KEY NOT NULL, value TEXT NOT NULL) WITHOUT ROWID;
-                CREATE TABLE replica (
-                    id INTEGER PRIMARY KEY,
-                    uuid TEXT NOT NULL UNIQUE,
-                    counter INTEGER NOT NULL DEFAULT 0
-                );
-                CREATE TABLE version (
-                    replica INTEGER NOT NULL REFERENCES replica(id),
-                    counter INTEGER NOT NULL,
+                CREATE TABLE write_log (
+                    counter INTEGER PRIMARY KEY,
+                    replica INTEGER NOT NULL,
                     record TEXT NOT NULL,
                     kind TEXT NOT NULL,
                     field TEXT NOT NULL,
-                    context TEXT NOT NULL,
+                    context BLOB NOT NULL,
                     value TEXT NOT NULL,
                     author TEXT NOT NULL,
-                    time INTEGER NOT NULL,
-                    PRIMARY KEY (replica, counter)
-                ) WITHOUT ROWID;
-                CREATE INDEX version_by_field ON version(record, field, replica, counter);
-                CREATE TABLE record (
-                    id TEXT PRIMARY KEY NOT NULL,
-                    kind TEXT NOT NULL,
-                    deleted INTEGER NOT NULL DEFAULT 0
-                ) WITHOUT ROWID;
-                CREATE INDEX record_by_kind ON record(kind, id);
-                CREATE TABLE field (
-                    record TEXT NOT NULL,
-                    name TEXT NOT NULL,
-                    joined TEXT NOT NULL,
-                    heads TEXT NOT NULL,
-                    value TEXT NOT NULL,
-                    conflict TEXT,
-                    PRIMARY KEY (record, name)
-                ) WITHOUT ROWID;
-                CREATE INDEX field_by_conflict ON field(conflict) WHERE conflict IS NOT NULL;
+                    time INTEGER NOT NULL
+                );
                 """)
-            try db.execute(sql: "INSERT INTO meta (key, value) VALUES ('role', ?)", arguments: [role.rawValue])
         }
-        if role == .server {
-            migrator.registerMigration("v1-server") { db in
-                try db.execute(sql: """
-                    CREATE TABLE analyst (
-                        name TEXT PRIMARY KEY NOT NULL,
-                        token_hash TEXT NOT NULL UNIQUE,
-                        created INTEGER NOT NULL,
-                        revoked INTEGER
-                    ) WITHOUT ROWID;
-                    CREATE TABLE replica_owner (
-                        replica TEXT PRIMARY KEY NOT NULL,
-                        analyst TEXT NOT NULL REFERENCES analyst(name),
-                        bound INTEGER NOT NULL
-                    ) WITHOUT ROWID;
-                    """)
-            }
-        }
-        // Later steps, for both roles, always after every earlier one.
-        migrator.registerMigration("v2-cell-numbers") { db in
-            // `cell show 20` finds the cell by an index lookup, not a scan of every cell.
-            try db.execute(sql: "CREATE INDEX field_cell_number ON field(value, record) WHERE name = 'number'")
-        }
-        if role == .server {
-            migrator.registerMigration("v3-server-feed") { db in
-                // Every stored version, numbered in arrival order, so a client that has synced
-                // asks for "what came after my cursor" instead of sending its whole vector.
-                try db.execute(sql: """
-                    CREATE TABLE feed (
-                        seq INTEGER PRIMARY KEY,
-                        replica INTEGER NOT NULL,
-                        counter INTEGER NOT NULL,
-                        chain INTEGER NOT NULL
-                    );
-                    """)
-                // Versions stored before the feed existed enter it in replica, counter order.
-                var cursor = FeedCursor.start
-                let rows = try Row.fetchCursor(db, sql: """
-                    SELECT replica.uuid, version.replica, version.counter FROM version
-                    JOIN replica ON replica.id = version.replica ORDER BY version.replica, version.counter
-                    """)
-                let insert = try db.makeStatement(sql: "INSERT INTO feed (seq, replica, counter, chain) VALUES (?, ?, ?, ?)")
-                while let row = try rows.next() {
-                    guard let replica = ReplicaID(row[0] as String) else {
-                        throw StoreError.damaged("the database holds a malformed replica id")
-                    }
-                    cursor = cursor.advanced(by: Dot(replica: replica, counter: UInt64(row[2] as Int64)))
-                    try insert.execute(arguments: [Int64(cursor.seq), row[1] as Int64, row[2] as Int64, Int64(bitPattern: cursor.chain)])
-                }
-            }
-        }
-        migrator.registerMigration("v4-record-rows", migrate: recordRows)
-        migrator.registerMigration("v5-clock-blobs", migrate: clockBlobs)
-        if role == .replica {
-            migrator.registerMigration("v6-write-log") { db in
-                // A replica's single local writes, each a whole version, appended here and folded
-                // into `version`, `record` and `field` later, many at once (see ``WriteLog``).
-                try db.execute(sql: """
-                    CREATE TABLE write_log (
-                        counter INTEGER PRIMARY KEY,
-                        replica INTEGER NOT NULL,
-                        record TEXT NOT NULL,
-                        kind TEXT NOT NULL,
-                        field TEXT NOT NULL,
-                        context BLOB NOT NULL,
-                        value TEXT NOT NULL,
-                        author TEXT NOT NULL,
-                        time INTEGER NOT NULL
-                    );
-                    """)
-            }
-            migrator.registerMigration("v7-signatures") { db in
-                // Signed ranges of other replicas' versions this file received by bundle: kept to
-                // carry them on (to the server, or in another bundle), `pending` until the
-                // server has taken them. Replicas' public keys: `vouched` by the server (fetched
-                // at sync), or pinned on first sight in a bundle.
-                // What each bundle sender was known to hold, for `bundle create --for`.
-                try db.execute(sql: """
-                    CREATE TABLE signed_range (
-                        replica TEXT NOT NULL,
-                        first INTEGER NOT NULL,
-                        last INTEGER NOT NULL,
-                        signature BLOB NOT NULL,
-                        pending INTEGER NOT NULL,
-                        PRIMARY KEY (replica, first, last)
-                    ) WITHOUT ROWID;
-                    CREATE TABLE known_key (
-                        replica TEXT PRIMARY KEY NOT NULL,
-                        public_key BLOB NOT NULL,
-                        analyst TEXT NOT NULL,
-                        vouched INTEGER NOT NULL
-                    ) WITHOUT ROWID;
-                    CREATE TABLE peer (
-                        replica TEXT PRIMARY KEY NOT NULL,
-                        analyst TEXT NOT NULL,
-                        holds TEXT NOT NULL
-                    ) WITHOUT ROWID;
-                    """)
-            }
-        }
-        if role == .server {
-            migrator.registerMigration("v7-replica-keys") { db in
-                // The public signing key each replica sent at its first sync with one.
-                try db.execute(sql: "ALTER TABLE replica_owner ADD COLUMN public_key BLOB")
-            }
+        migrator.registerMigration("v7-signatures") { db in
+            // Signed ranges of other replicas' versions this file received by bundle: kept to
+            // carry them on (to the server, or in another bundle), `pending` until the
+            // server has taken them. Replicas' public keys: `vouched` by the server (fetched
+            // at sync), or pinned on first sight in a bundle.
+            // What each bundle sender was known to hold, for `bundle create --for`.
+            try db.execute(sql: """
+                CREATE TABLE signed_range (
+                    replica TEXT NOT NULL,
+                    first INTEGER NOT NULL,
+                    last INTEGER NOT NULL,
+                    signature BLOB NOT NULL,
+                    pending INTEGER NOT NULL,
+                    PRIMARY KEY (replica, first, last)
+                ) WITHOUT ROWID;
+                CREATE TABLE known_key (
+                    replica TEXT PRIMARY KEY NOT NULL,
+                    public_key BLOB NOT NULL,
+                    analyst TEXT NOT NULL,
+                    vouched INTEGER NOT NULL
+                ) WITHOUT ROWID;
+                CREATE TABLE peer (
+                    replica TEXT PRIMARY KEY NOT NULL,
+                    analyst TEXT NOT NULL,
+                    holds TEXT NOT NULL
+                ) WITHOUT ROWID;
+                """)
         }
         return migrator
     }
 
-    /// Every migration identifier this build knows, whatever the role.
-    static let knownMigrations: Set<String> = ["v1-versions", "v1-server", "v2-cell-numbers", "v3-server-feed", "v4-record-rows", "v5-clock-blobs", "v6-write-log", "v7-signatures", "v7-replica-keys"]
+    /// The first step of both sides' files: versions, replicas, records, field states and the
+    /// `meta` table, which records the file's `role`.
+    static func versionTables(_ db: Database, role: String) throws {
+        try db.execute(sql: "PRAGMA application_id = \(DatabaseFile.applicationID)")
+        try db.execute(sql: """
+            CREATE TABLE meta (key TEXT PRIMARY KEY NOT NULL, value TEXT NOT NULL) WITHOUT ROWID;
+            CREATE TABLE replica (
+                id INTEGER PRIMARY KEY,
+                uuid TEXT NOT NULL UNIQUE,
+                counter INTEGER NOT NULL DEFAULT 0
+            );
+            CREATE TABLE version (
+                replica INTEGER NOT NULL REFERENCES replica(id),
+                counter INTEGER NOT NULL,
+                record TEXT NOT NULL,
+                kind TEXT NOT NULL,
+                field TEXT NOT NULL,
+                context TEXT NOT NULL,
+                value TEXT NOT NULL,
+                author TEXT NOT NULL,
+                time INTEGER NOT NULL,
+                PRIMARY KEY (replica, counter)
+            ) WITHOUT ROWID;
+            CREATE INDEX version_by_field ON version(record, field, replica, counter);
+            CREATE TABLE record (
+                id TEXT PRIMARY KEY NOT NULL,
+                kind TEXT NOT NULL,
+                deleted INTEGER NOT NULL DEFAULT 0
+            ) WITHOUT ROWID;
+            CREATE INDEX record_by_kind ON record(kind, id);
+            CREATE TABLE field (
+                record TEXT NOT NULL,
+                name TEXT NOT NULL,
+                joined TEXT NOT NULL,
+                heads TEXT NOT NULL,
+                value TEXT NOT NULL,
+                conflict TEXT,
+                PRIMARY KEY (record, name)
+            ) WITHOUT ROWID;
+            CREATE INDEX field_by_conflict ON field(conflict) WHERE conflict IS NOT NULL;
+            """)
+        try db.execute(sql: "INSERT INTO meta (key, value) VALUES ('role', ?)", arguments: [role])
+    }
+
+    /// `cell show 20` finds the cell by an index lookup, not a scan of every cell.
+    static func cellNumbers(_ db: Database) throws {
+        try db.execute(sql: "CREATE INDEX field_cell_number ON field(value, record) WHERE name = 'number'")
+    }
 
     /// Clocks (versions' contexts, fields' joined vectors and heads) are stored as
     /// ``ClockBlob``s naming replicas by row id instead of `uuid:counter` text. A first pass
     /// gives every replica a clock names a row; then each clock is rewritten in place. A
     /// malformed clock fails the step, and the file is left as it was.
-    private static func clockBlobs(_ db: Database) throws {
+    static func clockBlobs(_ db: Database) throws {
         var rows: [ReplicaID: Int64] = [:]
         for row in try Row.fetchAll(db, sql: "SELECT id, uuid FROM replica") {
             guard let replica = ReplicaID(row[1] as String) else { throw clockError("a malformed replica id") }
@@ -231,7 +185,7 @@ enum StoreSchema {
     /// key shrink by about 34 bytes, and SQLite compares integers instead of text on each
     /// insert. The tables are copied whole; the copy must hold every row, or the step fails
     /// and leaves the file as it was.
-    private static func recordRows(_ db: Database) throws {
+    static func recordRows(_ db: Database) throws {
         let before = try rowCounts(db, suffix: "")
         try db.execute(sql: """
             CREATE TABLE record_v4 (

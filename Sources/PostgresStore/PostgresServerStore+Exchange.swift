@@ -22,11 +22,10 @@ public import SyncProtocol
 /// transaction.
 extension PostgresServerStore {
     public func perform(
-        _ work: ExchangeWork<[Version]>, ownership: @escaping @Sendable ([ReplicaID: ReplicaBinding]) throws -> Void,
-        beforeCommit: @escaping @Sendable () -> Void
+        _ work: ExchangeWork<[Version]>, ownership: @escaping @Sendable ([ReplicaID: ReplicaBinding]) throws -> Void
     ) async throws -> StoredExchange {
         try await mapErrors { [self] in
-            let logger = self.logger
+            let logger = self.logger, pauses = self.pauses
             // A pull from replicas already bound writes nothing: it skips the push's transaction.
             if work.versions.isEmpty, let owners = try await boundOwners(of: work.claimed),
                work.requesterKey.map({ owners[$0.replica]?.publicKey != nil }) ?? true {
@@ -35,9 +34,10 @@ extension PostgresServerStore {
             }
             let report = try await client.withTransaction(logger: logger) { connection in
                 let report = try await Self.push(work, ownership: ownership, connection, logger)
-                beforeCommit()
+                pauses.beforeCommit?()
                 return report
             }
+            await pauses.afterCommit?()
             return try await answer(work, report: report)
         }
     }
@@ -60,39 +60,18 @@ extension PostgresServerStore {
             guard let replica = ReplicaID(uuid) else { throw PostgresStoreError.damaged("a replica row named '\(uuid)'") }
             rows[replica] = (id, UInt64(counter))
         }
-        // Sort the push into versions held before (to compare) and new ones (contiguous).
+        // Held versions (to compare with what is stored) and new ones (contiguous), as every store sorts them.
+        let sort = try PushSort(work.versions) { rows[$0]!.counter }
+        if !sort.held.isEmpty {
+            try sort.checkHeld(against: try await versions(at: sort.held.map { (rows[$0.dot.replica]!.id, $0.dot.counter) }, connection, logger))
+        }
         var report = ApplyReport()
-        var expected = rows.mapValues(\.counter)
-        var fresh: [Dot: Version] = [:]
-        var added: [Version] = []
-        var held: [Version] = []
-        for version in work.versions {
-            let replica = version.dot.replica
-            if version.dot.counter <= rows[replica]!.counter {
-                held.append(version)
-            } else if let earlier = fresh[version.dot] {
-                guard earlier == version else { throw VersionRefusal.dotReused(version.dot) }
-                report.duplicates += 1
-            } else {
-                guard version.dot.counter == expected[replica]! + 1 else {
-                    throw VersionRefusal.counterGap(replica: replica, have: expected[replica]!, got: version.dot.counter)
-                }
-                expected[replica] = version.dot.counter
-                fresh[version.dot] = version
-                added.append(version)
-            }
-        }
-        if !held.isEmpty {
-            let stored = try await versions(at: held.map { (rows[$0.dot.replica]!.id, $0.dot.counter) }, connection, logger)
-            for version in held {
-                guard stored[version.dot] == version else { throw VersionRefusal.dotReused(version.dot) }
-            }
-            report.duplicates += held.count
-        }
+        report.duplicates = sort.duplicates
+        let added = sort.new
         guard !added.isEmpty else { return report }
         try await checkKinds(added, connection, logger)
         let ids = added.map { rows[$0.dot.replica]!.id }
-        let raised = expected.filter { rows[$0.key]!.counter != $0.value }
+        let raised = sort.raised
         try await connection.query("""
             UPDATE replica SET counter = u.counter
             FROM unnest(\(raised.map { rows[$0.key]!.id })::bigint[], \(raised.map { Int64($0.value) })::bigint[]) AS u (id, counter)

@@ -8,10 +8,12 @@ public import SyncProtocol
 ///
 /// It keeps what the protocol needs and nothing more: analysts, replica bindings, every version,
 /// and the feed. Field states are not kept: the server answers with versions, and every replica
-/// merges them itself. See ``perform(_:ownership:beforeCommit:)`` for how instances share the feed.
+/// merges them itself. See ``perform(_:ownership:)`` for how instances share the feed.
 public final class PostgresServerStore: ServerStorage {
     let client: PostgresClient
     let logger: Logger
+    /// Pauses a test places in each exchange (see ``CommitPauses``).
+    let pauses: CommitPauses
     private let running: Task<Void, Never>
     public let location: PostgresLocation
 
@@ -19,7 +21,13 @@ public final class PostgresServerStore: ServerStorage {
     /// database gets the whole schema). Throws a sentence if it cannot be reached, or holds
     /// another program's tables or a newer schema.
     public static func connect(_ location: PostgresLocation, logger: Logger = Logger(label: "sync-server.postgres")) async throws -> PostgresServerStore {
-        let store = PostgresServerStore(location: location, logger: logger)
+        try await connect(location, logger: logger, pauses: CommitPauses())
+    }
+
+    /// ``connect(_:logger:)``, pausing each exchange as `pauses` says (end-to-end tests kill a
+    /// server there).
+    package static func connect(_ location: PostgresLocation, logger: Logger = Logger(label: "sync-server.postgres"), pauses: CommitPauses) async throws -> PostgresServerStore {
+        let store = PostgresServerStore(location: location, logger: logger, pauses: pauses)
         do {
             try await store.mapErrors { try await PostgresSchema.migrate(store.client, logger: logger) }
         } catch {
@@ -29,9 +37,10 @@ public final class PostgresServerStore: ServerStorage {
         return store
     }
 
-    private init(location: PostgresLocation, logger: Logger) {
+    private init(location: PostgresLocation, logger: Logger, pauses: CommitPauses) {
         self.location = location
         self.logger = logger
+        self.pauses = pauses
         // Its background logger says only what went wrong: a lease asked for before `run()` has
         // begun is expected here (the pool starts in a task) and only warned about.
         var background = logger
@@ -201,6 +210,8 @@ public final class PostgresServerStore: ServerStorage {
         }
     }
 
+    /// Everything the database keeps, as text in a canonical order: equal exactly when two
+    /// states are equal (tests check that a refused request changed nothing).
     public func canonicalDump() async throws -> String {
         try await mapErrors { [self] in
             try await client.withConnection { connection in

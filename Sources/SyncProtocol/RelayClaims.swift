@@ -3,7 +3,7 @@ public import SyncModel
 
 /// The signed ranges a request or bundle carries, each with the digest of the versions it
 /// carries for that range: computed before any transaction, judged inside it against the keys
-/// the server has bound (see ``ServerStorage/exchange(analyst:requester:clientVector:cursor:versions:signatures:publicKey:pageLimit:at:beforeCommit:)``).
+/// the server has bound (see ``ServerStorage/exchange(analyst:requester:clientVector:cursor:versions:signatures:publicKey:pageLimit:at:)``).
 public struct RelayClaims: Sendable {
     public struct Claim: Sendable {
         public var range: SignedRange

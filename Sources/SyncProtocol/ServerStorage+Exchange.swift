@@ -77,8 +77,7 @@ extension ServerStorage {
     /// Throws the storage's check failures (400), ``ExchangeRefusal`` (403) and its own errors.
     public func exchange(
         analyst: String, requester: ReplicaID? = nil, clientVector: VersionVector, cursor: FeedCursor? = nil,
-        versions: [Version], signatures: [SignedRange] = [], publicKey: Data? = nil, pageLimit: Int, at time: Int64,
-        beforeCommit: @escaping @Sendable () -> Void = {}
+        versions: [Version], signatures: [SignedRange] = [], publicKey: Data? = nil, pageLimit: Int, at time: Int64
     ) async throws -> Exchange {
         // Structure first (400), before the transaction; then who may push what (403), inside it.
         let checked = try check(versions)
@@ -93,7 +92,7 @@ extension ServerStorage {
         let authors = versions.map { (dot: $0.dot, author: $0.author) }
         let stored = try await perform(work, ownership: { owners in
             try Self.judge(analyst: analyst, requester: requester, requesterKey: publicKey, authors: authors, claims: claims, owners: owners)
-        }, beforeCommit: beforeCommit)
+        })
         var exchange = Exchange(vector: stored.vector, versions: [], more: true, cursor: nil, report: stored.report)
         if let page = stored.page {
             (exchange.versions, exchange.more, exchange.cursor) = (page.versions, page.more, page.cursor)
@@ -114,7 +113,7 @@ extension ServerStorage {
         let authors = versions.map { (dot: $0.dot, author: $0.author) }
         let stored = try await perform(work, ownership: { owners in
             try Self.judge(analyst: nil, requester: nil, requesterKey: nil, authors: authors, claims: claims, owners: owners)
-        }, beforeCommit: {})
+        })
         return (stored.report, stored.vector)
     }
 
@@ -169,13 +168,11 @@ extension ServerStorage {
     /// Serves one sync request as `analyst`: the push is stored and the answer's page holds the
     /// request's page limit (`defaultPageSize` when it names none), never more than `maxPageSize`.
     public func answer(
-        _ request: SyncRequest, analyst: String, defaultPageSize: Int, maxPageSize: Int, at time: Int64,
-        beforeCommit: @escaping @Sendable () -> Void = {}
+        _ request: SyncRequest, analyst: String, defaultPageSize: Int, maxPageSize: Int, at time: Int64
     ) async throws -> (response: SyncResponse, report: ApplyReport) {
         let exchange = try await exchange(
             analyst: analyst, requester: request.replica, clientVector: request.vector, cursor: request.cursor,
-            versions: request.versions, signatures: request.signatures ?? [], publicKey: request.publicKey, pageLimit: min(max(request.pageLimit ?? defaultPageSize, 1), maxPageSize), at: time,
-            beforeCommit: beforeCommit
+            versions: request.versions, signatures: request.signatures ?? [], publicKey: request.publicKey, pageLimit: min(max(request.pageLimit ?? defaultPageSize, 1), maxPageSize), at: time
         )
         let response = SyncResponse(vector: exchange.vector, versions: exchange.versions, more: exchange.more, cursor: exchange.cursor)
         return (response, exchange.report)

@@ -5,10 +5,13 @@ public import SyncModel
 /// the order it arrived (its feed, see ``FeedCursor``).
 ///
 /// The server's policy (who may push what, which page answers a request) is written once, over
-/// this protocol, in ``ServerStorage/exchange(analyst:requester:clientVector:cursor:versions:pageLimit:at:beforeCommit:)``.
+/// this protocol, in ``ServerStorage/exchange(analyst:requester:clientVector:cursor:versions:signatures:publicKey:pageLimit:at:)``.
 /// An implementation only stores and reads: it checks versions' structure, and runs each
-/// exchange's ``ExchangeWork`` in one transaction that either commits whole or changes nothing.
-/// A synchronous implementation of a requirement satisfies it.
+/// exchange's ``ExchangeWork`` in one transaction that either commits whole or changes nothing,
+/// sorting the push by the rule every store shares (``PushSort``). Every implementation keeps
+/// the same things: versions with their records' kinds, the feed, analysts, bindings and keys;
+/// none keeps field states (replicas merge). A synchronous implementation of a requirement
+/// satisfies it.
 public protocol ServerStorage: Sendable {
     /// Pushed versions that passed every structural check, ready to store.
     associatedtype Checked: Sendable
@@ -21,12 +24,10 @@ public protocol ServerStorage: Sendable {
     /// Does `work` in one transaction: reads the bindings of `work.claimed`, asks `ownership`
     /// (which throws to refuse the whole exchange), binds the unbound claimed replicas to
     /// `work.analyst`, gives the requester's binding `work.requesterKey` if it has no key yet,
-    /// stores the versions (merging fields and opening conflicts as a replica does), then reads
-    /// the counters and the page the work asks for. `beforeCommit` runs last, inside the
-    /// transaction (tests pause there).
+    /// stores the push as ``PushSort`` sorts it (new versions appended to the feed, held ones
+    /// compared with what is stored), then reads the counters and the page the work asks for.
     func perform(
-        _ work: ExchangeWork<Checked>, ownership: @escaping @Sendable ([ReplicaID: ReplicaBinding]) throws -> Void,
-        beforeCommit: @escaping @Sendable () -> Void
+        _ work: ExchangeWork<Checked>, ownership: @escaping @Sendable ([ReplicaID: ReplicaBinding]) throws -> Void
     ) async throws -> StoredExchange
 
     /// Registers an analyst by the SHA-256 hex of their token (the token itself is never
@@ -48,10 +49,6 @@ public protocol ServerStorage: Sendable {
     /// The server's key for sealed bundles, made and kept the first time it is asked for; every
     /// instance on one database gets the same one. Never written to logs or dumps.
     func bundleKey() async throws -> BundleKey
-
-    /// Everything the storage keeps, as text in a canonical order: equal exactly when two states
-    /// of the same storage are equal (tests check that a refused request changed nothing).
-    func canonicalDump() async throws -> String
 }
 
 extension ServerStorage {

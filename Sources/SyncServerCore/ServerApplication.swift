@@ -10,7 +10,6 @@ public struct ServerConfiguration: Sendable {
     public var host = "127.0.0.1"
     public var port = 8080
     public var limits = ServerLimits()
-    package var pauses = TestPauses()
     /// Serve HTTPS with this certificate chain and key (PEM files); plain HTTP when nil.
     public var tls: TLSFiles?
 
@@ -19,12 +18,6 @@ public struct ServerConfiguration: Sendable {
         self.port = port
         self.limits = limits
         self.tls = tls
-    }
-
-    /// A configuration with fault-injection pauses, for this package's tests.
-    package init(host: String = "127.0.0.1", port: Int = 8080, limits: ServerLimits = ServerLimits(), pauses: TestPauses, tls: TLSFiles? = nil) {
-        self.init(host: host, port: port, limits: limits, tls: tls)
-        self.pauses = pauses
     }
 
     /// `http` or `https`.
@@ -78,7 +71,7 @@ public func buildApplication(
     onListening: @escaping @Sendable (Int) async -> Void = { _ in }
 ) throws -> some ApplicationProtocol {
     let router = Router(context: BasicRequestContext.self)
-    SyncController(store: store, limits: configuration.limits, pauses: configuration.pauses).register(on: router)
+    SyncController(store: store, limits: configuration.limits).register(on: router)
     return Application(
         router: router,
         server: try configuration.tls.map { try .tls(.http1(), tlsConfiguration: try $0.configuration()) } ?? .http1(),

@@ -11,18 +11,3 @@ public struct ServerLimits: Sendable, Equatable {
 
     public init() {}
 }
-
-/// Pauses a test places inside the sync endpoint to stop or kill the real server at a known
-/// point. Each pause logs `test pause: <point>` before it sleeps. Package access only: no
-/// program outside this package can set one.
-package struct TestPauses: Sendable, Equatable {
-    /// Inside the store transaction, after the versions are written and before they commit.
-    package var beforeCommit: Duration?
-    /// After the commit, before the answer is sent.
-    package var afterCommit: Duration?
-
-    package init(beforeCommit: Duration? = nil, afterCommit: Duration? = nil) {
-        self.beforeCommit = beforeCommit
-        self.afterCommit = afterCommit
-    }
-}

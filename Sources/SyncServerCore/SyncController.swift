@@ -8,14 +8,12 @@ public import SyncProtocol
 public struct SyncController: Sendable {
     public let store: any ServerStorage
     public let limits: ServerLimits
-    package let pauses: TestPauses
     /// Milliseconds since 1970; injected so tests can fix time.
     public let now: @Sendable () -> Int64
 
-    package init(store: any ServerStorage, limits: ServerLimits, pauses: TestPauses = TestPauses(), now: @escaping @Sendable () -> Int64 = WallClock.now) {
+    package init(store: any ServerStorage, limits: ServerLimits, now: @escaping @Sendable () -> Int64 = WallClock.now) {
         self.store = store
         self.limits = limits
-        self.pauses = pauses
         self.now = now
     }
 
@@ -101,18 +99,8 @@ public struct SyncController: Sendable {
         }
         let answer: (response: SyncResponse, report: ApplyReport)
         do {
-            let logger = context.logger, pause = pauses.beforeCommit
             answer = try await store.answer(message, analyst: analyst.name, defaultPageSize: limits.defaultPageSize,
-                                            maxPageSize: limits.maxPageSize, at: now()) {
-                if let pause {
-                    logger.notice("test pause: before-commit")
-                    Thread.sleep(forTimeInterval: pause.seconds)
-                }
-            }
-            if let pause = pauses.afterCommit {
-                context.logger.notice("test pause: after-commit")
-                try await Task.sleep(for: pause)
-            }
+                                            maxPageSize: limits.maxPageSize, at: now())
         } catch {
             let refusal = APIError.from(error)
             var metadata: Logger.Metadata = ["analyst": "\(analyst.name)", "reason": "\(error)"]

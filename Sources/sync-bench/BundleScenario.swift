@@ -33,7 +33,7 @@ struct BundleBench: AsyncParsableCommand, Scenario {
         let serverStore = try SQLiteServerStore.open(path: folder.path("server.sqlite"))
         try serverStore.addAnalyst(name: "alice", tokenHash: TokenHasher.hash(token), at: 0)
         try await BenchFixtures.seed(serverStore, analyst: "alice", from: source)
-        try serverStore.store.close()
+        try serverStore.close()
         let server = try BenchServer(database: folder.path("server.sqlite"))
         defer { server.stop() }
         let synced = folder.path("synced.sqlite")

@@ -28,7 +28,7 @@ struct FirstSync: AsyncParsableCommand, Scenario {
         let serverStore = try SQLiteServerStore.open(path: folder.path("server.sqlite"))
         try serverStore.addAnalyst(name: "alice", tokenHash: TokenHasher.hash(token), at: 0)
         try await BenchFixtures.seed(serverStore, analyst: "alice", from: source)
-        try serverStore.store.close()
+        try serverStore.close()
         let plain = try PlainSQLite.insertAll(Workload.changes(count: versions), path: folder.path("plain.sqlite"))
 
         let server = try BenchServer(database: folder.path("server.sqlite"))

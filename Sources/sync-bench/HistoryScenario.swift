@@ -6,7 +6,7 @@ import SyncModel
 /// O(writers of the field), so the cost should not grow with history (DESIGN §2.2).
 enum HistoryScenario {
     static func microsecondsPerVersion(history: Int, applied: Int, path: String) throws -> Double {
-        let target = try SQLiteServerStore.open(path: path).store
+        let target = try Replica.create(path: path, settings: BenchFixtures.settings).store
         let record = RecordID.random()
         let writers = try (0..<3).map { try Replica.inMemory(analyst: "writer\($0)") }
         // Three analysts take turns editing the record, each seeing the others' edits first.

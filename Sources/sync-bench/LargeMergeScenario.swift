@@ -82,7 +82,7 @@ struct LargeMerge: AsyncParsableCommand, Scenario {
             try serverStore.addAnalyst(name: name, tokenHash: TokenHasher.hash(token), at: 0)
             return token
         }
-        try serverStore.store.close()
+        try serverStore.close()
         let server = try BenchServer(database: folder.path("server.sqlite"))
         defer { server.stop() }
         let (alice, bob) = (folder.path("alice.sqlite"), folder.path("bob.sqlite"))

@@ -35,7 +35,7 @@ struct PostgresBench: AsyncParsableCommand, Scenario {
         // The SQLite store, measured in this run as the reference.
         let sqlite = try SQLiteServerStore.open(path: folder.path("server.sqlite"))
         for push in pushes { try sqlite.addAnalyst(name: push.analyst, tokenHash: TokenHasher.hash(push.token), at: 0) }
-        try sqlite.store.close()
+        try sqlite.close()
         let sqliteServer = try BenchServer(database: folder.path("server.sqlite"))
         let sqliteRate = Double(expected) / (try await ServerMerge.send(pushes, to: [sqliteServer.url]))
         let sqlitePulls = Double(expected) * Double(clients) / (try await ServerMerge.pull(pushes, from: [sqliteServer.url], expected: Int(expected)))
@@ -83,7 +83,7 @@ struct PostgresBench: AsyncParsableCommand, Scenario {
             try seeded.feedPage(after: position, limit: 20_000).versions
         }
         target.close()
-        try seeded.store.close()
+        try seeded.close()
         var seconds: [Double] = []
         for database in [folder.path("large.sqlite"), url] {
             let server = try BenchServer(database: database)

@@ -29,14 +29,14 @@ struct ServerMerge: AsyncParsableCommand, Scenario {
         let store = try SQLiteServerStore.open(path: folder.path("server.sqlite"))
         let pushes = try Self.pushes(clients: clients, versions: versions, pageSize: pageSize)
         for push in pushes { try store.addAnalyst(name: push.analyst, tokenHash: TokenHasher.hash(push.token), at: 0) }
-        try store.store.close()
+        try store.close()
         let plain = try PlainSQLite.insertAll(Workload.changes(count: versions), path: folder.path("plain.sqlite"))
 
         let server = try BenchServer(database: folder.path("server.sqlite"))
         defer { server.stop() }
         let elapsed = try await Self.send(pushes, to: [server.url])
         server.stop()
-        let stored = try SQLiteServerStore.open(path: folder.path("server.sqlite")).store.versionVector().total
+        let stored = try SQLiteServerStore.open(path: folder.path("server.sqlite")).versionVector().total
         guard stored == UInt64(versions / clients * clients) else { throw BenchError("the server stored \(stored) versions") }
         table.add("server merge, \(clients) clients pushing at once", rate: Double(stored) / elapsed, reference: Double(versions) / plain,
                   unit: "versions/s", referenceName: "plain SQLite insert")

@@ -70,7 +70,7 @@ enum NoOpSync {
             try client.write(Workload.changes(count: 1, numbered: false), at: 0)
             try await BenchFixtures.seed(store, analyst: "alice", from: client)
         }
-        try store.store.close()
+        try store.close()
         let server = try BenchServer(database: folder.path("server.sqlite"))
         defer { server.stop() }
         let http = try HTTPTransport.makeClient()

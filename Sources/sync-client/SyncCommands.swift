@@ -182,7 +182,7 @@ struct SyncCommand: AsyncParsableCommand {
         } catch {
             if showProgress { FileHandle.standardError.write(Data("\n".utf8)) }
             try? await client.shutdown()
-            if case StoreError.dotReused(let dot) = error, let author = try replica.bundleThatBrought(dot) {
+            if case VersionRefusal.dotReused(let dot) = error, let author = try replica.bundleThatBrought(dot) {
                 throw ClientError("version \(dot) of \(author)'s replica came here in a bundle, and the server holds that version with other content: the bundle was forged (or that replica's file was copied). This file cannot take the genuine version; keep it for inspection, make a new replica with `sync-client init`, and sync that")
             }
             throw error

@@ -57,13 +57,16 @@ struct DatabaseOption: ParsableArguments {
 
     /// Opens the database: PostgreSQL for a postgres:// URL, else the SQLite file (a missing one
     /// is made only with --create, or for `serve` on the default).
-    func open(servingDefault: Bool = false) async throws -> OpenStore {
+    /// `pauses` are the crash tests' (see ``CommitPauses``).
+    func open(servingDefault: Bool = false, pauses: CommitPauses = CommitPauses()) async throws -> OpenStore {
         if PostgresLocation.isURL(path) {
-            let store = try await PostgresServerStore.connect(try PostgresLocation(url: path))
+            let store = try await PostgresServerStore.connect(try PostgresLocation(url: path), pauses: pauses)
             return OpenStore(storage: store, close: { store.close() })
         }
-        let store = try SQLiteServerStore.open(path: path, create: create || (servingDefault && isDefault))
-        return OpenStore(storage: store, close: {})
+        let store = try SQLiteServerStore.open(path: path, create: create || (servingDefault && isDefault)).pausing(pauses)
+        // Closed whole into its main file when nothing else has it open (a copy then needs no
+        // `-wal` beside it); while another command or server has it open, it stays as it is.
+        return OpenStore(storage: store, close: { try? store.close() })
     }
 
     /// Runs `body` on the open database, closing it afterwards.
@@ -99,6 +102,25 @@ struct Serve: AsyncParsableCommand {
     @Option(help: .hidden) var testPauseBeforeCommitMs: Int?
     @Option(help: .hidden) var testPauseAfterCommitMs: Int?
 
+    /// The hidden options' pauses, each logging `test pause: <point>` before it sleeps.
+    private func testPauses() -> CommitPauses {
+        let logger = Logger(label: "sync-server")
+        var pauses = CommitPauses()
+        if let milliseconds = testPauseBeforeCommitMs {
+            pauses.beforeCommit = {
+                logger.notice("test pause: before-commit")
+                Thread.sleep(forTimeInterval: Double(milliseconds) / 1000)
+            }
+        }
+        if let milliseconds = testPauseAfterCommitMs {
+            pauses.afterCommit = {
+                logger.notice("test pause: after-commit")
+                try? await Task.sleep(for: .milliseconds(milliseconds))
+            }
+        }
+        return pauses
+    }
+
     func validate() throws {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be between 0 and 65535") }
         guard maxBodyBytes >= 1024 else { throw ValidationError("--max-body-bytes must be at least 1024") }
@@ -115,7 +137,7 @@ struct Serve: AsyncParsableCommand {
         let tls = tlsCert.map { TLSFiles(certificate: $0, key: tlsKey ?? "") }
         // Refused before the database is opened (or made): a bad setup changes nothing.
         _ = try tls?.configuration()
-        let opened = try await database.open(servingDefault: true)
+        let opened = try await database.open(servingDefault: true, pauses: testPauses())
         defer { opened.close() }
         let store = opened.storage
         var limits = ServerLimits()
@@ -130,7 +152,6 @@ struct Serve: AsyncParsableCommand {
             store: store,
             configuration: ServerConfiguration(
                 host: host, port: port, limits: limits,
-                pauses: TestPauses(beforeCommit: testPauseBeforeCommitMs.map { .milliseconds($0) }, afterCommit: testPauseAfterCommitMs.map { .milliseconds($0) }),
                 tls: tls
             )
         ) { port in

@@ -72,6 +72,42 @@ import Testing
         }
     }
 
+    /// The stores, and the layers above them that a lower layer must never reach.
+    static let stores: Set<String> = ["LocalStore", "PostgresStore", "GRDB", "GRDBSQLite", "PostgresNIO"]
+    static let commands: Set<String> = ["sync-client", "sync-server", "sync-bench", "CommandLineSupport", "ArgumentParser"]
+
+    /// What each layer may never depend on, directly or through another target.
+    static let forbidden: [String: Set<String>] = [
+        "SyncModel": stores.union(commands).union(["SyncProtocol", "SyncHTTP", "SyncServerCore", "SyncClientCore", "WebDashboard"]),
+        "SyncProtocol": stores.union(commands).union(["SyncHTTP", "SyncServerCore", "SyncClientCore", "WebDashboard"]),
+        "LocalStore": commands.union(["PostgresStore", "SyncHTTP", "SyncServerCore", "SyncClientCore", "WebDashboard"]),
+        "PostgresStore": commands.union(["LocalStore", "GRDB", "SyncHTTP", "SyncServerCore", "SyncClientCore", "WebDashboard"]),
+    ]
+
+    /// Every target and product `name` depends on, directly or through other targets.
+    static func closure(of name: String, in targets: [String: Target]) -> Set<String> {
+        var reached: Set<String> = []
+        var pending = [name]
+        while let next = pending.popLast() {
+            guard let target = targets[next] else { continue }
+            for dependency in target.targets + target.products where reached.insert(dependency).inserted {
+                pending.append(dependency)
+            }
+        }
+        return reached
+    }
+
+    @Test func noLayerReachesALayerAboveIt() throws {
+        let targets = Dictionary(uniqueKeysWithValues: try Self.targets().map { ($0.name, $0) })
+        // The walk itself: a command reaches the model through every layer between.
+        #expect(Self.closure(of: "sync-client", in: targets).isSuperset(of: ["SyncModel", "SyncProtocol", "LocalStore", "GRDB"]))
+        for (layer, never) in Self.forbidden {
+            #expect(targets[layer] != nil, "Package.swift has no target \(layer)")
+            let reached = Self.closure(of: layer, in: targets).intersection(never)
+            #expect(reached.isEmpty, "\(layer) depends on \(reached.sorted()), which it must never reach")
+        }
+    }
+
     @Test func theReadmeDiagramIsPackageSwift() throws {
         let lines = try Self.targets().filter { $0.path.hasPrefix("Sources/") && $0.name != "CSQLiteConfig" }.map { target in
             let dependencies = target.targets + target.products

@@ -73,24 +73,29 @@ import Testing
         return try RecordRowsUpgradeTests.history() + dave.write([change("crosswinds", .text("Dave's, after carol's"))], at: 4)
     }
 
-    @Test("a file with text clocks upgrades holding exactly what it held", arguments: [StoreSchema.Role.replica, .server])
-    func aFileWithTextClocksUpgrades(role: StoreSchema.Role) throws {
-        let folder = TemporaryFolder()
-        let versions = try Self.history()
-        let (current, expected) = try RecordRowsUpgradeTests.filled(folder.path("current.sqlite"), role: role, with: versions)
-        let conflicts = try current.conflicts()
-        let vector = try current.versionVector()
-        try current.close()
-        let path = folder.path("old.sqlite")
+    /// A file of `role` with text clocks at `path`, written from a current replica file in
+    /// `folder` holding `versions`: what that file held, as the build before clock blobs kept it.
+    static func textClockFile(_ path: String, in folder: TemporaryFolder, role: FileRole) throws {
         try Self.writeTextClockFile(at: path, from: folder.path("current.sqlite"), role: role)
-        let textBytes = try Self.clockBytes(path)
         try DatabaseQueue(path: path).write { db in
             // What files before the upgrade held: no row for a replica only a context names.
             try db.execute(sql: "DELETE FROM replica WHERE counter = 0")
             #expect(try String.fetchOne(db, sql: "SELECT typeof(context) FROM version LIMIT 1") == "text")
         }
+    }
 
-        let upgraded = try RecordRowsUpgradeTests.open(path, role: role)
+    @Test func aReplicaFileWithTextClocksUpgradesHoldingExactlyWhatItHeld() throws {
+        let folder = TemporaryFolder()
+        let versions = try Self.history()
+        let (current, expected) = try RecordRowsUpgradeTests.filled(folder.path("current.sqlite"), with: versions)
+        let conflicts = try current.conflicts()
+        let vector = try current.versionVector()
+        try current.close()
+        let path = folder.path("old.sqlite")
+        try Self.textClockFile(path, in: folder, role: .replica)
+        let textBytes = try Self.clockBytes(path)
+
+        let upgraded = try Replica.open(path: path).store
         #expect(try upgraded.canonicalDump() == expected)
         #expect(try upgraded.conflicts() == conflicts)
         #expect(try upgraded.versionVector() == vector, "carol, named only in a context, holds no versions")
@@ -114,8 +119,17 @@ import Testing
         #expect(try upgraded.conflicts().count == conflicts.count - 1)
     }
 
-    @Test("a file with a malformed text clock is refused and left as it was", arguments: [StoreSchema.Role.replica, .server])
-    func aMalformedTextClockIsRefusedUntouched(role: StoreSchema.Role) throws {
+    @Test func aServerFileWithTextClocksUpgradesHoldingItsVersions() async throws {
+        let folder = TemporaryFolder()
+        let versions = try Self.history()
+        try RecordRowsUpgradeTests.filled(folder.path("current.sqlite"), with: versions).store.close()
+        let path = folder.path("old.sqlite")
+        try Self.textClockFile(path, in: folder, role: .server)
+        try RecordRowsUpgradeTests.expectServerUpgraded(path, holding: folder.path("current.sqlite"), versions: versions)
+    }
+
+    @Test("a file with a malformed text clock is refused and left as it was", arguments: FileRole.allCases)
+    func aMalformedTextClockIsRefusedUntouched(role: FileRole) throws {
         let folder = TemporaryFolder()
         let path = try RecordRowsUpgradeTests.damagedOldFile(in: folder, role: role, history: Self.history(), writeOld: Self.writeTextClockFile,
                                                              damage: "UPDATE field SET joined = 'not-a-clock:1' WHERE name = 'crosswinds'")
@@ -125,7 +139,7 @@ import Testing
     }
 
     /// A file at the last step before clock blobs, holding what the file at `current` holds.
-    static func writeTextClockFile(at old: String, from current: String, role: StoreSchema.Role) throws {
+    static func writeTextClockFile(at old: String, from current: String, role: FileRole) throws {
         try RecordRowsUpgradeTests.writeOldFile(at: old, upTo: "v4-record-rows", from: current, role: role, copy: """
             INSERT INTO record SELECT * FROM new.record;
             INSERT INTO version SELECT * FROM new.version;

@@ -26,7 +26,7 @@ import Testing
     }
 
     static func page(_ server: SQLiteServerStore, after cursor: FeedCursor, skipping: Set<ReplicaID> = [], limit: Int) throws -> (versions: [Version], more: Bool, cursor: FeedCursor) {
-        let page = try server.store.read { db in try Store.feedPage(db, after: cursor, skipping: skipping, limit: limit) }
+        let page = try server.read { db in try ServerFeed.page(db, after: cursor, skipping: skipping, limit: limit) }
         return (page.versions, page.more, try #require(page.cursor, "a feed page always reaches a position"))
     }
 
@@ -102,10 +102,16 @@ import Testing
 
     @Test func everyWayOfStoringVersionsOnAServerEntersTheFeed() async throws {
         let server = try makeEmptyTestServerStore()
+        try server.addAnalyst(name: "alice", tokenHash: "hash-alice", at: 0)
         let replica = try Replica.inMemory(analyst: "alice", id: Self.alice)
         let versions = try replica.write([change("title", .text("a")), change("tier", .text("Tier 2"))], at: 1)
-        try server.store.apply(versions)
-        #expect(try Self.page(server, after: .start, limit: 10).versions == versions)
+        let key = try replica.signingKey()
+        _ = try await server.exchange(analyst: "alice", requester: replica.id, clientVector: VersionVector(), versions: versions,
+                                      publicKey: key.publicKey, pageLimit: 1, at: 0)
+        // A bundle brought to the office by a courier.
+        let carried = try replica.write([change("title", .text("b"))], at: 2)
+        _ = try await server.storeCarried(carried, signatures: key.signRanges(carried), at: 0)
+        #expect(try Self.page(server, after: .start, limit: 10).versions == versions + carried)
         // A replica's store keeps no feed.
         let other = try Replica.inMemory(analyst: "bob")
         try other.store.apply(versions)
@@ -124,14 +130,14 @@ import Testing
             _ = try await server.exchange(analyst: name, clientVector: VersionVector(), versions: versions, pageLimit: 1, at: 0)
         }
         // Make it look like a file written before the step existed.
-        try await server.store.writer.write { db in
+        try await server.writer.write { db in
             try db.execute(sql: "DROP TABLE feed")
             try db.execute(sql: "DELETE FROM grdb_migrations WHERE identifier = 'v3-server-feed'")
         }
-        try server.store.close()
+        try server.close()
         let reopened = try SQLiteServerStore.open(path: path)
         let page = try Self.page(reopened, after: .start, limit: 10)
-        let byReplicaRow = try reopened.store.read { db in
+        let byReplicaRow = try reopened.read { db in
             try Row.fetchAll(db, sql: "SELECT replica.uuid, version.counter FROM version JOIN replica ON replica.id = version.replica ORDER BY version.replica, version.counter")
                 .map { Dot(replica: ReplicaID($0[0] as String)!, counter: UInt64($0[1] as Int64)) }
         }

@@ -98,7 +98,7 @@ import TestSupport
     @Test func aServerRefusesToStartOnADatabaseItCannotWrite() throws {
         let folder = TemporaryFolder()
         let path = folder.path("server.sqlite")
-        try SQLiteServerStore.open(path: path).store.close()
+        try SQLiteServerStore.open(path: path).close()
         let undo = try Self.makeReadOnly(path)
         defer { undo() }
         let bytes = try Data(contentsOf: URL(fileURLWithPath: path))
@@ -112,7 +112,7 @@ import TestSupport
         let replica = try Replica.create(path: path, settings: ReplicaSettings(server: "http://x", token: "a.b", analyst: "alice"))
         try replica.write([change("number", .int(20)), change("title", .text("Before"))], at: 1)
         let before = try replica.store.canonicalDump()
-        // The store waits `Store.busySeconds`; this test's connection waits a fifth of a second.
+        // The store waits `DatabaseFile.busySeconds`; this test's connection waits a fifth of a second.
         replica.store.writer.writeWithoutTransaction { db in _ = sqlite3_busy_timeout(db.sqliteConnection, 200) }
         // Given another program in the middle of a write (a sync, an import)
         let other = try DatabaseQueue(path: path)
@@ -136,9 +136,9 @@ import TestSupport
     }
 
     @Test func aBusyFileIsExplainedAndOtherSQLiteErrorsKeepTheirMessage() {
-        let busy = Store.reason(DatabaseError(resultCode: .SQLITE_BUSY, message: "database is locked"))
-        #expect(busy.contains("\(Int(Store.busySeconds)) seconds") && busy.contains("run this one again"))
+        let busy = DatabaseFile.reason(DatabaseError(resultCode: .SQLITE_BUSY, message: "database is locked"))
+        #expect(busy.contains("\(Int(DatabaseFile.busySeconds)) seconds") && busy.contains("run this one again"))
         #expect(!busy.contains("database is locked"))
-        #expect(Store.reason(DatabaseError(resultCode: .SQLITE_FULL, message: "database or disk is full")) == "database or disk is full")
+        #expect(DatabaseFile.reason(DatabaseError(resultCode: .SQLITE_FULL, message: "database or disk is full")) == "database or disk is full")
     }
 }

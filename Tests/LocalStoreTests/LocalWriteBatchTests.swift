@@ -1,6 +1,7 @@
 import GRDB
 @testable import LocalStore
 import SyncModel
+import SyncProtocol
 import Testing
 import TestSupport
 
@@ -49,23 +50,23 @@ import TestSupport
         let before = try replica.store.canonicalDump()
 
         // A wrong kind before an invalid value: the wrong kind is reported.
-        #expect(throws: StoreError.kindMismatch(record: signal, known: "signal", got: "cell")) {
+        #expect(throws: VersionRefusal.kindMismatch(record: signal, known: "signal", got: "cell")) {
             try replica.write([change("title", .text("Fine")), change("title", .text("Wrong"), record: signal),
                                change("number", .text("not a number"))], at: 2)
         }
         // An invalid value before a wrong kind: the invalid value is.
-        #expect(throws: StoreError.invalid(.wrongValue(field: "number", expected: "an integer", got: "text"))) {
+        #expect(throws: VersionRefusal.invalid(.wrongValue(field: "number", expected: "an integer", got: "text"))) {
             try replica.write([change("number", .text("not a number")), change("title", .text("Wrong"), record: signal)], at: 2)
         }
         // A record the store lacks takes the kind of its first change in the batch, even when
         // a field sorted before it comes later.
-        #expect(throws: StoreError.kindMismatch(record: fresh, known: "signal", got: "cell")) {
+        #expect(throws: VersionRefusal.kindMismatch(record: fresh, known: "signal", got: "cell")) {
             try replica.write([change("title", .text("First"), record: fresh, kind: "signal"),
                                change("number", .int(3), record: fresh)], at: 2)
         }
         // Of two wrong kinds, the earlier in the batch, not the first record in id order.
         #expect(cellID < signal)
-        #expect(throws: StoreError.kindMismatch(record: signal, known: "signal", got: "cell")) {
+        #expect(throws: VersionRefusal.kindMismatch(record: signal, known: "signal", got: "cell")) {
             try replica.write([change("title", .text("Fine"), record: fresh),
                                change("title", .text("Wrong"), record: signal),
                                change("title", .text("Wrong"), record: cellID, kind: "signal")], at: 2)

@@ -41,8 +41,8 @@ import Testing
         var pages: [[Version]] = []
         var cursor = FeedCursor.start
         while true {
-            let page = try server.store.read { db in
-                try Store.feedPage(db, after: cursor, skipping: [], limit: 1_000, budget: PageBudget(maxBytes: budget))
+            let page = try server.read { db in
+                try ServerFeed.page(db, after: cursor, skipping: [], limit: 1_000, budget: PageBudget(maxBytes: budget))
             }
             pages.append(page.versions)
             cursor = try #require(page.cursor)
@@ -61,8 +61,8 @@ import Testing
         var pages: [[Version]] = []
         var vector = VersionVector()
         while true {
-            let page = try server.store.read { db in
-                try Store.versions(db, notCoveredBy: vector, limit: 1_000, budget: PageBudget(maxBytes: budget))
+            let page = try server.read { db in
+                try VersionTable.versions(db, notCoveredBy: vector, limit: 1_000, budget: PageBudget(maxBytes: budget))
             }
             pages.append(page.versions)
             for version in page.versions { vector.add(version.dot) }

@@ -2,6 +2,7 @@ import Foundation
 import GRDB
 @testable import LocalStore
 import SyncModel
+import SyncProtocol
 import LocalStore
 import Testing
 
@@ -30,13 +31,13 @@ import Testing
     }
 
     /// The last step before record row ids, for each role.
-    static func lastOldStep(_ role: StoreSchema.Role) -> String {
+    static func lastOldStep(_ role: FileRole) -> String {
         role == .server ? "v3-server-feed" : "v2-cell-numbers"
     }
 
-    /// A file at `old` in the schema before record row ids, holding what the current-schema file
-    /// at `current` holds (copied table by table, records named by uuid again, clocks as text).
-    static func writeOldFile(at old: String, from current: String, role: StoreSchema.Role) throws {
+    /// A file at `old` in the schema before record row ids, holding what the replica file at
+    /// `current` holds (copied table by table, records named by uuid again, clocks as text).
+    static func writeOldFile(at old: String, from current: String, role: FileRole) throws {
         try writeOldFile(at: old, upTo: lastOldStep(role), from: current, role: role, copy: """
             INSERT INTO record (id, kind, deleted) SELECT uuid, kind, deleted FROM new.record;
             INSERT INTO version SELECT v.replica, v.counter, r.uuid, v.kind, v.field, v.context, v.value, v.author, v.time
@@ -46,24 +47,27 @@ import Testing
             """)
     }
 
-    /// A file at `old` migrated up to step `last`, holding what the file at `current` holds: its
-    /// `meta`, `replica` (and a server's `feed`) copied as they are, the replicated tables by
-    /// `copy` (SQL reading the current file as `new`), and every clock rewritten as the
-    /// `uuid:counter` text files held before clocks were blobs.
-    static func writeOldFile(at old: String, upTo last: String, from current: String, role: StoreSchema.Role, copy: String) throws {
+    /// A file of `role` at `old` migrated up to step `last`, holding what the replica file at
+    /// `current` holds: its `meta` (with the role's name) and `replica` copied as they are, the
+    /// replicated tables by `copy` (SQL reading the current file as `new`), a server's feed
+    /// made of its versions (as servers of that time kept it), and every clock rewritten as the
+    /// `uuid:counter` text files held before clocks were blobs. Server files of that time kept
+    /// field states as replicas do.
+    static func writeOldFile(at old: String, upTo last: String, from current: String, role: FileRole, copy: String) throws {
         let queue = try DatabaseQueue(path: old)
         defer { try? queue.close() }
-        try StoreSchema.migrator(role: role).migrate(queue, upTo: last)
+        try role.migrator.migrate(queue, upTo: last)
         try queue.writeWithoutTransaction { db in
             try db.execute(sql: "ATTACH DATABASE ? AS new", arguments: [current])
             try db.inTransaction {
                 try db.execute(sql: """
                     DELETE FROM meta;
                     INSERT INTO meta SELECT * FROM new.meta;
+                    UPDATE meta SET value = ? WHERE key = 'role';
                     INSERT INTO replica SELECT * FROM new.replica;
-                    """)
+                    """, arguments: [role.name])
                 try db.execute(sql: copy)
-                if role == .server { try db.execute(sql: "INSERT INTO feed SELECT * FROM new.feed") }
+                if role == .server { try ServerSchema.feedStoredVersions(db) }
                 try textClocks(db)
                 return .commit
             }
@@ -89,35 +93,32 @@ import Testing
             """)
     }
 
-    static func open(_ path: String, role: StoreSchema.Role) throws -> Store {
-        role == .server ? try SQLiteServerStore.open(path: path).store : try Replica.open(path: path).store
+    /// Opens the file at `path` as `role`'s store (upgrading it), closing it again.
+    static func openAndClose(_ path: String, role: FileRole) throws {
+        switch role {
+        case .replica: try Replica.open(path: path).store.close()
+        case .server: try SQLiteServerStore.open(path: path, create: false).close()
+        }
     }
 
-    static func create(_ path: String, role: StoreSchema.Role) throws -> Store {
-        role == .server
-            ? try SQLiteServerStore.open(path: path).store
-            : try Replica.create(path: path, settings: ReplicaSettings(server: "http://x", token: "a.b", analyst: "carol")).store
-    }
-
-    /// A current store of `role` at `path` holding `versions`, and its canonical dump: what an
-    /// upgraded old file must hold exactly.
-    static func filled(_ path: String, role: StoreSchema.Role, with versions: [Version]) throws -> (store: Store, dump: String) {
-        let store = try create(path, role: role)
+    /// A current replica store at `path` holding `versions`, and its canonical dump: what an
+    /// upgraded old replica file must hold exactly (and an old server file, its versions).
+    static func filled(_ path: String, with versions: [Version]) throws -> (store: Store, dump: String) {
+        let store = try Replica.create(path: path, settings: ReplicaSettings(server: "http://x", token: "a.b", analyst: "carol")).store
         try store.apply(versions)
         return (store, try store.canonicalDump())
     }
 
-    @Test("an old file upgrades to record row ids holding exactly what it held", arguments: [StoreSchema.Role.replica, .server])
-    func anOldFileUpgradesWithEverythingInIt(role: StoreSchema.Role) throws {
+    @Test func anOldReplicaFileUpgradesToRecordRowIDsHoldingExactlyWhatItHeld() throws {
         let folder = TemporaryFolder()
         let versions = try Self.history()
-        let (current, expected) = try Self.filled(folder.path("current.sqlite"), role: role, with: versions)
+        let (current, expected) = try Self.filled(folder.path("current.sqlite"), with: versions)
         #expect(try current.conflicts().count == 2, "the title, and the deleted cell bob edited")
         let conflicts = try current.conflicts().map(\.id)
         try current.close()
-        try Self.writeOldFile(at: folder.path("old.sqlite"), from: folder.path("current.sqlite"), role: role)
+        try Self.writeOldFile(at: folder.path("old.sqlite"), from: folder.path("current.sqlite"), role: .replica)
 
-        let upgraded = try Self.open(folder.path("old.sqlite"), role: role)
+        let upgraded = try Replica.open(path: folder.path("old.sqlite")).store
         #expect(try upgraded.canonicalDump() == expected)
         try upgraded.read { db in
             #expect(try String.fetchAll(db, sql: "PRAGMA integrity_check") == ["ok"])
@@ -138,8 +139,47 @@ import Testing
         #expect(try upgraded.conflicts().count == 1)
     }
 
-    @Test("an old file whose versions name a record it does not list is refused and left as it was", arguments: [StoreSchema.Role.replica, .server])
-    func anInconsistentOldFileIsRefusedUntouched(role: StoreSchema.Role) throws {
+    @Test func anOldServerFileUpgradesToRecordRowIDsAndDropsItsFieldStates() async throws {
+        let folder = TemporaryFolder()
+        let versions = try Self.history()
+        let (current, _) = try Self.filled(folder.path("current.sqlite"), with: versions)
+        try current.close()
+        try Self.writeOldFile(at: folder.path("old.sqlite"), from: folder.path("current.sqlite"), role: .server)
+        try Self.expectServerUpgraded(folder.path("old.sqlite"), holding: folder.path("current.sqlite"), versions: versions)
+    }
+
+    /// The server file at `path`, upgraded, holds the versions and records of the replica file
+    /// at `current` (which holds `versions`), feeds them all, keeps no field state, and takes
+    /// new pushes.
+    static func expectServerUpgraded(_ path: String, holding current: String, versions: [Version]) throws {
+        let reference = try DatabaseQueue(path: current)
+        let expected = try reference.read { db in try VersionTable.canonicalLines(db) }
+        try reference.close()
+        let upgraded = try SQLiteServerStore.open(path: path, create: false)
+        try upgraded.read { db in
+            #expect(try VersionTable.canonicalLines(db) == expected)
+            #expect(try String.fetchAll(db, sql: "PRAGMA integrity_check") == ["ok"])
+            #expect(try Row.fetchAll(db, sql: "PRAGMA foreign_key_check").isEmpty)
+            #expect(try db.columns(in: "version").first { $0.name == "record" }?.type == "INTEGER")
+            #expect(try !db.tableExists("field"), "a server keeps no field states")
+            let indexes = try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'index' AND name NOT LIKE 'sqlite_%' ORDER BY name")
+            #expect(indexes.isEmpty, "\(indexes)")
+        }
+        let fed = try upgraded.feedPage(after: .start, limit: 1_000)
+        #expect(Set(fed.versions.map(\.dot)) == Set(versions.map(\.dot)) && fed.versions.count == versions.count && !fed.more)
+        // It keeps working: a new version is stored and fed.
+        let erin = try makeEmptyTestReplica("erin")
+        try erin.store.apply(versions)
+        let edit = try erin.write([change("title", .text("Agreed"))], at: 9)
+        try upgraded.write { db in
+            let report = try ServerPush.store(try upgraded.check(edit), db)
+            #expect(report.new == 1)
+        }
+        #expect(try upgraded.feedPage(after: fed.cursor!, limit: 10).versions == edit)
+    }
+
+    @Test("an old file whose versions name a record it does not list is refused and left as it was", arguments: FileRole.allCases)
+    func anInconsistentOldFileIsRefusedUntouched(role: FileRole) throws {
         let folder = TemporaryFolder()
         let path = try Self.damagedOldFile(in: folder, role: role, history: Self.history(), writeOld: Self.writeOldFile,
                                            damage: "DELETE FROM record WHERE id = ?", arguments: [Self.gone.rawValue])
@@ -149,11 +189,10 @@ import Testing
     /// An old file in `folder`: `history` stored by this build, written back by `writeOld` (at,
     /// from, role) as an older build kept it, then damaged by the SQL `damage`.
     static func damagedOldFile(
-        in folder: TemporaryFolder, role: StoreSchema.Role, history: [Version],
-        writeOld: (String, String, StoreSchema.Role) throws -> Void, damage: String, arguments: StatementArguments = []
+        in folder: TemporaryFolder, role: FileRole, history: [Version],
+        writeOld: (String, String, FileRole) throws -> Void, damage: String, arguments: StatementArguments = []
     ) throws -> String {
-        let current = try Self.create(folder.path("current.sqlite"), role: role)
-        try current.apply(history)
+        let current = try Self.filled(folder.path("current.sqlite"), with: history).store
         try current.close()
         let path = folder.path("old.sqlite")
         try writeOld(path, folder.path("current.sqlite"), role)
@@ -166,12 +205,12 @@ import Testing
     /// Opening the old file at `path` fails with a reason saying `what`, and leaves every row of
     /// `contents` as it was, with `migration` not applied.
     static func expectRefused(
-        _ path: String, role: StoreSchema.Role, saying what: String, migration: String, contents: (Database) throws -> [String]
+        _ path: String, role: FileRole, saying what: String, migration: String, contents: (Database) throws -> [String]
     ) throws {
         let snapshot = try DatabaseQueue(path: path)
         let before = try snapshot.read(contents)
         try snapshot.close()
-        let error = #expect(throws: StoreError.self) { try Self.open(path, role: role) }
+        let error = #expect(throws: StoreError.self) { try Self.openAndClose(path, role: role) }
         guard case .cannotOpen(let failed, let reason)? = error else {
             Issue.record("expected cannotOpen, got \(String(describing: error))")
             return
@@ -190,4 +229,15 @@ import Testing
             try Row.fetchAll(db, sql: "SELECT * FROM \(table) ORDER BY 1, 2").map { "\(table) \($0)" }
         }
     }
+}
+
+/// Which side's file an upgrade test writes.
+enum FileRole: CaseIterable, Sendable {
+    case replica, server
+
+    /// The role as the file's `meta` table names it.
+    var name: String { self == .server ? "server" : "replica" }
+
+    /// The role's migrations, to write a file as an older build left it.
+    var migrator: DatabaseMigrator { self == .server ? ServerSchema.migrator() : StoreSchema.migrator() }
 }

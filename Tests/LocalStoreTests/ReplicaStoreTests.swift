@@ -75,7 +75,7 @@ import TestSupport
         try target.store.apply([versions[0]])
         let before = try target.store.canonicalDump()
         // When a batch has good versions followed by a counter gap
-        #expect(throws: StoreError.counterGap(replica: source.id, have: 2, got: 4)) {
+        #expect(throws: VersionRefusal.counterGap(replica: source.id, have: 2, got: 4)) {
             var gap = versions[2]
             gap.dot.counter = 4
             try target.store.apply([versions[1], gap])
@@ -92,7 +92,7 @@ import TestSupport
         try target.store.apply(versions)
         var forged = versions[0]
         forged.value = .text("Different")
-        #expect(throws: StoreError.dotReused(forged.dot)) { try target.store.apply([forged]) }
+        #expect(throws: VersionRefusal.dotReused(forged.dot)) { try target.store.apply([forged]) }
         #expect(try target.store.record(cellID)?.value("title") == .text("T"))
     }
 
@@ -101,7 +101,7 @@ import TestSupport
         let replica = ReplicaID.random()
         let bad = Version(dot: Dot(replica: replica, counter: 1), context: VersionVector(), record: cellID, kind: "cell",
                           field: "colour", value: .text("red"), author: "bob", time: 0)
-        #expect(throws: StoreError.invalid(.unknownField(kind: "cell", field: "colour"))) { try target.store.apply([bad]) }
+        #expect(throws: VersionRefusal.invalid(.unknownField(kind: "cell", field: "colour"))) { try target.store.apply([bad]) }
         #expect(try target.store.versionVector().isEmpty)
     }
 
@@ -140,7 +140,7 @@ import TestSupport
         while let replica = queues.keys.sorted().filter({ !queues[$0]!.isEmpty }).randomElement(using: &random) {
             delivery.append(queues[replica]!.removeFirst())
         }
-        let first = try makeEmptyTestServerStore().store, second = try makeEmptyTestServerStore().store
+        let first = try makeEmptyTestReplica().store, second = try makeEmptyTestReplica().store
         try first.apply(versions)
         var index = 0
         while index < delivery.count {
@@ -165,7 +165,7 @@ import TestSupport
 @Suite struct ReplicaIdentityTests {
     @Test("an analyst name a server would refuse is refused when the replica is created", arguments: ["", String(repeating: "a", count: 65), "ali\u{7}ce"])
     func invalidAnalystNames(name: String) {
-        #expect(throws: StoreError.self) { try Replica.inMemory(analyst: name) }
+        #expect(throws: VersionRefusal.self) { try Replica.inMemory(analyst: name) }
     }
 
     @Test func localWritesAreValidVersionsForAServer() throws {

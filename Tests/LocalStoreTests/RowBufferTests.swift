@@ -81,7 +81,7 @@ import Testing
         var forged = versions[1]
         forged.value = .text("Y")
         let other = try makeEmptyTestReplica()
-        #expect(throws: StoreError.dotReused(forged.dot)) { try other.store.apply(versions + [forged]) }
+        #expect(throws: VersionRefusal.dotReused(forged.dot)) { try other.store.apply(versions + [forged]) }
         #expect(try other.store.versionVector() == VersionVector())
     }
 
@@ -96,7 +96,7 @@ import Testing
         let exchange = try await server.exchange(analyst: "bob", requester: source.id, clientVector: VersionVector(), versions: versions, pageLimit: count, at: 1)
         #expect(exchange.report.new == count)
         #expect(exchange.vector == VersionVector([source.id: UInt64(count)]))
-        let feed = try server.store.read { db in try Int64.fetchAll(db, sql: "SELECT counter FROM feed ORDER BY seq") }
+        let feed = try server.read { db in try Int64.fetchAll(db, sql: "SELECT counter FROM feed ORDER BY seq") }
         #expect(feed == (1...Int64(count)).map { $0 })
     }
     /// A batch's new records wait in a buffer too, with the row ids SQLite would give them (the

@@ -36,8 +36,8 @@ import Testing
         let replica = try Replica.create(path: folder.path("replica.sqlite"), settings: ReplicaSettings(server: "http://x", token: "a.b", analyst: "alice"))
         let server = try SQLiteServerStore.open(path: folder.path("server.sqlite"))
         #expect(Store.walAutocheckpointPages == 10_000)
-        for store in [replica.store, server.store] {
-            let pages = try store.writer.write { db in try Int.fetchOne(db, sql: "PRAGMA wal_autocheckpoint") }
+        for writer in [replica.store.writer, server.writer] {
+            let pages = try writer.write { db in try Int.fetchOne(db, sql: "PRAGMA wal_autocheckpoint") }
             #expect(pages == 10_000)
         }
     }

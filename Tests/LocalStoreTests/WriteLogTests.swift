@@ -2,6 +2,7 @@ import Foundation
 import GRDB
 @testable import LocalStore
 import SyncModel
+import SyncProtocol
 import Testing
 import TestSupport
 
@@ -67,7 +68,7 @@ import TestSupport
         #expect(first.first?.context == VersionVector([replica.id: 2]))
         #expect(second.first?.context == VersionVector([replica.id: 3]), "it supersedes the logged write of its field")
         #expect(fresh.first?.context == VersionVector() && again.first?.context == VersionVector(), "fields of a record only the log holds start empty")
-        #expect(throws: StoreError.kindMismatch(record: records[0], known: "cell", got: "signal")) {
+        #expect(throws: VersionRefusal.kindMismatch(record: records[0], known: "cell", got: "signal")) {
             try replica.write([change("title", .text("Wrong"), record: records[0], kind: "signal")], at: 6)
         }
         // The log is full: this write folds it and goes directly.
@@ -87,10 +88,10 @@ import TestSupport
         try replica.write([change("number", .int(20)), change("title", .text("A cell"))], at: 1)
         try replica.write([change("title", .text("Logged"), record: RecordID("55555555-5555-4555-8555-555555555555")!)], at: 2)
         let before = try Self.logged(replica)
-        #expect(throws: StoreError.kindMismatch(record: cellID, known: "cell", got: "signal")) {
+        #expect(throws: VersionRefusal.kindMismatch(record: cellID, known: "cell", got: "signal")) {
             try replica.write([change("title", .text("Wrong kind"), kind: "signal")], at: 3)
         }
-        #expect(throws: StoreError.self) { try replica.write([change("number", .text("not a number"))], at: 3) }
+        #expect(throws: VersionRefusal.self) { try replica.write([change("number", .text("not a number"))], at: 3) }
         #expect(try Self.logged(replica) == before && Self.storedVersions(replica) == 2)
         #expect(try replica.store.record(cellID)?.value("title") == .text("A cell"))
         #expect(try replica.store.versionVector() == VersionVector([replica.id: 3]))

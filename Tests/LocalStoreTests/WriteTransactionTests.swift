@@ -25,7 +25,7 @@ import Testing
 
     /// `body` in one `Store.inWriteTransaction` on `writer`'s connection.
     private func transaction<T>(_ writer: some DatabaseWriter, _ body: (Database) throws -> T) throws -> T {
-        try writer.writeWithoutTransaction { db in try Store.inWriteTransaction(db) { try body(db) } }
+        try writer.writeWithoutTransaction { db in try DatabaseFile.inWriteTransaction(db) { try body(db) } }
     }
 
     @Test func commitsWhatTheBodyWroteAndReturnsItsResult() throws {
@@ -50,7 +50,7 @@ import Testing
         #expect(try count(queue, "parent") == 0)
         try queue.writeWithoutTransaction { db in
             #expect(!db.isInsideTransaction)
-            try Store.inWriteTransaction(db) { try db.execute(sql: "INSERT INTO parent (id) VALUES (3)") }
+            try DatabaseFile.inWriteTransaction(db) { try db.execute(sql: "INSERT INTO parent (id) VALUES (3)") }
         }
         #expect(try count(queue, "parent") == 1)
     }
@@ -107,7 +107,7 @@ import Testing
         #expect(!bodyRan)
         try writer.writeWithoutTransaction { db in
             #expect(!db.isInsideTransaction)
-            try Store.inWriteTransaction(db) { try db.execute(sql: "INSERT INTO t (id) VALUES (1)") }
+            try DatabaseFile.inWriteTransaction(db) { try db.execute(sql: "INSERT INTO t (id) VALUES (1)") }
         }
         #expect(try writer.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM t") } == 1)
     }

@@ -1,4 +1,5 @@
 import PostgresStore
+import StoreKinds
 import SyncProtocol
 import Testing
 import TestSupport

@@ -3,7 +3,12 @@ import GRDB
 public import LocalStore
 import PostgresStore
 public import SyncProtocol
+public import TestSupport
 import ThrowawayPostgres
+
+// The real stores' whole state, for tests (see ``InspectableStorage``).
+extension SQLiteServerStore: InspectableStorage {}
+extension PostgresServerStore: InspectableStorage {}
 
 /// The server storages the server-facing tests run against: each such test runs on both.
 public enum StoreKind: String, CaseIterable, Sendable {
@@ -27,17 +32,17 @@ public enum StoreKind: String, CaseIterable, Sendable {
 /// One test's server storage, with what tests need beyond the storage protocol: closing it,
 /// and a backup taken as its operator would take one (SQLite's backup API, `pg_dump`).
 public final class TestServer: Sendable {
-    public let storage: any ServerStorage
+    public let storage: any InspectableStorage
     private let closeStore: @Sendable () -> Void
     private let takeBackup: @Sendable () async throws -> ServerBackup
 
     init(sqlite store: SQLiteServerStore) {
         storage = store
-        closeStore = { try? store.store.close() }
+        closeStore = { try? store.close() }
         takeBackup = {
             let path = FileManager.default.temporaryDirectory.appendingPathComponent("field-sync-backup-\(UUID().uuidString).sqlite").path
             let copy = try DatabaseQueue(path: path)
-            try store.store.writer.backup(to: copy)
+            try store.writer.backup(to: copy)
             try copy.close()
             return ServerBackup(file: path) { TestServer(sqlite: try SQLiteServerStore.open(path: path)) }
         }

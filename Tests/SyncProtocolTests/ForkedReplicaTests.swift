@@ -3,6 +3,7 @@ import LocalStore
 import StoreKinds
 import SyncModel
 import SyncProtocol
+import TestSupport
 import Testing
 
 /// A replica file copied to a second laptop, or restored from an old backup, has two histories

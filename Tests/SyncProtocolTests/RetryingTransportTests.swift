@@ -74,7 +74,7 @@ final class RetryLog: @unchecked Sendable {
         // The second request (the first push) is dropped twice, then goes through.
         let run = try await Self.sync(drops: [2, 3])
         #expect(throws: Never.self) { try run.result.get() }
-        #expect(try run.server.store.versionVector().total == 30)
+        #expect(try run.server.versionVector().total == 30)
         #expect(try run.alice.pending().isEmpty)
         #expect(run.log.numbers == [1, 2])
         #expect(run.log.delays == [.seconds(1), .seconds(2)])
@@ -83,7 +83,7 @@ final class RetryLog: @unchecked Sendable {
     @Test func aGatewayFailureIsRetriedLikeADroppedConnection() async throws {
         let run = try await Self.sync(drops: [3], error: .server(status: 503, code: "http_error", message: "Service Unavailable"))
         #expect(throws: Never.self) { try run.result.get() }
-        #expect(try run.server.store.versionVector().total == 30)
+        #expect(try run.server.versionVector().total == 30)
         #expect(run.log.numbers == [1])
     }
 

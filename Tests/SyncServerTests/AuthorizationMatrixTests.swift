@@ -8,6 +8,7 @@ import SyncProtocol
 import StoreKinds
 import SyncServerCore
 import Testing
+import TestSupport
 
 /// Collects every log record, to check that no token ever reaches a log.
 final class CapturedLogs: @unchecked Sendable {

@@ -7,6 +7,7 @@ import SyncProtocol
 import StoreKinds
 import SyncServerCore
 import Testing
+import TestSupport
 
 /// Hostile or malformed bodies sent to the sync endpoint: each gets a 4xx JSON error naming
 /// the problem, the server keeps serving, and its database is byte-identical afterwards.

@@ -14,7 +14,7 @@ import TestSupport
 @Suite struct SyncEndpointTests {
     struct Fixture {
         let server: TestServer
-        var store: any ServerStorage { server.storage }
+        var store: any InspectableStorage { server.storage }
         let aliceToken = TokenHasher.makeToken(analyst: "alice")
         let bobToken = TokenHasher.makeToken(analyst: "bob")
         let alice: Replica

@@ -102,14 +102,3 @@ public final class MemoryReplica: SyncReplica, @unchecked Sendable {
 
     public func settleFields() throws -> ApplyReport { ApplyReport() }
 }
-
-/// A refusal by one of the in-memory test stores, answered as a real store's would be.
-public struct MemoryStorageError: StorageError, Equatable {
-    public var fault: StorageFault?
-    public var description: String
-
-    public init(_ fault: StorageFault?, _ description: String) {
-        self.fault = fault
-        self.description = description
-    }
-}

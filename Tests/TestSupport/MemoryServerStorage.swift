@@ -6,7 +6,7 @@ public import SyncProtocol
 /// SQLite one, for testing the server's policy and the session with no database. It keeps
 /// versions (not field states), the feed with its chain, analysts and replica bindings, and
 /// performs each exchange all or nothing.
-public final class MemoryServerStorage: ServerStorage, @unchecked Sendable {
+public final class MemoryServerStorage: InspectableStorage, @unchecked Sendable {
     private struct State {
         var ledger = VersionLedger()
         /// Each entry's dot and the position after it.
@@ -31,15 +31,14 @@ public final class MemoryServerStorage: ServerStorage, @unchecked Sendable {
         try versions.map { version in
             do {
                 return try VersionRules.validated(version)
-            } catch {
-                throw MemoryStorageError(.invalidVersion, "\(error)")
+            } catch let error as ModelError {
+                throw VersionRefusal.invalid(error)
             }
         }
     }
 
     public func perform(
-        _ work: ExchangeWork<[Version]>, ownership: @escaping @Sendable ([ReplicaID: ReplicaBinding]) throws -> Void,
-        beforeCommit: @escaping @Sendable () -> Void
+        _ work: ExchangeWork<[Version]>, ownership: @escaping @Sendable ([ReplicaID: ReplicaBinding]) throws -> Void
     ) async throws -> StoredExchange {
         try lock.withLock {
             // Changes go to a copy, kept only if everything succeeds.
@@ -52,7 +51,7 @@ public final class MemoryServerStorage: ServerStorage, @unchecked Sendable {
             let sorted = try next.ledger.sort(work.versions)
             for version in sorted.new {
                 let kind = next.kinds[version.record, default: version.kind]
-                guard kind == version.kind else { throw MemoryStorageError(.kindMismatch, "record \(version.record) is a \(kind)") }
+                guard kind == version.kind else { throw VersionRefusal.kindMismatch(record: version.record, known: kind, got: version.kind) }
                 next.kinds[version.record] = kind
                 next.ledger.hold(version)
                 next.feed.append((version.dot, (next.feed.last?.position ?? .start).advanced(by: version.dot)))
@@ -62,7 +61,6 @@ public final class MemoryServerStorage: ServerStorage, @unchecked Sendable {
             var vector = VersionVector()
             for replica in work.counted { vector[replica] = next.ledger.vector[replica] }
             let stored = StoredExchange(report: report, vector: vector, page: Self.page(work.page, next))
-            beforeCommit()
             state = next
             return stored
         }

@@ -8,7 +8,7 @@ extension ServerStorageContract {
     static let bobKey = SigningKey(rawRepresentation: Data(repeating: 0xB0, count: 32))!
     static let carolsLaptop = ReplicaID("cccccccc-cccc-4ccc-8ccc-cccccccccccc")!
 
-    func runRelay<Store: ServerStorage>(_ server: Store, _ findings: inout Findings) async throws {
+    func runRelay<Store: InspectableStorage>(_ server: Store, _ findings: inout Findings) async throws {
         let alice = Self.alicesLaptop
         func everything() async throws -> [Version] {
             try await server.exchange(analyst: "alice", clientVector: VersionVector(), versions: [], pageLimit: 1_000, at: 9).versions

@@ -32,13 +32,13 @@ public enum ServerStorageContract: String, CaseIterable, Sendable {
 
     /// Runs this part of the contract on a fresh, empty store from `makeStore`; throws
     /// ``Violation`` with every way the store departed from it.
-    public func check<Store: ServerStorage>(_ makeStore: () async throws -> Store) async throws {
+    public func check<Store: InspectableStorage>(_ makeStore: () async throws -> Store) async throws {
         var findings = Findings()
         try await run(try await makeStore(), &findings)
         if !findings.failures.isEmpty { throw Violation(part: rawValue, failures: findings.failures) }
     }
 
-    private func run<Store: ServerStorage>(_ server: Store, _ findings: inout Findings) async throws {
+    private func run<Store: InspectableStorage>(_ server: Store, _ findings: inout Findings) async throws {
         if self != .keepsAnalystsTokensAndRevocations {
             // Exchanges come from analysts the server knows (their tokens were checked).
             let names = ["alice", "bob"] + (0..<6).map { "writer\($0)" } + (0..<3).map { "reader\($0)" }

@@ -1,9 +1,8 @@
 public import SyncModel
 import SyncProtocol
 
-/// Versions held by dot, and the vector they cover: what the in-memory test stores keep, and
-/// the checks every store makes of incoming versions (a dot held with other content, a gap in a
-/// replica's counters), refused as a real store's would be.
+/// Versions held by dot, and the vector they cover: what the in-memory test stores keep. Incoming
+/// versions are sorted by the rule every store shares (``PushSort``).
 public struct VersionLedger: Sendable {
     public private(set) var versions: [Dot: Version] = [:]
     public private(set) var vector = VersionVector()
@@ -13,24 +12,9 @@ public struct VersionLedger: Sendable {
     /// The versions of `incoming` not held yet, in order, and how many were already held; throws
     /// for the first one a store refuses. Changes nothing.
     public func sort(_ incoming: [Version]) throws -> (new: [Version], duplicates: Int) {
-        var expected = vector
-        var pending: [Dot: Version] = [:]
-        var new: [Version] = []
-        var duplicates = 0
-        for version in incoming {
-            if let known = versions[version.dot] ?? pending[version.dot] {
-                guard known == version else { throw MemoryStorageError(.dotReused, "\(version.dot) is held with other content") }
-                duplicates += 1
-                continue
-            }
-            guard version.dot.counter == expected[version.dot.replica] + 1 else {
-                throw MemoryStorageError(.counterGap, "\(version.dot) leaves a gap after \(expected[version.dot.replica])")
-            }
-            expected[version.dot.replica] = version.dot.counter
-            pending[version.dot] = version
-            new.append(version)
-        }
-        return (new, duplicates)
+        let sort = try PushSort(incoming) { vector[$0] }
+        try sort.checkHeld(against: versions)
+        return (sort.new, sort.duplicates)
     }
 
     /// Holds a version ``sort(_:)`` found new.

@@ -1,27 +1,49 @@
 public import Foundation
-import GRDB
+package import GRDB
 public import SyncModel
 public import SyncProtocol
 
-/// The server's storage in one SQLite file: the same version engine as a replica, plus
-/// analysts, replica ownership and the feed. The embedded default.
+/// The server's storage in one SQLite file, the embedded default: versions (with their
+/// records' kinds), the feed, analysts, replica bindings and keys — the same shape as
+/// `PostgresServerStore`, and no field state (the server stores and serves; replicas merge).
+/// Every public method that writes is one transaction: it happens whole or not at all.
 public struct SQLiteServerStore: ServerStorage {
-    public let store: Store
+    /// The GRDB writer (a pool in WAL mode on a file, a queue in memory).
+    package let writer: any DatabaseWriter
+    public let path: String
+    /// The largest value accepted, in bytes.
+    public var maxValueBytes: Int = ValueRules.defaultMaxValueBytes
+    /// Pauses a test places in each exchange (see ``CommitPauses``).
+    private var pauses = CommitPauses()
 
     /// Opens the server database at `path`; makes a new one there only when `create` is true
     /// (otherwise a missing file is refused, so a mistyped path never serves an empty store).
+    /// A file of an earlier release is upgraded in place, keeping every version and cursor.
     public static func open(path: String, create: Bool = true) throws -> SQLiteServerStore {
-        SQLiteServerStore(store: try Store.open(path: path, role: .server, create: create))
+        SQLiteServerStore(writer: try DatabaseFile.open(path: path, kind: ServerSchema.kind, create: create), path: path)
     }
 
     /// A server store in memory, for tests and benchmarks.
     public static func inMemory() throws -> SQLiteServerStore {
-        SQLiteServerStore(store: try Store.inMemory(role: .server))
+        SQLiteServerStore(writer: try DatabaseFile.inMemory(kind: ServerSchema.kind), path: ":memory:")
+    }
+
+    /// This store, pausing each exchange as `pauses` says (end-to-end tests kill a server there).
+    package func pausing(_ pauses: CommitPauses) -> SQLiteServerStore {
+        var paused = self
+        paused.pauses = pauses
+        return paused
+    }
+
+    /// Closes the file, leaving it whole in the main file (no write-ahead log beside it), and
+    /// fails if another connection still has it open. The store is unusable afterwards.
+    public func close() throws {
+        try DatabaseFile.close(writer, path: path)
     }
 
     /// Registers an analyst by the SHA-256 hex of their token (the token itself is never stored).
     public func addAnalyst(name: String, tokenHash: String, at time: Int64) throws {
-        try store.transaction { db in
+        try write { db in
             if try Int.fetchOne(db, sql: "SELECT 1 FROM analyst WHERE name = ?", arguments: [name]) != nil {
                 throw AnalystError.exists(name)
             }
@@ -32,7 +54,7 @@ public struct SQLiteServerStore: ServerStorage {
 
     /// The active (not revoked) analyst named `name`, with the stored hash of their token.
     public func activeAnalyst(named name: String) async throws -> (analyst: Analyst, tokenHash: String)? {
-        try await store.writer.read { db in
+        try await writer.read { db in
             try Row.fetchOne(db.cachedStatement(sql: "SELECT name, created, revoked, token_hash FROM analyst WHERE name = ? AND revoked IS NULL"),
                              arguments: [name])
                 .map { (Analyst(name: $0[0], created: $0[1], revoked: $0[2]), $0[3]) }
@@ -40,7 +62,7 @@ public struct SQLiteServerStore: ServerStorage {
     }
 
     public func analysts() throws -> [Analyst] {
-        try store.read { db in
+        try read { db in
             try Row.fetchAll(db, sql: "SELECT name, created, revoked FROM analyst ORDER BY name")
                 .map { Analyst(name: $0[0], created: $0[1], revoked: $0[2]) }
         }
@@ -50,7 +72,7 @@ public struct SQLiteServerStore: ServerStorage {
     /// stops syncing at once; a revoked analyst stays revoked until reinstated.
     /// - Returns: whether the analyst is revoked.
     public func replaceToken(name: String, tokenHash: String) throws -> Bool {
-        try store.transaction { db in
+        try write { db in
             guard let revoked = try Row.fetchOne(db, sql: "SELECT revoked FROM analyst WHERE name = ?", arguments: [name]) else {
                 throw AnalystError.notFound(name)
             }
@@ -62,7 +84,7 @@ public struct SQLiteServerStore: ServerStorage {
     /// Lets a revoked analyst sync again with their current token; their replicas are still theirs.
     /// - Returns: false when the analyst was not revoked.
     public func reinstate(name: String) throws -> Bool {
-        try store.transaction { db in
+        try write { db in
             try db.execute(sql: "UPDATE analyst SET revoked = NULL WHERE name = ? AND revoked IS NOT NULL", arguments: [name])
             if db.changesCount == 0 {
                 guard try Int.fetchOne(db, sql: "SELECT 1 FROM analyst WHERE name = ?", arguments: [name]) != nil else {
@@ -76,7 +98,7 @@ public struct SQLiteServerStore: ServerStorage {
 
     /// Revokes an analyst's token; their replicas stay theirs.
     public func revoke(name: String, at time: Int64) throws {
-        try store.transaction { db in
+        try write { db in
             try db.execute(sql: "UPDATE analyst SET revoked = ? WHERE name = ? AND revoked IS NULL", arguments: [time, name])
             if db.changesCount == 0 {
                 guard try Int.fetchOne(db, sql: "SELECT 1 FROM analyst WHERE name = ?", arguments: [name]) != nil else {
@@ -88,7 +110,7 @@ public struct SQLiteServerStore: ServerStorage {
 
     /// The analyst and signing key of every bound replica.
     public func replicaBindings() throws -> [ReplicaID: ReplicaBinding] {
-        try store.read { db in
+        try read { db in
             var result: [ReplicaID: ReplicaBinding] = [:]
             for row in try Row.fetchAll(db, sql: "SELECT replica, analyst, public_key FROM replica_owner") {
                 if let replica = ReplicaID(row[0] as String) { result[replica] = ReplicaBinding(analyst: row[1], publicKey: row[2]) }
@@ -99,7 +121,7 @@ public struct SQLiteServerStore: ServerStorage {
 
     public func bundleKey() throws -> BundleKey {
         if let key = try existingBundleKey() { return key }
-        return try store.transaction { db in
+        return try write { db in
             if let key = try Self.storedBundleKey(db) { return key }
             let key = BundleKey.generate()
             try Meta.set("bundle_key", key.privateKey.base64EncodedString(), db)
@@ -109,7 +131,7 @@ public struct SQLiteServerStore: ServerStorage {
 
     /// The key for sealed bundles if one was made (see ``bundleKey()``).
     public func existingBundleKey() throws -> BundleKey? {
-        try store.read { db in try Self.storedBundleKey(db) }
+        try read { db in try Self.storedBundleKey(db) }
     }
 
     private static func storedBundleKey(_ db: Database) throws -> BundleKey? {
@@ -118,18 +140,17 @@ public struct SQLiteServerStore: ServerStorage {
         return BundleKey(privateKey: raw)
     }
 
+    /// Checks every version against the model's rules and encodes its value, on the request's
+    /// thread, so that concurrent requests check theirs in parallel.
     public func check(_ versions: [Version]) throws -> PreparedVersions {
-        // Each field's versions are folded here too, on the request's thread, so that the writer
-        // adopts the folded state of a field new to the store whole.
-        try store.prepareFoldingFields(versions)
+        try PreparedVersions(versions, schemas: .standard, maxValueBytes: maxValueBytes)
     }
 
     public func perform(
-        _ work: ExchangeWork<PreparedVersions>, ownership: @escaping @Sendable ([ReplicaID: ReplicaBinding]) throws -> Void,
-        beforeCommit: @escaping @Sendable () -> Void
+        _ work: ExchangeWork<PreparedVersions>, ownership: @escaping @Sendable ([ReplicaID: ReplicaBinding]) throws -> Void
     ) async throws -> StoredExchange {
-        let store = self.store
-        return try await store.transaction { db in
+        let pauses = self.pauses
+        let stored = try await write { db in
             var owners: [ReplicaID: ReplicaBinding] = [:]
             let ownerOf = try db.cachedStatement(sql: "SELECT analyst, public_key FROM replica_owner WHERE replica = ?")
             for replica in work.claimed {
@@ -146,55 +167,62 @@ public struct SQLiteServerStore: ServerStorage {
                 try db.cachedStatement(sql: "UPDATE replica_owner SET public_key = ? WHERE replica = ? AND public_key IS NULL")
                     .execute(arguments: [key, replica.rawValue])
             }
-            let report = try store.integrate(work.versions, db)
-            let vector = try Store.versionVector(of: work.counted, db)
+            let report = try ServerPush.store(work.versions, db)
+            let vector = try VersionTable.versionVector(of: work.counted, db)
             let page: StoredPage?
             switch work.page.start {
             case .feed(let cursor, let skipping):
-                page = try Store.feedHonours(cursor, db)
-                    ? try Store.feedPage(db, after: cursor, skipping: skipping, limit: work.page.limit, budget: work.page.budget)
+                page = try ServerFeed.honours(cursor, db)
+                    ? try ServerFeed.page(db, after: cursor, skipping: skipping, limit: work.page.limit, budget: work.page.budget)
                     : nil
             case .notCoveredBy(let vector):
-                let found = try Store.versions(db, notCoveredBy: vector, limit: work.page.limit, budget: work.page.budget)
-                page = StoredPage(versions: found.versions, more: found.more, cursor: found.more ? nil : try Store.feedHead(db))
+                let found = try VersionTable.versions(db, notCoveredBy: vector, limit: work.page.limit, budget: work.page.budget)
+                page = StoredPage(versions: found.versions, more: found.more, cursor: found.more ? nil : try ServerFeed.head(db))
             }
-            let stored = StoredExchange(report: report, vector: vector, page: page)
-            beforeCommit()
-            return stored
+            pauses.beforeCommit?()
+            return StoredExchange(report: report, vector: vector, page: page)
         }
+        await pauses.afterCommit?()
+        return stored
     }
 
-    /// ``Store/canonicalDump()`` plus analysts and replica ownership: everything the server keeps.
-    public func canonicalDump() throws -> String {
-        let versions = try store.canonicalDump()
-        return try store.read { db in
-            var lines = [versions]
-            for row in try Row.fetchAll(db, sql: "SELECT name, token_hash, created, revoked FROM analyst ORDER BY name") {
-                lines.append("analyst " + (0..<4).map { "\(row[$0] as DatabaseValue)" }.joined(separator: "|"))
-            }
-            for row in try Row.fetchAll(db, sql: "SELECT replica, analyst, bound, hex(public_key) FROM replica_owner ORDER BY replica") {
-                lines.append("owner " + (0..<4).map { "\(row[$0] as DatabaseValue)" }.joined(separator: "|"))
-            }
-            return lines.joined(separator: "\n")
-        }
+    /// Runs `body` in one write transaction; SQLite's failures become ``StoreError``s saying
+    /// nothing was written.
+    func write<T>(_ body: (Database) throws -> T) throws -> T {
+        try DatabaseFile.write(writer, path: path, body)
+    }
+
+    /// ``write(_:)``, suspending instead of blocking the caller's thread.
+    func write<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        try await DatabaseFile.write(writer, path: path, body)
+    }
+
+    /// Runs `body` on a consistent view of the file.
+    func read<T>(_ body: (Database) throws -> T) throws -> T {
+        try DatabaseFile.read(writer, path: path, body)
     }
 }
 
-/// Reading the whole store out, for `sync-server migrate`.
+/// Reading the whole store out, for `sync-server migrate`, operators and tests.
 extension SQLiteServerStore {
     /// Up to `limit` versions of the feed after `cursor`, in arrival order.
     public func feedPage(after cursor: FeedCursor, limit: Int) throws -> StoredPage {
-        try store.read { db in try Store.feedPage(db, after: cursor, skipping: [], limit: limit) }
+        try read { db in try ServerFeed.page(db, after: cursor, skipping: [], limit: limit) }
     }
 
     /// The position after the last version stored.
     public func feedHead() throws -> FeedCursor {
-        try store.read { db in try Store.feedHead(db) }
+        try read { db in try ServerFeed.head(db) }
+    }
+
+    /// Every counter held: each version held is `(r, 1...vector[r])`.
+    public func versionVector() throws -> VersionVector {
+        try read { db in try VersionTable.versionVector(db) }
     }
 
     /// Every analyst with the stored hash of their token.
     public func analystsWithTokenHashes() throws -> [(analyst: Analyst, tokenHash: String)] {
-        try store.read { db in
+        try read { db in
             try Row.fetchAll(db, sql: "SELECT name, created, revoked, token_hash FROM analyst ORDER BY name")
                 .map { (Analyst(name: $0[0], created: $0[1], revoked: $0[2]), $0[3]) }
         }
@@ -202,10 +230,33 @@ extension SQLiteServerStore {
 
     /// Every replica binding, with when it was made and its public key.
     public func bindings() throws -> [(replica: ReplicaID, analyst: String, bound: Int64, publicKey: Data?)] {
-        try store.read { db in
+        try read { db in
             try Row.fetchAll(db, sql: "SELECT replica, analyst, bound, public_key FROM replica_owner ORDER BY replica").compactMap { row in
                 ReplicaID(row[0] as String).map { ($0, row[1], row[2], row[3]) }
             }
         }
+    }
+
+    /// Everything the server keeps, as text in a canonical order: versions (clocks as
+    /// `uuid:counter` text, whatever row ids the file gave), records, the feed, analysts and
+    /// bindings. Equal exactly when two states are equal (tests check that a refused request
+    /// changed nothing).
+    public func canonicalDump() throws -> String {
+        try read { db in try Self.canonicalLines(db).joined(separator: "\n") }
+    }
+
+    /// The lines of ``canonicalDump()``, read from any server file's tables.
+    static func canonicalLines(_ db: Database) throws -> [String] {
+        var lines = try VersionTable.canonicalLines(db)
+        for row in try Row.fetchAll(db, sql: "SELECT f.seq, f.chain, r.uuid, f.counter FROM feed f JOIN replica r ON r.id = f.replica ORDER BY f.seq") {
+            lines.append("feed " + (0..<4).map { "\(row[$0] as DatabaseValue)" }.joined(separator: "|"))
+        }
+        for row in try Row.fetchAll(db, sql: "SELECT name, token_hash, created, revoked FROM analyst ORDER BY name") {
+            lines.append("analyst " + (0..<4).map { "\(row[$0] as DatabaseValue)" }.joined(separator: "|"))
+        }
+        for row in try Row.fetchAll(db, sql: "SELECT replica, analyst, bound, hex(public_key) FROM replica_owner ORDER BY replica") {
+            lines.append("owner " + (0..<4).map { "\(row[$0] as DatabaseValue)" }.joined(separator: "|"))
+        }
+        return lines
     }
 }

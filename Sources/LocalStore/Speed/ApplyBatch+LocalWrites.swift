@@ -47,7 +47,7 @@ extension ApplyBatch {
         var states: [(key: FieldKey, entry: FieldEntry, recordRow: Int64)] = []
         var touched: [RecordID] = []
         // The first change, in the batch's order, whose record is of another kind.
-        var mismatch: (position: Int, error: StoreError)?
+        var mismatch: (position: Int, error: VersionRefusal)?
         var run = order.startIndex
         while run < order.endIndex {
             let first = order[run]
@@ -70,7 +70,7 @@ extension ApplyBatch {
                 let change = changes[start + position]
                 guard change.kind == kind else {
                     if position < mismatch?.position ?? .max {
-                        mismatch = (position, StoreError.kindMismatch(record: record, known: kind, got: change.kind))
+                        mismatch = (position, VersionRefusal.kindMismatch(record: record, known: kind, got: change.kind))
                     }
                     continue
                 }

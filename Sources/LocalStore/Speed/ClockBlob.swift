@@ -94,7 +94,10 @@ struct ReplicaNames {
     /// The replica in row `row` of the `replica` table.
     mutating func id(row: Int64, _ db: Database) throws -> ReplicaID {
         if let known = ids[row] { return known }
-        let id = try Store.replicaID(row: row, db)
+        guard let text = try String.fetchOne(db.cachedStatement(sql: "SELECT uuid FROM replica WHERE id = ?"), arguments: [row]),
+              let id = ReplicaID(text) else {
+            throw StoreError.damaged("a stored version or clock names a replica the database does not hold")
+        }
         ids[row] = id
         return id
     }

@@ -1,5 +1,6 @@
 // Speed machinery: incoming versions checked and encoded off the writer's thread.
 public import SyncModel
+import SyncProtocol
 
 /// Versions checked against the model's rules, their values encoded for storage, ready to apply.
 ///
@@ -18,7 +19,7 @@ public struct PreparedVersions: Sendable {
             do {
                 version = checked ? incoming : try VersionRules.validated(incoming, schemas: schemas, maxValueBytes: maxValueBytes)
             } catch let error as ModelError {
-                throw StoreError.invalid(error)
+                throw VersionRefusal.invalid(error)
             }
             valueText = StoreCoding.encode(version.value)
         }

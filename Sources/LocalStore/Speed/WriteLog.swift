@@ -1,6 +1,7 @@
 // Speed machinery: single local writes appended to a log and folded later: one page per commit instead of five to seven.
 import GRDB
 import SyncModel
+import SyncProtocol
 
 /// A replica's single local writes, appended whole to the `write_log` table and folded into
 /// versions, records and field states later, many at once.
@@ -95,7 +96,7 @@ extension ApplyBatch {
             context = stored?.vector ?? VersionVector()
         }
         if let known, known != change.kind {
-            throw StoreError.kindMismatch(record: change.record, known: known, got: change.kind)
+            throw VersionRefusal.kindMismatch(record: change.record, known: known, got: change.kind)
         }
         let version = Version(
             dot: Dot(replica: replica, counter: max(entry.counter, UInt64(summary.last)) + 1),

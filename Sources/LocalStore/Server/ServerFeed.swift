@@ -2,10 +2,10 @@ import GRDB
 import SyncModel
 import SyncProtocol
 
-/// Reading a server store's feed: its versions in arrival order (see ``FeedCursor``).
-extension Store {
+/// Reading a server file's feed: its versions in arrival order (see ``FeedCursor``).
+enum ServerFeed {
     /// The position after the last version stored (``FeedCursor/start`` when there is none).
-    static func feedHead(_ db: Database) throws -> FeedCursor {
+    static func head(_ db: Database) throws -> FeedCursor {
         guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT seq, chain FROM feed ORDER BY seq DESC LIMIT 1")) else {
             return .start
         }
@@ -13,7 +13,7 @@ extension Store {
     }
 
     /// Whether `cursor` is a position of this feed: the same chain of dots up to its `seq`.
-    static func feedHonours(_ cursor: FeedCursor, _ db: Database) throws -> Bool {
+    static func honours(_ cursor: FeedCursor, _ db: Database) throws -> Bool {
         guard cursor.seq > 0 else { return cursor.chain == 0 }
         guard let chain = try Int64.fetchOne(db.cachedStatement(sql: "SELECT chain FROM feed WHERE seq = ?"), arguments: [Int64(clamping: cursor.seq)]) else {
             return false
@@ -24,7 +24,7 @@ extension Store {
     /// Up to `limit` versions stored after `cursor` (and within `budget`), in arrival order,
     /// leaving out those of `skipping` (the requester's own replicas, which it already has). The
     /// returned cursor covers every entry looked at, skipped ones included.
-    static func feedPage(
+    static func page(
         _ db: Database, after cursor: FeedCursor, skipping: Set<ReplicaID>, limit: Int, budget: PageBudget = .unbounded
     ) throws -> StoredPage {
         var budget = budget
@@ -55,14 +55,5 @@ extension Store {
             position = FeedCursor(seq: UInt64(row[0] as Int64), chain: UInt64(bitPattern: row[1] as Int64))
         }
         return StoredPage(versions: versions, more: false, cursor: position)
-    }
-
-    /// The id of the replica in row `row` of the `replica` table.
-    static func replicaID(row: Int64, _ db: Database) throws -> ReplicaID {
-        guard let text = try String.fetchOne(db.cachedStatement(sql: "SELECT uuid FROM replica WHERE id = ?"), arguments: [row]),
-              let replica = ReplicaID(text) else {
-            throw StoreError.damaged("a stored version or clock names a replica the database does not hold")
-        }
-        return replica
     }
 }

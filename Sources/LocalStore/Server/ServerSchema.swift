@@ -1,0 +1,95 @@
+import GRDB
+import SyncModel
+import SyncProtocol
+
+/// A server file's tables and migrations: versions, records (for their kinds), the feed,
+/// analysts and the replicas bound to them. No field state: the server never merges.
+///
+/// Server files began as a replica's schema plus the server's tables, so the first steps are
+/// the ones replicas share (``StoreSchema``); `v8-server-versions` then drops what only a
+/// replica reads. Every step is kept, so a file of any earlier release upgrades, keeping every
+/// version, binding and feed position (clients' cursors stay valid).
+enum ServerSchema {
+    static let kind = DatabaseFile.Kind(
+        role: "server", migrator: migrator, migrations: migrations, exampleName: "server.sqlite",
+        missing: { path in
+            StoreError.cannotOpen(path: path, reason: "no such file; check the path (a new server database is made only by `sync-server serve` without --db, or with --create)")
+        },
+        opensReadOnly: false
+    )
+
+    /// Every step a server file takes, in order.
+    static let migrations: Set<String> = [
+        "v1-versions", "v1-server", "v2-cell-numbers", "v3-server-feed", "v4-record-rows", "v5-clock-blobs", "v7-replica-keys",
+        "v8-server-versions",
+    ]
+
+    @Sendable static func migrator() -> DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1-versions") { db in try StoreSchema.versionTables(db, role: "server") }
+        migrator.registerMigration("v1-server") { db in
+            try db.execute(sql: """
+                CREATE TABLE analyst (
+                    name TEXT PRIMARY KEY NOT NULL,
+                    token_hash TEXT NOT NULL UNIQUE,
+                    created INTEGER NOT NULL,
+                    revoked INTEGER
+                ) WITHOUT ROWID;
+                CREATE TABLE replica_owner (
+                    replica TEXT PRIMARY KEY NOT NULL,
+                    analyst TEXT NOT NULL REFERENCES analyst(name),
+                    bound INTEGER NOT NULL
+                ) WITHOUT ROWID;
+                """)
+        }
+        migrator.registerMigration("v2-cell-numbers", migrate: StoreSchema.cellNumbers)
+        migrator.registerMigration("v3-server-feed", migrate: feed)
+        migrator.registerMigration("v4-record-rows", migrate: StoreSchema.recordRows)
+        migrator.registerMigration("v5-clock-blobs", migrate: StoreSchema.clockBlobs)
+        migrator.registerMigration("v7-replica-keys") { db in
+            // The public signing key each replica sent at its first sync with one.
+            try db.execute(sql: "ALTER TABLE replica_owner ADD COLUMN public_key BLOB")
+        }
+        migrator.registerMigration("v8-server-versions") { db in
+            // The server stores and serves versions; field states, conflicts and the index that
+            // finds a field's versions were kept up to date on every push and never read.
+            try db.execute(sql: """
+                DROP TABLE field;
+                DROP INDEX version_by_field;
+                DROP INDEX record_by_kind;
+                """)
+        }
+        return migrator
+    }
+
+    /// Every stored version, numbered in arrival order, so a client that has synced asks for
+    /// "what came after my cursor" instead of sending its whole vector.
+    private static func feed(_ db: Database) throws {
+        try db.execute(sql: """
+            CREATE TABLE feed (
+                seq INTEGER PRIMARY KEY,
+                replica INTEGER NOT NULL,
+                counter INTEGER NOT NULL,
+                chain INTEGER NOT NULL
+            );
+            """)
+        try feedStoredVersions(db)
+    }
+
+    /// Enters versions stored before the feed existed in it, in replica, counter order.
+    static func feedStoredVersions(_ db: Database) throws {
+        var cursor = FeedCursor.start
+        let rows = try Row.fetchCursor(db, sql: """
+            SELECT replica.uuid, version.replica, version.counter FROM version
+            JOIN replica ON replica.id = version.replica ORDER BY version.replica, version.counter
+            """)
+        let insert = try db.makeStatement(sql: "INSERT INTO feed (seq, replica, counter, chain) VALUES (?, ?, ?, ?)")
+        while let row = try rows.next() {
+            guard let replica = ReplicaID(row[0] as String) else {
+                throw StoreError.damaged("the database holds a malformed replica id")
+            }
+            cursor = cursor.advanced(by: Dot(replica: replica, counter: UInt64(row[2] as Int64)))
+            try insert.execute(arguments: [Int64(cursor.seq), row[1] as Int64, row[2] as Int64, Int64(bitPattern: cursor.chain)])
+        }
+    }
+}

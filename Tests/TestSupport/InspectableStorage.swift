@@ -1,0 +1,10 @@
+public import SyncProtocol
+
+/// A server storage whose whole state a test can read: the in-memory one and the real ones
+/// (their conformances are in `StoreKinds`). Only tests need it, so it is no part of
+/// ``ServerStorage``.
+public protocol InspectableStorage: ServerStorage {
+    /// Everything the storage keeps, as text in a canonical order: equal exactly when two states
+    /// of the same storage are equal (tests check that a refused request changed nothing).
+    func canonicalDump() async throws -> String
+}
