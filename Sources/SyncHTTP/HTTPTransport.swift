@@ -58,7 +58,7 @@ public struct HTTPTransport: SyncTransport {
             if let error = try? JSONDecoder().decode(ErrorResponse.self, from: data) {
                 throw SyncError.server(status: Int(response.status.code), code: error.error.code, message: error.error.message)
             }
-            throw SyncError.server(status: Int(response.status.code), code: "http_error", message: response.status.reasonPhrase)
+            throw SyncError.server(status: Int(response.status.code), code: .httpError, message: response.status.reasonPhrase)
         }
         do {
             if response.headers.first(name: "Content-Type")?.lowercased().hasPrefix(BinaryWire.contentType) == true {
@@ -85,7 +85,7 @@ public struct HTTPTransport: SyncTransport {
         http.headers.add(name: "Authorization", value: "Bearer " + token)
         let (response, data) = try await execute(http, upTo: 16 << 20)
         guard response.status == .ok, let answer = try? JSONDecoder().decode(Answer.self, from: data) else {
-            throw SyncError.server(status: Int(response.status.code), code: "http_error", message: "the server did not give \(what) (\(response.status))")
+            throw SyncError.server(status: Int(response.status.code), code: .httpError, message: "the server did not give \(what) (\(response.status))")
         }
         return answer
     }

@@ -1,17 +1,23 @@
 public import Hummingbird
 import Foundation
-import SyncProtocol
+public import SyncProtocol
 
 /// An error answer: HTTP status, a stable code, and a sentence saying what to do.
 public struct APIError: Error, HTTPResponseError, Sendable, Equatable {
     public var status: HTTPResponse.Status
-    public var code: String
+    public var code: ServerErrorCode
     public var message: String
 
-    public init(_ status: HTTPResponse.Status, _ code: String, _ message: String) {
+    public init(_ status: HTTPResponse.Status, _ code: ServerErrorCode, _ message: String) {
         self.status = status
         self.code = code
         self.message = message
+    }
+
+    /// An answer whose code is given as the wire spells it, read as ``ServerErrorCode/init(rawValue:)``
+    /// does; kept for callers not yet written with the typed code, which is to be preferred.
+    public init(_ status: HTTPResponse.Status, _ wireCode: String, _ message: String) {
+        self.init(status, ServerErrorCode(rawValue: wireCode), message)
     }
 
     public func response(from request: Request, context: some RequestContext) throws -> Response {
@@ -22,8 +28,8 @@ public struct APIError: Error, HTTPResponseError, Sendable, Equatable {
         return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: body)))
     }
 
-    static let missingToken = APIError(.unauthorized, "unauthorized", "missing bearer token: send 'Authorization: Bearer TOKEN' with the token from `sync-server analyst add`")
-    static let badToken = APIError(.unauthorized, "unauthorized", "the token is unknown or revoked; ask the server administrator for a new one")
+    static let missingToken = APIError(.unauthorized, .unauthorized, "missing bearer token: send 'Authorization: Bearer TOKEN' with the token from `sync-server analyst add`")
+    static let badToken = APIError(.unauthorized, .unauthorized, "the token is unknown or revoked; ask the server administrator for a new one")
 
     /// Maps a failure of the exchange to its answer.
     static func from(_ error: any Error) -> APIError {
@@ -33,18 +39,18 @@ public struct APIError: Error, HTTPResponseError, Sendable, Equatable {
         case let refusal as ExchangeRefusal:
             return APIError(.forbidden, refusal.code, refusal.description)
         case let error as RelayError:
-            return APIError(.badRequest, "malformed_signature", error.description)
+            return APIError(.badRequest, .malformedSignature, error.description)
         case let error as any StorageError:
             switch error.fault {
-            case .invalidVersion: return APIError(.badRequest, "invalid_version", error.description)
-            case .kindMismatch: return APIError(.badRequest, "kind_mismatch", error.description)
-            case .counterGap: return APIError(.conflict, "counter_gap", error.description)
-            case .dotReused: return APIError(.conflict, "dot_reused", error.description)
-            case .unavailable: return APIError(.serviceUnavailable, "store_unavailable", error.description)
-            case nil: return APIError(.internalServerError, "internal", error.description)
+            case .invalidVersion: return APIError(.badRequest, .invalidVersion, error.description)
+            case .kindMismatch: return APIError(.badRequest, .kindMismatch, error.description)
+            case .counterGap: return APIError(.conflict, .counterGap, error.description)
+            case .dotReused: return APIError(.conflict, .dotReused, error.description)
+            case .unavailable: return APIError(.serviceUnavailable, .storeUnavailable, error.description)
+            case nil: return APIError(.internalServerError, .internalError, error.description)
             }
         default:
-            return APIError(.internalServerError, "internal", "the server failed to serve the request (\(error)); try again, and report it if it persists")
+            return APIError(.internalServerError, .internalError, "the server failed to serve the request (\(error)); try again, and report it if it persists")
         }
     }
 
@@ -61,7 +67,7 @@ public struct APIError: Error, HTTPResponseError, Sendable, Equatable {
         default:
             detail = "the body is not valid JSON"
         }
-        return APIError(.badRequest, "malformed_body", "the request body is not a sync request (\(detail)); see the protocol in README.md")
+        return APIError(.badRequest, .malformedBody, "the request body is not a sync request (\(detail)); see the protocol in README.md")
     }
 
     private static func path(_ keys: [any CodingKey]) -> String {
