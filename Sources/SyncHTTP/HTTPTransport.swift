@@ -46,6 +46,25 @@ public struct HTTPTransport: SyncTransport {
         return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
     }
 
+    /// Runs `body` with a transport on a client of its own (``makeClient(connectTimeoutSeconds:caFile:)``),
+    /// and shuts the client down after it, whether `body` returns or throws: a client left
+    /// running holds its connections until the process ends.
+    public static func withTransport<Result>(
+        server: String, token: String, connectTimeoutSeconds: Int64 = 5, caFile: String = "", timeoutSeconds: Int64 = 60,
+        _ body: (HTTPTransport) async throws -> Result
+    ) async throws -> Result {
+        let client = try makeClient(connectTimeoutSeconds: connectTimeoutSeconds, caFile: caFile)
+        let result: Result
+        do {
+            result = try await body(HTTPTransport(client: client, server: server, token: token, timeoutSeconds: timeoutSeconds))
+        } catch {
+            try? await client.shutdown()
+            throw error
+        }
+        try await client.shutdown()
+        return result
+    }
+
     public func send(_ request: SyncRequest) async throws -> SyncResponse {
         var http = HTTPClientRequest(url: server + "/v1/sync")
         http.method = .POST
