@@ -63,6 +63,7 @@ public struct SyncDriver<Replica: SyncReplica>: Sendable {
         while true {
             switch action {
             case .send(let request):
+                // No page waits to be stored beside it: its answer is next.
                 inFlight = start(request)
                 action = .awaitAnswer
             case .sendThenStore(let request, let update):
