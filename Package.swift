@@ -105,7 +105,7 @@ let package = Package(
         ),
         .target(
             name: "SyncClientCore",
-            dependencies: ["SyncModel", "LocalStore"],
+            dependencies: ["SyncModel", "LocalStore", "SyncProtocol", "SyncHTTP"],
             swiftSettings: swiftSettings
         ),
         .target(
@@ -123,8 +123,7 @@ let package = Package(
         .executableTarget(
             name: "sync-client",
             dependencies: [
-                "SyncClientCore", "SyncModel", "LocalStore", "SyncProtocol", "SyncHTTP", "CommandLineSupport", "WebDashboard",
-                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                "SyncClientCore", "SyncModel", "LocalStore", "SyncProtocol", "CommandLineSupport", "WebDashboard",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
@@ -186,7 +185,7 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
-            name: "SyncClientCoreTests", dependencies: ["SyncClientCore", "LocalStore", "SyncModel"],
+            name: "SyncClientCoreTests", dependencies: ["SyncClientCore", "LocalStore", "SyncModel", "SyncProtocol"],
             exclude: ["Snapshots"], swiftSettings: swiftSettings
         ),
         .testTarget(

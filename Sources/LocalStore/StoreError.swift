@@ -61,10 +61,10 @@ public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
 }
 
 extension StoreError: StorageError {
-    /// How a server answers this error (see ``StorageFault``).
-    public var fault: StorageFault? {
+    /// How a server answers this error.
+    public var code: ServerErrorCode? {
         switch self {
-        case .writeFailed, .readOnly, .damaged: return .unavailable
+        case .writeFailed, .readOnly, .damaged: return .storeUnavailable
         default: return nil
         }
     }

@@ -10,9 +10,9 @@ public enum PostgresStoreError: StorageError, Equatable, Sendable {
     /// The database holds something this store could not have written.
     case damaged(String)
 
-    public var fault: StorageFault? {
+    public var code: ServerErrorCode? {
         switch self {
-        case .unavailable, .damaged: return .unavailable
+        case .unavailable, .damaged: return .storeUnavailable
         case .badURL, .foreign: return nil
         }
     }

@@ -46,6 +46,25 @@ public struct HTTPTransport: SyncTransport {
         return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
     }
 
+    /// Runs `body` with a transport on a client of its own (``makeClient(connectTimeoutSeconds:caFile:)``),
+    /// and shuts the client down after it, whether `body` returns or throws: a client left
+    /// running holds its connections until the process ends.
+    public static func withTransport<Result>(
+        server: String, token: String, connectTimeoutSeconds: Int64 = 5, caFile: String = "", timeoutSeconds: Int64 = 60,
+        _ body: (HTTPTransport) async throws -> Result
+    ) async throws -> Result {
+        let client = try makeClient(connectTimeoutSeconds: connectTimeoutSeconds, caFile: caFile)
+        let result: Result
+        do {
+            result = try await body(HTTPTransport(client: client, server: server, token: token, timeoutSeconds: timeoutSeconds))
+        } catch {
+            try? await client.shutdown()
+            throw error
+        }
+        try await client.shutdown()
+        return result
+    }
+
     public func send(_ request: SyncRequest) async throws -> SyncResponse {
         var http = HTTPClientRequest(url: server + "/v1/sync")
         http.method = .POST
@@ -58,7 +77,7 @@ public struct HTTPTransport: SyncTransport {
             if let error = try? JSONDecoder().decode(ErrorResponse.self, from: data) {
                 throw SyncError.server(status: Int(response.status.code), code: error.error.code, message: error.error.message)
             }
-            throw SyncError.server(status: Int(response.status.code), code: "http_error", message: response.status.reasonPhrase)
+            throw SyncError.server(status: Int(response.status.code), code: .httpError, message: response.status.reasonPhrase)
         }
         do {
             if response.headers.first(name: "Content-Type")?.lowercased().hasPrefix(BinaryWire.contentType) == true {
@@ -85,7 +104,7 @@ public struct HTTPTransport: SyncTransport {
         http.headers.add(name: "Authorization", value: "Bearer " + token)
         let (response, data) = try await execute(http, upTo: 16 << 20)
         guard response.status == .ok, let answer = try? JSONDecoder().decode(Answer.self, from: data) else {
-            throw SyncError.server(status: Int(response.status.code), code: "http_error", message: "the server did not give \(what) (\(response.status))")
+            throw SyncError.server(status: Int(response.status.code), code: .httpError, message: "the server did not give \(what) (\(response.status))")
         }
         return answer
     }

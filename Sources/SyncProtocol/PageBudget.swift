@@ -6,7 +6,7 @@ package import SyncModel
 /// server's 32 MiB request limit, and a push refused for its size is refused again on every
 /// retry. Sync pages stop at ``syncBytes`` of versions as text; a page always takes its first
 /// version, so one large version still travels.
-public struct PageBudget: Sendable {
+public struct PageBudget: Sendable, Equatable {
     /// The stored bytes (values and contexts) one sync page carries at most: a quarter of the
     /// server's default request limit, so the encoding's overhead cannot reach it.
     public static let syncBytes = 8 << 20

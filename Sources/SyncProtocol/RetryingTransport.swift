@@ -23,6 +23,13 @@ public struct RetryingTransport<Base: SyncTransport>: SyncTransport {
         public var total: Int
         public var delay: Duration
         public var error: SyncError
+
+        public init(number: Int, total: Int, delay: Duration, error: SyncError) {
+            self.number = number
+            self.total = total
+            self.delay = delay
+            self.error = error
+        }
     }
 
     /// `retries` waits of 1, 2, 4 and then 8 seconds each.

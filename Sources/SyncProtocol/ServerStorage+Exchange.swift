@@ -27,14 +27,14 @@ public enum ExchangeRefusal: Error, Equatable, Sendable, CustomStringConvertible
     case unsigned(dot: Dot)
 
     /// The protocol's stable code for the refusal, answered with 403.
-    public var code: String {
+    public var code: ServerErrorCode {
         switch self {
-        case .replicaOwnedByOther: return "replica_not_yours"
-        case .authorMismatch: return "author_mismatch"
-        case .badSignature: return "bad_signature"
-        case .unknownKey: return "unknown_key"
-        case .keyMismatch: return "key_mismatch"
-        case .unsigned: return "unsigned_version"
+        case .replicaOwnedByOther: return .replicaNotYours
+        case .authorMismatch: return .authorMismatch
+        case .badSignature: return .badSignature
+        case .unknownKey: return .unknownKey
+        case .keyMismatch: return .keyMismatch
+        case .unsigned: return .unsignedVersion
         }
     }
 

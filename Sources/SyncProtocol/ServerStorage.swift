@@ -153,21 +153,8 @@ public struct StoredExchange: Sendable {
     }
 }
 
-/// How the server answers a storage's failure: each is a stable code of the protocol.
-public enum StorageFault: Sendable, Equatable {
-    /// A pushed version breaks a rule of the model (400).
-    case invalidVersion
-    /// A pushed version's record is stored as another kind (400).
-    case kindMismatch
-    /// A pushed version would leave a gap in its replica's counters (409).
-    case counterGap
-    /// A pushed version's dot is held with other content (409).
-    case dotReused
-    /// The storage cannot read or write now (503): the request may succeed later.
-    case unavailable
-}
-
-/// An error a ``ServerStorage`` throws, saying how the server answers it; nil answers 500.
+/// An error a ``ServerStorage`` throws, saying how the server answers it: the protocol's code
+/// (its status comes with it, ``ServerErrorCode/status``); nil answers 500.
 public protocol StorageError: Error, CustomStringConvertible {
-    var fault: StorageFault? { get }
+    var code: ServerErrorCode? { get }
 }

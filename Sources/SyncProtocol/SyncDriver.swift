@@ -21,18 +21,20 @@ public struct SyncDriver<Replica: SyncReplica>: Sendable {
         self.pullPageSize = pullPageSize
     }
 
-    /// Runs a whole session over `transport`, calling `progress` after every page.
+    /// Runs a whole session over `transport`, performing each ``SyncSession/Action`` the session
+    /// returns, and calling `progress` after every page stored.
     ///
     /// A fresh replica's pages are stored without deriving field states, which are derived
     /// once after the last page (see ``SyncReplica/receive(_:serverVector:cursor:deferFields:)``).
     ///
     /// While pulling by cursor the next request depends only on the cursor and this replica's
-    /// own writes, not on the page just received, so it is sent before that page is stored:
-    /// the server reads the next page while this one is written. A vector-mode pull waits, as
-    /// its next request carries the vector the page extends.
+    /// own writes, not on the page just received, so it is sent before that page is stored
+    /// (``SyncSession/Action/sendThenStore(_:_:)``): the server reads the next page while this
+    /// one is written, and each answer's versions are checked off the writer's thread. A
+    /// vector-mode pull waits, as its next request carries the vector the page extends.
     public mutating func run(over transport: some SyncTransport, progress: (SyncStats) -> Void = { _ in }) async throws {
-        var session = SyncSession(replica: replica.id, start: try replica.syncStart(), pushPageSize: pushPageSize, pullPageSize: pullPageSize)
-        session.pushBudget = pushBudget
+        var session = SyncSession(replica: replica.id, start: try replica.syncStart(), pushPageSize: pushPageSize, pullPageSize: pullPageSize,
+                                  pushBudget: pushBudget)
         // A push refused for its size leaves the next run with the page size that passed.
         defer { (stats, pushPageSize) = (session.stats, session.pushPageSize) }
         let replica = self.replica
@@ -43,52 +45,64 @@ public struct SyncDriver<Replica: SyncReplica>: Sendable {
                 return (response, try replica.check(response.versions))
             }
         }
-        func next(_ session: inout SyncSession) throws -> SyncRequest? {
-            let query = session.pushQuery
-            let (vector, push) = try replica.outgoing(acknowledged: query.acknowledged, limit: query.limit, ownOnly: query.ownOnly, budget: query.budget)
-            // Its own versions first; then what it carries for others.
-            let carried = push.isEmpty ? try replica.carried(limit: query.limit, budget: query.budget, excluding: session.carriedSent) : CarriedPage()
-            return session.nextRequest(vector: vector, push: push, carried: carried)
-        }
-        var inFlight = start(session.firstRequest())
-        defer { inFlight.cancel() }
-        while true {
-            let response: SyncResponse, checked: Replica.Checked
-            do {
-                (response, checked) = try await inFlight.value
-            } catch {
-                // A carried range the server will not take must not stop the sync.
-                if let refused = try session.recover(from: error) {
-                    try replica.noteRefused(refused.range, permanently: !refused.mayPassLater)
-                }
-                // The refused request changed nothing on the server: ask again, pushing less.
-                guard let retry = try next(&session) else { return }
-                inFlight = start(retry)
-                continue
-            }
-            let update = try session.accept(response, ownCounters: try replica.counters(of: session.own))
+        var inFlight: Task<(SyncResponse, Replica.Checked), any Error>?
+        defer { inFlight?.cancel() }
+        // The last answer's versions, checked, until they are stored.
+        var page: Replica.Checked?
+        func store(_ update: SyncSession.PageUpdate) throws -> ApplyReport {
+            guard let checked = page else { throw SyncSession.OutOfOrder(event: "a page to store", state: "no answer had been taken") }
+            page = nil
             if !update.delivered.isEmpty { try replica.noteDelivered(update.delivered) }
-            func store() throws {
-                session.count(try replica.receive(checked, serverVector: update.serverVector, cursor: update.cursor, deferFields: true))
-            }
-            var request: SyncRequest?
-            if session.readsFeed {
-                request = try next(&session)
-                if let request { inFlight = start(request) }
-                try store()
-            } else {
-                try store()
-                request = try next(&session)
-                if let request { inFlight = start(request) }
-            }
-            if request == nil, try replica.hasUnderivedFields() {
-                session.stats.derivingFields = true
+            return try replica.receive(checked, serverVector: update.serverVector, cursor: update.cursor, deferFields: true)
+        }
+        func readPush(_ query: SyncSession.PushQuery) throws -> SyncSession.Action {
+            let (vector, push) = try replica.outgoing(acknowledged: query.acknowledged, limit: query.limit, ownOnly: query.ownOnly, budget: query.budget)
+            return try session.pushRead(vector: vector, versions: push)
+        }
+        var action = try session.start()
+        while true {
+            switch action {
+            case .send(let request):
+                // No page waits to be stored beside it: its answer is next.
+                inFlight = start(request)
+                action = .awaitAnswer
+            case .sendThenStore(let request, let update):
+                inFlight = start(request)
+                action = try session.stored(try store(update))
                 progress(session.stats)
-                session.count(try replica.settleFields())
-                session.stats.derivingFields = false
+            case .store(let update):
+                action = try session.stored(try store(update))
+                progress(session.stats)
+            case .readPush(let query):
+                action = try readPush(query)
+            case .readCarried(let query):
+                action = try session.carriedRead(try replica.carried(limit: query.limit, budget: query.budget, excluding: query.excluding))
+            case .retry(let query, let refused):
+                // A carried range the server will not take must not stop the sync.
+                if let refused { try replica.noteRefused(refused.range, permanently: !refused.mayPassLater) }
+                action = try readPush(query)
+            case .awaitAnswer:
+                guard let task = inFlight else { throw SyncSession.OutOfOrder(event: "a wait for an answer", state: "no request was in flight") }
+                let response: SyncResponse
+                do {
+                    (response, page) = try await task.value
+                } catch {
+                    inFlight = nil
+                    action = try session.failed(error)
+                    continue
+                }
+                inFlight = nil
+                action = try session.received(response, ownCounters: try replica.counters(of: session.own))
+            case .finished:
+                if try replica.hasUnderivedFields() {
+                    var deriving = session.stats
+                    deriving.derivingFields = true
+                    progress(deriving)
+                    try session.fieldsSettled(try replica.settleFields())
+                    progress(session.stats)
+                }
+                return
             }
-            progress(session.stats)
-            if request == nil { return }
         }
     }
 }

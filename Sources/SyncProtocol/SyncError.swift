@@ -4,7 +4,9 @@ public import SyncModel
 public enum SyncError: Error, Equatable, Sendable, CustomStringConvertible {
     case notConfigured(String)
     case unreachable(server: String, reason: String)
-    case server(status: Int, code: String, message: String)
+    /// The server answered with an error: its HTTP status (for the person reading, and for
+    /// telling a gateway's failure from a refusal), its stable code and its sentence.
+    case server(status: Int, code: ServerErrorCode, message: String)
     case badResponse(String)
     case protocolMismatch(Int)
     case noProgress

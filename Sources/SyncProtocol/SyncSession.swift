@@ -2,8 +2,8 @@ import Foundation
 public import SyncModel
 
 /// The client side of a sync, as a state machine that performs no I/O: it is given where the
-/// replica stands and each answer, and returns the requests to send and what to store.
-/// ``SyncDriver`` does the reading, writing and sending.
+/// replica stands and each event (an answer, a refusal, a push read, a page stored), and returns
+/// the ``Action`` to perform next. ``SyncDriver`` does the reading, writing and sending.
 ///
 /// ## Message flow
 /// 1. The first request carries no versions: the client does not yet know what the server
@@ -22,14 +22,25 @@ public import SyncModel
 ///    signatures (see ``SignedRange``), each once per session.
 /// 4. The session ends when nothing is left to push and the server said no more is waiting.
 ///
+/// ## States
+/// `idle` → `start()` → `awaitingAnswer` → `received` → (`readingPush` → `readingCarried`) →
+/// `awaitingAnswer` … → `finished`. While pulling by cursor the next request depends only on the
+/// cursor and this replica's own writes, so it is read and sent before the page is stored
+/// (``Action/sendThenStore(_:_:)``); a vector-mode pull stores first (``Action/store(_:)``), as
+/// its next request carries the vector the page extends. A refused request goes back to
+/// `readingPush` with a smaller push (``Action/retry(_:refused:)``). An error thrown by an event
+/// leaves the session `failed`; an event out of order throws ``OutOfOrder`` and changes nothing.
+///
 /// ## Guarantees
 /// Every request is idempotent: re-sending versions the server holds changes nothing, and a
 /// cursor is saved only with the versions it covers, so an interrupted sync resumes where it
 /// stopped and no page can be skipped. The server honours a cursor only if its feed has the
 /// same chain of dots up to it (see ``FeedCursor``); a refused cursor is forgotten and the
 /// pull starts over from the whole vector. Each replica's versions travel in counter order.
-/// A push the server refuses for its size (413, a server configured with a lower limit) is
-/// sent again in halves, down to a single version.
+/// A push the server refuses for its size (``ServerErrorCode/bodyTooLarge``, a server
+/// configured with a lower limit) is sent again in halves, down to a single version. Carried
+/// ranges the server will not take are sent again one at a time, so only the refused range is
+/// left out. Pages are stored in the order they arrive, each before the next answer is taken.
 ///
 /// ## What resets state
 /// Between sessions the replica keeps its versions, the server's counters for its own ids
@@ -39,28 +50,10 @@ public struct SyncSession: Sendable {
     public let replica: ReplicaID
     /// The replica ids whose versions this replica pushes.
     public let own: Set<ReplicaID>
-    public var pushPageSize: Int
-    public var pullPageSize: Int
+    public let pullPageSize: Int
     /// Bounds each push by size as well as count (the server refuses bodies over its limit).
-    public var pushBudget = PageBudget.sync
-    public internal(set) var stats = SyncStats()
-    /// Every counter the replica held when the session started: the first request's vector.
-    private let held: VersionVector
-    private var answered = false
-    private var pullMore = true
-    private var lastPush: [Version] = []
-    private var lastSignatures: [SignedRange] = []
-    /// Carried ranges sent in this session (taken, or in a request not yet answered).
-    public private(set) var carriedSent: Set<SignedRange> = []
-    private let publicKey: Data?
-    /// For this replica's own ids: the counters the server acknowledged receiving *from this
-    /// file*. Pushes start there, not at the server's vector, so that a server holding other
-    /// content under our dots (a restored or copied replica file) is told so by its dot check.
-    private var confirmed: VersionVector
-    /// Where the pull stands in the server's feed; nil in vector mode.
-    private var cursor: FeedCursor?
-    /// The cursor the last request carried.
-    private var sentCursor: FeedCursor?
+    public let pushBudget: PageBudget
+    private var state: State
 
     /// Versions per request, each way, unless the caller asks otherwise: the most a server sends
     /// by default (``PageBudget`` still bounds a page by size). Larger pages let a batch merge
@@ -73,130 +66,138 @@ public struct SyncSession: Sendable {
 
     /// A session for `replica`, which stands at `start`. A replica without a cursor that holds
     /// only its own versions pulls the feed from its start.
-    public init(replica: ReplicaID, start: SyncStart, pushPageSize: Int = defaultPageSize, pullPageSize: Int = defaultPageSize) {
+    public init(replica: ReplicaID, start: SyncStart, pushPageSize: Int = defaultPageSize, pullPageSize: Int = defaultPageSize,
+                pushBudget: PageBudget = .sync) {
         self.replica = replica
         self.own = start.own
-        held = start.vector
-        self.pushPageSize = pushPageSize
         self.pullPageSize = pullPageSize
-        confirmed = start.acknowledged
-        publicKey = start.publicKey
-        cursor = start.cursor ?? (start.vector.replicas.allSatisfy(start.own.contains) ? .start : nil)
+        self.pushBudget = pushBudget
+        let cursor = start.cursor ?? (start.vector.replicas.allSatisfy(start.own.contains) ? .start : nil)
+        state = .idle(held: start.vector, publicKey: start.publicKey,
+                      Standing(confirmed: start.acknowledged, cursor: cursor, carriedSent: [], pushPageSize: pushPageSize, stats: SyncStats()))
     }
 
-    /// Whether the pull reads the server's feed after a cursor (else it sends the whole vector).
-    public var readsFeed: Bool { cursor != nil }
+    // MARK: State
 
-    /// The first request: no versions, as the client does not yet know what the server holds.
-    public mutating func firstRequest() -> SyncRequest {
-        lastPush = []
-        lastSignatures = []
-        sentCursor = cursor
+    /// Where the exchange stands, whatever the state: kept from the first request to the end.
+    struct Standing: Sendable {
+        /// For this replica's own ids: the counters the server acknowledged receiving *from this
+        /// file*. Pushes start there, not at the server's vector, so that a server holding other
+        /// content under our dots (a restored or copied replica file) is told so by its dot check.
+        var confirmed: VersionVector
+        /// Where the pull stands in the server's feed; nil in vector mode.
+        var cursor: FeedCursor?
+        /// Carried ranges sent in this session (taken, or in a request not yet answered).
+        var carriedSent: Set<SignedRange>
+        /// Versions per push; halved by a push the server refused for its size.
+        var pushPageSize: Int
+        var stats: SyncStats
+    }
+
+    /// What a request in flight sent, to judge its answer or its refusal.
+    struct Sent: Sendable {
+        /// The cursor it carried.
+        var cursor: FeedCursor?
+        var versions: [Version]
+        var signatures: [SignedRange]
+        /// Whether it is the session's first request (no answer taken yet).
+        var isFirst: Bool
+        /// Whether the server had more waiting before it: what stands if it is refused.
+        var serverHadMore: Bool
+    }
+
+    enum State: Sendable {
+        /// Nothing sent yet: the replica's whole vector and its public key, for the first request.
+        case idle(held: VersionVector, publicKey: Data?, Standing)
+        /// A request is in flight; `storing` while the previous page is stored beside it.
+        case awaitingAnswer(Sent, Standing, storing: Bool)
+        /// Reading this replica's next push. `unstored` is an accepted page that is stored once the
+        /// next request is on its way (or, if there is none, before finishing).
+        case readingPush(serverHasMore: Bool, Standing, unstored: PageUpdate?)
+        /// The own push was empty: reading what this replica carries for others.
+        case readingCarried(serverHasMore: Bool, vector: VersionVector, Standing, unstored: PageUpdate?)
+        /// Storing an accepted page before anything else; then reading the next push, or, with no
+        /// `next`, finishing.
+        case storing(next: Bool?, Standing)
+        case finished(Standing)
+        /// An event threw: the session is over, its counts as far as it got.
+        case failed(Standing)
+
+        var standing: Standing {
+            switch self {
+            case .idle(_, _, let standing), .awaitingAnswer(_, let standing, _), .readingPush(_, let standing, _),
+                 .readingCarried(_, _, let standing, _), .storing(_, let standing), .finished(let standing), .failed(let standing):
+                return standing
+            }
+        }
+
+        var name: String {
+            switch self {
+            case .idle: return "nothing had been sent"
+            case .awaitingAnswer(_, _, let storing): return storing ? "a page was being stored" : "an answer was awaited"
+            case .readingPush: return "the next push was being read"
+            case .readingCarried: return "carried versions were being read"
+            case .storing: return "a page was being stored"
+            case .finished: return "the sync had finished"
+            case .failed: return "the sync had failed"
+            }
+        }
+    }
+
+    /// Counts so far.
+    public var stats: SyncStats { state.standing.stats }
+    /// Versions per push: the page size asked for, halved by each push refused for its size.
+    public var pushPageSize: Int { state.standing.pushPageSize }
+    /// Whether the pull reads the server's feed after a cursor (else it sends the whole vector).
+    public var readsFeed: Bool { state.standing.cursor != nil }
+    /// Carried ranges sent in this session (taken, or in a request not yet answered).
+    public var carriedSent: Set<SignedRange> { state.standing.carriedSent }
+    /// Whether the session is over: finished, or failed.
+    public var isOver: Bool {
+        switch state {
+        case .finished, .failed: return true
+        default: return false
+        }
+    }
+
+    private func outOfOrder(_ event: String) -> OutOfOrder { OutOfOrder(event: event, state: state.name) }
+
+    private func pushQuery(_ standing: Standing) -> PushQuery {
+        PushQuery(acknowledged: standing.confirmed, limit: standing.pushPageSize, ownOnly: standing.cursor != nil, budget: pushBudget)
+    }
+
+    // MARK: Events
+
+    /// Starts the session: the first request, with no versions, as the client does not yet know
+    /// what the server holds.
+    /// - Throws: ``OutOfOrder`` if the session has started.
+    public mutating func start() throws -> Action {
+        guard case .idle(let held, let publicKey, let standing) = state else { throw outOfOrder("a start") }
         var vector = held
-        if cursor != nil {
+        if standing.cursor != nil {
             vector = VersionVector()
             for id in own { vector[id] = held[id] }
         }
-        return SyncRequest(replica: replica, vector: vector, cursor: cursor, versions: [], pageLimit: pullPageSize, publicKey: publicKey)
+        let request = SyncRequest(replica: replica, vector: vector, cursor: standing.cursor, versions: [], pageLimit: pullPageSize, publicKey: publicKey)
+        state = .awaitingAnswer(Sent(cursor: standing.cursor, versions: [], signatures: [], isFirst: true, serverHadMore: true), standing, storing: false)
+        return .send(request)
     }
 
-    /// What the next request pushes: this replica's own versions that `acknowledged` does not
-    /// cover, at most `limit` within `budget`, with the vector it sends (own counters only when
-    /// `ownOnly`). Read it with ``SyncReplica/outgoing(acknowledged:limit:ownOnly:budget:)``.
-    public var pushQuery: (acknowledged: VersionVector, limit: Int, ownOnly: Bool, budget: PageBudget) {
-        (confirmed, pushPageSize, cursor != nil, pushBudget)
-    }
-
-    /// The request after an answer, given what ``pushQuery`` read; nil when the sync is
-    /// complete (nothing to push, and the server said nothing more is waiting).
-    /// `carried`, read with ``SyncReplica/carried(limit:budget:excluding:)`` only when `push` is
-    /// empty, leaves out ``carriedSent``.
-    public mutating func nextRequest(vector: VersionVector, push: [Version], carried: CarriedPage = CarriedPage()) -> SyncRequest? {
-        // Carried versions come only with an empty push: no page is copied to join them.
-        let push = carried.versions.isEmpty ? push : push + carried.versions
-        guard !push.isEmpty || pullMore else { return nil }
-        lastPush = push
-        lastSignatures = carried.signatures
-        carriedSent.formUnion(carried.signatures)
-        sentCursor = cursor
-        return SyncRequest(replica: replica, vector: vector, cursor: cursor, versions: push, pageLimit: pullPageSize,
-                           signatures: carried.signatures)
-    }
-
-    /// After the server refused the last request's push for its size (413), halves the push
-    /// page, so that the next request carries fewer versions. Rethrows any other error, and
-    /// throws ``SyncError/pushRefused(_:)`` when a single version was refused.
-    public mutating func shrinkPush(after error: any Error) throws {
-        guard case SyncError.server(status: 413, let code, let message) = error,
-              code == "body_too_large" || code == "too_many_versions", !lastPush.isEmpty else { throw error }
-        guard lastPush.count > 1, lastSignatures.count != 1 else { throw SyncError.pushRefused(message) }
-        // The refused ranges go again, fewer at a time.
-        carriedSent.subtract(lastSignatures)
-        pushPageSize = lastPush.count / 2
-    }
-
-    /// The server's codes for carried versions it will not take (see ``ExchangeRefusal``).
-    static let carriedRefusals: Set<String> = ["bad_signature", "unknown_key", "unsigned_version", "author_mismatch"]
-
-    /// A carried range the server refused, and why.
-    public struct RefusedRange: Sendable, Equatable {
-        public var range: SignedRange
-        public var code: String
-        public var message: String
-        /// Whether it may pass later (its author has not synced yet), so it stays to carry.
-        public var mayPassLater: Bool { code == "unknown_key" }
-    }
-
-    /// After the server refused the last request, storing nothing: a push too large (413) goes
-    /// again in halves (see ``shrinkPush(after:)``); carried ranges the server will not take
-    /// (403) go again one at a time to find the refused one, which is then returned (and
-    /// counted in ``stats``) and not sent again this session. Rethrows any other error.
-    public mutating func recover(from error: any Error) throws -> RefusedRange? {
-        if case SyncError.server(status: 413, _, _) = error {
-            try shrinkPush(after: error)
-            return nil
-        }
-        return try isolateRefusal(after: error)
-    }
-
-    private mutating func isolateRefusal(after error: any Error) throws -> RefusedRange? {
-        let code: String, message: String
-        switch error {
-        case SyncError.server(status: 403, let answered, let text): (code, message) = (answered, text)
-        case let refusal as ExchangeRefusal: (code, message) = (refusal.code, refusal.description)
-        default: throw error
-        }
-        guard Self.carriedRefusals.contains(code), !lastSignatures.isEmpty,
-              lastPush.count == lastSignatures.reduce(0, { $0 + $1.count }) else { throw error }
-        guard lastSignatures.count == 1 else {
-            carriedSent.subtract(lastSignatures)
-            pushPageSize = 1
-            return nil
-        }
-        let refused = RefusedRange(range: lastSignatures[0], code: code, message: message)
-        stats.refusedCarried.append(refused)
-        return refused
-    }
-
-    /// What to store with an accepted answer's versions, in one transaction.
-    public struct PageUpdate: Sendable, Equatable {
-        /// The server's counters for this replica's own ids, as acknowledged.
-        public var serverVector: VersionVector
-        public var cursor: CursorChange
-        /// Carried ranges the server took with this answer.
-        public var delivered: [SignedRange] = []
-    }
-
-    /// Checks the server's answer to the last request and moves the session past it; the
-    /// answer's versions are then stored with the returned update. `ownCounters` are the
-    /// replica's counters for ``own``.
-    public mutating func accept(_ response: SyncResponse, ownCounters local: VersionVector) throws -> PageUpdate {
+    /// Checks the server's answer to the request in flight and moves past it. `ownCounters` are
+    /// the replica's counters for ``own``. Returns ``Action/readPush(_:)`` while pulling by
+    /// cursor (the page is stored once the next request is sent), else ``Action/store(_:)``.
+    /// - Throws: ``SyncError/protocolMismatch(_:)``, ``SyncError/noProgress``,
+    ///   ``SyncError/replicaForked(_:local:server:)`` (the session is then failed), or
+    ///   ``OutOfOrder`` when no answer is awaited.
+    public mutating func received(_ response: SyncResponse, ownCounters local: VersionVector) throws -> Action {
+        guard case .awaitingAnswer(let sent, var standing, storing: false) = state else { throw outOfOrder("an answer") }
+        state = .failed(standing)
         guard response.protocolVersion == WireProtocol.version else {
             throw SyncError.protocolMismatch(response.protocolVersion)
         }
         // The server did not recognise our cursor (its database was replaced or restored).
-        let refused = sentCursor != nil && response.cursor == nil
-        if response.more && response.versions.isEmpty && lastPush.isEmpty && answered && !refused {
+        let refused = sent.cursor != nil && response.cursor == nil
+        if response.more && response.versions.isEmpty && sent.versions.isEmpty && !sent.isFirst && !refused {
             throw SyncError.noProgress
         }
         // Only this file writes our replica ids: a server holding more of them than we do, or
@@ -204,8 +205,8 @@ public struct SyncSession: Sendable {
         for id in own where response.vector[id] > local[id] || response.versions.contains(where: { $0.dot.replica == id }) {
             throw SyncError.replicaForked(id, local: local[id], server: response.vector[id])
         }
-        var acknowledged = confirmed
-        for version in lastPush where version.dot.counter > acknowledged[version.dot.replica] {
+        var acknowledged = standing.confirmed
+        for version in sent.versions where version.dot.counter > acknowledged[version.dot.replica] {
             acknowledged[version.dot.replica] = version.dot.counter
         }
         // A server holding fewer of our writes than it once acknowledged was restored from a
@@ -213,48 +214,137 @@ public struct SyncSession: Sendable {
         for id in own where response.vector[id] < acknowledged[id] {
             acknowledged[id] = response.vector[id]
         }
-        confirmed = acknowledged
+        standing.confirmed = acknowledged
         var remembered = VersionVector()
         for id in own { remembered[id] = acknowledged[id] }
         let change: CursorChange
         if refused {
             change = .clear
-            cursor = nil
-        } else if let reached = response.cursor, sentCursor != nil || !response.more {
+            standing.cursor = nil
+        } else if let reached = response.cursor, sent.cursor != nil || !response.more {
             change = .set(reached)
-            cursor = reached
+            standing.cursor = reached
         } else {
             change = .keep
         }
-        stats.requests += 1
-        stats.sent += lastPush.count
-        answered = true
-        pullMore = response.more || refused
-        return PageUpdate(serverVector: remembered, cursor: change, delivered: lastSignatures)
+        standing.stats.requests += 1
+        standing.stats.sent += sent.versions.count
+        let update = PageUpdate(serverVector: remembered, cursor: change, delivered: sent.signatures)
+        let more = response.more || refused
+        if standing.cursor != nil {
+            state = .readingPush(serverHasMore: more, standing, unstored: update)
+            return .readPush(pushQuery(standing))
+        }
+        state = .storing(next: more, standing)
+        return .store(update)
     }
 
-    /// Counts what storing a page (or settling field states) did.
-    public mutating func count(_ report: ApplyReport) {
-        stats.received += report.new
-        stats.cleanMerges += report.cleanMerges
-        // A conflict a later page closes is no longer new.
-        stats.newConflicts.removeAll(where: report.closedConflicts.contains)
-        stats.newConflicts += report.newConflicts
+    /// Takes this replica's own next push, read as ``Action/readPush(_:)`` asked: sends it, or,
+    /// when there is none, asks for what the replica carries for others.
+    /// - Throws: ``OutOfOrder`` when no push was asked for.
+    public mutating func pushRead(vector: VersionVector, versions: [Version]) throws -> Action {
+        guard case .readingPush(let more, let standing, let unstored) = state else { throw outOfOrder("a push read") }
+        if !versions.isEmpty { return send(versions, signatures: [], vector: vector, serverHasMore: more, standing, unstored: unstored) }
+        // Its own versions first; then what it carries for others, with no page copied to join them.
+        state = .readingCarried(serverHasMore: more, vector: vector, standing, unstored: unstored)
+        return .readCarried(CarriedQuery(limit: standing.pushPageSize, budget: pushBudget, excluding: standing.carriedSent))
     }
-}
 
-/// Counts of one sync session.
-public struct SyncStats: Sendable, Equatable {
-    public var requests = 0
-    public var sent = 0
-    public var received = 0
-    public var cleanMerges = 0
-    /// Conflicts opened by this session and still open at its end.
-    public var newConflicts: [ConflictID] = []
-    /// Set while a first sync derives its field states, after its last page.
-    public var derivingFields = false
-    /// Carried ranges the server refused.
-    public var refusedCarried: [SyncSession.RefusedRange] = []
+    /// Takes the carried versions read as ``Action/readCarried(_:)`` asked: sends them, or asks
+    /// again for the pull while the server has more; else stores the last page, or finishes.
+    /// - Throws: ``OutOfOrder`` when no carried read was asked for.
+    public mutating func carriedRead(_ carried: CarriedPage) throws -> Action {
+        guard case .readingCarried(let more, let vector, let standing, let unstored) = state else { throw outOfOrder("a carried read") }
+        if !carried.versions.isEmpty || more {
+            return send(carried.versions, signatures: carried.signatures, vector: vector, serverHasMore: more, standing, unstored: unstored)
+        }
+        if let unstored {
+            state = .storing(next: nil, standing)
+            return .store(unstored)
+        }
+        state = .finished(standing)
+        return .finished
+    }
 
-    public init() {}
+    private mutating func send(
+        _ versions: [Version], signatures: [SignedRange], vector: VersionVector, serverHasMore: Bool, _ standing: Standing, unstored: PageUpdate?
+    ) -> Action {
+        var standing = standing
+        if !signatures.isEmpty { standing.carriedSent.formUnion(signatures) }
+        let request = SyncRequest(replica: replica, vector: vector, cursor: standing.cursor, versions: versions, pageLimit: pullPageSize,
+                                  signatures: signatures)
+        let sent = Sent(cursor: standing.cursor, versions: versions, signatures: signatures, isFirst: false, serverHadMore: serverHasMore)
+        state = .awaitingAnswer(sent, standing, storing: unstored != nil)
+        return unstored.map { .sendThenStore(request, $0) } ?? .send(request)
+    }
+
+    /// Counts what storing a page did: then awaits the answer in flight, reads the next push,
+    /// or finishes.
+    /// - Throws: ``OutOfOrder`` when no page was being stored.
+    public mutating func stored(_ report: ApplyReport) throws -> Action {
+        switch state {
+        case .awaitingAnswer(let sent, var standing, storing: true):
+            standing.stats.count(report)
+            state = .awaitingAnswer(sent, standing, storing: false)
+            return .awaitAnswer
+        case .storing(let next, var standing):
+            standing.stats.count(report)
+            guard let more = next else {
+                state = .finished(standing)
+                return .finished
+            }
+            state = .readingPush(serverHasMore: more, standing, unstored: nil)
+            return .readPush(pushQuery(standing))
+        default:
+            throw outOfOrder("a stored page")
+        }
+    }
+
+    /// Counts field states derived after the last page (a first sync's, see
+    /// ``SyncReplica/settleFields()``).
+    /// - Throws: ``OutOfOrder`` unless the session has finished.
+    public mutating func fieldsSettled(_ report: ApplyReport) throws {
+        guard case .finished(var standing) = state else { throw outOfOrder("settled field states") }
+        standing.stats.count(report)
+        state = .finished(standing)
+    }
+
+    /// After the server refused the request in flight, storing nothing: a push too large
+    /// (``ServerErrorCode/bodyTooLarge``, ``ServerErrorCode/tooManyVersions``) goes again in
+    /// halves; carried ranges the server will not take go again one at a time to find the refused
+    /// one, which is then returned in ``Action/retry(_:refused:)`` (and counted in ``stats``) and
+    /// not sent again this session. Decided by the server's code alone.
+    /// - Throws: `error` itself when it is no refusal the session recovers from (the session is
+    ///   then failed), ``SyncError/pushRefused(_:)`` when a single version or range was too
+    ///   large, or ``OutOfOrder`` when no answer was awaited.
+    public mutating func failed(_ error: any Error) throws -> Action {
+        guard case .awaitingAnswer(let sent, var standing, storing: false) = state else { throw outOfOrder("a failed request") }
+        state = .failed(standing)
+        guard let refusal = Self.refusal(in: error) else { throw error }
+        let (code, message) = refusal
+        switch Self.reaction(to: code) {
+        case .halvePush where !sent.versions.isEmpty:
+            guard sent.versions.count > 1, sent.signatures.count != 1 else { throw SyncError.pushRefused(message) }
+            // The refused ranges go again, fewer at a time.
+            standing.carriedSent.subtract(sent.signatures)
+            standing.pushPageSize = sent.versions.count / 2
+            return retry(sent, standing, refused: nil)
+        case .isolateCarried where !sent.signatures.isEmpty && sent.versions.count == sent.signatures.reduce(0, { $0 + $1.count }):
+            guard sent.signatures.count == 1 else {
+                standing.carriedSent.subtract(sent.signatures)
+                standing.pushPageSize = 1
+                return retry(sent, standing, refused: nil)
+            }
+            let refused = RefusedRange(range: sent.signatures[0], code: code, message: message)
+            standing.stats.refusedCarried.append(refused)
+            return retry(sent, standing, refused: refused)
+        default:
+            throw error
+        }
+    }
+
+    private mutating func retry(_ sent: Sent, _ standing: Standing, refused: RefusedRange?) -> Action {
+        state = .readingPush(serverHasMore: sent.serverHadMore, standing, unstored: nil)
+        return .retry(pushQuery(standing), refused: refused)
+    }
 }

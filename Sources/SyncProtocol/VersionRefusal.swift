@@ -7,7 +7,7 @@ public enum VersionRefusal: StorageError, Equatable, Sendable {
     case dotReused(Dot)
     case kindMismatch(record: RecordID, known: String, got: String)
 
-    public var fault: StorageFault? {
+    public var code: ServerErrorCode? {
         switch self {
         case .invalid: return .invalidVersion
         case .counterGap: return .counterGap

@@ -80,14 +80,14 @@ public struct SyncResponse: Codable, Sendable, Equatable {
 /// Every error answer: a stable machine code and a sentence a person can act on.
 public struct ErrorResponse: Codable, Sendable, Equatable {
     public struct Detail: Codable, Sendable, Equatable {
-        public var code: String
+        public var code: ServerErrorCode
         public var message: String
     }
 
     public var protocolVersion: Int
     public var error: Detail
 
-    public init(code: String, message: String) {
+    public init(code: ServerErrorCode, message: String) {
         protocolVersion = WireProtocol.version
         error = Detail(code: code, message: message)
     }

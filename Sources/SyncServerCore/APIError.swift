@@ -1,18 +1,20 @@
 public import Hummingbird
 import Foundation
-import SyncProtocol
+public import SyncProtocol
 
-/// An error answer: HTTP status, a stable code, and a sentence saying what to do.
+/// An error answer: a stable code of the protocol (which gives the HTTP status) and a sentence
+/// saying what to do.
 public struct APIError: Error, HTTPResponseError, Sendable, Equatable {
-    public var status: HTTPResponse.Status
-    public var code: String
+    public var code: ServerErrorCode
     public var message: String
 
-    public init(_ status: HTTPResponse.Status, _ code: String, _ message: String) {
-        self.status = status
+    public init(_ code: ServerErrorCode, _ message: String) {
         self.code = code
         self.message = message
     }
+
+    /// The status the code is answered with (``ServerErrorCode/status``).
+    public var status: HTTPResponse.Status { HTTPResponse.Status(code: code.status) }
 
     public func response(from request: Request, context: some RequestContext) throws -> Response {
         var headers = HTTPFields()
@@ -22,8 +24,8 @@ public struct APIError: Error, HTTPResponseError, Sendable, Equatable {
         return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: body)))
     }
 
-    static let missingToken = APIError(.unauthorized, "unauthorized", "missing bearer token: send 'Authorization: Bearer TOKEN' with the token from `sync-server analyst add`")
-    static let badToken = APIError(.unauthorized, "unauthorized", "the token is unknown or revoked; ask the server administrator for a new one")
+    static let missingToken = APIError(.unauthorized, "missing bearer token: send 'Authorization: Bearer TOKEN' with the token from `sync-server analyst add`")
+    static let badToken = APIError(.unauthorized, "the token is unknown or revoked; ask the server administrator for a new one")
 
     /// Maps a failure of the exchange to its answer.
     static func from(_ error: any Error) -> APIError {
@@ -31,20 +33,13 @@ public struct APIError: Error, HTTPResponseError, Sendable, Equatable {
         case let error as APIError:
             return error
         case let refusal as ExchangeRefusal:
-            return APIError(.forbidden, refusal.code, refusal.description)
+            return APIError(refusal.code, refusal.description)
         case let error as RelayError:
-            return APIError(.badRequest, "malformed_signature", error.description)
+            return APIError(.malformedSignature, error.description)
         case let error as any StorageError:
-            switch error.fault {
-            case .invalidVersion: return APIError(.badRequest, "invalid_version", error.description)
-            case .kindMismatch: return APIError(.badRequest, "kind_mismatch", error.description)
-            case .counterGap: return APIError(.conflict, "counter_gap", error.description)
-            case .dotReused: return APIError(.conflict, "dot_reused", error.description)
-            case .unavailable: return APIError(.serviceUnavailable, "store_unavailable", error.description)
-            case nil: return APIError(.internalServerError, "internal", error.description)
-            }
+            return APIError(error.code ?? .internalError, error.description)
         default:
-            return APIError(.internalServerError, "internal", "the server failed to serve the request (\(error)); try again, and report it if it persists")
+            return APIError(.internalError, "the server failed to serve the request (\(error)); try again, and report it if it persists")
         }
     }
 
@@ -61,7 +56,7 @@ public struct APIError: Error, HTTPResponseError, Sendable, Equatable {
         default:
             detail = "the body is not valid JSON"
         }
-        return APIError(.badRequest, "malformed_body", "the request body is not a sync request (\(detail)); see the protocol in README.md")
+        return APIError(.malformedBody, "the request body is not a sync request (\(detail)); see the protocol in README.md")
     }
 
     private static func path(_ keys: [any CodingKey]) -> String {

@@ -28,9 +28,9 @@ public struct SyncController: Sendable {
                 key = try await store.bundleKey()
             } catch {
                 context.logger.error("cannot read the bundle key: \(error)")
-                throw APIError(.serviceUnavailable, "store_unavailable", "the server cannot read its database; try again later")
+                throw APIError(.storeUnavailable, "the server cannot read its database; try again later")
             }
-            guard let publicKey = key.publicKey else { throw APIError(.internalServerError, "internal", "the server's bundle key is malformed") }
+            guard let publicKey = key.publicKey else { throw APIError(.internalError, "the server's bundle key is malformed") }
             return jsonResponse(BundleKeyResponse(publicKey: publicKey))
         }
         router.get("/v1/replica-keys") { request, _ in
@@ -39,7 +39,7 @@ public struct SyncController: Sendable {
             do {
                 bindings = try await store.replicaBindings()
             } catch {
-                throw APIError(.serviceUnavailable, "store_unavailable", "the server cannot read its database; try again later")
+                throw APIError(.storeUnavailable, "the server cannot read its database; try again later")
             }
             let entries = bindings.compactMap { replica, binding in
                 binding.publicKey.map { VersionBundle.Author(replica: replica, analyst: binding.analyst, publicKey: $0) }
@@ -66,7 +66,7 @@ public struct SyncController: Sendable {
         let contentType = request.headers[.contentType]?.lowercased() ?? ""
         let binary = contentType.hasPrefix(BinaryWire.contentType)
         guard binary || contentType.hasPrefix(WireProtocol.contentType) else {
-            throw APIError(.unsupportedMediaType, "unsupported_media_type", "send the body as \(BinaryWire.contentType) or \(WireProtocol.contentType) (Content-Type header)")
+            throw APIError(.unsupportedMediaType, "send the body as \(BinaryWire.contentType) or \(WireProtocol.contentType) (Content-Type header)")
         }
         if let length = request.headers[.contentLength].flatMap(Int.init), length > limits.maxBodyBytes {
             throw tooLarge()
@@ -84,18 +84,18 @@ public struct SyncController: Sendable {
                 ? try BinaryWire.decodeRequest(body.readableBytesView)
                 : try JSONDecoder().decode(SyncRequest.self, from: Data(body.readableBytesView))
         } catch let error as BinaryWireError {
-            throw APIError(.badRequest, "malformed_body", "the request body is not a binary sync request (\(error.description)); see the protocol in README.md")
+            throw APIError(.malformedBody, "the request body is not a binary sync request (\(error.description)); see the protocol in README.md")
         } catch {
             throw APIError.malformed(error)
         }
         guard message.protocolVersion == WireProtocol.version else {
-            throw APIError(.badRequest, "unsupported_protocol", "this server speaks protocol version \(WireProtocol.version), the request uses \(message.protocolVersion); upgrade the older side")
+            throw APIError(.unsupportedProtocol, "this server speaks protocol version \(WireProtocol.version), the request uses \(message.protocolVersion); upgrade the older side")
         }
         guard message.versions.count <= limits.maxVersionsPerRequest else {
-            throw APIError(.contentTooLarge, "too_many_versions", "the request pushes \(message.versions.count) versions; at most \(limits.maxVersionsPerRequest) are accepted per request, so send them in pages")
+            throw APIError(.tooManyVersions, "the request pushes \(message.versions.count) versions; at most \(limits.maxVersionsPerRequest) are accepted per request, so send them in pages")
         }
         guard message.vector.count <= ValueRules.maxContextEntries else {
-            throw APIError(.badRequest, "vector_too_large", "the request's vector has \(message.vector.count) entries; at most \(ValueRules.maxContextEntries) are accepted")
+            throw APIError(.vectorTooLarge, "the request's vector has \(message.vector.count) entries; at most \(ValueRules.maxContextEntries) are accepted")
         }
         let answer: (response: SyncResponse, report: ApplyReport)
         do {
@@ -135,7 +135,7 @@ public struct SyncController: Sendable {
             do {
                 found = try await store.activeAnalyst(named: name)
             } catch {
-                throw APIError(.serviceUnavailable, "store_unavailable", "the server cannot read its database; try again later")
+                throw APIError(.storeUnavailable, "the server cannot read its database; try again later")
             }
         }
         let matches = TokenHasher.constantTimeEquals(presented, found?.tokenHash ?? Self.dummyHash)
@@ -146,7 +146,7 @@ public struct SyncController: Sendable {
     private static let dummyHash = TokenHasher.hash("no analyst has this token")
 
     func tooLarge() -> APIError {
-        APIError(.contentTooLarge, "body_too_large", "the request body is over \(limits.maxBodyBytes) bytes; send fewer versions per request")
+        APIError(.bodyTooLarge, "the request body is over \(limits.maxBodyBytes) bytes; send fewer versions per request")
     }
 }
 

@@ -2,18 +2,24 @@ import Foundation
 import Logging
 public import Hummingbird
 public import LocalStore
-import SyncClientCore
+public import SyncClientCore
 import SyncModel
 
 /// `sync-client web`: the dashboard served from the analyst's own replica on 127.0.0.1.
 public enum WebServer {
     /// The application: every route behind ``WebGuard``, on 127.0.0.1:`port` (0: any free
-    /// port). `onListening` gets the address to open once it listens; `sync` runs the same sync
-    /// as `sync-client sync` and returns its result line.
+    /// port). `onListening` gets the address to open once it listens. The Sync button runs
+    /// `sync`, by default the one `sync-client sync` runs (``ReplicaSync``, with the replica's
+    /// settings and the environment's overrides), and shows what it says.
     public static func application(
         replica: Replica, guardian: WebGuard, port: Int, onListening: @escaping @Sendable (String) -> Void = { _ in },
-        sync: @escaping @Sendable () async throws -> String
+        sync: (@Sendable () async throws -> SyncOutcome)? = nil
     ) -> some ApplicationProtocol {
+        let sync = sync ?? {
+            let settings = EffectiveSettings(saved: try replica.settings(), server: nil, token: nil, caFile: nil,
+                                             environment: ProcessInfo.processInfo.environment)
+            return try await ReplicaSync().run(replica: replica, settings: settings)
+        }
         let router = Router(context: BasicRequestContext.self)
         router.add(middleware: WebGuardMiddleware(guardian: guardian))
         let pages = WebPages(replica: replica, guardian: guardian)
@@ -95,7 +101,8 @@ public enum WebServer {
             _ = try await WebForm.read(request, guardian: guardian)
             let frame: [String: Any]
             do {
-                frame = try pages.frame(said: try await sync())
+                let outcome = try await sync()
+                frame = try pages.frame(said: (outcome.lines + outcome.warnings).joined(separator: "\n"))
             } catch {
                 frame = try pages.frame(refused: "\(error)")
             }

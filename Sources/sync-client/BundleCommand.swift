@@ -123,7 +123,7 @@ struct BundleCommand: ParsableCommand {
             let report = applied.report
             let sender = bundle.header.sender
             var lines = ["Applied bundle \(bundle.header.id) from \(sender.analyst) (replica \(sender.replica.short)): new \(report.new), already held \(report.duplicates), merged cleanly \(report.cleanMerges), new conflicts \(report.newConflicts.count)"]
-            lines += SyncCommand.conflictLines(report.newConflicts.map(\.rawValue))
+            lines += SyncOutcome.conflictLines(report.newConflicts.map(\.rawValue))
             if applied.carried > 0 {
                 lines.append("Carrying \(applied.carried) version\(applied.carried == 1 ? "" : "s") of other analysts to the server at your next `sync-client sync`.")
             }

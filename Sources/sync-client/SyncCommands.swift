@@ -4,8 +4,6 @@ import LocalStore
 import SyncClientCore
 import SyncModel
 import SyncProtocol
-import SyncHTTP
-import AsyncHTTPClient
 
 struct InitCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -36,10 +34,7 @@ struct InitCommand: AsyncParsableCommand {
         let replica = try Replica.create(path: options.path, settings: ReplicaSettings(server: server, token: token, analyst: try SettingsInput.analyst(ofToken: token), caFile: caPath))
         print("Created replica \(replica.id) for \(replica.analyst) at \(options.path)")
         // Needs no network; where there is one, the server's key for sealed bundles comes now.
-        if let client = try? HTTPTransport.makeClient(connectTimeoutSeconds: 2, caFile: caPath) {
-            await SyncCommand.learnKeys(replica, over: HTTPTransport(client: client, server: server, token: token, timeoutSeconds: 10))
-            try? await client.shutdown()
-        }
+        await ReplicaSync.learnKeys(replica, server: server, token: token, caFile: caPath)
         if try replica.serverBundleKey() == nil {
             print("The server's bundle key was not fetched (no network?); `sync-client sync` fetches it.")
         }
@@ -114,91 +109,26 @@ struct SyncCommand: AsyncParsableCommand {
         let replica = try options.open()
         let settings = EffectiveSettings(saved: try replica.settings(), server: server, token: token, caFile: caFile,
                                          environment: ProcessInfo.processInfo.environment)
-        let summary = try await Self.sync(replica, settings: settings, connectTimeout: connectTimeout, pageSize: pageSize, retries: retries,
-                                          showProgress: isatty(STDERR_FILENO) == 1 && !output.json)
-        if output.json { return printJSON(summary) }
-        print(Self.resultLines(summary).joined(separator: "\n"))
-    }
-
-    /// Fetches and keeps what a replica learns from the server besides versions: its key for
-    /// sealed bundles when none is saved, and the signing keys of the replicas this file holds
-    /// versions of that the server has not vouched for here. Failures leave them for next time.
-    static func learnKeys(_ replica: Replica, over http: HTTPTransport) async {
-        if (try? replica.serverBundleKey()) == nil, let answer = try? await http.bundleKey() {
-            try? replica.saveServerBundleKey(answer.publicKey)
-        }
-        if (try? replica.replicasWithoutVouchedKey())?.isEmpty == false, let answer = try? await http.replicaKeys() {
-            try? replica.noteVouchedKeys(answer.replicas)
-        }
-    }
-
-    /// A line for each conflict a sync or a bundle opened.
-    static func conflictLines(_ ids: [String]) -> [String] {
-        ids.map { "  conflict \($0): see `sync-client conflicts show \($0)`" }
-    }
-
-    /// What a sync says when it ends: the figures, then each new conflict.
-    static func resultLines(_ summary: OutputJSON.SyncSummary) -> [String] {
-        ["Synced with \(summary.server): sent \(summary.sent), received \(summary.received), merged cleanly \(summary.mergedCleanly), new conflicts \(summary.newConflicts.count)"]
-            + conflictLines(summary.newConflicts)
-    }
-
-    /// One sync of `replica` with the server `settings` name, as `sync-client sync` runs it
-    /// (the web page's Sync button too); progress on standard error when `showProgress`.
-    static func sync(_ replica: Replica, settings: EffectiveSettings, connectTimeout: Int64 = 5, pageSize: Int = SyncSession.defaultPageSize,
-                     retries: Int = 3, showProgress: Bool) async throws -> OutputJSON.SyncSummary {
-        let serverURL = settings.server, bearer = settings.token
-        guard !serverURL.isEmpty else { throw SyncError.notConfigured("no server URL is saved") }
-        guard !bearer.isEmpty else { throw SyncError.notConfigured("no token is saved") }
-        let client = try HTTPTransport.makeClient(connectTimeoutSeconds: connectTimeout, caFile: settings.caFile)
-        let transport = RetryingTransport(HTTPTransport(client: client, server: serverURL, token: bearer),
-                                          delays: RetryingTransport<HTTPTransport>.backoff(retries: retries), onRetry: { retry in
-            let reason: String
-            switch retry.error {
-            case .unreachable(_, let why): reason = why
-            case .server(let status, let code, _): reason = "\(status) \(code)"
-            default: reason = retry.error.description
-            }
-            let seconds = retry.delay.components.seconds
-            // A progress line, if shown, is ended first.
-            FileHandle.standardError.write(Data("\(showProgress ? "\n" : "")the connection to the server dropped (\(reason)); sending the request again in \(seconds) s (retry \(retry.number) of \(retry.total))\n".utf8))
-        })
-        // A file made before replicas had keys gets one now; the server binds it at this sync.
-        try replica.signingKey()
-        // Cells given one number on two replicas meet here; the sync reports them as conflicts too.
-        let sharedBefore = Set(try replica.store.numberConflicts().map(\.id))
-        var session = SyncDriver(replica: replica, pushPageSize: pageSize, pullPageSize: pageSize)
+        let showProgress = isatty(STDERR_FILENO) == 1 && !output.json
+        let outcome: SyncOutcome
         do {
-            try await session.run(over: transport) { stats in
-                if showProgress {
-                    let step = stats.derivingFields ? ", deriving field states" : "   "
-                    FileHandle.standardError.write(Data("\rsyncing: page \(stats.requests), sent \(stats.sent), received \(stats.received)\(step)".utf8))
+            outcome = try await ReplicaSync(connectTimeout: connectTimeout, pageSize: pageSize, retries: retries).run(replica: replica, settings: settings) { event in
+                switch event {
+                case .page:
+                    if showProgress { FileHandle.standardError.write(Data("\r\(event.line)".utf8)) }
+                case .retrying:
+                    // A progress line, if shown, is ended first.
+                    FileHandle.standardError.write(Data("\(showProgress ? "\n" : "")\(event.line)\n".utf8))
                 }
             }
-            if showProgress { FileHandle.standardError.write(Data("\n".utf8)) }
-            // Whose bundles are genuine, learnt while there is a network, on the same connection.
-            await learnKeys(replica, over: HTTPTransport(client: client, server: serverURL, token: bearer))
-            try await client.shutdown()
         } catch {
             if showProgress { FileHandle.standardError.write(Data("\n".utf8)) }
-            try? await client.shutdown()
-            if case VersionRefusal.dotReused(let dot) = error, let author = try replica.bundleThatBrought(dot) {
-                throw ClientError("version \(dot) of \(author)'s replica came here in a bundle, and the server holds that version with other content: the bundle was forged (or that replica's file was copied). This file cannot take the genuine version; keep it for inspection, make a new replica with `sync-client init`, and sync that")
-            }
             throw error
         }
-        try replica.noteSync(server: serverURL, at: WallClock.now())
-        let stats = session.stats
-        let newConflicts = stats.newConflicts + (try replica.store.numberConflicts().map(\.id).filter { !sharedBefore.contains($0) })
-        for refused in stats.refusedCarried {
-            let what = refused.mayPassLater ? "kept to carry at a later sync" : "no longer carried"
-            FileHandle.standardError.write(Data("warning: the server refused versions \(refused.range.label) received by bundle (\(what)): \(refused.message)\n".utf8))
-        }
-        let summary = OutputJSON.SyncSummary(
-            server: serverURL, requests: stats.requests, sent: stats.sent, received: stats.received,
-            mergedCleanly: stats.cleanMerges, newConflicts: newConflicts.map(\.rawValue)
-        )
-        return summary
+        if showProgress { FileHandle.standardError.write(Data("\n".utf8)) }
+        for warning in outcome.warnings { FileHandle.standardError.write(Data("\(warning)\n".utf8)) }
+        if output.json { return printJSON(outcome.summary) }
+        print(outcome.lines.joined(separator: "\n"))
     }
 }
 

@@ -2,7 +2,6 @@ import ArgumentParser
 import Foundation
 import Hummingbird
 import LocalStore
-import SyncClientCore
 import WebDashboard
 
 struct WebCommand: AsyncParsableCommand {
@@ -33,10 +32,6 @@ struct WebCommand: AsyncParsableCommand {
             // Written straight to the descriptor: a pipe reading it sees the line at once.
             FileHandle.standardOutput.write(Data("The dashboard is at \(url)\n(only this machine can reach it; the token is required; stop with Ctrl-C)\n".utf8))
             if open { Self.openInBrowser(url) }
-        }, sync: {
-            let settings = EffectiveSettings(saved: try replica.settings(), server: nil, token: nil, caFile: nil,
-                                             environment: ProcessInfo.processInfo.environment)
-            return SyncCommand.resultLines(try await SyncCommand.sync(replica, settings: settings, showProgress: false)).joined(separator: "\n")
         })
         try await app.runService()
     }

@@ -57,7 +57,7 @@ import Testing
         _ = try bob.apply(VersionBundle.read(bundle.encoded(signedBy: mallory)))
         try BundleTests.write(bob, 2, "bob's own")
         let stats = try await Self.sync(bob, server)
-        #expect(stats.refusedCarried.map(\.code) == ["bad_signature"])
+        #expect(stats.refusedCarried.map(\.code) == [.badSignature])
         #expect(stats.refusedCarried.first?.range.replica == alice.id)
         #expect(try bob.pendingCount() == 0, "bob's own write went through")
         #expect(try bob.carriedPendingCount() == 0, "the forged range is carried no more")

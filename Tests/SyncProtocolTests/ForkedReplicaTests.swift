@@ -34,7 +34,7 @@ import Testing
 
     /// Whether `error` is a store's refusal of `dot`, sent again with other content.
     static func isDotReused(_ error: any Error, _ dot: Dot) -> Bool {
-        (error as? any StorageError)?.fault == .dotReused && "\(error)" == VersionRefusal.dotReused(dot).description
+        (error as? any StorageError)?.code == .dotReused && "\(error)" == VersionRefusal.dotReused(dot).description
     }
 
     /// A laptop that wrote and synced once, and a copy of its replica file taken right then.
@@ -93,13 +93,18 @@ import Testing
         try laptop.write([Self.change("one"), Self.change("two")], at: 1)
         // The server stores the push but the answer never arrives
         var cut = SyncSession(replica: laptop.id, start: try laptop.syncStart())
-        let answer = try await server.transport(analyst: "alice").send(cut.firstRequest())
-        let update = try cut.accept(answer, ownCounters: try laptop.counters(of: cut.own))
-        _ = try laptop.receive(try laptop.check(answer.versions), serverVector: update.serverVector, cursor: update.cursor, deferFields: false)
-        let query = cut.pushQuery
+        guard case .send(let first) = try cut.start() else { Issue.record("the session starts by sending"); return }
+        let answer = try await server.transport(analyst: "alice").send(first)
+        guard case .readPush(let query) = try cut.received(answer, ownCounters: try laptop.counters(of: cut.own)) else {
+            Issue.record("a pull by cursor reads the push next")
+            return
+        }
         let outgoing = try laptop.outgoing(acknowledged: query.acknowledged, limit: query.limit, ownOnly: query.ownOnly, budget: query.budget)
-        let next = cut.nextRequest(vector: outgoing.vector, push: outgoing.versions)
-        let push = try #require(next)
+        guard case .sendThenStore(let push, let update) = try cut.pushRead(vector: outgoing.vector, versions: outgoing.versions) else {
+            Issue.record("the push goes with the first page to store")
+            return
+        }
+        _ = try laptop.receive(try laptop.check(answer.versions), serverVector: update.serverVector, cursor: update.cursor, deferFields: false)
         _ = try await server.transport(analyst: "alice").send(push)
         // The next sync re-sends what it never saw acknowledged, and it is taken as a duplicate
         try await Self.sync(laptop, server)

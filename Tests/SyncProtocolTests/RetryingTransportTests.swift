@@ -81,7 +81,7 @@ final class RetryLog: @unchecked Sendable {
     }
 
     @Test func aGatewayFailureIsRetriedLikeADroppedConnection() async throws {
-        let run = try await Self.sync(drops: [3], error: .server(status: 503, code: "http_error", message: "Service Unavailable"))
+        let run = try await Self.sync(drops: [3], error: .server(status: 503, code: .httpError, message: "Service Unavailable"))
         #expect(throws: Never.self) { try run.result.get() }
         #expect(try run.server.versionVector().total == 30)
         #expect(run.log.numbers == [1])
@@ -96,7 +96,7 @@ final class RetryLog: @unchecked Sendable {
     }
 
     @Test func aRefusalIsNotRetried() async throws {
-        let refused = SyncError.server(status: 403, code: "replica_owned_by_other", message: "not yours")
+        let refused = SyncError.server(status: 403, code: .replicaNotYours, message: "not yours")
         let run = try await Self.sync(drops: [2], error: refused)
         #expect(throws: refused) { try run.result.get() }
         #expect(run.dropping.attempts == 2)

@@ -150,7 +150,7 @@ final class FlakyTransport: SyncTransport, @unchecked Sendable {
             let cursor = try #require(try bob.serverCursor())
             var next = SyncSession(replica: bob.id, start: try bob.syncStart())
             #expect(next.readsFeed)
-            let request = next.firstRequest()
+            guard case .send(let request) = try next.start() else { Issue.record("the session starts by sending"); return }
             let own = VersionVector([bob.id: try bob.store.versionVector()[bob.id]])
             #expect(request.cursor == cursor && request.vector == own)
             sizes.append(BinaryWire.encode(request).count)
@@ -232,13 +232,19 @@ final class FlakyTransport: SyncTransport, @unchecked Sendable {
         try Self.writeMany(bob, count: 1, prefix: "b")
         // Bob holds alice's versions and has no cursor: he sends his whole vector.
         var session = SyncSession(replica: bob.id, start: try bob.syncStart())
-        let request = session.firstRequest()
+        guard case .send(let request) = try session.start() else { Issue.record("the session starts by sending"); return }
         #expect(request.versions.isEmpty && request.cursor == nil && !session.readsFeed)
         #expect(request.vector == VersionVector([alice.id: 3, bob.id: 1]))
-        _ = try session.accept(SyncResponse(vector: VersionVector(), versions: [], more: false, cursor: .start), ownCounters: VersionVector([bob.id: 1]))
-        let query = session.pushQuery
+        // Its last vector-mode page brings the feed's head: the pull continues by cursor, and the
+        // push is read before the page is stored.
+        let accepted = try session.received(SyncResponse(vector: VersionVector(), versions: [], more: false, cursor: .start), ownCounters: VersionVector([bob.id: 1]))
+        guard case .readPush(let query) = accepted else { Issue.record("expected the push to be read, got \(accepted)"); return }
         let outgoing = try bob.outgoing(acknowledged: query.acknowledged, limit: query.limit, ownOnly: query.ownOnly, budget: query.budget)
         #expect(outgoing.versions.map(\.dot) == [Dot(replica: bob.id, counter: 1)])
-        #expect(session.nextRequest(vector: outgoing.vector, push: outgoing.versions)?.versions.count == 1)
+        guard case .sendThenStore(let push, _) = try session.pushRead(vector: outgoing.vector, versions: outgoing.versions) else {
+            Issue.record("the push goes with the page to store")
+            return
+        }
+        #expect(push.versions.count == 1)
     }
 }

@@ -29,7 +29,7 @@ import Testing
     }
 
     @Test func errorsCarryACodeAMessageAndTheProtocolVersion() {
-        let text = String(decoding: WireProtocol.encode(ErrorResponse(code: "counter_gap", message: "m")), as: UTF8.self)
+        let text = String(decoding: WireProtocol.encode(ErrorResponse(code: .counterGap, message: "m")), as: UTF8.self)
         #expect(text == #"{"error":{"code":"counter_gap","message":"m"},"protocolVersion":2}"#)
     }
 }

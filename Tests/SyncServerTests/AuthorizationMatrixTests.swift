@@ -115,10 +115,10 @@ final class CapturedLogs: @unchecked Sendable {
                 let error = try JSONDecoder().decode(ErrorResponse.self, from: answer)
                 if credential == .anotherAnalystsReplica {
                     #expect(status == .forbidden)
-                    #expect(error.error.code == "replica_not_yours")
+                    #expect(error.error.code.rawValue == "replica_not_yours")
                 } else {
                     #expect(status == .unauthorized)
-                    #expect(error.error.code == "unauthorized")
+                    #expect(error.error.code.rawValue == "unauthorized")
                 }
                 // One answer for every wrong token, so it does not tell which part was wrong
                 if [.wrongSecret, .unknownAnalyst, .revoked].contains(credential) {

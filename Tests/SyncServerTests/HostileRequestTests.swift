@@ -107,7 +107,7 @@ import TestSupport
                 try await client.execute(uri: "/v1/sync", method: .post, headers: headers, body: body) { response in
                     #expect(response.status == expected.0, "\(kind)")
                     let error = try? JSONDecoder().decode(ErrorResponse.self, from: Data(response.body.readableBytesView))
-                    #expect(error?.error.code == expected.1, "\(kind)")
+                    #expect(error?.error.code.rawValue == expected.1, "\(kind)")
                     #expect((error?.error.message.count ?? 0) > 20)
                 }
                 try await client.execute(uri: "/v1/health", method: .get) { response in #expect(response.status == .ok) }

@@ -160,7 +160,7 @@ import TestSupport
             try await client.execute(uri: "/v1/sync", method: .post, headers: headers, body: requestBody) { response in
                 #expect(response.status == expected.0)
                 let error = try Self.error(response)
-                #expect(error.error.code == expected.1)
+                #expect(error.error.code.rawValue == expected.1)
                 #expect(error.protocolVersion == WireProtocol.version)
                 #expect(error.error.message.count > 20, "an actionable sentence, not a bare code")
                 #expect(!secrets.contains { error.error.message.contains($0) })

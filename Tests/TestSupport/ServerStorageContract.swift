@@ -1,6 +1,6 @@
 import Foundation
 import SyncModel
-public import SyncProtocol
+import SyncProtocol
 
 /// What every ``ServerStorage`` must do under the server's policy, run against each one (in
 /// memory, SQLite, PostgreSQL) by its own test target: the same exchanges, the same answers.
@@ -108,7 +108,7 @@ public enum ServerStorageContract: String, CaseIterable, Sendable {
             findings.expect(byDefault.response.versions.count == 2 && !byDefault.response.more)
         case .refusesACounterGapAndStoresNothing:
             try await seed()
-            await findings.expectFault(.counterGap) {
+            await findings.expectCode(.counterGap) {
                 _ = try await server.exchange(analyst: "alice", clientVector: VersionVector(), versions: [Self.version(Self.alicesLaptop, 4, author: "alice")],
                                               pageLimit: 10, at: 2)
             }
@@ -119,14 +119,14 @@ public enum ServerStorageContract: String, CaseIterable, Sendable {
                                                   versions: [Self.version(Self.alicesLaptop, 2, author: "alice"), Self.version(Self.alicesLaptop, 3, author: "alice")],
                                                   pageLimit: 10, at: 2)
             findings.expect(again.report.new == 1 && again.report.duplicates == 1)
-            await findings.expectFault(.dotReused) {
+            await findings.expectCode(.dotReused) {
                 _ = try await server.exchange(analyst: "alice", clientVector: VersionVector(),
                                               versions: [Self.version(Self.alicesLaptop, 2, author: "alice", text: "other content")], pageLimit: 10, at: 3)
             }
             findings.expect(try await everything().map(\.dot.counter) == [1, 2, 3])
         case .refusesAVersionCallingARecordAnotherKind:
             try await seed()
-            await findings.expectFault(.kindMismatch) {
+            await findings.expectCode(.kindMismatch) {
                 _ = try await server.exchange(analyst: "alice", clientVector: VersionVector(),
                                               versions: [Self.version(Self.alicesLaptop, 3, author: "alice", kind: "signal")], pageLimit: 10, at: 2)
             }
@@ -134,7 +134,7 @@ public enum ServerStorageContract: String, CaseIterable, Sendable {
         case .refusesAVersionBreakingARuleBeforeAnything:
             var broken = Self.version(Self.alicesLaptop, 1, author: "alice")
             broken.field = "no such field"
-            await findings.expectFault(.invalidVersion) {
+            await findings.expectCode(.invalidVersion) {
                 _ = try await server.exchange(analyst: "alice", requester: Self.alicesLaptop, clientVector: VersionVector(), versions: [broken], pageLimit: 10, at: 2)
             }
             findings.expect(try await server.owners().isEmpty, "nothing bound by a request refused for its structure")
@@ -224,13 +224,13 @@ struct Findings {
         }
     }
 
-    mutating func expectFault(_ fault: StorageFault, line: Int = #line, _ body: () async throws -> Void) async {
+    mutating func expectCode(_ code: ServerErrorCode, line: Int = #line, _ body: () async throws -> Void) async {
         do {
             try await body()
-            failures.append("line \(line): expected a refusal answered as \(fault), nothing was refused")
-        } catch let error as any StorageError where error.fault == fault {
+            failures.append("line \(line): expected a refusal answered as \(code), nothing was refused")
+        } catch let error as any StorageError where error.code == code {
         } catch {
-            failures.append("line \(line): expected a refusal answered as \(fault), got \(error)")
+            failures.append("line \(line): expected a refusal answered as \(code), got \(error)")
         }
     }
 }

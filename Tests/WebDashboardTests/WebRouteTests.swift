@@ -49,7 +49,7 @@ import Testing
             }
         }
 
-        func app(sync: @escaping @Sendable () async throws -> String = { "Synced with test: sent 0, received 0, merged cleanly 0, new conflicts 0" }) -> some ApplicationProtocol {
+        func app(sync: @escaping @Sendable () async throws -> SyncOutcome = { SyncOutcome(server: "test", stats: SyncStats(), newConflicts: []) }) -> some ApplicationProtocol {
             WebServer.application(replica: alice, guardian: guardian, port: 0, sync: sync)
         }
 
@@ -279,11 +279,17 @@ import Testing
         #expect(try fixture.alice.store.record(fixture.cell)?.text("trajectory") == "Advancing")
     }
 
-    @Test func theSyncButtonShowsTheSyncsResultLineOrItsError() async throws {
+    @Test func theSyncButtonShowsTheSyncsResultLineItsWarningsOrItsError() async throws {
         let fixture = try await Fixture()
         struct Unreachable: Error, CustomStringConvertible { var description: String { "cannot reach the sync server at http://127.0.0.1:1" } }
-        for (sync, expected) in [({ "Synced with test: sent 1, received 2, merged cleanly 3, new conflicts 0" } as @Sendable () async throws -> String,
-                                  "Synced with test: sent 1, received 2"),
+        var stats = SyncStats()
+        (stats.sent, stats.received, stats.cleanMerges) = (1, 2, 3)
+        let synced = SyncOutcome(server: "test", stats: stats, newConflicts: [])
+        let range = SignedRange(replica: fixture.alice.id, first: 1, last: 2, signature: Data(count: 64))
+        stats.refusedCarried = [SyncSession.RefusedRange(range: range, code: .badSignature, message: "it does not verify")]
+        let refused = SyncOutcome(server: "test", stats: stats, newConflicts: [])
+        for (sync, expected) in [({ synced } as @Sendable () async throws -> SyncOutcome, "Synced with test: sent 1, received 2, merged cleanly 3"),
+                                 ({ refused }, "refused versions \(range.label) received by bundle (no longer carried): it does not verify"),
                                  ({ throw Unreachable() }, "cannot reach the sync server")] {
             try await fixture.app(sync: sync).test(.router) { client in
                 let (headers, body) = fixture.form([:])

@@ -1,0 +1,94 @@
+public import LocalStore
+public import SyncProtocol
+import SyncHTTP
+import SyncModel
+
+/// One sync of a replica with its server, as `sync-client sync` and the web dashboard's Sync
+/// button both run it: over HTTP with retries when the link drops, reporting the cells given
+/// one number on two replicas as conflicts, explaining a forged bundle's versions, and learning
+/// the keys the server vouches for while there is a network.
+public struct ReplicaSync: Sendable {
+    /// Seconds to wait for a connection before giving up, so an offline sync fails fast.
+    public var connectTimeout: Int64
+    /// Versions per request, each way (``SyncSession/pageSizes``).
+    public var pageSize: Int
+    /// Times a request is sent again when the link drops after the server has answered once.
+    public var retries: Int
+
+    public init(connectTimeout: Int64 = 5, pageSize: Int = SyncSession.defaultPageSize, retries: Int = 3) {
+        self.connectTimeout = connectTimeout
+        self.pageSize = pageSize
+        self.retries = retries
+    }
+
+    /// Syncs `replica` with the server `settings` name, calling `progress` after each page and
+    /// before each retry; then fetches the server's bundle key and the replica keys it vouches
+    /// for, where this file lacks them.
+    /// - Throws: ``SyncError`` (not configured, unreachable, refused), a ``ClientError`` when a
+    ///   version that came by bundle was forged, or the replica's own errors. Local writes stay
+    ///   queued whatever fails.
+    public func run(
+        replica: Replica, settings: EffectiveSettings, progress: @escaping @Sendable (SyncProgress) -> Void = { _ in }
+    ) async throws -> SyncOutcome {
+        guard !settings.server.isEmpty else { throw SyncError.notConfigured("no server URL is saved") }
+        guard !settings.token.isEmpty else { throw SyncError.notConfigured("no token is saved") }
+        return try await HTTPTransport.withTransport(
+            server: settings.server, token: settings.token, connectTimeoutSeconds: connectTimeout, caFile: settings.caFile
+        ) { http in
+            let transport = RetryingTransport(http, delays: RetryingTransport<HTTPTransport>.backoff(retries: retries),
+                                              onRetry: { progress(.retrying($0)) })
+            let outcome = try await run(replica: replica, server: settings.server, over: transport, progress: progress)
+            // Whose bundles are genuine, learnt while there is a network, on the same connection.
+            await Self.learnKeys(replica, over: http)
+            return outcome
+        }
+    }
+
+    /// Syncs `replica` over `transport` (the server named `server`): what ``run(replica:settings:progress:)``
+    /// does after connecting, and what tests run in one process.
+    public func run(replica: Replica, server: String, over transport: some SyncTransport,
+                    progress: (SyncProgress) -> Void = { _ in }) async throws -> SyncOutcome {
+        // A file made before replicas had keys gets one now; the server binds it at this sync.
+        try replica.signingKey()
+        // Cells given one number on two replicas meet here; the sync reports them as conflicts too.
+        let sharedBefore = Set(try replica.store.numberConflicts().map(\.id))
+        var driver = SyncDriver(replica: replica, pushPageSize: pageSize, pullPageSize: pageSize)
+        do {
+            try await driver.run(over: transport) { progress(.page($0)) }
+        } catch {
+            if let forged = try Self.forgedBundle(error, replica: replica) { throw forged }
+            throw error
+        }
+        try replica.noteSync(server: server, at: WallClock.now())
+        let shared = try replica.store.numberConflicts().map(\.id).filter { !sharedBefore.contains($0) }
+        return SyncOutcome(server: server, stats: driver.stats, newConflicts: driver.stats.newConflicts + shared)
+    }
+
+    /// The error to show when the server holds, with other content, a version that came to this
+    /// file in a bundle: the bundle was forged (or its author's file copied), and this file cannot
+    /// take the genuine version. Nil for any other error.
+    public static func forgedBundle(_ error: any Error, replica: Replica) throws -> ClientError? {
+        guard case VersionRefusal.dotReused(let dot) = error, let author = try replica.bundleThatBrought(dot) else { return nil }
+        return ClientError("version \(dot) of \(author)'s replica came here in a bundle, and the server holds that version with other content: the bundle was forged (or that replica's file was copied). This file cannot take the genuine version; keep it for inspection, make a new replica with `sync-client init`, and sync that")
+    }
+
+    /// Fetches what `replica` learns from the server at `server` besides versions, with short
+    /// timeouts, as `init` does where there is a network; a failure leaves it for the next sync.
+    public static func learnKeys(_ replica: Replica, server: String, token: String, caFile: String) async {
+        _ = try? await HTTPTransport.withTransport(server: server, token: token, connectTimeoutSeconds: 2, caFile: caFile, timeoutSeconds: 10) { http in
+            await learnKeys(replica, over: http)
+        }
+    }
+
+    /// Fetches and keeps what a replica learns from the server besides versions: its key for
+    /// sealed bundles when none is saved, and the signing keys of the replicas this file holds
+    /// versions of that the server has not vouched for here. Failures leave them for next time.
+    static func learnKeys(_ replica: Replica, over http: HTTPTransport) async {
+        if (try? replica.serverBundleKey()) == nil, let answer = try? await http.bundleKey() {
+            try? replica.saveServerBundleKey(answer.publicKey)
+        }
+        if (try? replica.replicasWithoutVouchedKey())?.isEmpty == false, let answer = try? await http.replicaKeys() {
+            try? replica.noteVouchedKeys(answer.replicas)
+        }
+    }
+}

@@ -1,0 +1,26 @@
+public import SyncModel
+
+/// Counts of one sync session.
+public struct SyncStats: Sendable, Equatable {
+    public var requests = 0
+    public var sent = 0
+    public var received = 0
+    public var cleanMerges = 0
+    /// Conflicts opened by this session and still open at its end.
+    public var newConflicts: [ConflictID] = []
+    /// Set while a first sync derives its field states, after its last page.
+    public var derivingFields = false
+    /// Carried ranges the server refused.
+    public var refusedCarried: [SyncSession.RefusedRange] = []
+
+    public init() {}
+
+    /// Counts what storing a page (or settling field states) did. A conflict a later page
+    /// closes is no longer new.
+    public mutating func count(_ report: ApplyReport) {
+        received += report.new
+        cleanMerges += report.cleanMerges
+        newConflicts.removeAll(where: report.closedConflicts.contains)
+        newConflicts += report.newConflicts
+    }
+}
