@@ -30,7 +30,7 @@ extension ParsableCommand {
                 Foundation.exit(ExitCode.validationFailure.rawValue)
             }
             if exitCode(for: error) == .success, case let message = fullMessage(for: error), message.contains("USAGE:") {
-                let help = HelpLayout.examplesLast(message)
+                let help = HelpLayout.laidOut(message, width: HelpLayout.terminalWidth())
                 print(help, terminator: help.hasSuffix("\n") ? "" : "\n")
                 Foundation.exit(0)
             }

@@ -1,6 +1,9 @@
 package import GRDB
 import CSQLiteConfig
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import GRDBSQLite
 public import SyncModel
 public import SyncProtocol
@@ -90,14 +93,19 @@ public struct Store: Sendable {
                 return try openReadOnly(path: path, role: role, schemas: schemas)
             }
         } else {
+            // A missing folder is a mistyped path more often than a wish: refused, as `export`
+            // does (the client makes its default folder itself).
             let directory = (path as NSString).deletingLastPathComponent
             if !directory.isEmpty && !manager.fileExists(atPath: directory) {
-                do {
-                    try manager.createDirectory(atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-                } catch {
-                    throw StoreError.cannotOpen(path: path, reason: "cannot create folder \(directory): \(error.localizedDescription)")
-                }
+                throw StoreError.cannotOpen(path: path, reason: "the folder \(directory) does not exist; create it first (mkdir -p \(directory)) or choose another path")
             }
+            // Made empty with mode 0600 before SQLite opens it: SQLite gives the -wal and -shm
+            // files it makes beside it the database's mode, and they hold the same data.
+            let descriptor = Glibc.open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+            guard descriptor >= 0 else {
+                throw StoreError.cannotOpen(path: path, reason: "cannot create it: \(String(cString: strerror(errno)))")
+            }
+            Glibc.close(descriptor)
         }
         var configuration = Configuration()
         configuration.busyMode = .timeout(busySeconds)

@@ -20,6 +20,13 @@ public enum TextOutput {
         return formatter.string(from: Date(timeIntervalSince1970: Double(milliseconds) / 1000))
     }
 
+    /// The milliseconds since 1970 of a time ``isoTime(_:)`` wrote; nil for other text.
+    public static func isoMilliseconds(_ text: String) -> Int64? {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return formatter.date(from: text).map { Int64(($0.timeIntervalSince1970 * 1000).rounded()) }
+    }
+
     /// A value on one or more lines: lists as bullets, prose as-is.
     public static func render(_ value: FieldValue, indent: String = "  ") -> String {
         switch value {
@@ -309,7 +316,8 @@ public enum TextOutput {
         if rows.isEmpty { return "No cells yet. Create one with `sync-client cell create --number N --title T`.\n" }
         let cells = rows.map { row in
             [row.number.map(String.init) ?? "—", row.title ?? "", row.trajectory ?? "—", row.trend ?? "—", row.lastAssessed ?? "—",
-             String(row.signals), row.newestSignal ?? "—", row.openConflicts == 0 ? "" : String(row.openConflicts)]
+             String(row.signals), row.newestSignal ?? "—",
+             row.openConflicts == 0 ? "" : String(row.openConflicts) + (row.sharedNumber ? " (number shared)" : "")]
         }
         let full = ["CELL", "TITLE", "TRAJECTORY", "TREND", "ASSESSED", "SIGNALS", "NEWEST", "CONFLICTS"]
         let short = ["CELL", "TITLE", "TRAJ.", "TREND", "ASSESSED", "SIG", "NEWEST", "!"]
@@ -342,8 +350,9 @@ public enum TextOutput {
         header.indices.map { column in ([header] + rows).map { $0[column].count }.max() ?? 0 }.reduce(0, +) + 2 * (header.count - 1)
     }
 
-    /// `status`; `labels` names each pending record for people.
-    public static func status(_ status: OutputJSON.Status, labels: [String: String]) -> String {
+    /// `status`; `labels` names each pending record for people; the last sync is dated as every
+    /// human time is (`2026-02-18 09:30:00 UTC, 3 days ago`), by `style`'s clock.
+    public static func status(_ status: OutputJSON.Status, labels: [String: String], style: TextStyle = .forTerminal(now: WallClock.now())) -> String {
         var lines = [
             "Replica  \(status.replica) (analyst \(status.analyst))",
             "Server   \(status.server)",
@@ -361,7 +370,7 @@ public enum TextOutput {
             lines.append("Carrying \(status.carrying) version\(status.carrying == 1 ? "" : "s") of other analysts, received by bundle, to send")
         }
         lines.append("Conflicts \(status.openConflicts) open\(status.openConflicts > 0 ? " (see `sync-client conflicts`)" : "")")
-        lines.append("Synced   " + (status.lastSync.map { "\($0.time) with \($0.server)" } ?? "never"))
+        lines.append("Synced   " + (status.lastSync.map { "\(isoMilliseconds($0.time).map(style.time) ?? $0.time) with \($0.server)" } ?? "never"))
         return lines.joined(separator: "\n") + "\n"
     }
 }

@@ -29,6 +29,14 @@ public struct TextStyle: Sendable {
         return TextStyle(color: color, width: max(40, min(width, 160)), now: now)
     }
 
+    /// As ``forTerminal(now:)``, but as wide as the lines need when the output is not a terminal
+    /// (`dashboard | cat`, a file): a table narrows only to fit a screen.
+    public static func forTable(now: Int64) -> TextStyle {
+        var style = forTerminal(now: now)
+        if isatty(STDOUT_FILENO) != 1 { style.width = .max }
+        return style
+    }
+
     func paint(_ text: String, _ code: String) -> String { color ? "\u{1B}[\(code)m\(text)\u{1B}[0m" : text }
     public func bold(_ text: String) -> String { paint(text, "1") }
     func dim(_ text: String) -> String { paint(text, "2") }

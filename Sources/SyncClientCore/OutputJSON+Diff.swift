@@ -1,0 +1,55 @@
+public import SyncModel
+
+extension OutputJSON {
+    /// `diff --json`: `{"record", "kind", "from", "to", "changes": [{"field", "old", "new",
+    /// "diff"}], "deletion"}`. `from` and `to` are the points as given (null for the beginning
+    /// and now); `diff` is the unified diff of prose and lists (null for other fields, or when
+    /// the texts are too far apart to diff line by line); `deletion` is "deleted", "restored"
+    /// or null.
+    public struct Diff: Encodable, Equatable {
+        public var record: String
+        public var kind: String
+        public var from: String?
+        public var to: String?
+        public var changes: [Change]
+        public var deletion: String?
+
+        public init(record: String, kind: String, from: String?, to: String?, changes: [Change], deletion: String?) {
+            (self.record, self.kind, self.from, self.to, self.changes, self.deletion) = (record, kind, from, to, changes, deletion)
+        }
+
+        public func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(record, forKey: .record)
+            try container.encode(kind, forKey: .kind)
+            try container.encode(from, forKey: .from)
+            try container.encode(to, forKey: .to)
+            try container.encode(changes, forKey: .changes)
+            try container.encode(deletion, forKey: .deletion)
+        }
+
+        enum CodingKeys: String, CodingKey { case record, kind, from, to, changes, deletion }
+    }
+
+    /// One field that changed between the two points.
+    public struct Change: Encodable, Equatable {
+        public var field: String
+        public var old: FieldValue
+        public var new: FieldValue
+        public var diff: String?
+
+        public init(field: String, old: FieldValue, new: FieldValue, diff: String?) {
+            (self.field, self.old, self.new, self.diff) = (field, old, new, diff)
+        }
+
+        public func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(field, forKey: .field)
+            try container.encode(old, forKey: .old)
+            try container.encode(new, forKey: .new)
+            try container.encode(diff, forKey: .diff)
+        }
+
+        enum CodingKeys: String, CodingKey { case field, old, new, diff }
+    }
+}
