@@ -195,7 +195,7 @@ let package = Package(
         ),
         .testTarget(
             name: "CommandLineTests",
-            dependencies: ["sync-client", "sync-server", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["sync-client", "sync-server", "CommandLineSupport", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -1,11 +1,11 @@
-public import ArgumentParser
+package import ArgumentParser
 
 /// A suggestion for a mistyped command name (`cel list` → `cell`), which the argument parser
 /// does not make.
-public enum CommandSuggestion {
+package enum CommandSuggestion {
     /// The sentence for `arguments` when a command or subcommand name in them is unknown but
     /// close to one (at most two edits away); nil when they name commands, or nothing close.
-    public static func message(for arguments: [String], root: any ParsableCommand.Type) -> String? {
+    package static func message(for arguments: [String], root: any ParsableCommand.Type) -> String? {
         var command: any ParsableCommand.Type = root
         var path = [root.configuration.commandName ?? ""]
         for word in arguments {

@@ -1,10 +1,10 @@
-public import ArgumentParser
+package import ArgumentParser
 import Foundation
 
 extension ParsableCommand {
     /// Runs the command line as `main` does, with two differences a person notices: a mistyped
     /// command name gets a suggestion, and help lists its examples after the usage.
-    public static func runLaidOut(_ arguments: [String], explain: @Sendable (_ error: any Error, _ arguments: [String]) -> String? = { _, _ in nil }) async -> Never {
+    package static func runLaidOut(_ arguments: [String], explain: @Sendable (_ error: any Error, _ arguments: [String]) -> String? = { _, _ in nil }) async -> Never {
         if let suggestion = CommandSuggestion.message(for: arguments, root: self) {
             FileHandle.standardError.write(Data("Error: \(suggestion)\n".utf8))
             Foundation.exit(ExitCode.validationFailure.rawValue)
@@ -30,7 +30,7 @@ extension ParsableCommand {
                 Foundation.exit(ExitCode.validationFailure.rawValue)
             }
             if exitCode(for: error) == .success, case let message = fullMessage(for: error), message.contains("USAGE:") {
-                let help = HelpLayout.examplesLast(message)
+                let help = HelpLayout.laidOut(message, width: HelpLayout.terminalWidth())
                 print(help, terminator: help.hasSuffix("\n") ? "" : "\n")
                 Foundation.exit(0)
             }

@@ -1,5 +1,8 @@
 import CSQLiteConfig
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import GRDB
 import GRDBSQLite
 
@@ -65,14 +68,20 @@ enum DatabaseFile {
                 return try openReadOnly(path: path, kind: kind)
             }
         } else {
+            // A missing folder is a mistyped path more often than a wish: refused, as `export`
+            // does (the client makes its default folder itself).
             let directory = (path as NSString).deletingLastPathComponent
             if !directory.isEmpty && !manager.fileExists(atPath: directory) {
-                do {
-                    try manager.createDirectory(atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-                } catch {
-                    throw StoreError.cannotOpen(path: path, reason: "cannot create folder \(directory): \(error.localizedDescription)")
-                }
+                throw StoreError.cannotOpen(path: path, reason: "the folder \(directory) does not exist; create it first (mkdir -p \(directory)) or choose another path")
             }
+            // Made empty with mode 0600 before SQLite opens it: SQLite gives the -wal and -shm
+            // files it makes beside it the database's mode, and they hold the same data (the
+            // sync token on a replica, the tokens' hashes on a server).
+            let descriptor = Glibc.open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+            guard descriptor >= 0 else {
+                throw StoreError.cannotOpen(path: path, reason: "cannot create it: \(String(cString: strerror(errno)))")
+            }
+            Glibc.close(descriptor)
         }
         var configuration = Configuration()
         configuration.busyMode = .timeout(busySeconds)
@@ -93,10 +102,6 @@ enum DatabaseFile {
             try kind.migrator().migrate(pool)
         } catch let error as DatabaseError {
             throw StoreError.cannotOpen(path: path, reason: reason(error))
-        }
-        if !exists {
-            // Replicas hold the sync token, servers the tokens' hashes: readable by the user only.
-            try? manager.setAttributes([.posixPermissions: 0o600], ofItemAtPath: path)
         }
         return pool
     }

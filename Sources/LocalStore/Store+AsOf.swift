@@ -27,6 +27,13 @@ extension Store {
 }
 
 extension Store {
+    /// When the oldest version this replica holds was written (milliseconds since 1970), or nil
+    /// when it holds none: where its history, and so every `--as-of` view, starts. It reads
+    /// every version's time, so callers ask only when a view came out empty.
+    public func historyStart() throws -> Int64? {
+        try read { db in try Int64.fetchOne(db, sql: "SELECT min(time) FROM version") }
+    }
+
     /// Every record of `kind` as it stood at `time` (milliseconds since 1970, as versions carry
     /// it): each field merged from its heads then, as a replica holding only the versions
     /// written by then would show it. Deleted ones only when asked. Wall clocks decide only what

@@ -3,21 +3,21 @@ import PostgresNIO
 
 /// Where a PostgreSQL server store lives: a `postgres://user[:password]@host[:port]/database`
 /// URL, with `?sslmode=require` for TLS.
-public struct PostgresLocation: Sendable, CustomStringConvertible {
-    public var host: String
-    public var port: Int
-    public var user: String
-    public var password: String?
-    public var database: String
-    public var requireTLS: Bool
+package struct PostgresLocation: Sendable, CustomStringConvertible {
+    package var host: String
+    package var port: Int
+    package var user: String
+    package var password: String?
+    package var database: String
+    package var requireTLS: Bool
 
     /// Whether `text` names a PostgreSQL store rather than a SQLite file.
-    public static func isURL(_ text: String) -> Bool {
+    package static func isURL(_ text: String) -> Bool {
         text.hasPrefix("postgres://") || text.hasPrefix("postgresql://")
     }
 
     /// Reads a URL; throws a sentence saying what is missing.
-    public init(url text: String) throws {
+    package init(url text: String) throws {
         guard Self.isURL(text), let url = URLComponents(string: text) else {
             throw PostgresStoreError.badURL("'\(Self.redacted(text))' is not a postgres:// URL; write postgres://USER@HOST:PORT/DATABASE")
         }
@@ -44,7 +44,7 @@ public struct PostgresLocation: Sendable, CustomStringConvertible {
     }
 
     /// The URL without its password, for logs and messages.
-    public var description: String { "postgres://\(user)@\(host):\(port)/\(database)" }
+    package var description: String { "postgres://\(user)@\(host):\(port)/\(database)" }
 
     /// `text` with any password replaced by `***`.
     static func redacted(_ text: String) -> String {

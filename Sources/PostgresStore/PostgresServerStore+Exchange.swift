@@ -1,8 +1,8 @@
 import Foundation
 import Logging
 import PostgresNIO
-public import SyncModel
-public import SyncProtocol
+package import SyncModel
+package import SyncProtocol
 
 /// One exchange on PostgreSQL, safe with several server instances on one database.
 ///
@@ -21,7 +21,7 @@ public import SyncProtocol
 /// is taken as duplicates. A pull from replicas already bound writes nothing and skips the push's
 /// transaction.
 extension PostgresServerStore {
-    public func perform(
+    package func perform(
         _ work: ExchangeWork<[Version]>, ownership: @escaping @Sendable ([ReplicaID: ReplicaBinding]) throws -> Void
     ) async throws -> StoredExchange {
         try await mapErrors { [self] in

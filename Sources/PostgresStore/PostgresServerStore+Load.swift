@@ -1,18 +1,18 @@
-public import Foundation
+package import Foundation
 import Logging
 import PostgresNIO
-public import SyncModel
-public import SyncProtocol
+package import SyncModel
+package import SyncProtocol
 
 /// Filling an empty store from another one (`sync-server migrate`).
 extension PostgresServerStore {
     /// What a load copied.
-    public struct Loaded: Sendable {
-        public var analysts: Int
-        public var replicas: Int
-        public var versions: Int
+    package struct Loaded: Sendable {
+        package var analysts: Int
+        package var replicas: Int
+        package var versions: Int
         /// The feed's last position, with the same chain as the source's: clients' cursors stay valid.
-        public var head: FeedCursor
+        package var head: FeedCursor
     }
 
     /// Copies analysts, bindings and every version, in feed order, into this store, in one
@@ -21,7 +21,7 @@ extension PostgresServerStore {
     /// push is, with the same checks, and the feed's chain is computed afresh, so it matches the
     /// source's only if every version arrived whole and in order: a copy that does not end at
     /// `head`, the source's last position, is rolled back.
-    public func load(
+    package func load(
         analysts: [(analyst: Analyst, tokenHash: String)], bindings: [(replica: ReplicaID, analyst: String, bound: Int64, publicKey: Data?)],
         bundleKey: BundleKey? = nil, head: FeedCursor, nextPage: @escaping @Sendable (FeedCursor) throws -> [Version]
     ) async throws -> Loaded {

@@ -1,26 +1,26 @@
 import Foundation
-public import Logging
+package import Logging
 import PostgresNIO
-public import SyncModel
-public import SyncProtocol
+package import SyncModel
+package import SyncProtocol
 
 /// The server's storage in PostgreSQL, for several `sync-server` instances sharing one database.
 ///
 /// It keeps what the protocol needs and nothing more: analysts, replica bindings, every version,
 /// and the feed. Field states are not kept: the server answers with versions, and every replica
 /// merges them itself. See ``perform(_:ownership:)`` for how instances share the feed.
-public final class PostgresServerStore: ServerStorage {
+package final class PostgresServerStore: ServerStorage {
     let client: PostgresClient
     let logger: Logger
     /// Pauses a test places in each exchange (see ``CommitPauses``).
     let pauses: CommitPauses
     private let running: Task<Void, Never>
-    public let location: PostgresLocation
+    package let location: PostgresLocation
 
     /// Connects to the database at `location`, bringing its schema up to date (a new, empty
     /// database gets the whole schema). Throws a sentence if it cannot be reached, or holds
     /// another program's tables or a newer schema.
-    public static func connect(_ location: PostgresLocation, logger: Logger = Logger(label: "sync-server.postgres")) async throws -> PostgresServerStore {
+    package static func connect(_ location: PostgresLocation, logger: Logger = Logger(label: "sync-server.postgres")) async throws -> PostgresServerStore {
         try await connect(location, logger: logger, pauses: CommitPauses())
     }
 
@@ -51,7 +51,7 @@ public final class PostgresServerStore: ServerStorage {
     }
 
     /// Closes every connection; the store is unusable afterwards.
-    public func close() {
+    package func close() {
         running.cancel()
     }
 
@@ -116,7 +116,7 @@ public final class PostgresServerStore: ServerStorage {
         return "\(error.code)"
     }
 
-    public func check(_ versions: [Version]) throws -> [Version] {
+    package func check(_ versions: [Version]) throws -> [Version] {
         try versions.map { version in
             do {
                 return try VersionRules.validated(version)
@@ -126,7 +126,7 @@ public final class PostgresServerStore: ServerStorage {
         }
     }
 
-    public func addAnalyst(name: String, tokenHash: String, at time: Int64) async throws {
+    package func addAnalyst(name: String, tokenHash: String, at time: Int64) async throws {
         try await mapErrors { [self] in
             let inserted = try await client.query("""
                 INSERT INTO analyst (name, token_hash, created) VALUES (\(name), \(tokenHash), \(time))
@@ -137,7 +137,7 @@ public final class PostgresServerStore: ServerStorage {
         }
     }
 
-    public func activeAnalyst(named name: String) async throws -> (analyst: Analyst, tokenHash: String)? {
+    package func activeAnalyst(named name: String) async throws -> (analyst: Analyst, tokenHash: String)? {
         try await mapErrors { [self] in
             let rows = try await client.query("SELECT name, created, revoked, token_hash FROM analyst WHERE name = \(name) AND revoked IS NULL", logger: logger)
             for try await (name, created, revoked, hash) in rows.decode((String, Int64, Int64?, String).self) {
@@ -147,7 +147,7 @@ public final class PostgresServerStore: ServerStorage {
         }
     }
 
-    public func analysts() async throws -> [Analyst] {
+    package func analysts() async throws -> [Analyst] {
         try await mapErrors { [self] in
             var result: [Analyst] = []
             let rows = try await client.query("SELECT name, created, revoked FROM analyst ORDER BY name", logger: logger)
@@ -158,7 +158,7 @@ public final class PostgresServerStore: ServerStorage {
         }
     }
 
-    public func replaceToken(name: String, tokenHash: String) async throws -> Bool {
+    package func replaceToken(name: String, tokenHash: String) async throws -> Bool {
         try await mapErrors { [self] in
             let rows = try await client.query("UPDATE analyst SET token_hash = \(tokenHash) WHERE name = \(name) RETURNING revoked", logger: logger)
             for try await revoked in rows.decode(Int64?.self) { return revoked != nil }
@@ -166,7 +166,7 @@ public final class PostgresServerStore: ServerStorage {
         }
     }
 
-    public func reinstate(name: String) async throws -> Bool {
+    package func reinstate(name: String) async throws -> Bool {
         try await mapErrors { [self] in
             let rows = try await client.query("UPDATE analyst SET revoked = NULL WHERE name = \(name) AND revoked IS NOT NULL RETURNING name", logger: logger)
             for try await _ in rows.decode(String.self) { return true }
@@ -175,7 +175,7 @@ public final class PostgresServerStore: ServerStorage {
         }
     }
 
-    public func revoke(name: String, at time: Int64) async throws {
+    package func revoke(name: String, at time: Int64) async throws {
         try await mapErrors { [self] in
             try await client.query("UPDATE analyst SET revoked = \(time) WHERE name = \(name) AND revoked IS NULL", logger: logger)
             guard try await exists(analyst: name) else { throw AnalystError.notFound(name) }
@@ -187,7 +187,7 @@ public final class PostgresServerStore: ServerStorage {
         return false
     }
 
-    public func bundleKey() async throws -> BundleKey {
+    package func bundleKey() async throws -> BundleKey {
         try await mapErrors { [self] in
             let made = BundleKey.generate()
             // Instances racing to make it keep the first one stored.
@@ -199,7 +199,7 @@ public final class PostgresServerStore: ServerStorage {
         }
     }
 
-    public func replicaBindings() async throws -> [ReplicaID: ReplicaBinding] {
+    package func replicaBindings() async throws -> [ReplicaID: ReplicaBinding] {
         try await mapErrors { [self] in
             var result: [ReplicaID: ReplicaBinding] = [:]
             let rows = try await client.query("SELECT replica, analyst, public_key FROM replica_owner", logger: logger)
@@ -212,7 +212,7 @@ public final class PostgresServerStore: ServerStorage {
 
     /// Everything the database keeps, as text in a canonical order: equal exactly when two
     /// states are equal (tests check that a refused request changed nothing).
-    public func canonicalDump() async throws -> String {
+    package func canonicalDump() async throws -> String {
         try await mapErrors { [self] in
             try await client.withConnection { connection in
                 try await connection.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", logger: logger)

@@ -1,7 +1,7 @@
-public import SyncProtocol
+package import SyncProtocol
 
 /// What went wrong with a PostgreSQL server store; each says what to do.
-public enum PostgresStoreError: StorageError, Equatable, Sendable {
+package enum PostgresStoreError: StorageError, Equatable, Sendable {
     case badURL(String)
     /// The database cannot be reached or failed a query; the request may succeed later.
     case unavailable(String)
@@ -10,14 +10,14 @@ public enum PostgresStoreError: StorageError, Equatable, Sendable {
     /// The database holds something this store could not have written.
     case damaged(String)
 
-    public var code: ServerErrorCode? {
+    package var code: ServerErrorCode? {
         switch self {
         case .unavailable, .damaged: return .storeUnavailable
         case .badURL, .foreign: return nil
         }
     }
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .badURL(let reason): return "cannot use that database URL: \(reason)"
         case .unavailable(let reason): return "the PostgreSQL database is unavailable (\(reason)); nothing was changed. Try again when it is back."

@@ -1,5 +1,5 @@
 /// A command the client cannot carry out as given; nothing was changed.
-public struct ClientError: Error, Equatable, Sendable, CustomStringConvertible {
-    public var description: String
-    public init(_ description: String) { self.description = description }
+package struct ClientError: Error, Equatable, Sendable, CustomStringConvertible {
+    package var description: String
+    package init(_ description: String) { self.description = description }
 }

@@ -1,9 +1,9 @@
-public import LocalStore
-public import SyncModel
+package import LocalStore
+package import SyncModel
 
 /// How a person resolves a conflict, from `sync-client resolve` or the web page: the same
 /// choices, the same refusals, the same write.
-public enum ConflictChoice: Sendable, Equatable {
+package enum ConflictChoice: Sendable, Equatable {
     /// The value written on this replica.
     case mine
     /// The value written elsewhere.
@@ -19,13 +19,13 @@ public enum ConflictChoice: Sendable, Equatable {
 
     /// Writes the value that resolves `conflict` (a write that supersedes every head; it syncs
     /// like any write). Throws a sentence, writing nothing, when the choice does not fit.
-    public func resolve(_ conflict: Conflict, on replica: Replica, words: Words) throws {
+    package func resolve(_ conflict: Conflict, on replica: Replica, words: Words) throws {
         let value = try self.value(for: conflict, ownReplicas: try replica.ownReplicas(), words: words)
         try replica.write([FieldChange(record: conflict.record, kind: conflict.kind, field: conflict.field, value: value)], at: WallClock.now())
     }
 
     /// The value this choice gives `conflict`, with `own` the replica ids this file has written as.
-    public func value(for conflict: Conflict, ownReplicas own: Set<ReplicaID>, words w: Words) throws -> FieldValue {
+    package func value(for conflict: Conflict, ownReplicas own: Set<ReplicaID>, words w: Words) throws -> FieldValue {
         if conflict.isSharedNumber {
             let first = conflict.records[0].short
             throw ClientError("conflict \(conflict.id) is \(conflict.records.count) cells sharing the number \(conflict.provisional.int.map(String.init) ?? "?"); "
@@ -58,20 +58,20 @@ public enum ConflictChoice: Sendable, Equatable {
     }
 
     /// How refusals name the choices: the command's flags, or the page's buttons.
-    public struct Words: Sendable {
-        public var mine, theirs, value, keep, delete: String
-        public var editAgain: @Sendable (ConflictID) -> String
+    package struct Words: Sendable {
+        package var mine, theirs, value, keep, delete: String
+        package var editAgain: @Sendable (ConflictID) -> String
 
-        public static let flags = Words(mine: "--mine", theirs: "--theirs", value: "--value", keep: "--keep", delete: "--delete") {
+        package static let flags = Words(mine: "--mine", theirs: "--theirs", value: "--value", keep: "--keep", delete: "--delete") {
             "Run `sync-client resolve \($0) --edit` again and remove them."
         }
-        public static let buttons = Words(mine: "Keep mine", theirs: "Keep theirs", value: "a new value", keep: "Keep the record", delete: "Delete the record") { _ in
+        package static let buttons = Words(mine: "Keep mine", theirs: "Keep theirs", value: "a new value", keep: "Keep the record", delete: "Delete the record") { _ in
             "Remove them and save again."
         }
     }
 
     /// The text a person edits to resolve `conflict`: the base and every head between diff3-style markers.
-    public static func markedText(_ conflict: Conflict) -> String {
+    package static func markedText(_ conflict: Conflict) -> String {
         ConflictMarkers.lines(
             base: TextOutput.editableLines(conflict.base?.value ?? .null),
             heads: conflict.heads.map { ("\($0.author) (replica \($0.dot.replica.short))", TextOutput.editableLines($0.value)) }

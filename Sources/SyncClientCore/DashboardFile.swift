@@ -1,6 +1,6 @@
 import Foundation
-public import LocalStore
-public import SyncModel
+package import LocalStore
+package import SyncModel
 
 /// The dashboard as a JSON file: `export` writes it, `import` reads it back, losslessly.
 ///
@@ -9,9 +9,9 @@ public import SyncModel
 /// sorted and records are in dashboard order, so the same state always exports to the same bytes.
 /// `state` is the version vector the records were read at (see ``Contents``); version 1 files,
 /// without it, are still read.
-public enum DashboardFile {
-    public static let format = "field-sync-dashboard"
-    public static let version = 2
+package enum DashboardFile {
+    package static let format = "field-sync-dashboard"
+    package static let version = 2
 
     struct Document: Encodable {
         var format: String
@@ -23,11 +23,11 @@ public enum DashboardFile {
 
     /// What a dashboard file holds: its records, and the causal state they were exported at,
     /// if the file says (a hand-written or version 1 file does not).
-    public struct Contents: Sendable, Equatable {
-        public var records: [ImportedRecord]
-        public var state: VersionVector?
+    package struct Contents: Sendable, Equatable {
+        package var records: [ImportedRecord]
+        package var state: VersionVector?
 
-        public init(records: [ImportedRecord], state: VersionVector?) {
+        package init(records: [ImportedRecord], state: VersionVector?) {
             self.records = records
             self.state = state
         }
@@ -39,15 +39,15 @@ public enum DashboardFile {
     }
 
     /// A record read from a file, with the lines it came from.
-    public struct ImportedRecord: Sendable, Equatable {
-        public var id: RecordID
-        public var kind: String
-        public var line: Int
-        public var fields: [String: FieldValue]
+    package struct ImportedRecord: Sendable, Equatable {
+        package var id: RecordID
+        package var kind: String
+        package var line: Int
+        package var fields: [String: FieldValue]
     }
 
     /// The file for these cells and signals (live ones, in dashboard order), read at `state`.
-    public static func export(cells: [RecordSnapshot], signals: [RecordSnapshot], state: VersionVector? = nil) -> String {
+    package static func export(cells: [RecordSnapshot], signals: [RecordSnapshot], state: VersionVector? = nil) -> String {
         func entry(_ record: RecordSnapshot) -> Entry {
             let names = SchemaRegistry.standard[record.kind]?.fieldNames ?? []
             return Entry(id: record.id.rawValue, fields: Dictionary(uniqueKeysWithValues: names.map { ($0, record.value($0)) }))
@@ -57,12 +57,12 @@ public enum DashboardFile {
     }
 
     /// Reads and checks a whole file's records; throws an ``ImportError`` at the first problem.
-    public static func parse(_ text: String) throws -> [ImportedRecord] {
+    package static func parse(_ text: String) throws -> [ImportedRecord] {
         try read(text).records
     }
 
     /// Reads and checks a whole file; throws an ``ImportError`` at the first problem.
-    public static func read(_ text: String) throws -> Contents {
+    package static func read(_ text: String) throws -> Contents {
         let root = try LineJSON.parse(text)
         guard case .object(let members) = root.value else { throw ImportError(line: root.line, "expected an object with \"format\", \"version\", \"cells\" and \"signals\"") }
         var records: [ImportedRecord] = []
@@ -174,7 +174,7 @@ public enum DashboardFile {
 
     /// The writes that make `store` hold the file's records: only fields whose value differs,
     /// so importing a replica's own export writes nothing (and resolves no conflict by accident).
-    public static func changes(for records: [ImportedRecord], in store: Store) throws -> [FieldChange] {
+    package static func changes(for records: [ImportedRecord], in store: Store) throws -> [FieldChange] {
         let cells = try directory(for: records, in: store)
         let records = stored(records, cells)
         var changes: [FieldChange] = []

@@ -1,12 +1,12 @@
-public import SyncModel
+package import SyncModel
 
 /// What `log` says of a version beside its value: that it settled a conflict, or was written
 /// concurrently with another version of its field. From the versions alone.
-public struct HistoryNotes: Sendable {
+package struct HistoryNotes: Sendable {
     private var notes: [Dot: String] = [:]
 
     /// Notes for `versions` (any records and fields), each judged among the others of its field.
-    public init(_ versions: [Version]) {
+    package init(_ versions: [Version]) {
         let fields = Dictionary(grouping: versions) { "\($0.record.rawValue)/\($0.field)" }
         for group in fields.values {
             for version in group {
@@ -23,5 +23,5 @@ public struct HistoryNotes: Sendable {
         }
     }
 
-    public func note(_ version: Version) -> String? { notes[version.dot] }
+    package func note(_ version: Version) -> String? { notes[version.dot] }
 }

@@ -1,14 +1,14 @@
 import Foundation
-public import LocalStore
+package import LocalStore
 import SyncModel
 
 /// A point in a replica's history that a person names: a date (`2026`, `2026-02`,
 /// `2026-02-18`, the end of that period, UTC), a moment (`2026-02-18T09:30:00Z`), or a version
 /// as `log` prints it (`3c776e85:4`, the moment it was written).
-public enum HistoryPoint {
+package enum HistoryPoint {
     /// The moment `text` names, in milliseconds since 1970 (as versions carry time).
     /// - Throws: ``ClientError`` saying what forms are understood.
-    public static func time(_ text: String, in store: Store) throws -> Int64 {
+    package static func time(_ text: String, in store: Store) throws -> Int64 {
         if text == "now" { return .max }
         if text.contains(":") && !text.contains("T") {
             guard let version = try store.version(matching: text) else {

@@ -1,7 +1,7 @@
 import SyncModel
 
 /// A JSON reader that remembers the line of every value, so import errors can name the line.
-public indirect enum LineJSON: Equatable, Sendable {
+package indirect enum LineJSON: Equatable, Sendable {
     case object([(key: String, value: Node)])
     case array([Node])
     case string(String)
@@ -10,12 +10,12 @@ public indirect enum LineJSON: Equatable, Sendable {
     case bool(Bool)
     case null
 
-    public struct Node: Equatable, Sendable {
-        public var value: LineJSON
-        public var line: Int
+    package struct Node: Equatable, Sendable {
+        package var value: LineJSON
+        package var line: Int
     }
 
-    public static func == (lhs: LineJSON, rhs: LineJSON) -> Bool {
+    package static func == (lhs: LineJSON, rhs: LineJSON) -> Bool {
         switch (lhs, rhs) {
         case (.object(let a), .object(let b)): return a.map(\.key) == b.map(\.key) && a.map(\.value) == b.map(\.value)
         case (.array(let a), .array(let b)): return a == b
@@ -29,7 +29,7 @@ public indirect enum LineJSON: Equatable, Sendable {
     }
 
     /// What kind of value this is, for error messages.
-    public var kindName: String {
+    package var kindName: String {
         switch self {
         case .object: "an object"
         case .array: "an array"
@@ -41,7 +41,7 @@ public indirect enum LineJSON: Equatable, Sendable {
     }
 
     /// Parses `text`; throws an ``ImportError`` naming the line of the first problem.
-    public static func parse(_ text: String) throws -> Node {
+    package static func parse(_ text: String) throws -> Node {
         var reader = Reader(bytes: Array(text.utf8))
         reader.skipSpace()
         let node = try reader.value(depth: 0)
@@ -136,14 +136,14 @@ public indirect enum LineJSON: Equatable, Sendable {
 }
 
 /// An import refused at a line of its file; nothing was imported.
-public struct ImportError: Error, Equatable, Sendable, CustomStringConvertible {
-    public var line: Int
-    public var message: String
+package struct ImportError: Error, Equatable, Sendable, CustomStringConvertible {
+    package var line: Int
+    package var message: String
 
-    public init(line: Int, _ message: String) {
+    package init(line: Int, _ message: String) {
         self.line = line
         self.message = message
     }
 
-    public var description: String { "line \(line): \(message); nothing was imported" }
+    package var description: String { "line \(line): \(message); nothing was imported" }
 }

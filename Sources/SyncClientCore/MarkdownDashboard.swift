@@ -1,5 +1,5 @@
-public import LocalStore
-public import SyncModel
+package import LocalStore
+package import SyncModel
 import Foundation
 
 /// The dashboard as Markdown pages: each cell as its dashboard page (title, facts, sections in
@@ -8,11 +8,11 @@ import Foundation
 /// A signal appears on the page of every exported cell it touches (and once under
 /// "Other signals" if it touches none); import reads each id once and refuses copies that differ.
 /// Lines of prose that would read as Markdown structure are escaped with a backslash.
-public enum MarkdownDashboard {
+package enum MarkdownDashboard {
     /// The first line of a version 1 file; version 2 files start with ``markerPrefix``, then the
     /// state they were exported at (see ``DashboardFile/Contents``): `, state UUID:N,UUID:N -->`.
-    public static let marker = "<!-- field-sync dashboard, version 1 -->"
-    public static let markerPrefix = "<!-- field-sync dashboard, version 2"
+    package static let marker = "<!-- field-sync dashboard, version 1 -->"
+    package static let markerPrefix = "<!-- field-sync dashboard, version 2"
 
     static let sections: [(field: String, title: String)] = [
         ("problemStatement", "Problem Statement"), ("articulatedGoal", "Articulated Goal"),
@@ -24,7 +24,7 @@ public enum MarkdownDashboard {
     // MARK: - Export
 
     /// The pages for these cells and signals, read at `state`.
-    public static func export(cells: [RecordSnapshot], signals: [RecordSnapshot], state: VersionVector? = nil) -> String {
+    package static func export(cells: [RecordSnapshot], signals: [RecordSnapshot], state: VersionVector? = nil) -> String {
         var lines = [state.map { "\(markerPrefix), state \($0.text) -->" } ?? "\(markerPrefix) -->"]
         let sortedCells = cells.sorted { ($0.value("number").int ?? .max, $0.id) < ($1.value("number").int ?? .max, $1.id) }
         var placed: Set<RecordID> = []
@@ -111,18 +111,18 @@ public enum MarkdownDashboard {
     }
 
     /// Whether `line` is the first line of a Markdown dashboard of any version.
-    public static func isMarker(_ line: Substring) -> Bool {
+    package static func isMarker(_ line: Substring) -> Bool {
         line == Substring(marker) || line.hasPrefix(markerPrefix)
     }
 
     /// Reads a Markdown dashboard's records; throws an ``ImportError`` at the first problem.
-    public static func parse(_ text: String) throws -> [DashboardFile.ImportedRecord] {
+    package static func parse(_ text: String) throws -> [DashboardFile.ImportedRecord] {
         try read(text).records
     }
 
     /// Reads a Markdown dashboard; throws an ``ImportError`` at the first problem. A cell new
     /// to the file may leave out its id line: it is given a new id.
-    public static func read(_ text: String) throws -> DashboardFile.Contents {
+    package static func read(_ text: String) throws -> DashboardFile.Contents {
         var cursor = Cursor(lines: text.split(separator: "\n", omittingEmptySubsequences: false))
         cursor.skipBlank()
         var state: VersionVector?

@@ -1,4 +1,4 @@
-public import Foundation
+package import Foundation
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -9,10 +9,10 @@ import Glibc
 /// same folder, flushed to disk, renamed over it) with its permissions kept; a new file is made
 /// the same way. A folder, a missing folder, a dangling link or a block device is refused with a
 /// sentence, and nothing is written.
-public enum OutputFile {
+package enum OutputFile {
     /// Writes `data` to what `path` names.
     /// - Throws: ``ClientError`` saying what the path is and what to do instead.
-    public static func write(_ data: Data, to path: String) throws {
+    package static func write(_ data: Data, to path: String) throws {
         let target = try resolve(path)
         var info = stat()
         if lstat(target, &info) != 0 {

@@ -1,18 +1,18 @@
 import Foundation
-public import LocalStore
-public import SyncModel
+package import LocalStore
+package import SyncModel
 
 /// The `--json` shapes. They are a stable interface: fields are only ever added.
-public enum OutputJSON {
+package enum OutputJSON {
     /// A record: `{"id", "kind", "deleted", "fields": {every schema field}, "conflicts": [{"field", "id"}]}`.
-    public struct Record: Encodable, Equatable {
-        public var id: String
-        public var kind: String
-        public var deleted: Bool
-        public var fields: [String: FieldValue]
-        public var conflicts: [FieldConflict]
+    package struct Record: Encodable, Equatable {
+        package var id: String
+        package var kind: String
+        package var deleted: Bool
+        package var fields: [String: FieldValue]
+        package var conflicts: [FieldConflict]
 
-        public init(_ snapshot: RecordSnapshot) {
+        package init(_ snapshot: RecordSnapshot) {
             id = snapshot.id.rawValue
             kind = snapshot.kind
             deleted = snapshot.deleted
@@ -22,24 +22,24 @@ public enum OutputJSON {
         }
     }
 
-    public struct FieldConflict: Encodable, Equatable {
-        public var field: String
-        public var id: String
+    package struct FieldConflict: Encodable, Equatable {
+        package var field: String
+        package var id: String
     }
 
     /// One version: `{"replica", "counter", "author", "time", "value"}` (time in ISO 8601 UTC);
     /// in `log`, also `"record", "kind", "field"`.
-    public struct VersionInfo: Encodable, Equatable {
-        public var replica: String
-        public var counter: UInt64
-        public var author: String
-        public var time: String
-        public var value: FieldValue
-        public var record: String?
-        public var kind: String?
-        public var field: String?
+    package struct VersionInfo: Encodable, Equatable {
+        package var replica: String
+        package var counter: UInt64
+        package var author: String
+        package var time: String
+        package var value: FieldValue
+        package var record: String?
+        package var kind: String?
+        package var field: String?
 
-        public init(_ version: Version, located: Bool = false) {
+        package init(_ version: Version, located: Bool = false) {
             replica = version.dot.replica.rawValue
             counter = version.dot.counter
             author = version.author
@@ -54,12 +54,12 @@ public enum OutputJSON {
     }
 
     /// A `blame` entry: `{"field", "value", "setBy": [version]}`.
-    public struct BlameEntry: Encodable, Equatable {
-        public var field: String
-        public var value: FieldValue
-        public var setBy: [VersionInfo]
+    package struct BlameEntry: Encodable, Equatable {
+        package var field: String
+        package var value: FieldValue
+        package var setBy: [VersionInfo]
 
-        public init(field: String, value: FieldValue, setBy: [VersionInfo]) {
+        package init(field: String, value: FieldValue, setBy: [VersionInfo]) {
             self.field = field
             self.value = value
             self.setBy = setBy
@@ -67,16 +67,16 @@ public enum OutputJSON {
     }
 
     /// A conflict: `{"id", "record", "kind", "field", "provisional", "base", "heads"}`.
-    public struct ConflictInfo: Encodable, Equatable {
-        public var id: String
-        public var record: String
-        public var kind: String
-        public var field: String
-        public var provisional: FieldValue
-        public var base: VersionInfo?
-        public var heads: [VersionInfo]
+    package struct ConflictInfo: Encodable, Equatable {
+        package var id: String
+        package var record: String
+        package var kind: String
+        package var field: String
+        package var provisional: FieldValue
+        package var base: VersionInfo?
+        package var heads: [VersionInfo]
 
-        public init(_ conflict: Conflict) {
+        package init(_ conflict: Conflict) {
             id = conflict.id.rawValue
             record = conflict.record.rawValue
             kind = conflict.kind
@@ -86,7 +86,7 @@ public enum OutputJSON {
             heads = conflict.heads.map { VersionInfo($0) }
         }
 
-        public func encode(to encoder: any Encoder) throws {
+        package func encode(to encoder: any Encoder) throws {
             var container = encoder.container(keyedBy: CodingKeys.self)
             try container.encode(id, forKey: .id)
             try container.encode(record, forKey: .record)
@@ -101,25 +101,25 @@ public enum OutputJSON {
     }
 
     /// `status --json`.
-    public struct Status: Encodable, Equatable {
-        public var replica: String
-        public var analyst: String
-        public var server: String
-        public var versions: UInt64
-        public var pending: Int
-        public var pendingRecords: [PendingRecord]
-        public var openConflicts: Int
+    package struct Status: Encodable, Equatable {
+        package var replica: String
+        package var analyst: String
+        package var server: String
+        package var versions: UInt64
+        package var pending: Int
+        package var pendingRecords: [PendingRecord]
+        package var openConflicts: Int
         /// Other analysts' versions received by bundle that the server has not taken yet.
-        public var carrying: Int
+        package var carrying: Int
         /// The last sync that ended well: when (ISO 8601 UTC) and with which server; absent before the first.
-        public var lastSync: LastSync?
+        package var lastSync: LastSync?
 
-        public struct LastSync: Encodable, Equatable {
-            public var time: String
-            public var server: String
+        package struct LastSync: Encodable, Equatable {
+            package var time: String
+            package var server: String
         }
 
-        public init(replica: String, analyst: String, server: String, versions: UInt64, pending: Int, pendingRecords: [PendingRecord], openConflicts: Int,
+        package init(replica: String, analyst: String, server: String, versions: UInt64, pending: Int, pendingRecords: [PendingRecord], openConflicts: Int,
                     carrying: Int = 0, lastSync: (time: Int64, server: String)? = nil) {
             self.carrying = carrying
             self.lastSync = lastSync.map { LastSync(time: TextOutput.isoTime($0.time), server: $0.server) }
@@ -133,12 +133,12 @@ public enum OutputJSON {
         }
     }
 
-    public struct PendingRecord: Encodable, Equatable {
-        public var record: String
-        public var kind: String
-        public var versions: Int
+    package struct PendingRecord: Encodable, Equatable {
+        package var record: String
+        package var kind: String
+        package var versions: Int
 
-        public init(record: String, kind: String, versions: Int) {
+        package init(record: String, kind: String, versions: Int) {
             self.record = record
             self.kind = kind
             self.versions = versions
@@ -146,18 +146,18 @@ public enum OutputJSON {
     }
 
     /// `config show --json`.
-    public struct Config: Encodable, Equatable {
-        public var replicaPath: String
-        public var replica: String
-        public var analyst: String
-        public var server: String
-        public var serverSource: EffectiveSettings.Source
-        public var token: String
-        public var tokenSource: EffectiveSettings.Source
-        public var caFile: String
-        public var caFileSource: EffectiveSettings.Source
+    package struct Config: Encodable, Equatable {
+        package var replicaPath: String
+        package var replica: String
+        package var analyst: String
+        package var server: String
+        package var serverSource: EffectiveSettings.Source
+        package var token: String
+        package var tokenSource: EffectiveSettings.Source
+        package var caFile: String
+        package var caFileSource: EffectiveSettings.Source
 
-        public init(replicaPath: String, replica: String, analyst: String, settings: EffectiveSettings) {
+        package init(replicaPath: String, replica: String, analyst: String, settings: EffectiveSettings) {
             self.replicaPath = replicaPath
             self.replica = replica
             self.analyst = analyst
@@ -171,15 +171,15 @@ public enum OutputJSON {
     }
 
     /// `sync --json`.
-    public struct SyncSummary: Encodable, Equatable {
-        public var server: String
-        public var requests: Int
-        public var sent: Int
-        public var received: Int
-        public var mergedCleanly: Int
-        public var newConflicts: [String]
+    package struct SyncSummary: Encodable, Equatable {
+        package var server: String
+        package var requests: Int
+        package var sent: Int
+        package var received: Int
+        package var mergedCleanly: Int
+        package var newConflicts: [String]
 
-        public init(server: String, requests: Int, sent: Int, received: Int, mergedCleanly: Int, newConflicts: [String]) {
+        package init(server: String, requests: Int, sent: Int, received: Int, mergedCleanly: Int, newConflicts: [String]) {
             self.server = server
             self.requests = requests
             self.sent = sent
@@ -190,14 +190,14 @@ public enum OutputJSON {
     }
 
     /// `rekey --json`.
-    public struct Rekey: Encodable, Equatable {
-        public var previousReplica: String
-        public var replica: String
-        public var moved: Int
-        public var versions: Int
-        public var backup: String
+    package struct Rekey: Encodable, Equatable {
+        package var previousReplica: String
+        package var replica: String
+        package var moved: Int
+        package var versions: Int
+        package var backup: String
 
-        public init(_ report: RekeyReport) {
+        package init(_ report: RekeyReport) {
             previousReplica = report.oldID.rawValue
             replica = report.newID.rawValue
             moved = report.moved
@@ -207,7 +207,7 @@ public enum OutputJSON {
     }
 
     /// Pretty, key-sorted JSON text with a final newline.
-    public static func text(_ value: some Encodable) -> String {
+    package static func text(_ value: some Encodable) -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         return String(decoding: try! encoder.encode(value), as: UTF8.self) + "\n"

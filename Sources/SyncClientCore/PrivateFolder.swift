@@ -1,4 +1,4 @@
-public import Foundation
+package import Foundation
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -6,11 +6,11 @@ import Glibc
 /// A folder only this user can enter, made fresh under the temporary folder (mkdtemp) and
 /// removed with its contents when released: files made in it cannot be replaced by, or written
 /// through, a link another user planted under a predictable name.
-public final class PrivateFolder {
-    public let path: String
+package final class PrivateFolder {
+    package let path: String
 
     /// - Throws: ``ClientError`` when the temporary folder cannot take a new folder.
-    public init(prefix: String) throws {
+    package init(prefix: String) throws {
         var template = Array((FileManager.default.temporaryDirectory.path as NSString).appendingPathComponent("\(prefix)-XXXXXX").utf8CString)
         guard let made = mkdtemp(&template) else {
             throw ClientError("cannot make a private folder in \(FileManager.default.temporaryDirectory.path): \(String(cString: strerror(errno))); set TMPDIR to a writable folder")
@@ -19,7 +19,7 @@ public final class PrivateFolder {
     }
 
     /// Makes the new file `name` in the folder, readable and writable by this user only.
-    public func create(_ name: String, contents: Data) throws -> String {
+    package func create(_ name: String, contents: Data) throws -> String {
         let file = (path as NSString).appendingPathComponent(name)
         let descriptor = open(file, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
         guard descriptor >= 0 else { throw ClientError("cannot write \(file): \(String(cString: strerror(errno)))") }

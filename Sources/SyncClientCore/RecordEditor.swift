@@ -1,16 +1,16 @@
 import Foundation
-public import LocalStore
-public import SyncModel
+package import LocalStore
+package import SyncModel
 
 /// Setting one field of a cell or signal as people do it, from the command line or the web
 /// page: the value parsed for its field, a cell's new number refused while another cell holds
 /// it, references by number following a renumbered cell, and notes on what came of it.
-public enum RecordEditor {
+package enum RecordEditor {
     /// Sets `field` of `record` to `text` (parsed for the field) and returns what a person should
     /// be told: the outcome when it is not the obvious one, then notes on unknown cell numbers.
     /// Nothing is written when it throws.
     @discardableResult
-    public static func set(_ replica: Replica, _ record: RecordSnapshot, field: String, text: String) throws -> [String] {
+    package static func set(_ replica: Replica, _ record: RecordSnapshot, field: String, text: String) throws -> [String] {
         if record.deleted { throw StoreError.recordDeleted(record.id) }
         let value = try ValueParser.parse(text, kind: record.kind, field: field)
         if record.kind == "cell", field == "number", let number = value.int, number != record.value("number").int,
@@ -23,7 +23,7 @@ public enum RecordEditor {
 
     /// Adds a signal with the fields given as typed (nil or empty ones left out; a title and a
     /// date are needed), in one write; its id and the notes to tell a person.
-    public static func addSignal(_ replica: Replica, fields given: [(field: String, text: String?)]) throws -> (id: RecordID, notes: [String]) {
+    package static func addSignal(_ replica: Replica, fields given: [(field: String, text: String?)]) throws -> (id: RecordID, notes: [String]) {
         let present = given.filter { !($0.text ?? "").isEmpty }
         guard present.contains(where: { $0.field == "title" }), present.contains(where: { $0.field == "date" }) else {
             throw ClientError("a signal needs a title and a date (2026, 2026-02 or 2026-02-18)")
@@ -37,7 +37,7 @@ public enum RecordEditor {
 
     /// Writes `changes` (cell numbers they tag stored as ids where a cell holds them) as one
     /// transaction; the notes to tell a person.
-    public static func write(_ replica: Replica, _ changes: [FieldChange]) throws -> [String] {
+    package static func write(_ replica: Replica, _ changes: [FieldChange]) throws -> [String] {
         let cells = try CellDirectory(store: replica.store)
         let changes = changes.map(cells.stored)
         try replica.write(changes, at: WallClock.now())
@@ -45,7 +45,7 @@ public enum RecordEditor {
     }
 
     /// Sets one parsed field (see ``Replica/set(_:alongside:at:)``); the lines to tell a person.
-    public static func write(_ replica: Replica, _ record: RecordSnapshot, field: String, value: FieldValue, alongside others: [FieldChange] = []) throws -> [String] {
+    package static func write(_ replica: Replica, _ record: RecordSnapshot, field: String, value: FieldValue, alongside others: [FieldChange] = []) throws -> [String] {
         let cells = try CellDirectory(store: replica.store)
         let change = cells.stored(FieldChange(record: record.id, kind: record.kind, field: field, value: value))
         let outcome = try replica.set(change, alongside: others, at: WallClock.now())
@@ -55,7 +55,7 @@ public enum RecordEditor {
 
     /// A note for each cell number `changes` tag that names no cell in this replica: a typo, or
     /// a cell another analyst made that has not synced here yet, so the tag is kept either way.
-    public static func unknownCellNotes(_ store: Store, _ changes: [FieldChange]) throws -> [String] {
+    package static func unknownCellNotes(_ store: Store, _ changes: [FieldChange]) throws -> [String] {
         try changes.compactMap { change -> String? in
             guard store.schemas[change.kind]?.field(change.field)?.valueType == .cellRefs, let refs = change.value.list else { return nil }
             // Stored references are ids where a number named a cell here; a number left is one no cell holds.
@@ -69,7 +69,7 @@ public enum RecordEditor {
 
     /// The writes that keep references by number to cell `record` pointing at it when it is
     /// renumbered: references stored as the old number (older data) become the cell's id.
-    public static func referencesFollowing(_ record: RecordSnapshot, in store: Store) throws -> [FieldChange] {
+    package static func referencesFollowing(_ record: RecordSnapshot, in store: Store) throws -> [FieldChange] {
         guard let old = record.value("number").int, try store.cellIDs(number: old).count == 1 else { return [] }
         var changes: [FieldChange] = []
         for kind in ["signal", "cell"] {

@@ -1,25 +1,25 @@
-public import LocalStore
+package import LocalStore
 import Foundation
 import SyncModel
 
 /// Finds the record a person names: a cell by number or id, a signal by id or id prefix.
-public struct RecordLookup: Sendable {
-    public let store: Store
+package struct RecordLookup: Sendable {
+    package let store: Store
 
-    public init(store: Store) { self.store = store }
+    package init(store: Store) { self.store = store }
 
     /// A cell by its number (among live cells) or by its id or an id prefix of 4+ characters.
-    public func cell(_ reference: String, includeDeleted: Bool = false) throws -> RecordSnapshot {
+    package func cell(_ reference: String, includeDeleted: Bool = false) throws -> RecordSnapshot {
         try numberOrID(reference, kind: "cell", includeDeleted: includeDeleted)
     }
 
     /// A signal by its id or an id prefix of 4+ characters.
-    public func signal(_ reference: String) throws -> RecordSnapshot {
+    package func signal(_ reference: String) throws -> RecordSnapshot {
         try byID(reference, kind: "signal")
     }
 
     /// A cell by number, or any record by id or id prefix.
-    public func any(_ reference: String) throws -> RecordSnapshot {
+    package func any(_ reference: String) throws -> RecordSnapshot {
         try numberOrID(reference, kind: nil, includeDeleted: true)
     }
 

@@ -1,5 +1,5 @@
-public import LocalStore
-public import SyncProtocol
+package import LocalStore
+package import SyncProtocol
 import SyncHTTP
 import SyncModel
 
@@ -7,15 +7,15 @@ import SyncModel
 /// button both run it: over HTTP with retries when the link drops, reporting the cells given
 /// one number on two replicas as conflicts, explaining a forged bundle's versions, and learning
 /// the keys the server vouches for while there is a network.
-public struct ReplicaSync: Sendable {
+package struct ReplicaSync: Sendable {
     /// Seconds to wait for a connection before giving up, so an offline sync fails fast.
-    public var connectTimeout: Int64
+    package var connectTimeout: Int64
     /// Versions per request, each way (``SyncSession/pageSizes``).
-    public var pageSize: Int
+    package var pageSize: Int
     /// Times a request is sent again when the link drops after the server has answered once.
-    public var retries: Int
+    package var retries: Int
 
-    public init(connectTimeout: Int64 = 5, pageSize: Int = SyncSession.defaultPageSize, retries: Int = 3) {
+    package init(connectTimeout: Int64 = 5, pageSize: Int = SyncSession.defaultPageSize, retries: Int = 3) {
         self.connectTimeout = connectTimeout
         self.pageSize = pageSize
         self.retries = retries
@@ -27,7 +27,7 @@ public struct ReplicaSync: Sendable {
     /// - Throws: ``SyncError`` (not configured, unreachable, refused), a ``ClientError`` when a
     ///   version that came by bundle was forged, or the replica's own errors. Local writes stay
     ///   queued whatever fails.
-    public func run(
+    package func run(
         replica: Replica, settings: EffectiveSettings, progress: @escaping @Sendable (SyncProgress) -> Void = { _ in }
     ) async throws -> SyncOutcome {
         guard !settings.server.isEmpty else { throw SyncError.notConfigured("no server URL is saved") }
@@ -46,7 +46,7 @@ public struct ReplicaSync: Sendable {
 
     /// Syncs `replica` over `transport` (the server named `server`): what ``run(replica:settings:progress:)``
     /// does after connecting, and what tests run in one process.
-    public func run(replica: Replica, server: String, over transport: some SyncTransport,
+    package func run(replica: Replica, server: String, over transport: some SyncTransport,
                     progress: (SyncProgress) -> Void = { _ in }) async throws -> SyncOutcome {
         // A file made before replicas had keys gets one now; the server binds it at this sync.
         try replica.signingKey()
@@ -67,14 +67,14 @@ public struct ReplicaSync: Sendable {
     /// The error to show when the server holds, with other content, a version that came to this
     /// file in a bundle: the bundle was forged (or its author's file copied), and this file cannot
     /// take the genuine version. Nil for any other error.
-    public static func forgedBundle(_ error: any Error, replica: Replica) throws -> ClientError? {
+    package static func forgedBundle(_ error: any Error, replica: Replica) throws -> ClientError? {
         guard case VersionRefusal.dotReused(let dot) = error, let author = try replica.bundleThatBrought(dot) else { return nil }
         return ClientError("version \(dot) of \(author)'s replica came here in a bundle, and the server holds that version with other content: the bundle was forged (or that replica's file was copied). This file cannot take the genuine version; keep it for inspection, make a new replica with `sync-client init`, and sync that")
     }
 
     /// Fetches what `replica` learns from the server at `server` besides versions, with short
     /// timeouts, as `init` does where there is a network; a failure leaves it for the next sync.
-    public static func learnKeys(_ replica: Replica, server: String, token: String, caFile: String) async {
+    package static func learnKeys(_ replica: Replica, server: String, token: String, caFile: String) async {
         _ = try? await HTTPTransport.withTransport(server: server, token: token, connectTimeoutSeconds: 2, caFile: caFile, timeoutSeconds: 10) { http in
             await learnKeys(replica, over: http)
         }

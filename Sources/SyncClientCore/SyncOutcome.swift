@@ -1,37 +1,37 @@
-public import SyncModel
-public import SyncProtocol
+package import SyncModel
+package import SyncProtocol
 
 /// What one sync of a replica did, as ``ReplicaSync`` returns it: the CLI prints it and the web
 /// dashboard shows it, so both say the same.
-public struct SyncOutcome: Sendable, Equatable {
+package struct SyncOutcome: Sendable, Equatable {
     /// The server synced with.
-    public var server: String
+    package var server: String
     /// The session's counts, and the carried ranges the server refused.
-    public var stats: SyncStats
+    package var stats: SyncStats
     /// Conflicts this sync opened and left open: the merges', then those of live cells that now
     /// share a number with a cell from another replica.
-    public var newConflicts: [ConflictID]
+    package var newConflicts: [ConflictID]
 
-    public init(server: String, stats: SyncStats, newConflicts: [ConflictID]) {
+    package init(server: String, stats: SyncStats, newConflicts: [ConflictID]) {
         self.server = server
         self.stats = stats
         self.newConflicts = newConflicts
     }
 
     /// The shape `sync --json` prints.
-    public var summary: OutputJSON.SyncSummary {
+    package var summary: OutputJSON.SyncSummary {
         OutputJSON.SyncSummary(server: server, requests: stats.requests, sent: stats.sent, received: stats.received,
                                mergedCleanly: stats.cleanMerges, newConflicts: newConflicts.map(\.rawValue))
     }
 
     /// What a sync says when it ends: the figures, then each new conflict.
-    public var lines: [String] {
+    package var lines: [String] {
         ["Synced with \(server): sent \(stats.sent), received \(stats.received), merged cleanly \(stats.cleanMerges), new conflicts \(newConflicts.count)"]
             + Self.conflictLines(newConflicts.map(\.rawValue))
     }
 
     /// A warning for each carried range the server refused, saying whether it is carried again.
-    public var warnings: [String] {
+    package var warnings: [String] {
         stats.refusedCarried.map { refused in
             let what = refused.mayPassLater ? "kept to carry at a later sync" : "no longer carried"
             return "warning: the server refused versions \(refused.range.label) received by bundle (\(what)): \(refused.message)"
@@ -39,7 +39,7 @@ public struct SyncOutcome: Sendable, Equatable {
     }
 
     /// A line for each conflict a sync or a bundle opened, naming the command that shows it.
-    public static func conflictLines(_ ids: [String]) -> [String] {
+    package static func conflictLines(_ ids: [String]) -> [String] {
         ids.map { "  conflict \($0): see `sync-client conflicts show \($0)`" }
     }
 }

@@ -1,16 +1,16 @@
-public import SyncHTTP
-public import SyncProtocol
+package import SyncHTTP
+package import SyncProtocol
 
 /// What a sync in progress reports, as it happens, for a person watching: each page, and each
 /// request sent again after the link dropped.
-public enum SyncProgress: Sendable, Equatable {
+package enum SyncProgress: Sendable, Equatable {
     /// A page was stored (with `derivingFields`, a first sync derives its field states).
     case page(SyncStats)
     /// The link dropped after the server had answered once: the request goes again after a wait.
     case retrying(RetryingTransport<HTTPTransport>.Retry)
 
     /// The event as one line of text, without a line break.
-    public var line: String {
+    package var line: String {
         switch self {
         case .page(let stats):
             let step = stats.derivingFields ? ", deriving field states" : "   "

@@ -1,11 +1,11 @@
 import Foundation
-public import LocalStore
-public import SyncModel
+package import LocalStore
+package import SyncModel
 
 /// Human-readable output. Plain text: no colour, stable for tests and pipes.
-public enum TextOutput {
+package enum TextOutput {
     /// `2026-11-21 19:35:02 UTC`.
-    public static func humanTime(_ milliseconds: Int64) -> String {
+    package static func humanTime(_ milliseconds: Int64) -> String {
         let formatter = DateFormatter()
         formatter.locale = Locale(identifier: "en_US_POSIX")
         formatter.timeZone = TimeZone(identifier: "UTC")
@@ -14,14 +14,21 @@ public enum TextOutput {
     }
 
     /// `2026-11-21T19:35:02.123Z`.
-    public static func isoTime(_ milliseconds: Int64) -> String {
+    package static func isoTime(_ milliseconds: Int64) -> String {
         let formatter = ISO8601DateFormatter()
         formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
         return formatter.string(from: Date(timeIntervalSince1970: Double(milliseconds) / 1000))
     }
 
+    /// The milliseconds since 1970 of a time ``isoTime(_:)`` wrote; nil for other text.
+    package static func isoMilliseconds(_ text: String) -> Int64? {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return formatter.date(from: text).map { Int64(($0.timeIntervalSince1970 * 1000).rounded()) }
+    }
+
     /// A value on one or more lines: lists as bullets, prose as-is.
-    public static func render(_ value: FieldValue, indent: String = "  ") -> String {
+    package static func render(_ value: FieldValue, indent: String = "  ") -> String {
         switch value {
         case .null: return indent + "(unset)"
         case .list(let items) where items.isEmpty: return indent + "(none)"
@@ -41,13 +48,13 @@ public enum TextOutput {
     }
 
     /// How a sentence names a record: `cell 20`, or `signal 3f2a9c1e`.
-    public static func name(of record: RecordSnapshot) -> String {
+    package static func name(of record: RecordSnapshot) -> String {
         record.kind == "cell" ? "cell \(record.value("number").int.map(String.init) ?? record.id.short)" : "\(record.kind) \(record.id.short)"
     }
 
     /// The line a `set` prints, when it has something to say: that nothing was written, or
     /// which conflict the write closed.
-    public static func setOutcome(_ outcome: SetOutcome, record: RecordSnapshot, field: String, value: FieldValue) -> String? {
+    package static func setOutcome(_ outcome: SetOutcome, record: RecordSnapshot, field: String, value: FieldValue) -> String? {
         let label = name(of: record)
         switch outcome {
         case .unchanged:
@@ -61,7 +68,7 @@ public enum TextOutput {
     }
 
     /// Pads columns to their widest cell.
-    public static func table(_ header: [String], _ rows: [[String]]) -> String {
+    package static func table(_ header: [String], _ rows: [[String]]) -> String {
         let all = [header] + rows
         let widths = header.indices.map { column in all.map { $0[column].count }.max() ?? 0 }
         return all.map { row in
@@ -73,7 +80,7 @@ public enum TextOutput {
 
     /// `cell show`: the header, the sections in dashboard order, conflict marks, then the
     /// signal backlog newest first with direction, source and the other cells each touches.
-    public static func cell(_ cell: RecordSnapshot, signals: [RecordSnapshot], style: TextStyle) -> String {
+    package static func cell(_ cell: RecordSnapshot, signals: [RecordSnapshot], style: TextStyle) -> String {
         var lines: [String] = []
         let number = cell.value("number").int.map { "Cell \($0)" } ?? "Cell (no number)"
         lines.append(style.bold("\(number) — \(cell.text("title") ?? "(untitled)")") + (cell.deleted ? style.warning("  [deleted]") : "")
@@ -153,7 +160,7 @@ public enum TextOutput {
     }
 
     /// `signal show`.
-    public static func signal(_ signal: RecordSnapshot, style: TextStyle) -> String {
+    package static func signal(_ signal: RecordSnapshot, style: TextStyle) -> String {
         var lines: [String] = []
         lines.append(style.date(signal.text("date") ?? "—") + conflictMark(signal, "date", style))
         lines.append(style.bold(signal.text("title") ?? "(untitled)") + (signal.deleted ? style.warning("  [deleted]") : "") + conflictMark(signal, "title", style))
@@ -176,7 +183,7 @@ public enum TextOutput {
     }
 
     /// `conflicts show`: base, each head with author, replica and time, and how to resolve.
-    public static func conflict(_ conflict: Conflict, recordLabel: String, ownReplicas: Set<ReplicaID>, style: TextStyle) -> String {
+    package static func conflict(_ conflict: Conflict, recordLabel: String, ownReplicas: Set<ReplicaID>, style: TextStyle) -> String {
         if conflict.isSharedNumber { return sharedNumber(conflict, ownReplicas: ownReplicas, style: style) }
         if conflict.field == RecordSchema.deletedFieldName { return deletion(conflict, recordLabel: recordLabel, ownReplicas: ownReplicas, style: style) }
         var lines: [String] = []
@@ -295,7 +302,7 @@ public enum TextOutput {
     }
 
     /// A value as the lines a person edits: prose by line, lists one item per line.
-    public static func editableLines(_ value: FieldValue) -> [String] {
+    package static func editableLines(_ value: FieldValue) -> [String] {
         switch value {
         case .null: return []
         case .list(let items): return items
@@ -305,11 +312,12 @@ public enum TextOutput {
     }
 
     /// `dashboard`.
-    public static func dashboard(_ rows: [DashboardRow], style: TextStyle) -> String {
+    package static func dashboard(_ rows: [DashboardRow], style: TextStyle) -> String {
         if rows.isEmpty { return "No cells yet. Create one with `sync-client cell create --number N --title T`.\n" }
         let cells = rows.map { row in
             [row.number.map(String.init) ?? "—", row.title ?? "", row.trajectory ?? "—", row.trend ?? "—", row.lastAssessed ?? "—",
-             String(row.signals), row.newestSignal ?? "—", row.openConflicts == 0 ? "" : String(row.openConflicts)]
+             String(row.signals), row.newestSignal ?? "—",
+             row.openConflicts == 0 ? "" : String(row.openConflicts) + (row.sharedNumber ? " (number shared)" : "")]
         }
         let full = ["CELL", "TITLE", "TRAJECTORY", "TREND", "ASSESSED", "SIGNALS", "NEWEST", "CONFLICTS"]
         let short = ["CELL", "TITLE", "TRAJ.", "TREND", "ASSESSED", "SIG", "NEWEST", "!"]
@@ -342,8 +350,9 @@ public enum TextOutput {
         header.indices.map { column in ([header] + rows).map { $0[column].count }.max() ?? 0 }.reduce(0, +) + 2 * (header.count - 1)
     }
 
-    /// `status`; `labels` names each pending record for people.
-    public static func status(_ status: OutputJSON.Status, labels: [String: String]) -> String {
+    /// `status`; `labels` names each pending record for people; the last sync is dated as every
+    /// human time is (`2026-02-18 09:30:00 UTC, 3 days ago`), by `style`'s clock.
+    package static func status(_ status: OutputJSON.Status, labels: [String: String], style: TextStyle = .forTerminal(now: WallClock.now())) -> String {
         var lines = [
             "Replica  \(status.replica) (analyst \(status.analyst))",
             "Server   \(status.server)",
@@ -361,7 +370,7 @@ public enum TextOutput {
             lines.append("Carrying \(status.carrying) version\(status.carrying == 1 ? "" : "s") of other analysts, received by bundle, to send")
         }
         lines.append("Conflicts \(status.openConflicts) open\(status.openConflicts > 0 ? " (see `sync-client conflicts`)" : "")")
-        lines.append("Synced   " + (status.lastSync.map { "\($0.time) with \($0.server)" } ?? "never"))
+        lines.append("Synced   " + (status.lastSync.map { "\(isoMilliseconds($0.time).map(style.time) ?? $0.time) with \($0.server)" } ?? "never"))
         return lines.joined(separator: "\n") + "\n"
     }
 }

@@ -3,13 +3,13 @@ import SyncModel
 
 /// How human output looks: colour, width and the clock for relative dates. Injected, so tests
 /// pin the exact text; ``forTerminal()`` reads the real terminal.
-public struct TextStyle: Sendable {
-    public var color: Bool
-    public var width: Int
+package struct TextStyle: Sendable {
+    package var color: Bool
+    package var width: Int
     /// Milliseconds since 1970: "now" for relative dates.
-    public var now: Int64
+    package var now: Int64
 
-    public init(color: Bool, width: Int, now: Int64) {
+    package init(color: Bool, width: Int, now: Int64) {
         self.color = color
         self.width = width
         self.now = now
@@ -17,7 +17,7 @@ public struct TextStyle: Sendable {
 
     /// Colour only on a terminal, never when piped, never with `NO_COLOR` or `TERM=dumb`; the
     /// terminal's width, else `$COLUMNS`, else 80.
-    public static func forTerminal(now: Int64) -> TextStyle {
+    package static func forTerminal(now: Int64) -> TextStyle {
         let environment = ProcessInfo.processInfo.environment
         let terminal = isatty(STDOUT_FILENO) == 1
         let color = terminal && environment["NO_COLOR"] == nil && environment["TERM"] != "dumb"
@@ -29,8 +29,16 @@ public struct TextStyle: Sendable {
         return TextStyle(color: color, width: max(40, min(width, 160)), now: now)
     }
 
+    /// As ``forTerminal(now:)``, but as wide as the lines need when the output is not a terminal
+    /// (`dashboard | cat`, a file): a table narrows only to fit a screen.
+    package static func forTable(now: Int64) -> TextStyle {
+        var style = forTerminal(now: now)
+        if isatty(STDOUT_FILENO) != 1 { style.width = .max }
+        return style
+    }
+
     func paint(_ text: String, _ code: String) -> String { color ? "\u{1B}[\(code)m\(text)\u{1B}[0m" : text }
-    public func bold(_ text: String) -> String { paint(text, "1") }
+    package func bold(_ text: String) -> String { paint(text, "1") }
     func dim(_ text: String) -> String { paint(text, "2") }
     func warning(_ text: String) -> String { paint(text, "31") }
 
@@ -46,7 +54,7 @@ public struct TextStyle: Sendable {
     }
 
     /// `2026-02-18, 3 days ago`; a partial date is measured from its first day.
-    public func date(_ text: String) -> String {
+    package func date(_ text: String) -> String {
         guard let date = PartialDate(text) else { return text }
         var components = DateComponents()
         components.year = date.year
@@ -60,7 +68,7 @@ public struct TextStyle: Sendable {
     }
 
     /// `2026-11-21 19:35:02 UTC, 5 minutes ago`.
-    public func time(_ milliseconds: Int64) -> String {
+    package func time(_ milliseconds: Int64) -> String {
         let seconds = (now - milliseconds) / 1000
         let ago: String
         switch abs(seconds) {
@@ -94,7 +102,7 @@ public struct TextStyle: Sendable {
     }
 
     /// Words of `text` wrapped to the width, each line prefixed by `indent`; blank lines kept.
-    public func wrap(_ text: String, indent: String) -> [String] {
+    package func wrap(_ text: String, indent: String) -> [String] {
         let limit = max(20, width - indent.count)
         var lines: [String] = []
         for paragraph in text.split(separator: "\n", omittingEmptySubsequences: false) {

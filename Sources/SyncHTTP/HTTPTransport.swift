@@ -1,5 +1,5 @@
-public import AsyncHTTPClient
-public import SyncProtocol
+package import AsyncHTTPClient
+package import SyncProtocol
 import Foundation
 import NIOCore
 import NIOHTTP1
@@ -7,15 +7,15 @@ import NIOSSL
 import NIOHTTPCompression
 
 /// Sends sync requests as `POST /v1/sync` with a bearer token, over AsyncHTTPClient.
-public struct HTTPTransport: SyncTransport {
-    public let client: HTTPClient
-    public let server: String
+package struct HTTPTransport: SyncTransport {
+    package let client: HTTPClient
+    package let server: String
     private let token: String
     var timeout: TimeAmount
     /// The largest answer accepted, in bytes.
-    public var maxResponseBytes = 256 << 20
+    package var maxResponseBytes = 256 << 20
 
-    public init(client: HTTPClient, server: String, token: String, timeoutSeconds: Int64 = 60) {
+    package init(client: HTTPClient, server: String, token: String, timeoutSeconds: Int64 = 60) {
         self.client = client
         self.server = server.hasSuffix("/") ? String(server.dropLast()) : server
         self.token = token
@@ -24,7 +24,7 @@ public struct HTTPTransport: SyncTransport {
 
     /// A client that gives up connecting after `connectTimeout`, so an offline sync fails fast.
     /// `caFile`, a PEM file of certificate authorities, is trusted besides the system's.
-    public static func makeClient(connectTimeoutSeconds: Int64 = 5, caFile: String = "") throws -> HTTPClient {
+    package static func makeClient(connectTimeoutSeconds: Int64 = 5, caFile: String = "") throws -> HTTPClient {
         var configuration = HTTPClient.Configuration()
         if !caFile.isEmpty {
             let authorities: [NIOSSLCertificate]
@@ -49,7 +49,7 @@ public struct HTTPTransport: SyncTransport {
     /// Runs `body` with a transport on a client of its own (``makeClient(connectTimeoutSeconds:caFile:)``),
     /// and shuts the client down after it, whether `body` returns or throws: a client left
     /// running holds its connections until the process ends.
-    public static func withTransport<Result>(
+    package static func withTransport<Result>(
         server: String, token: String, connectTimeoutSeconds: Int64 = 5, caFile: String = "", timeoutSeconds: Int64 = 60,
         _ body: (HTTPTransport) async throws -> Result
     ) async throws -> Result {
@@ -65,7 +65,7 @@ public struct HTTPTransport: SyncTransport {
         return result
     }
 
-    public func send(_ request: SyncRequest) async throws -> SyncResponse {
+    package func send(_ request: SyncRequest) async throws -> SyncResponse {
         var http = HTTPClientRequest(url: server + "/v1/sync")
         http.method = .POST
         http.headers.add(name: "Content-Type", value: BinaryWire.contentType)
@@ -90,12 +90,12 @@ public struct HTTPTransport: SyncTransport {
     }
 
     /// The server's public key for sealed bundles (`GET /v1/bundle-key`).
-    public func bundleKey() async throws -> BundleKeyResponse {
+    package func bundleKey() async throws -> BundleKeyResponse {
         try await get("/v1/bundle-key", as: BundleKeyResponse.self, what: "its bundle key")
     }
 
     /// The signing key of every replica bound on the server (`GET /v1/replica-keys`).
-    public func replicaKeys() async throws -> ReplicaKeysResponse {
+    package func replicaKeys() async throws -> ReplicaKeysResponse {
         try await get("/v1/replica-keys", as: ReplicaKeysResponse.self, what: "its replicas' keys")
     }
 

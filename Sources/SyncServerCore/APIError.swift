@@ -1,22 +1,22 @@
-public import Hummingbird
+package import Hummingbird
 import Foundation
-public import SyncProtocol
+package import SyncProtocol
 
 /// An error answer: a stable code of the protocol (which gives the HTTP status) and a sentence
 /// saying what to do.
-public struct APIError: Error, HTTPResponseError, Sendable, Equatable {
-    public var code: ServerErrorCode
-    public var message: String
+package struct APIError: Error, HTTPResponseError, Sendable, Equatable {
+    package var code: ServerErrorCode
+    package var message: String
 
-    public init(_ code: ServerErrorCode, _ message: String) {
+    package init(_ code: ServerErrorCode, _ message: String) {
         self.code = code
         self.message = message
     }
 
     /// The status the code is answered with (``ServerErrorCode/status``).
-    public var status: HTTPResponse.Status { HTTPResponse.Status(code: code.status) }
+    package var status: HTTPResponse.Status { HTTPResponse.Status(code: code.status) }
 
-    public func response(from request: Request, context: some RequestContext) throws -> Response {
+    package func response(from request: Request, context: some RequestContext) throws -> Response {
         var headers = HTTPFields()
         headers[.contentType] = WireProtocol.contentType
         if status == .unauthorized { headers[.wwwAuthenticate] = "Bearer" }

@@ -1,19 +1,19 @@
-public import Hummingbird
+package import Hummingbird
 import HummingbirdTLS
-public import SyncProtocol
-public import Logging
+package import SyncProtocol
+package import Logging
 import NIOCore
-public import NIOSSL
+package import NIOSSL
 
 /// Where the server listens and what it serves from.
-public struct ServerConfiguration: Sendable {
-    public var host = "127.0.0.1"
-    public var port = 8080
-    public var limits = ServerLimits()
+package struct ServerConfiguration: Sendable {
+    package var host = "127.0.0.1"
+    package var port = 8080
+    package var limits = ServerLimits()
     /// Serve HTTPS with this certificate chain and key (PEM files); plain HTTP when nil.
-    public var tls: TLSFiles?
+    package var tls: TLSFiles?
 
-    public init(host: String = "127.0.0.1", port: Int = 8080, limits: ServerLimits = ServerLimits(), tls: TLSFiles? = nil) {
+    package init(host: String = "127.0.0.1", port: Int = 8080, limits: ServerLimits = ServerLimits(), tls: TLSFiles? = nil) {
         self.host = host
         self.port = port
         self.limits = limits
@@ -21,21 +21,21 @@ public struct ServerConfiguration: Sendable {
     }
 
     /// `http` or `https`.
-    public var scheme: String { tls == nil ? "http" : "https" }
+    package var scheme: String { tls == nil ? "http" : "https" }
 }
 
 /// The PEM files of a server certificate (with any intermediates) and its private key.
-public struct TLSFiles: Sendable, Equatable {
-    public var certificate: String
-    public var key: String
+package struct TLSFiles: Sendable, Equatable {
+    package var certificate: String
+    package var key: String
 
-    public init(certificate: String, key: String) {
+    package init(certificate: String, key: String) {
         self.certificate = certificate
         self.key = key
     }
 
     /// Loads the files; each failure names the file and what is wrong with it.
-    public func configuration() throws -> TLSConfiguration {
+    package func configuration() throws -> TLSConfiguration {
         let chain: [NIOSSLCertificate]
         do {
             chain = try NIOSSLCertificate.fromPEMFile(certificate)
@@ -54,8 +54,8 @@ public struct TLSFiles: Sendable, Equatable {
 }
 
 /// Why the server could not set up HTTPS.
-public struct TLSSetupError: Error, CustomStringConvertible {
-    public var description: String
+package struct TLSSetupError: Error, CustomStringConvertible {
+    package var description: String
     init(_ description: String) { self.description = description }
 }
 
@@ -64,7 +64,7 @@ public struct TLSSetupError: Error, CustomStringConvertible {
 ///   - store: The server's store.
 ///   - configuration: Address and limits.
 ///   - onListening: Called with the bound port once the server accepts connections.
-public func buildApplication(
+package func buildApplication(
     store: any ServerStorage,
     configuration: ServerConfiguration,
     logger: Logger = Logger(label: "sync-server"),

@@ -1,13 +1,13 @@
 /// The explicit limits of the sync endpoint. Each refusal names the limit and its value.
-public struct ServerLimits: Sendable, Equatable {
+package struct ServerLimits: Sendable, Equatable {
     /// Largest request body, refused before it is read whole.
-    public var maxBodyBytes = 32 << 20
+    package var maxBodyBytes = 32 << 20
     /// Most versions one request may push.
-    public var maxVersionsPerRequest = 20_000
+    package var maxVersionsPerRequest = 20_000
     /// Most versions one answer carries (a client may ask for fewer).
-    public var maxPageSize = 20_000
+    package var maxPageSize = 20_000
     /// Versions per answer when the client does not say.
-    public var defaultPageSize = 2_000
+    package var defaultPageSize = 2_000
 
-    public init() {}
+    package init() {}
 }

@@ -1,15 +1,15 @@
 import Foundation
-public import Hummingbird
+package import Hummingbird
 import Logging
 import SyncModel
-public import SyncProtocol
+package import SyncProtocol
 
 /// The routes of the sync server. Each request is checked, then served in one store transaction.
-public struct SyncController: Sendable {
-    public let store: any ServerStorage
-    public let limits: ServerLimits
+package struct SyncController: Sendable {
+    package let store: any ServerStorage
+    package let limits: ServerLimits
     /// Milliseconds since 1970; injected so tests can fix time.
-    public let now: @Sendable () -> Int64
+    package let now: @Sendable () -> Int64
 
     package init(store: any ServerStorage, limits: ServerLimits, now: @escaping @Sendable () -> Int64 = WallClock.now) {
         self.store = store
@@ -17,7 +17,7 @@ public struct SyncController: Sendable {
         self.now = now
     }
 
-    public func register(on router: Router<BasicRequestContext>) {
+    package func register(on router: Router<BasicRequestContext>) {
         router.get("/v1/health") { _, _ in
             jsonResponse(HealthResponse())
         }

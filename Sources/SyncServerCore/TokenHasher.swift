@@ -2,10 +2,10 @@ import Crypto
 import Foundation
 
 /// Bearer tokens: made at random, stored only as SHA-256 hashes.
-public enum TokenHasher {
+package enum TokenHasher {
     /// A new token `NAME.SECRET`, where SECRET is 32 random bytes in base64url. The name lets a
     /// client know, offline, whose writes it signs; the secret is what authenticates.
-    public static func makeToken(analyst: String) -> String {
+    package static func makeToken(analyst: String) -> String {
         var generator = SystemRandomNumberGenerator()
         let bytes = (0..<32).map { _ in UInt8.random(in: 0...255, using: &generator) }
         let secret = Data(bytes).base64EncodedString()
@@ -16,7 +16,7 @@ public enum TokenHasher {
     }
 
     /// Lowercase hex SHA-256 of the token's UTF-8 bytes.
-    public static func hash(_ token: String) -> String {
+    package static func hash(_ token: String) -> String {
         SHA256.hash(data: Data(token.utf8)).map { byte in
             let digits = String(byte, radix: 16)
             return byte < 16 ? "0" + digits : digits
@@ -24,7 +24,7 @@ public enum TokenHasher {
     }
 
     /// Whether two hashes are equal, taking the same time wherever they first differ.
-    public static func constantTimeEquals(_ lhs: String, _ rhs: String) -> Bool {
+    package static func constantTimeEquals(_ lhs: String, _ rhs: String) -> Bool {
         let a = Array(lhs.utf8), b = Array(rhs.utf8)
         var difference = UInt8(truncatingIfNeeded: a.count ^ b.count)
         for index in 0..<max(a.count, b.count) {
@@ -34,14 +34,14 @@ public enum TokenHasher {
     }
 
     /// Whether `name` is a valid analyst name: 1 to 32 letters, digits, `_` or `-`.
-    public static func isValidName(_ name: String) -> Bool {
+    package static func isValidName(_ name: String) -> Bool {
         (1...32).contains(name.utf8.count) && name.utf8.allSatisfy { byte in
             (48...57).contains(byte) || (65...90).contains(byte) || (97...122).contains(byte) || byte == 95 || byte == 45
         }
     }
 
     /// The analyst name a token carries, if it has the `NAME.SECRET` form.
-    public static func analystName(in token: String) -> String? {
+    package static func analystName(in token: String) -> String? {
         guard let dot = token.lastIndex(of: ".") else { return nil }
         let name = String(token[..<dot])
         return isValidName(name) ? name : nil

@@ -5,8 +5,8 @@ import Glibc
 /// free loopback port, stopped and removed when the test process exits. One cluster serves
 /// every test of a process; each test takes a fresh database of its own. As root, the server's
 /// programs run as the `postgres` user (PostgreSQL refuses to run as root).
-public final class PostgresCluster: @unchecked Sendable {
-    public let port: Int
+package final class PostgresCluster: @unchecked Sendable {
+    package let port: Int
     let folder: String
     /// The programs' folder (initdb, pg_ctl, psql).
     let binaries: String
@@ -14,18 +14,18 @@ public final class PostgresCluster: @unchecked Sendable {
     private var databases = 0
 
     /// Why the cluster could not start, with what to do about it.
-    public struct Unavailable: Error, CustomStringConvertible {
-        public var description: String
+    package struct Unavailable: Error, CustomStringConvertible {
+        package var description: String
     }
 
     /// The cluster of this test process, started on first use.
-    public static func shared() throws -> PostgresCluster {
+    package static func shared() throws -> PostgresCluster {
         try startOnce.get()
     }
 
     /// The same, waiting off Swift's cooperative threads: starting a cluster runs `initdb`
     /// and `pg_ctl` to their ends, and a blocked cooperative thread stalls every other test.
-    public static func shared() async throws -> PostgresCluster {
+    package static func shared() async throws -> PostgresCluster {
         try await offThread { try startOnce.get() }
     }
 
@@ -40,7 +40,7 @@ public final class PostgresCluster: @unchecked Sendable {
 
     /// A cluster of its own, for a benchmark: `durable` keeps writes as a deployment would
     /// (fsync on; commits not waiting for the disk, as SQLite's WAL at its NORMAL level).
-    public static func start(durable: Bool) throws -> PostgresCluster { try PostgresCluster(durable: durable) }
+    package static func start(durable: Bool) throws -> PostgresCluster { try PostgresCluster(durable: durable) }
 
     private init(durable: Bool) throws {
         guard let binaries = Self.findBinaries() else {
@@ -90,13 +90,13 @@ public final class PostgresCluster: @unchecked Sendable {
 
     /// Stops the server (fast: open transactions roll back, connections drop) and starts it
     /// again with the same settings, as an operator's restart would.
-    public func restart() throws {
+    package func restart() throws {
         try Self.run(binaries + "/pg_ctl", ["-D", folder + "/data", "-m", "fast", "-w", "-t", "60", "restart"], asPostgres: geteuid() == 0)
     }
 
     /// A new, empty database on the cluster, as a `postgres://` URL. Databases are made ten at
     /// a time, by one `psql`, and handed out one by one.
-    public func makeDatabase() throws -> String {
+    package func makeDatabase() throws -> String {
         try lock.withLock {
             if ready.isEmpty {
                 let names = (0..<10).map { "test_\(getpid())_\(databases + $0 + 1)" }
@@ -110,36 +110,36 @@ public final class PostgresCluster: @unchecked Sendable {
     }
 
     /// The same, waiting off Swift's cooperative threads.
-    public func makeDatabase() async throws -> String {
+    package func makeDatabase() async throws -> String {
         try await Self.offThread { try self.makeDatabase() }
     }
 
     private var ready: [String] = []
 
     /// The URL of `database` on this cluster.
-    public func url(database: String) -> String { "postgres://fieldsync@127.0.0.1:\(port)/\(database)" }
+    package func url(database: String) -> String { "postgres://fieldsync@127.0.0.1:\(port)/\(database)" }
 
     /// A backup of the database at `url`, taken now with `pg_dump` as an operator would; its path.
-    public func backup(url: String) throws -> String {
+    package func backup(url: String) throws -> String {
         let path = folder + "/backup-\(UUID().uuidString).dump"
         try Self.run(binaries + "/pg_dump", ["-h", "127.0.0.1", "-p", String(port), "-U", "fieldsync", "-d", Self.database(in: url), "-F", "c", "-f", path])
         return path
     }
 
     /// A new database holding `backup` (restored with `pg_restore`), as a `postgres://` URL.
-    public func restore(_ backup: String) throws -> String {
+    package func restore(_ backup: String) throws -> String {
         let url = try makeDatabase()
         try Self.run(binaries + "/pg_restore", ["-h", "127.0.0.1", "-p", String(port), "-U", "fieldsync", "-d", Self.database(in: url), "--exit-on-error", backup])
         return url
     }
 
     /// ``backup(url:)`` waiting off Swift's cooperative threads.
-    public func backup(url: String) async throws -> String {
+    package func backup(url: String) async throws -> String {
         try await Self.offThread { try self.backup(url: url) }
     }
 
     /// ``restore(_:)`` waiting off Swift's cooperative threads.
-    public func restore(_ backup: String) async throws -> String {
+    package func restore(_ backup: String) async throws -> String {
         try await Self.offThread { try self.restore(backup) }
     }
 
@@ -148,7 +148,7 @@ public final class PostgresCluster: @unchecked Sendable {
 
     /// Runs SQL against `database` with psql, returning its unaligned output.
     @discardableResult
-    public func psql(_ sql: String, database: String) throws -> String {
+    package func psql(_ sql: String, database: String) throws -> String {
         try Self.run(binaries + "/psql", ["-h", "127.0.0.1", "-p", String(port), "-U", "fieldsync", "-d", database, "-X", "-A", "-t", "-q", "-c", sql])
     }
 

@@ -29,7 +29,8 @@ struct WebPages {
 
     func dashboard(sort: String?) throws -> [String: Any] {
         let directory = try CellDirectory(store: replica.store)
-        var rows = DashboardRow.rows(cells: try replica.store.records(kind: "cell"), signals: directory.shown(try replica.store.records(kind: "signal")))
+        var rows = DashboardRow.rows(cells: try replica.store.records(kind: "cell", fields: Self.cellSummaryFields),
+                                     signals: directory.shown(try SignalSummary.signals(in: replica.store)))
         let key = Self.dashboardColumns.contains { $0.key == sort } ? sort! : "number"
         switch key {
         case "title": rows.sort { ($0.title ?? "").localizedLowercase < ($1.title ?? "").localizedLowercase }
@@ -59,7 +60,7 @@ struct WebPages {
         let schema = replica.store.schemas["cell"] ?? RecordSchema.cell
         let conflicts = Dictionary(record.conflicts.map { ($0.field, $0.id.description) }, uniquingKeysWith: { first, _ in first })
         let number = record.value("number").int.map(String.init) ?? ""
-        let titles = Dictionary(try replica.store.records(kind: "cell").map { ($0.id.rawValue, $0.text("title") ?? "") }, uniquingKeysWith: { first, _ in first })
+        let titles = Dictionary(try replica.store.records(kind: "cell", fields: ["title"]).map { ($0.id.rawValue, $0.text("title") ?? "") }, uniquingKeysWith: { first, _ in first })
         var facts: [[String: Any]] = []
         var sections: [[String: Any]] = []
         for field in schema.fields where !["number", "title"].contains(field.name) {
@@ -83,11 +84,15 @@ struct WebPages {
             }
             sections.append(entry)
         }
-        let signals = directory.shown(try replica.store.records(kind: "signal")).filter { $0.list("cells").contains(number) }
+        let signals = directory.shown(try SignalSummary.signals(in: replica.store)).filter { $0.list("cells").contains(number) }
             .sorted { ($0.text("date") ?? "", $0.id.rawValue) > ($1.text("date") ?? "", $1.id.rawValue) }
-        let backlog = signals.map { signal -> [String: Any] in
+        let backlog = try signals.enumerated().map { index, signal -> [String: Any] in
             var entry: [String: Any] = ["id": signal.id.rawValue, "date": signal.text("date") ?? "", "title": signal.text("title") ?? "",
-                                        "direction": signal.text("direction") ?? "", "paragraphs": Self.paragraphs(signal.text("body") ?? "")]
+                                        "direction": signal.text("direction") ?? ""]
+            // Bodies stay on each signal's page; the newest few show how they begin.
+            if index < Self.excerptedSignals, let excerpt = SignalSummary.excerpt(try replica.store.record(signal.id)?.text("body")) {
+                entry["excerpt"] = excerpt
+            }
             if let note = signal.text("directionNote"), !note.isEmpty { entry["note"] = note }
             if let source = signal.text("source"), !source.isEmpty { entry["source"] = source }
             return entry
@@ -108,9 +113,7 @@ struct WebPages {
         let record = directory.shown(try RecordLookup(store: replica.store).cell(reference))
         let schema = replica.store.schemas["cell"] ?? RecordSchema.cell
         let chosen = field.flatMap { $0.isEmpty ? nil : $0 }
-        if let chosen, schema.field(chosen) == nil {
-            throw ClientError("a cell has no field '\(chosen)'; its fields are: \(schema.fieldNames.joined(separator: ", "))")
-        }
+        if let chosen, schema.field(chosen) == nil { throw FieldNames.unknown(chosen, kind: "cell") }
         // One more than shown, to know whether there are more.
         let read = try replica.store.history(record: record.id, field: chosen, limit: Self.historyRows + 1)
         let versions = read.prefix(Self.historyRows).map(directory.shown)
@@ -142,7 +145,7 @@ struct WebPages {
     func signals(cell: String?, direction: String?, from: String?, to: String?) throws -> [String: Any] {
         let directory = try CellDirectory(store: replica.store)
         let wanted = cell.flatMap { $0.isEmpty ? nil : $0 }
-        let rows = directory.shown(try replica.store.records(kind: "signal"))
+        let rows = directory.shown(try SignalSummary.signals(in: replica.store))
             .filter { signal in
                 let date = signal.text("date") ?? ""
                 return (wanted.map { signal.list("cells").contains($0) } ?? true)
@@ -168,6 +171,13 @@ struct WebPages {
         return TrajectoryChart.svg(trajectory: trajectory, trend: try replica.store.history(record: record, field: "trend"))
     }
 
+    /// The fields of a cell the dashboard shows: not its prose.
+    static let cellSummaryFields = ["number", "title", "trajectory", "trend", "lastAssessed"]
+
+    /// How many of a cell's newest signals show the beginning of their body in its backlog: each
+    /// costs a read of the whole body.
+    static let excerptedSignals = 10
+
     /// The most versions the history page lists: the newest.
     static let historyRows = 500
 
@@ -180,7 +190,7 @@ struct WebPages {
         return ("Signal · \(title)", [
             "id": record.id.rawValue, "title": title, "csrf": guardian.csrf, "names": schema.fieldNames,
             "fields": schema.fieldNames.map { name -> [String: Any] in
-                var entry: [String: Any] = ["name": WebPage.label(name), "value": TextOutput.render(record.value(name))]
+                var entry: [String: Any] = ["name": WebPage.label(name), "field": name, "value": TextOutput.render(record.value(name))]
                 if let id = conflicts[name] { entry["conflict"] = id }
                 return entry
             },

@@ -1,17 +1,17 @@
 import Foundation
 import Logging
-public import Hummingbird
-public import LocalStore
-public import SyncClientCore
+package import Hummingbird
+package import LocalStore
+package import SyncClientCore
 import SyncModel
 
 /// `sync-client web`: the dashboard served from the analyst's own replica on 127.0.0.1.
-public enum WebServer {
+package enum WebServer {
     /// The application: every route behind ``WebGuard``, on 127.0.0.1:`port` (0: any free
     /// port). `onListening` gets the address to open once it listens. The Sync button runs
     /// `sync`, by default the one `sync-client sync` runs (``ReplicaSync``, with the replica's
     /// settings and the environment's overrides), and shows what it says.
-    public static func application(
+    package static func application(
         replica: Replica, guardian: WebGuard, port: Int, onListening: @escaping @Sendable (String) -> Void = { _ in },
         sync: (@Sendable () async throws -> SyncOutcome)? = nil
     ) -> some ApplicationProtocol {
@@ -49,23 +49,27 @@ public enum WebServer {
             let id = try context.parameters.require("id")
             return try page(pages, template: "conflict") { try pages.conflict(id) }
         }
+        router.get("/cells/:cell/edit/:field") { _, context in
+            let (cell, field) = (try context.parameters.require("cell"), try context.parameters.require("field"))
+            return try page(pages, template: "edit") { try pages.edit(.cell(cell), field: field) }
+        }
         router.post("/cells/:cell/set") { request, context in
             let form = try await WebForm.read(request, guardian: guardian)
             let reference = try context.parameters.require("cell")
-            return try setField(form, of: { try RecordLookup(store: replica.store).cell(reference) }, replica: replica, pages: pages, template: "cell") {
-                try pages.cell(reference)
-            }
+            return try WebEdit(replica: replica, pages: pages).save(form, editing: .cell(reference), template: "cell") { try pages.cell(reference) }
         }
         router.get("/signals/:id") { _, context in
             let id = try context.parameters.require("id")
             return try page(pages, template: "signal") { try pages.signal(id) }
         }
+        router.get("/signals/:id/edit/:field") { _, context in
+            let (id, field) = (try context.parameters.require("id"), try context.parameters.require("field"))
+            return try page(pages, template: "edit") { try pages.edit(.signal(id), field: field) }
+        }
         router.post("/signals/:id/set") { request, context in
             let form = try await WebForm.read(request, guardian: guardian)
             let id = try context.parameters.require("id")
-            return try setField(form, of: { try RecordLookup(store: replica.store).signal(id) }, replica: replica, pages: pages, template: "signal") {
-                try pages.signal(id)
-            }
+            return try WebEdit(replica: replica, pages: pages).save(form, editing: .signal(id), template: "signal") { try pages.signal(id) }
         }
         router.post("/cells/:cell/signals") { request, context in
             let form = try await WebForm.read(request, guardian: guardian)
@@ -99,10 +103,16 @@ public enum WebServer {
         }
         router.post("/sync") { request, _ in
             _ = try await WebForm.read(request, guardian: guardian)
-            let frame: [String: Any]
+            var frame: [String: Any]
             do {
                 let outcome = try await sync()
                 frame = try pages.frame(said: (outcome.lines + outcome.warnings).joined(separator: "\n"))
+                // Each conflict the sync opened links to its page.
+                let opened = Set(outcome.newConflicts)
+                let conflicts = try replica.store.conflicts().filter { opened.contains($0.id) }
+                if !conflicts.isEmpty {
+                    frame["saidLinks"] = conflicts.map { ["href": "/conflicts/\($0.id)", "text": "conflict \($0.id) on \($0.field)"] }
+                }
             } catch {
                 frame = try pages.frame(refused: "\(error)")
             }
@@ -122,9 +132,9 @@ public enum WebServer {
     }
 
     /// A page, or the refusal a person can act on when what it names is not there.
-    private static func page(
+    static func page(
         _ pages: WebPages, template: String, said: String? = nil, refused: String? = nil, status: HTTPResponse.Status = .ok,
-        _ content: () throws -> (title: String, context: [String: Any])
+        links: [[String: String]] = [], _ content: () throws -> (title: String, context: [String: Any])
     ) throws -> Response {
         let shown: (title: String, context: [String: Any])
         do {
@@ -132,27 +142,14 @@ public enum WebServer {
         } catch {
             return try notFound(pages, error)
         }
-        return WebPage.render(template, title: shown.title, context: shown.context, frame: try pages.frame(said: said, refused: refused), status: status)
+        var frame = try pages.frame(said: said, refused: refused)
+        if !links.isEmpty { frame["saidLinks"] = links }
+        return WebPage.render(template, title: shown.title, context: shown.context, frame: frame, status: status)
     }
 
     /// A page saying what was not found (404), with the way back.
-    private static func notFound(_ pages: WebPages, _ error: any Error) throws -> Response {
+    static func notFound(_ pages: WebPages, _ error: any Error) throws -> Response {
         WebPage.render("notFound", title: "Not found", context: [:], frame: try pages.frame(refused: "\(error)"), status: .notFound)
-    }
-
-    /// Sets the field a posted form names, as `cell set` and `signal set` do, and shows the page
-    /// again with what came of it, or with the refusal (400, nothing written).
-    private static func setField(
-        _ form: [String: String], of record: () throws -> RecordSnapshot, replica: Replica, pages: WebPages, template: String,
-        _ content: () throws -> (title: String, context: [String: Any])
-    ) throws -> Response {
-        let field = form["field"] ?? ""
-        do {
-            let lines = try RecordEditor.set(replica, try record(), field: field, text: form["value"] ?? "")
-            return try page(pages, template: template, said: lines.isEmpty ? "Saved \(field)." : lines.joined(separator: " "), content)
-        } catch {
-            return try page(pages, template: template, refused: "\(error)", status: .badRequest, content)
-        }
     }
 
     /// The choice a resolve form carries.

@@ -5,8 +5,23 @@ enum WebTemplates {
     static let all: [String: String] = [
         "layout": layout, "refusal": refusal, "dashboard": dashboard, "cell": cell,
         "signals": signals, "conflicts": conflicts, "conflict": conflict, "history": history, "signal": signal,
-        "notFound": notFound,
+        "notFound": notFound, "edit": edit,
     ]
+
+    /// One field's form: prefilled, with the state it was filled from; clearing asks first.
+    static let edit = """
+    <p class="back"><a href="/{{path}}/{{id}}">← Back to {{owner}}</a></p>
+    <h1>Edit {{name}} of {{owner}}</h1>
+    {{#conflict}}<p class="refused">This field is in conflict; saving a value resolves it. <a class="conflict" href="/conflicts/{{conflict}}">See the conflict</a></p>{{/conflict}}
+    <form method="post" action="/{{path}}/{{id}}/set" class="edit-field" id="edit-form"><input type="hidden" name="csrf" value="{{csrf}}">
+    <input type="hidden" name="field" value="{{field}}"><input type="hidden" name="seen" value="{{seen}}">
+    {{#hasSelect}}<label>{{name}} <select name="value" id="value">{{#options}}<option value="{{label}}"{{#selected}} selected{{/selected}}>{{shown}}</option>{{/options}}</select></label>{{/hasSelect}}
+    {{#hasTextarea}}<label>{{name}} <textarea name="value" id="value" rows="{{rows}}">{{value}}</textarea></label>{{/hasTextarea}}
+    {{#hasInput}}<label>{{name}} <input name="value" id="value" size="{{size}}" value="{{value}}"></label>{{/hasInput}}
+    {{#hint}}<p class="hint">{{hint}}</p>{{/hint}}
+    {{#confirmClear}}<p class="refused"><label><input type="checkbox" name="clear" value="yes" id="confirm-clear"> Yes, clear {{name}} (it holds: {{current}})</label></p>{{/confirmClear}}
+    <button type="submit" id="save">Save</button> <a href="/{{path}}/{{id}}">Cancel</a></form>
+    """
 
     static let notFound = """
     <h1>Not found</h1><p><a href="/">← Back to Dashboard</a> · <a href="/conflicts">Conflicts</a> · <a href="/signals">Signals</a></p>
@@ -20,7 +35,7 @@ enum WebTemplates {
     <header class="bar"><nav><a href="/">Dashboard</a><a href="/signals">Signals</a><a href="/conflicts">Conflicts</a></nav>
     <form method="post" action="/sync" class="sync"><input type="hidden" name="csrf" value="{{csrf}}"><button type="submit">Sync now</button></form></header>
     <p class="banner" id="banner">{{pending}} pending write{{^onePending}}s{{/onePending}} · {{openConflicts}} open conflict{{^oneConflict}}s{{/oneConflict}} · {{lastSync}}</p>
-    {{#said}}<p class="said" id="said">{{said}}</p>{{/said}}{{#refused}}<p class="refused" id="refused">{{refused}}</p>{{/refused}}
+    {{#said}}<p class="said" id="said">{{said}}{{#saidLinks}} <a class="conflict" href="{{href}}">{{text}}</a>{{/saidLinks}}</p>{{/said}}{{#refused}}<p class="refused" id="refused">{{refused}}</p>{{/refused}}
     <main>{{{content}}}</main>
     </body></html>
     """
@@ -43,15 +58,16 @@ enum WebTemplates {
     <p class="back"><a href="/">← Back to Dashboard</a> · <a href="/cells/{{id}}/history">History</a></p>
     <article class="cell">
     <h1><span class="number">{{number}}</span> {{title}}</h1>
-    <dl class="facts">{{#facts}}<div><dt>{{name}}</dt><dd>{{value}}{{#conflict}} <a class="conflict" href="/conflicts/{{conflict}}">conflict</a>{{/conflict}}</dd></div>{{/facts}}</dl>
+    <p class="edit-links"><a class="edit" href="/cells/{{id}}/edit/title">edit title</a> <a class="edit" href="/cells/{{id}}/edit/number">edit number</a></p>
+    <dl class="facts">{{#facts}}<div><dt>{{name}} <a class="edit" href="/cells/{{id}}/edit/{{field}}">edit</a></dt><dd>{{value}}{{#conflict}} <a class="conflict" href="/conflicts/{{conflict}}">conflict</a>{{/conflict}}</dd></div>{{/facts}}</dl>
     {{{timeline}}}
     {{{chart}}}
-    {{#sections}}<section id="{{field}}"><h2>{{name}}{{#conflict}} <a class="conflict" href="/conflicts/{{conflict}}">conflict</a>{{/conflict}}</h2>
+    {{#sections}}<section id="{{field}}"><h2>{{name}}{{#conflict}} <a class="conflict" href="/conflicts/{{conflict}}">conflict</a>{{/conflict}} <a class="edit" href="/cells/{{id}}/edit/{{field}}">edit</a></h2>
     {{#paragraphs}}<p>{{.}}</p>{{/paragraphs}}{{#hasItems}}<ul>{{#items}}<li>{{.}}</li>{{/items}}</ul>{{/hasItems}}
     {{#hasLinks}}<ul class="related">{{#links}}<li><a href="/cells/{{id}}">{{label}}</a></li>{{/links}}</ul>{{/hasLinks}}</section>{{/sections}}
     <section id="signals"><h2>Signal backlog</h2>
     {{#backlog}}<details class="signal {{direction}}"><summary><time>{{date}}</time> {{title}} <span class="direction">{{direction}}</span> <a href="/signals/{{id}}">edit</a></summary>
-    {{#note}}<p class="note">{{note}}</p>{{/note}}{{#paragraphs}}<p>{{.}}</p>{{/paragraphs}}{{#source}}<p class="source">Source: {{source}}</p>{{/source}}</details>{{/backlog}}
+    {{#note}}<p class="note">{{note}}</p>{{/note}}{{#excerpt}}<p class="excerpt">{{excerpt}}</p>{{/excerpt}}<p><a href="/signals/{{id}}">The whole signal</a></p>{{#source}}<p class="source">Source: {{source}}</p>{{/source}}</details>{{/backlog}}
     {{^backlog}}<p>No signals tagged to this cell.</p>{{/backlog}}</section>
     </article>
     <section class="edit"><h2>Add a signal</h2>
@@ -60,12 +76,6 @@ enum WebTemplates {
     <label>Direction <select name="direction"><option value="">none</option>{{#directions}}<option>{{.}}</option>{{/directions}}</select></label>
     <label>Cells <input name="cells" value="{{number}}" size="20"></label><label>Source <input name="source" size="40"></label>
     <label>Body <textarea name="body" rows="4"></textarea></label><button type="submit">Add the signal</button></form></section>
-    <section class="edit"><h2>Edit a field</h2>
-    <form method="post" action="/cells/{{id}}/set"><input type="hidden" name="csrf" value="{{csrf}}">
-    <label>Field <select name="field">{{#fields}}<option value="{{.}}">{{.}}</option>{{/fields}}</select></label>
-    <label>Value <textarea name="value" rows="4"></textarea></label>
-    <p class="hint">Lists take one item per line; related cells take numbers. An empty value clears, except a title.</p>
-    <button type="submit">Save</button></form></section>
     """
 
     static let history = """
@@ -86,13 +96,7 @@ enum WebTemplates {
     static let signal = """
     <p class="back"><a href="/signals">← All signals</a></p>
     <h1>Signal: {{title}}</h1>
-    <dl class="fields">{{#fields}}<dt>{{name}}{{#conflict}} <a class="conflict" href="/conflicts/{{conflict}}">conflict</a>{{/conflict}}</dt><dd><pre>{{value}}</pre></dd>{{/fields}}</dl>
-    <section class="edit"><h2>Edit a field</h2>
-    <form method="post" action="/signals/{{id}}/set"><input type="hidden" name="csrf" value="{{csrf}}">
-    <label>Field <select name="field">{{#names}}<option>{{.}}</option>{{/names}}</select></label>
-    <label>Value <textarea name="value" rows="4"></textarea></label>
-    <p class="hint">Cells take numbers ("16, 20"); an empty value clears, except a title.</p>
-    <button type="submit">Save</button></form></section>
+    <dl class="fields">{{#fields}}<dt>{{name}}{{#conflict}} <a class="conflict" href="/conflicts/{{conflict}}">conflict</a>{{/conflict}} <a class="edit" href="/signals/{{id}}/edit/{{field}}">edit</a></dt><dd><pre>{{value}}</pre></dd>{{/fields}}</dl>
     """
 
     static let signals = """

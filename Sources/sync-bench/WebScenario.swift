@@ -53,7 +53,7 @@ struct WebBench: AsyncParsableCommand, Scenario {
                 var times: [Double] = []
                 for _ in 0..<runs {
                     var request = HTTPClientRequest(url: origin + page)
-                    request.headers.add(name: "Cookie", value: "\(guardian.cookieName)=\(guardian.token)")
+                    request.headers.add(name: "Cookie", value: "\(guardian.cookieName)=\(guardian.session)")
                     times.append(try await SyncBench.measure {
                         let response = try await client.execute(request, timeout: .seconds(60))
                         let body = try await response.body.collect(upTo: 64 << 20)

@@ -15,6 +15,13 @@ struct AsOfOption: ParsableArguments {
         return try store.records(kind: kind, asOf: try HistoryPoint.time(asOf, in: store))
     }
 
+    /// The live signals with what lists show (no body: see ``SignalSummary``), now or at the
+    /// point asked for.
+    func signalSummaries(in store: Store) throws -> [RecordSnapshot] {
+        guard asOf != nil else { return try SignalSummary.signals(in: store) }
+        return try records(kind: "signal", in: store)
+    }
+
     /// The cell a person names, now (see ``RecordLookup``) or among the cells live at that point.
     func cell(_ reference: String, in store: Store) throws -> RecordSnapshot {
         let lookup = RecordLookup(store: store)

@@ -88,7 +88,7 @@ struct CellCommand: ParsableCommand {
             let record = cells.shown(try history.cell(cell, in: replica.store))
             if output.json { return printJSON(OutputJSON.Record(record)) }
             let number = record.value("number").int.map(String.init) ?? ""
-            let signals = cells.shown(try history.records(kind: "signal", in: replica.store)).filter { $0.list("cells").contains(number) }
+            let signals = cells.shown(try history.signalSummaries(in: replica.store)).filter { $0.list("cells").contains(number) }
             print(TextOutput.cell(record, signals: SignalCommand.sorted(signals), style: .forTerminal(now: WallClock.now())), terminator: "")
         }
     }
@@ -163,14 +163,27 @@ func readValue(value: String?, file: String?) throws -> String {
     case (let value?, nil):
         return value
     case (nil, let file?):
-        guard let data = FileManager.default.contents(atPath: file) else {
-            throw ClientError("cannot read \(file); check the path and its permissions")
-        }
-        guard let text = String(data: data, encoding: .utf8) else { throw ClientError("\(file) is not UTF-8 text") }
-        return text.hasSuffix("\n") ? String(text.dropLast()) : text
+        return try readText(file)
     case (nil, nil):
         throw ValidationError("give the new VALUE, or --file PATH")
     case (.some, .some):
         throw ValidationError("give either VALUE or --file, not both")
     }
+}
+
+/// The text of `file`, or of standard input for `-` (a value too long for the command line),
+/// without the one final newline an editor adds.
+func readText(_ file: String) throws -> String {
+    let data: Data
+    if file == "-" {
+        data = FileHandle.standardInput.readDataToEndOfFile()
+    } else {
+        guard let contents = FileManager.default.contents(atPath: file) else {
+            throw ClientError("cannot read \(file); check the path and its permissions")
+        }
+        data = contents
+    }
+    let name = file == "-" ? "standard input" : file
+    guard let text = String(data: data, encoding: .utf8) else { throw ClientError("\(name) is not UTF-8 text") }
+    return text.hasSuffix("\n") ? String(text.dropLast()) : text
 }

@@ -17,8 +17,13 @@ struct DashboardCommand: ParsableCommand {
         let replica = try options.open()
         let directory = try CellDirectory(store: replica.store)
         let rows = DashboardRow.rows(cells: try history.records(kind: "cell", in: replica.store),
-                                     signals: directory.shown(try history.records(kind: "signal", in: replica.store)))
+                                     signals: directory.shown(try history.signalSummaries(in: replica.store)))
         if output.json { return printJSON(rows) }
-        print(TextOutput.dashboard(rows, style: .forTerminal(now: WallClock.now())), terminator: "")
+        if rows.isEmpty, let asOf = history.asOf, let start = try replica.store.historyStart(),
+           try HistoryPoint.time(asOf, in: replica.store) < start {
+            return print("Nothing existed on this replica at \(asOf): its history starts \(TextOutput.humanTime(start)). "
+                         + "Give a later point, or `sync-client log` for every version.")
+        }
+        print(TextOutput.dashboard(rows, style: .forTable(now: WallClock.now())), terminator: "")
     }
 }

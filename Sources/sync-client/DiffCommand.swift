@@ -22,15 +22,14 @@ struct DiffCommand: ParsableCommand {
     @Argument(help: "Only this field.") var field: String?
     @Option(help: ArgumentHelp("From this point (default: the beginning).", valueName: "date|version")) var from: String?
     @Option(help: ArgumentHelp("To this point (default: now).", valueName: "date|version")) var to: String?
+    @OptionGroup var output: JSONFlag
 
     func run() throws {
         let replica = try options.open()
         let store = replica.store
         let found = try RecordLookup(store: store).any(record)
         let schema = SchemaRegistry.standard[found.kind]!
-        if let field, schema.field(field) == nil {
-            throw ClientError("a \(found.kind) has no field '\(field)'; its fields are: \(schema.fieldNames.joined(separator: ", "))")
-        }
+        if let field { try FieldNames.check(field, kind: found.kind) }
         let start = try from.map { try HistoryPoint.time($0, in: store) } ?? Int64.min
         let end = try to.map { try HistoryPoint.time($0, in: store) } ?? Int64.max
         guard start <= end else { throw ClientError("--from is after --to; swap them") }
@@ -38,6 +37,7 @@ struct DiffCommand: ParsableCommand {
         let before = try start == .min ? nil : store.record(found.id, asOf: start).map(cells.shown)
         let after = try store.record(found.id, asOf: end).map(cells.shown)
         var lines: [String] = []
+        var changes: [OutputJSON.Change] = []
         for name in schema.fieldNames where field == nil || field == name {
             let old = before?.fields[name]?.value ?? schema.field(name)!.emptyValue
             let new = after?.fields[name]?.value ?? schema.field(name)!.emptyValue
@@ -47,11 +47,17 @@ struct DiffCommand: ParsableCommand {
                 let diff = UnifiedDiff.render(from: TextOutput.editableLines(old), to: TextOutput.editableLines(new),
                                               fromLabel: "\(name) \(from ?? "(beginning)")", toLabel: "\(name) \(to ?? "now")")
                 lines.append(diff.map { String($0.dropLast()) } ?? "\(name): the two texts differ too much to diff line by line")
+                changes.append(OutputJSON.Change(field: name, old: old, new: new, diff: diff))
             } else {
                 lines.append("\(name): \(Self.inline(old)) → \(Self.inline(new))")
+                changes.append(OutputJSON.Change(field: name, old: old, new: new, diff: nil))
             }
         }
-        if (before?.deleted ?? false) != (after?.deleted ?? false) { lines.append(after?.deleted == true ? "(deleted)" : "(restored)") }
+        let deletion = (before?.deleted ?? false) == (after?.deleted ?? false) ? nil : after?.deleted == true ? "deleted" : "restored"
+        if output.json {
+            return printJSON(OutputJSON.Diff(record: found.id.rawValue, kind: found.kind, from: from, to: to, changes: changes, deletion: deletion))
+        }
+        if let deletion { lines.append("(\(deletion))") }
         print(lines.isEmpty ? "No changes between those points." : lines.joined(separator: "\n"))
     }
 

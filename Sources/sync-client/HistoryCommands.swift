@@ -32,7 +32,7 @@ struct LogCommand: ParsableCommand {
         if let record {
             let found = try RecordLookup(store: replica.store).any(record)
             if let field, SchemaRegistry.standard[found.kind]?.field(field) == nil {
-                throw ClientError("a \(found.kind) has no field '\(field)'; its fields are: \(SchemaRegistry.standard[found.kind]!.fieldNames.joined(separator: ", "))")
+                throw FieldNames.unknown(field, kind: found.kind)
             }
             versions = try replica.store.history(record: found.id, field: field)
             if limit > 0 { versions = Array(versions.prefix(limit)) }
@@ -98,7 +98,7 @@ struct BlameCommand: ParsableCommand {
 
     func blameLines(_ replica: Replica, _ found: RecordSnapshot, _ field: String) throws {
         guard let schema = SchemaRegistry.standard[found.kind]?.field(field) else {
-            throw ClientError("a \(found.kind) has no field '\(field)'; its fields are: \(SchemaRegistry.standard[found.kind]!.fieldNames.joined(separator: ", "))")
+            throw FieldNames.unknown(field, kind: found.kind)
         }
         guard schema.kind == .prose || schema.kind == .list else {
             throw ClientError("\(field) holds one value, not lines; `sync-client blame \(record)` shows who set it")
@@ -137,7 +137,7 @@ struct RevertCommand: ParsableCommand {
         let found = try RecordLookup(store: replica.store).any(record)
         if found.deleted { throw ClientError("this \(found.kind) is deleted; bring it back first with `sync-client \(found.kind) restore \(found.id.short)`") }
         guard SchemaRegistry.standard[found.kind]?.field(field) != nil, field != RecordSchema.deletedFieldName else {
-            throw ClientError("a \(found.kind) has no field '\(field)'; its fields are: \(SchemaRegistry.standard[found.kind]!.fieldNames.joined(separator: ", "))")
+            throw FieldNames.unknown(field, kind: found.kind)
         }
         guard let old = try replica.store.version(matching: version), old.record == found.id, old.field == field else {
             throw ClientError("\(field) of this \(found.kind) has no version '\(version.prefix(40))'; versions are replica:counter, as `sync-client log \(record) \(field)` prints them")

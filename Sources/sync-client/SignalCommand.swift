@@ -29,8 +29,11 @@ struct SignalCommand: ParsableCommand {
             commandName: "add",
             abstract: "Add a signal to the backlog.",
             discussion: """
-                Example: sync-client signal add --title "Board of Peace first meeting" --date 2026-02-18 \\
-                           --cell 20 --cell 18 --direction Advancing --source "White House"
+                A long body (beyond what a command line holds) comes from a file with --body-file PATH, or from
+                standard input with --body-file -.
+                Examples:
+                  sync-client signal add --title "Board of Peace first meeting" --date 2026-02-18 --cell 20 --cell 18 --direction Advancing --source "White House"
+                  sync-client signal add --title "Summit communiqué" --date 2026-03 --cell 20 --body-file communique.txt
                 """
         )
         @OptionGroup var options: ReplicaOption
@@ -41,16 +44,18 @@ struct SignalCommand: ParsableCommand {
         @Option(help: "A note on the direction.") var directionNote: String?
         @Option(help: "Where it was reported.") var source: String?
         @Option(help: "The full text.") var body: String?
+        @Option(help: ArgumentHelp("Read the full text from a file, or from standard input with -.", valueName: "path")) var bodyFile: String?
 
         func validate() throws {
             try RecordEdits.requireTitle(title)
+            if body != nil && bodyFile != nil { throw ValidationError("give either --body or --body-file, not both") }
         }
 
         func run() throws {
             let replica = try options.open()
             let added = try RecordEditor.addSignal(replica, fields: [
                 ("title", title), ("date", date), ("cells", cell.map(String.init).joined(separator: ",")),
-                ("direction", direction), ("directionNote", directionNote), ("source", source), ("body", body),
+                ("direction", direction), ("directionNote", directionNote), ("source", source), ("body", try bodyFile.map(readText) ?? body),
             ])
             RecordEdits.tell(added.notes)
             print(added.id)
@@ -74,7 +79,7 @@ struct SignalCommand: ParsableCommand {
             for (flag, text) in [("--from", from), ("--to", to)] {
                 if let text, PartialDate(text) == nil { throw ValidationError("\(flag) takes a date like 2026, 2026-02 or 2026-02-18, not '\(text.prefix(40))'") }
             }
-            if let direction, case .label(let labels)? = RecordSchema.signal.field("direction")?.valueType, !labels.contains(direction) {
+            if let direction, case .label(let labels)? = RecordSchema.signal.field("direction")?.valueType, !labels.contains(where: { $0.lowercased() == direction.lowercased() }) {
                 throw ValidationError("--direction takes one of \(labels.joined(separator: ", ")), not '\(direction.prefix(40))'")
             }
         }
@@ -83,7 +88,7 @@ struct SignalCommand: ParsableCommand {
             let replica = try options.open()
             var signals = try CellDirectory(store: replica.store).shown(try history.records(kind: "signal", in: replica.store))
             if let cell { signals = signals.filter { $0.list("cells").contains(String(cell)) } }
-            if let direction { signals = signals.filter { $0.text("direction") == direction } }
+            if let direction { signals = signals.filter { $0.text("direction")?.lowercased() == direction.lowercased() } }
             // A signal dated only by month or year is in the range if any of its days are.
             if let from = from.flatMap(PartialDate.init) {
                 signals = signals.filter { $0.text("date").flatMap(PartialDate.init).map { !($0.lastDay < from.firstDay) } ?? false }

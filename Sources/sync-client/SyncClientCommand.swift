@@ -79,11 +79,25 @@ struct ReplicaOption: ParsableArguments {
     }
 
     func open() throws -> Replica { try Replica.open(path: path) }
+
+    /// Makes the default replica's folder (private to this user) when it is missing: it is this
+    /// tool's own place. A folder named by a flag or `$SYNC_REPLICA` is never made: a missing one
+    /// is more likely a typo, and the store refuses it with a sentence.
+    func validate() throws {
+        guard pathSource == "default" else { return }
+        let folder = (path as NSString).deletingLastPathComponent
+        guard !FileManager.default.fileExists(atPath: folder) else { return }
+        do {
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        } catch {
+            throw ClientError("cannot create the default replica folder \(folder): \(error.localizedDescription); name a replica with --replica PATH")
+        }
+    }
 }
 
 /// `--json`, on every command that reads.
 struct JSONFlag: ParsableArguments {
-    @Flag(name: .long, help: "Print JSON (a stable shape, documented in README.md).") var json = false
+    @Flag(name: .long, help: "Print JSON (a stable shape, listed in docs/how-it-works.md#--json-shapes).") var json = false
 }
 
 func printJSON(_ value: some Encodable) {

@@ -66,19 +66,24 @@ struct ImportCommand: ParsableCommand {
         discussion: """
             A file from export carries the state it was read at: only fields edited in the file since are written, each
             as an edit of that state, so an unchanged file writes nothing and a hand edit merges with (or, where others
-            changed the same field since, is in conflict with) what the team wrote meanwhile. A replica that does not
-            hold that state yet is told to sync first. A file without a state (written by hand, or by an older version)
-            is written over what this replica holds now, with a warning.
+            changed the same field since, is in conflict with) what the team wrote meanwhile; a field that already
+            holds the file's value is not written again, so a second import of the same file writes nothing. A replica
+            that does not hold that state yet is told to sync first; with --as-own-edits (and by itself when the
+            replica holds nothing yet) it writes the file's values as its own edits instead. A file without a state
+            (written by hand, or by an older version) is written over what this replica holds now, with a warning.
             Records keep their ids; a new cell in Markdown may leave out its id line.
             A malformed file is refused with the line and what was expected, and nothing is imported.
             Examples:
               sync-client import Examples/sample-dashboard.json
               sync-client import dashboard.md --dry-run
+              sync-client import handed-over.json --as-own-edits
             """
     )
     @OptionGroup var options: ReplicaOption
     @Argument(help: "The file to import.") var file: String
     @Flag(help: "Show what would be written, and write nothing.") var dryRun = false
+    @Flag(help: "When this replica lacks the state the file was exported at, write the file's values as its own edits instead of refusing.")
+    var asOwnEdits = false
 
     func run() throws {
         let replica = try options.open()
@@ -97,13 +102,18 @@ struct ImportCommand: ParsableCommand {
             } else {
                 throw ImportError(line: 1, "expected a JSON dashboard (starting with '{') or a Markdown one (starting with \(MarkdownDashboard.markerPrefix) -->)")
             }
-            plan = try ImportPlan.make(for: contents, in: replica.store)
+            plan = try ImportPlan.make(for: contents, in: replica.store, asOwnEdits: asOwnEdits)
         } catch let error as ImportError {
             throw ClientError("\(file), \(error)")
         } catch let error as ImportPlan.StateMissing {
             throw ClientError("cannot import \(file): \(error)")
         }
-        if !plan.basedOnState && !plan.changes.isEmpty {
+        if plan.stateSetAside && !plan.changes.isEmpty {
+            FileHandle.standardError.write(Data("""
+                note: this replica does not hold the state \(file) was exported at, so its values are written as this \
+                replica's own edits, concurrent with anything the team wrote that this replica has not seen.\n
+                """.utf8))
+        } else if !plan.basedOnState && !plan.changes.isEmpty {
             FileHandle.standardError.write(Data("""
                 warning: \(file) carries no export state (written by hand, or by an older version): its changes are written \
                 over what this replica holds now, concurrent with anything the team wrote that this replica has not seen. \

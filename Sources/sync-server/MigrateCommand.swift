@@ -12,8 +12,8 @@ struct MigrateCommand: AsyncParsableCommand {
         discussion: """
             Analysts (with their token hashes), replica bindings with their keys, the bundle key, every version and the feed are copied in one \
             transaction, and the copy's feed must end at the same position as the source's, or nothing is kept. \
-            Copy while no sync-server writes to the SQLite file (writes after the copy started are not copied), \
-            then start the instances on the PostgreSQL URL.
+            A sync-server serving the SQLite file (on this machine) makes migrate refuse, since versions it took during \
+            the copy would be missed: stop it, migrate, then start the instances on the PostgreSQL URL.
             Example: sync-server migrate --from field.sqlite --to postgres://fieldsync@db.internal/fieldsync
             """
     )
@@ -28,6 +28,7 @@ struct MigrateCommand: AsyncParsableCommand {
 
     func run() async throws {
         let source = try SQLiteServerStore.open(path: from, create: false)
+        try ServingLock.holdExclusive(from)
         let location = try PostgresLocation(url: to)
         let target = try await PostgresServerStore.connect(location)
         defer { target.close() }

@@ -139,6 +139,7 @@ struct Serve: AsyncParsableCommand {
         _ = try tls?.configuration()
         let opened = try await database.open(servingDefault: true, pauses: testPauses())
         defer { opened.close() }
+        if !PostgresLocation.isURL(database.path) { try ServingLock.holdShared(database.path) }
         let store = opened.storage
         var limits = ServerLimits()
         limits.maxBodyBytes = maxBodyBytes
@@ -195,7 +196,7 @@ struct AnalystCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "add",
             abstract: "Add an analyst and print their bearer token once (only its SHA-256 hash is stored).",
-            discussion: "Example: TOKEN=$(sync-server analyst add alice --db field.sqlite)"
+            discussion: "Example: TOKEN=$(sync-server analyst add alice --db field.sqlite --create)   # --create makes a new database file"
         )
         @Argument(help: "1 to 32 letters, digits, '_' or '-'.") var name: String
         @OptionGroup var database: DatabaseOption
@@ -208,7 +209,13 @@ struct AnalystCommand: AsyncParsableCommand {
 
         func run() async throws {
             let token = TokenHasher.makeToken(analyst: name)
-            try await database.withStore { try await $0.addAnalyst(name: name, tokenHash: TokenHasher.hash(token), at: WallClock.now()) }
+            try await database.withStore { store in
+                do {
+                    try await store.addAnalyst(name: name, tokenHash: TokenHasher.hash(token), at: WallClock.now())
+                } catch AnalystError.exists {
+                    throw AnalystAdvice(name: name, revoked: try await store.analysts().first { $0.name == name }?.revoked != nil)
+                }
+            }
             FileHandle.standardError.write(Data("Added analyst '\(name)'. Their token follows; it is shown only now, the server keeps only its hash:\n".utf8))
             print(token)
         }

@@ -108,6 +108,29 @@ import Testing
         }
     }
 
+    /// The targets `Package.swift` ships as library products.
+    static func libraryProducts() throws -> Set<String> {
+        let manifest = try String(contentsOf: root.appendingPathComponent("Package.swift"), encoding: .utf8)
+        return Set(manifest.matches(of: try Regex(#"\.library\(name: "[^"]+", targets: \["([^"]+)"\]"#)).map { String($0.output[1].substring!) })
+    }
+
+    @Test func modulesThatAreNotProductsGiveOnlyPackageAccess() throws {
+        let products = try Self.libraryProducts()
+        #expect(products == ["SyncModel", "LocalStore", "SyncProtocol"], "\(products)")
+        let declaration = try Regex(#"^\s*(?:@[A-Za-z.]+(?:\([^)]*\))?\s+)*public\b"#)
+        for target in try Self.targets() where target.path.hasPrefix("Sources/") && !products.contains(target.name) {
+            let folder = Self.root.appendingPathComponent(target.path)
+            guard let files = FileManager.default.enumerator(atPath: folder.path) else { continue }
+            for case let file as String in files where file.hasSuffix(".swift") {
+                let text = try String(contentsOf: folder.appendingPathComponent(file), encoding: .utf8)
+                let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+                for (number, line) in lines.enumerated() where line.firstMatch(of: declaration) != nil {
+                    Issue.record("\(target.path)/\(file):\(number + 1) declares something public; \(target.name) is not a product, so its siblings get package access")
+                }
+            }
+        }
+    }
+
     @Test func theReadmeDiagramIsPackageSwift() throws {
         let lines = try Self.targets().filter { $0.path.hasPrefix("Sources/") && $0.name != "CSQLiteConfig" }.map { target in
             let dependencies = target.targets + target.products

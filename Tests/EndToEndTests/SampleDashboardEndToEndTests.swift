@@ -20,12 +20,16 @@ import TestSupport
         #expect(dashboards[0] == dashboards[1])
         let rows = try #require(try bob.json("dashboard") as? [[String: Any]])
         #expect(rows.count == 5)
-        // Bob's export names the state it was read at: a fresh replica is told to sync first,
-        // and once synced the file writes nothing (the same state, byte for byte)
+        // Bob's export names the state it was read at: a replica with writes of its own is told
+        // to sync first (or to take the file as its own edits), and once synced the file writes
+        // nothing (the same state, byte for byte)
         try bob.ok("export", "--output", workspace.path("bob.json"))
-        let carol = try Client(workspace: workspace, name: "carol", server: server, token: try server.addAnalyst("carol"))
-        let early = try carol.fails("import", workspace.path("bob.json"))
+        let dave = try Client(workspace: workspace, name: "dave", server: server, token: try server.addAnalyst("dave"))
+        try dave.ok("cell", "create", "--number", "99", "--title", "Dave's own")
+        let early = try dave.fails("import", workspace.path("bob.json"))
         #expect(early.stderr.contains("exported from a state this replica does not hold yet (292 versions from 1 replica it lacks); run `sync-client sync`"), "\(early.stderr)")
+        #expect(early.stderr.contains("import with --as-own-edits"), "\(early.stderr)")
+        let carol = try Client(workspace: workspace, name: "carol", server: server, token: try server.addAnalyst("carol"))
         try carol.ok("sync")
         #expect(try carol.ok("import", workspace.path("bob.json")).contains("37 records read, 0 created or changed, 0 field writes"))
         #expect(try carol.ok("export") == (try String(contentsOfFile: workspace.path("bob.json"), encoding: .utf8)))

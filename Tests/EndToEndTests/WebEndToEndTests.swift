@@ -37,6 +37,7 @@ import TestSupport
         let conflicts = try #require(try bob.json("conflicts", "list") as? [[String: Any]])
         let conflict = try #require(conflicts.first?["id"] as? String)
 
+        let trend = try #require(((try bob.json("cell", "show", "20") as? [String: Any])?["fields"] as? [String: Any])?["trend"] as? String)
         let web = try workspace.start("sync-client", ["web", "--replica", bob.replica, "--port", "0"])
         defer { web.kill(SIGTERM) }
         let url = try Self.address(printedBy: web)
@@ -60,11 +61,26 @@ import TestSupport
             try await page.open(origin + "/conflicts/\(conflict)")
             try await page.click("keep-theirs")
             #expect((try await page.evaluate("document.getElementById('said').textContent") as? String)?.contains("Resolved conflict \(conflict)") == true)
+
+            // A field is edited from a form that starts with what it holds
+            try await page.open(origin + "/cells/20")
+            #expect(try await page.evaluate("document.querySelectorAll('a.edit').length") as? Int ?? 0 >= 10, "an edit control beside each section")
+            try await page.open(origin + "/cells/20/edit/trend")
+            #expect(try await page.evaluate("document.getElementById('value').value") as? String == trend, "prefilled with the current trend")
+            try await page.open(origin + "/cells/20/edit/trajectory")
+            #expect(try await page.evaluate("document.getElementById('value').tagName") as? String == "SELECT")
+            #expect(try await page.evaluate("document.getElementById('value').value") as? String == "Reversing")
+            try await page.open(origin + "/cells/20/edit/trend")
+            _ = try await page.evaluate("document.getElementById('value').value = document.getElementById('value').value + ', edited in the browser'")
+            try await page.screenshot(to: artifacts + "/edit-trend.png")
+            try await page.click("save")
+            #expect((try await page.evaluate("document.getElementById('said').textContent") as? String)?.contains("Saved trend.") == true)
         }
         web.kill(SIGTERM)
         #expect((try bob.json("conflicts", "list") as? [Any])?.isEmpty == true, "the replica has no open conflict left")
         let cell = try #require(try bob.json("cell", "show", "20") as? [String: Any])
         #expect((cell["fields"] as? [String: Any])?["trajectory"] as? String == "Reversing", "theirs is alice's value: \(cell)")
+        #expect((cell["fields"] as? [String: Any])?["trend"] as? String == trend + ", edited in the browser")
         #expect(FileManager.default.fileExists(atPath: artifacts + "/dashboard.png") && FileManager.default.fileExists(atPath: artifacts + "/cell-20.png"))
     }
 }

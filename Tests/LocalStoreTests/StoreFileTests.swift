@@ -6,6 +6,34 @@ import LocalStore
 import Testing
 
 @Suite struct StoreFileTests {
+    /// SQLite gives the -wal and -shm files it makes the database's mode; the database used to
+    /// become 0600 only after they existed, so they stayed 0644 with the same data (tokens on
+    /// a replica, token hashes on a server).
+    @Test func theLogAndSharedMemoryFilesTakeTheDatabasesPrivateMode() throws {
+        let folder = TemporaryFolder()
+        let replica = try Replica.create(path: folder.path("replica.sqlite"), settings: ReplicaSettings(server: "http://x", token: "alice.b", analyst: "alice"))
+        try replica.write([FieldChange(record: .random(), kind: "cell", field: "title", value: .text("kept"))], at: 1)
+        let server = try SQLiteServerStore.open(path: folder.path("server.sqlite"))
+        try server.addAnalyst(name: "alice", tokenHash: String(repeating: "a", count: 64), at: 1)
+        for name in ["replica.sqlite", "server.sqlite"] {
+            for suffix in ["", "-wal", "-shm"] {
+                let mode = try FileManager.default.attributesOfItem(atPath: folder.path(name + suffix))[.posixPermissions] as? Int
+                #expect(mode == 0o600, "\(name + suffix) has mode \(String(mode ?? 0, radix: 8))")
+            }
+        }
+        _ = (replica, server)
+    }
+
+    @Test func aMissingFolderIsRefusedAndNotMade() throws {
+        let folder = TemporaryFolder()
+        let path = folder.path("nonexistent/dir/x.sqlite")
+        let error = #expect(throws: StoreError.self) {
+            try Replica.create(path: path, settings: ReplicaSettings(server: "http://x", token: "alice.b", analyst: "alice"))
+        }
+        #expect(error?.description.contains("does not exist; create it first") == true, "\(String(describing: error))")
+        #expect(!FileManager.default.fileExists(atPath: folder.path("nonexistent")))
+    }
+
     @Test func aFileOfAnotherProgramIsRefusedUntouched() throws {
         let folder = TemporaryFolder()
         let path = folder.path("other.sqlite")

@@ -66,6 +66,8 @@ import SyncModel
         ("flat", ["--applied", "0"], ["--applied", "1"]),
         ("flat", ["--long-history", "0"], ["--long-history", "1"]),
         ("flat", ["--rounds", "0"], ["--rounds", "1"]),
+        ("big-bodies", ["--signals", "0"], ["--signals", "1"]),
+        ("big-bodies", ["--runs", "0"], ["--runs", "1"]),
     ])
     func badOptionsAreRefused(scenario: String, bad: [String], good: [String]) {
         #expect(throws: (any Error).self) { try SyncBench.parseAsRoot([scenario] + bad) }
@@ -101,5 +103,22 @@ import SyncModel
             #expect(ratio > 0 && ratio.isFinite, "\(row)")
             #expect(row[2].hasSuffix("writes/s (plain SQLite)"))
         }
+    }
+
+    /// Reads over signals with bodies are timed next to the same reads without: a small run
+    /// gives all four rows, and the replica it builds holds the bodies the rows claim.
+    @Test func aSmallBigBodiesRunMeasuresEachReadAgainstEmptyBodies() async throws {
+        Store.configureSQLite()
+        let folder = try BenchFolder()
+        let replica = try BigBodies.replica(at: folder.path("r.sqlite"), signals: 20, bodyBytes: 5_000)
+        let bodies = try replica.store.records(kind: "signal").compactMap { $0.text("body") }
+        #expect(bodies.count == 20 && bodies.allSatisfy { $0.utf8.count == 5_000 })
+        #expect(try replica.store.records(kind: "signal", fields: ["title"]).allSatisfy { $0.fields["body"] == nil }, "summaries leave bodies unread")
+        var table = BenchTable()
+        try await BigBodies.parse(["--signals", "20", "--body-bytes", "5000", "--runs", "1"]).run(into: &table)
+        let rows = table.render().split(separator: "\n").dropFirst().map { $0.split(separator: "|").map { $0.trimmingCharacters(in: .whitespaces) } }
+        #expect(rows.map { $0[0] } == ["dashboard, 20 signals of 5 KB", "cell show of the cell carrying them, 20 signals of 5 KB",
+                                       "cell show of another cell, 20 signals of 5 KB", "web cell page of the cell carrying them, 20 signals of 5 KB"])
+        #expect(rows.allSatisfy { $0[2].hasSuffix("ms (empty bodies; target < 50 ms)") }, "\(rows)")
     }
 }

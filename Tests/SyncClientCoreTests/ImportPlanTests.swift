@@ -29,7 +29,9 @@ import Testing
 
     static func export(_ replica: Replica, markdown: Bool = false) throws -> String {
         let snapshot = try replica.store.snapshot(kinds: ["cell", "signal"])
-        let (cells, signals) = (snapshot.records["cell"] ?? [], snapshot.records["signal"] ?? [])
+        // References by number, as `export` writes them.
+        let directory = try CellDirectory(store: replica.store)
+        let (cells, signals) = (directory.shown(snapshot.records["cell"] ?? []), directory.shown(snapshot.records["signal"] ?? []))
         return markdown
             ? MarkdownDashboard.export(cells: cells, signals: signals, state: snapshot.state)
             : DashboardFile.export(cells: cells, signals: signals, state: snapshot.state)
@@ -95,12 +97,57 @@ import Testing
 
     @Test func aReplicaWithoutTheStateIsToldToSyncAndNothingIsWritten() throws {
         let (alice, _) = try Self.team()
-        let fresh = try Replica.inMemory(analyst: "carol")
-        #expect(throws: ImportPlan.StateMissing.self) { try Self.importFile(try Self.export(alice), into: fresh) }
-        #expect(try fresh.store.versionVector().total == 0)
+        let carol = try Replica.inMemory(analyst: "carol")
+        try carol.write([FieldChange(record: RecordID.random(), kind: "cell", field: "title", value: .text("Carol's own"))], at: 1)
+        let held = try carol.store.versionVector()
+        let refused = #expect(throws: ImportPlan.StateMissing.self) { try Self.importFile(try Self.export(alice), into: carol) }
+        #expect(refused?.description.contains("import with --as-own-edits") == true, "the error names the way out offline")
+        #expect(try carol.store.versionVector() == held)
         // Once it holds the state, the same file writes nothing
-        try fresh.store.apply(try alice.pending())
-        #expect(try Self.importFile(try Self.export(alice), into: fresh).changes.isEmpty)
+        try carol.store.apply(try alice.pending())
+        #expect(try Self.importFile(try Self.export(alice), into: carol).changes.isEmpty)
+    }
+
+    @Test func aReplicaWithoutTheStateTakesTheFileAsItsOwnEditsWhenAsked() throws {
+        let (alice, _) = try Self.team()
+        let carol = try Replica.inMemory(analyst: "carol")
+        try carol.write([FieldChange(record: RecordID.random(), kind: "cell", field: "title", value: .text("Carol's own"))], at: 1)
+        let contents = try DashboardFile.read(try Self.export(alice))
+        let plan = try ImportPlan.make(for: contents, in: carol.store, asOwnEdits: true)
+        #expect(plan.stateSetAside && plan.states.allSatisfy { $0 == nil })
+        try carol.write(plan.changes, basedOn: plan.states, at: 9)
+        #expect(try carol.store.record(Self.cell)?.value("title") == .text("Burden-Sharing"))
+    }
+
+    /// A page handed over on a stick to a replica that never synced: no sync could bring the
+    /// exporter's state, so the file's values become the new replica's own edits, and its export
+    /// holds the same records.
+    @Test(arguments: [false, true])
+    func anEmptyReplicaTakesAnExportAndExportsTheSameRecords(markdown: Bool) throws {
+        let (alice, _) = try Self.team()
+        let file = try Self.export(alice, markdown: markdown)
+        let fresh = try Replica.inMemory(analyst: "carol")
+        let plan = try Self.importFile(file, into: fresh)
+        #expect(plan.stateSetAside && !plan.changes.isEmpty)
+        func records(_ text: String) throws -> [String] {
+            let contents = markdown ? try MarkdownDashboard.read(text) : try DashboardFile.read(text)
+            return contents.records.map { "\($0.id) \($0.kind) \($0.fields.sorted { $0.key < $1.key })" }
+        }
+        #expect(try records(try Self.export(fresh, markdown: markdown)) == (try records(file)))
+        #expect(try Self.importFile(try Self.export(fresh, markdown: markdown), into: fresh).changes.isEmpty)
+    }
+
+    /// The same hand-edited file imported three times writes its edit once.
+    @Test(arguments: [false, true])
+    func aHandEditedFileImportedAgainWritesNothing(markdown: Bool) throws {
+        let (alice, _) = try Self.team()
+        let file = try Self.export(alice, markdown: markdown).replacingOccurrences(of: "Burden-Sharing", with: "Burden-Sharing, revised")
+        #expect(try Self.importFile(file, into: alice).changes.map(\.field) == ["title"])
+        let after = try alice.store.versionVector()
+        #expect(try Self.importFile(file, into: alice).changes.isEmpty)
+        #expect(try Self.importFile(file, into: alice).changes.isEmpty)
+        #expect(try alice.store.versionVector() == after)
+        #expect(try alice.store.conflicts().isEmpty)
     }
 
     @Test func aFileWithoutAStateIsWrittenOverWhatTheReplicaHolds() throws {

@@ -53,7 +53,7 @@ import Testing
             WebServer.application(replica: alice, guardian: guardian, port: 0, sync: sync)
         }
 
-        var cookie: HTTPFields { [.cookie: "\(guardian.cookieName)=\(guardian.token)"] }
+        var cookie: HTTPFields { [.cookie: "\(guardian.cookieName)=\(guardian.session)"] }
 
         func form(_ fields: [String: String], csrf: Bool = true) -> (HTTPFields, ByteBuffer) {
             var all = fields
@@ -106,8 +106,10 @@ import Testing
         let fixture = try await Fixture()
         try await fixture.app().test(.router) { client in
             // No cookie, a wrong token, and the right token under another port's dashboard's name.
-            for headers: HTTPFields in [[:], [.cookie: "\(fixture.guardian.cookieName)=\(String(fixture.guardian.token.reversed()))"],
-                                        [.cookie: "fieldsync_web_9999=\(fixture.guardian.token)"]] {
+            // The URL's token is not the session either.
+            for headers: HTTPFields in [[:], [.cookie: "\(fixture.guardian.cookieName)=\(String(fixture.guardian.session.reversed()))"],
+                                        [.cookie: "fieldsync_web_9999=\(fixture.guardian.session)"],
+                                        [.cookie: "\(fixture.guardian.cookieName)=\(fixture.guardian.token)"]] {
                 try await client.execute(uri: "/cells/20", method: .get, headers: headers) { response in
                     #expect(response.status == .unauthorized)
                     #expect(!String(buffer: response.body).contains("Water"))
@@ -120,7 +122,16 @@ import Testing
             try await client.execute(uri: "/?token=\(fixture.guardian.token)", method: .get) { response in
                 #expect(response.status == .seeOther && response.headers[.location] == "/")
                 let cookie = try #require(response.headers[.setCookie])
-                #expect(cookie.hasPrefix("fieldsync_web_8765=\(fixture.guardian.token);") && cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"))
+                #expect(cookie.hasPrefix("fieldsync_web_8765=\(fixture.guardian.session);") && cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"))
+            }
+            // The token works once: a second browser opening the same address gets nothing,
+            // the browser holding the session is sent on
+            try await client.execute(uri: "/?token=\(fixture.guardian.token)", method: .get) { response in
+                #expect(response.status == .unauthorized && response.headers[.setCookie] == nil)
+                #expect(String(buffer: response.body).contains("works once"))
+            }
+            try await client.execute(uri: "/?token=\(fixture.guardian.token)", method: .get, headers: fixture.cookie) { response in
+                #expect(response.status == .seeOther && response.headers[.setCookie] == nil)
             }
         }
     }
