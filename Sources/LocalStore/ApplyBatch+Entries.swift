@@ -24,10 +24,7 @@ extension ApplyBatch {
         var pairs = clockPairs
         clockPairs = []
         defer { clockPairs = pairs }
-        pairs.removeAll(keepingCapacity: true)
-        for entry in vector.entries { pairs.append((try replicaEntry(entry.replica).rowID, entry.counter)) }
-        if pairs.count > 1 { pairs.sort { $0.row < $1.row } }
-        return ClockBlob.encode(pairs)
+        return try ClockBlob.encode(vector, scratch: &pairs) { try replicaEntry($0).rowID }
     }
 
     /// `dots` as stored, in their order.

@@ -108,10 +108,7 @@ struct ServerPush {
         var pairs = clockPairs
         clockPairs = []
         defer { clockPairs = pairs }
-        pairs.removeAll(keepingCapacity: true)
-        for entry in vector.entries { pairs.append((try replica(entry.replica).row, entry.counter)) }
-        if pairs.count > 1 { pairs.sort { $0.row < $1.row } }
-        return ClockBlob.encode(pairs)
+        return try ClockBlob.encode(vector, scratch: &pairs) { try replica($0).row }
     }
 
     /// The version stored at `dot`, or nil.

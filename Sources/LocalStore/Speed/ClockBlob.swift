@@ -15,6 +15,18 @@ enum ClockBlob {
     /// Never the first byte of the text clocks files held before (a hex digit), nor of UTF-8.
     static let tag: UInt8 = 0xC1
 
+    /// `vector` as stored: its replicas by the row id `row` gives each (adding a row for a
+    /// replica first named here), in row order. `scratch` is reused from call to call, so that
+    /// encoding a clock allocates nothing but the blob.
+    static func encode(
+        _ vector: VersionVector, scratch: inout [(row: Int64, counter: UInt64)], row: (ReplicaID) throws -> Int64
+    ) rethrows -> [UInt8] {
+        scratch.removeAll(keepingCapacity: true)
+        for entry in vector.entries { scratch.append((try row(entry.replica), entry.counter)) }
+        if scratch.count > 1 { scratch.sort { $0.row < $1.row } }
+        return encode(scratch)
+    }
+
     /// `pairs` in the order given; vectors sort theirs by row id, so equal vectors are equal bytes.
     static func encode(_ pairs: some Sequence<(row: Int64, counter: UInt64)>) -> [UInt8] {
         var bytes: [UInt8] = [tag]
