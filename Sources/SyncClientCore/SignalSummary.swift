@@ -15,10 +15,14 @@ package enum SignalSummary {
     }
 
     /// The first ``excerptCharacters`` of `body`, cut at a word and marked as cut; nil when empty.
+    /// Only the body's head is read (a few times the excerpt's length, as line breaks collapse),
+    /// so a 100 KB body costs what a short one does.
     package static func excerpt(_ body: String?) -> String? {
-        guard let body, !body.isEmpty else { return nil }
-        let flat = body.split(whereSeparator: \.isNewline).joined(separator: " ")
-        guard flat.count > excerptCharacters else { return flat }
+        let text = (body ?? "").drop { $0.isWhitespace }
+        guard !text.isEmpty else { return nil }
+        let head = text.prefix(4 * excerptCharacters)
+        let flat = head.split(whereSeparator: \.isNewline).joined(separator: " ")
+        guard head.endIndex < text.endIndex || flat.count > excerptCharacters else { return flat }
         let cut = flat.prefix(excerptCharacters)
         return (cut.lastIndex(of: " ").map { String(cut[..<$0]) } ?? String(cut)) + " …"
     }

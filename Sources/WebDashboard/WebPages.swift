@@ -86,7 +86,7 @@ struct WebPages {
         }
         let signals = directory.shown(try SignalSummary.signals(in: replica.store)).filter { $0.list("cells").contains(number) }
             .sorted { ($0.text("date") ?? "", $0.id.rawValue) > ($1.text("date") ?? "", $1.id.rawValue) }
-        let backlog = try signals.enumerated().map { index, signal -> [String: Any] in
+        let backlog = try signals.prefix(Self.backlogRows).enumerated().map { index, signal -> [String: Any] in
             var entry: [String: Any] = ["id": signal.id.rawValue, "date": signal.text("date") ?? "", "title": signal.text("title") ?? "",
                                         "direction": signal.text("direction") ?? ""]
             // Bodies stay on each signal's page; the newest few show how they begin.
@@ -98,11 +98,14 @@ struct WebPages {
             return entry
         }
         let title = record.text("title") ?? "(untitled)"
-        let context: [String: Any] = [
+        var context: [String: Any] = [
             "id": record.id.rawValue, "number": number, "title": title, "facts": facts, "sections": sections, "backlog": backlog,
             "fields": schema.fieldNames, "csrf": guardian.csrf, "timeline": SignalTimeline.svg(signals), "directions": RecordSchema.trajectoryLabels,
             "chart": try chart(record.id),
         ]
+        if signals.count > backlog.count {
+            context["moreSignals"] = ["shown": backlog.count, "count": signals.count, "href": "/signals?cell=\(number)"] as [String: Any]
+        }
         return ("Cell \(number) · \(title)", context)
     }
 
@@ -177,6 +180,10 @@ struct WebPages {
     /// How many of a cell's newest signals show the beginning of their body in its backlog: each
     /// costs a read of the whole body.
     static let excerptedSignals = 10
+
+    /// How many of a cell's newest signals its backlog lists; the signals page lists them all
+    /// (the timeline still places every one). A page of a thousand took 15 ms to render.
+    static let backlogRows = 100
 
     /// The most versions the history page lists: the newest.
     static let historyRows = 500

@@ -68,6 +68,7 @@ enum WebTemplates {
     <section id="signals"><h2>Signal backlog</h2>
     {{#backlog}}<details class="signal {{direction}}"><summary><time>{{date}}</time> {{title}} <span class="direction">{{direction}}</span> <a href="/signals/{{id}}">edit</a></summary>
     {{#note}}<p class="note">{{note}}</p>{{/note}}{{#excerpt}}<p class="excerpt">{{excerpt}}</p>{{/excerpt}}<p><a href="/signals/{{id}}">The whole signal</a></p>{{#source}}<p class="source">Source: {{source}}</p>{{/source}}</details>{{/backlog}}
+    {{#moreSignals}}<p class="more">The newest {{shown}} of {{count}} signals; <a href="{{href}}">all of them</a>.</p>{{/moreSignals}}
     {{^backlog}}<p>No signals tagged to this cell.</p>{{/backlog}}</section>
     </article>
     <section class="edit"><h2>Add a signal</h2>

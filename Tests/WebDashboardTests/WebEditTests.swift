@@ -136,4 +136,31 @@ import Testing
             }
         }
     }
+
+    @Test func aLongBacklogListsTheNewestSignalsAndLinksToTheRest() async throws {
+        let fixture = try await Fixture()
+        let extra = WebPages.backlogRows + 1
+        for day in 0..<extra {
+            let signal = RecordID.random()
+            try fixture.alice.write([FieldChange(record: signal, kind: "signal", field: "title", value: .text("Day \(day)")),
+                                     FieldChange(record: signal, kind: "signal", field: "date", value: .text(String(format: "2026-06-%02d", day % 28 + 1))),
+                                     FieldChange(record: signal, kind: "signal", field: "body", value: .text(String(repeating: "Word ", count: 20_000))),
+                                     FieldChange(record: signal, kind: "signal", field: "cells", value: .list(["20"]))], at: 11)
+        }
+        let total = extra + 1  // and the fixture's own signal on cell 20
+        try await fixture.app().test(.router) { client in
+            try await client.execute(uri: "/cells/20", method: .get, headers: fixture.cookie) { response in
+                let page = String(buffer: response.body)
+                #expect(response.status == .ok)
+                #expect(page.components(separatedBy: "<details class=\"signal").count - 1 == WebPages.backlogRows)
+                #expect(page.contains("The newest \(WebPages.backlogRows) of \(total) signals; <a href=\"/signals?cell=20\">all of them</a>."))
+                let excerpts = page.components(separatedBy: "<p class=\"excerpt\">").dropFirst()
+                #expect(excerpts.count == WebPages.excerptedSignals)
+                #expect(excerpts.allSatisfy { $0.prefix { $0 != "<" }.count < 300 }, "an excerpt of a 100 KB body stays short")
+            }
+            try await client.execute(uri: "/signals?cell=20", method: .get, headers: fixture.cookie) { response in
+                #expect(String(buffer: response.body).components(separatedBy: "href=\"/signals/").count - 1 >= total)
+            }
+        }
+    }
 }
