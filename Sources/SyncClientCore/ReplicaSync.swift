@@ -32,6 +32,8 @@ package struct ReplicaSync: Sendable {
     ) async throws -> SyncOutcome {
         guard !settings.server.isEmpty else { throw SyncError.notConfigured("no server URL is saved") }
         guard !settings.token.isEmpty else { throw SyncError.notConfigured("no token is saved") }
+        // --server and $SYNC_SERVER are checked here, as a saved address was when it was saved.
+        try ServerAddress.check(settings.server)
         return try await HTTPTransport.withTransport(
             server: settings.server, token: settings.token, connectTimeoutSeconds: connectTimeout, caFile: settings.caFile
         ) { http in

@@ -77,6 +77,10 @@ package struct HTTPTransport: SyncTransport {
             if let error = try? JSONDecoder().decode(ErrorResponse.self, from: data) {
                 throw SyncError.server(status: Int(response.status.code), code: error.error.code, message: error.error.message)
             }
+            // A server that has no such route: not a field-sync server at this address.
+            if response.status == .notFound || response.status == .methodNotAllowed {
+                throw SyncError.notASyncServer(server: server, status: Int(response.status.code), reason: response.status.reasonPhrase)
+            }
             throw SyncError.server(status: Int(response.status.code), code: .httpError, message: response.status.reasonPhrase)
         }
         do {

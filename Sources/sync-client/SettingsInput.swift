@@ -1,11 +1,14 @@
 import ArgumentParser
 import Foundation
+import SyncClientCore
 
 /// Checks of the settings a person gives `init` and `config set`.
 enum SettingsInput {
     static func checkServer(_ server: String) throws {
-        guard let url = URL(string: server), let scheme = url.scheme, ["http", "https"].contains(scheme), url.host != nil else {
-            throw ValidationError("the server must be an http:// or https:// URL, like http://127.0.0.1:8080, not '\(server.prefix(60))'")
+        do {
+            try ServerAddress.check(server)
+        } catch let error as ClientError {
+            throw ValidationError(error.description)
         }
     }
 

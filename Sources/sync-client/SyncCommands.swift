@@ -97,6 +97,10 @@ struct SyncCommand: AsyncParsableCommand {
     @Option(help: "Times a request is sent again when the connection drops after the server has answered (waits of 1, 2, 4, then 8 seconds).")
     var retries = 3
 
+    /// What an interrupted sync says: pages already received are committed, each with its
+    /// cursor, and unsent writes stay queued.
+    static let interrupted = "Interrupted; run `sync-client sync` again to go on — nothing is lost (every page received so far is kept, and your unsent writes stay queued)."
+
     func validate() throws {
         guard SyncSession.pageSizes.contains(pageSize) else {
             throw ValidationError("--page-size must be between \(SyncSession.pageSizes.lowerBound) and \(SyncSession.pageSizes.upperBound)")
@@ -110,9 +114,9 @@ struct SyncCommand: AsyncParsableCommand {
         let settings = EffectiveSettings(saved: try replica.settings(), server: server, token: token, caFile: caFile,
                                          environment: ProcessInfo.processInfo.environment)
         let showProgress = isatty(STDERR_FILENO) == 1 && !output.json
-        let outcome: SyncOutcome
-        do {
-            outcome = try await ReplicaSync(connectTimeout: connectTimeout, pageSize: pageSize, retries: retries).run(replica: replica, settings: settings) { event in
+        let sync = ReplicaSync(connectTimeout: connectTimeout, pageSize: pageSize, retries: retries)
+        let work = Task {
+            try await sync.run(replica: replica, settings: settings) { event in
                 switch event {
                 case .page:
                     if showProgress { FileHandle.standardError.write(Data("\r\(event.line)".utf8)) }
@@ -121,10 +125,18 @@ struct SyncCommand: AsyncParsableCommand {
                     FileHandle.standardError.write(Data("\(showProgress ? "\n" : "")\(event.line)\n".utf8))
                 }
             }
+        }
+        let interruption = Interruption(cancelling: { work.cancel() }, saying: Self.interrupted)
+        let outcome: SyncOutcome
+        do {
+            outcome = try await work.value
         } catch {
             if showProgress { FileHandle.standardError.write(Data("\n".utf8)) }
+            // The sentence was printed when the signal came; the exit status says it too.
+            if interruption.happened { throw ExitCode(130) }
             throw error
         }
+        if interruption.happened { throw ExitCode(130) }
         if showProgress { FileHandle.standardError.write(Data("\n".utf8)) }
         for warning in outcome.warnings { FileHandle.standardError.write(Data("\(warning)\n".utf8)) }
         if output.json { return printJSON(outcome.summary) }

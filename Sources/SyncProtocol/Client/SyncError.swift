@@ -8,6 +8,9 @@ public enum SyncError: Error, Equatable, Sendable, CustomStringConvertible {
     /// telling a gateway's failure from a refusal), its stable code and its sentence.
     case server(status: Int, code: ServerErrorCode, message: String)
     case badResponse(String)
+    /// The address answered a sync with an HTTP error and no error of the protocol: no
+    /// field-sync server is there (a wrong path or port, another program).
+    case notASyncServer(server: String, status: Int, reason: String)
     case protocolMismatch(Int)
     case noProgress
     case replicaForked(ReplicaID, local: UInt64, server: UInt64)
@@ -22,6 +25,8 @@ public enum SyncError: Error, Equatable, Sendable, CustomStringConvertible {
             return "cannot reach the sync server at \(server) (\(reason)). Your local writes are kept and will be sent at the next sync."
         case .server(let status, let code, let message):
             return "the server refused the sync (\(status) \(code)): \(message)"
+        case .notASyncServer(let server, let status, let reason):
+            return "\(server) is not a field-sync server: it answered \(status) \(reason) to \(server)/v1/sync. Give the address sync-server printed when it started (its root, like http://127.0.0.1:8080, with no /v1). Your local writes are kept and will be sent at the next sync."
         case .badResponse(let reason):
             return "the server sent an answer this client cannot read (\(reason)); is the URL a field-sync server?"
         case .protocolMismatch(let version):
