@@ -23,7 +23,7 @@ struct SyncServerCommand: AsyncParsableCommand {
               sync-server analyst add alice                # prints alice's token once
             """,
         version: ToolVersion.text,
-        subcommands: [Serve.self, AnalystCommand.self, MigrateCommand.self, BundleCommand.self],
+        subcommands: [Serve.self, AnalystCommand.self, MigrateCommand.self, BundleCommand.self, BackupCommand.self, RestoreCommand.self],
         defaultSubcommand: Serve.self
     )
 
