@@ -23,7 +23,7 @@ struct SyncServerCommand: AsyncParsableCommand {
               sync-server analyst add alice                # prints alice's token once
             """,
         version: ToolVersion.text,
-        subcommands: [Serve.self, AnalystCommand.self, MigrateCommand.self, BundleCommand.self, BackupCommand.self, RestoreCommand.self],
+        subcommands: [Serve.self, AnalystCommand.self, MigrateCommand.self, BundleCommand.self, BackupCommand.self, RestoreCommand.self, StatusCommand.self],
         defaultSubcommand: Serve.self
     )
 
@@ -222,15 +222,17 @@ struct AnalystCommand: AsyncParsableCommand {
     }
 
     struct List: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "list", abstract: "List analysts.", discussion: "Example: sync-server analyst list --db field.sqlite")
+        static let configuration = CommandConfiguration(commandName: "list", abstract: "List analysts, each with their replicas and last sync.", discussion: "Example: sync-server analyst list --db field.sqlite")
         @OptionGroup var database: DatabaseOption
 
         func run() async throws {
-            let (owners, analysts) = try await database.withStore { store in (try await store.owners(), try await store.analysts()) }
+            let (activity, analysts) = try await database.withStore { store in (try await store.replicaActivity(), try await store.analysts()) }
+            let now = WallClock.now()
             for analyst in analysts {
-                let replicas = owners.values.filter { $0 == analyst.name }.count
+                let replicas = activity.filter { $0.analyst == analyst.name }
                 let state = analyst.revoked == nil ? "active" : "revoked"
-                print("\(analyst.name)\t\(state)\t\(replicas) replica\(replicas == 1 ? "" : "s")")
+                let synced = replicas.compactMap(\.lastSync).max().map { "last sync \(TimeText.utc($0)) (\(TimeText.ago($0, now: now)))" } ?? "never synced"
+                print("\(analyst.name)\t\(state)\t\(replicas.count) replica\(replicas.count == 1 ? "" : "s")\t\(synced)")
             }
         }
     }

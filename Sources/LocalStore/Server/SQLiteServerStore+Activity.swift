@@ -1,0 +1,16 @@
+import GRDB
+import SyncModel
+public import SyncProtocol
+
+/// What `sync-server status` reads: who synced when, and how far behind each replica is.
+extension SQLiteServerStore {
+    public func replicaActivity() throws -> [ReplicaActivity] {
+        try read { db in
+            try Row.fetchAll(db, sql: "SELECT replica, analyst, last_sync, reached FROM replica_owner ORDER BY analyst, replica").compactMap { row in
+                ReplicaID(row[0] as String).map { replica in
+                    ReplicaActivity(replica: replica, analyst: row[1], lastSync: row[2], reached: (row[3] as Int64?).map { UInt64($0) })
+                }
+            }
+        }
+    }
+}
