@@ -12,12 +12,18 @@ package struct ServerConfiguration: Sendable {
     package var limits = ServerLimits()
     /// Serve HTTPS with this certificate chain and key (PEM files); plain HTTP when nil.
     package var tls: TLSFiles?
+    /// Whether the database can be reached now, for `GET /v1/ready`; throws a sentence if not.
+    package var readiness: @Sendable () async throws -> Void
 
-    package init(host: String = "127.0.0.1", port: Int = 8080, limits: ServerLimits = ServerLimits(), tls: TLSFiles? = nil) {
+    package init(
+        host: String = "127.0.0.1", port: Int = 8080, limits: ServerLimits = ServerLimits(), tls: TLSFiles? = nil,
+        readiness: @escaping @Sendable () async throws -> Void = {}
+    ) {
         self.host = host
         self.port = port
         self.limits = limits
         self.tls = tls
+        self.readiness = readiness
     }
 
     /// `http` or `https`.
@@ -72,6 +78,7 @@ package func buildApplication(
 ) throws -> some ApplicationProtocol {
     let router = Router(context: BasicRequestContext.self)
     SyncController(store: store, limits: configuration.limits).register(on: router)
+    ReadinessRoute(check: configuration.readiness).register(on: router)
     return Application(
         router: router,
         server: try configuration.tls.map { try .tls(.http1(), tlsConfiguration: try $0.configuration()) } ?? .http1(),

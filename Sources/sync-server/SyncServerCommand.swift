@@ -61,12 +61,12 @@ struct DatabaseOption: ParsableArguments {
     func open(servingDefault: Bool = false, pauses: CommitPauses = CommitPauses()) async throws -> OpenStore {
         if PostgresLocation.isURL(path) {
             let store = try await PostgresServerStore.connect(try PostgresLocation(url: path), pauses: pauses)
-            return OpenStore(storage: store, close: { store.close() })
+            return OpenStore(storage: store, close: { store.close() }, readiness: { try await store.checkReachable() })
         }
         let store = try SQLiteServerStore.open(path: path, create: create || (servingDefault && isDefault)).pausing(pauses)
         // Closed whole into its main file when nothing else has it open (a copy then needs no
         // `-wal` beside it); while another command or server has it open, it stays as it is.
-        return OpenStore(storage: store, close: { try? store.close() })
+        return OpenStore(storage: store, close: { try? store.close() }, readiness: { try store.checkReachable() })
     }
 
     /// Runs `body` on the open database, closing it afterwards.
@@ -81,6 +81,8 @@ struct DatabaseOption: ParsableArguments {
 struct OpenStore {
     var storage: any ServerStorage
     var close: () -> Void
+    /// Throws a sentence when the database cannot be reached now (`GET /v1/ready`).
+    var readiness: @Sendable () async throws -> Void
 }
 
 struct Serve: AsyncParsableCommand {
@@ -153,7 +155,7 @@ struct Serve: AsyncParsableCommand {
             store: store,
             configuration: ServerConfiguration(
                 host: host, port: port, limits: limits,
-                tls: tls
+                tls: tls, readiness: opened.readiness
             )
         ) { port in
             FileHandle.standardOutput.write(Data("sync-server listening on \(scheme)://\(host):\(port) (database: \(path))\n".utf8))

@@ -14,3 +14,12 @@ extension SQLiteServerStore {
         }
     }
 }
+
+extension SQLiteServerStore {
+    /// Reads the file's schema on a connection of the pool, so a file that went away or can no
+    /// longer be read is reported (`GET /v1/ready`).
+    /// - Throws: ``StoreError`` saying what SQLite found.
+    public func checkReachable() throws {
+        _ = try read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM sqlite_master") }
+    }
+}
