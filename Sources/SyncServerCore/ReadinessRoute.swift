@@ -16,7 +16,7 @@ package struct ReadinessRoute: Sendable {
         self.check = check
     }
 
-    package func register(on router: Router<BasicRequestContext>) {
+    package func register(on router: Router<SyncRequestContext>) {
         router.get("/v1/ready") { _, context in
             do {
                 try await check()

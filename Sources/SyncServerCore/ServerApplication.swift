@@ -76,7 +76,8 @@ package func buildApplication(
     logger: Logger = Logger(label: "sync-server"),
     onListening: @escaping @Sendable (Int) async -> Void = { _ in }
 ) throws -> some ApplicationProtocol {
-    let router = Router(context: BasicRequestContext.self)
+    let router = Router(context: SyncRequestContext.self)
+    router.add(middleware: RequestLogMiddleware())
     SyncController(store: store, limits: configuration.limits).register(on: router)
     ReadinessRoute(check: configuration.readiness).register(on: router)
     return Application(

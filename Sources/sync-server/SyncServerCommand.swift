@@ -100,6 +100,8 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Most versions one answer carries.") var maxPageSize = ServerLimits().maxPageSize
     @Option(help: ArgumentHelp("Serve HTTPS with this certificate (PEM, leaf first); needs --tls-key.", valueName: "path")) var tlsCert: String?
     @Option(help: ArgumentHelp("The certificate's private key (unencrypted PEM).", valueName: "path")) var tlsKey: String?
+    @Option(help: ArgumentHelp("Log lines as text or json (one object a line, for collectors), on standard error.", valueName: "text|json")) var logFormat = "text"
+    @Option(help: ArgumentHelp("The least severe lines logged: trace, debug, info, notice, warning, error or critical. Tokens and version contents are never logged.", valueName: "level")) var logLevel = "info"
     // Fault injection for the crash and shutdown tests: pause each sync at a known point.
     @Option(help: .hidden) var testPauseBeforeCommitMs: Int?
     @Option(help: .hidden) var testPauseAfterCommitMs: Int?
@@ -129,13 +131,17 @@ struct Serve: AsyncParsableCommand {
         guard (tlsCert == nil) == (tlsKey == nil) else {
             throw ValidationError("--tls-cert and --tls-key go together: pass both to serve HTTPS, or neither for plain HTTP")
         }
+        guard LogFormat(rawValue: logFormat) != nil else { throw ValidationError("--log-format must be text or json") }
+        guard Logger.Level(rawValue: logLevel) != nil else {
+            throw ValidationError("--log-level must be one of \(Logger.Level.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
         guard maxVersionsPerRequest >= 1, maxPageSize >= 1 else {
             throw ValidationError("--max-versions-per-request and --max-page-size must be at least 1")
         }
     }
 
     func run() async throws {
-        LoggingSystem.bootstrap(StreamLogHandler.standardError)
+        (LogFormat(rawValue: logFormat) ?? .text).bootstrap(level: Logger.Level(rawValue: logLevel) ?? .info)
         let tls = tlsCert.map { TLSFiles(certificate: $0, key: tlsKey ?? "") }
         // Refused before the database is opened (or made): a bad setup changes nothing.
         _ = try tls?.configuration()
