@@ -19,7 +19,7 @@ extension PostgresServerStore {
     /// Connects once and runs `SELECT 1`, within `seconds`.
     /// - Throws: ``PostgresStoreError/refused(_:)`` for a final refusal, else
     ///   ``PostgresStoreError/unavailable(_:)``.
-    static func probe(_ location: PostgresLocation, logger: Logger, seconds: Int = 5) async throws {
+    static func probe(_ location: PostgresLocation, logger: Logger, seconds: Int = 10) async throws {
         do {
             try await within(seconds: seconds) {
                 let connection = try await PostgresConnection.connect(configuration: try location.connectionConfiguration(), id: 0, logger: logger)

@@ -28,14 +28,12 @@ import TestSupport
         let configuration = ServerConfiguration(host: "127.0.0.1", port: 0, readiness: { throw Unreachable() })
         let app = try buildApplication(store: MemoryServerStorage(), configuration: configuration)
         try await app.test(.router) { client in
-            let started = ContinuousClock.now
             try await client.execute(uri: "/v1/ready", method: .get) { response in
                 #expect(response.status == .serviceUnavailable)
                 let error = try JSONDecoder().decode(ErrorResponse.self, from: Data(response.body.readableBytesView))
                 #expect(error.error.code == .storeUnavailable)
                 #expect(error.error.message == "not ready: the PostgreSQL database is unavailable (connection refused)")
             }
-            #expect(ContinuousClock.now - started < .seconds(2))
             try await client.execute(uri: "/v1/health", method: .get) { response in
                 #expect(response.status == .ok)
                 let answer = try JSONDecoder().decode(HealthResponse.self, from: Data(response.body.readableBytesView))
