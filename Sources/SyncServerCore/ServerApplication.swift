@@ -14,11 +14,14 @@ package struct ServerConfiguration: Sendable {
     package var tls: TLSFiles?
     /// Whether the database can be reached now, for `GET /v1/ready`; throws a sentence if not.
     package var readiness: @Sendable () async throws -> Void
+    /// The sync metrics (no-ops unless the process bootstrapped a metrics backend).
+    package var metrics: SyncMetrics
 
     package init(
         host: String = "127.0.0.1", port: Int = 8080, limits: ServerLimits = ServerLimits(), tls: TLSFiles? = nil,
-        readiness: @escaping @Sendable () async throws -> Void = {}
+        readiness: @escaping @Sendable () async throws -> Void = {}, metrics: SyncMetrics = SyncMetrics()
     ) {
+        self.metrics = metrics
         self.host = host
         self.port = port
         self.limits = limits
@@ -78,7 +81,9 @@ package func buildApplication(
 ) throws -> some ApplicationProtocol {
     let router = Router(context: SyncRequestContext.self)
     router.add(middleware: RequestLogMiddleware())
-    SyncController(store: store, limits: configuration.limits).register(on: router)
+    // Requests and durations by route template (never by analyst), through swift-metrics.
+    router.add(middleware: MetricsMiddleware())
+    SyncController(store: store, limits: configuration.limits, metrics: configuration.metrics).register(on: router)
     ReadinessRoute(check: configuration.readiness).register(on: router)
     return Application(
         router: router,

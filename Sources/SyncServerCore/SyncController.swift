@@ -1,5 +1,6 @@
 import Foundation
 package import Hummingbird
+import CoreMetrics
 import Logging
 import SyncModel
 package import SyncProtocol
@@ -10,10 +11,12 @@ package struct SyncController: Sendable {
     package let limits: ServerLimits
     /// Milliseconds since 1970; injected so tests can fix time.
     package let now: @Sendable () -> Int64
+    package let metrics: SyncMetrics
 
-    package init(store: any ServerStorage, limits: ServerLimits, now: @escaping @Sendable () -> Int64 = WallClock.now) {
+    package init(store: any ServerStorage, limits: ServerLimits, metrics: SyncMetrics = SyncMetrics(), now: @escaping @Sendable () -> Int64 = WallClock.now) {
         self.store = store
         self.limits = limits
+        self.metrics = metrics
         self.now = now
     }
 
@@ -47,7 +50,20 @@ package struct SyncController: Sendable {
             return jsonResponse(ReplicaKeysResponse(replicas: entries.sorted { $0.replica < $1.replica }))
         }
         router.post("/v1/sync") { request, context in
-            try await sync(request, context: context)
+            do {
+                let response = try await sync(request, context: context)
+                metrics.requestsOK.increment()
+                return response
+            } catch {
+                let refusal = APIError.from(error)
+                switch refusal.code.status {
+                case 401: metrics.requestsUnauthorized.increment()
+                case 500...: metrics.requestsFailed.increment()
+                default: metrics.requestsRefused.increment()
+                }
+                metrics.refused(context.facts.metadata["versions_in"].flatMap { Int("\($0)") } ?? 0, code: refusal.code)
+                throw error
+            }
         }
     }
 
@@ -80,6 +96,7 @@ package struct SyncController: Sendable {
         } catch {
             throw tooLarge()
         }
+        metrics.bytesIn.increment(by: body.readableBytes)
         let message: SyncRequest
         do {
             message = binary
@@ -102,8 +119,11 @@ package struct SyncController: Sendable {
         }
         let answer: (response: SyncResponse, report: ApplyReport)
         do {
+            let started = ContinuousClock.now
             answer = try await store.answer(message, analyst: analyst.name, defaultPageSize: limits.defaultPageSize,
                                             maxPageSize: limits.maxPageSize, at: now())
+            let elapsed = (ContinuousClock.now - started).components
+            metrics.exchangeDuration.recordNanoseconds(elapsed.seconds * 1_000_000_000 + elapsed.attoseconds / 1_000_000_000)
         } catch {
             let refusal = APIError.from(error)
             var metadata: Logger.Metadata = ["analyst": "\(analyst.name)", "reason": "\(error)"]
@@ -116,9 +136,12 @@ package struct SyncController: Sendable {
         context.facts.set("versions_out", String(response.versions.count))
         context.facts.set("pull", message.cursor == nil ? "vector" : response.cursor == nil ? "cursor refused" : "cursor")
         context.logger.debug("sync", metadata: ["replica": "\(message.replica)", "more": "\(response.more)"])
-        return binary
-            ? okResponse(BinaryWire.encode(response), contentType: BinaryWire.contentType)
-            : jsonResponse(response)
+        metrics.versionsStored.increment(by: answer.report.new)
+        metrics.versionsHeld.increment(by: answer.report.duplicates)
+        metrics.pulled(response.versions.count, from: message.cursor, reached: response.more ? nil : response.cursor)
+        let encoded = binary ? BinaryWire.encode(response) : WireProtocol.encode(response)
+        metrics.bytesOut.increment(by: encoded.count)
+        return okResponse(encoded, contentType: binary ? BinaryWire.contentType : WireProtocol.contentType)
     }
 
     /// The analyst a `Bearer NAME.SECRET` token belongs to. The lookup is by name; the token's

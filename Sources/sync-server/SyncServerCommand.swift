@@ -9,6 +9,8 @@ import SyncModel
 import SyncProtocol
 import SyncServerCore
 import Hummingbird
+import CoreMetrics
+import Prometheus
 
 @main
 struct SyncServerCommand: AsyncParsableCommand {
@@ -102,6 +104,8 @@ struct Serve: AsyncParsableCommand {
     @Option(help: ArgumentHelp("The certificate's private key (unencrypted PEM).", valueName: "path")) var tlsKey: String?
     @Option(help: ArgumentHelp("Log lines as text or json (one object a line, for collectors), on standard error.", valueName: "text|json")) var logFormat = "text"
     @Option(help: ArgumentHelp("The least severe lines logged: trace, debug, info, notice, warning, error or critical. Tokens and version contents are never logged.", valueName: "level")) var logLevel = "info"
+    @Option(help: ArgumentHelp("Serve Prometheus metrics at GET /metrics on this port, a listener of its own (0 picks a free one, logged at start).", valueName: "port")) var metricsPort: Int?
+    @Option(help: ArgumentHelp("The address the metrics listener binds to.", valueName: "host")) var metricsHost = "127.0.0.1"
     // Fault injection for the crash and shutdown tests: pause each sync at a known point.
     @Option(help: .hidden) var testPauseBeforeCommitMs: Int?
     @Option(help: .hidden) var testPauseAfterCommitMs: Int?
@@ -131,6 +135,7 @@ struct Serve: AsyncParsableCommand {
         guard (tlsCert == nil) == (tlsKey == nil) else {
             throw ValidationError("--tls-cert and --tls-key go together: pass both to serve HTTPS, or neither for plain HTTP")
         }
+        if let metricsPort, !(0...65535).contains(metricsPort) { throw ValidationError("--metrics-port must be between 0 and 65535") }
         guard LogFormat(rawValue: logFormat) != nil else { throw ValidationError("--log-format must be text or json") }
         guard Logger.Level(rawValue: logLevel) != nil else {
             throw ValidationError("--log-level must be one of \(Logger.Level.allCases.map(\.rawValue).joined(separator: ", "))")
@@ -156,12 +161,27 @@ struct Serve: AsyncParsableCommand {
         limits.defaultPageSize = min(limits.defaultPageSize, maxPageSize)
         let path = database.displayName
         let host = self.host
+        // Metrics only when asked for: a registry of this process, served on its own listener.
+        var metrics = SyncMetrics()
+        var metricsServer: Task<Void, any Error>?
+        if let metricsPort {
+            let registry = PrometheusCollectorRegistry()
+            let factory = PrometheusMetricsFactory(registry: registry)
+            MetricsSystem.bootstrap(factory)
+            metrics = SyncMetrics(factory: factory)
+            let metricsHost = self.metricsHost
+            let endpoint = MetricsEndpoint(registry: registry, store: store, metrics: metrics).application(host: metricsHost, port: metricsPort) { port in
+                FileHandle.standardError.write(Data("sync-server metrics on http://\(metricsHost):\(port)/metrics\n".utf8))
+            }
+            metricsServer = Task { try await endpoint.run() }
+        }
+        defer { metricsServer?.cancel() }
         let scheme = tls == nil ? "http" : "https"
         let app = try buildApplication(
             store: store,
             configuration: ServerConfiguration(
                 host: host, port: port, limits: limits,
-                tls: tls, readiness: opened.readiness
+                tls: tls, readiness: opened.readiness, metrics: metrics
             )
         ) { port in
             FileHandle.standardOutput.write(Data("sync-server listening on \(scheme)://\(host):\(port) (database: \(path))\n".utf8))
