@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import TestSupport
+import ThrowawayPostgres
 
 /// `sync-server status` and `analyst list` with the real binaries: who synced, when, and how far
 /// behind each replica is.
@@ -46,5 +47,24 @@ import TestSupport
         #expect(list.status == 0, "\(list.stderr)")
         #expect(list.stdout.contains("alice\tactive\t1 replica\tlast sync "), "\(list.stdout)")
         #expect(list.stdout.contains("carol\tactive\t0 replicas\tnever synced"), "\(list.stdout)")
+    }
+
+    @Test func statusReadsAPostgreSQLDatabaseToo() throws {
+        let url = try PostgresCluster.shared().makeDatabase()
+        let workspace = try Workspace()
+        let server = try ServerProcess(workspace: workspace, database: url)
+        defer { server.stop() }
+        let alice = try server.client("alice")
+        try alice.ok("cell", "create", "--number", "20", "--title", "Burden-Sharing")
+        try alice.ok("sync")
+        let status = try workspace.run("sync-server", ["status", "--db", url])
+        #expect(status.status == 0, "\(status.stderr)")
+        let lines = status.stdout.split(separator: "\n").map(String.init)
+        #expect(lines.contains { $0.hasPrefix("Database: \(url), ") && $0.hasSuffix("MiB") }, "\(status.stdout)")
+        #expect(lines.contains("Last backup: not recorded here (PostgreSQL: see pg_dump in docs/server.md)"), "\(status.stdout)")
+        #expect(lines.contains("  alice (active, 1 replica)"), "\(status.stdout)")
+        #expect(lines.contains { $0.hasSuffix("(just now), lag 0 versions") }, "\(status.stdout)")
+        let head = try #require(lines.first { $0.hasPrefix("Feed head: position ") })
+        #expect(Int(head.dropFirst("Feed head: position ".count)) ?? 0 >= 2, "\(status.stdout)")
     }
 }
