@@ -37,6 +37,8 @@ enum PostgresSchema {
         ("2-replica-keys", ["ALTER TABLE replica_owner ADD COLUMN public_key bytea"]),
         // The server's private key for sealed bundles, one for every instance.
         ("3-bundle-key", ["CREATE TABLE bundle_key (one boolean PRIMARY KEY DEFAULT true CHECK (one), private_key bytea NOT NULL)"]),
+        // Each replica's last exchange and the feed position its answer reached, for `sync-server status`.
+        ("4-replica-activity", ["ALTER TABLE replica_owner ADD COLUMN last_sync bigint, ADD COLUMN reached bigint"]),
     ]
 
     /// Applies the steps the database lacks, one instance at a time (an advisory lock held by

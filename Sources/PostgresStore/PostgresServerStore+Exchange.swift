@@ -26,20 +26,34 @@ extension PostgresServerStore {
     ) async throws -> StoredExchange {
         try await mapErrors { [self] in
             let logger = self.logger, pauses = self.pauses
-            // A pull from replicas already bound writes nothing: it skips the push's transaction.
+            let stored: StoredExchange
+            // A pull from replicas already bound writes no version: it skips the push's transaction.
             if work.versions.isEmpty, let owners = try await boundOwners(of: work.claimed),
                work.requesterKey.map({ owners[$0.replica]?.publicKey != nil }) ?? true {
                 try ownership(owners)
-                return try await answer(work, report: ApplyReport())
+                stored = try await answer(work, report: ApplyReport())
+            } else {
+                let report = try await client.withTransaction(logger: logger) { connection in
+                    let report = try await Self.push(work, ownership: ownership, connection, logger)
+                    pauses.beforeCommit?()
+                    return report
+                }
+                await pauses.afterCommit?()
+                stored = try await answer(work, report: report)
             }
-            let report = try await client.withTransaction(logger: logger) { connection in
-                let report = try await Self.push(work, ownership: ownership, connection, logger)
-                pauses.beforeCommit?()
-                return report
-            }
-            await pauses.afterCommit?()
-            return try await answer(work, report: report)
+            try await recordActivity(work, stored)
+            return stored
         }
+    }
+
+    /// Records the requester's last exchange and the position its answer reached: one row
+    /// written on its own after the answer was read (a lost write only makes `status` older).
+    private func recordActivity(_ work: ExchangeWork<[Version]>, _ stored: StoredExchange) async throws {
+        guard let requester = work.requester else { return }
+        let reached = stored.page?.cursor.map { Int64(clamping: $0.seq) }
+        try await client.query("""
+            UPDATE replica_owner SET last_sync = \(work.time), reached = coalesce(\(reached), reached) WHERE replica = \(requester.rawValue)
+            """, logger: logger)
     }
 
     static func push(

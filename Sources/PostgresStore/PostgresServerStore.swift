@@ -29,6 +29,13 @@ package final class PostgresServerStore: ServerStorage {
     package static func connect(_ location: PostgresLocation, logger: Logger = Logger(label: "sync-server.postgres"), pauses: CommitPauses) async throws -> PostgresServerStore {
         let store = PostgresServerStore(location: location, logger: logger, pauses: pauses)
         do {
+            // A final refusal is reported at once; a database that does not answer yet is left
+            // to the pool, which keeps trying until the deadline.
+            do {
+                try await probe(location, logger: logger)
+            } catch let refusal as PostgresStoreError {
+                if case .refused = refusal { throw refusal }
+            }
             try await store.mapErrors { try await PostgresSchema.migrate(store.client, logger: logger) }
         } catch {
             store.close()
@@ -92,7 +99,7 @@ package final class PostgresServerStore: ServerStorage {
         }
     }
 
-    private static func translate(_ error: any Error) -> any Error {
+    static func translate(_ error: any Error) -> any Error {
         switch error {
         case is any StorageError, is ExchangeRefusal, is AnalystError, is CancellationError:
             return error
@@ -102,6 +109,7 @@ package final class PostgresServerStore: ServerStorage {
             if let failure = error.beginError ?? error.commitError { return translate(failure) }
             return PostgresStoreError.unavailable("a transaction failed")
         case let error as PSQLError:
+            if let refusal = finalRefusal(error) { return PostgresStoreError.refused(refusal) }
             return PostgresStoreError.unavailable(reason(error))
         default:
             return PostgresStoreError.unavailable("\(error)")

@@ -5,6 +5,9 @@ package enum PostgresStoreError: StorageError, Equatable, Sendable {
     case badURL(String)
     /// The database cannot be reached or failed a query; the request may succeed later.
     case unavailable(String)
+    /// PostgreSQL refused for good (unknown role or database, wrong password, no permission):
+    /// no retry helps until the URL or the role's rights are fixed.
+    case refused(String)
     /// The database holds steps of a newer field-sync, or tables of another program.
     case foreign(String)
     /// The database holds something this store could not have written.
@@ -12,7 +15,7 @@ package enum PostgresStoreError: StorageError, Equatable, Sendable {
 
     package var code: ServerErrorCode? {
         switch self {
-        case .unavailable, .damaged: return .storeUnavailable
+        case .unavailable, .refused, .damaged: return .storeUnavailable
         case .badURL, .foreign: return nil
         }
     }
@@ -21,6 +24,7 @@ package enum PostgresStoreError: StorageError, Equatable, Sendable {
         switch self {
         case .badURL(let reason): return "cannot use that database URL: \(reason)"
         case .unavailable(let reason): return "the PostgreSQL database is unavailable (\(reason)); nothing was changed. Try again when it is back."
+        case .refused(let answer): return "PostgreSQL refused: \(answer); nothing was changed. Check the user, password and database in the URL, and the role's rights"
         case .foreign(let reason): return reason
         case .damaged(let what): return "the PostgreSQL database holds something field-sync could not have written (\(what)); restore it from a backup"
         }

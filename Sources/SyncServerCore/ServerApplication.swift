@@ -12,12 +12,21 @@ package struct ServerConfiguration: Sendable {
     package var limits = ServerLimits()
     /// Serve HTTPS with this certificate chain and key (PEM files); plain HTTP when nil.
     package var tls: TLSFiles?
+    /// Whether the database can be reached now, for `GET /v1/ready`; throws a sentence if not.
+    package var readiness: @Sendable () async throws -> Void
+    /// The sync metrics (no-ops unless the process bootstrapped a metrics backend).
+    package var metrics: SyncMetrics
 
-    package init(host: String = "127.0.0.1", port: Int = 8080, limits: ServerLimits = ServerLimits(), tls: TLSFiles? = nil) {
+    package init(
+        host: String = "127.0.0.1", port: Int = 8080, limits: ServerLimits = ServerLimits(), tls: TLSFiles? = nil,
+        readiness: @escaping @Sendable () async throws -> Void = {}, metrics: SyncMetrics = SyncMetrics()
+    ) {
+        self.metrics = metrics
         self.host = host
         self.port = port
         self.limits = limits
         self.tls = tls
+        self.readiness = readiness
     }
 
     /// `http` or `https`.
@@ -70,8 +79,12 @@ package func buildApplication(
     logger: Logger = Logger(label: "sync-server"),
     onListening: @escaping @Sendable (Int) async -> Void = { _ in }
 ) throws -> some ApplicationProtocol {
-    let router = Router(context: BasicRequestContext.self)
-    SyncController(store: store, limits: configuration.limits).register(on: router)
+    let router = Router(context: SyncRequestContext.self)
+    router.add(middleware: RequestLogMiddleware())
+    // Requests and durations by route template (never by analyst), through swift-metrics.
+    router.add(middleware: MetricsMiddleware())
+    SyncController(store: store, limits: configuration.limits, metrics: configuration.metrics).register(on: router)
+    ReadinessRoute(check: configuration.readiness).register(on: router)
     return Application(
         router: router,
         server: try configuration.tls.map { try .tls(.http1(), tlsConfiguration: try $0.configuration()) } ?? .http1(),

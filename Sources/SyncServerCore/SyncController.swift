@@ -1,5 +1,6 @@
 import Foundation
 package import Hummingbird
+import CoreMetrics
 import Logging
 import SyncModel
 package import SyncProtocol
@@ -10,14 +11,16 @@ package struct SyncController: Sendable {
     package let limits: ServerLimits
     /// Milliseconds since 1970; injected so tests can fix time.
     package let now: @Sendable () -> Int64
+    package let metrics: SyncMetrics
 
-    package init(store: any ServerStorage, limits: ServerLimits, now: @escaping @Sendable () -> Int64 = WallClock.now) {
+    package init(store: any ServerStorage, limits: ServerLimits, metrics: SyncMetrics = SyncMetrics(), now: @escaping @Sendable () -> Int64 = WallClock.now) {
         self.store = store
         self.limits = limits
+        self.metrics = metrics
         self.now = now
     }
 
-    package func register(on router: Router<BasicRequestContext>) {
+    package func register(on router: Router<SyncRequestContext>) {
         router.get("/v1/health") { _, _ in
             jsonResponse(HealthResponse())
         }
@@ -33,8 +36,8 @@ package struct SyncController: Sendable {
             guard let publicKey = key.publicKey else { throw APIError(.internalError, "the server's bundle key is malformed") }
             return jsonResponse(BundleKeyResponse(publicKey: publicKey))
         }
-        router.get("/v1/replica-keys") { request, _ in
-            _ = try await authenticate(request)
+        router.get("/v1/replica-keys") { request, context in
+            context.facts.set("analyst", try await authenticate(request, context).name)
             let bindings: [ReplicaID: ReplicaBinding]
             do {
                 bindings = try await store.replicaBindings()
@@ -47,22 +50,37 @@ package struct SyncController: Sendable {
             return jsonResponse(ReplicaKeysResponse(replicas: entries.sorted { $0.replica < $1.replica }))
         }
         router.post("/v1/sync") { request, context in
-            try await sync(request, context: context)
+            do {
+                let response = try await sync(request, context: context)
+                metrics.requestsOK.increment()
+                return response
+            } catch {
+                let refusal = APIError.from(error)
+                switch refusal.code.status {
+                case 401: metrics.requestsUnauthorized.increment()
+                case 500...: metrics.requestsFailed.increment()
+                default: metrics.requestsRefused.increment()
+                }
+                metrics.refused(context.facts.metadata["versions_in"].flatMap { Int("\($0)") } ?? 0, code: refusal.code)
+                throw error
+            }
         }
     }
 
-    func sync(_ request: Request, context: BasicRequestContext) async throws -> Response {
+    func sync(_ request: Request, context: SyncRequestContext) async throws -> Response {
         let analyst: Analyst
         do {
-            analyst = try await authenticate(request)
+            analyst = try await authenticate(request, context)
         } catch let error as APIError {
             // The name the token claims, if it has one: never the token or any part of its secret.
             let claimed = request.headers[.authorization].flatMap { header in
                 header.split(separator: " ", maxSplits: 1).last.flatMap { TokenHasher.analystName(in: String($0)) }
             }
+            context.facts.set("analyst", claimed ?? "(none)")
             context.logger.notice("sync refused: \(error.message)", metadata: ["status": "\(error.status.code)", "analyst": "\(claimed ?? "(none)")"])
             throw error
         }
+        context.facts.set("analyst", analyst.name)
         let contentType = request.headers[.contentType]?.lowercased() ?? ""
         let binary = contentType.hasPrefix(BinaryWire.contentType)
         guard binary || contentType.hasPrefix(WireProtocol.contentType) else {
@@ -78,6 +96,7 @@ package struct SyncController: Sendable {
         } catch {
             throw tooLarge()
         }
+        metrics.bytesIn.increment(by: body.readableBytes)
         let message: SyncRequest
         do {
             message = binary
@@ -88,6 +107,7 @@ package struct SyncController: Sendable {
         } catch {
             throw APIError.malformed(error)
         }
+        context.facts.set("versions_in", String(message.versions.count))
         guard message.protocolVersion == WireProtocol.version else {
             throw APIError(.unsupportedProtocol, "this server speaks protocol version \(WireProtocol.version), the request uses \(message.protocolVersion); upgrade the older side")
         }
@@ -99,8 +119,11 @@ package struct SyncController: Sendable {
         }
         let answer: (response: SyncResponse, report: ApplyReport)
         do {
+            let started = ContinuousClock.now
             answer = try await store.answer(message, analyst: analyst.name, defaultPageSize: limits.defaultPageSize,
                                             maxPageSize: limits.maxPageSize, at: now())
+            let elapsed = (ContinuousClock.now - started).components
+            metrics.exchangeDuration.recordNanoseconds(elapsed.seconds * 1_000_000_000 + elapsed.attoseconds / 1_000_000_000)
         } catch {
             let refusal = APIError.from(error)
             var metadata: Logger.Metadata = ["analyst": "\(analyst.name)", "reason": "\(error)"]
@@ -109,23 +132,29 @@ package struct SyncController: Sendable {
             throw refusal
         }
         let response = answer.response
-        context.logger.info("sync", metadata: [
-            "analyst": "\(analyst.name)", "replica": "\(message.replica)",
-            "received": "\(answer.report.new)", "sent": "\(response.versions.count)", "more": "\(response.more)",
-            "pull": "\(message.cursor == nil ? "vector" : response.cursor == nil ? "cursor refused" : "cursor")",
-        ])
-        return binary
-            ? okResponse(BinaryWire.encode(response), contentType: BinaryWire.contentType)
-            : jsonResponse(response)
+        context.facts.set("versions_new", String(answer.report.new))
+        context.facts.set("versions_out", String(response.versions.count))
+        context.facts.set("pull", message.cursor == nil ? "vector" : response.cursor == nil ? "cursor refused" : "cursor")
+        context.logger.debug("sync", metadata: ["replica": "\(message.replica)", "more": "\(response.more)"])
+        metrics.versionsStored.increment(by: answer.report.new)
+        metrics.versionsHeld.increment(by: answer.report.duplicates)
+        metrics.pulled(response.versions.count, from: message.cursor, reached: response.more ? nil : response.cursor)
+        let encoded = binary ? BinaryWire.encode(response) : WireProtocol.encode(response)
+        metrics.bytesOut.increment(by: encoded.count)
+        return okResponse(encoded, contentType: binary ? BinaryWire.contentType : WireProtocol.contentType)
     }
 
     /// The analyst a `Bearer NAME.SECRET` token belongs to. The lookup is by name; the token's
     /// hash is then compared in constant time, and an unknown name is compared against a dummy
     /// hash, so the answer's timing does not tell which part was wrong.
-    func authenticate(_ request: Request) async throws -> Analyst {
-        guard let header = request.headers[.authorization] else { throw APIError.missingToken }
+    func authenticate(_ request: Request, _ context: SyncRequestContext) async throws -> Analyst {
+        guard let header = request.headers[.authorization] else {
+            context.facts.set("reason", "no token")
+            throw APIError.missingToken
+        }
         let parts = header.split(separator: " ", maxSplits: 1)
         guard parts.count == 2, parts[0].lowercased() == "bearer", !parts[1].isEmpty, parts[1].utf8.count <= 256 else {
+            context.facts.set("reason", "no bearer token")
             throw APIError.missingToken
         }
         let token = String(parts[1])
@@ -139,8 +168,22 @@ package struct SyncController: Sendable {
             }
         }
         let matches = TokenHasher.constantTimeEquals(presented, found?.tokenHash ?? Self.dummyHash)
-        guard let found, matches else { throw APIError.badToken }
+        guard let found, matches else {
+            // For the log only: every one of these gets the same answer.
+            context.facts.set("reason", try await refusalReason(name: TokenHasher.analystName(in: token), active: found != nil))
+            throw APIError.badToken
+        }
         return found.analyst
+    }
+
+    /// Why a token was refused, read after the refusal was decided: an unknown analyst, a
+    /// revoked one, or a known name with the wrong secret.
+    private func refusalReason(name: String?, active: Bool) async throws -> String {
+        guard let name else { return "malformed token" }
+        if active { return "wrong secret" }
+        let known = try? await store.analysts().first { $0.name == name }
+        guard let known else { return "unknown analyst" }
+        return known.revoked != nil ? "revoked analyst" : "wrong secret"
     }
 
     private static let dummyHash = TokenHasher.hash("no analyst has this token")

@@ -94,6 +94,11 @@ package final class PostgresCluster: @unchecked Sendable {
         try Self.run(binaries + "/pg_ctl", ["-D", folder + "/data", "-m", "fast", "-w", "-t", "60", "restart"], asPostgres: geteuid() == 0)
     }
 
+    /// Stops the server (fast: connections drop) until ``restart()``, as a database outage would.
+    package func stop() throws {
+        try Self.run(binaries + "/pg_ctl", ["-D", folder + "/data", "-m", "fast", "-w", "-t", "60", "stop"], asPostgres: geteuid() == 0)
+    }
+
     /// A new, empty database on the cluster, as a `postgres://` URL. Databases are made ten at
     /// a time, by one `psql`, and handed out one by one.
     package func makeDatabase() throws -> String {

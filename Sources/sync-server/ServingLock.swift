@@ -23,6 +23,12 @@ enum ServingLock {
         try take(path, LOCK_EX, refusal: "a sync-server is serving \(path); stop it first (Ctrl-C or SIGTERM, it shuts down gracefully), then migrate: versions it took during the copy would not be copied")
     }
 
+    /// Takes `path` for this process alone until it exits, before a file is put in its place.
+    /// - Throws: ``ServingLockError`` when a server is serving the file.
+    static func holdForReplacing(_ path: String) throws {
+        try take(path, LOCK_EX, refusal: "a sync-server is serving \(path); stop it first (Ctrl-C or SIGTERM), then run this again: a file replaced under a running server is not the one it serves")
+    }
+
     private static func take(_ path: String, _ operation: Int32, refusal: String) throws {
         let descriptor = open(path, O_RDONLY | O_CLOEXEC)
         guard descriptor >= 0 else { throw ServingLockError(description: "cannot open \(path): \(String(cString: strerror(errno)))") }

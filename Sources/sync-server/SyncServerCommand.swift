@@ -9,6 +9,8 @@ import SyncModel
 import SyncProtocol
 import SyncServerCore
 import Hummingbird
+import CoreMetrics
+import Prometheus
 
 @main
 struct SyncServerCommand: AsyncParsableCommand {
@@ -23,7 +25,7 @@ struct SyncServerCommand: AsyncParsableCommand {
               sync-server analyst add alice                # prints alice's token once
             """,
         version: ToolVersion.text,
-        subcommands: [Serve.self, AnalystCommand.self, MigrateCommand.self, BundleCommand.self],
+        subcommands: [Serve.self, AnalystCommand.self, MigrateCommand.self, BundleCommand.self, BackupCommand.self, RestoreCommand.self, StatusCommand.self],
         defaultSubcommand: Serve.self
     )
 
@@ -61,12 +63,12 @@ struct DatabaseOption: ParsableArguments {
     func open(servingDefault: Bool = false, pauses: CommitPauses = CommitPauses()) async throws -> OpenStore {
         if PostgresLocation.isURL(path) {
             let store = try await PostgresServerStore.connect(try PostgresLocation(url: path), pauses: pauses)
-            return OpenStore(storage: store, close: { store.close() })
+            return OpenStore(storage: store, close: { store.close() }, readiness: { try await store.checkReachable() })
         }
         let store = try SQLiteServerStore.open(path: path, create: create || (servingDefault && isDefault)).pausing(pauses)
         // Closed whole into its main file when nothing else has it open (a copy then needs no
         // `-wal` beside it); while another command or server has it open, it stays as it is.
-        return OpenStore(storage: store, close: { try? store.close() })
+        return OpenStore(storage: store, close: { try? store.close() }, readiness: { try store.checkReachable() })
     }
 
     /// Runs `body` on the open database, closing it afterwards.
@@ -81,6 +83,8 @@ struct DatabaseOption: ParsableArguments {
 struct OpenStore {
     var storage: any ServerStorage
     var close: () -> Void
+    /// Throws a sentence when the database cannot be reached now (`GET /v1/ready`).
+    var readiness: @Sendable () async throws -> Void
 }
 
 struct Serve: AsyncParsableCommand {
@@ -98,6 +102,10 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Most versions one answer carries.") var maxPageSize = ServerLimits().maxPageSize
     @Option(help: ArgumentHelp("Serve HTTPS with this certificate (PEM, leaf first); needs --tls-key.", valueName: "path")) var tlsCert: String?
     @Option(help: ArgumentHelp("The certificate's private key (unencrypted PEM).", valueName: "path")) var tlsKey: String?
+    @Option(help: ArgumentHelp("Log lines as text or json (one object a line, for collectors), on standard error.", valueName: "text|json")) var logFormat = "text"
+    @Option(help: ArgumentHelp("The least severe lines logged: trace, debug, info, notice, warning, error or critical. Tokens and version contents are never logged.", valueName: "level")) var logLevel = "info"
+    @Option(help: ArgumentHelp("Serve Prometheus metrics at GET /metrics on this port, a listener of its own (0 picks a free one, logged at start).", valueName: "port")) var metricsPort: Int?
+    @Option(help: ArgumentHelp("The address the metrics listener binds to.", valueName: "host")) var metricsHost = "127.0.0.1"
     // Fault injection for the crash and shutdown tests: pause each sync at a known point.
     @Option(help: .hidden) var testPauseBeforeCommitMs: Int?
     @Option(help: .hidden) var testPauseAfterCommitMs: Int?
@@ -127,13 +135,18 @@ struct Serve: AsyncParsableCommand {
         guard (tlsCert == nil) == (tlsKey == nil) else {
             throw ValidationError("--tls-cert and --tls-key go together: pass both to serve HTTPS, or neither for plain HTTP")
         }
+        if let metricsPort, !(0...65535).contains(metricsPort) { throw ValidationError("--metrics-port must be between 0 and 65535") }
+        guard LogFormat(rawValue: logFormat) != nil else { throw ValidationError("--log-format must be text or json") }
+        guard Logger.Level(rawValue: logLevel) != nil else {
+            throw ValidationError("--log-level must be one of \(Logger.Level.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
         guard maxVersionsPerRequest >= 1, maxPageSize >= 1 else {
             throw ValidationError("--max-versions-per-request and --max-page-size must be at least 1")
         }
     }
 
     func run() async throws {
-        LoggingSystem.bootstrap(StreamLogHandler.standardError)
+        (LogFormat(rawValue: logFormat) ?? .text).bootstrap(level: Logger.Level(rawValue: logLevel) ?? .info)
         let tls = tlsCert.map { TLSFiles(certificate: $0, key: tlsKey ?? "") }
         // Refused before the database is opened (or made): a bad setup changes nothing.
         _ = try tls?.configuration()
@@ -148,12 +161,27 @@ struct Serve: AsyncParsableCommand {
         limits.defaultPageSize = min(limits.defaultPageSize, maxPageSize)
         let path = database.displayName
         let host = self.host
+        // Metrics only when asked for: a registry of this process, served on its own listener.
+        var metrics = SyncMetrics()
+        var metricsServer: Task<Void, any Error>?
+        if let metricsPort {
+            let registry = PrometheusCollectorRegistry()
+            let factory = PrometheusMetricsFactory(registry: registry)
+            MetricsSystem.bootstrap(factory)
+            metrics = SyncMetrics(factory: factory)
+            let metricsHost = self.metricsHost
+            let endpoint = MetricsEndpoint(registry: registry, store: store, metrics: metrics).application(host: metricsHost, port: metricsPort) { port in
+                FileHandle.standardError.write(Data("sync-server metrics on http://\(metricsHost):\(port)/metrics\n".utf8))
+            }
+            metricsServer = Task { try await endpoint.run() }
+        }
+        defer { metricsServer?.cancel() }
         let scheme = tls == nil ? "http" : "https"
         let app = try buildApplication(
             store: store,
             configuration: ServerConfiguration(
                 host: host, port: port, limits: limits,
-                tls: tls
+                tls: tls, readiness: opened.readiness, metrics: metrics
             )
         ) { port in
             FileHandle.standardOutput.write(Data("sync-server listening on \(scheme)://\(host):\(port) (database: \(path))\n".utf8))
@@ -222,15 +250,17 @@ struct AnalystCommand: AsyncParsableCommand {
     }
 
     struct List: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "list", abstract: "List analysts.", discussion: "Example: sync-server analyst list --db field.sqlite")
+        static let configuration = CommandConfiguration(commandName: "list", abstract: "List analysts, each with their replicas and last sync.", discussion: "Example: sync-server analyst list --db field.sqlite")
         @OptionGroup var database: DatabaseOption
 
         func run() async throws {
-            let (owners, analysts) = try await database.withStore { store in (try await store.owners(), try await store.analysts()) }
+            let (activity, analysts) = try await database.withStore { store in (try await store.replicaActivity(), try await store.analysts()) }
+            let now = WallClock.now()
             for analyst in analysts {
-                let replicas = owners.values.filter { $0 == analyst.name }.count
+                let replicas = activity.filter { $0.analyst == analyst.name }
                 let state = analyst.revoked == nil ? "active" : "revoked"
-                print("\(analyst.name)\t\(state)\t\(replicas) replica\(replicas == 1 ? "" : "s")")
+                let synced = replicas.compactMap(\.lastSync).max().map { "last sync \(TimeText.utc($0)) (\(TimeText.ago($0, now: now)))" } ?? "never synced"
+                print("\(analyst.name)\t\(state)\t\(replicas.count) replica\(replicas.count == 1 ? "" : "s")\t\(synced)")
             }
         }
     }

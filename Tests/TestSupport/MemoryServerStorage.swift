@@ -14,6 +14,8 @@ public final class MemoryServerStorage: InspectableStorage, @unchecked Sendable 
         var analysts: [String: (analyst: Analyst, tokenHash: String)] = [:]
         var owners: [ReplicaID: ReplicaBinding] = [:]
         var kinds: [RecordID: String] = [:]
+        /// Each replica's last exchange and the feed position its answer reached.
+        var activity: [ReplicaID: (lastSync: Int64, reached: UInt64?)] = [:]
     }
 
     private let lock = NSLock()
@@ -61,6 +63,9 @@ public final class MemoryServerStorage: InspectableStorage, @unchecked Sendable 
             var vector = VersionVector()
             for replica in work.counted { vector[replica] = next.ledger.vector[replica] }
             let stored = StoredExchange(report: report, vector: vector, page: Self.page(work.page, next))
+            if let requester = work.requester {
+                next.activity[requester] = (work.time, stored.page?.cursor?.seq ?? next.activity[requester]?.reached)
+            }
             state = next
             return stored
         }
@@ -148,6 +153,19 @@ public final class MemoryServerStorage: InspectableStorage, @unchecked Sendable 
 
     public func replicaBindings() -> [ReplicaID: ReplicaBinding] {
         lock.withLock { state.owners }
+    }
+
+    public func replicaActivity() -> [ReplicaActivity] {
+        lock.withLock {
+            state.owners.map { replica, binding in
+                ReplicaActivity(replica: replica, analyst: binding.analyst, lastSync: state.activity[replica]?.lastSync,
+                                reached: state.activity[replica]?.reached)
+            }.sorted { ($0.analyst, $0.replica.rawValue) < ($1.analyst, $1.replica.rawValue) }
+        }
+    }
+
+    public func feedHead() -> FeedCursor {
+        lock.withLock { state.feed.last?.position ?? .start }
     }
 
     public func canonicalDump() -> String {

@@ -20,6 +20,7 @@ public enum ServerStorageContract: String, CaseIterable, Sendable {
     case bindsTheRequestersKeyAndRefusesAnother
     case takesAnotherAnalystsVersionsOnlyUnderTheirReplicasSignature
     case storesABundleCarriedWithNoTokenOnlyIfEverySignatureHolds
+    case recordsEachReplicasLastSyncAndTheFeedPositionItReached
 
     static let alicesLaptop = ReplicaID("aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa")!
     static let bobsLaptop = ReplicaID("bbbbbbbb-bbbb-4bbb-8bbb-bbbbbbbbbbbb")!
@@ -155,6 +156,33 @@ public enum ServerStorageContract: String, CaseIterable, Sendable {
             await findings.expectThrows(AnalystError.notFound("zoe")) { _ = try await server.replaceToken(name: "zoe", tokenHash: "x") }
         case .feedsConcurrentPushesToConcurrentReadersWithoutGaps:
             try await Self.concurrentPushesAndReads(server, &findings)
+        case .recordsEachReplicasLastSyncAndTheFeedPositionItReached:
+            let empty = (head: try await server.feedHead(), activity: try await server.replicaActivity())
+            findings.expect(empty.head == .start && empty.activity.isEmpty)
+            try await seed()
+            func activity() async throws -> [ReplicaID: ReplicaActivity] {
+                Dictionary(uniqueKeysWithValues: try await server.replicaActivity().map { ($0.replica, $0) })
+            }
+            let head = try await server.feedHead()
+            findings.expect(head.seq == 2)
+            // Alice's push was answered with the head; Bob pulls one of the two versions.
+            _ = try await server.exchange(analyst: "bob", requester: Self.bobsLaptop, clientVector: VersionVector(), cursor: .start,
+                                          versions: [], pageLimit: 1, at: 5)
+            var seen = try await activity()
+            findings.expect(seen[Self.alicesLaptop] == ReplicaActivity(replica: Self.alicesLaptop, analyst: "alice", lastSync: 1, reached: 2), "\(seen)")
+            findings.expect(seen[Self.bobsLaptop] == ReplicaActivity(replica: Self.bobsLaptop, analyst: "bob", lastSync: 5, reached: 1), "\(seen)")
+            findings.expect(seen[Self.bobsLaptop]?.lag(head: head) == 1)
+            // A cursor this feed refuses records the request's time and keeps the position reached.
+            _ = try await server.exchange(analyst: "bob", requester: Self.bobsLaptop, clientVector: VersionVector(),
+                                          cursor: FeedCursor(seq: 9, chain: 9), versions: [], pageLimit: 1, at: 6)
+            seen = try await activity()
+            findings.expect(seen[Self.bobsLaptop]?.lastSync == 6 && seen[Self.bobsLaptop]?.reached == 1, "\(seen)")
+            // A refused exchange records nothing.
+            await findings.expectThrows(ExchangeRefusal.replicaOwnedByOther(replica: Self.alicesLaptop, owner: "alice")) {
+                _ = try await server.exchange(analyst: "bob", requester: Self.alicesLaptop, clientVector: VersionVector(), versions: [], pageLimit: 10, at: 7)
+            }
+            findings.expect(try await activity()[Self.alicesLaptop]?.lastSync == 1)
+            findings.expect(try await server.replicaActivity().map(\.analyst) == ["alice", "bob"], "ordered by analyst")
         case .bindsTheRequestersKeyAndRefusesAnother, .takesAnotherAnalystsVersionsOnlyUnderTheirReplicasSignature,
              .storesABundleCarriedWithNoTokenOnlyIfEverySignatureHolds:
             try await runRelay(server, &findings)

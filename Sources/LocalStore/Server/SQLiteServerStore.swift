@@ -179,6 +179,10 @@ public struct SQLiteServerStore: ServerStorage {
                 let found = try VersionTable.versions(db, notCoveredBy: vector, limit: work.page.limit, budget: work.page.budget)
                 page = StoredPage(versions: found.versions, more: found.more, cursor: found.more ? nil : try ServerFeed.head(db))
             }
+            if let requester = work.requester {
+                try db.cachedStatement(sql: "UPDATE replica_owner SET last_sync = ?, reached = coalesce(?, reached) WHERE replica = ?")
+                    .execute(arguments: [work.time, page?.cursor.map { Int64(clamping: $0.seq) }, requester.rawValue])
+            }
             pauses.beforeCommit?()
             return StoredExchange(report: report, vector: vector, page: page)
         }

@@ -21,7 +21,7 @@ enum ServerSchema {
     /// Every step a server file takes, in order.
     static let migrations: Set<String> = [
         "v1-versions", "v1-server", "v2-cell-numbers", "v3-server-feed", "v4-record-rows", "v5-clock-blobs", "v7-replica-keys",
-        "v8-server-versions",
+        "v8-server-versions", "v9-replica-activity",
     ]
 
     @Sendable static func migrator() -> DatabaseMigrator {
@@ -57,6 +57,14 @@ enum ServerSchema {
                 DROP TABLE field;
                 DROP INDEX version_by_field;
                 DROP INDEX record_by_kind;
+                """)
+        }
+        migrator.registerMigration("v9-replica-activity") { db in
+            // Each replica's last exchange and the feed position its answer reached, for
+            // `sync-server status` (see ReplicaActivity).
+            try db.execute(sql: """
+                ALTER TABLE replica_owner ADD COLUMN last_sync INTEGER;
+                ALTER TABLE replica_owner ADD COLUMN reached INTEGER;
                 """)
         }
         return migrator

@@ -88,7 +88,7 @@ extension ServerStorage {
         let query: PageQuery.Start = cursor.map { .feed(after: $0, skipping: counted) } ?? .notCoveredBy(clientVector)
         let work = ExchangeWork(analyst: analyst, claimed: Self.claimed(requester: requester, versions), versions: checked, counted: counted,
                                 page: PageQuery(query, limit: pageLimit), time: time,
-                                requesterKey: requester.flatMap { id in publicKey.map { (id, $0) } })
+                                requesterKey: requester.flatMap { id in publicKey.map { (id, $0) } }, requester: requester)
         let authors = versions.map { (dot: $0.dot, author: $0.author) }
         let stored = try await perform(work, ownership: { owners in
             try Self.judge(analyst: analyst, requester: requester, requesterKey: publicKey, authors: authors, claims: claims, owners: owners)

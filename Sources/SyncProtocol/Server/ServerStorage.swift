@@ -25,7 +25,9 @@ public protocol ServerStorage: Sendable {
     /// (which throws to refuse the whole exchange), binds the unbound claimed replicas to
     /// `work.analyst`, gives the requester's binding `work.requesterKey` if it has no key yet,
     /// stores the push as ``PushSort`` sorts it (new versions appended to the feed, held ones
-    /// compared with what is stored), then reads the counters and the page the work asks for.
+    /// compared with what is stored), then reads the counters and the page the work asks for,
+    /// and records for ``ExchangeWork/requester`` the time and the page's cursor (see
+    /// ``ReplicaActivity``; that record may be written after the transaction).
     func perform(
         _ work: ExchangeWork<Checked>, ownership: @escaping @Sendable ([ReplicaID: ReplicaBinding]) throws -> Void
     ) async throws -> StoredExchange
@@ -45,6 +47,12 @@ public protocol ServerStorage: Sendable {
     func revoke(name: String, at time: Int64) async throws
     /// The analyst and signing key each replica is bound to.
     func replicaBindings() async throws -> [ReplicaID: ReplicaBinding]
+    /// Every bound replica with its last exchange's time and the feed position its answer
+    /// reached (recorded by ``perform(_:ownership:)`` for ``ExchangeWork/requester``), ordered
+    /// by analyst, then replica.
+    func replicaActivity() async throws -> [ReplicaActivity]
+    /// The position after the last version stored (``FeedCursor/start`` when there is none).
+    func feedHead() async throws -> FeedCursor
 
     /// The server's key for sealed bundles, made and kept the first time it is asked for; every
     /// instance on one database gets the same one. Never written to logs or dumps.
@@ -73,10 +81,13 @@ public struct ExchangeWork<Checked: Sendable>: Sendable {
     public var time: Int64
     /// The requester (the first claimed replica) and its public signing key, bound with it.
     public var requesterKey: (replica: ReplicaID, key: Data)?
+    /// The replica the request comes from, whose activity is recorded; nil for work no replica
+    /// asked for (a courier's bundle, a migration).
+    public var requester: ReplicaID?
 
     public init(
         analyst: String, claimed: [ReplicaID], versions: Checked, counted: Set<ReplicaID>, page: PageQuery, time: Int64,
-        requesterKey: (replica: ReplicaID, key: Data)? = nil
+        requesterKey: (replica: ReplicaID, key: Data)? = nil, requester: ReplicaID? = nil
     ) {
         self.analyst = analyst
         self.claimed = claimed
@@ -85,6 +96,7 @@ public struct ExchangeWork<Checked: Sendable>: Sendable {
         self.page = page
         self.time = time
         self.requesterKey = requesterKey
+        self.requester = requester
     }
 }
 

@@ -1,0 +1,25 @@
+import GRDB
+import SyncModel
+public import SyncProtocol
+
+/// What `sync-server status` reads: who synced when, and how far behind each replica is.
+extension SQLiteServerStore {
+    public func replicaActivity() throws -> [ReplicaActivity] {
+        try read { db in
+            try Row.fetchAll(db, sql: "SELECT replica, analyst, last_sync, reached FROM replica_owner ORDER BY analyst, replica").compactMap { row in
+                ReplicaID(row[0] as String).map { replica in
+                    ReplicaActivity(replica: replica, analyst: row[1], lastSync: row[2], reached: (row[3] as Int64?).map { UInt64($0) })
+                }
+            }
+        }
+    }
+}
+
+extension SQLiteServerStore {
+    /// Reads the file's schema on a connection of the pool, so a file that went away or can no
+    /// longer be read is reported (`GET /v1/ready`).
+    /// - Throws: ``StoreError`` saying what SQLite found.
+    public func checkReachable() throws {
+        _ = try read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM sqlite_master") }
+    }
+}
