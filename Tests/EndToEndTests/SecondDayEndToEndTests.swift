@@ -35,7 +35,7 @@ import TestSupport
         #expect(!shown.contains(newToken))
 
         // The server and CA file can change too; a URL that is not one is refused
-        #expect(try carol.fails("config", "set", "server", "sync.example.org").stderr.contains("must be an http:// or https:// URL"))
+        #expect(try carol.fails("config", "set", "server", "sync.example.org").stderr.contains("is not a server URL: add http:// or https:// in front, like http://sync.example.org"))
         #expect(try carol.fails("config", "set", "ca-file", workspace.path("missing.pem")).stderr.contains("cannot read the CA file"))
         try "not checked until a sync uses it".write(toFile: workspace.path("team-ca.pem"), atomically: true, encoding: .utf8)
         try carol.ok("config", "set", "ca-file", workspace.path("team-ca.pem"))
