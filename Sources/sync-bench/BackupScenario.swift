@@ -14,7 +14,7 @@ struct BackupBench: AsyncParsableCommand, Scenario {
     )
     @Option(help: "Versions in the store before the backups.") var versions = 100_000
     @Option(help: "Clients pushing at once.") var clients = 10
-    @Option(help: "Versions pushed during each backup (and in the round without one).") var pushed = 40_000
+    @Option(help: "Versions pushed during each backup (and in each round without one): enough for the pushes to outlast the backup.") var pushed = 400_000
 
     func validate() throws {
         try require("--clients", clients, atLeast: 1)
@@ -31,8 +31,9 @@ struct BackupBench: AsyncParsableCommand, Scenario {
         let methods = SQLiteServerStore.BackupMethod.allCases
         // Each method twice, in the order A B B A, so that the store's growth favours neither.
         let order = methods + methods.reversed()
-        // One round with no backup, then one per backup; new replicas each round, same analysts.
-        let rounds = try (0...order.count).map { _ in
+        // A round with no backup first and last (their mean is the reference, so the store's
+        // growth favours neither side), one per backup between; new replicas each round.
+        let rounds = try (0..<(order.count + 2)).map { _ in
             try ServerMerge.pushes(clients: clients, versions: pushed, pageSize: 1_000).enumerated().map { index, push in
                 var push = push
                 push.token = initial[index].token
@@ -45,24 +46,32 @@ struct BackupBench: AsyncParsableCommand, Scenario {
         let server = try BenchServer(database: path)
         defer { server.stop() }
         _ = try await ServerMerge.send(initial, to: [server.url])
-        let alone = Double(pushed / clients * clients) / (try await ServerMerge.send(rounds[0], to: [server.url]))
+        let perRound = Double(pushed / clients * clients)
+        let before = perRound / (try await ServerMerge.send(rounds[0], to: [server.url]))
+        var rows: [(summary: BackupSummary?, method: SQLiteServerStore.BackupMethod, seconds: Double, during: Double)] = []
 
         let store = try SQLiteServerStore.open(path: path, create: false)
         for (index, method) in order.enumerated() {
             let round = rounds[index + 1]
             let url = server.url
+            // The backup starts as the pushes do, and the pushes outlast it.
             let pushing = Task { try await ServerMerge.send(round, to: [url]) }
-            try await Task.sleep(for: .milliseconds(200))
+            await Task.yield()
             let target = folder.path("backup-\(index)-\(method.rawValue).sqlite")
             var summary: BackupSummary?
             let seconds = try await SyncBench.measure {
                 summary = try store.backup(to: target, force: false, at: 0, method: method)
             }
-            let during = Double(pushed / clients * clients) / (try await pushing.value)
-            let size = Double(summary?.bytes ?? 0) / 1_048_576
-            table.add("backup (\(method.rawValue)) of \(summary?.versions ?? 0) versions while \(clients) clients push, \(String(format: "%.0f", size)) MiB",
-                      value: String(format: "%.2f s", seconds), target: "copied, checked and in place")
-            table.add("pushes during the \(method.rawValue) backup", rate: during, reference: alone, unit: "versions/s", referenceName: "no backup running")
+            rows.append((summary, method, seconds, perRound / (try await pushing.value)))
+        }
+        let after = perRound / (try await ServerMerge.send(rounds[order.count + 1], to: [server.url]))
+        let alone = (before + after) / 2
+        for row in rows {
+            let size = Double(row.summary?.bytes ?? 0) / 1_048_576
+            table.add("backup (\(row.method.rawValue)) of \(row.summary?.versions ?? 0) versions while \(clients) clients push, \(String(format: "%.0f", size)) MiB",
+                      value: String(format: "%.2f s", row.seconds), target: "copied, checked and in place")
+            table.add("pushes during the \(row.method.rawValue) backup", rate: row.during, reference: alone, unit: "versions/s",
+                      referenceName: "no backup running, before and after")
         }
         // The same store for both, with nothing pushing: the methods' own cost, compared fairly.
         for method in methods {
