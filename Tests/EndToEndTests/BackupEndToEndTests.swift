@@ -13,7 +13,7 @@ import TestSupport
         // Each request held 100 ms after it commits, so the stream lasts long enough to back up inside.
         var server = try ServerProcess(workspace: workspace, extraArguments: ["--test-pause-after-commit-ms", "100"])
         let port = server.port
-        let clients = try (0..<6).map { try server.client("analyst\($0)") }
+        let clients = try (0..<10).map { try server.client("analyst\($0)") }
         for (index, client) in clients.enumerated() {
             try client.ok("import", try LoadDashboard.write(in: workspace, signals: 20, tag: "first-\(index)", random: &random))
         }
@@ -21,7 +21,7 @@ import TestSupport
         // Every client pushes at once; the backup is taken in the middle of the stream.
         let syncs = try clients.map { try workspace.start("sync-client", ["sync", "--replica", $0.replica, "--page-size", "20"]) }
         // Each sync pulls first, then pushes pages of 20: some pushes, not all, are committed.
-        try server.waitForLog("test pause: after-commit", count: 18)
+        try server.waitForLog("test pause: after-commit", count: 25)
         let backup = try workspace.run("sync-server", ["backup", "--db", server.database, "--to", workspace.path("backup.sqlite")])
         #expect(backup.status == 0, "\(backup.stderr)")
         #expect(backup.stdout.contains("checked (integrity and feed chain)"), "\(backup.stdout)")
