@@ -19,7 +19,7 @@ enum StoreSchema {
 
     @Sendable static func migrator() -> DatabaseMigrator {
         var migrator = DatabaseMigrator()
-        migrator.registerMigration("v1-versions") { db in try versionTables(db, role: "replica") }
+        migrator.registerMigration("v1-versions") { db in try versionTables(db, role: kind.role) }
         migrator.registerMigration("v2-cell-numbers", migrate: cellNumbers)
         migrator.registerMigration("v4-record-rows", migrate: recordRows)
         migrator.registerMigration("v5-clock-blobs", migrate: clockBlobs)

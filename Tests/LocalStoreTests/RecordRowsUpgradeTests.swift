@@ -235,9 +235,12 @@ import Testing
 enum FileRole: CaseIterable, Sendable {
     case replica, server
 
+    /// The side's files, as the stores open them.
+    var kind: DatabaseFile.Kind { self == .server ? ServerSchema.kind : StoreSchema.kind }
+
     /// The role as the file's `meta` table names it.
-    var name: String { self == .server ? "server" : "replica" }
+    var name: String { kind.role }
 
     /// The role's migrations, to write a file as an older build left it.
-    var migrator: DatabaseMigrator { self == .server ? ServerSchema.migrator() : StoreSchema.migrator() }
+    var migrator: DatabaseMigrator { kind.migrator() }
 }

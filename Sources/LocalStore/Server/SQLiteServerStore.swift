@@ -62,10 +62,7 @@ public struct SQLiteServerStore: ServerStorage {
     }
 
     public func analysts() throws -> [Analyst] {
-        try read { db in
-            try Row.fetchAll(db, sql: "SELECT name, created, revoked FROM analyst ORDER BY name")
-                .map { Analyst(name: $0[0], created: $0[1], revoked: $0[2]) }
-        }
+        try analystsWithTokenHashes().map(\.analyst)
     }
 
     /// Gives an analyst, active or revoked, a new token by the SHA-256 hex of it: the old one
@@ -110,13 +107,7 @@ public struct SQLiteServerStore: ServerStorage {
 
     /// The analyst and signing key of every bound replica.
     public func replicaBindings() throws -> [ReplicaID: ReplicaBinding] {
-        try read { db in
-            var result: [ReplicaID: ReplicaBinding] = [:]
-            for row in try Row.fetchAll(db, sql: "SELECT replica, analyst, public_key FROM replica_owner") {
-                if let replica = ReplicaID(row[0] as String) { result[replica] = ReplicaBinding(analyst: row[1], publicKey: row[2]) }
-            }
-            return result
-        }
+        Dictionary(uniqueKeysWithValues: try bindings().map { ($0.replica, ReplicaBinding(analyst: $0.analyst, publicKey: $0.publicKey)) })
     }
 
     public func bundleKey() throws -> BundleKey {

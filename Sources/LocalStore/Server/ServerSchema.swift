@@ -26,7 +26,7 @@ enum ServerSchema {
 
     @Sendable static func migrator() -> DatabaseMigrator {
         var migrator = DatabaseMigrator()
-        migrator.registerMigration("v1-versions") { db in try StoreSchema.versionTables(db, role: "server") }
+        migrator.registerMigration("v1-versions") { db in try StoreSchema.versionTables(db, role: kind.role) }
         migrator.registerMigration("v1-server") { db in
             try db.execute(sql: """
                 CREATE TABLE analyst (

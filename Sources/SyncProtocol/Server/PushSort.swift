@@ -45,7 +45,7 @@ public struct PushSort: Sendable {
     /// Sorts `versions` against `stored`, the counter the store holds for a replica (0 for a
     /// replica it does not know); asked once per replica. Throws the first gap, or a dot
     /// repeated with other content.
-    public init(_ versions: [Version], stored: (ReplicaID) throws -> UInt64) throws {
+    public init(_ versions: some Sequence<Version>, stored: (ReplicaID) throws -> UInt64) throws {
         var pending: [Dot: Int] = [:]
         for (position, version) in versions.enumerated() {
             let replica = version.dot.replica
