@@ -53,7 +53,10 @@ extension ApplyBatch {
     mutating func mergedState(_ key: FieldKey, _ entry: FieldEntry, _ schema: FieldSchema) throws -> (value: String, conflict: String?) {
         if let sole = entry.soleHead, entry.heads.heads.count == 1, entry.heads.heads[0] == sole.dot { return (sole.text, nil) }
         let heads = try entry.heads.heads.map { dot in
-            try entry.newHeads.first { $0.dot == dot } ?? storedVersion(dot, replicaRow: replicaEntry(dot.replica).rowID)
+            guard let head = try entry.newHeads.first(where: { $0.dot == dot }) ?? storedVersion(dot, replicaRow: replicaEntry(dot.replica).rowID) else {
+                throw StoreError.damaged("version \(dot) is a head of \(key.record) \(key.field) but missing")
+            }
+            return head
         }
         let base = FieldMerge.needsBase(schema, heads: heads)
             ? try Store.ancestor(record: key.record, field: key.field, common: FieldHeads.commonContext(of: heads), names: &names, db)
@@ -135,12 +138,13 @@ extension ApplyBatch {
 
     /// The stored version at `dot`, whose replica is row `replicaRow`: found by the version
     /// table's own key, without a join to the replica table.
-    mutating func storedVersion(_ dot: Dot, replicaRow: Int64) throws -> Version {
+    /// The version held at `dot`, or nil for a counter this replica skipped: a version the
+    /// server left out (its record in a compartment the analyst was not cleared for) or a
+    /// write set aside when a clearance went.
+    mutating func storedVersion(_ dot: Dot, replicaRow: Int64) throws -> Version? {
         try flushRows()
         let statement = try db.cachedStatement(sql: "SELECT \(VersionRow.columns) FROM \(VersionRow.tables) WHERE v.replica = ? AND v.counter = ?")
-        guard let row = try Row.fetchOne(statement, arguments: [replicaRow, Int64(dot.counter)]) else {
-            throw StoreError.damaged("version \(dot) is counted but missing")
-        }
+        guard let row = try Row.fetchOne(statement, arguments: [replicaRow, Int64(dot.counter)]) else { return nil }
         return try VersionRow.decode(row, replica: dot.replica, offset: 0, names: &names, db)
     }
 }

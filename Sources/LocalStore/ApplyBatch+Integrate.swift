@@ -47,13 +47,16 @@ extension ApplyBatch {
     }
 
     /// Stores one prepared version (its row, its record) without folding it into its field;
-    /// returns whether it is new (a duplicate of a held version is counted and ignored). Held,
-    /// new or a gap, as every store decides (``PushSort``).
+    /// returns whether it is new (a duplicate of a held version is counted and ignored).
+    ///
+    /// Unlike a server's push (``PushSort``), a replica takes a replica's counters with gaps
+    /// and fills them later: the server leaves out versions of records its analyst is not
+    /// cleared for, and brings them when a clearance is granted.
     mutating func store(_ prepared: PreparedVersions.Entry) throws -> Bool {
         let version = prepared.version
         var replica = try replicaEntry(version.dot.replica)
-        if try PushSort.place(version.dot, after: replica.counter) == .held {
-            try checkDuplicate(version, replicaRow: replica.rowID)
+        if version.dot.counter <= replica.counter, let held = try storedVersion(version.dot, replicaRow: replica.rowID) {
+            if held != version { throw VersionRefusal.dotReused(version.dot) }
             report.duplicates += 1
             return false
         }
@@ -63,8 +66,10 @@ extension ApplyBatch {
             field: version.field, context: try clockBlob(version.context), value: prepared.valueText,
             author: version.author, time: version.time
         ))
-        replica.counter = version.dot.counter
-        replica.dirty = true
+        if version.dot.counter > replica.counter {
+            replica.counter = version.dot.counter
+            replica.dirty = true
+        }
         replicas[version.dot.replica] = replica
         report.new += 1
         return true
@@ -92,7 +97,5 @@ extension ApplyBatch {
         return !entry.dirty
     }
 
-    mutating func checkDuplicate(_ version: Version, replicaRow: Int64) throws {
-        if try storedVersion(version.dot, replicaRow: replicaRow) != version { throw VersionRefusal.dotReused(version.dot) }
-    }
+
 }

@@ -34,6 +34,12 @@ package struct APIError: Error, HTTPResponseError, Sendable, Equatable {
             return error
         case let refusal as ExchangeRefusal:
             return APIError(refusal.code, refusal.description)
+        case let refusal as AccessRefusal:
+            return APIError(refusal.code, refusal.description)
+        case let error as HomeError:
+            return APIError(error.code, error.description)
+        case let error as CompartmentError:
+            return APIError(error.code, error.description)
         case let error as RelayError:
             return APIError(.malformedSignature, error.description)
         case let error as any StorageError:

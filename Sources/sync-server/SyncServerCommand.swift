@@ -25,7 +25,7 @@ struct SyncServerCommand: AsyncParsableCommand {
               sync-server analyst add alice                # prints alice's token once
             """,
         version: ToolVersion.text,
-        subcommands: [Serve.self, AnalystCommand.self, MigrateCommand.self, BundleCommand.self, BackupCommand.self, RestoreCommand.self, StatusCommand.self],
+        subcommands: [Serve.self, AnalystCommand.self, CompartmentCommand.self, ClearanceCommand.self, MigrateCommand.self, BundleCommand.self, BackupCommand.self, RestoreCommand.self, StatusCommand.self],
         defaultSubcommand: Serve.self
     )
 

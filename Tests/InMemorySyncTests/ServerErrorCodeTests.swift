@@ -11,6 +11,7 @@ import Testing
         (.invalidVersion, "invalid_version"), (.kindMismatch, "kind_mismatch"), (.counterGap, "counter_gap"), (.dotReused, "dot_reused"),
         (.replicaNotYours, "replica_not_yours"), (.authorMismatch, "author_mismatch"), (.badSignature, "bad_signature"),
         (.unknownKey, "unknown_key"), (.keyMismatch, "key_mismatch"), (.unsignedVersion, "unsigned_version"),
+        (.notCleared, "not_cleared"), (.unknownCompartment, "unknown_compartment"),
         (.bodyTooLarge, "body_too_large"), (.tooManyVersions, "too_many_versions"), (.storeUnavailable, "store_unavailable"),
         (.internalError, "internal"), (.httpError, "http_error"),
     ]

@@ -171,8 +171,11 @@ import Testing
         let erin = try makeEmptyTestReplica("erin")
         try erin.store.apply(versions)
         let edit = try erin.write([change("title", .text("Agreed"))], at: 9)
+        // Pushes come from analysts, each cleared for the default compartment when added.
+        try upgraded.addAnalyst(name: "erin", tokenHash: "hash-erin", at: 9)
         try upgraded.write { db in
-            let report = try ServerPush.store(try upgraded.check(edit), db)
+            var access = try ServerAccess(db, time: 9)
+            let report = try ServerPush.store(try upgraded.check(edit), db, access: &access)
             #expect(report.new == 1)
         }
         #expect(try upgraded.feedPage(after: fed.cursor!, limit: 10).versions == edit)

@@ -74,15 +74,32 @@ import TestSupport
         let target = try makeEmptyTestReplica()
         try target.store.apply([versions[0]])
         let before = try target.store.canonicalDump()
-        // When a batch has good versions followed by a counter gap
-        #expect(throws: VersionRefusal.counterGap(replica: source.id, have: 2, got: 4)) {
-            var gap = versions[2]
-            gap.dot.counter = 4
-            try target.store.apply([versions[1], gap])
+        // When a batch has a good version followed by a held dot with other content
+        var forged = versions[0]
+        forged.value = .int(8)
+        #expect(throws: VersionRefusal.dotReused(forged.dot)) {
+            try target.store.apply([versions[1], forged])
         }
-        // Then not even the good versions were kept
+        // Then not even the good version was kept
         #expect(try target.store.canonicalDump() == before)
         #expect(try target.store.versionVector() == VersionVector([source.id: 1]))
+    }
+
+    @Test func aReplicaTakesACountersGapAndFillsItLater() throws {
+        // The server leaves out versions of records the analyst is not cleared for, and brings
+        // them when a clearance is granted: a replica holds a replica's counters with gaps.
+        let source = try makeEmptyTestReplica("bob")
+        let versions = try source.write([change("number", .int(7)), change("title", .text("T")), change("tier", .text("X"))], at: 5)
+        let target = try makeEmptyTestReplica()
+        #expect(try target.store.apply([versions[0], versions[2]]).new == 2)
+        #expect(try target.store.versionVector() == VersionVector([source.id: 3]))
+        #expect(try target.store.record(cellID)?.value("title") != .text("T"))
+        let filled = try target.store.apply(versions)
+        #expect(filled.new == 1 && filled.duplicates == 2)
+        #expect(try target.store.record(cellID)?.value("title") == .text("T"))
+        let whole = try makeEmptyTestReplica()
+        try whole.store.apply(versions)
+        #expect(try target.store.canonicalDump() == whole.store.canonicalDump(), "filled in any order, the replica equals one that got them in order")
     }
 
     @Test func aReusedDotWithDifferentContentIsRefused() throws {

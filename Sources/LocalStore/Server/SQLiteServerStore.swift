@@ -49,6 +49,8 @@ public struct SQLiteServerStore: ServerStorage {
             }
             try db.execute(sql: "INSERT INTO analyst (name, token_hash, created) VALUES (?, ?, ?)",
                            arguments: [name, tokenHash, time])
+            // Every analyst may write the default compartment until the admin says otherwise.
+            try db.execute(sql: "INSERT INTO clearance (analyst, compartment, write) VALUES (?, 1, 1)", arguments: [name])
         }
     }
 
@@ -158,24 +160,29 @@ public struct SQLiteServerStore: ServerStorage {
                 try db.cachedStatement(sql: "UPDATE replica_owner SET public_key = ? WHERE replica = ? AND public_key IS NULL")
                     .execute(arguments: [key, replica.rawValue])
             }
-            let report = try ServerPush.store(work.versions, db)
+            var access = try ServerAccess(db, time: work.time)
+            let report = try ServerPush.store(work.versions, db, access: &access, homes: work.homes)
             let vector = try VersionTable.versionVector(of: work.counted, db)
+            // A courier's bundle (no analyst) reads nothing back.
+            let rules = work.analyst.isEmpty ? AccessRules.unrestricted : try access.rules(for: work.analyst)
+            let pageAccess = PageAccess(readable: rules.readable(of: access.classes),
+                                        names: access.classes.keys.reduce(into: [:]) { $0[$1] = access.names(ofClass: $1) })
             let page: StoredPage?
             switch work.page.start {
             case .feed(let cursor, let skipping):
                 page = try ServerFeed.honours(cursor, db)
-                    ? try ServerFeed.page(db, after: cursor, skipping: skipping, limit: work.page.limit, budget: work.page.budget)
+                    ? try ServerFeed.page(db, after: cursor, skipping: skipping, limit: work.page.limit, budget: work.page.budget, access: pageAccess)
                     : nil
             case .notCoveredBy(let vector):
-                let found = try VersionTable.versions(db, notCoveredBy: vector, limit: work.page.limit, budget: work.page.budget)
-                page = StoredPage(versions: found.versions, more: found.more, cursor: found.more ? nil : try ServerFeed.head(db))
+                page = try ServerFeed.page(db, notCoveredBy: vector, limit: work.page.limit, budget: work.page.budget, access: pageAccess)
             }
+            let update = try work.access.flatMap { try Self.accessUpdate(analyst: work.analyst, after: $0, rules: rules, access, db) }
             if let requester = work.requester {
                 try db.cachedStatement(sql: "UPDATE replica_owner SET last_sync = ?, reached = coalesce(?, reached) WHERE replica = ?")
                     .execute(arguments: [work.time, page?.cursor.map { Int64(clamping: $0.seq) }, requester.rawValue])
             }
             pauses.beforeCommit?()
-            return StoredExchange(report: report, vector: vector, page: page)
+            return StoredExchange(report: report, vector: vector, page: page, access: update)
         }
         await pauses.afterCommit?()
         return stored

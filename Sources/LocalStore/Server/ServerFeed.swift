@@ -22,10 +22,12 @@ enum ServerFeed {
     }
 
     /// Up to `limit` versions stored after `cursor` (and within `budget`), in arrival order,
-    /// leaving out those of `skipping` (the requester's own replicas, which it already has). The
-    /// returned cursor covers every entry looked at, skipped ones included.
+    /// leaving out those of `skipping` (the requester's own replicas, which it already has) and,
+    /// when `access` is given, those of records in classes it does not read. The returned cursor
+    /// covers every entry looked at, skipped ones included.
     static func page(
-        _ db: Database, after cursor: FeedCursor, skipping: Set<ReplicaID>, limit: Int, budget: PageBudget = .unbounded
+        _ db: Database, after cursor: FeedCursor, skipping: Set<ReplicaID>, limit: Int, budget: PageBudget = .unbounded,
+        access: PageAccess? = nil
     ) throws -> StoredPage {
         var budget = budget
         var skipRows: Set<Int64> = []
@@ -35,25 +37,106 @@ enum ServerFeed {
             }
         }
         let statement = try db.cachedStatement(sql: """
-            SELECT feed.seq, feed.chain, feed.replica, \(VersionRow.columns)
+            SELECT feed.seq, feed.chain, feed.replica, rec.class, \(VersionRow.columns)
             FROM feed JOIN version v ON v.replica = feed.replica AND v.counter = feed.counter JOIN record rec ON rec.id = v.record
             WHERE feed.seq > ? ORDER BY feed.seq
             """)
         let rows = try Row.fetchCursor(statement, arguments: [Int64(clamping: cursor.seq)])
         var names = ReplicaNames()
-        var versions: [Version] = []
+        var page = PageBuilder(access: access)
         var position = cursor
         while let row = try rows.next() {
             let replicaRow: Int64 = row[2]
-            if !skipRows.contains(replicaRow) {
-                if versions.count == limit { return StoredPage(versions: versions, more: true, cursor: position) }
+            let recordClass: Int64 = row[3]
+            if !skipRows.contains(replicaRow) && page.reads(recordClass) {
+                if page.versions.count == limit { return page.page(more: true, cursor: position) }
                 let (version, bytes) = try VersionRow.decodeMeasured(row, statement: statement.sqliteStatement, replica: names.id(row: replicaRow, db),
-                                                                offset: 3, names: &names, db)
-                guard budget.admits(bytes) else { return StoredPage(versions: versions, more: true, cursor: position) }
-                versions.append(version)
+                                                                offset: 4, names: &names, db)
+                guard budget.admits(bytes) else { return page.page(more: true, cursor: position) }
+                page.append(version, class: recordClass)
             }
             position = FeedCursor(seq: UInt64(row[0] as Int64), chain: UInt64(bitPattern: row[1] as Int64))
         }
-        return StoredPage(versions: versions, more: false, cursor: position)
+        return page.page(more: false, cursor: position)
+    }
+
+    /// Up to `limit` versions `vector` does not cover that `access` reads, each replica's in
+    /// counter order (see ``VersionTable/versions(_:notCoveredBy:limit:replicas:budget:)``, which
+    /// serves an analyst who reads everything); the last page carries the feed's head.
+    static func page(_ db: Database, notCoveredBy vector: VersionVector, limit: Int, budget: PageBudget, access: PageAccess) throws -> StoredPage {
+        guard access.readable != nil else {
+            let found = try VersionTable.versions(db, notCoveredBy: vector, limit: limit, budget: budget)
+            var page = PageBuilder(access: access)
+            for version in found.versions { page.append(version, class: nil) }
+            try page.noteClasses(db)
+            return page.page(more: found.more, cursor: found.more ? nil : try head(db))
+        }
+        var budget = budget
+        var page = PageBuilder(access: access)
+        var names = ReplicaNames()
+        let statement = try db.cachedStatement(sql: """
+            SELECT rec.class, \(VersionRow.columns) FROM \(VersionRow.tables) WHERE v.replica = ? AND v.counter > ? ORDER BY v.counter
+            """)
+        for row in try Row.fetchAll(db.cachedStatement(sql: "SELECT id, uuid, counter FROM replica ORDER BY uuid")) {
+            guard let replica = ReplicaID(row[1] as String) else { continue }
+            names.note(row: row[0], id: replica)
+            let seen = vector[replica]
+            guard UInt64(row[2] as Int64) > seen else { continue }
+            let rows = try Row.fetchCursor(statement, arguments: [row[0] as Int64, Int64(seen)])
+            while let versionRow = try rows.next() {
+                let recordClass: Int64 = versionRow[0]
+                guard page.reads(recordClass) else { continue }
+                if page.versions.count == limit { return page.page(more: true, cursor: nil) }
+                let (version, bytes) = try VersionRow.decodeMeasured(versionRow, statement: statement.sqliteStatement, replica: replica,
+                                                                offset: 1, names: &names, db)
+                guard budget.admits(bytes) else { return page.page(more: true, cursor: nil) }
+                page.append(version, class: recordClass)
+            }
+        }
+        return page.page(more: false, cursor: try head(db))
+    }
+}
+
+/// Which records an analyst's page may hold, and how to name their compartments.
+struct PageAccess {
+    /// The classes the analyst reads; nil when they read every class the file has.
+    var readable: Set<Int64>?
+    /// Every class's compartment names, sorted.
+    var names: [Int64: [String]]
+}
+
+/// A page being read: its versions, and the compartments of its records outside the default.
+private struct PageBuilder {
+    let access: PageAccess?
+    var versions: [Version] = []
+    private var classes: [RecordID: Int64] = [:]
+
+    init(access: PageAccess?) {
+        self.access = access
+    }
+
+    func reads(_ recordClass: Int64) -> Bool {
+        access?.readable.map { $0.contains(recordClass) } ?? true
+    }
+
+    mutating func append(_ version: Version, class recordClass: Int64?) {
+        versions.append(version)
+        if let recordClass, recordClass != Compartment.defaultID, access != nil { classes[version.record] = recordClass }
+    }
+
+    /// Reads the classes of the page's records, for a page read without them.
+    mutating func noteClasses(_ db: Database) throws {
+        guard let access, access.names.count > 1 else { return }
+        let lookup = try db.cachedStatement(sql: "SELECT class FROM record WHERE uuid = ?")
+        for record in Set(versions.map(\.record)) {
+            if let recordClass = try Int64.fetchOne(lookup, arguments: [record.rawValue]), recordClass != Compartment.defaultID {
+                classes[record] = recordClass
+            }
+        }
+    }
+
+    func page(more: Bool, cursor: FeedCursor?) -> StoredPage {
+        let compartments = classes.map { Placement(record: $0.key, compartments: access?.names[$0.value] ?? []) }.sorted { $0.record < $1.record }
+        return StoredPage(versions: versions, more: more, cursor: cursor, compartments: compartments)
     }
 }

@@ -11,8 +11,13 @@ struct ServerPush {
     /// Replicas looked up or added, by id: their row, stored counter and id's bytes (for the
     /// feed's chain, made once per replica rather than per version).
     private var replicas: [ReplicaID: Replica] = [:]
-    /// Records looked up or added, by id: their row and kind.
-    private var records: [RecordID: (row: Int64, kind: String)] = [:]
+    /// Records looked up or added, by id: their row, kind and access class, and whether this
+    /// push adds them.
+    private var records: [RecordID: RecordEntry] = [:]
+    /// What the push writes of each record, for need-to-know (see ``authorize(_:)``).
+    private var touched: [Int64: Touch] = [:]
+    private var access: ServerAccess
+    private let homes: [RecordID: String]
     private var nextRecordRow: Int64?
     private var recordRows = RowBuffer<RecordRowInsert>()
     private var versionRows = RowBuffer<VersionRowInsert>()
@@ -25,15 +30,36 @@ struct ServerPush {
         var bytes: [UInt8]
     }
 
-    private init(_ db: Database) {
+    private struct RecordEntry {
+        var row: Int64
+        var kind: String
+        var accessClass: Int64
+        var isNew: Bool
+    }
+
+    /// A record's new versions in this push: their authors, and the cell numbers a cell's carry
+    /// or a signal's name.
+    private struct Touch {
+        var id: RecordID
+        var authors: Set<String> = []
+        var numbers: [Int64] = []
+        var tagged: [RecordID] = []
+    }
+
+    private init(_ db: Database, access: ServerAccess, homes: [RecordID: String]) {
         self.db = db
+        self.access = access
+        self.homes = homes
     }
 
     /// Stores `prepared` in the open transaction `db`; returns how many versions were new and how
-    /// many were held already. Throws ``VersionRefusal`` for a gap, a reused dot or a record of
-    /// another kind, and the whole transaction then changes nothing.
-    static func store(_ prepared: PreparedVersions, _ db: Database) throws -> ApplyReport {
-        var push = ServerPush(db)
+    /// many were held already. `homes` places new records outside their authors' default
+    /// compartments. Throws ``VersionRefusal`` for a gap, a reused dot or a record of another
+    /// kind and ``AccessRefusal`` for a record its author may not write, and the whole
+    /// transaction then changes nothing.
+    static func store(_ prepared: PreparedVersions, _ db: Database, access: inout ServerAccess, homes: [RecordID: String] = [:]) throws -> ApplyReport {
+        var push = ServerPush(db, access: access, homes: homes)
+        defer { access = push.access }
         return try push.store(prepared)
     }
 
@@ -48,7 +74,8 @@ struct ServerPush {
         for (version, position) in zip(sort.new, sort.newPositions) {
             let replica = try replica(version.dot.replica)
             let replicaRow = replica.row
-            let record = try recordRow(version.record, kind: version.kind)
+            let record = try recordRow(version.record, kind: version.kind, author: version.author)
+            note(version, record: record)
             if versionRows.flushesOnNextAppend { try recordRows.flush(db) }
             try versionRows.append(VersionRowInsert(
                 replica: replicaRow, counter: Int64(version.dot.counter), record: record, kind: version.kind,
@@ -62,6 +89,7 @@ struct ServerPush {
         try recordRows.flush(db)
         try versionRows.flush(db)
         try feedRows.flush(db)
+        try authorize()
         let update = try db.cachedStatement(sql: "UPDATE replica SET counter = ? WHERE id = ?")
         for (replica, counter) in sort.raised {
             try update.execute(arguments: [Int64(counter), replicas[replica]!.row])
@@ -84,23 +112,91 @@ struct ServerPush {
         return entry
     }
 
-    /// The record's row, after checking it is of `kind`; a record not held yet is added.
-    private mutating func recordRow(_ id: RecordID, kind: String) throws -> Int64 {
+    /// The record's row, after checking it is of `kind`; a record not held yet is added, in
+    /// the compartment `homes` names or else its author's default one.
+    private mutating func recordRow(_ id: RecordID, kind: String, author: String) throws -> Int64 {
         if records[id] == nil,
-           let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT id, kind FROM record WHERE uuid = ?"), arguments: [id.rawValue]) {
-            records[id] = (row[0], row[1])
+           let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT id, kind, class FROM record WHERE uuid = ?"), arguments: [id.rawValue]) {
+            records[id] = RecordEntry(row: row[0], kind: row[1], accessClass: row[2], isNew: false)
         }
         if let known = records[id] {
             guard known.kind == kind else { throw VersionRefusal.kindMismatch(record: id, known: known.kind, got: kind) }
             return known.row
+        }
+        let home: Int64
+        if let name = homes[id] {
+            guard let named = try? access.compartmentID(name) else { throw AccessRefusal.unknownCompartment(name) }
+            home = named
+        } else {
+            home = try access.rules(for: author).home
         }
         // The row id SQLite would give, so that the row can wait in `recordRows` with the others.
         if nextRecordRow == nil { nextRecordRow = (try Int64.fetchOne(db, sql: "SELECT max(id) FROM record") ?? 0) + 1 }
         let row = nextRecordRow!
         nextRecordRow = row + 1
         try recordRows.append(RecordRowInsert(id: row, uuid: id, kind: kind), db)
-        records[id] = (row, kind)
+        records[id] = RecordEntry(row: row, kind: kind, accessClass: try access.classID([home]), isNew: true)
         return row
+    }
+
+    /// Notes what a new version writes, for ``authorize()``.
+    private mutating func note(_ version: Version, record row: Int64) {
+        touched[row, default: Touch(id: version.record)].authors.insert(version.author)
+        // Only cells' numbers and signals' tags place records; nothing else is read.
+        guard access.compartmented else { return }
+        if version.kind == "cell", version.field == "number", let number = version.value.int {
+            touched[row]!.numbers.append(number)
+        } else if version.kind == "signal", version.field == "cells", let refs = version.value.list {
+            for ref in refs {
+                if let number = CellRef.number(ref) { touched[row]!.numbers.append(number) } else if let id = RecordID(ref) { touched[row]!.tagged.append(id) }
+            }
+        }
+    }
+
+    /// Places the push's records and checks that every author may write them (see
+    /// ``AccessRules``): a new record takes its home's class, a cell's numbers are noted (a
+    /// signal naming one gains the cell's compartments), and a signal gains the compartments of
+    /// the cells it names, each of which its author must be cleared to write.
+    private mutating func authorize() throws {
+        var faults: [(author: String, record: RecordID, compartments: Set<Int64>)] = []
+        for (row, touch) in touched.sorted(by: { $0.key < $1.key }) where records[touch.id]!.kind == "cell" {
+            for number in touch.numbers { try access.noteCellNumber(number, cell: row, cellClass: records[touch.id]!.accessClass) }
+        }
+        for (row, touch) in touched.sorted(by: { $0.key < $1.key }) {
+            var entry = records[touch.id]!
+            let before = entry.accessClass
+            var compartments = Set(access.classes[before] ?? [])
+            var named: Set<Int64> = []
+            if entry.kind == "signal" && access.compartmented {
+                named = try access.noteTags(touch.numbers, signal: row)
+                for id in touch.tagged {
+                    if let cellClass = try Int64.fetchOne(db.cachedStatement(sql: "SELECT class FROM record WHERE uuid = ?"), arguments: [id.rawValue]) {
+                        named.formUnion(access.classes[cellClass] ?? [])
+                    }
+                }
+                compartments.formUnion(named)
+            }
+            for author in touch.authors.sorted() {
+                let rules = try access.rules(for: author)
+                let denied = compartments.union(named).filter { !rules.write.contains($0) }
+                if !denied.isEmpty { faults.append((author, touch.id, denied)) }
+            }
+            guard faults.isEmpty else { continue }
+            entry.accessClass = try access.classID(compartments)
+            records[touch.id] = entry
+            if entry.isNew {
+                if entry.accessClass != Compartment.defaultID {
+                    try db.cachedStatement(sql: "UPDATE record SET class = ? WHERE id = ?").execute(arguments: [entry.accessClass, row])
+                }
+            } else {
+                try access.place(record: row, from: before, to: entry.accessClass)
+            }
+        }
+        if let first = faults.first {
+            let mine = faults.filter { $0.author == first.author }
+            let names = Set(mine.flatMap(\.compartments)).compactMap { access.names[$0] }.sorted()
+            throw AccessRefusal.notCleared(analyst: first.author, records: mine.map(\.record), compartments: names)
+        }
     }
 
     /// `vector` as stored: its replicas by row id, in row order (a replica first named here gets a row).

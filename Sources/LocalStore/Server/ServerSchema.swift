@@ -21,7 +21,7 @@ enum ServerSchema {
     /// Every step a server file takes, in order.
     static let migrations: Set<String> = [
         "v1-versions", "v1-server", "v2-cell-numbers", "v3-server-feed", "v4-record-rows", "v5-clock-blobs", "v7-replica-keys",
-        "v8-server-versions", "v9-replica-activity",
+        "v8-server-versions", "v9-replica-activity", "v10-compartments",
     ]
 
     @Sendable static func migrator() -> DatabaseMigrator {
@@ -67,7 +67,58 @@ enum ServerSchema {
                 ALTER TABLE replica_owner ADD COLUMN reached INTEGER;
                 """)
         }
+        migrator.registerMigration("v10-compartments", migrate: compartments)
         return migrator
+    }
+
+    /// Need-to-know (see ``AccessRules``): compartments, analysts' clearances and the default
+    /// compartment of each one's new records, each record's access class (the set of its
+    /// compartments, `access_class.compartments` as sorted ids joined by commas), and the log
+    /// of placements (a record's class changing) that replicas follow. Every record and every
+    /// analyst starts in `default`, so a team that never makes a compartment works as before.
+    /// `cell_number` and `signal_tag` (which cells a signal names) are kept only once a second
+    /// compartment exists, when they are first filled from the versions.
+    private static func compartments(_ db: Database) throws {
+        try db.execute(sql: """
+            CREATE TABLE compartment (
+                id INTEGER PRIMARY KEY,
+                name TEXT NOT NULL UNIQUE,
+                created INTEGER NOT NULL
+            );
+            INSERT INTO compartment (id, name, created) VALUES (1, 'default', 0);
+            CREATE TABLE clearance (
+                analyst TEXT NOT NULL REFERENCES analyst(name),
+                compartment INTEGER NOT NULL REFERENCES compartment(id),
+                write INTEGER NOT NULL,
+                PRIMARY KEY (analyst, compartment)
+            ) WITHOUT ROWID;
+            INSERT INTO clearance (analyst, compartment, write) SELECT name, 1, 1 FROM analyst;
+            ALTER TABLE analyst ADD COLUMN home INTEGER NOT NULL DEFAULT 1;
+            ALTER TABLE analyst ADD COLUMN access_version INTEGER NOT NULL DEFAULT 1;
+            CREATE TABLE access_class (
+                id INTEGER PRIMARY KEY,
+                compartments TEXT NOT NULL UNIQUE
+            );
+            INSERT INTO access_class (id, compartments) VALUES (1, '1');
+            ALTER TABLE record ADD COLUMN class INTEGER NOT NULL DEFAULT 1;
+            CREATE TABLE placement (
+                seq INTEGER PRIMARY KEY,
+                record INTEGER NOT NULL,
+                before INTEGER NOT NULL,
+                after INTEGER NOT NULL,
+                time INTEGER NOT NULL
+            );
+            CREATE TABLE cell_number (
+                number INTEGER NOT NULL,
+                record INTEGER NOT NULL,
+                PRIMARY KEY (number, record)
+            ) WITHOUT ROWID;
+            CREATE TABLE signal_tag (
+                number INTEGER NOT NULL,
+                signal INTEGER NOT NULL,
+                PRIMARY KEY (number, signal)
+            ) WITHOUT ROWID;
+            """)
     }
 
     /// Every stored version, numbered in arrival order, so a client that has synced asks for

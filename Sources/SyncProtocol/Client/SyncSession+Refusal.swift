@@ -18,7 +18,7 @@ extension SyncSession {
         case .badSignature, .unknownKey, .unsignedVersion, .authorMismatch:
             return .isolateCarried
         case .unauthorized, .malformedBody, .unsupportedMediaType, .unsupportedProtocol, .vectorTooLarge, .malformedSignature,
-             .invalidVersion, .kindMismatch, .counterGap, .dotReused, .replicaNotYours, .keyMismatch, .storeUnavailable,
+             .invalidVersion, .kindMismatch, .counterGap, .dotReused, .replicaNotYours, .keyMismatch, .storeUnavailable, .notCleared, .unknownCompartment,
              .internalError, .httpError, .unknown:
             return .stop
         }

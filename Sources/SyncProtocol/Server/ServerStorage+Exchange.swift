@@ -11,6 +11,8 @@ public struct Exchange: Sendable {
     /// has more to come, and nil when the client's cursor was refused.
     public var cursor: FeedCursor?
     public var report: ApplyReport
+    public var access: AccessUpdate?
+    public var compartments: [Placement] = []
 }
 
 /// Why the server refused an exchange as not the requester's to make (403); nothing was stored.
@@ -77,7 +79,8 @@ extension ServerStorage {
     /// Throws the storage's check failures (400), ``ExchangeRefusal`` (403) and its own errors.
     public func exchange(
         analyst: String, requester: ReplicaID? = nil, clientVector: VersionVector, cursor: FeedCursor? = nil,
-        versions: [Version], signatures: [SignedRange] = [], publicKey: Data? = nil, pageLimit: Int, at time: Int64
+        versions: [Version], signatures: [SignedRange] = [], publicKey: Data? = nil, access: AccessCursor? = nil,
+        homes: [Placement] = [], pageLimit: Int, at time: Int64
     ) async throws -> Exchange {
         // Structure first (400), before the transaction; then who may push what (403), inside it.
         let checked = try check(versions)
@@ -86,18 +89,34 @@ extension ServerStorage {
         var counted = Set(clientVector.replicas)
         if let requester { counted.insert(requester) }
         let query: PageQuery.Start = cursor.map { .feed(after: $0, skipping: counted) } ?? .notCoveredBy(clientVector)
-        let work = ExchangeWork(analyst: analyst, claimed: Self.claimed(requester: requester, versions), versions: checked, counted: counted,
+        var work = ExchangeWork(analyst: analyst, claimed: Self.claimed(requester: requester, versions), versions: checked, counted: counted,
                                 page: PageQuery(query, limit: pageLimit), time: time,
                                 requesterKey: requester.flatMap { id in publicKey.map { (id, $0) } }, requester: requester)
+        work.access = access
+        work.homes = try Self.homes(homes, versions: versions)
         let authors = versions.map { (dot: $0.dot, author: $0.author) }
         let stored = try await perform(work, ownership: { owners in
             try Self.judge(analyst: analyst, requester: requester, requesterKey: publicKey, authors: authors, claims: claims, owners: owners)
         })
-        var exchange = Exchange(vector: stored.vector, versions: [], more: true, cursor: nil, report: stored.report)
+        var exchange = Exchange(vector: stored.vector, versions: [], more: true, cursor: nil, report: stored.report, access: stored.access)
         if let page = stored.page {
-            (exchange.versions, exchange.more, exchange.cursor) = (page.versions, page.more, page.cursor)
+            (exchange.versions, exchange.more, exchange.cursor, exchange.compartments) = (page.versions, page.more, page.cursor, page.compartments)
         }
         return exchange
+    }
+
+    /// The pushed homes by record, each naming one compartment of a record the push writes.
+    private static func homes(_ homes: [Placement], versions: [Version]) throws -> [RecordID: String] {
+        guard !homes.isEmpty else { return [:] }
+        let pushed = Set(versions.map(\.record))
+        var result: [RecordID: String] = [:]
+        for home in homes {
+            guard let names = home.compartments, names.count == 1, pushed.contains(home.record), result[home.record] == nil else {
+                throw HomeError(record: home.record)
+            }
+            result[home.record] = try Compartment.checkName(names[0])
+        }
+        return result
     }
 
     /// Stores versions carried to the server with no analyst's token (a bundle brought by a
@@ -172,9 +191,11 @@ extension ServerStorage {
     ) async throws -> (response: SyncResponse, report: ApplyReport) {
         let exchange = try await exchange(
             analyst: analyst, requester: request.replica, clientVector: request.vector, cursor: request.cursor,
-            versions: request.versions, signatures: request.signatures ?? [], publicKey: request.publicKey, pageLimit: min(max(request.pageLimit ?? defaultPageSize, 1), maxPageSize), at: time
+            versions: request.versions, signatures: request.signatures ?? [], publicKey: request.publicKey, access: request.access,
+            homes: request.homes ?? [], pageLimit: min(max(request.pageLimit ?? defaultPageSize, 1), maxPageSize), at: time
         )
-        let response = SyncResponse(vector: exchange.vector, versions: exchange.versions, more: exchange.more, cursor: exchange.cursor)
+        let response = SyncResponse(vector: exchange.vector, versions: exchange.versions, more: exchange.more, cursor: exchange.cursor,
+                                    access: exchange.access, compartments: request.access == nil ? nil : exchange.compartments)
         return (response, exchange.report)
     }
 }

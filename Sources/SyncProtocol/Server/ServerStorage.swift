@@ -57,6 +57,23 @@ public protocol ServerStorage: Sendable {
     /// The server's key for sealed bundles, made and kept the first time it is asked for; every
     /// instance on one database gets the same one. Never written to logs or dumps.
     func bundleKey() async throws -> BundleKey
+
+    /// Makes a compartment. Throws ``CompartmentError`` for a bad or taken name.
+    func addCompartment(_ name: String, at time: Int64) async throws
+    /// Every compartment with how many records it holds, by name.
+    func compartments() async throws -> [(name: String, records: Int)]
+    /// Clears `analyst` for `compartment` (to read, or to read and write), replacing a clearance
+    /// they had for it.
+    func grant(analyst: String, compartment: String, write: Bool) async throws
+    /// Removes `analyst`'s clearance for `compartment`; returns false when they had none.
+    func revokeClearance(analyst: String, compartment: String) async throws -> Bool
+    /// Every clearance, or `analyst`'s only, by analyst then compartment.
+    func clearances(analyst: String?) async throws -> [ClearanceEntry]
+    /// Sets the compartment `analyst`'s new records go to when a push names none.
+    func setHome(analyst: String, compartment: String) async throws
+    /// Moves the cell `record` to `compartment`; with an analyst, only if they may write both
+    /// compartments. Signals naming the cell gain the new compartment.
+    func move(record: RecordID, to compartment: String, by analyst: String?, at time: Int64) async throws
 }
 
 extension ServerStorage {
@@ -84,6 +101,10 @@ public struct ExchangeWork<Checked: Sendable>: Sendable {
     /// The replica the request comes from, whose activity is recorded; nil for work no replica
     /// asked for (a courier's bundle, a migration).
     public var requester: ReplicaID?
+    /// The client's access cursor, when it follows its access (see ``AccessUpdate``).
+    public var access: AccessCursor?
+    /// Compartments the push names for its new records.
+    public var homes: [RecordID: String] = [:]
 
     public init(
         analyst: String, claimed: [ReplicaID], versions: Checked, counted: Set<ReplicaID>, page: PageQuery, time: Int64,
@@ -141,11 +162,14 @@ public struct StoredPage: Sendable {
     /// a page by vector that holds everything left (not `more`), the feed's head, read in the
     /// same transaction: where the client's pull continues by cursor. Otherwise nil.
     public var cursor: FeedCursor?
+    /// The compartments of the page's records that are not in the default one alone.
+    public var compartments: [Placement]
 
-    public init(versions: [Version], more: Bool, cursor: FeedCursor?) {
+    public init(versions: [Version], more: Bool, cursor: FeedCursor?, compartments: [Placement] = []) {
         self.versions = versions
         self.more = more
         self.cursor = cursor
+        self.compartments = compartments
     }
 }
 
@@ -157,11 +181,15 @@ public struct StoredExchange: Sendable {
     /// The page; nil when a feed query's cursor is not a position of this feed (another
     /// chain of dots up to its seq).
     public var page: StoredPage?
+    /// What changed in the analyst's access since ``ExchangeWork/access``; nil when the work
+    /// carried no cursor or nothing changed.
+    public var access: AccessUpdate?
 
-    public init(report: ApplyReport, vector: VersionVector, page: StoredPage?) {
+    public init(report: ApplyReport, vector: VersionVector, page: StoredPage?, access: AccessUpdate? = nil) {
         self.report = report
         self.vector = vector
         self.page = page
+        self.access = access
     }
 }
 

@@ -46,6 +46,10 @@ public enum BinaryWire {
             writer.byte(Section.signatures.rawValue)
             writeSignatures(signatures, &writer)
         }
+        if request.access != nil || request.homes != nil {
+            writer.byte(Section.access.rawValue)
+            writeJSON(RequestAccess(access: request.access, homes: request.homes), &writer)
+        }
         return writer.data
     }
 
@@ -59,6 +63,11 @@ public enum BinaryWire {
         writer.byte(response.more ? 1 : 0)
         write(response.cursor, &writer)
         write(response.versions, &writer, tables)
+        // As in requests, an answer without access parts is the same bytes as before them.
+        if response.access != nil || response.compartments != nil {
+            writer.byte(Section.access.rawValue)
+            writeJSON(ResponseAccess(access: response.access, compartments: response.compartments), &writer)
+        }
         return writer.data
     }
 
@@ -72,6 +81,7 @@ public enum BinaryWire {
         let versions = try readVersions(&reader, tables)
         var publicKey: Data?
         var signatures: [SignedRange]?
+        var access: RequestAccess?
         var last: UInt8 = 0
         while reader.remaining > 0 {
             let tag = try reader.byte()
@@ -82,11 +92,14 @@ public enum BinaryWire {
                 publicKey = Data(try reader.bytes(try reader.count(minimumBytesEach: 1)))
             case .signatures:
                 signatures = try readSignatures(&reader)
+            case .access:
+                access = try readJSON(RequestAccess.self, &reader)
             }
         }
         return SyncRequest(replica: replica, vector: vector, cursor: cursor, versions: versions,
                            pageLimit: limit == 0 ? nil : Int(min(limit, UInt64(Int32.max))),
-                           publicKey: publicKey, signatures: signatures, protocolVersion: protocolVersion)
+                           publicKey: publicKey, signatures: signatures, access: access?.access, homes: access?.homes,
+                           protocolVersion: protocolVersion)
     }
 
     public static func decodeResponse(_ bytes: some Sequence<UInt8>) throws -> SyncResponse {
@@ -97,13 +110,47 @@ public enum BinaryWire {
         guard more <= 1 else { throw BinaryWireError("'more' must be 0 or 1") }
         let cursor = try readCursor(&reader)
         let versions = try readVersions(&reader, tables)
+        var access: ResponseAccess?
+        if reader.remaining > 0 {
+            guard try reader.byte() == Section.access.rawValue else { throw BinaryWireError("unknown answer section") }
+            access = try readJSON(ResponseAccess.self, &reader)
+        }
         try reader.expectEnd()
-        return SyncResponse(vector: vector, versions: versions, more: more == 1, cursor: cursor, protocolVersion: protocolVersion)
+        return SyncResponse(vector: vector, versions: versions, more: more == 1, cursor: cursor, access: access?.access,
+                            compartments: access?.compartments, protocolVersion: protocolVersion)
     }
 
     /// The optional parts of a request, each at most once, in this order.
     enum Section: UInt8 {
         case publicKey = 1, signatures = 2
+        /// The access parts (cursor and homes; an answer's update and compartments): rare and
+        /// small, so carried as JSON rather than given their own encoding.
+        case access = 10
+    }
+
+    struct RequestAccess: Codable {
+        var access: AccessCursor?
+        var homes: [Placement]?
+    }
+
+    struct ResponseAccess: Codable {
+        var access: AccessUpdate?
+        var compartments: [Placement]?
+    }
+
+    static func writeJSON(_ part: some Encodable, _ writer: inout BinaryWriter) {
+        let data = WireProtocol.encode(part)
+        writer.varint(UInt64(data.count))
+        writer.bytes(Array(data))
+    }
+
+    static func readJSON<T: Decodable>(_ type: T.Type, _ reader: inout BinaryReader) throws -> T {
+        let bytes = try reader.bytes(try reader.count(minimumBytesEach: 1))
+        do {
+            return try JSONDecoder().decode(type, from: Data(bytes))
+        } catch {
+            throw BinaryWireError("a malformed access section")
+        }
     }
 
     /// A count, then each range's replica (16 bytes), first and last counters and 64-byte signature.

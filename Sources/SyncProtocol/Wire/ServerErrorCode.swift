@@ -37,6 +37,10 @@ public enum ServerErrorCode: Hashable, Sendable, CustomStringConvertible {
     case keyMismatch
     /// 403: another analyst's version came without its replica's signature.
     case unsignedVersion
+    /// 403: the push writes a record in a compartment the analyst may not write.
+    case notCleared
+    /// 400: the push places a new record in a compartment the server does not have.
+    case unknownCompartment
     /// 413: the request body is over the server's `--max-body-bytes`.
     case bodyTooLarge
     /// 413: the request pushes more versions than the server takes at once.
@@ -55,7 +59,7 @@ public enum ServerErrorCode: Hashable, Sendable, CustomStringConvertible {
     public static let known: [ServerErrorCode] = [
         .unauthorized, .malformedBody, .unsupportedMediaType, .unsupportedProtocol, .vectorTooLarge, .malformedSignature,
         .invalidVersion, .kindMismatch, .counterGap, .dotReused, .replicaNotYours, .authorMismatch, .badSignature,
-        .unknownKey, .keyMismatch, .unsignedVersion, .bodyTooLarge, .tooManyVersions, .storeUnavailable, .internalError,
+        .unknownKey, .keyMismatch, .unsignedVersion, .notCleared, .unknownCompartment, .bodyTooLarge, .tooManyVersions, .storeUnavailable, .internalError,
         .httpError,
     ]
 
@@ -66,8 +70,8 @@ public enum ServerErrorCode: Hashable, Sendable, CustomStringConvertible {
     public var status: Int {
         switch self {
         case .unauthorized: return 401
-        case .malformedBody, .unsupportedProtocol, .vectorTooLarge, .malformedSignature, .invalidVersion, .kindMismatch: return 400
-        case .replicaNotYours, .authorMismatch, .badSignature, .unknownKey, .keyMismatch, .unsignedVersion: return 403
+        case .malformedBody, .unsupportedProtocol, .vectorTooLarge, .malformedSignature, .invalidVersion, .kindMismatch, .unknownCompartment: return 400
+        case .replicaNotYours, .authorMismatch, .badSignature, .unknownKey, .keyMismatch, .unsignedVersion, .notCleared: return 403
         case .counterGap, .dotReused: return 409
         case .bodyTooLarge, .tooManyVersions: return 413
         case .unsupportedMediaType: return 415
@@ -107,6 +111,8 @@ extension ServerErrorCode: RawRepresentable {
         case .unknownKey: return "unknown_key"
         case .keyMismatch: return "key_mismatch"
         case .unsignedVersion: return "unsigned_version"
+        case .notCleared: return "not_cleared"
+        case .unknownCompartment: return "unknown_compartment"
         case .bodyTooLarge: return "body_too_large"
         case .tooManyVersions: return "too_many_versions"
         case .storeUnavailable: return "store_unavailable"

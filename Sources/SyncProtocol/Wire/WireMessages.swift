@@ -41,10 +41,17 @@ public struct SyncRequest: Codable, Sendable, Equatable {
     /// Signatures of other replicas over the pushed versions the client carries on their
     /// authors' behalf (see ``SignedRange``): each range's versions are all in `versions`.
     public var signatures: [SignedRange]?
+    /// How far the client has followed its analyst's clearances and the records' placements;
+    /// a client that sends one is answered what changed since (``SyncResponse/access``) and
+    /// the compartments of the records in its pages.
+    public var access: AccessCursor?
+    /// The compartment of each new record the push makes outside the analyst's default one.
+    public var homes: [Placement]?
 
     public init(
         replica: ReplicaID, vector: VersionVector, cursor: FeedCursor? = nil, versions: [Version], pageLimit: Int? = nil,
-        publicKey: Data? = nil, signatures: [SignedRange]? = nil, protocolVersion: Int = WireProtocol.version
+        publicKey: Data? = nil, signatures: [SignedRange]? = nil, access: AccessCursor? = nil, homes: [Placement]? = nil,
+        protocolVersion: Int = WireProtocol.version
     ) {
         self.protocolVersion = protocolVersion
         self.replica = replica
@@ -54,6 +61,8 @@ public struct SyncRequest: Codable, Sendable, Equatable {
         self.pageLimit = pageLimit
         self.publicKey = publicKey
         self.signatures = signatures?.isEmpty == true ? nil : signatures
+        self.access = access
+        self.homes = homes?.isEmpty == true ? nil : homes
     }
 }
 
@@ -67,13 +76,24 @@ public struct SyncResponse: Codable, Sendable, Equatable {
     public var versions: [Version]
     public var more: Bool
     public var cursor: FeedCursor?
+    /// What changed in the analyst's access since the request's cursor; only for a request
+    /// that carried one, and nil when nothing did.
+    public var access: AccessUpdate?
+    /// The compartments of the page's records that are not in the default compartment alone;
+    /// only for a request that carried an access cursor.
+    public var compartments: [Placement]?
 
-    public init(vector: VersionVector, versions: [Version], more: Bool, cursor: FeedCursor? = nil, protocolVersion: Int = WireProtocol.version) {
+    public init(
+        vector: VersionVector, versions: [Version], more: Bool, cursor: FeedCursor? = nil, access: AccessUpdate? = nil,
+        compartments: [Placement]? = nil, protocolVersion: Int = WireProtocol.version
+    ) {
         self.protocolVersion = protocolVersion
         self.vector = vector
         self.versions = versions
         self.more = more
         self.cursor = cursor
+        self.access = access
+        self.compartments = compartments?.isEmpty == true ? nil : compartments
     }
 }
 

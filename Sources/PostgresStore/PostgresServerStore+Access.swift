@@ -1,0 +1,22 @@
+package import SyncModel
+package import SyncProtocol
+
+/// Need-to-know is not kept on PostgreSQL yet: every record is in the default compartment and
+/// every analyst cleared for it, and the commands that would change that say so.
+extension PostgresServerStore {
+    package func addCompartment(_ name: String, at time: Int64) async throws { throw CompartmentError.onlyDefault(store: "PostgreSQL") }
+
+    package func compartments() async throws -> [(name: String, records: Int)] { throw CompartmentError.onlyDefault(store: "PostgreSQL") }
+
+    package func grant(analyst: String, compartment: String, write: Bool) async throws { throw CompartmentError.onlyDefault(store: "PostgreSQL") }
+
+    package func revokeClearance(analyst: String, compartment: String) async throws -> Bool { throw CompartmentError.onlyDefault(store: "PostgreSQL") }
+
+    package func clearances(analyst: String?) async throws -> [ClearanceEntry] { throw CompartmentError.onlyDefault(store: "PostgreSQL") }
+
+    package func setHome(analyst: String, compartment: String) async throws { throw CompartmentError.onlyDefault(store: "PostgreSQL") }
+
+    package func move(record: RecordID, to compartment: String, by analyst: String?, at time: Int64) async throws {
+        throw CompartmentError.onlyDefault(store: "PostgreSQL")
+    }
+}

@@ -1,0 +1,40 @@
+public import SyncModel
+
+/// Why the server refused to store a push as outside the pusher's write clearances (403);
+/// nothing was stored.
+public enum AccessRefusal: Error, Equatable, Sendable, CustomStringConvertible {
+    /// Records the analyst wrote (or tagged a signal to) in compartments they may not write.
+    case notCleared(analyst: String, records: [RecordID], compartments: [String])
+    /// A new record was placed in a compartment that does not exist.
+    case unknownCompartment(String)
+
+    public var code: ServerErrorCode {
+        switch self {
+        case .notCleared: return .notCleared
+        case .unknownCompartment: return .unknownCompartment
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .notCleared(let analyst, let records, let compartments):
+            let shown = records.prefix(5).map(\.description).joined(separator: ", ") + (records.count > 5 ? " and \(records.count - 5) more" : "")
+            let names = compartments.map { "'\($0)'" }.joined(separator: ", ")
+            return "\(analyst) is not cleared to write compartment \(names), which the push writes (records \(shown)); nothing was stored. Sync again to set those writes aside, or ask the server's admin for `sync-server clearance grant \(analyst) \(compartments.first ?? Compartment.defaultName) --write`."
+        case .unknownCompartment(let name):
+            return "the push places a new record in compartment '\(name)', which this server does not have; nothing was stored. Choose one of `sync-client compartments`, or ask the admin to `sync-server compartment add \(name)`."
+        }
+    }
+}
+
+/// A request's `homes` entry that does not place exactly one record of its push in one
+/// compartment (400).
+public struct HomeError: Error, Equatable, Sendable, CustomStringConvertible {
+    public var record: RecordID
+
+    public var code: ServerErrorCode { .malformedBody }
+
+    public var description: String {
+        "the request's homes name \(record) wrongly: each must name one compartment for a record the push writes, once"
+    }
+}

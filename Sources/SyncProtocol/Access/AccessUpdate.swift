@@ -1,0 +1,53 @@
+public import SyncModel
+
+/// How far a client has followed its analyst's access: the version of their clearances and the
+/// last placement (a record moved, or a signal gaining a compartment) it has taken in.
+public struct AccessCursor: Codable, Sendable, Hashable {
+    /// Bumped by the server each time the analyst's clearances change.
+    public var clearances: UInt64
+    /// The server's placement log position.
+    public var placements: UInt64
+
+    public init(clearances: UInt64 = 0, placements: UInt64 = 0) {
+        self.clearances = clearances
+        self.placements = placements
+    }
+
+    /// A client that has learnt nothing yet.
+    public static let start = AccessCursor()
+}
+
+/// A record whose compartments changed after the client's access cursor, and which its analyst
+/// could read before or can read now: `compartments` is nil when they may no longer read it
+/// (the client removes it), else the record's compartments now (a record newly readable is
+/// brought with its whole history).
+public struct Placement: Codable, Sendable, Hashable {
+    public var record: RecordID
+    public var compartments: [String]?
+
+    public init(record: RecordID, compartments: [String]?) {
+        self.record = record
+        self.compartments = compartments
+    }
+}
+
+/// What changed in an analyst's access since the cursor a request carried: their clearances
+/// when these changed, and placements (at most a page; `more` says the next answer brings more).
+public struct AccessUpdate: Codable, Sendable, Equatable {
+    public var cursor: AccessCursor
+    /// Every clearance the analyst holds now; nil when unchanged since the request's cursor.
+    public var clearances: [Clearance]?
+    public var placements: [Placement]
+    public var more: Bool
+
+    public init(cursor: AccessCursor, clearances: [Clearance]?, placements: [Placement] = [], more: Bool = false) {
+        self.cursor = cursor
+        self.clearances = clearances
+        self.placements = placements
+        self.more = more
+    }
+}
+
+/// The compartments of records in an answer's page that are not in the default compartment
+/// alone, so that a replica knows what to remove when a clearance goes.
+public typealias RecordCompartments = [RecordID: [String]]
