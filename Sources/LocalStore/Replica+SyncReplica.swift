@@ -8,7 +8,7 @@ extension Replica: SyncReplica {
         try store.read { db in
             SyncStart(own: try ownReplicas(db), acknowledged: try Self.lastServerVector(db),
                       cursor: try Self.serverCursor(db), vector: try VersionTable.versionVector(db),
-                      publicKey: try Self.signingKey(for: id, db)?.publicKey)
+                      publicKey: try Self.signingKey(for: id, db)?.publicKey, access: try Self.accessCursor(db))
         }
     }
 

@@ -109,6 +109,7 @@ public struct Replica: Sendable {
     @discardableResult
     public func write(_ changes: [FieldChange], at time: Int64) throws -> [Version] {
         try store.transaction(foldingLog: false) { db in
+            try checkClearedToWrite(changes.map(\.record), db)
             if changes.count == 1, store.writeLogCapacity > 0 {
                 var single = ApplyBatch(store, db)
                 if let version = try single.logWrite(changes[0], value: try canonical(changes[0]), replica: id, author: analyst,
@@ -137,9 +138,22 @@ public struct Replica: Sendable {
         return try store.transaction { db in try writeDirectly(changes, basedOn: states, at: time, db) }
     }
 
+    /// Refuses a write to a record in a compartment the analyst may only read (as the server
+    /// last told): the server would refuse its push. One lookup while no clearance is read-only.
+    private func checkClearedToWrite(_ records: [RecordID], _ db: Database) throws {
+        let readOnly = try String.fetchSet(db.cachedStatement(sql: "SELECT compartment FROM clearance WHERE write = 0"))
+        guard !readOnly.isEmpty else { return }
+        for record in Set(records) {
+            if let compartment = try Self.compartments(of: record, db).first(where: readOnly.contains) {
+                throw StoreError.notClearedToWrite(record: record, compartment: compartment)
+            }
+        }
+    }
+
     /// Writes `changes` one by one in the open transaction `db` (the write log already folded),
     /// each based on its state in `states`, or on its field's vector here.
     func writeDirectly(_ changes: [FieldChange], basedOn states: [VersionVector?]? = nil, at time: Int64, _ db: Database) throws -> [Version] {
+        try checkClearedToWrite(changes.map(\.record), db)
         var batch = try ApplyBatch.begin(store, db)
         let written = try writeInOrder(changes, into: &batch, at: time, basedOn: states)
         _ = try batch.finish()
@@ -282,19 +296,28 @@ public struct Replica: Sendable {
     /// ``settleFields()`` after its last page (opening the file does it too, if it never does).
     /// A first sync's pages then cost a version insert each instead of a field load, merge and
     /// rewrite each time a page touches a field.
+    ///
+    /// `access` is what the answer said of the analyst's access: records they may no longer read
+    /// are removed first (their unsent writes set aside, see ``applyAccess(_:_:at:)``), and the
+    /// file is compacted after the transaction so none of their text stays in it.
     public func receive(
-        _ versions: PreparedVersions, serverVector: VersionVector, cursor: CursorChange = .keep, deferFields: Bool = false
+        _ versions: PreparedVersions, serverVector: VersionVector, cursor: CursorChange = .keep, deferFields: Bool = false,
+        access: ReceivedAccess = .none
     ) throws -> ApplyReport {
-        try store.transaction { db in
-            let report = try store.integrate(versions, db, deferFields: deferFields)
+        let (report, removed) = try store.transaction { db in
+            let removed = try access.update.map { try applyAccess($0, db, at: WallClock.now()) } ?? false
+            let report = try store.integrate(versions, db, deferFields: deferFields && !removed)
+            if !access.compartments.isEmpty { try Self.noteCompartments(access.compartments, db) }
             try Meta.set("server_vector", StoreCoding.encode(serverVector), db)
             switch cursor {
             case .keep: break
             case .set(let position): try Meta.set("server_cursor", position.description, db)
             case .clear: try db.execute(sql: "DELETE FROM meta WHERE key = 'server_cursor'")
             }
-            return report
+            return (report, removed)
         }
+        if removed { try scrub() }
+        return report
     }
 
     /// Where in the server's feed the last sync stopped; nil before the first complete pull,

@@ -21,9 +21,13 @@ public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
     case recordDeleted(RecordID)
     case conflictNotFound(String)
     case idTooShort(String)
+    /// The analyst is cleared only to read a compartment the write touches.
+    case notClearedToWrite(record: RecordID, compartment: String)
 
     public var description: String {
         switch self {
+        case .notClearedToWrite(let record, let compartment):
+            return "record \(record.short) is in compartment '\(compartment)', which you are cleared only to read; nothing was written. Ask the server's admin for `sync-server clearance grant NAME \(compartment) --write`"
         case .notAStore(let path):
             return "\(path) is not a field-sync database (it is not SQLite, or belongs to another program); it was left untouched. Pass a different path."
         case .wrongRole(let path, let found, let expected):

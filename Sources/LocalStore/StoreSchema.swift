@@ -15,7 +15,7 @@ enum StoreSchema {
     )
 
     /// Every step a replica file takes, in order.
-    static let migrations: Set<String> = ["v1-versions", "v2-cell-numbers", "v4-record-rows", "v5-clock-blobs", "v6-write-log", "v7-signatures"]
+    static let migrations: Set<String> = ["v1-versions", "v2-cell-numbers", "v4-record-rows", "v5-clock-blobs", "v6-write-log", "v7-signatures", "v8-access"]
 
     @Sendable static func migrator() -> DatabaseMigrator {
         var migrator = DatabaseMigrator()
@@ -66,6 +66,37 @@ enum StoreSchema {
                     analyst TEXT NOT NULL,
                     holds TEXT NOT NULL
                 ) WITHOUT ROWID;
+                """)
+        }
+        migrator.registerMigration("v8-access") { db in
+            // Need-to-know as the server last told it (see ``AccessRules``): each record's
+            // compartments (NULL: the default one alone), the analyst's clearances (none until
+            // the first sync that tells them), the compartment named for a record made here,
+            // dots of this file's writes set aside when a clearance went, and what was removed.
+            try db.execute(sql: """
+                ALTER TABLE record ADD COLUMN compartments TEXT;
+                CREATE TABLE clearance (
+                    compartment TEXT PRIMARY KEY NOT NULL,
+                    write INTEGER NOT NULL
+                ) WITHOUT ROWID;
+                CREATE TABLE record_home (
+                    record TEXT PRIMARY KEY NOT NULL,
+                    compartment TEXT NOT NULL
+                ) WITHOUT ROWID;
+                CREATE TABLE withdrawn (
+                    replica TEXT NOT NULL,
+                    counter INTEGER NOT NULL,
+                    PRIMARY KEY (replica, counter)
+                ) WITHOUT ROWID;
+                CREATE TABLE removal (
+                    id INTEGER PRIMARY KEY,
+                    time INTEGER NOT NULL,
+                    compartments TEXT NOT NULL,
+                    cells INTEGER NOT NULL,
+                    signals INTEGER NOT NULL,
+                    set_aside TEXT,
+                    set_aside_versions INTEGER NOT NULL
+                );
                 """)
         }
         return migrator

@@ -11,6 +11,9 @@ extension PostgresServerStore {
             return try await feedAnswer(work, after: cursor, skipping: skipping, report: report)
         case .notCoveredBy(let known):
             return try await vectorAnswer(work, notCoveredBy: known, report: report)
+        case .backfill:
+            // Every record here is in the default compartment, so no grant ever needs one.
+            throw CompartmentError.onlyDefault(store: "PostgreSQL")
         }
     }
 

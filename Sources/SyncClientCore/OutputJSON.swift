@@ -1,6 +1,7 @@
 import Foundation
 package import LocalStore
 package import SyncModel
+package import SyncProtocol
 
 /// The `--json` shapes. They are a stable interface: fields are only ever added.
 package enum OutputJSON {
@@ -113,6 +114,10 @@ package enum OutputJSON {
         package var carrying: Int
         /// The last sync that ended well: when (ISO 8601 UTC) and with which server; absent before the first.
         package var lastSync: LastSync?
+        /// The analyst's clearances as the server last told them ("east: read"); absent before.
+        package var clearances: [String]?
+        /// What revoked clearances removed from this laptop, a sentence each.
+        package var removed: [String]?
 
         package struct LastSync: Encodable, Equatable {
             package var time: String
@@ -120,8 +125,10 @@ package enum OutputJSON {
         }
 
         package init(replica: String, analyst: String, server: String, versions: UInt64, pending: Int, pendingRecords: [PendingRecord], openConflicts: Int,
-                    carrying: Int = 0, lastSync: (time: Int64, server: String)? = nil) {
+                    carrying: Int = 0, lastSync: (time: Int64, server: String)? = nil, clearances: [Clearance] = [], removed: [String] = []) {
             self.carrying = carrying
+            self.clearances = clearances.isEmpty ? nil : clearances.map { "\($0.compartment): \($0.level)" }
+            self.removed = removed.isEmpty ? nil : removed
             self.lastSync = lastSync.map { LastSync(time: TextOutput.isoTime($0.time), server: $0.server) }
             self.replica = replica
             self.analyst = analyst
@@ -178,14 +185,23 @@ package enum OutputJSON {
         package var received: Int
         package var mergedCleanly: Int
         package var newConflicts: [String]
+        /// A sentence for each removal a revoked clearance made (see ``Removal``).
+        package var removed: [String]?
+        /// Files the analyst's unsent writes of removed records were saved to.
+        package var setAside: [String]?
+        package var backfilled: Int?
 
-        package init(server: String, requests: Int, sent: Int, received: Int, mergedCleanly: Int, newConflicts: [String]) {
+        package init(server: String, requests: Int, sent: Int, received: Int, mergedCleanly: Int, newConflicts: [String],
+                     removed: [String] = [], setAside: [String] = [], backfilled: Int = 0) {
             self.server = server
             self.requests = requests
             self.sent = sent
             self.received = received
             self.mergedCleanly = mergedCleanly
             self.newConflicts = newConflicts
+            self.removed = removed.isEmpty ? nil : removed
+            self.setAside = setAside.isEmpty ? nil : setAside
+            self.backfilled = backfilled == 0 ? nil : backfilled
         }
     }
 

@@ -1,7 +1,7 @@
 package import LocalStore
 package import SyncProtocol
 import SyncHTTP
-import SyncModel
+package import SyncModel
 
 /// One sync of a replica with its server, as `sync-client sync` and the web dashboard's Sync
 /// button both run it: over HTTP with retries when the link drops, reporting the cells given
@@ -54,6 +54,7 @@ package struct ReplicaSync: Sendable {
         try replica.signingKey()
         // Cells given one number on two replicas meet here; the sync reports them as conflicts too.
         let sharedBefore = Set(try replica.store.numberConflicts().map(\.id))
+        let removalsBefore = try replica.removals().last?.id ?? 0
         var driver = SyncDriver(replica: replica, pushPageSize: pageSize, pullPageSize: pageSize)
         do {
             try await driver.run(over: transport) { progress(.page($0)) }
@@ -61,9 +62,40 @@ package struct ReplicaSync: Sendable {
             if let forged = try Self.forgedBundle(error, replica: replica) { throw forged }
             throw error
         }
+        let backfilled = try await backfill(replica, over: transport)
         try replica.noteSync(server: server, at: WallClock.now())
         let shared = try replica.store.numberConflicts().map(\.id).filter { !sharedBefore.contains($0) }
-        return SyncOutcome(server: server, stats: driver.stats, newConflicts: driver.stats.newConflicts + shared)
+        return SyncOutcome(server: server, stats: driver.stats, newConflicts: driver.stats.newConflicts + shared,
+                           removed: try replica.removals().filter { $0.id > removalsBefore }, backfilled: backfilled)
+    }
+
+    /// Brings the history of records the analyst was newly cleared for (a grant, or a record
+    /// moved in), older than the feed cursor, page by page; each page is stored with the
+    /// position it reached, so a cut backfill resumes there. Returns the versions it stored.
+    func backfill(_ replica: Replica, over transport: some SyncTransport) async throws -> Int {
+        var stored = 0
+        while let backfill = try replica.pendingBackfill() {
+            let own = try replica.ownReplicas()
+            let request = SyncRequest(replica: replica.id, vector: try replica.counters(of: own), cursor: try replica.serverCursor(), versions: [],
+                                      pageLimit: pageSize, access: try replica.accessCursor(), backfill: backfill)
+            let response = try await transport.send(request)
+            let report = try replica.receiveBackfill(try replica.check(response.versions), compartments: response.compartments ?? [],
+                                                    reached: response.backfilled ?? backfill.after, done: !response.more, access: response.access)
+            stored += report.new
+        }
+        return stored
+    }
+
+    /// Asks the server `settings` name to move a cell to another compartment (the analyst must be
+    /// cleared to write both); replicas take the move in at their next sync.
+    package static func move(_ record: RecordID, to compartment: String, settings: EffectiveSettings) async throws {
+        guard !settings.server.isEmpty, !settings.token.isEmpty else {
+            throw SyncError.notConfigured("moving a cell needs the server; save its URL and your token with `sync-client config set`")
+        }
+        try ServerAddress.check(settings.server)
+        try await HTTPTransport.withTransport(server: settings.server, token: settings.token, caFile: settings.caFile) { http in
+            try await http.move(MoveRequest(record: record, compartment: compartment))
+        }
     }
 
     /// The error to show when the server holds, with other content, a version that came to this

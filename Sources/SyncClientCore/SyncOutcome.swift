@@ -1,4 +1,5 @@
 package import SyncModel
+package import LocalStore
 package import SyncProtocol
 
 /// What one sync of a replica did, as ``ReplicaSync`` returns it: the CLI prints it and the web
@@ -11,23 +12,32 @@ package struct SyncOutcome: Sendable, Equatable {
     /// Conflicts this sync opened and left open: the merges', then those of live cells that now
     /// share a number with a cell from another replica.
     package var newConflicts: [ConflictID]
+    /// Records removed from this laptop because a clearance went or they moved out of reach.
+    package var removed: [Removal]
+    /// Versions of records newly readable (a grant, or a record moved in), brought with their history.
+    package var backfilled: Int
 
-    package init(server: String, stats: SyncStats, newConflicts: [ConflictID]) {
+    package init(server: String, stats: SyncStats, newConflicts: [ConflictID], removed: [Removal] = [], backfilled: Int = 0) {
         self.server = server
         self.stats = stats
         self.newConflicts = newConflicts
+        self.removed = removed
+        self.backfilled = backfilled
     }
 
     /// The shape `sync --json` prints.
     package var summary: OutputJSON.SyncSummary {
         OutputJSON.SyncSummary(server: server, requests: stats.requests, sent: stats.sent, received: stats.received,
-                               mergedCleanly: stats.cleanMerges, newConflicts: newConflicts.map(\.rawValue))
+                               mergedCleanly: stats.cleanMerges, newConflicts: newConflicts.map(\.rawValue),
+                               removed: removed.map(\.sentence), setAside: removed.compactMap(\.setAside), backfilled: backfilled)
     }
 
     /// What a sync says when it ends: the figures, then each new conflict.
     package var lines: [String] {
         ["Synced with \(server): sent \(stats.sent), received \(stats.received), merged cleanly \(stats.cleanMerges), new conflicts \(newConflicts.count)"]
             + Self.conflictLines(newConflicts.map(\.rawValue))
+            + removed.map(\.sentence)
+            + (backfilled > 0 ? ["Brought the history of records you are newly cleared for: \(backfilled) version\(backfilled == 1 ? "" : "s")"] : [])
     }
 
     /// A warning for each carried range the server refused, saying whether it is carried again.

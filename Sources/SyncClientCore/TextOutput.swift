@@ -371,6 +371,8 @@ package enum TextOutput {
         }
         lines.append("Conflicts \(status.openConflicts) open\(status.openConflicts > 0 ? " (see `sync-client conflicts`)" : "")")
         lines.append("Synced   " + (status.lastSync.map { "\(isoMilliseconds($0.time).map(style.time) ?? $0.time) with \($0.server)" } ?? "never"))
+        if let clearances = status.clearances { lines.append("Cleared  " + clearances.joined(separator: ", ")) }
+        for removal in status.removed ?? [] { lines.append("Removed  " + removal) }
         return lines.joined(separator: "\n") + "\n"
     }
 }

@@ -93,6 +93,22 @@ package struct HTTPTransport: SyncTransport {
         }
     }
 
+    /// Moves a cell to another compartment (`POST /v1/move`).
+    package func move(_ move: MoveRequest) async throws {
+        var http = HTTPClientRequest(url: server + "/v1/move")
+        http.method = .POST
+        http.headers.add(name: "Content-Type", value: WireProtocol.contentType)
+        http.headers.add(name: "Authorization", value: "Bearer " + token)
+        http.body = .bytes(ByteBuffer(bytes: WireProtocol.encode(move)))
+        let (response, data) = try await execute(http, upTo: 1 << 20)
+        guard response.status == .ok else {
+            if let error = try? JSONDecoder().decode(ErrorResponse.self, from: data) {
+                throw SyncError.server(status: Int(response.status.code), code: error.error.code, message: error.error.message)
+            }
+            throw SyncError.server(status: Int(response.status.code), code: .httpError, message: response.status.reasonPhrase)
+        }
+    }
+
     /// The server's public key for sealed bundles (`GET /v1/bundle-key`).
     package func bundleKey() async throws -> BundleKeyResponse {
         try await get("/v1/bundle-key", as: BundleKeyResponse.self, what: "its bundle key")

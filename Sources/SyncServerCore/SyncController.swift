@@ -49,6 +49,9 @@ package struct SyncController: Sendable {
             }
             return jsonResponse(ReplicaKeysResponse(replicas: entries.sorted { $0.replica < $1.replica }))
         }
+        router.post("/v1/move") { request, context in
+            try await move(request, context: context)
+        }
         router.post("/v1/sync") { request, context in
             do {
                 let response = try await sync(request, context: context)
@@ -142,6 +145,34 @@ package struct SyncController: Sendable {
         let encoded = binary ? BinaryWire.encode(response) : WireProtocol.encode(response)
         metrics.bytesOut.increment(by: encoded.count)
         return okResponse(encoded, contentType: binary ? BinaryWire.contentType : WireProtocol.contentType)
+    }
+
+    /// Moves a cell to another compartment for an analyst cleared to write both.
+    func move(_ request: Request, context: SyncRequestContext) async throws -> Response {
+        let analyst = try await authenticate(request, context)
+        context.facts.set("analyst", analyst.name)
+        var request = request
+        let body: ByteBuffer
+        do {
+            body = try await request.collectBody(upTo: 64 << 10)
+        } catch {
+            throw APIError(.bodyTooLarge, "a move request is a record id and a compartment name; this one is over 64 KiB")
+        }
+        let move: MoveRequest
+        do {
+            move = try JSONDecoder().decode(MoveRequest.self, from: Data(body.readableBytesView))
+        } catch {
+            throw APIError.malformed(error)
+        }
+        do {
+            try await store.move(record: move.record, to: try Compartment.checkName(move.compartment), by: analyst.name, at: now())
+        } catch let error as CompartmentError {
+            context.logger.notice("move refused", metadata: ["analyst": "\(analyst.name)", "reason": "\(error)"])
+            throw APIError.from(error)
+        } catch {
+            throw APIError(.storeUnavailable, "the server cannot write its database; try again later")
+        }
+        return jsonResponse(HealthResponse())
     }
 
     /// The analyst a `Bearer NAME.SECRET` token belongs to. The lookup is by name; the token's

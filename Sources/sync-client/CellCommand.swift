@@ -3,12 +3,13 @@ import Foundation
 import LocalStore
 import SyncClientCore
 import SyncModel
+import SyncProtocol
 
 struct CellCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "cell",
         abstract: "Create, list, show, edit and delete cells.",
-        subcommands: [Create.self, List.self, Show.self, Set.self, Delete.self, Restore.self]
+        subcommands: [Create.self, List.self, Show.self, Set.self, Delete.self, Restore.self, CellMove.self]
     )
 
     struct Create: ParsableCommand {
@@ -25,9 +26,14 @@ struct CellCommand: ParsableCommand {
         @Option(help: "The cell's title.") var title: String
         @Option(name: .customLong("field"), help: ArgumentHelp("Another field, as NAME=VALUE (repeatable).", valueName: "name=value"))
         var fields: [String] = []
+        @Option(help: ArgumentHelp("The compartment the cell goes to (default: the one the server's admin set for you, else 'default'); only analysts cleared for it receive it.", valueName: "name"))
+        var compartment: String?
 
         func validate() throws {
             try RecordEdits.requireTitle(title)
+            if let compartment {
+                do { _ = try Compartment.checkName(compartment) } catch { throw ValidationError("\(error)") }
+            }
         }
 
         func run() throws {
@@ -36,6 +42,14 @@ struct CellCommand: ParsableCommand {
                 throw ClientError("a cell numbered \(number) already exists; pick another number or edit it with `sync-client cell set \(number) FIELD VALUE`")
             }
             let id = RecordID.random()
+            if let compartment {
+                let clearances = try replica.clearances()
+                // Known only after a sync; before one, the server decides at the push.
+                if !clearances.isEmpty, clearances.first(where: { $0.compartment == compartment })?.write != true {
+                    throw ClientError("you are not cleared to write compartment '\(compartment)' (as of your last sync: \(clearances.map { "\($0.compartment) \($0.level)" }.joined(separator: ", "))); choose one of those, or ask the server's admin")
+                }
+                try replica.setHome(record: id, compartment: compartment)
+            }
             var changes = [
                 FieldChange(record: id, kind: "cell", field: "number", value: .int(number)),
                 FieldChange(record: id, kind: "cell", field: "title", value: try ValueParser.parse(title, kind: "cell", field: "title")),

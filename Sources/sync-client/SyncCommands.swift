@@ -63,7 +63,8 @@ struct StatusCommand: ParsableCommand {
             replica: replica.id.rawValue, analyst: replica.analyst, server: settings.server,
             versions: try replica.store.versionVector().total, pending: pending.count,
             pendingRecords: pendingRecords, openConflicts: try replica.store.conflicts().count,
-            carrying: try replica.carriedPendingCount(), lastSync: try replica.lastSync()
+            carrying: try replica.carriedPendingCount(), lastSync: try replica.lastSync(),
+            clearances: try replica.clearances(), removed: try replica.removals().map(\.sentence)
         )
         if output.json { return printJSON(status) }
         var labels: [String: String] = [:]

@@ -141,7 +141,7 @@ import Testing
     /// A file at the last step before clock blobs, holding what the file at `current` holds.
     static func writeTextClockFile(at old: String, from current: String, role: FileRole) throws {
         try RecordRowsUpgradeTests.writeOldFile(at: old, upTo: "v4-record-rows", from: current, role: role, copy: """
-            INSERT INTO record SELECT * FROM new.record;
+            INSERT INTO record SELECT id, uuid, kind, deleted FROM new.record;
             INSERT INTO version SELECT * FROM new.version;
             INSERT INTO field SELECT * FROM new.field;
             """)

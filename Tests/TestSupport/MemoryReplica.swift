@@ -77,7 +77,7 @@ public final class MemoryReplica: SyncReplica, @unchecked Sendable {
         try versions.map { try VersionRules.validated($0) }
     }
 
-    public func receive(_ versions: [Version], serverVector: VersionVector, cursor: CursorChange, deferFields: Bool) throws -> ApplyReport {
+    public func receive(_ versions: [Version], serverVector: VersionVector, cursor: CursorChange, deferFields: Bool, access: ReceivedAccess) throws -> ApplyReport {
         try lock.withLock {
             if let left = receivesBeforeFailure {
                 guard left > 0 else { throw Crash() }

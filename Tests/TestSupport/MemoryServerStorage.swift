@@ -78,6 +78,9 @@ public final class MemoryServerStorage: InspectableStorage, @unchecked Sendable 
             versions.count < query.limit && budget.admits(PageBudget.size(context: version.context, value: "\(version.value)"))
         }
         switch query.start {
+        case .backfill:
+            // No grant happens here (every record is in the default compartment): nothing to bring.
+            return StoredPage(versions: [], more: false, cursor: nil, backfilled: UInt64(state.feed.count))
         case .feed(let cursor, let skipping):
             let honoured = cursor.seq == 0 ? cursor.chain == 0
                 : cursor.seq <= UInt64(state.feed.count) && state.feed[Int(cursor.seq) - 1].position == cursor

@@ -161,13 +161,13 @@ public struct SQLiteServerStore: ServerStorage {
                     .execute(arguments: [key, replica.rawValue])
             }
             var access = try ServerAccess(db, time: work.time)
-            let report = try ServerPush.store(work.versions, db, access: &access, homes: work.homes)
+            let report = try ServerPush.store(work.versions, db, access: &access, homes: work.homes, withdrawn: work.withdrawn)
             let vector = try VersionTable.versionVector(of: work.counted, db)
             // A courier's bundle (no analyst) reads nothing back.
             let rules = work.analyst.isEmpty ? AccessRules.unrestricted : try access.rules(for: work.analyst)
             let pageAccess = PageAccess(readable: rules.readable(of: access.classes),
                                         names: access.classes.keys.reduce(into: [:]) { $0[$1] = access.names(ofClass: $1) })
-            let page: StoredPage?
+            var page: StoredPage?
             switch work.page.start {
             case .feed(let cursor, let skipping):
                 page = try ServerFeed.honours(cursor, db)
@@ -175,6 +175,13 @@ public struct SQLiteServerStore: ServerStorage {
                     : nil
             case .notCoveredBy(let vector):
                 page = try ServerFeed.page(db, notCoveredBy: vector, limit: work.page.limit, budget: work.page.budget, access: pageAccess)
+            case .backfill(let backfill):
+                page = try ServerFeed.backfill(db, backfill, access: access, pageAccess: pageAccess, limit: work.page.limit, budget: work.page.budget)
+            }
+            if !access.pushed.isEmpty, page != nil {
+                let named = Set(page!.compartments.map(\.record))
+                page!.compartments += access.pushed.filter { !named.contains($0.key) }.map { Placement(record: $0.key, compartments: access.names(ofClass: $0.value)) }
+                    .sorted { $0.record < $1.record }
             }
             let update = try work.access.flatMap { try Self.accessUpdate(analyst: work.analyst, after: $0, rules: rules, access, db) }
             if let requester = work.requester {

@@ -14,6 +14,9 @@ struct ServerAccess {
     private(set) var classes: [Int64: [Int64]] = [:]
     private var classByKey: [String: Int64] = [:]
     private var rulesByAnalyst: [String: AccessRules] = [:]
+    /// The classes of the records a push wrote that are not in the default class alone, told
+    /// to the pusher (its own versions do not come back to it).
+    var pushed: [RecordID: Int64] = [:]
 
     init(_ db: Database, time: Int64) throws {
         self.db = db

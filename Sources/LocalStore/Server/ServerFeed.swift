@@ -97,6 +97,42 @@ enum ServerFeed {
     }
 }
 
+extension ServerFeed {
+    /// Up to `limit` versions (within `budget`) after feed position `backfill.after` of the
+    /// records `backfill` names (by compartment or by id) that `pageAccess` reads, in feed order,
+    /// with the position reached; whatever the client's own cursor.
+    static func backfill(
+        _ db: Database, _ backfill: Backfill, access: ServerAccess, pageAccess: PageAccess, limit: Int, budget: PageBudget
+    ) throws -> StoredPage {
+        var budget = budget
+        let compartments = Set(try backfill.compartments.map { try access.compartmentID($0) })
+        let lookup = try db.cachedStatement(sql: "SELECT id FROM record WHERE uuid = ?")
+        let records = Set(try backfill.records.compactMap { try Int64.fetchOne(lookup, arguments: [$0.rawValue]) })
+        let wanted = Set(access.classes.filter { !compartments.isDisjoint(with: $0.value) }.keys)
+        let statement = try db.cachedStatement(sql: """
+            SELECT feed.seq, rec.class, rec.id, feed.replica, \(VersionRow.columns)
+            FROM feed JOIN version v ON v.replica = feed.replica AND v.counter = feed.counter JOIN record rec ON rec.id = v.record
+            WHERE feed.seq > ? ORDER BY feed.seq
+            """)
+        let rows = try Row.fetchCursor(statement, arguments: [Int64(clamping: backfill.after)])
+        var names = ReplicaNames()
+        var page = PageBuilder(access: pageAccess)
+        var reached = backfill.after
+        while let row = try rows.next() {
+            let recordClass: Int64 = row[1]
+            if page.reads(recordClass) && (wanted.contains(recordClass) || records.contains(row[2] as Int64)) {
+                if page.versions.count == limit { return page.page(more: true, cursor: nil, backfilled: reached) }
+                let replica = try names.id(row: row[3] as Int64, db)
+                let (version, bytes) = try VersionRow.decodeMeasured(row, statement: statement.sqliteStatement, replica: replica, offset: 4, names: &names, db)
+                guard budget.admits(bytes) else { return page.page(more: true, cursor: nil, backfilled: reached) }
+                page.append(version, class: recordClass)
+            }
+            reached = UInt64(row[0] as Int64)
+        }
+        return page.page(more: false, cursor: nil, backfilled: reached)
+    }
+}
+
 /// Which records an analyst's page may hold, and how to name their compartments.
 struct PageAccess {
     /// The classes the analyst reads; nil when they read every class the file has.
@@ -106,7 +142,7 @@ struct PageAccess {
 }
 
 /// A page being read: its versions, and the compartments of its records outside the default.
-private struct PageBuilder {
+struct PageBuilder {
     let access: PageAccess?
     var versions: [Version] = []
     private var classes: [RecordID: Int64] = [:]
@@ -135,8 +171,8 @@ private struct PageBuilder {
         }
     }
 
-    func page(more: Bool, cursor: FeedCursor?) -> StoredPage {
+    func page(more: Bool, cursor: FeedCursor?, backfilled: UInt64? = nil) -> StoredPage {
         let compartments = classes.map { Placement(record: $0.key, compartments: access?.names[$0.value] ?? []) }.sorted { $0.record < $1.record }
-        return StoredPage(versions: versions, more: more, cursor: cursor, compartments: compartments)
+        return StoredPage(versions: versions, more: more, cursor: cursor, compartments: compartments, backfilled: backfilled)
     }
 }

@@ -57,19 +57,25 @@ struct ServerPush {
     /// compartments. Throws ``VersionRefusal`` for a gap, a reused dot or a record of another
     /// kind and ``AccessRefusal`` for a record its author may not write, and the whole
     /// transaction then changes nothing.
-    static func store(_ prepared: PreparedVersions, _ db: Database, access: inout ServerAccess, homes: [RecordID: String] = [:]) throws -> ApplyReport {
+    /// `withdrawn` are dots their owner set aside (see ``PushSort``).
+    static func store(
+        _ prepared: PreparedVersions, _ db: Database, access: inout ServerAccess, homes: [RecordID: String] = [:], withdrawn: Set<Dot> = []
+    ) throws -> ApplyReport {
         var push = ServerPush(db, access: access, homes: homes)
         defer { access = push.access }
-        return try push.store(prepared)
+        return try push.store(prepared, withdrawn: withdrawn)
     }
 
-    private mutating func store(_ prepared: PreparedVersions) throws -> ApplyReport {
+    private mutating func store(_ prepared: PreparedVersions, withdrawn: Set<Dot>) throws -> ApplyReport {
         // Read in place: a push of 20,000 versions is not copied into an array of its own.
-        let sort = try PushSort(prepared.entries.lazy.map(\.version)) { try replica($0).counter }
+        let sort = try PushSort(prepared.entries.lazy.map(\.version), withdrawn: withdrawn) { try replica($0).counter }
         try sort.checkHeld { try storedVersion($0) }
         var report = ApplyReport()
         report.duplicates = sort.duplicates
-        guard !sort.new.isEmpty else { return report }
+        guard !sort.new.isEmpty else {
+            try raiseCounters(sort)
+            return report
+        }
         var head = try ServerFeed.head(db)
         for (version, position) in zip(sort.new, sort.newPositions) {
             let replica = try replica(version.dot.replica)
@@ -90,12 +96,16 @@ struct ServerPush {
         try versionRows.flush(db)
         try feedRows.flush(db)
         try authorize()
+        try raiseCounters(sort)
+        report.new = sort.new.count
+        return report
+    }
+
+    private func raiseCounters(_ sort: PushSort) throws {
         let update = try db.cachedStatement(sql: "UPDATE replica SET counter = ? WHERE id = ?")
         for (replica, counter) in sort.raised {
             try update.execute(arguments: [Int64(counter), replicas[replica]!.row])
         }
-        report.new = sort.new.count
-        return report
     }
 
     /// The replica's row and stored counter; a replica not held yet gets a row at counter 0.
@@ -184,6 +194,7 @@ struct ServerPush {
             guard faults.isEmpty else { continue }
             entry.accessClass = try access.classID(compartments)
             records[touch.id] = entry
+            if entry.accessClass != Compartment.defaultID { access.pushed[touch.id] = entry.accessClass }
             if entry.isNew {
                 if entry.accessClass != Compartment.defaultID {
                     try db.cachedStatement(sql: "UPDATE record SET class = ? WHERE id = ?").execute(arguments: [entry.accessClass, row])

@@ -51,3 +51,33 @@ public struct AccessUpdate: Codable, Sendable, Equatable {
 /// The compartments of records in an answer's page that are not in the default compartment
 /// alone, so that a replica knows what to remove when a clearance goes.
 public typealias RecordCompartments = [RecordID: [String]]
+
+/// A request for the whole history of records the analyst has just been cleared to read (a
+/// grant, or a record moved in): every version of the records in `compartments` and of
+/// `records`, in feed order after position `after`, whatever the client's feed cursor.
+public struct Backfill: Codable, Sendable, Hashable {
+    public var compartments: [String]
+    public var records: [RecordID]
+    /// The feed position the backfill has reached (0 at its start).
+    public var after: UInt64
+
+    public init(compartments: [String], records: [RecordID], after: UInt64 = 0) {
+        self.compartments = compartments
+        self.records = records
+        self.after = after
+    }
+}
+
+/// `POST /v1/move` body: move a cell to another compartment. The analyst must be cleared to
+/// write both; replicas learn it as a placement at their next sync.
+public struct MoveRequest: Codable, Sendable, Equatable {
+    public var protocolVersion: Int
+    public var record: RecordID
+    public var compartment: String
+
+    public init(record: RecordID, compartment: String) {
+        protocolVersion = WireProtocol.version
+        self.record = record
+        self.compartment = compartment
+    }
+}

@@ -39,8 +39,13 @@ public struct SyncDriver<Replica: SyncReplica>: Sendable {
         defer { (stats, pushPageSize) = (session.stats, session.pushPageSize) }
         let replica = self.replica
         // Sends a request, then checks the answer's versions, off the writer's thread.
-        func start(_ request: SyncRequest) -> Task<(SyncResponse, Replica.Checked), any Error> {
-            Task {
+        func start(_ request: SyncRequest) throws -> Task<(SyncResponse, Replica.Checked), any Error> {
+            var request = request
+            if request.access != nil {
+                let parts = try replica.accessParts(for: request.versions)
+                (request.homes, request.withdrawn) = (parts.homes.isEmpty ? nil : parts.homes, parts.withdrawn.isEmpty ? nil : parts.withdrawn)
+            }
+            return Task {
                 let response = try await transport.send(request)
                 return (response, try replica.check(response.versions))
             }
@@ -53,7 +58,7 @@ public struct SyncDriver<Replica: SyncReplica>: Sendable {
             guard let checked = page else { throw SyncSession.OutOfOrder(event: "a page to store", state: "no answer had been taken") }
             page = nil
             if !update.delivered.isEmpty { try replica.noteDelivered(update.delivered) }
-            return try replica.receive(checked, serverVector: update.serverVector, cursor: update.cursor, deferFields: true)
+            return try replica.receive(checked, serverVector: update.serverVector, cursor: update.cursor, deferFields: true, access: update.access)
         }
         func readPush(_ query: SyncSession.PushQuery) throws -> SyncSession.Action {
             let (vector, push) = try replica.outgoing(acknowledged: query.acknowledged, limit: query.limit, ownOnly: query.ownOnly, budget: query.budget)
@@ -64,10 +69,10 @@ public struct SyncDriver<Replica: SyncReplica>: Sendable {
             switch action {
             case .send(let request):
                 // No page waits to be stored beside it: its answer is next.
-                inFlight = start(request)
+                inFlight = try start(request)
                 action = .awaitAnswer
             case .sendThenStore(let request, let update):
-                inFlight = start(request)
+                inFlight = try start(request)
                 action = try session.stored(try store(update))
                 progress(session.stats)
             case .store(let update):

@@ -26,11 +26,15 @@ public protocol SyncReplica: Sendable {
     /// so the next page is checked while this one is stored.
     func check(_ versions: [Version]) throws -> Checked
 
-    /// Stores a page, the server's counters for this replica's own ids and the feed cursor the
-    /// page reaches, in one transaction: a cursor is never saved ahead of the versions it
-    /// covers. With `deferFields`, a replica that held nothing may store the versions without
-    /// deriving field states until ``settleFields()``.
-    func receive(_ versions: Checked, serverVector: VersionVector, cursor: CursorChange, deferFields: Bool) throws -> ApplyReport
+    /// Stores a page, the server's counters for this replica's own ids, the feed cursor the
+    /// page reaches and what the answer said of access, in one transaction: a cursor is never
+    /// saved ahead of the versions it covers. With `deferFields`, a replica that held nothing
+    /// may store the versions without deriving field states until ``settleFields()``.
+    func receive(_ versions: Checked, serverVector: VersionVector, cursor: CursorChange, deferFields: Bool, access: ReceivedAccess) throws -> ApplyReport
+
+    /// What a push of `versions` sends beside them: compartments named for records made here,
+    /// and dots of this replica's writes set aside when a clearance went.
+    func accessParts(for versions: [Version]) throws -> (homes: [Placement], withdrawn: [Dot])
 
     /// Whether stored versions wait for their field states (see ``receive(_:serverVector:cursor:deferFields:)``).
     func hasUnderivedFields() throws -> Bool
@@ -63,6 +67,9 @@ public struct CarriedPage: Sendable, Equatable {
 }
 
 extension SyncReplica {
+    /// A replica that names no compartments and sets nothing aside.
+    public func accessParts(for versions: [Version]) throws -> (homes: [Placement], withdrawn: [Dot]) { ([], []) }
+
     /// A replica that carries nothing for others.
     public func carried(limit: Int, budget: PageBudget, excluding: Set<SignedRange>) throws -> CarriedPage { CarriedPage() }
     public func noteDelivered(_ ranges: [SignedRange]) throws {}
@@ -81,12 +88,16 @@ public struct SyncStart: Sendable, Equatable {
     public var vector: VersionVector
     /// Its public signing key, sent with the first request so the server binds it.
     public var publicKey: Data?
+    /// How far it has followed its analyst's access; nil for a replica that does not.
+    public var access: AccessCursor?
 
-    public init(own: Set<ReplicaID>, acknowledged: VersionVector, cursor: FeedCursor?, vector: VersionVector, publicKey: Data? = nil) {
+    public init(own: Set<ReplicaID>, acknowledged: VersionVector, cursor: FeedCursor?, vector: VersionVector, publicKey: Data? = nil,
+                access: AccessCursor? = nil) {
         self.own = own
         self.acknowledged = acknowledged
         self.cursor = cursor
         self.vector = vector
         self.publicKey = publicKey
+        self.access = access
     }
 }

@@ -66,11 +66,14 @@ extension SyncSession {
         public var cursor: CursorChange
         /// Carried ranges the server took with this answer.
         public var delivered: [SignedRange]
+        /// What the answer said of access.
+        public var access: ReceivedAccess
 
-        public init(serverVector: VersionVector, cursor: CursorChange, delivered: [SignedRange] = []) {
+        public init(serverVector: VersionVector, cursor: CursorChange, delivered: [SignedRange] = [], access: ReceivedAccess = .none) {
             self.serverVector = serverVector
             self.cursor = cursor
             self.delivered = delivered
+            self.access = access
         }
     }
 

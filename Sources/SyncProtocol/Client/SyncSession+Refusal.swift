@@ -6,6 +6,9 @@ extension SyncSession {
         /// Carried versions the server will not take: send the ranges again one at a time and
         /// leave out the refused one.
         case isolateCarried
+        /// The push writes where the analyst is no longer cleared: ask what changed (the
+        /// replica sets those writes aside), then push again.
+        case refreshAccess
         /// Nothing the session can do: the sync stops with the server's sentence.
         case stop
     }
@@ -17,8 +20,10 @@ extension SyncSession {
             return .halvePush
         case .badSignature, .unknownKey, .unsignedVersion, .authorMismatch:
             return .isolateCarried
+        case .notCleared:
+            return .refreshAccess
         case .unauthorized, .malformedBody, .unsupportedMediaType, .unsupportedProtocol, .vectorTooLarge, .malformedSignature,
-             .invalidVersion, .kindMismatch, .counterGap, .dotReused, .replicaNotYours, .keyMismatch, .storeUnavailable, .notCleared, .unknownCompartment,
+             .invalidVersion, .kindMismatch, .counterGap, .dotReused, .replicaNotYours, .keyMismatch, .storeUnavailable, .unknownCompartment,
              .internalError, .httpError, .unknown:
             return .stop
         }
@@ -30,6 +35,7 @@ extension SyncSession {
         switch error {
         case SyncError.server(_, let code, let message): return (code, message)
         case let refusal as ExchangeRefusal: return (refusal.code, refusal.description)
+        case let refusal as AccessRefusal: return (refusal.code, refusal.description)
         default: return nil
         }
     }

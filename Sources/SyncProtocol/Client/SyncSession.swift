@@ -74,7 +74,8 @@ public struct SyncSession: Sendable {
         self.pushBudget = pushBudget
         let cursor = start.cursor ?? (start.vector.replicas.allSatisfy(start.own.contains) ? .start : nil)
         state = .idle(held: start.vector, publicKey: start.publicKey,
-                      Standing(confirmed: start.acknowledged, cursor: cursor, carriedSent: [], pushPageSize: pushPageSize, stats: SyncStats()))
+                      Standing(confirmed: start.acknowledged, cursor: cursor, carriedSent: [], pushPageSize: pushPageSize, stats: SyncStats(),
+                               access: start.access))
     }
 
     // MARK: State
@@ -92,6 +93,12 @@ public struct SyncSession: Sendable {
         /// Versions per push; halved by a push the server refused for its size.
         var pushPageSize: Int
         var stats: SyncStats
+        /// How far the replica has followed its analyst's access, as of the last answer taken
+        /// (nil for a replica that does not follow it).
+        var access: AccessCursor?
+        /// Whether a push refused as outside the analyst's clearances was answered by asking
+        /// what changed (once a session).
+        var refreshedAccess = false
     }
 
     /// What a request in flight sent, to judge its answer or its refusal.
@@ -104,6 +111,8 @@ public struct SyncSession: Sendable {
         var isFirst: Bool
         /// Whether the server had more waiting before it: what stands if it is refused.
         var serverHadMore: Bool
+        /// The vector it carried.
+        var vector: VersionVector
     }
 
     enum State: Sendable {
@@ -178,8 +187,10 @@ public struct SyncSession: Sendable {
             vector = VersionVector()
             for id in own { vector[id] = held[id] }
         }
-        let request = SyncRequest(replica: replica, vector: vector, cursor: standing.cursor, versions: [], pageLimit: pullPageSize, publicKey: publicKey)
-        state = .awaitingAnswer(Sent(cursor: standing.cursor, versions: [], signatures: [], isFirst: true, serverHadMore: true), standing, storing: false)
+        let request = SyncRequest(replica: replica, vector: vector, cursor: standing.cursor, versions: [], pageLimit: pullPageSize, publicKey: publicKey,
+                                  access: standing.access)
+        state = .awaitingAnswer(Sent(cursor: standing.cursor, versions: [], signatures: [], isFirst: true, serverHadMore: true, vector: vector),
+                                standing, storing: false)
         return .send(request)
     }
 
@@ -197,7 +208,7 @@ public struct SyncSession: Sendable {
         }
         // The server did not recognise our cursor (its database was replaced or restored).
         let refused = sent.cursor != nil && response.cursor == nil
-        if response.more && response.versions.isEmpty && sent.versions.isEmpty && !sent.isFirst && !refused {
+        if response.more && response.versions.isEmpty && sent.versions.isEmpty && !sent.isFirst && !refused && response.access == nil {
             throw SyncError.noProgress
         }
         // Only this file writes our replica ids: a server holding more of them than we do, or
@@ -229,7 +240,9 @@ public struct SyncSession: Sendable {
         }
         standing.stats.requests += 1
         standing.stats.sent += sent.versions.count
-        let update = PageUpdate(serverVector: remembered, cursor: change, delivered: sent.signatures)
+        if let access = response.access { standing.access = access.cursor }
+        let update = PageUpdate(serverVector: remembered, cursor: change, delivered: sent.signatures,
+                                access: ReceivedAccess(update: response.access, compartments: response.compartments ?? []))
         let more = response.more || refused
         if standing.cursor != nil {
             state = .readingPush(serverHasMore: more, standing, unstored: update)
@@ -272,8 +285,8 @@ public struct SyncSession: Sendable {
         var standing = standing
         if !signatures.isEmpty { standing.carriedSent.formUnion(signatures) }
         let request = SyncRequest(replica: replica, vector: vector, cursor: standing.cursor, versions: versions, pageLimit: pullPageSize,
-                                  signatures: signatures)
-        let sent = Sent(cursor: standing.cursor, versions: versions, signatures: signatures, isFirst: false, serverHadMore: serverHasMore)
+                                  signatures: signatures, access: standing.access)
+        let sent = Sent(cursor: standing.cursor, versions: versions, signatures: signatures, isFirst: false, serverHadMore: serverHasMore, vector: vector)
         state = .awaitingAnswer(sent, standing, storing: unstored != nil)
         return unstored.map { .sendThenStore(request, $0) } ?? .send(request)
     }
@@ -338,6 +351,11 @@ public struct SyncSession: Sendable {
             let refused = RefusedRange(range: sent.signatures[0], code: code, message: message)
             standing.stats.refusedCarried.append(refused)
             return retry(sent, standing, refused: refused)
+        case .refreshAccess where !sent.versions.isEmpty && standing.access != nil && !standing.refreshedAccess:
+            // A clearance went since the last answer: ask what changed, which sets those
+            // writes aside, then push again without them.
+            standing.refreshedAccess = true
+            return send([], signatures: [], vector: sent.vector, serverHasMore: true, standing, unstored: nil)
         default:
             throw error
         }

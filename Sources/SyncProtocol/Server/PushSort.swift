@@ -45,8 +45,18 @@ public struct PushSort: Sendable {
     /// Sorts `versions` against `stored`, the counter the store holds for a replica (0 for a
     /// replica it does not know); asked once per replica. Throws the first gap, or a dot
     /// repeated with other content.
-    public init(_ versions: some Sequence<Version>, stored: (ReplicaID) throws -> UInt64) throws {
+    ///
+    /// `withdrawn` are dots their replica's owner set aside and will never send (writes made in
+    /// a compartment whose clearance went before they were pushed): a counter may pass over
+    /// them, and a version sent later at one of them is a reused dot.
+    public init(_ versions: some Sequence<Version>, withdrawn: Set<Dot> = [], stored: (ReplicaID) throws -> UInt64) throws {
         var pending: [Dot: Int] = [:]
+        /// The counter after `counter` once the withdrawn dots that follow it are passed over.
+        func skipping(_ counter: UInt64, _ replica: ReplicaID) -> UInt64 {
+            var counter = counter
+            while withdrawn.contains(Dot(replica: replica, counter: counter + 1)) { counter += 1 }
+            return counter
+        }
         for (position, version) in versions.enumerated() {
             let replica = version.dot.replica
             let have: UInt64
@@ -63,12 +73,20 @@ public struct PushSort: Sendable {
                 guard new[earlier] == version else { throw VersionRefusal.dotReused(version.dot) }
                 repeated += 1
             } else {
-                _ = try Self.place(version.dot, after: counters[replica]!)
+                _ = try Self.place(version.dot, after: withdrawn.isEmpty ? counters[replica]! : skipping(counters[replica]!, replica))
                 counters[replica] = version.dot.counter
                 pending[version.dot] = new.count
                 new.append(version)
                 newPositions.append(position)
             }
+        }
+        for replica in Set(withdrawn.map(\.replica)) {
+            if self.stored[replica] == nil {
+                let have = try stored(replica)
+                self.stored[replica] = have
+                counters[replica] = have
+            }
+            counters[replica] = skipping(counters[replica]!, replica)
         }
     }
 

@@ -13,6 +13,7 @@ public struct Exchange: Sendable {
     public var report: ApplyReport
     public var access: AccessUpdate?
     public var compartments: [Placement] = []
+    public var backfilled: UInt64?
 }
 
 /// Why the server refused an exchange as not the requester's to make (403); nothing was stored.
@@ -80,7 +81,7 @@ extension ServerStorage {
     public func exchange(
         analyst: String, requester: ReplicaID? = nil, clientVector: VersionVector, cursor: FeedCursor? = nil,
         versions: [Version], signatures: [SignedRange] = [], publicKey: Data? = nil, access: AccessCursor? = nil,
-        homes: [Placement] = [], pageLimit: Int, at time: Int64
+        homes: [Placement] = [], backfill: Backfill? = nil, withdrawn: [Dot] = [], pageLimit: Int, at time: Int64
     ) async throws -> Exchange {
         // Structure first (400), before the transaction; then who may push what (403), inside it.
         let checked = try check(versions)
@@ -88,20 +89,33 @@ extension ServerStorage {
         if let publicKey, !SignatureCheck.isValidPublicKey(publicKey) { throw RelayError.malformedKey(requester) }
         var counted = Set(clientVector.replicas)
         if let requester { counted.insert(requester) }
-        let query: PageQuery.Start = cursor.map { .feed(after: $0, skipping: counted) } ?? .notCoveredBy(clientVector)
-        var work = ExchangeWork(analyst: analyst, claimed: Self.claimed(requester: requester, versions), versions: checked, counted: counted,
+        let query: PageQuery.Start = backfill.map { .backfill($0) } ?? cursor.map { .feed(after: $0, skipping: counted) } ?? .notCoveredBy(clientVector)
+        var claimed = Self.claimed(requester: requester, versions)
+        for replica in Set(withdrawn.map(\.replica)) where !claimed.contains(replica) { claimed.append(replica) }
+        var work = ExchangeWork(analyst: analyst, claimed: claimed, versions: checked, counted: counted,
                                 page: PageQuery(query, limit: pageLimit), time: time,
                                 requesterKey: requester.flatMap { id in publicKey.map { (id, $0) } }, requester: requester)
         work.access = access
         work.homes = try Self.homes(homes, versions: versions)
+        work.withdrawn = Set(withdrawn)
+        let withdrawnReplicas = Set(withdrawn.map(\.replica))
         let authors = versions.map { (dot: $0.dot, author: $0.author) }
         let stored = try await perform(work, ownership: { owners in
             try Self.judge(analyst: analyst, requester: requester, requesterKey: publicKey, authors: authors, claims: claims, owners: owners)
+            // Only a replica's owner sets its writes aside.
+            for replica in withdrawnReplicas where replica != requester {
+                guard let owner = owners[replica]?.analyst, owner == analyst else {
+                    throw ExchangeRefusal.replicaOwnedByOther(replica: replica, owner: owners[replica]?.analyst ?? "nobody")
+                }
+            }
         })
         var exchange = Exchange(vector: stored.vector, versions: [], more: true, cursor: nil, report: stored.report, access: stored.access)
         if let page = stored.page {
             (exchange.versions, exchange.more, exchange.cursor, exchange.compartments) = (page.versions, page.more, page.cursor, page.compartments)
+            exchange.backfilled = page.backfilled
         }
+        // Placements left for the next answer keep the client asking.
+        if exchange.access?.more == true { exchange.more = true }
         return exchange
     }
 
@@ -192,10 +206,11 @@ extension ServerStorage {
         let exchange = try await exchange(
             analyst: analyst, requester: request.replica, clientVector: request.vector, cursor: request.cursor,
             versions: request.versions, signatures: request.signatures ?? [], publicKey: request.publicKey, access: request.access,
-            homes: request.homes ?? [], pageLimit: min(max(request.pageLimit ?? defaultPageSize, 1), maxPageSize), at: time
+            homes: request.homes ?? [], backfill: request.backfill, withdrawn: request.withdrawn ?? [], pageLimit: min(max(request.pageLimit ?? defaultPageSize, 1), maxPageSize), at: time
         )
         let response = SyncResponse(vector: exchange.vector, versions: exchange.versions, more: exchange.more, cursor: exchange.cursor,
-                                    access: exchange.access, compartments: request.access == nil ? nil : exchange.compartments)
+                                    access: exchange.access, compartments: request.access == nil ? nil : exchange.compartments,
+                                    backfilled: exchange.backfilled)
         return (response, exchange.report)
     }
 }

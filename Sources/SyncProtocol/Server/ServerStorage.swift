@@ -105,6 +105,8 @@ public struct ExchangeWork<Checked: Sendable>: Sendable {
     public var access: AccessCursor?
     /// Compartments the push names for its new records.
     public var homes: [RecordID: String] = [:]
+    /// Dots of the analyst's replicas set aside, never to be sent (see ``PushSort``).
+    public var withdrawn: Set<Dot> = []
 
     public init(
         analyst: String, claimed: [ReplicaID], versions: Checked, counted: Set<ReplicaID>, page: PageQuery, time: Int64,
@@ -140,6 +142,8 @@ public struct PageQuery: Sendable {
         case feed(after: FeedCursor, skipping: Set<ReplicaID>)
         /// Every version the vector does not cover, each replica's in counter order.
         case notCoveredBy(VersionVector)
+        /// The history of records newly readable to the analyst, in feed order (see ``Backfill``).
+        case backfill(Backfill)
     }
 
     public var start: Start
@@ -164,12 +168,15 @@ public struct StoredPage: Sendable {
     public var cursor: FeedCursor?
     /// The compartments of the page's records that are not in the default one alone.
     public var compartments: [Placement]
+    /// For a backfill page, the feed position it reached.
+    public var backfilled: UInt64?
 
-    public init(versions: [Version], more: Bool, cursor: FeedCursor?, compartments: [Placement] = []) {
+    public init(versions: [Version], more: Bool, cursor: FeedCursor?, compartments: [Placement] = [], backfilled: UInt64? = nil) {
         self.versions = versions
         self.more = more
         self.cursor = cursor
         self.compartments = compartments
+        self.backfilled = backfilled
     }
 }
 

@@ -46,9 +46,14 @@ public enum BinaryWire {
             writer.byte(Section.signatures.rawValue)
             writeSignatures(signatures, &writer)
         }
-        if request.access != nil || request.homes != nil {
+        if let access = request.access {
             writer.byte(Section.access.rawValue)
-            writeJSON(RequestAccess(access: request.access, homes: request.homes), &writer)
+            writer.varint(access.clearances)
+            writer.varint(access.placements)
+        }
+        if request.homes != nil || request.backfill != nil || request.withdrawn != nil {
+            writer.byte(Section.accessParts.rawValue)
+            writeJSON(RequestAccess(homes: request.homes, backfill: request.backfill, withdrawn: request.withdrawn), &writer)
         }
         return writer.data
     }
@@ -64,9 +69,9 @@ public enum BinaryWire {
         write(response.cursor, &writer)
         write(response.versions, &writer, tables)
         // As in requests, an answer without access parts is the same bytes as before them.
-        if response.access != nil || response.compartments != nil {
-            writer.byte(Section.access.rawValue)
-            writeJSON(ResponseAccess(access: response.access, compartments: response.compartments), &writer)
+        if response.access != nil || response.compartments != nil || response.backfilled != nil {
+            writer.byte(Section.accessParts.rawValue)
+            writeJSON(ResponseAccess(access: response.access, compartments: response.compartments, backfilled: response.backfilled), &writer)
         }
         return writer.data
     }
@@ -81,7 +86,8 @@ public enum BinaryWire {
         let versions = try readVersions(&reader, tables)
         var publicKey: Data?
         var signatures: [SignedRange]?
-        var access: RequestAccess?
+        var access: AccessCursor?
+        var parts: RequestAccess?
         var last: UInt8 = 0
         while reader.remaining > 0 {
             let tag = try reader.byte()
@@ -93,12 +99,14 @@ public enum BinaryWire {
             case .signatures:
                 signatures = try readSignatures(&reader)
             case .access:
-                access = try readJSON(RequestAccess.self, &reader)
+                access = AccessCursor(clearances: try reader.varint(), placements: try reader.varint())
+            case .accessParts:
+                parts = try readJSON(RequestAccess.self, &reader)
             }
         }
         return SyncRequest(replica: replica, vector: vector, cursor: cursor, versions: versions,
                            pageLimit: limit == 0 ? nil : Int(min(limit, UInt64(Int32.max))),
-                           publicKey: publicKey, signatures: signatures, access: access?.access, homes: access?.homes,
+                           publicKey: publicKey, signatures: signatures, access: access, homes: parts?.homes, backfill: parts?.backfill, withdrawn: parts?.withdrawn,
                            protocolVersion: protocolVersion)
     }
 
@@ -112,30 +120,35 @@ public enum BinaryWire {
         let versions = try readVersions(&reader, tables)
         var access: ResponseAccess?
         if reader.remaining > 0 {
-            guard try reader.byte() == Section.access.rawValue else { throw BinaryWireError("unknown answer section") }
+            guard try reader.byte() == Section.accessParts.rawValue else { throw BinaryWireError("unknown answer section") }
             access = try readJSON(ResponseAccess.self, &reader)
         }
         try reader.expectEnd()
         return SyncResponse(vector: vector, versions: versions, more: more == 1, cursor: cursor, access: access?.access,
-                            compartments: access?.compartments, protocolVersion: protocolVersion)
+                            compartments: access?.compartments, backfilled: access?.backfilled, protocolVersion: protocolVersion)
     }
 
     /// The optional parts of a request, each at most once, in this order.
     enum Section: UInt8 {
         case publicKey = 1, signatures = 2
-        /// The access parts (cursor and homes; an answer's update and compartments): rare and
-        /// small, so carried as JSON rather than given their own encoding.
+        /// The access cursor: two varints, in every request of a current client.
         case access = 10
+        /// The rarer access parts (a request's homes and backfill; an answer's update,
+        /// compartments and backfill position): small, so carried as JSON rather than given
+        /// their own encoding.
+        case accessParts = 11
     }
 
     struct RequestAccess: Codable {
-        var access: AccessCursor?
         var homes: [Placement]?
+        var backfill: Backfill?
+        var withdrawn: [Dot]?
     }
 
     struct ResponseAccess: Codable {
         var access: AccessUpdate?
         var compartments: [Placement]?
+        var backfilled: UInt64?
     }
 
     static func writeJSON(_ part: some Encodable, _ writer: inout BinaryWriter) {

@@ -47,11 +47,16 @@ public struct SyncRequest: Codable, Sendable, Equatable {
     public var access: AccessCursor?
     /// The compartment of each new record the push makes outside the analyst's default one.
     public var homes: [Placement]?
+    /// Asks for the history of newly readable records instead of the feed's next page.
+    public var backfill: Backfill?
+    /// Dots of this analyst's replicas set aside when a clearance went, never to be sent: the
+    /// server's counters pass over them.
+    public var withdrawn: [Dot]?
 
     public init(
         replica: ReplicaID, vector: VersionVector, cursor: FeedCursor? = nil, versions: [Version], pageLimit: Int? = nil,
         publicKey: Data? = nil, signatures: [SignedRange]? = nil, access: AccessCursor? = nil, homes: [Placement]? = nil,
-        protocolVersion: Int = WireProtocol.version
+        backfill: Backfill? = nil, withdrawn: [Dot]? = nil, protocolVersion: Int = WireProtocol.version
     ) {
         self.protocolVersion = protocolVersion
         self.replica = replica
@@ -63,6 +68,8 @@ public struct SyncRequest: Codable, Sendable, Equatable {
         self.signatures = signatures?.isEmpty == true ? nil : signatures
         self.access = access
         self.homes = homes?.isEmpty == true ? nil : homes
+        self.backfill = backfill
+        self.withdrawn = withdrawn?.isEmpty == true ? nil : withdrawn
     }
 }
 
@@ -82,10 +89,13 @@ public struct SyncResponse: Codable, Sendable, Equatable {
     /// The compartments of the page's records that are not in the default compartment alone;
     /// only for a request that carried an access cursor.
     public var compartments: [Placement]?
+    /// For a backfill request, the feed position its page reached (`more` says whether the
+    /// backfill goes on); the answer's `cursor` is then nil and the client's own stays.
+    public var backfilled: UInt64?
 
     public init(
         vector: VersionVector, versions: [Version], more: Bool, cursor: FeedCursor? = nil, access: AccessUpdate? = nil,
-        compartments: [Placement]? = nil, protocolVersion: Int = WireProtocol.version
+        compartments: [Placement]? = nil, backfilled: UInt64? = nil, protocolVersion: Int = WireProtocol.version
     ) {
         self.protocolVersion = protocolVersion
         self.vector = vector
@@ -94,6 +104,7 @@ public struct SyncResponse: Codable, Sendable, Equatable {
         self.cursor = cursor
         self.access = access
         self.compartments = compartments?.isEmpty == true ? nil : compartments
+        self.backfilled = backfilled
     }
 }
 

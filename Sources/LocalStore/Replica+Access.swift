@@ -1,0 +1,241 @@
+import Foundation
+import GRDB
+public import SyncModel
+public import SyncProtocol
+
+/// Need-to-know on a replica: the access its server last told it, the records it removes when
+/// a clearance goes (setting aside the analyst's unsent writes there), and the history it asks
+/// for when one is granted (see ``AccessRules``).
+extension Replica {
+    /// How far this file has followed its analyst's access.
+    public func accessCursor() throws -> AccessCursor {
+        try store.read { db in try Self.accessCursor(db) }
+    }
+
+    static func accessCursor(_ db: Database) throws -> AccessCursor {
+        guard let text = try Meta.get("access_cursor", db) else { return .start }
+        let parts = text.split(separator: ":").compactMap { UInt64($0) }
+        return parts.count == 2 ? AccessCursor(clearances: parts[0], placements: parts[1]) : .start
+    }
+
+    /// The analyst's clearances as the server last told them; empty before the first sync that did.
+    public func clearances() throws -> [Clearance] {
+        try store.read { db in try Self.clearances(db) }
+    }
+
+    static func clearances(_ db: Database) throws -> [Clearance] {
+        try Row.fetchAll(db, sql: "SELECT compartment, write FROM clearance ORDER BY compartment").map { Clearance(compartment: $0[0], write: $0[1]) }
+    }
+
+    /// Names the compartment a record made here goes to (sent with its first push).
+    public func setHome(record: RecordID, compartment: String) throws {
+        let name = try Compartment.checkName(compartment)
+        try store.transaction { db in
+            try db.execute(sql: "INSERT OR REPLACE INTO record_home (record, compartment) VALUES (?, ?)", arguments: [record.rawValue, name])
+        }
+    }
+
+    /// A record's compartments as this file knows them: the server's word, else the one named
+    /// when it was made here, else the default one.
+    public func compartments(of record: RecordID) throws -> [String] {
+        try store.read { db in try Self.compartments(of: record, db) }
+    }
+
+    static func compartments(of record: RecordID, _ db: Database) throws -> [String] {
+        if let known = try String.fetchOne(db, sql: "SELECT compartments FROM record WHERE uuid = ?", arguments: [record.rawValue]) {
+            return known.split(separator: ",").map(String.init)
+        }
+        let home = try String.fetchOne(db, sql: "SELECT compartment FROM record_home WHERE record = ?", arguments: [record.rawValue])
+        return [home ?? Compartment.defaultName]
+    }
+
+    /// What a push of `versions` sends beside them: the compartments named for its records made
+    /// here, and every dot of this file's set aside that the server has not passed yet.
+    public func accessParts(for versions: [Version]) throws -> (homes: [Placement], withdrawn: [Dot]) {
+        try store.read { db in
+            var homes: [Placement] = []
+            let lookup = try db.cachedStatement(sql: "SELECT compartment FROM record_home WHERE record = ?")
+            for record in Set(versions.map(\.record)).sorted() {
+                if let name = try String.fetchOne(lookup, arguments: [record.rawValue]) { homes.append(Placement(record: record, compartments: [name])) }
+            }
+            let acknowledged = try Self.lastServerVector(db)
+            let withdrawn = try Row.fetchAll(db, sql: "SELECT replica, counter FROM withdrawn ORDER BY replica, counter").compactMap { row -> Dot? in
+                guard let replica = ReplicaID(row[0] as String) else { return nil }
+                let dot = Dot(replica: replica, counter: UInt64(row[1] as Int64))
+                return dot.counter > acknowledged[replica] ? dot : nil
+            }
+            return (homes, withdrawn)
+        }
+    }
+
+    /// Applies what an answer said of access, in the page's transaction, before its versions:
+    /// removes the records the analyst may no longer read and notes the history to ask for.
+    /// Returns whether records were removed (the file is then compacted, see ``scrub()``).
+    func applyAccess(_ update: AccessUpdate, _ db: Database, at time: Int64) throws -> Bool {
+        let before = Set(try Self.clearances(db).map(\.compartment))
+        let told = try Meta.get("access_cursor", db) != nil
+        var removing: [Int64: (id: RecordID, kind: String)] = [:]
+        var lost: Set<String> = []
+        var backfill = try Self.pendingBackfill(db) ?? Backfill(compartments: [], records: [])
+        if let clearances = update.clearances {
+            let read = Set(clearances.map(\.compartment))
+            try db.execute(sql: "DELETE FROM clearance")
+            for clearance in clearances {
+                try db.execute(sql: "INSERT INTO clearance (compartment, write) VALUES (?, ?)", arguments: [clearance.compartment, clearance.write])
+            }
+            let rows = try Row.fetchAll(db, sql: """
+                SELECT r.id, r.uuid, r.kind, coalesce(r.compartments, h.compartment, ?) FROM record r LEFT JOIN record_home h ON h.record = r.uuid
+                """, arguments: [Compartment.defaultName])
+            for row in rows {
+                let compartments = Set((row[3] as String).split(separator: ",").map(String.init))
+                guard !compartments.isSubset(of: read), let id = RecordID(row[1] as String) else { continue }
+                removing[row[0]] = (id, row[2])
+                lost.formUnion(compartments.subtracting(read))
+            }
+            // A file told its clearances before asks for what it gains; one never told held
+            // everything it was sent, and its first pull brings the rest.
+            if told { backfill.compartments = Array(Set(backfill.compartments).union(read.subtracting(before))).sorted() }
+        }
+        for placement in update.placements {
+            let row = try Row.fetchOne(db, sql: "SELECT id, kind FROM record WHERE uuid = ?", arguments: [placement.record.rawValue])
+            guard let names = placement.compartments else {
+                if let row { removing[row[0]] = (placement.record, row[1]) }
+                lost.insert("(moved)")
+                continue
+            }
+            if row != nil {
+                try Self.setCompartments(names, of: placement.record, db)
+            } else if !backfill.records.contains(placement.record) {
+                backfill.records.append(placement.record)
+            }
+        }
+        if !backfill.compartments.isEmpty || !backfill.records.isEmpty { try Meta.set("backfill", String(decoding: WireProtocol.encode(backfill), as: UTF8.self), db) }
+        try Meta.set("access_cursor", "\(update.cursor.clearances):\(update.cursor.placements)", db)
+        guard !removing.isEmpty else { return false }
+        try remove(removing, reason: lost.subtracting(["(moved)"]).sorted(), db, at: time)
+        return true
+    }
+
+    /// Records the compartments of `placements`' records, as the server named them.
+    static func noteCompartments(_ placements: [Placement], _ db: Database) throws {
+        for placement in placements { try setCompartments(placement.compartments ?? [], of: placement.record, db) }
+    }
+
+    private static func setCompartments(_ names: [String], of record: RecordID, _ db: Database) throws {
+        let text: String? = names.isEmpty || names == [Compartment.defaultName] ? nil : names.sorted().joined(separator: ",")
+        try db.execute(sql: "UPDATE record SET compartments = ? WHERE uuid = ?", arguments: [text, record.rawValue])
+    }
+
+    /// Deletes `records` with their versions and field states (conflicts included), after
+    /// writing this file's unsent writes of them to a set-aside file and noting their dots as
+    /// withdrawn; records what was removed for `status` and the sync's report.
+    private func remove(_ records: [Int64: (id: RecordID, kind: String)], reason: [String], _ db: Database, at time: Int64) throws {
+        // Deleted content is overwritten in place, not left in free pages.
+        try db.execute(sql: "PRAGMA secure_delete = ON")
+        let own = try ownReplicas(db)
+        let acknowledged = try Self.lastServerVector(db)
+        var names = ReplicaNames()
+        var unsent: [Version] = []
+        let versions = try db.cachedStatement(sql: "SELECT v.replica, \(VersionRow.columns) FROM \(VersionRow.tables) WHERE v.record = ? ORDER BY v.replica, v.counter")
+        for (row, _) in records.sorted(by: { $0.key < $1.key }) {
+            for version in try Row.fetchAll(versions, arguments: [row]) {
+                let replica = try names.id(row: version[0] as Int64, db)
+                let counter = UInt64(version[1] as Int64)
+                guard own.contains(replica), counter > acknowledged[replica] else { continue }
+                unsent.append(try VersionRow.decode(version, replica: replica, offset: 1, names: &names, db))
+            }
+        }
+        var file: String?
+        if !unsent.isEmpty {
+            file = try SetAside.write(unsent, analyst: analyst, reason: reason, beside: store.path, at: time)
+            let withdraw = try db.cachedStatement(sql: "INSERT OR IGNORE INTO withdrawn (replica, counter) VALUES (?, ?)")
+            for version in unsent { try withdraw.execute(arguments: [version.dot.replica.rawValue, Int64(version.dot.counter)]) }
+        }
+        for (row, record) in records {
+            try db.execute(sql: "DELETE FROM version WHERE record = ?", arguments: [row])
+            try db.execute(sql: "DELETE FROM field WHERE record = ?", arguments: [row])
+            try db.execute(sql: "DELETE FROM record WHERE id = ?", arguments: [row])
+            try db.execute(sql: "DELETE FROM record_home WHERE record = ?", arguments: [record.id.rawValue])
+        }
+        let cells = records.values.filter { $0.kind == RecordSchema.cell.kind }.count
+        try db.execute(sql: """
+            INSERT INTO removal (time, compartments, cells, signals, set_aside, set_aside_versions) VALUES (?, ?, ?, ?, ?, ?)
+            """, arguments: [time, reason.joined(separator: ","), cells, records.count - cells, file, unsent.count])
+    }
+
+    /// Compacts the file after records were removed: every page is rewritten from what is left
+    /// and the write-ahead log is emptied, so no page of the file or its `-wal` keeps their text.
+    func scrub() throws {
+        guard store.path != ":memory:" else { return }
+        try store.writer.writeWithoutTransaction { db in
+            try db.execute(sql: "VACUUM")
+            try db.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)")
+        }
+    }
+
+    /// The history still to ask for (records newly readable), if any.
+    public func pendingBackfill() throws -> Backfill? {
+        try store.read { db in try Self.pendingBackfill(db) }
+    }
+
+    static func pendingBackfill(_ db: Database) throws -> Backfill? {
+        try Meta.get("backfill", db).flatMap { try? JSONDecoder().decode(Backfill.self, from: Data($0.utf8)) }
+    }
+
+    /// Stores a backfill page: its versions (their records' compartments with them) and the
+    /// position reached; with `done`, the backfill is over.
+    public func receiveBackfill(
+        _ versions: PreparedVersions, compartments: [Placement], reached: UInt64, done: Bool, access: AccessUpdate? = nil
+    ) throws -> ApplyReport {
+        let (report, removed) = try store.transaction { db in
+            let removed = try access.map { try applyAccess($0, db, at: WallClock.now()) } ?? false
+            let report = try store.integrate(versions, db, deferFields: false)
+            try Self.noteCompartments(compartments, db)
+            if done {
+                try db.execute(sql: "DELETE FROM meta WHERE key = 'backfill'")
+            } else if var backfill = try Self.pendingBackfill(db) {
+                backfill.after = reached
+                try Meta.set("backfill", String(decoding: WireProtocol.encode(backfill), as: UTF8.self), db)
+            }
+            return (report, removed)
+        }
+        if removed { try scrub() }
+        return report
+    }
+
+    /// What was removed from this file because clearances went, oldest first.
+    public func removals() throws -> [Removal] {
+        try store.read { db in
+            try Row.fetchAll(db, sql: "SELECT id, time, compartments, cells, signals, set_aside, set_aside_versions FROM removal ORDER BY id").map {
+                Removal(id: $0[0], time: $0[1], compartments: ($0[2] as String).split(separator: ",").map(String.init), cells: $0[3], signals: $0[4],
+                        setAside: $0[5], setAsideVersions: $0[6])
+            }
+        }
+    }
+}
+
+/// Records removed from a replica in one sync because its analyst may no longer read them.
+public struct Removal: Sendable, Equatable {
+    public var id: Int64
+    public var time: Int64
+    /// The compartments whose clearance went (empty for records moved out of reach).
+    public var compartments: [String]
+    public var cells: Int
+    public var signals: Int
+    /// The file the analyst's unsent writes of them were saved to, if there were any.
+    public var setAside: String?
+    public var setAsideVersions: Int
+
+    /// "3 cells and 1 signal of compartment east were removed from this laptop: clearance revoked".
+    public var sentence: String {
+        let what = [cells > 0 ? "\(cells) cell\(cells == 1 ? "" : "s")" : nil, signals > 0 ? "\(signals) signal\(signals == 1 ? "" : "s")" : nil]
+            .compactMap { $0 }.joined(separator: " and ")
+        let whence = compartments.isEmpty ? "moved to a compartment you are not cleared for"
+            : "clearance for compartment\(compartments.count == 1 ? "" : "s") \(compartments.joined(separator: ", ")) revoked"
+        var sentence = "\(what) \(cells + signals == 1 ? "was" : "were") removed from this laptop: \(whence)"
+        if let setAside {
+            sentence += "; your \(setAsideVersions) unsent write\(setAsideVersions == 1 ? "" : "s") there \(setAsideVersions == 1 ? "was" : "were") saved to \(setAside)"
+        }
+        return sentence
+    }
+}

@@ -1,0 +1,99 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// Need-to-know with the real binaries: a restricted cell's text never reaches an analyst who
+/// is not cleared for it, arrives with its history when they are, and leaves a laptop whose
+/// clearance is revoked, with the owner's unsent writes there set aside, not lost.
+@Suite(.serialized, .ownThreads) struct CompartmentEndToEndTests {
+    /// Whether `text` appears in the bytes of the replica file or its `-wal` and `-shm`.
+    static func filesHold(_ text: String, _ replica: String) -> [String] {
+        ["", "-wal", "-shm"].compactMap { suffix in
+            guard let data = FileManager.default.contents(atPath: replica + suffix) else { return nil }
+            return data.range(of: Data(text.utf8)) != nil ? replica + suffix : nil
+        }
+    }
+
+    @Test func aRestrictedCellReachesOnlyTheClearedAndLeavesARevokedLaptop() throws {
+        let workspace = try Workspace()
+        let server = try ServerProcess(workspace: workspace)
+        defer { server.stop() }
+        func admin(_ arguments: String...) throws -> String {
+            let result = try workspace.run("sync-server", arguments + ["--db", server.database])
+            #expect(result.status == 0, "\(arguments): \(result.stderr)")
+            return result.stdout
+        }
+        let alice = try server.client("alice")
+        let bob = try server.client("bob")
+        _ = try admin("compartment", "add", "east")
+        _ = try admin("clearance", "grant", "alice", "east", "--write")
+        #expect(try admin("clearance", "list", "alice").contains("alice\teast\tread and write"))
+
+        let sentinel = "SENTINEL-7f3a9c"
+        try alice.ok("cell", "create", "--number", "7", "--title", "\(sentinel) title", "--compartment", "east")
+        try alice.ok("cell", "set", "7", "assessment", "\(sentinel) first assessment")
+        try alice.ok("cell", "set", "7", "assessment", "\(sentinel) second assessment")
+        try alice.ok("cell", "create", "--number", "8", "--title", "Open cell")
+        try alice.ok("sync")
+        try bob.ok("sync")
+        let bobsCells = try #require(try bob.json("cell", "list") as? [[String: Any]])
+        #expect(bobsCells.count == 1, "bob holds only the open cell: \(bobsCells)")
+        #expect(Self.filesHold(sentinel, bob.replica).isEmpty, "no byte of bob's files holds the east cell's text")
+        #expect(try admin("compartment", "list").contains("east\t1 record"))
+
+        // A grant brings the cell with its whole history, though it is older than bob's cursor.
+        _ = try admin("clearance", "grant", "bob", "east")
+        let granted = try bob.ok("sync")
+        #expect(granted.contains("Brought the history of records you are newly cleared for"), "\(granted)")
+        #expect(try bob.ok("cell", "show", "7").contains("\(sentinel) second assessment"))
+        #expect(try bob.ok("log", "7", "assessment").contains("\(sentinel) first assessment"), "history came too")
+        // Read clearance only: bob may not write it, and is told so before anything is written.
+        let refused = try bob.fails("cell", "set", "7", "title", "Bob's title")
+        #expect(refused.stderr.contains("compartment 'east', which you are cleared only to read"), "\(refused.stderr)")
+        #expect(try bob.ok("status").contains("Cleared  default: read and write, east: read"))
+
+        // Alice writes offline in east, then loses her clearance before she syncs.
+        let unsent = "UNSENT-41c2e8"
+        try alice.ok("cell", "set", "7", "crosswinds", unsent)
+        _ = try admin("clearance", "revoke", "alice", "east")
+        let revoked = try alice.ok("sync")
+        #expect(revoked.contains("1 cell was removed from this laptop: clearance for compartment east revoked"), "\(revoked)")
+        #expect(revoked.contains("your 1 unsent write there was saved to"), "\(revoked)")
+        for text in [sentinel, unsent] {
+            #expect(Self.filesHold(text, alice.replica).isEmpty, "\(text) is gone from every file of alice's replica")
+        }
+        let setAside = try #require(FileManager.default.contentsOfDirectory(atPath: workspace.path("set-aside")).first)
+        let saved = try String(contentsOfFile: workspace.path("set-aside/\(setAside)"), encoding: .utf8)
+        #expect(saved.contains(unsent), "the unsent write is in the set-aside file")
+        #expect(try alice.ok("status").contains("Removed  1 cell was removed from this laptop"))
+        // Her later writes still sync: the set-aside write's counter is passed over.
+        try alice.ok("cell", "set", "8", "title", "Open cell, renamed")
+        try alice.ok("sync")
+        try bob.ok("sync")
+        #expect(try bob.ok("cell", "show", "8").contains("Open cell, renamed"))
+        #expect(!(try bob.ok("cell", "show", "7").contains(unsent)), "the set-aside write never reached the server")
+    }
+
+    @Test func aMoveTakesACellFromAnalystsNotClearedForItsNewCompartment() throws {
+        let workspace = try Workspace()
+        let server = try ServerProcess(workspace: workspace)
+        defer { server.stop() }
+        for arguments in [["compartment", "add", "europe"]] {
+            #expect(try workspace.run("sync-server", arguments + ["--db", server.database]).status == 0)
+        }
+        let alice = try server.client("alice")
+        let bob = try server.client("bob")
+        #expect(try workspace.run("sync-server", ["clearance", "grant", "alice", "europe", "--write", "--db", server.database]).status == 0)
+        try alice.ok("cell", "create", "--number", "20", "--title", "MOVED-c0ffee")
+        try alice.ok("sync")
+        try bob.ok("sync")
+        #expect(try bob.ok("cell", "show", "20").contains("MOVED-c0ffee"))
+        let notCleared = try bob.fails("cell", "move", "20", "--to", "europe")
+        #expect(notCleared.stderr.contains("no write clearance for 'europe'") || notCleared.stderr.contains("you have none for 'europe'"), "\(notCleared.stderr)")
+        #expect(try alice.ok("cell", "move", "20", "--to", "europe").contains("Moved cell 20 to compartment 'europe'"))
+        let moved = try bob.ok("sync")
+        #expect(moved.contains("1 cell was removed from this laptop: moved to a compartment you are not cleared for"), "\(moved)")
+        #expect(Self.filesHold("MOVED-c0ffee", bob.replica).isEmpty)
+        #expect(try alice.ok("cell", "show", "20").contains("MOVED-c0ffee"), "alice, cleared for both, keeps it")
+    }
+}
