@@ -96,24 +96,79 @@ extension Replica {
             // everything it was sent, and its first pull brings the rest.
             if told { backfill.compartments = Array(Set(backfill.compartments).union(read.subtracting(before))).sorted() }
         }
-        for placement in update.placements {
-            let row = try Row.fetchOne(db, sql: "SELECT id, kind FROM record WHERE uuid = ?", arguments: [placement.record.rawValue])
-            guard let names = placement.compartments else {
-                if let row { removing[row[0]] = (placement.record, row[1]) }
-                lost.insert("(moved)")
+        // A record's last placement is where it stands now. One readable now may have been out
+        // of reach since this file's cursor (versions written then were never sent here), so
+        // its history is asked for again whether or not the file holds it.
+        var last: [RecordID: [String]?] = [:]
+        for placement in update.placements { last[placement.record] = placement.compartments }
+        for (record, compartments) in last.sorted(by: { $0.key < $1.key }) {
+            let row = try Row.fetchOne(db, sql: "SELECT id, kind FROM record WHERE uuid = ?", arguments: [record.rawValue])
+            guard let names = compartments else {
+                if let row {
+                    removing[row[0]] = (record, row[1])
+                    lost.insert("(moved)")
+                }
                 continue
             }
-            if row != nil {
-                try Self.setCompartments(names, of: placement.record, db)
-            } else if !backfill.records.contains(placement.record) {
-                backfill.records.append(placement.record)
+            if row != nil { try Self.setCompartments(names, of: record, db) }
+            if !backfill.records.contains(record) { backfill.records.append(record) }
+        }
+        // Unsent writes of records the analyst may still read but no longer write would be
+        // refused at every push: they are set aside, and the record is brought again as the
+        // server holds it.
+        let readOnly = Set(try Self.clearances(db).filter { !$0.write }.map(\.compartment))
+        var rewinding: [Int64: (id: RecordID, kind: String)] = [:]
+        if !readOnly.isEmpty {
+            for (row, record) in try unsentRecords(db) where removing[row] == nil {
+                if !readOnly.isDisjoint(with: try Self.compartments(of: record.id, db)) {
+                    rewinding[row] = record
+                    if !backfill.records.contains(record.id) { backfill.records.append(record.id) }
+                }
             }
         }
         if !backfill.compartments.isEmpty || !backfill.records.isEmpty { try Meta.set("backfill", String(decoding: WireProtocol.encode(backfill), as: UTF8.self), db) }
         try Meta.set("access_cursor", "\(update.cursor.clearances):\(update.cursor.placements)", db)
-        guard !removing.isEmpty else { return false }
-        try remove(removing, reason: lost.subtracting(["(moved)"]).sorted(), db, at: time)
+        guard !removing.isEmpty || !rewinding.isEmpty else { return false }
+        if !removing.isEmpty { try remove(removing, reason: lost.subtracting(["(moved)"]).sorted(), counted: true, db, at: time) }
+        if !rewinding.isEmpty { try remove(rewinding, reason: readOnly.sorted(), counted: false, db, at: time) }
         return true
+    }
+
+    /// The records holding this file's writes the server has not acknowledged, by row.
+    private func unsentRecords(_ db: Database) throws -> [Int64: (id: RecordID, kind: String)] {
+        let acknowledged = try Self.lastServerVector(db)
+        var records: [Int64: (id: RecordID, kind: String)] = [:]
+        let statement = try db.cachedStatement(sql: """
+            SELECT DISTINCT r.id, r.uuid, r.kind FROM version v JOIN record r ON r.id = v.record JOIN replica p ON p.id = v.replica
+            WHERE p.uuid = ? AND v.counter > ?
+            """)
+        for replica in try ownReplicas(db) {
+            for row in try Row.fetchAll(statement, arguments: [replica.rawValue, Int64(acknowledged[replica])]) {
+                if let id = RecordID(row[1] as String) { records[row[0]] = (id, row[2]) }
+            }
+        }
+        return records
+    }
+
+    /// Sets aside this file's unsent writes of `records` (the server refused them as outside the
+    /// analyst's clearances): they are saved to a file and withdrawn, and each record is brought
+    /// again as the server holds it.
+    public func setAside(_ records: [RecordID]) throws {
+        let removed = try store.transaction { db in
+            var rows: [Int64: (id: RecordID, kind: String)] = [:]
+            for record in records {
+                if let row = try Row.fetchOne(db, sql: "SELECT id, kind FROM record WHERE uuid = ?", arguments: [record.rawValue]) { rows[row[0]] = (record, row[1]) }
+            }
+            guard !rows.isEmpty else { return false }
+            var backfill = try Self.pendingBackfill(db) ?? Backfill(compartments: [], records: [])
+            backfill.records = Array(Set(backfill.records).union(rows.values.map(\.id))).sorted()
+            try Meta.set("backfill", String(decoding: WireProtocol.encode(backfill), as: UTF8.self), db)
+            let writable = Set(try Self.clearances(db).filter(\.write).map(\.compartment))
+            let reason = Set(try rows.values.flatMap { try Self.compartments(of: $0.id, db) }).subtracting(writable).sorted()
+            try remove(rows, reason: reason, counted: false, db, at: WallClock.now())
+            return true
+        }
+        if removed { try scrub() }
     }
 
     /// Records the compartments of `placements`' records, as the server named them.
@@ -129,7 +184,10 @@ extension Replica {
     /// Deletes `records` with their versions and field states (conflicts included), after
     /// writing this file's unsent writes of them to a set-aside file and noting their dots as
     /// withdrawn; records what was removed for `status` and the sync's report.
-    private func remove(_ records: [Int64: (id: RecordID, kind: String)], reason: [String], _ db: Database, at time: Int64) throws {
+    ///
+    /// Records removed only to be brought again as the server holds them are not `counted`:
+    /// the note then tells only of the writes set aside.
+    private func remove(_ records: [Int64: (id: RecordID, kind: String)], reason: [String], counted: Bool, _ db: Database, at time: Int64) throws {
         // Deleted content is overwritten in place, not left in free pages.
         try db.execute(sql: "PRAGMA secure_delete = ON")
         let own = try ownReplicas(db)
@@ -147,7 +205,7 @@ extension Replica {
         }
         var file: String?
         if !unsent.isEmpty {
-            file = try SetAside.write(unsent, analyst: analyst, reason: reason, beside: store.path, at: time)
+            file = try SetAside.write(unsent, analyst: analyst, replica: id, reason: reason, beside: store.path, at: time)
             let withdraw = try db.cachedStatement(sql: "INSERT OR IGNORE INTO withdrawn (replica, counter) VALUES (?, ?)")
             for version in unsent { try withdraw.execute(arguments: [version.dot.replica.rawValue, Int64(version.dot.counter)]) }
         }
@@ -157,10 +215,12 @@ extension Replica {
             try db.execute(sql: "DELETE FROM record WHERE id = ?", arguments: [row])
             try db.execute(sql: "DELETE FROM record_home WHERE record = ?", arguments: [record.id.rawValue])
         }
-        let cells = records.values.filter { $0.kind == RecordSchema.cell.kind }.count
+        guard counted || file != nil else { return }
+        let cells = counted ? records.values.filter { $0.kind == RecordSchema.cell.kind }.count : 0
+        let signals = counted ? records.count - cells : 0
         try db.execute(sql: """
             INSERT INTO removal (time, compartments, cells, signals, set_aside, set_aside_versions) VALUES (?, ?, ?, ?, ?, ?)
-            """, arguments: [time, reason.joined(separator: ","), cells, records.count - cells, file, unsent.count])
+            """, arguments: [time, reason.joined(separator: ","), cells, signals, file, unsent.count])
     }
 
     /// Compacts the file after records were removed: every page is rewritten from what is left
@@ -228,6 +288,10 @@ public struct Removal: Sendable, Equatable {
 
     /// "3 cells and 1 signal of compartment east were removed from this laptop: clearance revoked".
     public var sentence: String {
+        guard cells + signals > 0 else {
+            // Writes set aside where the analyst may now only read; the records stay.
+            return "your \(setAsideVersions) unsent write\(setAsideVersions == 1 ? "" : "s") in compartment\(compartments.count == 1 ? "" : "s") \(compartments.joined(separator: ", ")), which you may now only read, \(setAsideVersions == 1 ? "was" : "were") saved to \(setAside ?? "a file")"
+        }
         let what = [cells > 0 ? "\(cells) cell\(cells == 1 ? "" : "s")" : nil, signals > 0 ? "\(signals) signal\(signals == 1 ? "" : "s")" : nil]
             .compactMap { $0 }.joined(separator: " and ")
         let whence = compartments.isEmpty ? "moved to a compartment you are not cleared for"

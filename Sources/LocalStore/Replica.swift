@@ -109,7 +109,7 @@ public struct Replica: Sendable {
     @discardableResult
     public func write(_ changes: [FieldChange], at time: Int64) throws -> [Version] {
         try store.transaction(foldingLog: false) { db in
-            try checkClearedToWrite(changes.map(\.record), db)
+            try checkClearedToWrite(changes, db)
             if changes.count == 1, store.writeLogCapacity > 0 {
                 var single = ApplyBatch(store, db)
                 if let version = try single.logWrite(changes[0], value: try canonical(changes[0]), replica: id, author: analyst,
@@ -140,10 +140,21 @@ public struct Replica: Sendable {
 
     /// Refuses a write to a record in a compartment the analyst may only read (as the server
     /// last told): the server would refuse its push. One lookup while no clearance is read-only.
-    private func checkClearedToWrite(_ records: [RecordID], _ db: Database) throws {
+    /// A signal's tags count too: tagging a cell is writing in its compartment.
+    private func checkClearedToWrite(_ changes: [FieldChange], _ db: Database) throws {
         let readOnly = try String.fetchSet(db.cachedStatement(sql: "SELECT compartment FROM clearance WHERE write = 0"))
         guard !readOnly.isEmpty else { return }
-        for record in Set(records) {
+        var records = Set(changes.map(\.record))
+        let numbered = try db.cachedStatement(sql: "SELECT r.uuid FROM field f JOIN record r ON r.id = f.record WHERE f.name = 'number' AND f.value = ?")
+        for change in changes where store.schemas[change.kind]?.field(change.field)?.valueType == .cellRefs {
+            for ref in change.value.list ?? [] {
+                if let id = RecordID(ref) { records.insert(id) }
+                if let number = CellRef.number(ref) {
+                    records.formUnion(try String.fetchAll(numbered, arguments: [StoreCoding.encode(.int(number))]).compactMap(RecordID.init))
+                }
+            }
+        }
+        for record in records.sorted() {
             if let compartment = try Self.compartments(of: record, db).first(where: readOnly.contains) {
                 throw StoreError.notClearedToWrite(record: record, compartment: compartment)
             }
@@ -153,7 +164,7 @@ public struct Replica: Sendable {
     /// Writes `changes` one by one in the open transaction `db` (the write log already folded),
     /// each based on its state in `states`, or on its field's vector here.
     func writeDirectly(_ changes: [FieldChange], basedOn states: [VersionVector?]? = nil, at time: Int64, _ db: Database) throws -> [Version] {
-        try checkClearedToWrite(changes.map(\.record), db)
+        try checkClearedToWrite(changes, db)
         var batch = try ApplyBatch.begin(store, db)
         let written = try writeInOrder(changes, into: &batch, at: time, basedOn: states)
         _ = try batch.finish()

@@ -16,17 +16,17 @@ enum SetAside {
     }
 
     /// Writes `versions` and returns the file's path.
-    static func write(_ versions: [Version], analyst: String, reason: [String], beside replicaPath: String, at time: Int64) throws -> String {
+    static func write(_ versions: [Version], analyst: String, replica: ReplicaID, reason: [String], beside replicaPath: String, at time: Int64) throws -> String {
         let folder = replicaPath == ":memory:"
             ? FileManager.default.temporaryDirectory.appendingPathComponent("set-aside")
             : URL(fileURLWithPath: replicaPath).deletingLastPathComponent().appendingPathComponent("set-aside")
         do {
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-            var path = folder.appendingPathComponent("set-aside-\(time).json")
+            var path = folder.appendingPathComponent("set-aside-\(replica.short)-\(time).json")
             var suffix = 1
             while FileManager.default.fileExists(atPath: path.path) {
                 suffix += 1
-                path = folder.appendingPathComponent("set-aside-\(time)-\(suffix).json")
+                path = folder.appendingPathComponent("set-aside-\(replica.short)-\(time)-\(suffix).json")
             }
             let data = WireProtocol.encode(File(analyst: analyst, compartments: reason, time: time, versions: versions))
             guard FileManager.default.createFile(atPath: path.path, contents: data, attributes: [.posixPermissions: 0o600]) else {

@@ -75,6 +75,9 @@ package struct HTTPTransport: SyncTransport {
         let (response, data) = try await execute(http, upTo: maxResponseBytes)
         guard response.status == .ok else {
             if let error = try? JSONDecoder().decode(ErrorResponse.self, from: data) {
+                if let records = error.error.records, !records.isEmpty {
+                    throw AccessRefusal.answered(code: error.error.code, message: error.error.message, records: records)
+                }
                 throw SyncError.server(status: Int(response.status.code), code: error.error.code, message: error.error.message)
             }
             // A server that has no such route: not a field-sync server at this address.

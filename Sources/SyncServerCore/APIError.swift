@@ -1,16 +1,20 @@
 package import Hummingbird
 import Foundation
 package import SyncProtocol
+package import SyncModel
 
 /// An error answer: a stable code of the protocol (which gives the HTTP status) and a sentence
 /// saying what to do.
 package struct APIError: Error, HTTPResponseError, Sendable, Equatable {
     package var code: ServerErrorCode
     package var message: String
+    /// The records a refused push wrote outside the analyst's clearances.
+    package var records: [RecordID]?
 
-    package init(_ code: ServerErrorCode, _ message: String) {
+    package init(_ code: ServerErrorCode, _ message: String, records: [RecordID]? = nil) {
         self.code = code
         self.message = message
+        self.records = records
     }
 
     /// The status the code is answered with (``ServerErrorCode/status``).
@@ -20,7 +24,7 @@ package struct APIError: Error, HTTPResponseError, Sendable, Equatable {
         var headers = HTTPFields()
         headers[.contentType] = WireProtocol.contentType
         if status == .unauthorized { headers[.wwwAuthenticate] = "Bearer" }
-        let body = WireProtocol.encode(ErrorResponse(code: code, message: message))
+        let body = WireProtocol.encode(ErrorResponse(code: code, message: message, records: records))
         return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: body)))
     }
 
@@ -35,7 +39,7 @@ package struct APIError: Error, HTTPResponseError, Sendable, Equatable {
         case let refusal as ExchangeRefusal:
             return APIError(refusal.code, refusal.description)
         case let refusal as AccessRefusal:
-            return APIError(refusal.code, refusal.description)
+            return APIError(refusal.code, refusal.description, records: refusal.records)
         case let error as HomeError:
             return APIError(error.code, error.description)
         case let error as CompartmentError:

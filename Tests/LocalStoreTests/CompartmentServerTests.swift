@@ -88,7 +88,7 @@ import Testing
                                           versions: [Self.version(Self.carolsLaptop, 1, Self.signal, value: .text("new"), author: "carol")],
                                           homes: [Placement(record: Self.signal, compartments: ["east"])], pageLimit: 10, at: 3)
         }
-        await #expect(throws: AccessRefusal.unknownCompartment("west")) {
+        await #expect(throws: AccessRefusal.unknownCompartment("west", record: Self.signal)) {
             _ = try await server.exchange(analyst: "alice", requester: Self.alicesLaptop, clientVector: VersionVector(),
                                           versions: [Self.version(Self.alicesLaptop, 5, Self.signal, value: .text("new"), author: "alice")],
                                           homes: [Placement(record: Self.signal, compartments: ["west"])], pageLimit: 10, at: 3)

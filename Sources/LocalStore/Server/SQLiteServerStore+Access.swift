@@ -86,6 +86,14 @@ extension SQLiteServerStore {
         }
     }
 
+    /// The compartments of `record` as the server holds them; nil for a record it does not hold.
+    public func compartments(of record: RecordID) throws -> [String]? {
+        try read { db in
+            guard let recordClass = try Int64.fetchOne(db, sql: "SELECT class FROM record WHERE uuid = ?", arguments: [record.rawValue]) else { return nil }
+            return try ServerAccess(db, time: 0).names(ofClass: recordClass)
+        }
+    }
+
     /// The compartment's id, after checking that it and the analyst exist.
     private static func compartmentAndAnalyst(_ compartment: String, _ analyst: String, _ db: Database) throws -> Int64 {
         guard try Int.fetchOne(db, sql: "SELECT 1 FROM analyst WHERE name = ?", arguments: [analyst]) != nil else {

@@ -135,7 +135,7 @@ struct ServerPush {
         }
         let home: Int64
         if let name = homes[id] {
-            guard let named = try? access.compartmentID(name) else { throw AccessRefusal.unknownCompartment(name) }
+            guard let named = try? access.compartmentID(name) else { throw AccessRefusal.unknownCompartment(name, record: id) }
             home = named
         } else {
             home = try access.rules(for: author).home

@@ -6,12 +6,23 @@ public enum AccessRefusal: Error, Equatable, Sendable, CustomStringConvertible {
     /// Records the analyst wrote (or tagged a signal to) in compartments they may not write.
     case notCleared(analyst: String, records: [RecordID], compartments: [String])
     /// A new record was placed in a compartment that does not exist.
-    case unknownCompartment(String)
+    case unknownCompartment(String, record: RecordID)
+    /// A refusal of either kind as a client receives it: the server's code, sentence and records.
+    case answered(code: ServerErrorCode, message: String, records: [RecordID])
 
     public var code: ServerErrorCode {
         switch self {
         case .notCleared: return .notCleared
         case .unknownCompartment: return .unknownCompartment
+        case .answered(let code, _, _): return code
+        }
+    }
+
+    /// The records whose writes the server would not take.
+    public var records: [RecordID] {
+        switch self {
+        case .notCleared(_, let records, _), .answered(_, _, let records): return records
+        case .unknownCompartment(_, let record): return [record]
         }
     }
 
@@ -21,7 +32,9 @@ public enum AccessRefusal: Error, Equatable, Sendable, CustomStringConvertible {
             let shown = records.prefix(5).map(\.description).joined(separator: ", ") + (records.count > 5 ? " and \(records.count - 5) more" : "")
             let names = compartments.map { "'\($0)'" }.joined(separator: ", ")
             return "\(analyst) is not cleared to write compartment \(names), which the push writes (records \(shown)); nothing was stored. Sync again to set those writes aside, or ask the server's admin for `sync-server clearance grant \(analyst) \(compartments.first ?? Compartment.defaultName) --write`."
-        case .unknownCompartment(let name):
+        case .answered(_, let message, _):
+            return message
+        case .unknownCompartment(let name, _):
             return "the push places a new record in compartment '\(name)', which this server does not have; nothing was stored. Choose one of `sync-client compartments`, or ask the admin to `sync-server compartment add \(name)`."
         }
     }

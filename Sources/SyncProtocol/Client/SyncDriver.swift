@@ -82,6 +82,9 @@ public struct SyncDriver<Replica: SyncReplica>: Sendable {
                 action = try readPush(query)
             case .readCarried(let query):
                 action = try session.carriedRead(try replica.carried(limit: query.limit, budget: query.budget, excluding: query.excluding))
+            case .setAside(let records, let query):
+                try replica.setAside(records)
+                action = try readPush(query)
             case .retry(let query, let refused):
                 // A carried range the server will not take must not stop the sync.
                 if let refused { try replica.noteRefused(refused.range, permanently: !refused.mayPassLater) }

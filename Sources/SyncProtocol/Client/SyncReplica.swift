@@ -36,6 +36,10 @@ public protocol SyncReplica: Sendable {
     /// and dots of this replica's writes set aside when a clearance went.
     func accessParts(for versions: [Version]) throws -> (homes: [Placement], withdrawn: [Dot])
 
+    /// Sets aside this replica's unsent writes of `records`, which the server refused as outside
+    /// the analyst's clearances, so that the rest can be pushed; nothing is lost.
+    func setAside(_ records: [RecordID]) throws
+
     /// Whether stored versions wait for their field states (see ``receive(_:serverVector:cursor:deferFields:)``).
     func hasUnderivedFields() throws -> Bool
 
@@ -69,6 +73,7 @@ public struct CarriedPage: Sendable, Equatable {
 extension SyncReplica {
     /// A replica that names no compartments and sets nothing aside.
     public func accessParts(for versions: [Version]) throws -> (homes: [Placement], withdrawn: [Dot]) { ([], []) }
+    public func setAside(_ records: [RecordID]) throws {}
 
     /// A replica that carries nothing for others.
     public func carried(limit: Int, budget: PageBudget, excluding: Set<SignedRange>) throws -> CarriedPage { CarriedPage() }

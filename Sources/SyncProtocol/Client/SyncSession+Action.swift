@@ -23,6 +23,10 @@ extension SyncSession {
         /// carried range if there is one (``SyncReplica/noteRefused(_:permanently:)``), then read
         /// the next, smaller push as ``readPush(_:)`` does.
         case retry(PushQuery, refused: RefusedRange?)
+        /// The server refused the push as writing where the analyst may not: set aside this
+        /// replica's unsent writes of these records (``SyncReplica/setAside(_:)``), then read
+        /// the push again without them.
+        case setAside([RecordID], PushQuery)
         /// Await the answer to the request in flight.
         case awaitAnswer
         /// The sync is complete: nothing is left to push and the server has nothing more waiting.

@@ -20,10 +20,10 @@ extension SyncSession {
             return .halvePush
         case .badSignature, .unknownKey, .unsignedVersion, .authorMismatch:
             return .isolateCarried
-        case .notCleared:
+        case .notCleared, .unknownCompartment:
             return .refreshAccess
         case .unauthorized, .malformedBody, .unsupportedMediaType, .unsupportedProtocol, .vectorTooLarge, .malformedSignature,
-             .invalidVersion, .kindMismatch, .counterGap, .dotReused, .replicaNotYours, .keyMismatch, .storeUnavailable, .unknownCompartment,
+             .invalidVersion, .kindMismatch, .counterGap, .dotReused, .replicaNotYours, .keyMismatch, .storeUnavailable,
              .internalError, .httpError, .unknown:
             return .stop
         }

@@ -96,9 +96,9 @@ public struct SyncSession: Sendable {
         /// How far the replica has followed its analyst's access, as of the last answer taken
         /// (nil for a replica that does not follow it).
         var access: AccessCursor?
-        /// Whether a push refused as outside the analyst's clearances was answered by asking
-        /// what changed (once a session).
-        var refreshedAccess = false
+        /// Pushes refused as outside the analyst's clearances whose writes were set aside; each
+        /// set-aside removes writes, and a session takes a few before it stops.
+        var setAsides = 0
     }
 
     /// What a request in flight sent, to judge its answer or its refusal.
@@ -351,11 +351,14 @@ public struct SyncSession: Sendable {
             let refused = RefusedRange(range: sent.signatures[0], code: code, message: message)
             standing.stats.refusedCarried.append(refused)
             return retry(sent, standing, refused: refused)
-        case .refreshAccess where !sent.versions.isEmpty && standing.access != nil && !standing.refreshedAccess:
-            // A clearance went since the last answer: ask what changed, which sets those
-            // writes aside, then push again without them.
-            standing.refreshedAccess = true
-            return send([], signatures: [], vector: sent.vector, serverHasMore: true, standing, unstored: nil)
+        case .refreshAccess where !sent.versions.isEmpty && standing.access != nil && standing.setAsides < 8:
+            // A clearance went (or a cell moved) since these writes: set them aside and push
+            // the rest; the next answer tells what changed.
+            standing.setAsides += 1
+            let records = (error as? AccessRefusal)?.records ?? []
+            guard !records.isEmpty else { throw error }
+            state = .readingPush(serverHasMore: sent.serverHadMore, standing, unstored: nil)
+            return .setAside(records, pushQuery(standing))
         default:
             throw error
         }

@@ -113,14 +113,16 @@ public struct ErrorResponse: Codable, Sendable, Equatable {
     public struct Detail: Codable, Sendable, Equatable {
         public var code: ServerErrorCode
         public var message: String
+        /// For a push refused as outside the analyst's clearances, the records it wrote there.
+        public var records: [RecordID]?
     }
 
     public var protocolVersion: Int
     public var error: Detail
 
-    public init(code: ServerErrorCode, message: String) {
+    public init(code: ServerErrorCode, message: String, records: [RecordID]? = nil) {
         protocolVersion = WireProtocol.version
-        error = Detail(code: code, message: message)
+        error = Detail(code: code, message: message, records: records)
     }
 }
 
