@@ -15,7 +15,9 @@ enum StoreSchema {
     )
 
     /// Every step a replica file takes, in order.
-    static let migrations: Set<String> = ["v1-versions", "v2-cell-numbers", "v4-record-rows", "v5-clock-blobs", "v6-write-log", "v7-signatures"]
+    static let migrations: Set<String> = [
+        "v1-versions", "v2-cell-numbers", "v4-record-rows", "v5-clock-blobs", "v6-write-log", "v7-signatures", "v8-conflict-reports",
+    ]
 
     @Sendable static func migrator() -> DatabaseMigrator {
         var migrator = DatabaseMigrator()
@@ -68,6 +70,9 @@ enum StoreSchema {
                 ) WITHOUT ROWID;
                 """)
         }
+        // The conflicts this replica reports to the server, and what the server acknowledged
+        // (see ConflictReports).
+        migrator.registerMigration("v8-conflict-reports", migrate: ConflictReports.create)
         return migrator
     }
 

@@ -28,13 +28,14 @@ extension PostgresServerStore {
             let logger = self.logger, pauses = self.pauses
             let stored: StoredExchange
             // A pull from replicas already bound writes no version: it skips the push's transaction.
-            if work.versions.isEmpty, let owners = try await boundOwners(of: work.claimed),
+            if work.versions.isEmpty, work.conflicts.isEmpty, !work.countsBundleApply, let owners = try await boundOwners(of: work.claimed),
                work.requesterKey.map({ owners[$0.replica]?.publicKey != nil }) ?? true {
                 try ownership(owners)
                 stored = try await answer(work, report: ApplyReport())
             } else {
                 let report = try await client.withTransaction(logger: logger) { connection in
                     let report = try await Self.push(work, ownership: ownership, connection, logger)
+                    try await Self.recordTallies(work, connection, logger)
                     pauses.beforeCommit?()
                     return report
                 }

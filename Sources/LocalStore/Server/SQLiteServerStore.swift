@@ -159,6 +159,8 @@ public struct SQLiteServerStore: ServerStorage {
                     .execute(arguments: [key, replica.rawValue])
             }
             let report = try ServerPush.store(work.versions, db)
+            try ServerConflicts.record(work.conflicts, at: work.time, db)
+            if work.countsBundleApply { try BundleApplyTally.count(.applied, db) }
             let vector = try VersionTable.versionVector(of: work.counted, db)
             let page: StoredPage?
             switch work.page.start {

@@ -41,10 +41,16 @@ public struct SyncRequest: Codable, Sendable, Equatable {
     /// Signatures of other replicas over the pushed versions the client carries on their
     /// authors' behalf (see ``SignedRange``): each range's versions are all in `versions`.
     public var signatures: [SignedRange]?
+    /// Conflicts the requesting replica saw open since the server last acknowledged its report
+    /// (see ``ConflictReport``; at most ``ConflictReport/maxIDs``). Absent from older clients.
+    public var conflictsOpened: [ConflictID]?
+    /// Conflicts the requesting replica saw resolved since then, at most ``ConflictReport/maxIDs``.
+    public var conflictsResolved: [ConflictID]?
 
     public init(
         replica: ReplicaID, vector: VersionVector, cursor: FeedCursor? = nil, versions: [Version], pageLimit: Int? = nil,
-        publicKey: Data? = nil, signatures: [SignedRange]? = nil, protocolVersion: Int = WireProtocol.version
+        publicKey: Data? = nil, signatures: [SignedRange]? = nil, conflicts: ConflictReport = ConflictReport(),
+        protocolVersion: Int = WireProtocol.version
     ) {
         self.protocolVersion = protocolVersion
         self.replica = replica
@@ -54,6 +60,17 @@ public struct SyncRequest: Codable, Sendable, Equatable {
         self.pageLimit = pageLimit
         self.publicKey = publicKey
         self.signatures = signatures?.isEmpty == true ? nil : signatures
+        self.conflicts = conflicts
+    }
+
+    /// The request's conflict report; an empty one is sent as no keys at all, so a request
+    /// without one is the same bytes as before reports existed.
+    public var conflicts: ConflictReport {
+        get { ConflictReport(self) }
+        set {
+            conflictsOpened = newValue.opened.isEmpty ? nil : newValue.opened
+            conflictsResolved = newValue.resolved.isEmpty ? nil : newValue.resolved
+        }
     }
 }
 
