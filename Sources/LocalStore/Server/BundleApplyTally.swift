@@ -22,7 +22,7 @@ enum BundleApplyTally {
         return counts
     }
 
-    /// The table, made by migration `v11-bundle-applies`.
+    /// The table, made by migration `v12-bundle-applies`.
     static func create(_ db: Database) throws {
         try db.execute(sql: """
             CREATE TABLE bundle_apply (

@@ -4,7 +4,8 @@ public import SyncModel
 public import SyncProtocol
 
 /// The server's storage in one SQLite file, the embedded default: versions (with their
-/// records' kinds), the feed, analysts, replica bindings and keys — the same shape as
+/// records' kinds), the feed, analysts, replica bindings and keys, and operators' counts
+/// (conflicts as replicas report them, bundle applies) — the same shape as
 /// `PostgresServerStore`, and no field state (the server stores and serves; replicas merge).
 /// Every public method that writes is one transaction: it happens whole or not at all.
 public struct SQLiteServerStore: ServerStorage {

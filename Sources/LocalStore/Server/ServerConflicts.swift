@@ -43,7 +43,7 @@ enum ServerConflicts {
         return ConflictCounts(open: row[0], opened: row[1])
     }
 
-    /// The tables, made by migration `v10-conflicts`.
+    /// The tables, made by migration `v11-conflicts`.
     static func create(_ db: Database) throws {
         try db.execute(sql: """
             CREATE TABLE conflict (

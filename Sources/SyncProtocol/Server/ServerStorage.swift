@@ -9,9 +9,9 @@ public import SyncModel
 /// An implementation only stores and reads: it checks versions' structure, and runs each
 /// exchange's ``ExchangeWork`` in one transaction that either commits whole or changes nothing,
 /// sorting the push by the rule every store shares (``PushSort``). Every implementation keeps
-/// the same things: versions with their records' kinds, the feed, analysts, bindings and keys;
-/// none keeps field states (replicas merge). A synchronous implementation of a requirement
-/// satisfies it.
+/// the same things: versions with their records' kinds, the feed, analysts, bindings and keys,
+/// and what operators count (conflicts as replicas report them, bundle applies); none keeps
+/// field states (replicas merge). A synchronous implementation of a requirement satisfies it.
 public protocol ServerStorage: Sendable {
     /// Pushed versions that passed every structural check, ready to store.
     associatedtype Checked: Sendable
