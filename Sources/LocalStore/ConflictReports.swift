@@ -77,6 +77,24 @@ enum ConflictReports {
         for id in report.resolved { try resolved.execute(arguments: [id.rawValue]) }
     }
 
+    /// The conflicts open on `records`: their fields' conflicts, and those of cells sharing a
+    /// number with one of them. Read before the records leave the file, to ``forget(_:_:)``
+    /// after.
+    static func open(on records: Set<RecordID>, _ db: Database) throws -> [ConflictID] {
+        var ids: Set<ConflictID> = []
+        let fields = try db.cachedStatement(sql: """
+            SELECT f.conflict FROM field f JOIN record r ON r.id = f.record WHERE r.uuid = ? AND f.conflict IS NOT NULL
+            """)
+        for record in records {
+            ids.formUnion(try String.fetchAll(fields, arguments: [record.rawValue]).compactMap(ConflictID.init))
+        }
+        var names = ReplicaNames()
+        for conflict in try Store.numberConflicts(db, names: &names) where conflict.heads.contains(where: { records.contains($0.record) }) {
+            ids.insert(conflict.id)
+        }
+        return ids.sorted()
+    }
+
     /// Drops `ids` from the bookkeeping without reporting them: for conflicts that left this
     /// file for a reason other than a resolution.
     static func forget(_ ids: some Sequence<ConflictID>, _ db: Database) throws {
@@ -90,7 +108,7 @@ enum ConflictReports {
         try db.execute(sql: "UPDATE conflict_report SET reported = 0 WHERE reported = 1")
     }
 
-    /// The table, made by migration `v8-conflict-reports`.
+    /// The table, made by migration `v9-conflict-reports`.
     static func create(_ db: Database) throws {
         try db.execute(sql: """
             CREATE TABLE conflict_report (

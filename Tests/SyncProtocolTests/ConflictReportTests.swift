@@ -187,10 +187,12 @@ final class ReportingTransport: SyncTransport, @unchecked Sendable {
         #expect(try await team.counts() == ConflictCounts(open: 1, opened: 1))
         // The cell's field states leave Bob's file, as removing a record he may no longer read
         // would take them: the conflict is no longer open here, yet nobody resolved it.
-        let ids = try bob.store.conflicts().filter { $0.record == Self.cell }.map(\.id)
-        try await bob.store.writer.write { db in
+        let ids = try await bob.store.writer.write { db in
+            let open = try bob.conflictsOpen(on: [Self.cell], in: db)
             try db.execute(sql: "DELETE FROM field WHERE record = (SELECT id FROM record WHERE uuid = ?)", arguments: [Self.cell.rawValue])
+            return open
         }
+        #expect(ids == [conflict])
         #expect(try bob.pendingConflictReport(limit: 10) == ConflictReport(resolved: [conflict]), "unforgotten, it reads as resolved")
         try bob.forgetConflictReports(ids)
         #expect(try bob.pendingConflictReport(limit: 10).isEmpty)
