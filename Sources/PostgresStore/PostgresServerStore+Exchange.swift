@@ -13,6 +13,8 @@ package import SyncProtocol
 /// feed head, held only while the feed rows are appended and the transaction commits. Feed
 /// positions are therefore handed out in commit order: a reader, which takes no lock, only ever
 /// sees a prefix of the feed without gaps, so a cursor can never pass a version committed later.
+/// An exchange carrying a conflict report, or a bundle apply, then takes the tallies' rows
+/// (``recordTallies(_:_:_:)``), after everything else.
 ///
 /// The answer is read afterwards from one snapshot (one statement for a pull by cursor, a
 /// read-only REPEATABLE READ transaction for one by vector), so the page, the counters and the
