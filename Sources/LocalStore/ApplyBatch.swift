@@ -128,6 +128,9 @@ struct ApplyBatch {
             try update.run()
         }
         try writeFields()
+        // Every conflict a batch opens or closes is noted for the server's count, even one that
+        // opens and closes again before the next sync.
+        try ConflictReports.note(report, db)
         return report
     }
 }

@@ -209,12 +209,15 @@ extension Replica {
             let withdraw = try db.cachedStatement(sql: "INSERT OR IGNORE INTO withdrawn (replica, counter) VALUES (?, ?)")
             for version in unsent { try withdraw.execute(arguments: [version.dot.replica.rawValue, Int64(version.dot.counter)]) }
         }
+        // Their conflicts leave with them, unresolved: the server is not told they closed.
+        let conflicts = try ConflictReports.open(on: Set(records.values.map(\.id)), db)
         for (row, record) in records {
             try db.execute(sql: "DELETE FROM version WHERE record = ?", arguments: [row])
             try db.execute(sql: "DELETE FROM field WHERE record = ?", arguments: [row])
             try db.execute(sql: "DELETE FROM record WHERE id = ?", arguments: [row])
             try db.execute(sql: "DELETE FROM record_home WHERE record = ?", arguments: [record.id.rawValue])
         }
+        try ConflictReports.forget(conflicts, db)
         guard counted || file != nil else { return }
         let cells = counted ? records.values.filter { $0.kind == RecordSchema.cell.kind }.count : 0
         let signals = counted ? records.count - cells : 0

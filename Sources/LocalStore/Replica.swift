@@ -323,7 +323,11 @@ public struct Replica: Sendable {
             switch cursor {
             case .keep: break
             case .set(let position): try Meta.set("server_cursor", position.description, db)
-            case .clear: try db.execute(sql: "DELETE FROM meta WHERE key = 'server_cursor'")
+            case .clear:
+                try db.execute(sql: "DELETE FROM meta WHERE key = 'server_cursor'")
+                // A refused cursor means the server's history changed (restored from a backup,
+                // or another server): it may have lost the conflicts this file reported.
+                try ConflictReports.reportAgain(db)
             }
             return (report, removed)
         }

@@ -15,7 +15,9 @@ enum StoreSchema {
     )
 
     /// Every step a replica file takes, in order.
-    static let migrations: Set<String> = ["v1-versions", "v2-cell-numbers", "v4-record-rows", "v5-clock-blobs", "v6-write-log", "v7-signatures", "v8-access"]
+    static let migrations: Set<String> = [
+        "v1-versions", "v2-cell-numbers", "v4-record-rows", "v5-clock-blobs", "v6-write-log", "v7-signatures", "v8-access", "v9-conflict-reports",
+    ]
 
     @Sendable static func migrator() -> DatabaseMigrator {
         var migrator = DatabaseMigrator()
@@ -99,6 +101,9 @@ enum StoreSchema {
                 );
                 """)
         }
+        // The conflicts this replica reports to the server, and what the server acknowledged
+        // (see ConflictReports).
+        migrator.registerMigration("v9-conflict-reports", migrate: ConflictReports.create)
         return migrator
     }
 

@@ -39,6 +39,15 @@ enum PostgresSchema {
         ("3-bundle-key", ["CREATE TABLE bundle_key (one boolean PRIMARY KEY DEFAULT true CHECK (one), private_key bytea NOT NULL)"]),
         // Each replica's last exchange and the feed position its answer reached, for `sync-server status`.
         ("4-replica-activity", ["ALTER TABLE replica_owner ADD COLUMN last_sync bigint, ADD COLUMN reached bigint"]),
+        // Conflicts as replicas report them, with a one-row tally of how many were opened and
+        // are open, kept by the transaction that records a report (see PostgresServerStore+Tallies).
+        ("5-conflicts", [
+            "CREATE TABLE conflict (id text PRIMARY KEY, opened bigint NOT NULL, closed bigint)",
+            "CREATE TABLE conflict_tally (one boolean PRIMARY KEY DEFAULT true CHECK (one), opened bigint NOT NULL, open bigint NOT NULL)",
+            "INSERT INTO conflict_tally (one, opened, open) VALUES (true, 0, 0)",
+        ]),
+        // How many `bundle apply`s ended with each result and reason (a fixed set).
+        ("6-bundle-applies", ["CREATE TABLE bundle_apply (result text NOT NULL, reason text NOT NULL, count bigint NOT NULL, PRIMARY KEY (result, reason))"]),
     ]
 
     /// Applies the steps the database lacks, one instance at a time (an advisory lock held by

@@ -13,6 +13,8 @@ package import SyncProtocol
 /// feed head, held only while the feed rows are appended and the transaction commits. Feed
 /// positions are therefore handed out in commit order: a reader, which takes no lock, only ever
 /// sees a prefix of the feed without gaps, so a cursor can never pass a version committed later.
+/// An exchange carrying a conflict report, or a bundle apply, then takes the tallies' rows
+/// (``recordTallies(_:_:_:)``), after everything else.
 ///
 /// The answer is read afterwards from one snapshot (one statement for a pull by cursor, a
 /// read-only REPEATABLE READ transaction for one by vector), so the page, the counters and the
@@ -28,13 +30,14 @@ extension PostgresServerStore {
             let logger = self.logger, pauses = self.pauses
             let stored: StoredExchange
             // A pull from replicas already bound writes no version: it skips the push's transaction.
-            if work.versions.isEmpty, let owners = try await boundOwners(of: work.claimed),
+            if work.versions.isEmpty, work.conflicts.isEmpty, !work.countsBundleApply, let owners = try await boundOwners(of: work.claimed),
                work.requesterKey.map({ owners[$0.replica]?.publicKey != nil }) ?? true {
                 try ownership(owners)
                 stored = try await answer(work, report: ApplyReport())
             } else {
                 let report = try await client.withTransaction(logger: logger) { connection in
                     let report = try await Self.push(work, ownership: ownership, connection, logger)
+                    try await Self.recordTallies(work, connection, logger)
                     pauses.beforeCommit?()
                     return report
                 }

@@ -20,10 +20,13 @@ extension PostgresServerStore {
     /// the source's feed after a position (an empty page at its end); each page is stored as a
     /// push is, with the same checks, and the feed's chain is computed afresh, so it matches the
     /// source's only if every version arrived whole and in order: a copy that does not end at
-    /// `head`, the source's last position, is rolled back.
+    /// `head`, the source's last position, is rolled back. `conflicts` (as replicas reported
+    /// them) and `bundleApplies` are copied too: replicas do not report again what the source
+    /// acknowledged, and their cursors stay valid.
     package func load(
         analysts: [(analyst: Analyst, tokenHash: String)], bindings: [(replica: ReplicaID, analyst: String, bound: Int64, publicKey: Data?)],
-        bundleKey: BundleKey? = nil, head: FeedCursor, nextPage: @escaping @Sendable (FeedCursor) throws -> [Version]
+        bundleKey: BundleKey? = nil, conflicts: [(id: String, opened: Int64, closed: Int64?)] = [], bundleApplies: [BundleApplyResult: Int] = [:],
+        head: FeedCursor, nextPage: @escaping @Sendable (FeedCursor) throws -> [Version]
     ) async throws -> Loaded {
         // A whole store may take minutes to copy: a day's bound, not a request's.
         try await mapErrors(deadline: 86_400) { [self] in
@@ -66,6 +69,22 @@ extension PostgresServerStore {
                     try await connection.query("""
                         INSERT INTO replica_owner (replica, analyst, bound, public_key)
                         VALUES (\(binding.replica.rawValue), \(binding.analyst), \(binding.bound), \(binding.publicKey))
+                        """, logger: logger)
+                }
+                if !conflicts.isEmpty {
+                    let open = conflicts.filter { $0.closed == nil }, closed = conflicts.compactMap { row in row.closed.map { (row.id, row.opened, $0) } }
+                    try await connection.query("""
+                        INSERT INTO conflict (id, opened) SELECT * FROM unnest(\(open.map(\.id))::text[], \(open.map(\.opened))::bigint[])
+                        """, logger: logger)
+                    try await connection.query("""
+                        INSERT INTO conflict (id, opened, closed)
+                        SELECT * FROM unnest(\(closed.map(\.0))::text[], \(closed.map(\.1))::bigint[], \(closed.map(\.2))::bigint[])
+                        """, logger: logger)
+                    try await connection.query("UPDATE conflict_tally SET opened = \(conflicts.count), open = \(open.count)", logger: logger)
+                }
+                for (result, count) in bundleApplies {
+                    try await connection.query("""
+                        INSERT INTO bundle_apply (result, reason, count) VALUES (\(result.result), \(result.reason?.rawValue ?? ""), \(count))
                         """, logger: logger)
                 }
                 return Loaded(analysts: analysts.count, replicas: replicas.count, versions: versions, head: position)

@@ -15,9 +15,17 @@ package final class SyncMetrics: Sendable {
     let lag: Recorder
     let exchangeDuration: CoreMetrics.Timer
     let analysts, replicas: Gauge
+    /// Read from the database at each scrape (see ``MetricsEndpoint``): conflicts as replicas
+    /// reported them, and bundle applies, which `sync-server bundle apply` counts from a
+    /// process of its own.
+    let conflictsOpen: Gauge
+    let conflictsOpened, bundlesApplied: Counter
     private let factory: any MetricsFactory
     private let refused = Mutex<[String: Counter]>([:])
     private let knownHead = Mutex<UInt64>(0)
+    /// Refused bundle applies by reason, and the lock under which scrapes set the figures read
+    /// from the database and render them (see ``settingStoreFigures(_:_:render:)``).
+    private let bundlesRefused = Mutex<[String: Counter]>([:])
 
     /// Metrics made by `factory` (the process's bootstrapped one by default: no-ops unless
     /// `--metrics-port` set one up).
@@ -40,6 +48,38 @@ package final class SyncMetrics: Sendable {
         exchangeDuration = CoreMetrics.Timer(label: "fieldsync_store_exchange_seconds", factory: factory)
         analysts = Gauge(label: "fieldsync_analysts", factory: factory)
         replicas = Gauge(label: "fieldsync_replicas", factory: factory)
+        conflictsOpen = Gauge(label: "fieldsync_conflicts_open", factory: factory)
+        conflictsOpened = Counter(label: "fieldsync_conflicts_opened_total", factory: factory)
+        bundlesApplied = Counter(label: "fieldsync_bundle_applies_total", dimensions: [("result", "applied")], factory: factory)
+    }
+
+    /// Sets the figures a scrape read from the database, then renders the exposition, both
+    /// under one lock: a counter read from the database is set by a reset and an increment,
+    /// and a concurrent scrape must see neither half alone. A figure the database could not
+    /// give (nil) keeps its last value.
+    func settingStoreFigures<T>(_ conflicts: ConflictCounts?, _ bundles: [BundleApplyResult: Int]?, render: () -> T) -> T {
+        bundlesRefused.withLock { refused in
+            if let conflicts {
+                conflictsOpen.record(conflicts.open)
+                set(conflictsOpened, to: conflicts.opened)
+            }
+            if let bundles {
+                set(bundlesApplied, to: bundles[.applied] ?? 0)
+                for (result, count) in bundles {
+                    guard let reason = result.reason?.rawValue else { continue }
+                    let counter = refused[reason] ?? Counter(
+                        label: "fieldsync_bundle_applies_total", dimensions: [("result", "refused"), ("reason", reason)], factory: factory)
+                    refused[reason] = counter
+                    set(counter, to: count)
+                }
+            }
+            return render()
+        }
+    }
+
+    private func set(_ counter: Counter, to value: Int) {
+        counter.reset()
+        counter.increment(by: value)
     }
 
     /// Counts `count` pushed versions refused with `code` (a fixed set of codes).

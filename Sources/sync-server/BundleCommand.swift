@@ -18,7 +18,8 @@ struct BundleCommand: AsyncParsableCommand {
                 Every version must be signed by the replica that wrote it, with the key that replica bound at its \
                 first sync here: a replica that never synced cannot be taken from a bundle. A bundle encrypted to \
                 this server's key (`bundle create --encrypt-to server`) is decrypted first. A damaged or forged \
-                bundle is refused and nothing is stored; applying a bundle twice stores nothing new.
+                bundle is refused and nothing is stored; applying a bundle twice stores nothing new. Each apply's result \
+                (applied, or refused with its reason) is counted in the database, for a serving instance's /metrics.
                 Example: sync-server bundle apply /media/usb/field.fsbundle --db sync-server.sqlite
                 """
         )
@@ -28,11 +29,19 @@ struct BundleCommand: AsyncParsableCommand {
         func run() async throws {
             let data = try VersionBundle.loadData(path: file)
             let (bundle, report, vector) = try await database.withStore { store in
-                // A bundle encrypted to this server's key is opened with it first.
-                let plain = SealedBundle.isSealed(data) ? try SealedBundle.open(data, privateKey: try await store.bundleKey().privateKey) : data
-                let bundle = try VersionBundle.read(plain)
-                let stored = try await store.storeCarried(bundle.versions, signatures: bundle.header.signatures, at: WallClock.now())
-                return (bundle, stored.report, stored.vector)
+                do {
+                    // A bundle encrypted to this server's key is opened with it first.
+                    let plain = SealedBundle.isSealed(data) ? try SealedBundle.open(data, privateKey: try await store.bundleKey().privateKey) : data
+                    let bundle = try VersionBundle.read(plain)
+                    // Counted as applied by the transaction that stores it.
+                    let stored = try await store.storeCarried(bundle.versions, signatures: bundle.header.signatures, at: WallClock.now())
+                    return (bundle, stored.report, stored.vector)
+                } catch {
+                    // The refusal is what the operator must hear; a database that cannot count it
+                    // either has already said why in that refusal.
+                    try? await store.recordRefusedBundleApply(BundleApplyResult.Reason(error), at: WallClock.now())
+                    throw error
+                }
             }
             let sender = bundle.header.sender
             print("Applied bundle \(bundle.header.id) from \(sender.analyst) (replica \(sender.replica.short)): stored \(report.new) new version\(report.new == 1 ? "" : "s"), \(report.duplicates) already held, new conflicts \(report.newConflicts.count)")

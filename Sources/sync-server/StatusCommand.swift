@@ -10,10 +10,12 @@ import SyncProtocol
 struct StatusCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "status",
-        abstract: "Show the feed head, the database's size, the last backup, and each analyst's replicas with their last sync and lag.",
+        abstract: "Show the feed head, the database's size, the last backup, open conflicts, bundle applies, and each analyst's replicas with their last sync and lag.",
         discussion: """
             A replica's lag is the number of versions stored since the feed position its last sync reached: what it \
-            will pull at its next sync. Safe to run while a server serves the database.
+            will pull at its next sync. Open conflicts are the ones replicas reported open and none has reported \
+            resolved yet; a conflict no replica has synced since it opened is not counted yet. Safe to run while a \
+            server serves the database.
             Example: sync-server status --db field.sqlite
             """
     )
@@ -27,6 +29,8 @@ struct StatusCommand: AsyncParsableCommand {
         let analysts = try await store.analysts()
         let activity = try await store.replicaActivity()
         let head = try await store.feedHead()
+        let conflicts = try await store.conflictCounts()
+        let applies = try await store.bundleApplies()
         let now = WallClock.now()
         var size: Int64?
         var backup = "not recorded here (PostgreSQL: see pg_dump in docs/server.md)"
@@ -40,6 +44,8 @@ struct StatusCommand: AsyncParsableCommand {
         print("Database: \(database.displayName)\(size.map { ", \(BackupCommand.size($0))" } ?? "")")
         print("Feed head: position \(head.seq)")
         print("Last backup: \(backup)")
+        print("Conflicts: \(conflicts.open) open, \(conflicts.opened) opened in all (as replicas reported them)")
+        print("Bundle applies: \(Self.applies(applies))")
         print("Analysts: \(analysts.count), replicas: \(activity.count)")
         let byAnalyst = Dictionary(grouping: activity, by: \.analyst)
         for analyst in analysts {
@@ -52,6 +58,16 @@ struct StatusCommand: AsyncParsableCommand {
                 print("    \(replica.replica.rawValue)  \(synced), \(lag)")
             }
         }
+    }
+}
+
+extension StatusCommand {
+    /// `3 applied, 2 refused (bad_signature 1, unknown_key 1)`, the refusals by reason.
+    static func applies(_ counts: [BundleApplyResult: Int]) -> String {
+        let refused = counts.compactMap { result, count in result.reason.map { ($0.rawValue, count) } }.sorted { $0.0 < $1.0 }
+        let total = refused.reduce(0) { $0 + $1.1 }
+        let reasons = refused.isEmpty ? "" : " (" + refused.map { "\($0.0) \($0.1)" }.joined(separator: ", ") + ")"
+        return "\(counts[.applied] ?? 0) applied, \(total) refused\(reasons)"
     }
 }
 

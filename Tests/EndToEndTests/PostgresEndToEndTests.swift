@@ -87,6 +87,10 @@ extension PostgresEndToEndTests {
         #expect(keys.trimmingCharacters(in: .whitespacesAndNewlines) == "2", "both replicas' signing keys were copied")
         let opened = try workspace.run("sync-server", ["bundle", "apply", sealed, "--db", url])
         #expect(opened.status == 0 && opened.stdout.contains("stored 2 new versions"), "the bundle key was copied: \(opened.stdout)\(opened.stderr)")
+        // The conflict both replicas reported before the move is still counted: they will not report it again.
+        let status = try workspace.run("sync-server", ["status", "--db", url])
+        #expect(status.stdout.contains("Conflicts: 1 open, 1 opened in all (as replicas reported them)"), "\(status.stdout)\(status.stderr)")
+        #expect(status.stdout.contains("Bundle applies: 1 applied, 0 refused"), "\(status.stdout)")
 
         let postgres = try ServerProcess(workspace: workspace, database: url)
         defer { postgres.stop() }

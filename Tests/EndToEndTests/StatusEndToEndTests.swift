@@ -62,6 +62,8 @@ import ThrowawayPostgres
         let lines = status.stdout.split(separator: "\n").map(String.init)
         #expect(lines.contains { $0.hasPrefix("Database: \(url), ") && $0.hasSuffix("MiB") }, "\(status.stdout)")
         #expect(lines.contains("Last backup: not recorded here (PostgreSQL: see pg_dump in docs/server.md)"), "\(status.stdout)")
+        #expect(lines.contains("Conflicts: 0 open, 0 opened in all (as replicas reported them)"), "\(status.stdout)")
+        #expect(lines.contains("Bundle applies: 0 applied, 0 refused"), "\(status.stdout)")
         #expect(lines.contains("  alice (active, 1 replica)"), "\(status.stdout)")
         #expect(lines.contains { $0.hasSuffix("(just now), lag 0 versions") }, "\(status.stdout)")
         let head = try #require(lines.first { $0.hasPrefix("Feed head: position ") })

@@ -308,6 +308,27 @@ import Testing
         #expect(try reading.pushRead(vector: VersionVector([Self.me: 1]), versions: Self.mine(1...1)).request != nil)
     }
 
+    /// After the session finished, a conflict report left to send takes one more request, even
+    /// with nothing to push or pull; its answer is taken as any other.
+    @Test func aFinishedSessionSendsOneMoreRequestForAConflictReport() throws {
+        var session = Self.session(holding: VersionVector())
+        _ = try session.start()
+        func storesAndFinishes(_ action: SyncSession.Action) throws -> Bool {
+            guard case .store = try Self.nothingToPush(&session, after: action) else { return false }
+            return try session.stored(ApplyReport()) == .finished
+        }
+        #expect(try storesAndFinishes(try session.received(Self.answer(VersionVector(), cursor: .start), ownCounters: VersionVector())))
+        var idle = Self.session(holding: VersionVector())
+        #expect(throws: SyncSession.OutOfOrder.self) { try idle.reportConflicts() }
+
+        let read = try session.reportConflicts()
+        let request = try #require(try Self.sent(&session, try Self.nothingToPush(&session, after: read)), "nothing to push, yet it sends")
+        #expect(request.versions.isEmpty && request.cursor == .start)
+        #expect(try storesAndFinishes(try session.received(Self.answer(VersionVector(), cursor: .start), ownCounters: VersionVector())),
+                "a round that brings nothing ends without another request")
+        #expect(session.stats.requests == 2)
+    }
+
     @Test func aConflictALaterPageClosesIsNotCountedAsNew() {
         var stats = SyncStats()
         let opened = ConflictID(record: Self.record, field: "title", heads: [Dot(replica: Self.me, counter: 1), Dot(replica: Self.other, counter: 1)])

@@ -39,6 +39,30 @@ import TestSupport
         }
     }
 
+    @Test func aRequestsConflictReportSurvivesAfterItsOtherSectionsAndSpellsEachIdInEightBytes() throws {
+        let versions = Self.history(seed: 6)
+        let key = SigningKey(rawRepresentation: Data(repeating: 3, count: 32))!
+        let report = ConflictReport(opened: [ConflictID("0123456789abcdef")!, ConflictID("0000000000000001")!],
+                                    resolved: [ConflictID("ffffffffffffffff")!])
+        let plain = SyncRequest(replica: versions[0].dot.replica, vector: VersionVector(), versions: versions, publicKey: key.publicKey)
+        var reporting = plain
+        reporting.conflicts = report
+        let bytes = BinaryWire.encode(reporting)
+        let decoded = try BinaryWire.decodeRequest(bytes)
+        #expect(decoded == reporting && decoded.conflicts == report)
+        let before = BinaryWire.encode(plain)
+        #expect(bytes.starts(with: before), "the report follows a request without one, unchanged")
+        #expect(Array(bytes.dropFirst(before.count)) == [3, 2] + [0x01, 0x23, 0x45, 0x67, 0x89, 0xab, 0xcd, 0xef] + [0, 0, 0, 0, 0, 0, 0, 1]
+            + [1] + [UInt8](repeating: 0xff, count: 8))
+        var resolvedOnly = plain
+        resolvedOnly.conflicts = ConflictReport(resolved: [ConflictID("00000000000000ff")!])
+        #expect(try BinaryWire.decodeRequest(BinaryWire.encode(resolvedOnly)).conflicts == resolvedOnly.conflicts)
+        // A report section before the key's, twice, cut short, or claiming more ids than it holds.
+        for tail in [[UInt8]([3, 0, 0, 1, 0]), [3, 0, 0, 3, 0, 0], [3, 1, 0, 0], [3, 9, 1, 2, 3, 4, 5, 6, 7, 8, 0]] {
+            #expect(throws: BinaryWireError.self) { try BinaryWire.decodeRequest(BinaryWire.encode(SyncRequest(replica: plain.replica, vector: VersionVector(), versions: [])) + Data(tail)) }
+        }
+    }
+
     @Test func extremeNumbersAndEmptyMessagesSurvive() throws {
         let replica = ReplicaID("ffffffff-ffff-4fff-8fff-ffffffffffff")!, other = ReplicaID("00000000-0000-4000-8000-000000000000")!
         let record = RecordID("12345678-9abc-4def-8123-456789abcdef")!

@@ -28,6 +28,19 @@ import Testing
         #expect(try JSONDecoder().decode(SyncRequest.self, from: Data(Self.golden.utf8)) == Self.request)
     }
 
+    @Test func aConflictReportTravelsAsTwoOptionalListsOfIds() throws {
+        var request = Self.request
+        request.conflicts = ConflictReport(opened: [ConflictID("0123456789abcdef")!], resolved: [ConflictID("fedcba9876543210")!])
+        let text = String(decoding: WireProtocol.encode(request), as: UTF8.self)
+        #expect(text.hasPrefix(#"{"conflictsOpened":["0123456789abcdef"],"conflictsResolved":["fedcba9876543210"],"cursor":"#))
+        #expect(try JSONDecoder().decode(SyncRequest.self, from: Data(text.utf8)) == request)
+        // Only one list, as a replica that resolved what it had reported sends.
+        request.conflicts = ConflictReport(resolved: [ConflictID("fedcba9876543210")!])
+        #expect(!String(decoding: WireProtocol.encode(request), as: UTF8.self).contains("conflictsOpened"))
+        let malformed = Self.golden.replacingOccurrences(of: #"{"cursor""#, with: #"{"conflictsOpened":["not an id"],"cursor""#)
+        #expect(throws: DecodingError.self) { try JSONDecoder().decode(SyncRequest.self, from: Data(malformed.utf8)) }
+    }
+
     @Test func errorsCarryACodeAMessageAndTheProtocolVersion() {
         let text = String(decoding: WireProtocol.encode(ErrorResponse(code: .counterGap, message: "m")), as: UTF8.self)
         #expect(text == #"{"error":{"code":"counter_gap","message":"m"},"protocolVersion":2}"#)

@@ -40,6 +40,7 @@ import TestSupport
     }
 
     static let huge = String(repeating: "x", count: 2 << 20)
+    static let tooManyConflicts = #""conflictsResolved":["# + (0...500).map { #""\#(String(format: "%016x", $0))""# }.joined(separator: ",") + "],"
     static let manyEntries = "{" + (0..<10_001).map { #""\#(String(format: "%08x", $0))-0000-4000-8000-000000000000":1"# }.joined(separator: ",") + "}"
 
     static let cases: [Case] = [
@@ -87,6 +88,10 @@ import TestSupport
         Case(name: "signed range missing a version", body: body(versions: [version()], extra: signed("1", "2")), status: .badRequest, code: "malformed_signature"),
         Case(name: "signed range of a replica not carried", body: body(versions: [], extra: signed("1", "1", replica: record)), status: .badRequest, code: "malformed_signature"),
         Case(name: "a stranger's versions signed by nobody known", body: body(versions: [version(author: "\"carol\"")], extra: signed("1", "1")), status: .forbidden, code: "unknown_key"),
+        Case(name: "conflict id not 16 hex digits", body: body(versions: [], extra: #""conflictsOpened":["0123456789ABCDEF"],"#), status: .badRequest, code: "malformed_body"),
+        Case(name: "over 500 conflict ids", body: body(versions: [], extra: tooManyConflicts), status: .badRequest, code: "malformed_body"),
+        Case(name: "a conflict report beside another analyst's version", body: body(versions: [version(author: "\"bob\"")], extra: #""conflictsOpened":["0123456789abcdef"],"#),
+             status: .forbidden, code: "author_mismatch"),
     ]
 
     @Test("a hostile request is refused cleanly", arguments: cases)
@@ -113,6 +118,7 @@ import TestSupport
                 try await client.execute(uri: "/v1/health", method: .get) { response in #expect(response.status == .ok) }
             }
             #expect(try await store.canonicalDump() == before, "\(testCase.name) changed the \(kind) server's state")
+            #expect(try await store.conflictCounts() == ConflictCounts(open: 0, opened: 0), "\(testCase.name) recorded a conflict report on the \(kind) server")
         }
     }
 }

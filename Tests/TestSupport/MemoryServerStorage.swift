@@ -4,8 +4,8 @@ public import SyncProtocol
 
 /// A server's storage held in memory: a second implementation of ``ServerStorage`` beside the
 /// SQLite one, for testing the server's policy and the session with no database. It keeps
-/// versions (not field states), the feed with its chain, analysts and replica bindings, and
-/// performs each exchange all or nothing.
+/// versions (not field states), the feed with its chain, analysts and replica bindings, the
+/// conflicts replicas reported and bundle applies, and performs each exchange all or nothing.
 public final class MemoryServerStorage: InspectableStorage, @unchecked Sendable {
     private struct State {
         var ledger = VersionLedger()
@@ -16,6 +16,9 @@ public final class MemoryServerStorage: InspectableStorage, @unchecked Sendable 
         var kinds: [RecordID: String] = [:]
         /// Each replica's last exchange and the feed position its answer reached.
         var activity: [ReplicaID: (lastSync: Int64, reached: UInt64?)] = [:]
+        /// Each conflict reported, with whether it was reported resolved.
+        var conflicts: [ConflictID: Bool] = [:]
+        var bundleApplies: [BundleApplyResult: Int] = [:]
     }
 
     private let lock = NSLock()
@@ -66,6 +69,9 @@ public final class MemoryServerStorage: InspectableStorage, @unchecked Sendable 
             if let requester = work.requester {
                 next.activity[requester] = (work.time, stored.page?.cursor?.seq ?? next.activity[requester]?.reached)
             }
+            for id in work.conflicts.opened where next.conflicts[id] == nil { next.conflicts[id] = false }
+            for id in work.conflicts.resolved { next.conflicts[id] = true }
+            if work.countsBundleApply { next.bundleApplies[.applied, default: 0] += 1 }
             state = next
             return stored
         }
@@ -165,6 +171,18 @@ public final class MemoryServerStorage: InspectableStorage, @unchecked Sendable 
                                 reached: state.activity[replica]?.reached)
             }.sorted { ($0.analyst, $0.replica.rawValue) < ($1.analyst, $1.replica.rawValue) }
         }
+    }
+
+    public func conflictCounts() -> ConflictCounts {
+        lock.withLock { ConflictCounts(open: state.conflicts.values.filter { !$0 }.count, opened: state.conflicts.count) }
+    }
+
+    public func recordRefusedBundleApply(_ reason: BundleApplyResult.Reason, at time: Int64) {
+        lock.withLock { state.bundleApplies[.refused(reason), default: 0] += 1 }
+    }
+
+    public func bundleApplies() -> [BundleApplyResult: Int] {
+        lock.withLock { state.bundleApplies }
     }
 
     public func feedHead() -> FeedCursor {

@@ -21,6 +21,9 @@ public enum ServerStorageContract: String, CaseIterable, Sendable {
     case takesAnotherAnalystsVersionsOnlyUnderTheirReplicasSignature
     case storesABundleCarriedWithNoTokenOnlyIfEverySignatureHolds
     case recordsEachReplicasLastSyncAndTheFeedPositionItReached
+    case countsEachReportedConflictOnceAndNeverReopensAResolvedOne
+    case recordsNoConflictReportOfARefusedExchange
+    case countsBundleAppliesByResult
 
     static let alicesLaptop = ReplicaID("aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa")!
     static let bobsLaptop = ReplicaID("bbbbbbbb-bbbb-4bbb-8bbb-bbbbbbbbbbbb")!
@@ -186,6 +189,8 @@ public enum ServerStorageContract: String, CaseIterable, Sendable {
         case .bindsTheRequestersKeyAndRefusesAnother, .takesAnotherAnalystsVersionsOnlyUnderTheirReplicasSignature,
              .storesABundleCarriedWithNoTokenOnlyIfEverySignatureHolds:
             try await runRelay(server, &findings)
+        case .countsEachReportedConflictOnceAndNeverReopensAResolvedOne, .recordsNoConflictReportOfARefusedExchange, .countsBundleAppliesByResult:
+            try await runTallies(server, &findings)
         }
     }
 

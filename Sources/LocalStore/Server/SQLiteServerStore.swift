@@ -4,7 +4,8 @@ public import SyncModel
 public import SyncProtocol
 
 /// The server's storage in one SQLite file, the embedded default: versions (with their
-/// records' kinds), the feed, analysts, replica bindings and keys — the same shape as
+/// records' kinds), the feed, analysts, replica bindings and keys, and operators' counts
+/// (conflicts as replicas report them, bundle applies) — the same shape as
 /// `PostgresServerStore`, and no field state (the server stores and serves; replicas merge).
 /// Every public method that writes is one transaction: it happens whole or not at all.
 public struct SQLiteServerStore: ServerStorage {
@@ -162,6 +163,8 @@ public struct SQLiteServerStore: ServerStorage {
             }
             var access = try ServerAccess(db, time: work.time)
             let report = try ServerPush.store(work.versions, db, access: &access, homes: work.homes, withdrawn: work.withdrawn)
+            try ServerConflicts.record(work.conflicts, at: work.time, db)
+            if work.countsBundleApply { try BundleApplyTally.count(.applied, db) }
             let vector = try VersionTable.versionVector(of: work.counted, db)
             // A courier's bundle (no analyst) reads nothing back.
             let rules = work.analyst.isEmpty ? AccessRules.unrestricted : try access.rules(for: work.analyst)

@@ -21,7 +21,7 @@ enum ServerSchema {
     /// Every step a server file takes, in order.
     static let migrations: Set<String> = [
         "v1-versions", "v1-server", "v2-cell-numbers", "v3-server-feed", "v4-record-rows", "v5-clock-blobs", "v7-replica-keys",
-        "v8-server-versions", "v9-replica-activity", "v10-compartments",
+        "v8-server-versions", "v9-replica-activity", "v10-compartments", "v11-conflicts", "v12-bundle-applies",
     ]
 
     @Sendable static func migrator() -> DatabaseMigrator {
@@ -68,6 +68,10 @@ enum ServerSchema {
                 """)
         }
         migrator.registerMigration("v10-compartments", migrate: compartments)
+        // Conflicts as replicas report them, and bundle applies by result: operators' counts
+        // (see ServerConflicts, BundleApplyTally).
+        migrator.registerMigration("v11-conflicts", migrate: ServerConflicts.create)
+        migrator.registerMigration("v12-bundle-applies", migrate: BundleApplyTally.create)
         return migrator
     }
 

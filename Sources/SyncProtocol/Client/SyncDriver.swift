@@ -12,6 +12,8 @@ public struct SyncDriver<Replica: SyncReplica>: Sendable {
     public var pullPageSize: Int
     /// Bounds each push by size as well as count.
     public var pushBudget = PageBudget.sync
+    /// The most conflict ids of each kind one request reports (see ``ConflictReport``).
+    public var conflictReportLimit = ConflictReport.maxIDs
     /// Counts so far: after ``run(over:progress:)``, or as far as it got when it threw.
     public private(set) var stats = SyncStats()
 
@@ -32,24 +34,41 @@ public struct SyncDriver<Replica: SyncReplica>: Sendable {
     /// (``SyncSession/Action/sendThenStore(_:_:)``): the server reads the next page while this
     /// one is written, and each answer's versions are checked off the writer's thread. A
     /// vector-mode pull waits, as its next request carries the vector the page extends.
+    ///
+    /// Every request carries the replica's pending conflict report (``SyncReplica/pendingConflictReport(limit:)``),
+    /// recorded as acknowledged once its answer arrives; a request that fails is re-read with
+    /// what is still pending, so a cut request loses nothing. When the session is over and a
+    /// report is still pending (its pages opened or resolved conflicts, or one request could not
+    /// carry them all), one more request carries it (``SyncSession/reportConflicts()``), and
+    /// so on while each round leaves another report.
     public mutating func run(over transport: some SyncTransport, progress: (SyncStats) -> Void = { _ in }) async throws {
         var session = SyncSession(replica: replica.id, start: try replica.syncStart(), pushPageSize: pushPageSize, pullPageSize: pullPageSize,
                                   pushBudget: pushBudget)
         // A push refused for its size leaves the next run with the page size that passed.
         defer { (stats, pushPageSize) = (session.stats, session.pushPageSize) }
         let replica = self.replica
-        // Sends a request, then checks the answer's versions, off the writer's thread.
+        let reportLimit = conflictReportLimit
+        // The conflict report of the request in flight, acknowledged when its answer arrives.
+        var reporting = ConflictReport()
+        // Sends a request with the replica's pending conflict report (and, for a replica that
+        // follows its access, the compartments and set-aside dots its push needs), then checks
+        // the answer's versions, off the writer's thread.
         func start(_ request: SyncRequest) throws -> Task<(SyncResponse, Replica.Checked), any Error> {
             var request = request
+            reporting = try replica.pendingConflictReport(limit: reportLimit)
+            request.conflicts = reporting
             if request.access != nil {
                 let parts = try replica.accessParts(for: request.versions)
                 (request.homes, request.withdrawn) = (parts.homes.isEmpty ? nil : parts.homes, parts.withdrawn.isEmpty ? nil : parts.withdrawn)
             }
+            let sending = request
             return Task {
-                let response = try await transport.send(request)
+                let response = try await transport.send(sending)
                 return (response, try replica.check(response.versions))
             }
         }
+        // The report the last extra round carried: one that comes back unchanged ends the rounds.
+        var lastRound: ConflictReport?
         var inFlight: Task<(SyncResponse, Replica.Checked), any Error>?
         defer { inFlight?.cancel() }
         // The last answer's versions, checked, until they are stored.
@@ -100,6 +119,8 @@ public struct SyncDriver<Replica: SyncReplica>: Sendable {
                     continue
                 }
                 inFlight = nil
+                // The server committed the report with the exchange it answered.
+                try replica.noteConflictsReported(reporting)
                 action = try session.received(response, ownCounters: try replica.counters(of: session.own))
             case .finished:
                 if try replica.hasUnderivedFields() {
@@ -109,7 +130,10 @@ public struct SyncDriver<Replica: SyncReplica>: Sendable {
                     try session.fieldsSettled(try replica.settleFields())
                     progress(session.stats)
                 }
-                return
+                let pending = try replica.pendingConflictReport(limit: reportLimit)
+                guard !pending.isEmpty, pending != lastRound else { return }
+                lastRound = pending
+                action = try session.reportConflicts()
             }
         }
     }

@@ -57,6 +57,14 @@ public protocol SyncReplica: Sendable {
     /// Records that the server refused a carried range: `permanently` (forged, or altered on the
     /// way) it is carried no more; otherwise it is tried again at the next sync.
     func noteRefused(_ range: SignedRange, permanently: Bool) throws
+
+    /// The conflicts this replica saw open, and saw resolved, that the server has not
+    /// acknowledged yet: at most `limit` ids of each, in id order (see ``ConflictReport``).
+    func pendingConflictReport(limit: Int) throws -> ConflictReport
+
+    /// Records that the server answered a request carrying `report`: its ids are not reported
+    /// again (unless the server's history changes, see ``CursorChange/clear``).
+    func noteConflictsReported(_ report: ConflictReport) throws
 }
 
 /// Versions carried for other replicas, with the signatures that vouch for them.
@@ -79,6 +87,12 @@ extension SyncReplica {
     public func carried(limit: Int, budget: PageBudget, excluding: Set<SignedRange>) throws -> CarriedPage { CarriedPage() }
     public func noteDelivered(_ ranges: [SignedRange]) throws {}
     public func noteRefused(_ range: SignedRange, permanently: Bool) throws {}
+}
+
+extension SyncReplica {
+    /// A replica that keeps no conflicts (it derives no field states) reports none.
+    public func pendingConflictReport(limit: Int) throws -> ConflictReport { ConflictReport() }
+    public func noteConflictsReported(_ report: ConflictReport) throws {}
 }
 
 /// Where a replica stands when a sync starts.

@@ -21,6 +21,9 @@ public import SyncModel
 ///    of other replicas this one carries for their authors, as whole signed ranges with their
 ///    signatures (see ``SignedRange``), each once per session.
 /// 4. The session ends when nothing is left to push and the server said no more is waiting.
+///    A driver whose replica then holds a conflict report the server has not acknowledged (see
+///    ``ConflictReport``; its pages may have opened conflicts) sends one more request with it,
+///    through ``reportConflicts()``; that answer is taken as any other.
 ///
 /// ## States
 /// `idle` → `start()` → `awaitingAnswer` → `received` → (`readingPush` → `readingCarried`) →
@@ -99,6 +102,9 @@ public struct SyncSession: Sendable {
         /// Pushes refused as outside the analyst's clearances whose writes were set aside; each
         /// set-aside removes writes, and a session takes a few before it stops.
         var setAsides = 0
+        /// Whether the next request is sent even with nothing to push and nothing to pull: it
+        /// carries a conflict report (``reportConflicts()``).
+        var mustSend = false
     }
 
     /// What a request in flight sent, to judge its answer or its refusal.
@@ -268,7 +274,7 @@ public struct SyncSession: Sendable {
     /// - Throws: ``OutOfOrder`` when no carried read was asked for.
     public mutating func carriedRead(_ carried: CarriedPage) throws -> Action {
         guard case .readingCarried(let more, let vector, let standing, let unstored) = state else { throw outOfOrder("a carried read") }
-        if !carried.versions.isEmpty || more {
+        if !carried.versions.isEmpty || more || standing.mustSend {
             return send(carried.versions, signatures: carried.signatures, vector: vector, serverHasMore: more, standing, unstored: unstored)
         }
         if let unstored {
@@ -283,6 +289,7 @@ public struct SyncSession: Sendable {
         _ versions: [Version], signatures: [SignedRange], vector: VersionVector, serverHasMore: Bool, _ standing: Standing, unstored: PageUpdate?
     ) -> Action {
         var standing = standing
+        standing.mustSend = false
         if !signatures.isEmpty { standing.carriedSent.formUnion(signatures) }
         let request = SyncRequest(replica: replica, vector: vector, cursor: standing.cursor, versions: versions, pageLimit: pullPageSize,
                                   signatures: signatures, access: standing.access)
@@ -311,6 +318,18 @@ public struct SyncSession: Sendable {
         default:
             throw outOfOrder("a stored page")
         }
+    }
+
+    /// Goes on after the session finished, to send one more request: the driver has a conflict
+    /// report the server has not acknowledged (see ``ConflictReport``). Returns
+    /// ``Action/readPush(_:)``; the request is sent even if nothing is left to push, and its
+    /// answer is taken as any other, up to ``Action/finished`` again.
+    /// - Throws: ``OutOfOrder`` unless the session has finished.
+    public mutating func reportConflicts() throws -> Action {
+        guard case .finished(var standing) = state else { throw outOfOrder("a conflict report") }
+        standing.mustSend = true
+        state = .readingPush(serverHasMore: false, standing, unstored: nil)
+        return .readPush(pushQuery(standing))
     }
 
     /// Counts field states derived after the last page (a first sync's, see

@@ -77,13 +77,16 @@ extension ServerStorage {
     /// The answer's vector holds the server's counters for `clientVector`'s replicas and the
     /// requester, not every replica it knows.
     /// `requester`, the replica the request says it comes from, must not be another analyst's.
+    /// `conflicts`, the requester's conflict report, is recorded in the same transaction (see
+    /// ``ServerStorage/perform(_:ownership:)``), so a refused exchange records none of it.
     /// Throws the storage's check failures (400), ``ExchangeRefusal`` (403) and its own errors.
     public func exchange(
         analyst: String, requester: ReplicaID? = nil, clientVector: VersionVector, cursor: FeedCursor? = nil,
-        versions: [Version], signatures: [SignedRange] = [], publicKey: Data? = nil, access: AccessCursor? = nil,
-        homes: [Placement] = [], backfill: Backfill? = nil, withdrawn: [Dot] = [], pageLimit: Int, at time: Int64
+        versions: [Version], signatures: [SignedRange] = [], publicKey: Data? = nil, conflicts: ConflictReport = ConflictReport(),
+        access: AccessCursor? = nil, homes: [Placement] = [], backfill: Backfill? = nil, withdrawn: [Dot] = [], pageLimit: Int, at time: Int64
     ) async throws -> Exchange {
         // Structure first (400), before the transaction; then who may push what (403), inside it.
+        let conflicts = try conflicts.checked()
         let checked = try check(versions)
         let claims = try RelayClaims(signatures, versions: versions)
         if let publicKey, !SignatureCheck.isValidPublicKey(publicKey) { throw RelayError.malformedKey(requester) }
@@ -99,6 +102,7 @@ extension ServerStorage {
         work.homes = try Self.homes(homes, versions: versions)
         work.withdrawn = Set(withdrawn)
         let withdrawnReplicas = Set(withdrawn.map(\.replica))
+        work.conflicts = conflicts
         let authors = versions.map { (dot: $0.dot, author: $0.author) }
         let stored = try await perform(work, ownership: { owners in
             try Self.judge(analyst: analyst, requester: requester, requesterKey: publicKey, authors: authors, claims: claims, owners: owners)
@@ -135,14 +139,17 @@ extension ServerStorage {
 
     /// Stores versions carried to the server with no analyst's token (a bundle brought by a
     /// courier), in one transaction: every version must lie in a range signed by its replica's
-    /// bound key and be written under that replica's analyst. Returns what was stored and the
-    /// server's counters for the carried replicas.
+    /// bound key and be written under that replica's analyst. The same transaction counts one
+    /// applied bundle (``ExchangeWork/countsBundleApply``); a refused one is counted by the caller
+    /// (``recordRefusedBundleApply(_:at:)``). Returns what was stored and the server's counters
+    /// for the carried replicas.
     public func storeCarried(_ versions: [Version], signatures: [SignedRange], at time: Int64) async throws -> (report: ApplyReport, vector: VersionVector) {
         let checked = try check(versions)
         let claims = try RelayClaims(signatures, versions: versions)
         let replicas = Self.claimed(requester: nil, versions)
-        let work = ExchangeWork(analyst: "", claimed: replicas, versions: checked, counted: Set(replicas),
+        var work = ExchangeWork(analyst: "", claimed: replicas, versions: checked, counted: Set(replicas),
                                 page: PageQuery(.notCoveredBy(VersionVector()), limit: 1), time: time)
+        work.countsBundleApply = true
         let authors = versions.map { (dot: $0.dot, author: $0.author) }
         let stored = try await perform(work, ownership: { owners in
             try Self.judge(analyst: nil, requester: nil, requesterKey: nil, authors: authors, claims: claims, owners: owners)
@@ -205,8 +212,9 @@ extension ServerStorage {
     ) async throws -> (response: SyncResponse, report: ApplyReport) {
         let exchange = try await exchange(
             analyst: analyst, requester: request.replica, clientVector: request.vector, cursor: request.cursor,
-            versions: request.versions, signatures: request.signatures ?? [], publicKey: request.publicKey, access: request.access,
-            homes: request.homes ?? [], backfill: request.backfill, withdrawn: request.withdrawn ?? [], pageLimit: min(max(request.pageLimit ?? defaultPageSize, 1), maxPageSize), at: time
+            versions: request.versions, signatures: request.signatures ?? [], publicKey: request.publicKey, conflicts: request.conflicts,
+            access: request.access, homes: request.homes ?? [], backfill: request.backfill, withdrawn: request.withdrawn ?? [],
+            pageLimit: min(max(request.pageLimit ?? defaultPageSize, 1), maxPageSize), at: time
         )
         let response = SyncResponse(vector: exchange.vector, versions: exchange.versions, more: exchange.more, cursor: exchange.cursor,
                                     access: exchange.access, compartments: request.access == nil ? nil : exchange.compartments,

@@ -9,9 +9,9 @@ public import SyncModel
 /// An implementation only stores and reads: it checks versions' structure, and runs each
 /// exchange's ``ExchangeWork`` in one transaction that either commits whole or changes nothing,
 /// sorting the push by the rule every store shares (``PushSort``). Every implementation keeps
-/// the same things: versions with their records' kinds, the feed, analysts, bindings and keys;
-/// none keeps field states (replicas merge). A synchronous implementation of a requirement
-/// satisfies it.
+/// the same things: versions with their records' kinds, the feed, analysts, bindings and keys,
+/// and what operators count (conflicts as replicas report them, bundle applies); none keeps
+/// field states (replicas merge). A synchronous implementation of a requirement satisfies it.
 public protocol ServerStorage: Sendable {
     /// Pushed versions that passed every structural check, ready to store.
     associatedtype Checked: Sendable
@@ -27,7 +27,10 @@ public protocol ServerStorage: Sendable {
     /// stores the push as ``PushSort`` sorts it (new versions appended to the feed, held ones
     /// compared with what is stored), then reads the counters and the page the work asks for,
     /// and records for ``ExchangeWork/requester`` the time and the page's cursor (see
-    /// ``ReplicaActivity``; that record may be written after the transaction).
+    /// ``ReplicaActivity``; that record may be written after the transaction). In the same
+    /// transaction it records ``ExchangeWork/conflicts`` (see ``ConflictCounts``: an id first
+    /// reported opened or resolved is counted opened once; a resolved one is closed for good)
+    /// and, with ``ExchangeWork/countsBundleApply``, counts one applied bundle.
     func perform(
         _ work: ExchangeWork<Checked>, ownership: @escaping @Sendable ([ReplicaID: ReplicaBinding]) throws -> Void
     ) async throws -> StoredExchange
@@ -53,6 +56,17 @@ public protocol ServerStorage: Sendable {
     func replicaActivity() async throws -> [ReplicaActivity]
     /// The position after the last version stored (``FeedCursor/start`` when there is none).
     func feedHead() async throws -> FeedCursor
+
+    /// Conflicts as replicas reported them (recorded by ``perform(_:ownership:)``), read
+    /// without scanning every conflict ever reported: operators' figures, never the server's
+    /// own decisions (it merges nothing).
+    func conflictCounts() async throws -> ConflictCounts
+    /// Counts a `bundle apply` refused with `reason`; an applied one is counted by the
+    /// transaction that stored it (``storeCarried(_:signatures:at:)``).
+    func recordRefusedBundleApply(_ reason: BundleApplyResult.Reason, at time: Int64) async throws
+    /// How many bundle applies ended with each result, as counted so far (results never
+    /// counted are absent).
+    func bundleApplies() async throws -> [BundleApplyResult: Int]
 
     /// The server's key for sealed bundles, made and kept the first time it is asked for; every
     /// instance on one database gets the same one. Never written to logs or dumps.
@@ -107,6 +121,10 @@ public struct ExchangeWork<Checked: Sendable>: Sendable {
     public var homes: [RecordID: String] = [:]
     /// Dots of the analyst's replicas set aside, never to be sent (see ``PushSort``).
     public var withdrawn: Set<Dot> = []
+    /// The requester's conflict report, recorded by the same transaction.
+    public var conflicts = ConflictReport()
+    /// Whether the work is a `bundle apply`, counted as applied by the same transaction.
+    public var countsBundleApply = false
 
     public init(
         analyst: String, claimed: [ReplicaID], versions: Checked, counted: Set<ReplicaID>, page: PageQuery, time: Int64,

@@ -6,8 +6,9 @@ public import SyncModel
 /// A message is `"FSB"`, the protocol version (one byte), its type (1 request, 2 response), then
 /// three tables — replica ids (16 bytes each), strings (kinds, fields, authors) and record ids —
 /// and the body, in which every id and string is an index into its table: for a request the
-/// replica, vector, feed cursor, page limit and versions; for an answer the vector, `more`, feed
-/// cursor and versions. A cursor is a 0 byte for none, else a 1, its seq and its chain (8 bytes,
+/// replica, vector, feed cursor, page limit and versions, then optional tagged sections (the
+/// requester's public key, carried ranges' signatures, its conflict report); for an answer the
+/// vector, `more`, feed cursor and versions. A cursor is a 0 byte for none, else a 1, its seq and its chain (8 bytes,
 /// little-endian). Integers are LEB128
 /// varints; signed ones are zigzag-encoded. Each version's counter is the difference from the
 /// previous version of its replica in the message, its context counters the difference from its
@@ -45,6 +46,11 @@ public enum BinaryWire {
         if let signatures = request.signatures, !signatures.isEmpty {
             writer.byte(Section.signatures.rawValue)
             writeSignatures(signatures, &writer)
+        }
+        let conflicts = request.conflicts
+        if !conflicts.isEmpty {
+            writer.byte(Section.conflicts.rawValue)
+            writeConflicts(conflicts, &writer)
         }
         if let access = request.access {
             writer.byte(Section.access.rawValue)
@@ -88,6 +94,7 @@ public enum BinaryWire {
         var signatures: [SignedRange]?
         var access: AccessCursor?
         var parts: RequestAccess?
+        var conflicts = ConflictReport()
         var last: UInt8 = 0
         while reader.remaining > 0 {
             let tag = try reader.byte()
@@ -98,6 +105,8 @@ public enum BinaryWire {
                 publicKey = Data(try reader.bytes(try reader.count(minimumBytesEach: 1)))
             case .signatures:
                 signatures = try readSignatures(&reader)
+            case .conflicts:
+                conflicts = try readConflicts(&reader)
             case .access:
                 access = AccessCursor(clearances: try reader.varint(), placements: try reader.varint())
             case .accessParts:
@@ -106,8 +115,8 @@ public enum BinaryWire {
         }
         return SyncRequest(replica: replica, vector: vector, cursor: cursor, versions: versions,
                            pageLimit: limit == 0 ? nil : Int(min(limit, UInt64(Int32.max))),
-                           publicKey: publicKey, signatures: signatures, access: access, homes: parts?.homes, backfill: parts?.backfill, withdrawn: parts?.withdrawn,
-                           protocolVersion: protocolVersion)
+                           publicKey: publicKey, signatures: signatures, conflicts: conflicts, access: access, homes: parts?.homes,
+                           backfill: parts?.backfill, withdrawn: parts?.withdrawn, protocolVersion: protocolVersion)
     }
 
     public static func decodeResponse(_ bytes: some Sequence<UInt8>) throws -> SyncResponse {
@@ -130,7 +139,7 @@ public enum BinaryWire {
 
     /// The optional parts of a request, each at most once, in this order.
     enum Section: UInt8 {
-        case publicKey = 1, signatures = 2
+        case publicKey = 1, signatures = 2, conflicts = 3
         /// The access cursor: two varints, in every request of a current client.
         case access = 10
         /// The rarer access parts (a request's homes and backfill; an answer's update,
@@ -164,6 +173,34 @@ public enum BinaryWire {
         } catch {
             throw BinaryWireError("a malformed access section")
         }
+    }
+
+    /// The opened ids, then the resolved ones: each list a count, then each id's 8 bytes
+    /// (its 16 hex digits, most significant first).
+    static func writeConflicts(_ report: ConflictReport, _ writer: inout BinaryWriter) {
+        for ids in [report.opened, report.resolved] {
+            writer.varint(UInt64(ids.count))
+            for id in ids {
+                // A ConflictID is 16 hex digits by construction.
+                let bits = UInt64(id.rawValue, radix: 16)!
+                for shift in stride(from: 56, through: 0, by: -8) { writer.byte(UInt8(truncatingIfNeeded: bits >> UInt64(shift))) }
+            }
+        }
+    }
+
+    static func readConflicts(_ reader: inout BinaryReader) throws -> ConflictReport {
+        var lists: [[ConflictID]] = []
+        for _ in 0..<2 {
+            var ids: [ConflictID] = []
+            for _ in 0..<(try reader.count(minimumBytesEach: 8)) {
+                let bits = try reader.bytes(8).reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+                let digits = String(bits, radix: 16)
+                // Any 8 bytes spell a valid id.
+                ids.append(ConflictID(String(repeating: "0", count: 16 - digits.count) + digits)!)
+            }
+            lists.append(ids)
+        }
+        return ConflictReport(opened: lists[0], resolved: lists[1])
     }
 
     /// A count, then each range's replica (16 bytes), first and last counters and 64-byte signature.

@@ -78,6 +78,7 @@ public struct FeedCursor: Sendable, Hashable, Codable, CustomStringConvertible {
 public enum CursorChange: Sendable, Equatable {
     case keep
     case set(FeedCursor)
-    /// The server refused the cursor: forget it, and send the whole vector next time.
+    /// The server refused the cursor: forget it, and send the whole vector next time. Its
+    /// history changed, so the replica also reports its conflicts to it again.
     case clear
 }

@@ -41,6 +41,12 @@ public struct SyncRequest: Codable, Sendable, Equatable {
     /// Signatures of other replicas over the pushed versions the client carries on their
     /// authors' behalf (see ``SignedRange``): each range's versions are all in `versions`.
     public var signatures: [SignedRange]?
+    /// Conflicts the requesting replica saw open since the server last acknowledged its report
+    /// (see ``ConflictReport``; at most ``ConflictReport/maxIDs``). Absent from older clients.
+    public var conflictsOpened: [ConflictID]?
+    /// Conflicts the requesting replica saw resolved since then, at most ``ConflictReport/maxIDs``.
+    public var conflictsResolved: [ConflictID]?
+
     /// How far the client has followed its analyst's clearances and the records' placements;
     /// a client that sends one is answered what changed since (``SyncResponse/access``) and
     /// the compartments of the records in its pages.
@@ -55,8 +61,9 @@ public struct SyncRequest: Codable, Sendable, Equatable {
 
     public init(
         replica: ReplicaID, vector: VersionVector, cursor: FeedCursor? = nil, versions: [Version], pageLimit: Int? = nil,
-        publicKey: Data? = nil, signatures: [SignedRange]? = nil, access: AccessCursor? = nil, homes: [Placement]? = nil,
-        backfill: Backfill? = nil, withdrawn: [Dot]? = nil, protocolVersion: Int = WireProtocol.version
+        publicKey: Data? = nil, signatures: [SignedRange]? = nil, conflicts: ConflictReport = ConflictReport(),
+        access: AccessCursor? = nil, homes: [Placement]? = nil, backfill: Backfill? = nil, withdrawn: [Dot]? = nil,
+        protocolVersion: Int = WireProtocol.version
     ) {
         self.protocolVersion = protocolVersion
         self.replica = replica
@@ -70,6 +77,17 @@ public struct SyncRequest: Codable, Sendable, Equatable {
         self.homes = homes?.isEmpty == true ? nil : homes
         self.backfill = backfill
         self.withdrawn = withdrawn?.isEmpty == true ? nil : withdrawn
+        self.conflicts = conflicts
+    }
+
+    /// The request's conflict report; an empty one is sent as no keys at all, so a request
+    /// without one is the same bytes as before reports existed.
+    public var conflicts: ConflictReport {
+        get { ConflictReport(self) }
+        set {
+            conflictsOpened = newValue.opened.isEmpty ? nil : newValue.opened
+            conflictsResolved = newValue.resolved.isEmpty ? nil : newValue.resolved
+        }
     }
 }
 
