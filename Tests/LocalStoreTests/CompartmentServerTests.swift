@@ -147,4 +147,52 @@ import Testing
         #expect(try server.compartments().map(\.name) == ["default", "east"])
         #expect(try server.compartments().first { $0.name == "east" }?.records == 2)
     }
+
+    @Test func aForgedCursorVectorBackfillOrWithdrawalReachesNothingAndChangesNothing() async throws {
+        let server = try await Self.server()
+        let alices = try await server.exchange(analyst: "alice", requester: Self.alicesDesktop, clientVector: VersionVector(), cursor: .start,
+                                               versions: [], access: .start, pageLimit: 100, at: 2)
+        // Bob's first exchange binds his laptop; nothing after it may change what is stored.
+        _ = try await server.exchange(analyst: "bob", requester: Self.bobsLaptop, clientVector: VersionVector(), versions: [], pageLimit: 1, at: 2)
+        let before = try server.canonicalDump()
+        // Alice's cursor, a vector claiming nothing, a backfill of east: bob gets no east version.
+        for (cursor, backfill) in [(alices.cursor, nil), (nil, nil), (nil, Backfill(compartments: ["east"], records: [Self.secretCell]))] as [(FeedCursor?, Backfill?)] {
+            let forged = try await server.exchange(analyst: "bob", requester: Self.bobsLaptop, clientVector: VersionVector(), cursor: cursor ?? .start,
+                                                   versions: [], access: .start, backfill: backfill, pageLimit: 100, at: 3)
+            #expect(!forged.versions.contains { $0.record == Self.secretCell }, "\(String(describing: cursor)) \(String(describing: backfill))")
+            #expect(!forged.compartments.contains { $0.record == Self.secretCell })
+        }
+        let byVector = try await server.exchange(analyst: "bob", requester: Self.bobsLaptop, clientVector: VersionVector([Self.alicesLaptop: 0]),
+                                                 versions: [], access: AccessCursor(clearances: 0, placements: 0), pageLimit: 100, at: 3)
+        #expect(!byVector.versions.contains { $0.record == Self.secretCell })
+        // Bob may not withdraw alice's dots (which would let her counter skip her own writes).
+        await #expect(throws: ExchangeRefusal.replicaOwnedByOther(replica: Self.alicesLaptop, owner: "alice")) {
+            _ = try await server.exchange(analyst: "bob", requester: Self.bobsLaptop, clientVector: VersionVector(), versions: [],
+                                          withdrawn: [Dot(replica: Self.alicesLaptop, counter: 5)], pageLimit: 100, at: 3)
+        }
+        // A home for a record the push does not write is malformed.
+        await #expect(throws: HomeError(record: Self.secretCell)) {
+            _ = try await server.exchange(analyst: "alice", requester: Self.alicesLaptop, clientVector: VersionVector(),
+                                          versions: [Self.version(Self.alicesLaptop, 5, Self.signal, value: .text("x"), author: "alice")],
+                                          homes: [Placement(record: Self.secretCell, compartments: ["default"])], pageLimit: 100, at: 3)
+        }
+        #expect(try server.canonicalDump() == before, "nothing of a refused or forged request is stored")
+    }
+
+    @Test func withdrawnDotsLetAReplicasCounterPassOverWritesSetAside() async throws {
+        let server = try await Self.server()
+        // Alice's writes 5 and 6 were set aside; 7 goes on, and 5 can never be sent after.
+        let seventh = Self.version(Self.alicesLaptop, 7, Self.openCell, value: .text("after"), author: "alice")
+        await #expect(throws: VersionRefusal.counterGap(replica: Self.alicesLaptop, have: 4, got: 7)) {
+            _ = try await server.exchange(analyst: "alice", requester: Self.alicesLaptop, clientVector: VersionVector(), versions: [seventh], pageLimit: 10, at: 4)
+        }
+        let taken = try await server.exchange(analyst: "alice", requester: Self.alicesLaptop, clientVector: VersionVector(), versions: [seventh],
+                                              withdrawn: [Dot(replica: Self.alicesLaptop, counter: 5), Dot(replica: Self.alicesLaptop, counter: 6)],
+                                              pageLimit: 10, at: 4)
+        #expect(taken.vector[Self.alicesLaptop] == 7 && taken.report.new == 1)
+        await #expect(throws: VersionRefusal.dotReused(Dot(replica: Self.alicesLaptop, counter: 5))) {
+            _ = try await server.exchange(analyst: "alice", requester: Self.alicesLaptop, clientVector: VersionVector(),
+                                          versions: [Self.version(Self.alicesLaptop, 5, Self.openCell, value: .text("late"), author: "alice")], pageLimit: 10, at: 5)
+        }
+    }
 }

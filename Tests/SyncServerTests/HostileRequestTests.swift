@@ -41,6 +41,7 @@ import TestSupport
 
     static let huge = String(repeating: "x", count: 2 << 20)
     static let tooManyConflicts = #""conflictsResolved":["# + (0...500).map { #""\#(String(format: "%016x", $0))""# }.joined(separator: ",") + "],"
+    static let manyWithdrawn = #""withdrawn":["# + (1...20_001).map { #"{"replica":"\#(replica)","counter":\#($0)}"# }.joined(separator: ",") + "],"
     static let manyEntries = "{" + (0..<10_001).map { #""\#(String(format: "%08x", $0))-0000-4000-8000-000000000000":1"# }.joined(separator: ",") + "}"
 
     static let cases: [Case] = [
@@ -92,6 +93,17 @@ import TestSupport
         Case(name: "over 500 conflict ids", body: body(versions: [], extra: tooManyConflicts), status: .badRequest, code: "malformed_body"),
         Case(name: "a conflict report beside another analyst's version", body: body(versions: [version(author: "\"bob\"")], extra: #""conflictsOpened":["0123456789abcdef"],"#),
              status: .forbidden, code: "author_mismatch"),
+        Case(name: "a home for a record the push does not write", body: body(versions: [version()], extra: #""homes":[{"record":"\#(replica)","compartments":["east"]}],"#),
+             status: .badRequest, code: "malformed_body"),
+        Case(name: "a home naming two compartments", body: body(versions: [version()], extra: #""homes":[{"record":"\#(record)","compartments":["east","west"]}],"#),
+             status: .badRequest, code: "malformed_body"),
+        Case(name: "a home that is no compartment name", body: body(versions: [version()], extra: #""homes":[{"record":"\#(record)","compartments":["East Asia; DROP"]}],"#),
+             status: .badRequest, code: "malformed_body"),
+        Case(name: "withdrawing another analyst's dots", body: body(versions: [], extra: #""withdrawn":[{"replica":"\#(record)","counter":3}],"#),
+             status: .forbidden, code: "replica_not_yours"),
+        Case(name: "over 20,000 withdrawn dots", body: body(versions: [], extra: manyWithdrawn), status: .contentTooLarge, code: "too_many_versions"),
+        Case(name: "an access cursor that is not two counters", body: body(versions: [], extra: #""access":{"clearances":"all"},"#),
+             status: .badRequest, code: "malformed_body"),
     ]
 
     @Test("a hostile request is refused cleanly", arguments: cases)

@@ -45,6 +45,10 @@ public enum AccessRefusal: Error, Equatable, Sendable, CustomStringConvertible {
 public struct HomeError: Error, Equatable, Sendable, CustomStringConvertible {
     public var record: RecordID
 
+    public init(record: RecordID) {
+        self.record = record
+    }
+
     public var code: ServerErrorCode { .malformedBody }
 
     public var description: String {
