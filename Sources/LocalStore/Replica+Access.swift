@@ -27,6 +27,16 @@ extension Replica {
         try Row.fetchAll(db, sql: "SELECT compartment, write FROM clearance ORDER BY compartment").map { Clearance(compartment: $0[0], write: $0[1]) }
     }
 
+    /// How many records this file holds (or made) outside the default compartment.
+    public func restrictedRecordCount() throws -> Int {
+        try store.read { db in
+            try Int.fetchOne(db, sql: """
+                SELECT count(*) FROM (SELECT uuid FROM record WHERE compartments IS NOT NULL
+                                      UNION SELECT record FROM record_home WHERE compartment <> ?)
+                """, arguments: [Compartment.defaultName]) ?? 0
+        }
+    }
+
     /// Names the compartment a record made here goes to (sent with its first push).
     public func setHome(record: RecordID, compartment: String) throws {
         let name = try Compartment.checkName(compartment)

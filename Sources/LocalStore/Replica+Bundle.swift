@@ -110,6 +110,12 @@ extension Replica {
     /// nothing.
     public func apply(_ bundle: VersionBundle) throws -> BundleApplied {
         try store.transaction { db in
+            // A colleague's bundle carries only default-compartment records (bundle create
+            // refuses others): a replica not cleared for that compartment takes none of it.
+            let clearances = try Self.clearances(db)
+            if !clearances.isEmpty && !clearances.contains(where: { $0.compartment == Compartment.defaultName }) {
+                throw StoreError.notClearedToRead(compartment: Compartment.defaultName)
+            }
             let own = try ownReplicas(db)
             let held = try VersionTable.versionVector(db)
             for run in bundle.header.covers where own.contains(run.replica) && run.last > held[run.replica] {

@@ -23,9 +23,13 @@ public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
     case idTooShort(String)
     /// The analyst is cleared only to read a compartment the write touches.
     case notClearedToWrite(record: RecordID, compartment: String)
+    /// A bundle would bring records of a compartment the analyst is not cleared to read.
+    case notClearedToRead(compartment: String)
 
     public var description: String {
         switch self {
+        case .notClearedToRead(let compartment):
+            return "this replica's analyst is not cleared for compartment '\(compartment)', and a colleague's bundle carries only records of it; nothing was applied. Sync over the network instead: the server sends what you are cleared for"
         case .notClearedToWrite(let record, let compartment):
             return "record \(record.short) is in compartment '\(compartment)', which you are cleared only to read; nothing was written. Ask the server's admin for `sync-server clearance grant NAME \(compartment) --write`"
         case .notAStore(let path):

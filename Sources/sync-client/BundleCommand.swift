@@ -53,6 +53,13 @@ struct BundleCommand: ParsableCommand {
 
         func run() throws {
             let replica = try options.open()
+            // A bundle a colleague opens could carry records they are not cleared for: until
+            // bundles are filtered by the receiver's clearances, only the server may open one
+            // from a replica that holds restricted records.
+            let restricted = try replica.restrictedRecordCount()
+            if restricted > 0 && encryptTo == nil {
+                throw ClientError("this replica holds \(restricted) record\(restricted == 1 ? "" : "s") outside the default compartment, and a bundle a colleague opens could carry them to someone not cleared for them; make it with `--encrypt-to server` (only `sync-server bundle apply` opens it, and it checks every author's clearances), or sync over the network. No file was written")
+            }
             var beyond: VersionVector?
             var notes: [String] = []
             if let receiver {

@@ -39,6 +39,11 @@ import TestSupport
         let bobsCells = try #require(try bob.json("cell", "list") as? [[String: Any]])
         #expect(bobsCells.count == 1, "bob holds only the open cell: \(bobsCells)")
         #expect(Self.filesHold(sentinel, bob.replica).isEmpty, "no byte of bob's files holds the east cell's text")
+        // A bundle a colleague could open might carry the east cell: only one sealed to the server is made.
+        let bundle = try alice.fails("bundle", "create", "--for", "bob", "--output", workspace.path("to-bob.fsbundle"))
+        #expect(bundle.stderr.contains("holds 1 record outside the default compartment") && bundle.stderr.contains("--encrypt-to server"), "\(bundle.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: workspace.path("to-bob.fsbundle")))
+        try alice.ok("bundle", "create", "--encrypt-to", "server", "--output", workspace.path("to-server.fsbundle"))
         #expect(try admin("compartment", "list").contains("east\t1 record"))
 
         // A grant brings the cell with its whole history, though it is older than bob's cursor.
