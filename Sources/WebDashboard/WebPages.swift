@@ -17,6 +17,10 @@ struct WebPages {
             "openConflicts": conflicts, "oneConflict": conflicts == 1,
             "lastSync": try replica.lastSync().map { "last synced \(TextOutput.humanTime($0.time)) with \($0.server)" } ?? "never synced",
         ]
+        // What revoked clearances took off this laptop, the latest few, so nobody wonders
+        // where a cell went.
+        let removals = try replica.removals().suffix(3).reversed().map { ["text": "\(TextOutput.humanTime($0.time)): \($0.sentence)"] }
+        if !removals.isEmpty { frame["removals"] = Array(removals) }
         if let said { frame["said"] = said }
         if let refused { frame["refused"] = refused }
         return frame

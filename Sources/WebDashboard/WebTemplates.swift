@@ -35,6 +35,7 @@ enum WebTemplates {
     <header class="bar"><nav><a href="/">Dashboard</a><a href="/signals">Signals</a><a href="/conflicts">Conflicts</a></nav>
     <form method="post" action="/sync" class="sync"><input type="hidden" name="csrf" value="{{csrf}}"><button type="submit">Sync now</button></form></header>
     <p class="banner" id="banner">{{pending}} pending write{{^onePending}}s{{/onePending}} · {{openConflicts}} open conflict{{^oneConflict}}s{{/oneConflict}} · {{lastSync}}</p>
+    {{#removals}}<p class="removed">{{text}}</p>{{/removals}}
     {{#said}}<p class="said" id="said">{{said}}{{#saidLinks}} <a class="conflict" href="{{href}}">{{text}}</a>{{/saidLinks}}</p>{{/said}}{{#refused}}<p class="refused" id="refused">{{refused}}</p>{{/refused}}
     <main>{{{content}}}</main>
     </body></html>
@@ -146,7 +147,7 @@ enum WebTemplates {
     .bar { display: flex; justify-content: space-between; align-items: center; border-bottom: 1px solid #ccd; padding: .5rem 0; }
     .bar nav a { margin-right: 1rem; font-weight: 600; }
     .banner { color: #556; font-size: .9rem; }
-    .said { background: #e8f4ea; padding: .5rem; } .refused { background: #fbe9e7; padding: .5rem; color: #8a1c0c; }
+    .said { background: #e8f4ea; padding: .5rem; } .removed { background: #fff4d6; padding: .5rem; } .refused { background: #fbe9e7; padding: .5rem; color: #8a1c0c; }
     table { border-collapse: collapse; width: 100%; } th, td { text-align: left; padding: .3rem .5rem; border-bottom: 1px solid #e3e3ea; vertical-align: top; }
     tr.conflicted td { background: #fff6e0; }
     .conflict { color: #8a1c0c; font-size: .8rem; border: 1px solid #8a1c0c; border-radius: 3px; padding: 0 .3rem; }

@@ -312,3 +312,32 @@ import Testing
         }
     }
 }
+
+/// The dashboard says what a revoked clearance removed from the laptop.
+@Suite struct WebRemovalNoticeTests {
+    @Test func everyPageTellsWhatARevokedClearanceRemoved() async throws {
+        let server = try SQLiteServerStore.inMemory()
+        try server.addAnalyst(name: "alice", tokenHash: "a", at: 0)
+        try server.addCompartment("east", at: 0)
+        try server.grant(analyst: "alice", compartment: "east", write: true)
+        let alice = try Replica.inMemory(analyst: "alice")
+        let cell = RecordID("20202020-0000-4000-8000-000000000021")!
+        try alice.setHome(record: cell, compartment: "east")
+        try alice.write([FieldChange(record: cell, kind: "cell", field: "number", value: .int(21)),
+                         FieldChange(record: cell, kind: "cell", field: "title", value: .text("Eastern cell"))], at: 1)
+        _ = try await ReplicaSync().run(replica: alice, server: "test", over: InProcessTransport(store: server, analyst: "alice"))
+        #expect(try server.revokeClearance(analyst: "alice", compartment: "east"))
+        _ = try await ReplicaSync().run(replica: alice, server: "test", over: InProcessTransport(store: server, analyst: "alice"))
+        let guardian = WebGuard(port: 8765)
+        let app = WebServer.application(replica: alice, guardian: guardian, port: 0, sync: { SyncOutcome(server: "test", stats: SyncStats(), newConflicts: []) })
+        try await app.test(.router) { client in
+            for path in ["/", "/signals"] {
+                try await client.execute(uri: path, method: .get, headers: [.cookie: "\(guardian.cookieName)=\(guardian.session)"]) { response in
+                    let page = String(buffer: response.body)
+                    #expect(page.contains("1 cell was removed from this laptop: clearance for compartment east revoked"), "\(path)")
+                    #expect(!page.contains("Eastern cell"))
+                }
+            }
+        }
+    }
+}
