@@ -45,6 +45,15 @@ extension Replica {
         }
     }
 
+    /// Names the compartments of many records made here at once (see ``setHome(record:compartment:)``).
+    public func setHomes(_ homes: [RecordID: String]) throws {
+        let named = try homes.mapValues { try Compartment.checkName($0) }
+        try store.transaction { db in
+            let insert = try db.makeStatement(sql: "INSERT OR REPLACE INTO record_home (record, compartment) VALUES (?, ?)")
+            for (record, name) in named { try insert.execute(arguments: [record.rawValue, name]) }
+        }
+    }
+
     /// A record's compartments as this file knows them: the server's word, else the one named
     /// when it was made here, else the default one.
     public func compartments(of record: RecordID) throws -> [String] {
