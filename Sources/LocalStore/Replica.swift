@@ -351,7 +351,12 @@ public struct Replica: Sendable {
         try store.read { db in
             let server = try Self.lastServerVector(db)
             let held = try VersionTable.versionVector(of: ownReplicas(db), db)
-            return held.replicas.reduce(0) { $0 + Int(held[$1] > server[$1] ? held[$1] - server[$1] : 0) }
+            let counted = held.replicas.reduce(0) { $0 + Int(held[$1] > server[$1] ? held[$1] - server[$1] : 0) }
+            // Writes set aside when a clearance went are counted by their counters but never sent.
+            let withdrawn = try Row.fetchAll(db, sql: "SELECT replica, counter FROM withdrawn").filter { row in
+                ReplicaID(row[0] as String).map { UInt64(row[1] as Int64) > server[$0] } ?? false
+            }.count
+            return counted - withdrawn
         }
     }
 

@@ -104,6 +104,8 @@ struct CellCommand: ParsableCommand {
             let number = record.value("number").int.map(String.init) ?? ""
             let signals = cells.shown(try history.signalSummaries(in: replica.store)).filter { $0.list("cells").contains(number) }
             print(TextOutput.cell(record, signals: SignalCommand.sorted(signals), style: .forTerminal(now: WallClock.now())), terminator: "")
+            let compartments = try replica.compartments(of: record.id)
+            if compartments != [Compartment.defaultName] { print("Compartment: \(compartments.joined(separator: ", "))") }
         }
     }
 

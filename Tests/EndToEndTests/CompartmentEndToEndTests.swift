@@ -51,6 +51,7 @@ import TestSupport
         let granted = try bob.ok("sync")
         #expect(granted.contains("Brought the history of records you are newly cleared for"), "\(granted)")
         #expect(try bob.ok("cell", "show", "7").contains("\(sentinel) second assessment"))
+        #expect(try bob.ok("cell", "show", "7").contains("Compartment: east"))
         #expect(try bob.ok("log", "7", "assessment").contains("\(sentinel) first assessment"), "history came too")
         // Read clearance only: bob may not write it, and is told so before anything is written.
         let refused = try bob.fails("cell", "set", "7", "title", "Bob's title")
@@ -71,6 +72,7 @@ import TestSupport
         let saved = try String(contentsOfFile: workspace.path("set-aside/\(setAside)"), encoding: .utf8)
         #expect(saved.contains(unsent), "the unsent write is in the set-aside file")
         #expect(try alice.ok("status").contains("Removed  1 cell was removed from this laptop"))
+        #expect(try alice.ok("status").contains("Pending  nothing to send"), "the set-aside write is not counted as waiting")
         // Her later writes still sync: the set-aside write's counter is passed over.
         try alice.ok("cell", "set", "8", "title", "Open cell, renamed")
         try alice.ok("sync")
