@@ -7,6 +7,9 @@ public import SyncProtocol
 /// a clearance goes (setting aside the analyst's unsent writes there), and the history it asks
 /// for when one is granted (see ``AccessRules``).
 extension Replica {
+    /// The most withdrawn dots one request names (the server takes at most 20,000 with homes).
+    static let withdrawnPerRequest = 10_000
+
     /// How far this file has followed its analyst's access.
     public func accessCursor() throws -> AccessCursor {
         try store.read { db in try Self.accessCursor(db) }
@@ -45,6 +48,14 @@ extension Replica {
         }
     }
 
+    /// Places a record about to be made here: in `compartment` when one is named, else in the
+    /// analyst's default compartment as the last sync told it (nothing is noted for `default`,
+    /// where a record is taken to be until the server says otherwise).
+    public func placeNewRecord(_ record: RecordID, in compartment: String? = nil) throws {
+        guard let name = try compartment ?? knownHome(), name != Compartment.defaultName else { return }
+        try setHome(record: record, compartment: name)
+    }
+
     /// Names the compartments of many records made here at once (see ``setHome(record:compartment:)``).
     public func setHomes(_ homes: [RecordID: String]) throws {
         let named = try homes.mapValues { try Compartment.checkName($0) }
@@ -68,6 +79,12 @@ extension Replica {
         return [home ?? Compartment.defaultName]
     }
 
+    /// The compartment the server puts this analyst's new records in when they name none, as
+    /// the last sync told it; nil before one did.
+    public func knownHome() throws -> String? {
+        try store.read { db in try Meta.get("home", db) }
+    }
+
     /// What a push of `versions` sends beside them: the compartments named for its records made
     /// here, and every dot of this file's set aside that the server has not passed yet.
     public func accessParts(for versions: [Version]) throws -> (homes: [Placement], withdrawn: [Dot]) {
@@ -83,7 +100,8 @@ extension Replica {
                 let dot = Dot(replica: replica, counter: UInt64(row[1] as Int64))
                 return dot.counter > acknowledged[replica] ? dot : nil
             }
-            return (homes, withdrawn)
+            // The lowest first, a page at a time: the server's counter passes over them in order.
+            return (homes, Array(withdrawn.prefix(Self.withdrawnPerRequest)))
         }
     }
 
@@ -92,13 +110,17 @@ extension Replica {
     /// Returns whether records were removed (the file is then compacted, see ``scrub()``).
     func applyAccess(_ update: AccessUpdate, _ db: Database, at time: Int64) throws -> Bool {
         let before = Set(try Self.clearances(db).map(\.compartment))
-        let told = try Meta.get("access_cursor", db) != nil
+        // A file told its clearances before asks for what a grant opens; one never told pulled
+        // from a server without compartments (or was made just now), so it lacks nothing.
+        let told = try Meta.get("clearances_told", db) != nil
         var removing: [Int64: (id: RecordID, kind: String)] = [:]
         var lost: Set<String> = []
-        var backfill = try Self.pendingBackfill(db) ?? Backfill(compartments: [], records: [])
+        var gained: (compartments: Set<String>, records: Set<RecordID>) = ([], [])
+        if let home = update.home { try Meta.set("home", home, db) }
         if let clearances = update.clearances {
             let read = Set(clearances.map(\.compartment))
             try db.execute(sql: "DELETE FROM clearance")
+            try Meta.set("clearances_told", "1", db)
             for clearance in clearances {
                 try db.execute(sql: "INSERT INTO clearance (compartment, write) VALUES (?, ?)", arguments: [clearance.compartment, clearance.write])
             }
@@ -111,13 +133,11 @@ extension Replica {
                 removing[row[0]] = (id, row[2])
                 lost.formUnion(compartments.subtracting(read))
             }
-            // A file told its clearances before asks for what it gains; one never told held
-            // everything it was sent, and its first pull brings the rest.
-            if told { backfill.compartments = Array(Set(backfill.compartments).union(read.subtracting(before))).sorted() }
+            if told { gained.compartments = read.subtracting(before) }
         }
-        // A record's last placement is where it stands now. One readable now may have been out
-        // of reach since this file's cursor (versions written then were never sent here), so
-        // its history is asked for again whether or not the file holds it.
+        // A record's last placement is where it stands now. One readable now that this file does
+        // not hold is brought with its history; one it holds was readable at each of its pulls
+        // (a move out and back between two syncs hid nothing from it).
         var last: [RecordID: [String]?] = [:]
         for placement in update.placements { last[placement.record] = placement.compartments }
         for (record, compartments) in last.sorted(by: { $0.key < $1.key }) {
@@ -129,8 +149,7 @@ extension Replica {
                 }
                 continue
             }
-            if row != nil { try Self.setCompartments(names, of: record, db) }
-            if !backfill.records.contains(record) { backfill.records.append(record) }
+            if row != nil { try Self.setCompartments(names, of: record, db) } else { gained.records.insert(record) }
         }
         // Unsent writes of records the analyst may still read but no longer write would be
         // refused at every push: they are set aside, and the record is brought again as the
@@ -141,11 +160,11 @@ extension Replica {
             for (row, record) in try unsentRecords(db) where removing[row] == nil {
                 if !readOnly.isDisjoint(with: try Self.compartments(of: record.id, db)) {
                     rewinding[row] = record
-                    if !backfill.records.contains(record.id) { backfill.records.append(record.id) }
+                    gained.records.insert(record.id)
                 }
             }
         }
-        if !backfill.compartments.isEmpty || !backfill.records.isEmpty { try Meta.set("backfill", String(decoding: WireProtocol.encode(backfill), as: UTF8.self), db) }
+        try Self.addBackfill(compartments: gained.compartments, records: gained.records, db)
         try Meta.set("access_cursor", "\(update.cursor.clearances):\(update.cursor.placements)", db)
         guard !removing.isEmpty || !rewinding.isEmpty else { return false }
         if !removing.isEmpty { try remove(removing, reason: lost.subtracting(["(moved)"]).sorted(), counted: true, db, at: time) }
@@ -179,9 +198,7 @@ extension Replica {
                 if let row = try Row.fetchOne(db, sql: "SELECT id, kind FROM record WHERE uuid = ?", arguments: [record.rawValue]) { rows[row[0]] = (record, row[1]) }
             }
             guard !rows.isEmpty else { return false }
-            var backfill = try Self.pendingBackfill(db) ?? Backfill(compartments: [], records: [])
-            backfill.records = Array(Set(backfill.records).union(rows.values.map(\.id))).sorted()
-            try Meta.set("backfill", String(decoding: WireProtocol.encode(backfill), as: UTF8.self), db)
+            try Self.addBackfill(compartments: [], records: Set(rows.values.map(\.id)), db)
             let writable = Set(try Self.clearances(db).filter(\.write).map(\.compartment))
             let reason = Set(try rows.values.flatMap { try Self.compartments(of: $0.id, db) }).subtracting(writable).sorted()
             try remove(rows, reason: reason, counted: false, db, at: WallClock.now())
@@ -198,6 +215,8 @@ extension Replica {
     private static func setCompartments(_ names: [String], of record: RecordID, _ db: Database) throws {
         let text: String? = names.isEmpty || names == [Compartment.defaultName] ? nil : names.sorted().joined(separator: ",")
         try db.execute(sql: "UPDATE record SET compartments = ? WHERE uuid = ?", arguments: [text, record.rawValue])
+        // The server's word now stands: the compartment named when the record was made here goes.
+        try db.execute(sql: "DELETE FROM record_home WHERE record = ?", arguments: [record.rawValue])
     }
 
     /// Deletes `records` with their versions and field states (conflicts included), after
@@ -207,8 +226,10 @@ extension Replica {
     /// Records removed only to be brought again as the server holds them are not `counted`:
     /// the note then tells only of the writes set aside.
     private func remove(_ records: [Int64: (id: RecordID, kind: String)], reason: [String], counted: Bool, _ db: Database, at time: Int64) throws {
-        // Deleted content is overwritten in place, not left in free pages.
+        // Deleted content is overwritten in place, not left in free pages; the file is then
+        // rebuilt (``scrub()``), which this mark makes sure happens.
         try db.execute(sql: "PRAGMA secure_delete = ON")
+        try Meta.set("scrub_pending", "1", db)
         let own = try ownReplicas(db)
         let acknowledged = try Self.lastServerVector(db)
         var names = ReplicaNames()
@@ -247,42 +268,24 @@ extension Replica {
 
     /// Compacts the file after records were removed: every page is rewritten from what is left
     /// and the write-ahead log is emptied, so no page of the file or its `-wal` keeps their text.
+    ///
+    /// The removal's transaction marks the file to scrub, and only a whole scrub clears the
+    /// mark: one cut short (a crash, a reader holding the log) is done again at the next sync.
     func scrub() throws {
-        guard store.path != ":memory:" else { return }
         try store.writer.writeWithoutTransaction { db in
+            try db.execute(sql: "PRAGMA secure_delete = OFF")
+            guard store.path != ":memory:" else { return }
             try db.execute(sql: "VACUUM")
-            try db.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)")
-        }
-    }
-
-    /// The history still to ask for (records newly readable), if any.
-    public func pendingBackfill() throws -> Backfill? {
-        try store.read { db in try Self.pendingBackfill(db) }
-    }
-
-    static func pendingBackfill(_ db: Database) throws -> Backfill? {
-        try Meta.get("backfill", db).flatMap { try? JSONDecoder().decode(Backfill.self, from: Data($0.utf8)) }
-    }
-
-    /// Stores a backfill page: its versions (their records' compartments with them) and the
-    /// position reached; with `done`, the backfill is over.
-    public func receiveBackfill(
-        _ versions: PreparedVersions, compartments: [Placement], reached: UInt64, done: Bool, access: AccessUpdate? = nil
-    ) throws -> ApplyReport {
-        let (report, removed) = try store.transaction { db in
-            let removed = try access.map { try applyAccess($0, db, at: WallClock.now()) } ?? false
-            let report = try store.integrate(versions, db, deferFields: false)
-            try Self.noteCompartments(compartments, db)
-            if done {
-                try db.execute(sql: "DELETE FROM meta WHERE key = 'backfill'")
-            } else if var backfill = try Self.pendingBackfill(db) {
-                backfill.after = reached
-                try Meta.set("backfill", String(decoding: WireProtocol.encode(backfill), as: UTF8.self), db)
+            guard let result = try Row.fetchOne(db, sql: "PRAGMA wal_checkpoint(TRUNCATE)"), (result[0] as Int) == 0 else {
+                throw StoreError.writeFailed(reason: "the write-ahead log could not be emptied after removing records (another program has the replica open); close it and sync again")
             }
-            return (report, removed)
         }
-        if removed { try scrub() }
-        return report
+        try store.transaction { db in try db.execute(sql: "DELETE FROM meta WHERE key = 'scrub_pending'") }
+    }
+
+    /// Finishes a scrub a removal left undone (see ``scrub()``).
+    public func scrubIfPending() throws {
+        if try store.read({ db in try Meta.get("scrub_pending", db) }) != nil { try scrub() }
     }
 
     /// What was removed from this file because clearances went, oldest first.
@@ -293,35 +296,5 @@ extension Replica {
                         setAside: $0[5], setAsideVersions: $0[6])
             }
         }
-    }
-}
-
-/// Records removed from a replica in one sync because its analyst may no longer read them.
-public struct Removal: Sendable, Equatable {
-    public var id: Int64
-    public var time: Int64
-    /// The compartments whose clearance went (empty for records moved out of reach).
-    public var compartments: [String]
-    public var cells: Int
-    public var signals: Int
-    /// The file the analyst's unsent writes of them were saved to, if there were any.
-    public var setAside: String?
-    public var setAsideVersions: Int
-
-    /// "3 cells and 1 signal of compartment east were removed from this laptop: clearance revoked".
-    public var sentence: String {
-        guard cells + signals > 0 else {
-            // Writes set aside where the analyst may now only read; the records stay.
-            return "your \(setAsideVersions) unsent write\(setAsideVersions == 1 ? "" : "s") in compartment\(compartments.count == 1 ? "" : "s") \(compartments.joined(separator: ", ")), which you may now only read, \(setAsideVersions == 1 ? "was" : "were") saved to \(setAside ?? "a file")"
-        }
-        let what = [cells > 0 ? "\(cells) cell\(cells == 1 ? "" : "s")" : nil, signals > 0 ? "\(signals) signal\(signals == 1 ? "" : "s")" : nil]
-            .compactMap { $0 }.joined(separator: " and ")
-        let whence = compartments.isEmpty ? "moved to a compartment you are not cleared for"
-            : "clearance for compartment\(compartments.count == 1 ? "" : "s") \(compartments.joined(separator: ", ")) revoked"
-        var sentence = "\(what) \(cells + signals == 1 ? "was" : "were") removed from this laptop: \(whence)"
-        if let setAside {
-            sentence += "; your \(setAsideVersions) unsent write\(setAsideVersions == 1 ? "" : "s") there \(setAsideVersions == 1 ? "was" : "were") saved to \(setAside)"
-        }
-        return sentence
     }
 }

@@ -325,6 +325,9 @@ public struct Replica: Sendable {
             case .set(let position): try Meta.set("server_cursor", position.description, db)
             case .clear:
                 try db.execute(sql: "DELETE FROM meta WHERE key = 'server_cursor'")
+                // The server's history changed (restored, or another server): its placement log
+                // and clearance versions may have too, so everything is asked for again.
+                try db.execute(sql: "DELETE FROM meta WHERE key = 'access_cursor'")
                 // A refused cursor means the server's history changed (restored from a backup,
                 // or another server): it may have lost the conflicts this file reported.
                 try ConflictReports.reportAgain(db)

@@ -32,6 +32,7 @@ package enum RecordEditor {
         let changes = try present.map { field, text in
             FieldChange(record: id, kind: "signal", field: field, value: try ValueParser.parse(text ?? "", kind: "signal", field: field))
         }
+        try replica.placeNewRecord(id)
         return (id, try write(replica, changes))
     }
 

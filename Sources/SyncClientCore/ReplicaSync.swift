@@ -52,6 +52,8 @@ package struct ReplicaSync: Sendable {
                     progress: (SyncProgress) -> Void = { _ in }) async throws -> SyncOutcome {
         // A file made before replicas had keys gets one now; the server binds it at this sync.
         try replica.signingKey()
+        // Records removed at an earlier sync leave no text behind, even if its scrub was cut.
+        try replica.scrubIfPending()
         // Cells given one number on two replicas meet here; the sync reports them as conflicts too.
         let sharedBefore = Set(try replica.store.numberConflicts().map(\.id))
         let removalsBefore = try replica.removals().last?.id ?? 0

@@ -118,8 +118,9 @@ package struct SyncController: Sendable {
             throw APIError(.tooManyVersions, "the request pushes \(message.versions.count) versions; at most \(limits.maxVersionsPerRequest) are accepted per request, so send them in pages")
         }
         let accessParts = (message.withdrawn?.count ?? 0) + (message.homes?.count ?? 0)
+            + (message.backfill.map { $0.records.count + $0.compartments.count } ?? 0)
         guard accessParts <= limits.maxVersionsPerRequest else {
-            throw APIError(.tooManyVersions, "the request names \(accessParts) withdrawn dots and homes; at most \(limits.maxVersionsPerRequest) are accepted per request, so send them in pages")
+            throw APIError(.tooManyVersions, "the request names \(accessParts) withdrawn dots, homes and backfilled records; at most \(limits.maxVersionsPerRequest) are accepted per request, so send them in pages")
         }
         guard message.vector.count <= ValueRules.maxContextEntries else {
             throw APIError(.vectorTooLarge, "the request's vector has \(message.vector.count) entries; at most \(ValueRules.maxContextEntries) are accepted")

@@ -48,7 +48,6 @@ struct CellCommand: ParsableCommand {
                 if !clearances.isEmpty, clearances.first(where: { $0.compartment == compartment })?.write != true {
                     throw ClientError("you are not cleared to write compartment '\(compartment)' (as of your last sync: \(clearances.map { "\($0.compartment) \($0.level)" }.joined(separator: ", "))); choose one of those, or ask the server's admin")
                 }
-                try replica.setHome(record: id, compartment: compartment)
             }
             var changes = [
                 FieldChange(record: id, kind: "cell", field: "number", value: .int(number)),
@@ -63,6 +62,7 @@ struct CellCommand: ParsableCommand {
                 let value = try ValueParser.parse(String(assignment[assignment.index(after: equals)...]), kind: "cell", field: name)
                 changes.append(FieldChange(record: id, kind: "cell", field: name, value: value))
             }
+            try replica.placeNewRecord(id, in: compartment)
             try RecordEdits.write(replica, changes)
             print(id)
         }

@@ -111,10 +111,21 @@ private struct Schedule {
         steps.append("\(replica.analyst) sets \(record.kind) \(record.id.short) title")
     }
 
+    /// A new signal, or new tags on one held; cells named by number or by id, as replicas store them.
     mutating func signal(_ replica: Replica) throws {
-        let numbers = try replica.store.records(kind: "cell").compactMap { $0.value("number").int }.sorted()
-        guard !numbers.isEmpty else { return }
-        let tags = Array(Set([pick(numbers), pick(numbers)])).sorted().map(String.init)
+        let cells = try replica.store.records(kind: "cell").sorted { $0.id < $1.id }
+        guard !cells.isEmpty else { return }
+        let tags = Array(Set((0..<2).map { _ -> String in
+            let cell = pick(cells)
+            return Bool.random(using: &random) ? cell.id.rawValue : cell.value("number").int.map(String.init) ?? cell.id.rawValue
+        })).sorted()
+        let signals = try replica.store.records(kind: "signal").sorted { $0.id < $1.id }
+        if !signals.isEmpty && Bool.random(using: &random) {
+            let signal = pick(signals)
+            try write(replica, [FieldChange(record: signal.id, kind: "signal", field: "cells", value: .list(tags))])
+            steps.append("\(replica.analyst) retags signal \(signal.id.short) to \(tags)")
+            return
+        }
         let id = RecordID(UUID(uuid: Self.bytes(&random)).uuidString)!
         try write(replica, [FieldChange(record: id, kind: "signal", field: "title", value: .text("signal by \(replica.analyst)")),
                             FieldChange(record: id, kind: "signal", field: "cells", value: .list(tags))])

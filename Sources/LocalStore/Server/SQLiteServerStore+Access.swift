@@ -68,21 +68,28 @@ extension SQLiteServerStore {
     public func move(record: RecordID, to compartment: String, by analyst: String?, at time: Int64) throws {
         try write { db in
             var access = try ServerAccess(db, time: time)
-            let target = try access.compartmentID(compartment)
-            guard let row = try Row.fetchOne(db, sql: "SELECT id, kind, class FROM record WHERE uuid = ?", arguments: [record.rawValue]) else {
-                throw CompartmentError.recordNotFound(record)
+            let row = try Row.fetchOne(db, sql: "SELECT id, kind, class FROM record WHERE uuid = ?", arguments: [record.rawValue])
+            // An analyst is answered alike for a record that does not exist and one they may not
+            // read, and for a compartment that does not exist and one they may not write.
+            let rules = try analyst.map { try access.rules(for: $0) }
+            guard let row, rules?.mayRead(access.classes[row[2]] ?? []) ?? true else { throw CompartmentError.recordNotFound(record) }
+            guard (row[1] as String) == RecordSchema.cell.kind else { throw CompartmentError.notACell(record) }
+            guard let target = try? access.compartmentID(compartment) else {
+                if analyst != nil { throw CompartmentError.moveNotCleared(record: record, compartment: compartment) }
+                throw CompartmentError.notFound(compartment)
             }
-            guard (row[1] as String) == "cell" else { throw CompartmentError.notACell(record) }
             let before: Int64 = row[2]
-            if let analyst {
-                let rules = try access.rules(for: analyst)
+            if let rules {
                 for id in (access.classes[before] ?? []) + [target] where !rules.write.contains(id) {
-                    throw CompartmentError.moveNotCleared(record: record, compartment: access.names[id] ?? "?")
+                    throw CompartmentError.moveNotCleared(record: record, compartment: access.names[id] ?? compartment)
                 }
             }
             let after = try access.classID([target])
             try access.place(record: row[0], from: before, to: after)
-            if access.compartmented { try access.widenSignals(taggedWith: try access.numbers(ofCell: row[0]), by: [target]) }
+            if access.compartmented {
+                try access.widenSignals(taggedWith: try access.numbers(ofCell: row[0]), by: [target])
+                try access.widenSignals(naming: record, by: [target])
+            }
         }
     }
 
@@ -109,6 +116,16 @@ extension SQLiteServerStore {
         try db.execute(sql: "UPDATE analyst SET access_version = access_version + 1 WHERE name = ?", arguments: [analyst])
     }
 
+    /// Where `records` stand now, those `rules` read (default ones too): what a pusher is told of
+    /// the records it pushed, whose versions do not come back to it.
+    static func placements(of records: [RecordID], readableBy rules: AccessRules, _ access: ServerAccess, _ db: Database) throws -> [Placement] {
+        let lookup = try db.cachedStatement(sql: "SELECT class FROM record WHERE uuid = ?")
+        return try Set(records).sorted().compactMap { record in
+            guard let recordClass = try Int64.fetchOne(lookup, arguments: [record.rawValue]), rules.mayRead(access.classes[recordClass] ?? []) else { return nil }
+            return Placement(record: record, compartments: access.names(ofClass: recordClass))
+        }
+    }
+
     /// The most placements one answer carries.
     static let placementPage = 500
 
@@ -119,6 +136,7 @@ extension SQLiteServerStore {
         var update = AccessUpdate(cursor: AccessCursor(clearances: version, placements: cursor.placements), clearances: nil)
         if version != cursor.clearances {
             update.clearances = rules.read.compactMap { id in access.names[id].map { Clearance(compartment: $0, write: rules.write.contains(id)) } }.sorted()
+            update.home = access.names[rules.home]
         }
         let rows = try Row.fetchAll(db.cachedStatement(sql: """
             SELECT p.seq, rec.uuid, p.before, p.after FROM placement p JOIN record rec ON rec.id = p.record

@@ -170,7 +170,7 @@ public struct SQLiteServerStore: ServerStorage {
             let rules = work.analyst.isEmpty ? AccessRules.unrestricted : try access.rules(for: work.analyst)
             let pageAccess = PageAccess(readable: rules.readable(of: access.classes),
                                         names: access.classes.keys.reduce(into: [:]) { $0[$1] = access.names(ofClass: $1) })
-            var page: StoredPage?
+            let page: StoredPage?
             switch work.page.start {
             case .feed(let cursor, let skipping):
                 page = try ServerFeed.honours(cursor, db)
@@ -181,18 +181,15 @@ public struct SQLiteServerStore: ServerStorage {
             case .backfill(let backfill):
                 page = try ServerFeed.backfill(db, backfill, access: access, pageAccess: pageAccess, limit: work.page.limit, budget: work.page.budget)
             }
-            if !access.pushed.isEmpty, page != nil {
-                let named = Set(page!.compartments.map(\.record))
-                page!.compartments += access.pushed.filter { !named.contains($0.key) }.map { Placement(record: $0.key, compartments: access.names(ofClass: $0.value)) }
-                    .sorted { $0.record < $1.record }
-            }
             let update = try work.access.flatMap { try Self.accessUpdate(analyst: work.analyst, after: $0, rules: rules, access, db) }
             if let requester = work.requester {
                 try db.cachedStatement(sql: "UPDATE replica_owner SET last_sync = ?, reached = coalesce(?, reached) WHERE replica = ?")
                     .execute(arguments: [work.time, page?.cursor.map { Int64(clamping: $0.seq) }, requester.rawValue])
             }
             pauses.beforeCommit?()
-            return StoredExchange(report: report, vector: vector, page: page, access: update)
+            var stored = StoredExchange(report: report, vector: vector, page: page, access: update)
+            stored.pushed = access.compartmented ? try Self.placements(of: work.versions.entries.map(\.version.record), readableBy: rules, access, db) : []
+            return stored
         }
         await pauses.afterCommit?()
         return stored

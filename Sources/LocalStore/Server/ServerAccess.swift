@@ -14,9 +14,6 @@ struct ServerAccess {
     private(set) var classes: [Int64: [Int64]] = [:]
     private var classByKey: [String: Int64] = [:]
     private var rulesByAnalyst: [String: AccessRules] = [:]
-    /// The classes of the records a push wrote that are not in the default class alone, told
-    /// to the pusher (its own versions do not come back to it).
-    var pushed: [RecordID: Int64] = [:]
 
     init(_ db: Database, time: Int64) throws {
         self.db = db
@@ -100,18 +97,43 @@ struct ServerAccess {
         return compartments
     }
 
+    /// Records that the signal at `row` names the cells `ids`; returns the compartments of those
+    /// the server holds (a cell made later widens the signal then, see ``widenSignals(naming:by:)``).
+    mutating func noteRefs(_ ids: [RecordID], signal row: Int64) throws -> Set<Int64> {
+        var compartments: Set<Int64> = []
+        let insert = try db.cachedStatement(sql: "INSERT OR IGNORE INTO signal_ref (cell, signal) VALUES (?, ?)")
+        let cell = try db.cachedStatement(sql: "SELECT class FROM record WHERE uuid = ?")
+        for id in ids {
+            try insert.execute(arguments: [id.rawValue, row])
+            if let cellClass = try Int64.fetchOne(cell, arguments: [id.rawValue]) { compartments.formUnion(classes[cellClass] ?? []) }
+        }
+        return compartments
+    }
+
     /// Every signal tagged with one of `numbers` gains `compartments`.
     mutating func widenSignals(taggedWith numbers: [Int64], by compartments: [Int64]) throws {
-        let signals = try db.cachedStatement(sql: """
-            SELECT DISTINCT rec.id, rec.class FROM signal_tag t JOIN record rec ON rec.id = t.signal WHERE t.number = ?
-            """)
-        for number in numbers {
-            for row in try Row.fetchAll(signals, arguments: [number]) {
-                let before: Int64 = row[1]
-                let after = try classID(Set(classes[before] ?? []).union(compartments))
-                try place(record: row[0], from: before, to: after)
-            }
+        let signals = try db.cachedStatement(sql: "SELECT DISTINCT signal FROM signal_tag WHERE number = ?")
+        for number in numbers { try widen(try Int64.fetchAll(signals, arguments: [number]), by: compartments) }
+    }
+
+    /// Every signal naming the cell `id` gains `compartments`.
+    mutating func widenSignals(naming id: RecordID, by compartments: [Int64]) throws {
+        let signals = try db.cachedStatement(sql: "SELECT signal FROM signal_ref WHERE cell = ?")
+        try widen(try Int64.fetchAll(signals, arguments: [id.rawValue]), by: compartments)
+    }
+
+    private mutating func widen(_ signals: [Int64], by compartments: [Int64]) throws {
+        let current = try db.cachedStatement(sql: "SELECT class FROM record WHERE id = ?")
+        for signal in signals {
+            guard let before = try Int64.fetchOne(current, arguments: [signal]) else { continue }
+            let after = try classID(Set(classes[before] ?? []).union(compartments))
+            try place(record: signal, from: before, to: after)
         }
+    }
+
+    /// The class the file holds for the record at `row`.
+    func currentClass(of row: Int64) throws -> Int64 {
+        try Int64.fetchOne(db.cachedStatement(sql: "SELECT class FROM record WHERE id = ?"), arguments: [row]) ?? Compartment.defaultID
     }
 
     /// The numbers a cell at `row` carries or carried.
@@ -124,6 +146,7 @@ struct ServerAccess {
     static func fillTags(_ db: Database) throws {
         let numbers = try db.makeStatement(sql: "INSERT OR IGNORE INTO cell_number (number, record) VALUES (?, ?)")
         let tags = try db.makeStatement(sql: "INSERT OR IGNORE INTO signal_tag (number, signal) VALUES (?, ?)")
+        let refs = try db.makeStatement(sql: "INSERT OR IGNORE INTO signal_ref (cell, signal) VALUES (?, ?)")
         let rows = try Row.fetchCursor(db, sql: """
             SELECT record, kind, value FROM version WHERE (kind = 'cell' AND field = 'number') OR (kind = 'signal' AND field = 'cells')
             """)
@@ -133,7 +156,10 @@ struct ServerAccess {
             if (row[1] as String) == "cell", let number = value.int {
                 try numbers.execute(arguments: [number, record])
             } else {
-                for number in (value.list ?? []).compactMap(CellRef.number) { try tags.execute(arguments: [number, record]) }
+                for ref in value.list ?? [] {
+                    if let number = CellRef.number(ref) { try tags.execute(arguments: [number, record]) }
+                    if let id = RecordID(ref) { try refs.execute(arguments: [id.rawValue, record]) }
+                }
             }
         }
     }

@@ -105,7 +105,8 @@ extension ServerFeed {
         _ db: Database, _ backfill: Backfill, access: ServerAccess, pageAccess: PageAccess, limit: Int, budget: PageBudget
     ) throws -> StoredPage {
         var budget = budget
-        let compartments = Set(try backfill.compartments.map { try access.compartmentID($0) })
+        // Names the server lacks are passed over, as unreadable ones are: no answer tells which exist.
+        let compartments = Set(backfill.compartments.compactMap { try? access.compartmentID($0) })
         let lookup = try db.cachedStatement(sql: "SELECT id FROM record WHERE uuid = ?")
         let records = Set(try backfill.records.compactMap { try Int64.fetchOne(lookup, arguments: [$0.rawValue]) })
         let wanted = Set(access.classes.filter { !compartments.isDisjoint(with: $0.value) }.keys)

@@ -135,7 +135,9 @@ struct ServerPush {
         }
         let home: Int64
         if let name = homes[id] {
-            guard let named = try? access.compartmentID(name) else { throw AccessRefusal.unknownCompartment(name, record: id) }
+            // A name the server lacks is refused as one the author may not write: a refusal
+            // does not tell which compartments exist.
+            guard let named = try? access.compartmentID(name) else { throw AccessRefusal.notCleared(analyst: author, records: [id], compartments: [name]) }
             home = named
         } else {
             home = try access.rules(for: author).home
@@ -164,49 +166,53 @@ struct ServerPush {
     }
 
     /// Places the push's records and checks that every author may write them (see
-    /// ``AccessRules``): a new record takes its home's class, a cell's numbers are noted (a
-    /// signal naming one gains the cell's compartments), and a signal gains the compartments of
-    /// the cells it names, each of which its author must be cleared to write.
+    /// ``AccessRules``), in an order that makes every lookup see this push's own records: new
+    /// records take their homes' classes first; then cells (their numbers noted: a signal
+    /// naming one, by number or by id, gains the cell's compartments); then each record's class
+    /// is read as it stands, a signal gaining the compartments of the cells it names, each of
+    /// which its author must be cleared to write.
     private mutating func authorize() throws {
-        var faults: [(author: String, record: RecordID, compartments: Set<Int64>)] = []
-        for (row, touch) in touched.sorted(by: { $0.key < $1.key }) where records[touch.id]!.kind == "cell" {
-            for number in touch.numbers { try access.noteCellNumber(number, cell: row, cellClass: records[touch.id]!.accessClass) }
+        let setClass = try db.cachedStatement(sql: "UPDATE record SET class = ? WHERE id = ?")
+        for entry in records.values where entry.isNew && entry.accessClass != Compartment.defaultID {
+            try setClass.execute(arguments: [entry.accessClass, entry.row])
         }
-        for (row, touch) in touched.sorted(by: { $0.key < $1.key }) {
-            var entry = records[touch.id]!
-            let before = entry.accessClass
+        let order = touched.sorted { $0.key < $1.key }
+        if access.compartmented {
+            for (row, touch) in order where records[touch.id]!.kind == RecordSchema.cell.kind {
+                let entry = records[touch.id]!
+                for number in touch.numbers { try access.noteCellNumber(number, cell: row, cellClass: entry.accessClass) }
+                if entry.isNew { try access.widenSignals(naming: touch.id, by: access.classes[entry.accessClass] ?? []) }
+            }
+        }
+        var faults: [(author: String, record: RecordID, compartments: Set<Int64>)] = []
+        for (row, touch) in order {
+            let entry = records[touch.id]!
+            // Read again: a cell of this push may have widened the signal already.
+            let before = try access.currentClass(of: row)
             var compartments = Set(access.classes[before] ?? [])
-            var named: Set<Int64> = []
-            if entry.kind == "signal" && access.compartmented {
-                named = try access.noteTags(touch.numbers, signal: row)
-                for id in touch.tagged {
-                    if let cellClass = try Int64.fetchOne(db.cachedStatement(sql: "SELECT class FROM record WHERE uuid = ?"), arguments: [id.rawValue]) {
-                        named.formUnion(access.classes[cellClass] ?? [])
-                    }
-                }
-                compartments.formUnion(named)
+            if entry.kind == RecordSchema.signal.kind && access.compartmented {
+                compartments.formUnion(try access.noteTags(touch.numbers, signal: row))
+                compartments.formUnion(try access.noteRefs(touch.tagged, signal: row))
             }
             for author in touch.authors.sorted() {
                 let rules = try access.rules(for: author)
-                let denied = compartments.union(named).filter { !rules.write.contains($0) }
+                let denied = compartments.filter { !rules.write.contains($0) }
                 if !denied.isEmpty { faults.append((author, touch.id, denied)) }
             }
             guard faults.isEmpty else { continue }
-            entry.accessClass = try access.classID(compartments)
-            records[touch.id] = entry
-            if entry.accessClass != Compartment.defaultID { access.pushed[touch.id] = entry.accessClass }
+            let after = try access.classID(compartments)
             if entry.isNew {
-                if entry.accessClass != Compartment.defaultID {
-                    try db.cachedStatement(sql: "UPDATE record SET class = ? WHERE id = ?").execute(arguments: [entry.accessClass, row])
-                }
+                if after != before { try setClass.execute(arguments: [after, row]) }
             } else {
-                try access.place(record: row, from: before, to: entry.accessClass)
+                try access.place(record: row, from: before, to: after)
             }
         }
         if let first = faults.first {
             let mine = faults.filter { $0.author == first.author }
-            let names = Set(mine.flatMap(\.compartments)).compactMap { access.names[$0] }.sorted()
-            throw AccessRefusal.notCleared(analyst: first.author, records: mine.map(\.record), compartments: names)
+            // Only the compartments the author reads are named: a refusal is no oracle for others.
+            let rules = try access.rules(for: first.author)
+            let named = Set(mine.flatMap(\.compartments)).filter(rules.read.contains).compactMap { access.names[$0] }.sorted()
+            throw AccessRefusal.notCleared(analyst: first.author, records: mine.map(\.record), compartments: named)
         }
     }
 

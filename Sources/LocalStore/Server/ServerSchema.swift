@@ -80,8 +80,9 @@ enum ServerSchema {
     /// compartments, `access_class.compartments` as sorted ids joined by commas), and the log
     /// of placements (a record's class changing) that replicas follow. Every record and every
     /// analyst starts in `default`, so a team that never makes a compartment works as before.
-    /// `cell_number` and `signal_tag` (which cells a signal names) are kept only once a second
-    /// compartment exists, when they are first filled from the versions.
+    /// `cell_number`, `signal_tag` and `signal_ref` (which cells a signal names, by number and by
+    /// id) are kept only once a second compartment exists, when they are first filled from the
+    /// versions.
     private static func compartments(_ db: Database) throws {
         try db.execute(sql: """
             CREATE TABLE compartment (
@@ -121,6 +122,11 @@ enum ServerSchema {
                 number INTEGER NOT NULL,
                 signal INTEGER NOT NULL,
                 PRIMARY KEY (number, signal)
+            ) WITHOUT ROWID;
+            CREATE TABLE signal_ref (
+                cell TEXT NOT NULL,
+                signal INTEGER NOT NULL,
+                PRIMARY KEY (cell, signal)
             ) WITHOUT ROWID;
             """)
     }

@@ -3,17 +3,15 @@ public import SyncModel
 /// Why the server refused to store a push as outside the pusher's write clearances (403);
 /// nothing was stored.
 public enum AccessRefusal: Error, Equatable, Sendable, CustomStringConvertible {
-    /// Records the analyst wrote (or tagged a signal to) in compartments they may not write.
+    /// Records the analyst wrote (or tagged a signal to, or placed) in compartments they may not
+    /// write, or that do not exist; only compartments they read are named.
     case notCleared(analyst: String, records: [RecordID], compartments: [String])
-    /// A new record was placed in a compartment that does not exist.
-    case unknownCompartment(String, record: RecordID)
     /// A refusal of either kind as a client receives it: the server's code, sentence and records.
     case answered(code: ServerErrorCode, message: String, records: [RecordID])
 
     public var code: ServerErrorCode {
         switch self {
         case .notCleared: return .notCleared
-        case .unknownCompartment: return .unknownCompartment
         case .answered(let code, _, _): return code
         }
     }
@@ -22,7 +20,6 @@ public enum AccessRefusal: Error, Equatable, Sendable, CustomStringConvertible {
     public var records: [RecordID] {
         switch self {
         case .notCleared(_, let records, _), .answered(_, _, let records): return records
-        case .unknownCompartment(_, let record): return [record]
         }
     }
 
@@ -30,12 +27,10 @@ public enum AccessRefusal: Error, Equatable, Sendable, CustomStringConvertible {
         switch self {
         case .notCleared(let analyst, let records, let compartments):
             let shown = records.prefix(5).map(\.description).joined(separator: ", ") + (records.count > 5 ? " and \(records.count - 5) more" : "")
-            let names = compartments.map { "'\($0)'" }.joined(separator: ", ")
-            return "\(analyst) is not cleared to write compartment \(names), which the push writes (records \(shown)); nothing was stored. Sync again to set those writes aside, or ask the server's admin for `sync-server clearance grant \(analyst) \(compartments.first ?? Compartment.defaultName) --write`."
+            let names = compartments.isEmpty ? "a compartment they are not cleared for" : "compartment " + compartments.map { "'\($0)'" }.joined(separator: ", ") + " (or it does not exist)"
+            return "\(analyst) is not cleared to write \(names), which the push writes (records \(shown)); nothing was stored. Sync again to set those writes aside, or ask the server's admin for write clearance."
         case .answered(_, let message, _):
             return message
-        case .unknownCompartment(let name, _):
-            return "the push places a new record in compartment '\(name)', which this server does not have; nothing was stored. Choose one of `sync-client compartments`, or ask the admin to `sync-server compartment add \(name)`."
         }
     }
 }

@@ -37,12 +37,16 @@ public struct AccessUpdate: Codable, Sendable, Equatable {
     public var cursor: AccessCursor
     /// Every clearance the analyst holds now; nil when unchanged since the request's cursor.
     public var clearances: [Clearance]?
+    /// The compartment the analyst's new records go to when a push names none, sent with the
+    /// clearances.
+    public var home: String?
     public var placements: [Placement]
     public var more: Bool
 
-    public init(cursor: AccessCursor, clearances: [Clearance]?, placements: [Placement] = [], more: Bool = false) {
+    public init(cursor: AccessCursor, clearances: [Clearance]?, home: String? = nil, placements: [Placement] = [], more: Bool = false) {
         self.cursor = cursor
         self.clearances = clearances
+        self.home = home
         self.placements = placements
         self.more = more
     }

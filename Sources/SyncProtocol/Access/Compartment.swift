@@ -68,7 +68,8 @@ public enum CompartmentError: Error, Equatable, Sendable, CustomStringConvertibl
     public var code: ServerErrorCode {
         switch self {
         case .invalidName, .notACell, .exists: return .malformedBody
-        case .notFound, .recordNotFound: return .unknownCompartment
+        case .notFound: return .unknownCompartment
+        case .recordNotFound: return .malformedBody
         case .moveNotCleared: return .notCleared
         case .unsupported: return .internalError
         }

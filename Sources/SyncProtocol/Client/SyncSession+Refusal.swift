@@ -20,10 +20,10 @@ extension SyncSession {
             return .halvePush
         case .badSignature, .unknownKey, .unsignedVersion, .authorMismatch:
             return .isolateCarried
-        case .notCleared, .unknownCompartment:
+        case .notCleared:
             return .refreshAccess
         case .unauthorized, .malformedBody, .unsupportedMediaType, .unsupportedProtocol, .vectorTooLarge, .malformedSignature,
-             .invalidVersion, .kindMismatch, .counterGap, .dotReused, .replicaNotYours, .keyMismatch, .storeUnavailable,
+             .invalidVersion, .kindMismatch, .counterGap, .dotReused, .replicaNotYours, .keyMismatch, .storeUnavailable, .unknownCompartment,
              .internalError, .httpError, .unknown:
             return .stop
         }

@@ -361,15 +361,12 @@ public struct SyncSession: Sendable {
             standing.carriedSent.subtract(sent.signatures)
             standing.pushPageSize = sent.versions.count / 2
             return retry(sent, standing, refused: nil)
-        case .isolateCarried where !sent.signatures.isEmpty && sent.versions.count == sent.signatures.reduce(0, { $0 + $1.count }):
-            guard sent.signatures.count == 1 else {
-                standing.carriedSent.subtract(sent.signatures)
-                standing.pushPageSize = 1
-                return retry(sent, standing, refused: nil)
-            }
-            let refused = RefusedRange(range: sent.signatures[0], code: code, message: message)
-            standing.stats.refusedCarried.append(refused)
-            return retry(sent, standing, refused: refused)
+        case .isolateCarried where Self.carriesOnly(sent):
+            return isolate(sent, &standing, code: code, message: message)
+        case .refreshAccess where Self.carriesOnly(sent):
+            // Carried for an author who lost a clearance: their range is left out, as any
+            // carried range the server will not take; this replica's own writes are not touched.
+            return isolate(sent, &standing, code: code, message: message)
         case .refreshAccess where !sent.versions.isEmpty && standing.access != nil && standing.setAsides < 8:
             // A clearance went (or a cell moved) since these writes: set them aside and push
             // the rest; the next answer tells what changed.
@@ -381,6 +378,25 @@ public struct SyncSession: Sendable {
         default:
             throw error
         }
+    }
+
+    /// Whether the refused request pushed only carried ranges (a push of this replica's own
+    /// versions never carries, see ``pushRead(vector:versions:)``).
+    private static func carriesOnly(_ sent: Sent) -> Bool {
+        !sent.signatures.isEmpty && sent.versions.count == sent.signatures.reduce(0, { $0 + $1.count })
+    }
+
+    /// Sends carried ranges again one at a time, to find the one the server refused, which is
+    /// then returned (and counted) and not sent again this session.
+    private mutating func isolate(_ sent: Sent, _ standing: inout Standing, code: ServerErrorCode, message: String) -> Action {
+        guard sent.signatures.count == 1 else {
+            standing.carriedSent.subtract(sent.signatures)
+            standing.pushPageSize = 1
+            return retry(sent, standing, refused: nil)
+        }
+        let refused = RefusedRange(range: sent.signatures[0], code: code, message: message)
+        standing.stats.refusedCarried.append(refused)
+        return retry(sent, standing, refused: refused)
     }
 
     private mutating func retry(_ sent: Sent, _ standing: Standing, refused: RefusedRange?) -> Action {

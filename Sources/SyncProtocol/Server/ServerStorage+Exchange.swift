@@ -118,6 +118,8 @@ extension ServerStorage {
             (exchange.versions, exchange.more, exchange.cursor, exchange.compartments) = (page.versions, page.more, page.cursor, page.compartments)
             exchange.backfilled = page.backfilled
         }
+        let named = Set(exchange.compartments.map(\.record))
+        exchange.compartments += stored.pushed.filter { !named.contains($0.record) }
         // Placements left for the next answer keep the client asking.
         if exchange.access?.more == true { exchange.more = true }
         return exchange

@@ -209,6 +209,9 @@ public struct StoredExchange: Sendable {
     /// What changed in the analyst's access since ``ExchangeWork/access``; nil when the work
     /// carried no cursor or nothing changed.
     public var access: AccessUpdate?
+    /// Where the pushed records stand (those the analyst reads), once compartments exist: the
+    /// pusher's own versions never come back to tell it.
+    public var pushed: [Placement] = []
 
     public init(report: ApplyReport, vector: VersionVector, page: StoredPage?, access: AccessUpdate? = nil) {
         self.report = report

@@ -1,0 +1,59 @@
+import Foundation
+import GRDB
+public import SyncModel
+public import SyncProtocol
+
+/// The history a replica still asks for: records it was newly cleared to read (a grant, a
+/// record moved within reach, or one brought again after its unsent writes were set aside),
+/// older than its feed cursor, brought page by page (see ``Backfill``).
+extension Replica {
+    /// The history still to ask for, if any.
+    public func pendingBackfill() throws -> Backfill? {
+        try store.read { db in try Self.pendingBackfill(db) }
+    }
+
+    static func pendingBackfill(_ db: Database) throws -> Backfill? {
+        try Meta.get("backfill", db).flatMap { try? JSONDecoder().decode(Backfill.self, from: Data($0.utf8)) }
+    }
+
+    static func saveBackfill(_ backfill: Backfill, _ db: Database) throws {
+        try Meta.set("backfill", String(decoding: WireProtocol.encode(backfill), as: UTF8.self), db)
+    }
+
+    /// Adds to the history to ask for. A backfill under way starts over from the feed's start
+    /// when it gains anything: what it had passed may hold the new records' versions.
+    static func addBackfill(compartments: Set<String>, records: Set<RecordID>, _ db: Database) throws {
+        var backfill = try pendingBackfill(db) ?? Backfill(compartments: [], records: [])
+        let merged = Backfill(compartments: Set(backfill.compartments).union(compartments).sorted(),
+                              records: Set(backfill.records).union(records).sorted(), after: backfill.after)
+        guard merged.compartments != backfill.compartments || merged.records != backfill.records else { return }
+        backfill = merged
+        backfill.after = 0
+        try saveBackfill(backfill, db)
+    }
+
+    /// Stores a backfill page: its versions (their records' compartments with them), what the
+    /// answer said of access, and the position reached. With `done` the backfill is over,
+    /// unless that same answer added to it (it then starts over).
+    public func receiveBackfill(
+        _ versions: PreparedVersions, compartments: [Placement], reached: UInt64, done: Bool, access: AccessUpdate? = nil
+    ) throws -> ApplyReport {
+        let (report, removed) = try store.transaction { db in
+            let asked = try Self.pendingBackfill(db)
+            let removed = try access.map { try applyAccess($0, db, at: WallClock.now()) } ?? false
+            let report = try store.integrate(versions, db, deferFields: false)
+            try Self.noteCompartments(compartments, db)
+            if var backfill = try Self.pendingBackfill(db), backfill == asked {
+                if done {
+                    try db.execute(sql: "DELETE FROM meta WHERE key = 'backfill'")
+                } else {
+                    backfill.after = reached
+                    try Self.saveBackfill(backfill, db)
+                }
+            }
+            return (report, removed)
+        }
+        if removed { try scrub() }
+        return report
+    }
+}
