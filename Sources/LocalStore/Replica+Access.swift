@@ -65,6 +65,16 @@ extension Replica {
         }
     }
 
+    /// The compartments named here for the records of `versions` made here.
+    static func homes(for versions: [Version], _ db: Database) throws -> [Placement] {
+        // Most files name none: one look at the table, not one per record.
+        guard try Int.fetchOne(db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM record_home)")) == 1 else { return [] }
+        let lookup = try db.cachedStatement(sql: "SELECT compartment FROM record_home WHERE record = ?")
+        return try Set(versions.map(\.record)).sorted().compactMap { record in
+            try String.fetchOne(lookup, arguments: [record.rawValue]).map { Placement(record: record, compartments: [$0]) }
+        }
+    }
+
     /// A record's compartments as this file knows them: the server's word, else the one named
     /// when it was made here, else the default one.
     public func compartments(of record: RecordID) throws -> [String] {
@@ -89,11 +99,7 @@ extension Replica {
     /// here, and every dot of this file's set aside that the server has not passed yet.
     public func accessParts(for versions: [Version]) throws -> (homes: [Placement], withdrawn: [Dot]) {
         try store.read { db in
-            var homes: [Placement] = []
-            let lookup = try db.cachedStatement(sql: "SELECT compartment FROM record_home WHERE record = ?")
-            for record in Set(versions.map(\.record)).sorted() {
-                if let name = try String.fetchOne(lookup, arguments: [record.rawValue]) { homes.append(Placement(record: record, compartments: [name])) }
-            }
+            let homes = try Self.homes(for: versions, db)
             let acknowledged = try Self.lastServerVector(db)
             let withdrawn = try Row.fetchAll(db, sql: "SELECT replica, counter FROM withdrawn ORDER BY replica, counter").compactMap { row -> Dot? in
                 guard let replica = ReplicaID(row[0] as String) else { return nil }

@@ -75,7 +75,9 @@ extension Replica {
             let key = try key(id)
             let sender = VersionBundle.Author(replica: id, analyst: analyst, publicKey: key.publicKey)
             if !authors.contains(where: { $0.replica == id }) { authors.append(sender) }
-            let bundle = VersionBundle(sender: sender, versions: versions, signatures: signatures, authors: authors, holds: held, created: time)
+            var bundle = VersionBundle(sender: sender, versions: versions, signatures: signatures, authors: authors, holds: held, created: time)
+            let homes = try Self.homes(for: versions, db)
+            if !homes.isEmpty { bundle.header.homes = homes }
             return BundleMade(bundle: bundle, data: bundle.encoded(signedBy: key), unsigned: unsigned)
         }
     }

@@ -103,4 +103,26 @@ import TestSupport
         #expect(Self.filesHold("MOVED-c0ffee", bob.replica).isEmpty)
         #expect(try alice.ok("cell", "show", "20").contains("MOVED-c0ffee"), "alice, cleared for both, keeps it")
     }
+
+    @Test func aCellCarriedToTheOfficeOnAStickKeepsTheCompartmentItWasMadeIn() throws {
+        let workspace = try Workspace()
+        let server = try ServerProcess(workspace: workspace)
+        defer { server.stop() }
+        let alice = try server.client("alice")
+        let bob = try server.client("bob")
+        for arguments in [["compartment", "add", "east"], ["clearance", "grant", "alice", "east", "--write"]] {
+            let result = try workspace.run("sync-server", arguments + ["--db", server.database])
+            #expect(result.status == 0, "\(result.stderr)")
+        }
+        try alice.ok("sync")
+        // Offline, alice makes an east cell and sends it to the office on a stick.
+        try alice.ok("cell", "create", "--number", "9", "--title", "STICK-5e1f", "--compartment", "east")
+        let stick = workspace.path("office.fsbundle")
+        try alice.ok("bundle", "create", "--encrypt-to", "server", "--output", stick)
+        let applied = try workspace.run("sync-server", ["bundle", "apply", stick, "--db", server.database])
+        #expect(applied.status == 0, "\(applied.stderr)")
+        #expect(try workspace.run("sync-server", ["compartment", "list", "--db", server.database]).stdout.contains("east\t1 record"))
+        try bob.ok("sync")
+        #expect(Self.filesHold("STICK-5e1f", bob.replica).isEmpty, "the cell stayed in east: bob never received it")
+    }
 }

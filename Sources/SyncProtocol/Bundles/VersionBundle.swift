@@ -65,6 +65,9 @@ public struct VersionBundle: Sendable, Equatable {
         public var authors: [Author]
         public var signatures: [SignedRange]
         public var count: Int
+        /// The compartments the sender named for records it made (see ``Placement``), which the
+        /// server places them in when it takes the bundle; absent from older bundles.
+        public var homes: [Placement]?
     }
 
     public var header: Header

@@ -145,13 +145,15 @@ extension ServerStorage {
     /// applied bundle (``ExchangeWork/countsBundleApply``); a refused one is counted by the caller
     /// (``recordRefusedBundleApply(_:at:)``). Returns what was stored and the server's counters
     /// for the carried replicas.
-    public func storeCarried(_ versions: [Version], signatures: [SignedRange], at time: Int64) async throws -> (report: ApplyReport, vector: VersionVector) {
+    /// `homes` place the carried versions' new records, as their authors named them.
+    public func storeCarried(_ versions: [Version], signatures: [SignedRange], homes: [Placement] = [], at time: Int64) async throws -> (report: ApplyReport, vector: VersionVector) {
         let checked = try check(versions)
         let claims = try RelayClaims(signatures, versions: versions)
         let replicas = Self.claimed(requester: nil, versions)
         var work = ExchangeWork(analyst: "", claimed: replicas, versions: checked, counted: Set(replicas),
                                 page: PageQuery(.notCoveredBy(VersionVector()), limit: 1), time: time)
         work.countsBundleApply = true
+        work.homes = try Self.homes(homes, versions: versions)
         let authors = versions.map { (dot: $0.dot, author: $0.author) }
         let stored = try await perform(work, ownership: { owners in
             try Self.judge(analyst: nil, requester: nil, requesterKey: nil, authors: authors, claims: claims, owners: owners)

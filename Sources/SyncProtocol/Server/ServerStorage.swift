@@ -62,7 +62,7 @@ public protocol ServerStorage: Sendable {
     /// own decisions (it merges nothing).
     func conflictCounts() async throws -> ConflictCounts
     /// Counts a `bundle apply` refused with `reason`; an applied one is counted by the
-    /// transaction that stored it (``storeCarried(_:signatures:at:)``).
+    /// transaction that stored it (``storeCarried(_:signatures:homes:at:)``).
     func recordRefusedBundleApply(_ reason: BundleApplyResult.Reason, at time: Int64) async throws
     /// How many bundle applies ended with each result, as counted so far (results never
     /// counted are absent).
