@@ -97,5 +97,4 @@ extension ApplyBatch {
         return !entry.dirty
     }
 
-
 }

@@ -142,7 +142,7 @@ package struct SyncController: Sendable {
         let response = answer.response
         context.facts.set("versions_new", String(answer.report.new))
         context.facts.set("versions_out", String(response.versions.count))
-        context.facts.set("pull", message.cursor == nil ? "vector" : response.cursor == nil ? "cursor refused" : "cursor")
+        context.facts.set("pull", message.backfill != nil ? "backfill" : message.cursor == nil ? "vector" : response.cursor == nil ? "cursor refused" : "cursor")
         context.logger.debug("sync", metadata: ["replica": "\(message.replica)", "more": "\(response.more)"])
         metrics.versionsStored.increment(by: answer.report.new)
         metrics.versionsHeld.increment(by: answer.report.duplicates)
