@@ -156,7 +156,7 @@ let package = Package(
             path: "Tests/StoreKinds", swiftSettings: swiftSettings
         ),
         // The protocol's policy and session against in-memory stores: no SQLite linked.
-        .testTarget(name: "PostgresStoreTests", dependencies: ["PostgresStore", "SyncProtocol", "TestSupport", "StoreKinds", "ThrowawayPostgres"], swiftSettings: swiftSettings),
+        .testTarget(name: "PostgresStoreTests", dependencies: ["PostgresStore", "SyncModel", "SyncProtocol", "TestSupport", "StoreKinds", "ThrowawayPostgres"], swiftSettings: swiftSettings),
         .testTarget(name: "InMemorySyncTests", dependencies: ["SyncProtocol", "SyncModel", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "SyncModelTests", dependencies: ["SyncModel", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(

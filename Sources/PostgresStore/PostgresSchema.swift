@@ -4,7 +4,7 @@ import PostgresNIO
 /// The PostgreSQL store's schema, as numbered steps applied in order and kept forever: a
 /// database made by any earlier version is brought up to date, and one holding a step this
 /// version does not know is refused untouched.
-enum PostgresSchema {
+package enum PostgresSchema {
     /// Every step, oldest first. A step once released never changes; a change is a new step.
     static let steps: [(name: String, statements: [PostgresQuery])] = [
         ("1-server-store", [
@@ -48,7 +48,48 @@ enum PostgresSchema {
         ]),
         // How many `bundle apply`s ended with each result and reason (a fixed set).
         ("6-bundle-applies", ["CREATE TABLE bundle_apply (result text NOT NULL, reason text NOT NULL, count bigint NOT NULL, PRIMARY KEY (result, reason))"]),
+        // Need-to-know (see AccessRules and PostgresAccess): compartments, analysts' clearances,
+        // the compartment of each one's new records and the version of their access, each
+        // record's compartments, and the log of placements (a record's compartments changing)
+        // that replicas follow. Every analyst and record starts in `default` (id 1), so a team
+        // that never makes a compartment works as before. A record's compartments are a sorted
+        // array of ids rather than an id of a shared class row: no class row to make, so no
+        // transaction ever waits on another's new class. Placements are numbered under the
+        // one-row placement head, held to the commit, so they are handed out in commit order as
+        // the feed's positions are. `cell_number` and `signal_tag` are filled only once a second
+        // compartment exists.
+        ("7-compartments", [
+            "CREATE TABLE compartment (id bigserial PRIMARY KEY, name text NOT NULL UNIQUE, created bigint NOT NULL)",
+            "INSERT INTO compartment (id, name, created) VALUES (1, 'default', 0)",
+            "SELECT setval('compartment_id_seq', 1)",
+            """
+            CREATE TABLE clearance (
+                analyst text NOT NULL REFERENCES analyst (name), compartment bigint NOT NULL REFERENCES compartment (id),
+                write boolean NOT NULL, PRIMARY KEY (analyst, compartment))
+            """,
+            "INSERT INTO clearance (analyst, compartment, write) SELECT name, 1, true FROM analyst",
+            "ALTER TABLE analyst ADD COLUMN home bigint NOT NULL DEFAULT 1 REFERENCES compartment (id), ADD COLUMN access_version bigint NOT NULL DEFAULT 1",
+            "ALTER TABLE record ADD COLUMN compartments bigint[] NOT NULL DEFAULT '{1}'",
+            "CREATE TABLE placement (seq bigint PRIMARY KEY, record text NOT NULL, before bigint[] NOT NULL, after bigint[] NOT NULL, time bigint NOT NULL)",
+            "CREATE TABLE placement_head (one boolean PRIMARY KEY DEFAULT true CHECK (one), seq bigint NOT NULL)",
+            "INSERT INTO placement_head (one, seq) VALUES (true, 0)",
+            "CREATE TABLE cell_number (number bigint NOT NULL, record text NOT NULL, PRIMARY KEY (number, record))",
+            "CREATE INDEX cell_number_by_record ON cell_number (record)",
+            "CREATE TABLE signal_tag (number bigint NOT NULL, signal text NOT NULL, PRIMARY KEY (number, signal))",
+        ]),
     ]
+
+    /// The SQL of every step up to and including `last`, with the record of each as applied:
+    /// a database as that release of sync-server left it, for tests of upgrades.
+    package static func sql(through last: String) -> [String] {
+        var sql: [String] = []
+        for step in steps {
+            if sql.isEmpty { sql.append("CREATE TABLE field_sync_migration (step text PRIMARY KEY, applied timestamptz NOT NULL DEFAULT now())") }
+            sql += step.statements.map(\.sql) + ["INSERT INTO field_sync_migration (step) VALUES ('\(step.name)')"]
+            if step.name == last { break }
+        }
+        return sql
+    }
 
     /// Applies the steps the database lacks, one instance at a time (an advisory lock held by
     /// the migrating transaction), and refuses a database with steps this version does not know.

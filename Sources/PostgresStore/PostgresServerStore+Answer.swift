@@ -3,74 +3,208 @@ import PostgresNIO
 import SyncModel
 import SyncProtocol
 
-/// Reading an exchange's answer: the counters, the page and the feed's head, from one snapshot.
+/// Reading an exchange's answer: the counters, the page, the feed's head and what changed in the
+/// analyst's access, from one snapshot, so that the page is filtered by the very clearances and
+/// compartments the answer reports.
+///
+/// A team with no compartment but the default reads its pages as before: an analyst cleared for
+/// every compartment there is reads them unfiltered, and the access is read by the same
+/// statement as the head.
 extension PostgresServerStore {
-    func answer(_ work: ExchangeWork<[Version]>, report: ApplyReport) async throws -> StoredExchange {
-        switch work.page.start {
-        case .feed(let cursor, let skipping):
-            return try await feedAnswer(work, after: cursor, skipping: skipping, report: report)
-        case .notCoveredBy(let known):
-            return try await vectorAnswer(work, notCoveredBy: known, report: report)
-        case .backfill:
-            // Every record here is in the default compartment, so no grant ever needs one.
-            throw CompartmentError.onlyDefault(store: "PostgreSQL")
+    func answer(_ work: ExchangeWork<[Version]>, report: ApplyReport, pushed: [RecordID: [Int64]] = [:]) async throws -> StoredExchange {
+        try await snapshot { connection, logger in
+            let state = try await Self.answerState(work, connection, logger)
+            var page: StoredPage?
+            switch work.page.start {
+            case .feed(let cursor, let skipping):
+                page = try await Self.feedPage(work, after: cursor, skipping: skipping, state, connection, logger)
+            case .notCoveredBy(let known):
+                page = try await Self.vectorPage(work, notCoveredBy: known, state, connection, logger)
+            case .backfill(let backfill):
+                page = try await Self.backfillPage(work, backfill, state, connection, logger)
+            }
+            if !pushed.isEmpty, page != nil {
+                // The pusher learns the compartments of its own new records, which its pulls skip.
+                let named = Set(page!.compartments.map(\.record))
+                page!.compartments += pushed.filter { !named.contains($0.key) }
+                    .map { Placement(record: $0.key, compartments: state.access.names(of: $0.value)) }.sorted { $0.record < $1.record }
+            }
+            var update: AccessUpdate?
+            if let cursor = work.access { update = try await Self.accessUpdate(after: cursor, state, connection, logger) }
+            return StoredExchange(report: report, vector: state.vector, page: page, access: update)
         }
     }
 
-    /// A pull by cursor, in one read-only snapshot: the counters, the head, whether the cursor
-    /// is a position of this feed, and the page after it. The page is read only for a cursor
-    /// the feed honours; one that reaches the end covers the skipped entries after its last
-    /// version too, so its cursor is the head.
-    private func feedAnswer(_ work: ExchangeWork<[Version]>, after cursor: FeedCursor, skipping: Set<ReplicaID>, report: ApplyReport) async throws -> StoredExchange {
-        try await snapshot { connection, logger in
-            var head = FeedCursor.start, vector = VersionVector()
-            let counted = try await connection.query("""
-                SELECT h.seq, h.chain, (SELECT coalesce(string_agg(uuid || ':' || counter, ','), '') FROM replica
-                                        WHERE uuid = ANY(\(work.counted.map(\.rawValue))::text[]) AND counter > 0)
-                FROM feed_head h
+    /// What every answer reads first, in one statement: the head, the counters the request
+    /// named, and the analyst's access (their rules, the version of their clearances, and the
+    /// placement log's head).
+    struct AnswerState {
+        var head: FeedCursor
+        var vector: VersionVector
+        var access: PostgresAccess
+        /// The analyst whose pages these are ("" for a courier's bundle, which reads as one
+        /// cleared for the default compartment, as ``AccessRules/unrestricted`` is).
+        var analyst: String
+        var clearancesVersion: UInt64
+        var placementHead: UInt64
+
+        /// The compartments the analyst reads, for `compartments <@ $1`; nil when they read them all.
+        var filter: [Int64]? { access.readFilter(for: analyst) }
+        var rules: AccessRules { access.rules(for: analyst) }
+    }
+
+    private static func answerState(_ work: ExchangeWork<[Version]>, _ connection: PostgresConnection, _ logger: Logger) async throws -> AnswerState {
+        let analyst = work.analyst
+        let rows = try await connection.query("""
+            SELECT h.seq, h.chain, (SELECT coalesce(string_agg(uuid || ':' || counter, ','), '') FROM replica
+                                    WHERE uuid = ANY(\(work.counted.map(\.rawValue))::text[]) AND counter > 0),
+                   ARRAY(SELECT id FROM compartment ORDER BY id), ARRAY(SELECT name FROM compartment ORDER BY id),
+                   ARRAY(SELECT compartment FROM clearance WHERE analyst = \(analyst) ORDER BY compartment),
+                   ARRAY(SELECT write FROM clearance WHERE analyst = \(analyst) ORDER BY compartment),
+                   coalesce((SELECT home FROM analyst WHERE name = \(analyst)), 1),
+                   coalesce((SELECT access_version FROM analyst WHERE name = \(analyst)), 1),
+                   (SELECT seq FROM placement_head)
+            FROM feed_head h
+            """, logger: logger)
+        for try await (seq, chain, counters, ids, names, cleared, write, home, version, placements)
+            in rows.decode((Int64, Int64, String, [Int64], [String], [Int64], [Bool], Int64, Int64, Int64).self) {
+            guard let vector = VersionVector(text: counters) else { throw PostgresStoreError.damaged("a replica's counter") }
+            var access = PostgresAccess(ids: ids, names: names, cleared: (cleared.map { _ in analyst }, cleared, write), homes: ([analyst], [home]))
+            if analyst.isEmpty { access.rules[analyst] = .unrestricted }
+            return AnswerState(head: FeedCursor(seq: UInt64(seq), chain: UInt64(bitPattern: chain)), vector: vector, access: access, analyst: analyst,
+                               clearancesVersion: UInt64(version), placementHead: UInt64(placements))
+        }
+        throw PostgresStoreError.damaged("the feed head is missing")
+    }
+
+    /// A pull by cursor: the page after a cursor the feed honours (nil for one it does not). One
+    /// that reaches the end covers the skipped entries after its last version too, so its cursor
+    /// is the head. An analyst who reads every compartment gets the page read on the version table
+    /// alone (its index on seq), then joined; a restricted one's is filtered on the join.
+    private static func feedPage(
+        _ work: ExchangeWork<[Version]>, after cursor: FeedCursor, skipping: Set<ReplicaID>, _ state: AnswerState,
+        _ connection: PostgresConnection, _ logger: Logger
+    ) async throws -> StoredPage? {
+        var honoured = cursor.seq == 0 && cursor.chain == 0
+        if cursor.seq > 0 {
+            for try await chain in try await connection.query("SELECT chain FROM version WHERE seq = \(Int64(clamping: cursor.seq))", logger: logger).decode(Int64.self) {
+                honoured = UInt64(bitPattern: chain) == cursor.chain
+            }
+        }
+        guard honoured else { return nil }
+        let skipped = skipping.map(\.rawValue), after = Int64(clamping: cursor.seq), limit = Int64(work.page.limit) + 1
+        let rows: PostgresRowSequence
+        if let filter = state.filter {
+            rows = try await connection.query("""
+                SELECT v.seq, v.chain, \(unescaped: VersionColumns.select), rec.compartments FROM version v \(unescaped: VersionColumns.joins)
+                WHERE v.seq > \(after) AND v.replica <> ALL(ARRAY(SELECT id FROM replica WHERE uuid = ANY(\(skipped)::text[])))
+                  AND rec.compartments <@ \(filter)::bigint[]
+                ORDER BY v.seq LIMIT \(limit)
                 """, logger: logger)
-            for try await (seq, chain, counters) in counted.decode((Int64, Int64, String).self) {
-                head = FeedCursor(seq: UInt64(seq), chain: UInt64(bitPattern: chain))
-                guard let parsed = VersionVector(text: counters) else { throw PostgresStoreError.damaged("a replica's counter") }
-                vector = parsed
-            }
-            var honoured = cursor.seq == 0 && cursor.chain == 0
-            if cursor.seq > 0 {
-                for try await chain in try await connection.query("SELECT chain FROM version WHERE seq = \(Int64(clamping: cursor.seq))", logger: logger).decode(Int64.self) {
-                    honoured = UInt64(bitPattern: chain) == cursor.chain
-                }
-            }
-            guard honoured else { return StoredExchange(report: report, vector: vector, page: nil) }
-            let rows = try await connection.query("""
-                SELECT v.seq, v.chain, \(unescaped: VersionColumns.select)
+        } else {
+            rows = try await connection.query("""
+                SELECT v.seq, v.chain, \(unescaped: VersionColumns.select), rec.compartments
                 FROM (
                     -- The page first, on the version table alone (its index on seq), then its
                     -- rows joined to their replica and record.
                     SELECT * FROM version
-                    WHERE seq > \(Int64(clamping: cursor.seq))
-                      AND replica <> ALL(ARRAY(SELECT id FROM replica WHERE uuid = ANY(\(skipping.map(\.rawValue))::text[])))
-                    ORDER BY seq LIMIT \(Int64(work.page.limit) + 1)
+                    WHERE seq > \(after) AND replica <> ALL(ARRAY(SELECT id FROM replica WHERE uuid = ANY(\(skipped)::text[])))
+                    ORDER BY seq LIMIT \(limit)
                 ) v \(unescaped: VersionColumns.joins)
                 ORDER BY v.seq
                 """, logger: logger)
-            var budget = work.page.budget
-            var versions: [Version] = []
-            var position = cursor
-            var more = false
-            for try await (seq, chain, uuid, counter, record, kind, field, context, value, author, time)
-                in rows.decode((Int64, Int64, String, Int64, String, String, String, String, String, String, Int64).self) {
-                guard !more else { continue }
-                guard versions.count < work.page.limit,
-                      budget.admits(PageBudget.size(context: VersionVector(text: context) ?? VersionVector(), value: value)) else {
-                    more = true
-                    continue
-                }
-                versions.append(try VersionColumns.version((uuid, counter, record, kind, field, context, value, author, time)))
-                position = FeedCursor(seq: UInt64(seq), chain: UInt64(bitPattern: chain))
-            }
-            let page = StoredPage(versions: versions, more: more, cursor: more ? position : head)
-            return StoredExchange(report: report, vector: vector, page: page)
         }
+        var page = PageReader(work.page, state.access)
+        for try await (seq, chain, uuid, counter, record, kind, field, context, value, author, time, compartments)
+            in rows.decode((Int64, Int64, String, Int64, String, String, String, String, String, String, Int64, [Int64]).self) {
+            try page.take((uuid, counter, record, kind, field, context, value, author, time), compartments: compartments, seq: seq, chain: chain)
+        }
+        return page.page(cursor: page.more ? page.position ?? cursor : state.head)
+    }
+
+    /// A pull by vector: what the vector does not cover and the analyst reads, each replica's
+    /// versions in counter order; a complete page carries the feed's head as its cursor.
+    private static func vectorPage(
+        _ work: ExchangeWork<[Version]>, notCoveredBy known: VersionVector, _ state: AnswerState, _ connection: PostgresConnection, _ logger: Logger
+    ) async throws -> StoredPage {
+        var lacking: [(id: Int64, after: Int64)] = []
+        let replicas = try await connection.query("SELECT id, uuid, counter FROM replica WHERE counter > 0 ORDER BY uuid COLLATE \"C\"", logger: logger)
+        for try await (id, uuid, counter) in replicas.decode((Int64, String, Int64).self) {
+            guard let replica = ReplicaID(uuid) else { throw PostgresStoreError.damaged("a replica row named '\(uuid)'") }
+            let have = Int64(clamping: known[replica])
+            if counter > have { lacking.append((id, have)) }
+        }
+        let filter = state.filter
+        var page = PageReader(work.page, state.access)
+        for (id, after) in lacking {
+            let rows = try await connection.query("""
+                SELECT v.seq, v.chain, \(unescaped: VersionColumns.select), rec.compartments FROM version v \(unescaped: VersionColumns.joins)
+                WHERE v.replica = \(id) AND v.counter > \(after) AND (\(filter)::bigint[] IS NULL OR rec.compartments <@ \(filter)::bigint[])
+                ORDER BY v.counter LIMIT \(Int64(work.page.limit - page.versions.count) + 1)
+                """, logger: logger)
+            for try await (seq, chain, uuid, counter, record, kind, field, context, value, author, time, compartments)
+                in rows.decode((Int64, Int64, String, Int64, String, String, String, String, String, String, Int64, [Int64]).self) {
+                try page.take((uuid, counter, record, kind, field, context, value, author, time), compartments: compartments, seq: seq, chain: chain)
+            }
+            if page.more { break }
+        }
+        return page.page(cursor: page.more ? nil : state.head)
+    }
+
+    /// A backfill: the versions after feed position `backfill.after` of the records it names (by
+    /// compartment or by id) that the analyst reads, in feed order, whatever the client's own
+    /// cursor, with the position reached.
+    private static func backfillPage(
+        _ work: ExchangeWork<[Version]>, _ backfill: Backfill, _ state: AnswerState, _ connection: PostgresConnection, _ logger: Logger
+    ) async throws -> StoredPage {
+        let wanted = try backfill.compartments.map { try state.access.compartmentID($0) }
+        let filter = state.filter
+        let rows = try await connection.query("""
+            SELECT v.seq, v.chain, \(unescaped: VersionColumns.select), rec.compartments FROM version v \(unescaped: VersionColumns.joins)
+            WHERE v.seq > \(Int64(clamping: backfill.after))
+              AND (rec.compartments && \(wanted)::bigint[] OR v.record = ANY(\(backfill.records.map(\.rawValue))::text[]))
+              AND (\(filter)::bigint[] IS NULL OR rec.compartments <@ \(filter)::bigint[])
+            ORDER BY v.seq LIMIT \(Int64(work.page.limit) + 1)
+            """, logger: logger)
+        var page = PageReader(work.page, state.access)
+        for try await (seq, chain, uuid, counter, record, kind, field, context, value, author, time, compartments)
+            in rows.decode((Int64, Int64, String, Int64, String, String, String, String, String, String, Int64, [Int64]).self) {
+            try page.take((uuid, counter, record, kind, field, context, value, author, time), compartments: compartments, seq: seq, chain: chain)
+        }
+        let reached = page.more ? page.position?.seq ?? backfill.after : max(backfill.after, state.head.seq)
+        var stored = page.page(cursor: nil)
+        stored.backfilled = reached
+        return stored
+    }
+
+    /// The most placements one answer carries.
+    static let placementPage = 500
+
+    /// What changed in the analyst's access after `cursor`: their clearances if their version
+    /// moved, and the placements of records they could read before or can read now; nil when
+    /// nothing did. The placement log is read only when its head is past the cursor.
+    private static func accessUpdate(after cursor: AccessCursor, _ state: AnswerState, _ connection: PostgresConnection, _ logger: Logger) async throws -> AccessUpdate? {
+        let rules = state.rules
+        var update = AccessUpdate(cursor: AccessCursor(clearances: state.clearancesVersion, placements: cursor.placements), clearances: nil)
+        if state.clearancesVersion != cursor.clearances {
+            update.clearances = rules.read.compactMap { id in state.access.names[id].map { Clearance(compartment: $0, write: rules.write.contains(id)) } }.sorted()
+        }
+        if state.placementHead > cursor.placements {
+            let rows = try await connection.query("""
+                SELECT seq, record, before, after FROM placement WHERE seq > \(Int64(clamping: cursor.placements)) ORDER BY seq LIMIT \(Int64(placementPage) + 1)
+                """, logger: logger)
+            var count = 0
+            for try await (seq, record, before, after) in rows.decode((Int64, String, [Int64], [Int64]).self) {
+                count += 1
+                guard count <= placementPage else { continue }
+                update.cursor.placements = UInt64(seq)
+                let couldRead = rules.mayRead(before), canRead = rules.mayRead(after)
+                guard couldRead || canRead, let id = RecordID(record) else { continue }
+                update.placements.append(Placement(record: id, compartments: canRead ? state.access.names(of: after) : nil))
+            }
+            update.more = count > placementPage
+        }
+        return update.cursor == cursor && update.placements.isEmpty ? nil : update
     }
 
     /// Runs `body` in a read-only REPEATABLE READ transaction: one snapshot for every query.
@@ -88,43 +222,42 @@ extension PostgresServerStore {
             }
         }
     }
+}
 
-    /// A pull by vector, in one read-only snapshot: what the vector does not cover, each
-    /// replica's versions in counter order; a complete page carries the feed's head as its cursor.
-    private func vectorAnswer(_ work: ExchangeWork<[Version]>, notCoveredBy known: VersionVector, report: ApplyReport) async throws -> StoredExchange {
-        try await snapshot { connection, logger in
-            var vector = VersionVector()
-            var lacking: [(id: Int64, after: Int64)] = []
-            let replicas = try await connection.query("SELECT id, uuid, counter FROM replica WHERE counter > 0 ORDER BY uuid COLLATE \"C\"", logger: logger)
-            for try await (id, uuid, counter) in replicas.decode((Int64, String, Int64).self) {
-                guard let replica = ReplicaID(uuid) else { throw PostgresStoreError.damaged("a replica row named '\(uuid)'") }
-                if work.counted.contains(replica) { vector[replica] = UInt64(counter) }
-                let have = Int64(clamping: known[replica])
-                if counter > have { lacking.append((id, have)) }
-            }
-            var head = FeedCursor.start
-            for try await (seq, chain) in try await connection.query("SELECT seq, chain FROM feed_head", logger: logger).decode((Int64, Int64).self) {
-                head = FeedCursor(seq: UInt64(seq), chain: UInt64(bitPattern: chain))
-            }
-            var budget = work.page.budget
-            var versions: [Version] = []
-            var more = false
-            pages: for (id, after) in lacking {
-                let rows = try await connection.query("""
-                    SELECT \(unescaped: VersionColumns.select) FROM version v \(unescaped: VersionColumns.joins)
-                    WHERE v.replica = \(id) AND v.counter > \(after) ORDER BY v.counter LIMIT \(Int64(work.page.limit - versions.count) + 1)
-                    """, logger: logger)
-                for try await row in rows.decode(VersionColumns.Row.self) {
-                    guard !more else { continue }
-                    guard versions.count < work.page.limit, budget.admits(PageBudget.size(context: VersionVector(text: row.5) ?? VersionVector(), value: row.6)) else {
-                        more = true
-                        continue
-                    }
-                    versions.append(try VersionColumns.version(row))
-                }
-                if more { break pages }
-            }
-            return StoredExchange(report: report, vector: vector, page: StoredPage(versions: versions, more: more, cursor: more ? nil : head))
+/// A page being read from rows that come in order: its versions up to the limit and the budget,
+/// the position of the last one taken, and the compartments of its records outside the default.
+struct PageReader {
+    private var budget: PageBudget
+    private let limit: Int
+    private let access: PostgresAccess
+    private(set) var versions: [Version] = []
+    private(set) var more = false
+    /// The feed position of the last version taken.
+    private(set) var position: FeedCursor?
+    private var compartments: [RecordID: [Int64]] = [:]
+
+    init(_ query: PageQuery, _ access: PostgresAccess) {
+        budget = query.budget
+        limit = query.limit
+        self.access = access
+    }
+
+    /// Takes the next row's version unless the page is full; a row once the page is full (a
+    /// query reads one more than the limit) only says there is more.
+    mutating func take(_ row: VersionColumns.Row, compartments recordCompartments: [Int64], seq: Int64, chain: Int64) throws {
+        guard !more else { return }
+        guard versions.count < limit, budget.admits(PageBudget.size(context: VersionVector(text: row.5) ?? VersionVector(), value: row.6)) else {
+            more = true
+            return
         }
+        let version = try VersionColumns.version(row)
+        versions.append(version)
+        position = FeedCursor(seq: UInt64(seq), chain: UInt64(bitPattern: chain))
+        if recordCompartments != [Compartment.defaultID] { compartments[version.record] = recordCompartments }
+    }
+
+    func page(cursor: FeedCursor?) -> StoredPage {
+        let named = compartments.map { Placement(record: $0.key, compartments: access.names(of: $0.value)) }.sorted { $0.record < $1.record }
+        return StoredPage(versions: versions, more: more, cursor: cursor, compartments: named)
     }
 }

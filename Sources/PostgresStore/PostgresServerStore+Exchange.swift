@@ -16,6 +16,18 @@ package import SyncProtocol
 /// An exchange carrying a conflict report, or a bundle apply, then takes the tallies' rows
 /// (``recordTallies(_:_:_:)``), after everything else.
 ///
+/// Need-to-know adds one lock, between the records and the feed head: the one-row placement
+/// head (``PostgresAccess/lockPlacements(_:_:)``), taken only by a push that notes cell numbers
+/// or tags signals once a second compartment exists, and by a move (which takes nothing else);
+/// every change of an existing record's compartments is made under it. The whole order is thus:
+/// replicas' rows (sorted), records' rows (sorted, new ones), the placement head, the feed head,
+/// the tallies. Adding the second compartment takes the feed head alone, and a push that found
+/// one compartment checks again under the feed head (and is answered
+/// ``PostgresStoreError/concurrentChange(_:)`` if one was made meanwhile), so no push stores
+/// cell numbers in the window where they start being kept without noting them. Clearances are
+/// read without a lock: a push ordered before a concurrent grant or revoke is judged by the
+/// clearances before it.
+///
 /// The answer is read afterwards from one snapshot (one statement for a pull by cursor, a
 /// read-only REPEATABLE READ transaction for one by vector), so the page, the counters and the
 /// feed's head agree with each other. Reading it outside the push's transaction is safe because
@@ -30,19 +42,19 @@ extension PostgresServerStore {
             let logger = self.logger, pauses = self.pauses
             let stored: StoredExchange
             // A pull from replicas already bound writes no version: it skips the push's transaction.
-            if work.versions.isEmpty, work.conflicts.isEmpty, !work.countsBundleApply, let owners = try await boundOwners(of: work.claimed),
-               work.requesterKey.map({ owners[$0.replica]?.publicKey != nil }) ?? true {
+            if work.versions.isEmpty, work.withdrawn.isEmpty, work.conflicts.isEmpty, !work.countsBundleApply,
+               let owners = try await boundOwners(of: work.claimed), work.requesterKey.map({ owners[$0.replica]?.publicKey != nil }) ?? true {
                 try ownership(owners)
                 stored = try await answer(work, report: ApplyReport())
             } else {
-                let report = try await client.withTransaction(logger: logger) { connection in
-                    let report = try await Self.push(work, ownership: ownership, connection, logger)
+                let pushed = try await client.withTransaction(logger: logger) { connection in
+                    let pushed = try await Self.push(work, ownership: ownership, connection, logger)
                     try await Self.recordTallies(work, connection, logger)
                     pauses.beforeCommit?()
-                    return report
+                    return pushed
                 }
                 await pauses.afterCommit?()
-                stored = try await answer(work, report: report)
+                stored = try await answer(work, report: pushed.report, pushed: pushed.compartments)
             }
             try await recordActivity(work, stored)
             return stored
@@ -59,13 +71,24 @@ extension PostgresServerStore {
             """, logger: logger)
     }
 
+    /// What a push stored: its report, and the compartments of the records it wrote that are
+    /// not in the default compartment alone (told to the pusher, whose own versions do not come
+    /// back to it).
+    struct StoredPush: Sendable {
+        var report = ApplyReport()
+        var compartments: [RecordID: [Int64]] = [:]
+    }
+
+    /// Stores `work`'s push in the open transaction. With `authorizing` (every exchange), new
+    /// records are placed and every author's write clearances checked (``PushAuthorization``);
+    /// a migration copies records' compartments itself and passes false.
     static func push(
-        _ work: ExchangeWork<[Version]>, ownership: @Sendable ([ReplicaID: ReplicaBinding]) throws -> Void,
+        _ work: ExchangeWork<[Version]>, ownership: @Sendable ([ReplicaID: ReplicaBinding]) throws -> Void, authorizing: Bool = true,
         _ connection: PostgresConnection, _ logger: Logger
-    ) async throws -> ApplyReport {
+    ) async throws -> StoredPush {
         try await bind(work, ownership: ownership, connection, logger)
-        guard !work.versions.isEmpty else { return ApplyReport() }
-        let replicas = Set(work.versions.map(\.dot.replica)).sorted().map(\.rawValue)
+        guard !work.versions.isEmpty || !work.withdrawn.isEmpty else { return StoredPush() }
+        let replicas = Set(work.versions.map(\.dot.replica)).union(work.withdrawn.map(\.replica)).sorted().map(\.rawValue)
         try await connection.query("""
             INSERT INTO replica (uuid) SELECT u FROM unnest(\(replicas)::text[]) AS u ORDER BY u COLLATE "C" ON CONFLICT (uuid) DO NOTHING
             """, logger: logger)
@@ -77,23 +100,34 @@ extension PostgresServerStore {
             guard let replica = ReplicaID(uuid) else { throw PostgresStoreError.damaged("a replica row named '\(uuid)'") }
             rows[replica] = (id, UInt64(counter))
         }
-        // Held versions (to compare with what is stored) and new ones (contiguous), as every store sorts them.
-        let sort = try PushSort(work.versions) { rows[$0]!.counter }
+        // Held versions (to compare with what is stored) and new ones (contiguous, passing over
+        // the dots their owner set aside), as every store sorts them.
+        let sort = try PushSort(work.versions, withdrawn: work.withdrawn) { rows[$0]!.counter }
         if !sort.held.isEmpty {
             try sort.checkHeld(against: try await versions(at: sort.held.map { (rows[$0.dot.replica]!.id, $0.dot.counter) }, connection, logger))
         }
-        var report = ApplyReport()
-        report.duplicates = sort.duplicates
+        var stored = StoredPush()
+        stored.report.duplicates = sort.duplicates
         let added = sort.new
-        guard !added.isEmpty else { return report }
-        try await checkKinds(added, connection, logger)
-        let ids = added.map { rows[$0.dot.replica]!.id }
         let raised = sort.raised
-        try await connection.query("""
-            UPDATE replica SET counter = u.counter
-            FROM unnest(\(raised.map { rows[$0.key]!.id })::bigint[], \(raised.map { Int64($0.value) })::bigint[]) AS u (id, counter)
-            WHERE replica.id = u.id
-            """, logger: logger)
+        if !raised.isEmpty {
+            try await connection.query("""
+                UPDATE replica SET counter = u.counter
+                FROM unnest(\(raised.map { rows[$0.key]!.id })::bigint[], \(raised.map { Int64($0.value) })::bigint[]) AS u (id, counter)
+                WHERE replica.id = u.id
+                """, logger: logger)
+        }
+        guard !added.isEmpty else { return stored }
+        var authorization: PushAuthorization?
+        if authorizing {
+            let access = try await PostgresAccess.read(analysts: Set(added.map(\.author)).sorted(), connection, logger)
+            authorization = PushAuthorization(added, access: access, homes: work.homes)
+        }
+        let records = try await checkKinds(added, homes: authorization?.homes() ?? [:], connection, logger)
+        if var authorization {
+            stored.compartments = try await authorization.authorize(records, time: work.time, connection, logger)
+        }
+        let ids = added.map { rows[$0.dot.replica]!.id }
         // The feed head last: held from here to the commit, which is all the serialised part.
         var position = FeedCursor.start
         for try await (seq, chain) in try await connection.query("SELECT seq, chain FROM feed_head FOR UPDATE", logger: logger).decode((Int64, Int64).self) {
@@ -112,9 +146,17 @@ extension PostgresServerStore {
                                  \(try added.map { try ValueJSON.encode($0.value) })::text[], \(added.map(\.author))::text[],
                                  \(added.map(\.time))::bigint[], \(seqs)::bigint[], \(chains)::bigint[])
             """, logger: logger)
-        try await connection.query("UPDATE feed_head SET seq = \(Int64(position.seq)), chain = \(Int64(bitPattern: position.chain))", logger: logger)
-        report.new = added.count
-        return report
+        // Read in the statement that follows the feed head's lock, so after any second
+        // compartment made before this push took it: a push judged with one compartment must
+        // not store cell numbers that the second one's `addCompartment` did not note.
+        let compartments = try await connection.query("""
+            UPDATE feed_head SET seq = \(Int64(position.seq)), chain = \(Int64(bitPattern: position.chain)) RETURNING (SELECT count(*) FROM compartment)
+            """, logger: logger)
+        for try await count in compartments.decode(Int64.self) where authorization?.access.compartmented == false && count > 1 {
+            throw PostgresStoreError.concurrentChange("a compartment was added while the push was stored")
+        }
+        stored.report.new = added.count
+        return stored
     }
 
     /// Judges the claimed replicas' owners, binds the unbound ones to the analyst and gives the
@@ -154,22 +196,33 @@ extension PostgresServerStore {
         try ownership(try await owners())
     }
 
-    /// Refuses a version whose record is stored as another kind; makes the records new to the store.
-    private static func checkKinds(_ versions: [Version], _ connection: PostgresConnection, _ logger: Logger) async throws {
+    /// Refuses a version whose record is stored as another kind; makes the records new to the
+    /// store, each in the compartments `homes` gives it (else the default one). Returns every
+    /// record of `versions` as stored, saying which this push made.
+    private static func checkKinds(
+        _ versions: [Version], homes: [RecordID: [Int64]], _ connection: PostgresConnection, _ logger: Logger
+    ) async throws -> [RecordID: PushAuthorization.Stored] {
         var kinds: [String: String] = [:]
         for version in versions where kinds[version.record.rawValue] == nil { kinds[version.record.rawValue] = version.kind }
         let records = kinds.keys.sorted()
-        try await connection.query("""
-            INSERT INTO record (id, kind) SELECT * FROM unnest(\(records)::text[], \(records.map { kinds[$0]! })::text[]) AS u (id, kind)
-            ORDER BY u.id COLLATE "C" ON CONFLICT (id) DO NOTHING
+        let placed = records.map { id in PlacementChanges.text(RecordID(id).flatMap { homes[$0] } ?? [Compartment.defaultID]) }
+        var made: Set<String> = []
+        let inserted = try await connection.query("""
+            INSERT INTO record (id, kind, compartments)
+            SELECT u.id, u.kind, u.compartments::bigint[] FROM unnest(\(records)::text[], \(records.map { kinds[$0]! })::text[], \(placed)::text[]) AS u (id, kind, compartments)
+            ORDER BY u.id COLLATE "C" ON CONFLICT (id) DO NOTHING RETURNING id
             """, logger: logger)
-        var known: [String: String] = [:]
-        for try await (id, kind) in try await connection.query("SELECT id, kind FROM record WHERE id = ANY(\(records)::text[])", logger: logger).decode((String, String).self) {
-            known[id] = kind
+        for try await id in inserted.decode(String.self) { made.insert(id) }
+        var known: [RecordID: PushAuthorization.Stored] = [:]
+        let rows = try await connection.query("SELECT id, kind, compartments FROM record WHERE id = ANY(\(records)::text[])", logger: logger)
+        for try await (id, kind, compartments) in rows.decode((String, String, [Int64]).self) {
+            guard let record = RecordID(id) else { throw PostgresStoreError.damaged("a record row named '\(id)'") }
+            known[record] = PushAuthorization.Stored(kind: kind, compartments: compartments, isNew: made.contains(id))
         }
-        for version in versions where known[version.record.rawValue] != version.kind {
-            throw VersionRefusal.kindMismatch(record: version.record, known: known[version.record.rawValue] ?? "?", got: version.kind)
+        for version in versions where known[version.record]?.kind != version.kind {
+            throw VersionRefusal.kindMismatch(record: version.record, known: known[version.record]?.kind ?? "?", got: version.kind)
         }
+        return known
     }
 
     /// The stored versions at `dots` (replica row ids and counters).

@@ -11,6 +11,9 @@ extension PostgresServerStore {
         package var analysts: Int
         package var replicas: Int
         package var versions: Int
+        package var compartments = 0
+        package var clearances = 0
+        package var placements = 0
         /// The feed's last position, with the same chain as the source's: clients' cursors stay valid.
         package var head: FeedCursor
     }
@@ -22,11 +25,14 @@ extension PostgresServerStore {
     /// source's only if every version arrived whole and in order: a copy that does not end at
     /// `head`, the source's last position, is rolled back. `conflicts` (as replicas reported
     /// them) and `bundleApplies` are copied too: replicas do not report again what the source
-    /// acknowledged, and their cursors stay valid.
+    /// acknowledged, and their cursors stay valid. Need-to-know (`access`) is copied as the
+    /// source keeps it, with its placement log's positions and each analyst's access version, so
+    /// that replicas' access cursors stay valid too; the versions are stored without judging
+    /// their authors' clearances again (a clearance revoked since does not undo a write).
     package func load(
         analysts: [(analyst: Analyst, tokenHash: String)], bindings: [(replica: ReplicaID, analyst: String, bound: Int64, publicKey: Data?)],
         bundleKey: BundleKey? = nil, conflicts: [(id: String, opened: Int64, closed: Int64?)] = [], bundleApplies: [BundleApplyResult: Int] = [:],
-        head: FeedCursor, nextPage: @escaping @Sendable (FeedCursor) throws -> [Version]
+        access: StoredAccess = StoredAccess(), head: FeedCursor, nextPage: @escaping @Sendable (FeedCursor) throws -> [Version]
     ) async throws -> Loaded {
         // A whole store may take minutes to copy: a day's bound, not a request's.
         try await mapErrors(deadline: 86_400) { [self] in
@@ -49,7 +55,7 @@ extension PostgresServerStore {
                     let page = try nextPage(position)
                     guard !page.isEmpty else { break }
                     let work = ExchangeWork(analyst: "", claimed: [], versions: page, counted: [], page: PageQuery(.notCoveredBy(VersionVector()), limit: 1), time: 0)
-                    let report = try await Self.push(work, ownership: { _ in }, connection, logger)
+                    let report = try await Self.push(work, ownership: { _ in }, authorizing: false, connection, logger).report
                     guard report.new == page.count else {
                         throw PostgresStoreError.foreign("the source's feed lists a version twice; nothing was copied. Check the source with `PRAGMA integrity_check`")
                     }
@@ -87,8 +93,62 @@ extension PostgresServerStore {
                         INSERT INTO bundle_apply (result, reason, count) VALUES (\(result.result), \(result.reason?.rawValue ?? ""), \(count))
                         """, logger: logger)
                 }
-                return Loaded(analysts: analysts.count, replicas: replicas.count, versions: versions, head: position)
+                try await Self.load(access, connection, logger)
+                var loaded = Loaded(analysts: analysts.count, replicas: replicas.count, versions: versions, head: position)
+                (loaded.compartments, loaded.clearances, loaded.placements) = (access.compartments.count, access.clearances.count, access.placements.count)
+                return loaded
             }
         }
+    }
+
+    /// Copies need-to-know into a store that holds the source's analysts and versions (every
+    /// record still in the default compartment), keeping the source's compartment ids.
+    private static func load(_ access: StoredAccess, _ connection: PostgresConnection, _ logger: Logger) async throws {
+        let compartments = access.compartments
+        if !compartments.isEmpty {
+            try await connection.query("""
+                INSERT INTO compartment (id, name, created)
+                SELECT * FROM unnest(\(compartments.map(\.id))::bigint[], \(compartments.map(\.name))::text[], \(compartments.map(\.created))::bigint[])
+                ON CONFLICT (id) DO UPDATE SET name = excluded.name, created = excluded.created
+                """, logger: logger)
+            // New compartments are numbered after the copied ones.
+            try await connection.query("SELECT setval('compartment_id_seq', (SELECT max(id) FROM compartment))", logger: logger)
+        }
+        let analysts = access.analysts
+        try await connection.query("""
+            UPDATE analyst SET home = u.home, access_version = u.version
+            FROM unnest(\(analysts.map(\.name))::text[], \(analysts.map(\.home))::bigint[], \(analysts.map { Int64(clamping: $0.version) })::bigint[]) AS u (name, home, version)
+            WHERE analyst.name = u.name
+            """, logger: logger)
+        let clearances = access.clearances
+        try await connection.query("""
+            INSERT INTO clearance (analyst, compartment, write)
+            SELECT * FROM unnest(\(clearances.map(\.analyst))::text[], \(clearances.map(\.compartment))::bigint[], \(clearances.map(\.write))::boolean[])
+            """, logger: logger)
+        let records = access.records
+        try await connection.query("""
+            UPDATE record SET compartments = u.compartments::bigint[]
+            FROM unnest(\(records.map(\.record.rawValue))::text[], \(records.map { PlacementChanges.text($0.compartments) })::text[]) AS u (id, compartments)
+            WHERE record.id = u.id
+            """, logger: logger)
+        let placements = access.placements
+        try await connection.query("""
+            INSERT INTO placement (seq, record, before, after, time)
+            SELECT u.seq, u.record, u.before::bigint[], u.after::bigint[], u.time
+            FROM unnest(\(placements.map { Int64(clamping: $0.seq) })::bigint[], \(placements.map(\.record.rawValue))::text[],
+                        \(placements.map { PlacementChanges.text($0.before) })::text[], \(placements.map { PlacementChanges.text($0.after) })::text[],
+                        \(placements.map(\.time))::bigint[]) AS u (seq, record, before, after, time)
+            """, logger: logger)
+        if let last = placements.last {
+            try await connection.query("UPDATE placement_head SET seq = \(Int64(clamping: last.seq))", logger: logger)
+        }
+        try await connection.query("""
+            INSERT INTO cell_number (number, record)
+            SELECT * FROM unnest(\(access.cellNumbers.map(\.number))::bigint[], \(access.cellNumbers.map(\.record.rawValue))::text[])
+            """, logger: logger)
+        try await connection.query("""
+            INSERT INTO signal_tag (number, signal)
+            SELECT * FROM unnest(\(access.signalTags.map(\.number))::bigint[], \(access.signalTags.map(\.signal.rawValue))::text[])
+            """, logger: logger)
     }
 }

@@ -7,8 +7,10 @@ package import SyncProtocol
 /// The server's storage in PostgreSQL, for several `sync-server` instances sharing one database.
 ///
 /// It keeps what the protocol needs and nothing more: analysts, replica bindings, every version,
-/// and the feed. Field states are not kept: the server answers with versions, and every replica
-/// merges them itself. See ``perform(_:ownership:)`` for how instances share the feed.
+/// the feed, and need-to-know (compartments, clearances, each record's compartments and the log
+/// of their changes, see ``PostgresAccess``). Field states are not kept: the server answers with
+/// versions, and every replica merges them itself. See ``perform(_:ownership:)`` for how
+/// instances share the feed, and the order in which every transaction takes its locks.
 package final class PostgresServerStore: ServerStorage {
     let client: PostgresClient
     let logger: Logger
@@ -101,7 +103,7 @@ package final class PostgresServerStore: ServerStorage {
 
     static func translate(_ error: any Error) -> any Error {
         switch error {
-        case is any StorageError, is ExchangeRefusal, is AnalystError, is CancellationError:
+        case is any StorageError, is ExchangeRefusal, is AnalystError, is AccessRefusal, is CompartmentError, is HomeError, is CancellationError:
             return error
         case let error as PostgresTransactionError:
             // What failed inside the transaction, else why it could not begin or commit.
@@ -136,9 +138,14 @@ package final class PostgresServerStore: ServerStorage {
 
     package func addAnalyst(name: String, tokenHash: String, at time: Int64) async throws {
         try await mapErrors { [self] in
+            // Every analyst may write the default compartment until the admin says otherwise:
+            // cleared by the same statement that adds them.
             let inserted = try await client.query("""
-                INSERT INTO analyst (name, token_hash, created) VALUES (\(name), \(tokenHash), \(time))
-                ON CONFLICT (name) DO NOTHING RETURNING name
+                WITH added AS (
+                    INSERT INTO analyst (name, token_hash, created) VALUES (\(name), \(tokenHash), \(time))
+                    ON CONFLICT (name) DO NOTHING RETURNING name),
+                cleared AS (INSERT INTO clearance (analyst, compartment, write) SELECT name, 1, true FROM added)
+                SELECT name FROM added
                 """, logger: logger).decode(String.self)
             for try await _ in inserted { return }
             throw AnalystError.exists(name)
@@ -190,7 +197,7 @@ package final class PostgresServerStore: ServerStorage {
         }
     }
 
-    private func exists(analyst name: String) async throws -> Bool {
+    func exists(analyst name: String) async throws -> Bool {
         for try await _ in try await client.query("SELECT name FROM analyst WHERE name = \(name)", logger: logger).decode(String.self) { return true }
         return false
     }
@@ -227,7 +234,7 @@ package final class PostgresServerStore: ServerStorage {
                 var lines: [String] = []
                 let tables: [PostgresQuery] = [
                     "SELECT 'replica ' || uuid || ' ' || counter FROM replica ORDER BY uuid COLLATE \"C\"",
-                    "SELECT 'record ' || id || ' ' || kind FROM record ORDER BY id COLLATE \"C\"",
+                    "SELECT 'record ' || id || ' ' || kind || ' ' || compartments::text FROM record ORDER BY id COLLATE \"C\"",
                     """
                     SELECT 'version ' || r.uuid || ':' || v.counter || ' ' || v.record || ' ' || v.field || ' ' || v.context || ' '
                            || v.value || ' ' || v.author || ' ' || v.time
@@ -237,6 +244,13 @@ package final class PostgresServerStore: ServerStorage {
                     "SELECT 'head ' || seq || ' ' || chain FROM feed_head",
                     "SELECT 'analyst ' || name || ' ' || token_hash || ' ' || created || ' ' || coalesce(revoked::text, '-') FROM analyst ORDER BY name COLLATE \"C\"",
                     "SELECT 'owner ' || replica || ' ' || analyst || ' ' || bound || ' ' || coalesce(encode(public_key, 'hex'), '-') FROM replica_owner ORDER BY replica COLLATE \"C\"",
+                    "SELECT 'compartment ' || id || ' ' || name || ' ' || created FROM compartment ORDER BY id",
+                    "SELECT 'clearance ' || analyst || ' ' || compartment || ' ' || write FROM clearance ORDER BY analyst COLLATE \"C\", compartment",
+                    "SELECT 'access ' || name || ' ' || home || ' ' || access_version FROM analyst ORDER BY name COLLATE \"C\"",
+                    "SELECT 'placement ' || seq || ' ' || record || ' ' || before::text || ' ' || after::text || ' ' || time FROM placement ORDER BY seq",
+                    "SELECT 'placement-head ' || seq FROM placement_head",
+                    "SELECT 'cell-number ' || number || ' ' || record FROM cell_number ORDER BY number, record COLLATE \"C\"",
+                    "SELECT 'signal-tag ' || number || ' ' || signal FROM signal_tag ORDER BY number, signal COLLATE \"C\"",
                 ]
                 for query in tables {
                     for try await line in try await connection.query(query, logger: logger).decode(String.self) { lines.append(line) }

@@ -12,10 +12,13 @@ package enum PostgresStoreError: StorageError, Equatable, Sendable {
     case foreign(String)
     /// The database holds something this store could not have written.
     case damaged(String)
+    /// A concurrent change made the request's work out of date; it changed nothing and is
+    /// served if sent again (clients do so on their own, as after 503).
+    case concurrentChange(String)
 
     package var code: ServerErrorCode? {
         switch self {
-        case .unavailable, .refused, .damaged: return .storeUnavailable
+        case .unavailable, .refused, .damaged, .concurrentChange: return .storeUnavailable
         case .badURL, .foreign: return nil
         }
     }
@@ -26,6 +29,7 @@ package enum PostgresStoreError: StorageError, Equatable, Sendable {
         case .unavailable(let reason): return "the PostgreSQL database is unavailable (\(reason)); nothing was changed. Try again when it is back."
         case .refused(let answer): return "PostgreSQL refused: \(answer); nothing was changed. Check the user, password and database in the URL, and the role's rights"
         case .foreign(let reason): return reason
+        case .concurrentChange(let what): return "\(what); nothing was changed. Send the request again (clients retry on their own)."
         case .damaged(let what): return "the PostgreSQL database holds something field-sync could not have written (\(what)); restore it from a backup"
         }
     }

@@ -11,7 +11,8 @@ struct MigrateCommand: AsyncParsableCommand {
         abstract: "Copy a SQLite server database into an empty PostgreSQL one; clients continue by cursor.",
         discussion: """
             Analysts (with their token hashes), replica bindings with their keys, the bundle key, every version and the feed, the conflicts \
-            replicas reported and the bundle applies counted are copied in one \
+            replicas reported, the bundle applies counted, and compartments, clearances, analysts' default compartments, records' \
+            compartments and placements are copied in one \
             transaction, and the copy's feed must end at the same position as the source's, or nothing is kept. \
             A sync-server serving the SQLite file (on this machine) makes migrate refuse, since versions it took during \
             the copy would be missed: stop it, migrate, then start the instances on the PostgreSQL URL.
@@ -35,11 +36,13 @@ struct MigrateCommand: AsyncParsableCommand {
         defer { target.close() }
         let head = try source.feedHead()
         let loaded = try await target.load(analysts: try source.analystsWithTokenHashes(), bindings: try source.bindings(), bundleKey: try source.existingBundleKey(),
-                                           conflicts: try source.reportedConflicts(), bundleApplies: try source.bundleApplies(), head: head) { position in
+                                           conflicts: try source.reportedConflicts(), bundleApplies: try source.bundleApplies(),
+                                           access: try source.storedAccess(), head: head) { position in
             // Up to the head taken at the start: a server still writing cannot make the copy chase it.
             guard position.seq < head.seq else { return [] }
             return try source.feedPage(after: position, limit: min(5_000, Int(head.seq - position.seq))).versions
         }
         print("Copied \(loaded.analysts) analysts, \(loaded.replicas) replicas and \(loaded.versions) versions from \(from) to \(location); the feed ends at \(head) on both, so clients continue by cursor.")
+        print("Need-to-know: \(loaded.compartments) compartments, \(loaded.clearances) clearances and \(loaded.placements) placements copied, so replicas keep their clearances and follow on.")
     }
 }

@@ -7,8 +7,13 @@ public import TestSupport
 import ThrowawayPostgres
 
 // The real stores' whole state, for tests (see ``InspectableStorage``).
-extension SQLiteServerStore: InspectableStorage {}
-extension PostgresServerStore: InspectableStorage {}
+extension SQLiteServerStore: InspectableStorage {
+    public var keepsCompartments: Bool { true }
+}
+
+extension PostgresServerStore: InspectableStorage {
+    public var keepsCompartments: Bool { true }
+}
 
 /// The server storages the server-facing tests run against: each such test runs on both.
 public enum StoreKind: String, CaseIterable, Sendable {

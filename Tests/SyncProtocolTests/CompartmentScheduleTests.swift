@@ -1,23 +1,49 @@
 import Foundation
 import LocalStore
+import PostgresStore
+import StoreKinds
 import SyncClientCore
 import SyncModel
 import SyncProtocol
 import Testing
 import TestSupport
+import ThrowawayPostgres
 
 /// Need-to-know under random schedules of grants, revokes, moves, creates, writes and syncs
-/// across four analysts and three compartments, on the SQLite server and real replicas (in
+/// across four analysts and three compartments, on a server store and real replicas (in
 /// memory), each seeded and reproducible with `SYNC_TEST_SEED`. After each schedule's final
 /// syncs every replica holds exactly the records its analyst may read, each with the fields,
 /// conflicts and history of a replica cleared for everything; no answer ever carried a record
 /// outside its receiver's clearances; and every write is on the server or in a set-aside file.
+/// A seed makes the same schedule on every store.
+///
+/// A thousand schedules started at once would queue a thousand tasks on Swift's cooperative pool
+/// (two threads here), and every PostgreSQL operation of the suite running beside them would wait
+/// behind them past its 30 s deadline; so a few schedules run at a time, which keeps both cores
+/// as busy.
 @Suite struct CompartmentScheduleTests {
     static let seeds = testSeeds(count: 1_000, base: 0xC0A7_0000)
+    static let sqliteSlots = Slots(width: 4)
+    static let postgresSlots = Slots(width: 6)
 
     @Test(arguments: seeds)
     func everyReplicaHoldsExactlyWhatItsClearancesAllow(seed: UInt64) async throws {
-        var schedule = try Schedule(seed: seed)
+        try await Self.sqliteSlots.withSlot { try await Self.check(seed: seed, on: [try SQLiteServerStore.inMemory()]) }
+    }
+
+    @Test("the same on PostgreSQL, the schedule's steps spread over two instances", arguments: seeds.prefix(50))
+    func everyReplicaHoldsExactlyWhatItsClearancesAllowOnPostgres(seed: UInt64) async throws {
+        try await Self.postgresSlots.withSlot {
+            let location = try PostgresLocation(url: try await PostgresCluster.shared().makeDatabase())
+            var instances: [PostgresServerStore] = []
+            defer { for instance in instances { instance.close() } }
+            for _ in 0..<2 { instances.append(try await PostgresServerStore.connect(location)) }
+            try await Self.check(seed: seed, on: instances)
+        }
+    }
+
+    static func check(seed: UInt64, on servers: [any InspectableStorage]) async throws {
+        var schedule = try await Schedule(seed: seed, servers: servers)
         try await schedule.run(steps: 20)
         let problems = try await schedule.finish()
         #expect(problems.isEmpty, "seed \(seed) (rerun with SYNC_TEST_SEED=\(seed)):\n\(problems.prefix(8).joined(separator: "\n"))\nsteps:\n\(schedule.steps.joined(separator: "\n"))")
@@ -30,7 +56,8 @@ private struct Schedule {
     static let compartments = ["default", "east", "west"]
 
     var random: SplitMix64
-    let server: SQLiteServerStore
+    /// Instances of one store: each step goes to the next, in turn.
+    let servers: [any InspectableStorage]
     var replicas: [String: Replica] = [:]
     /// Every version any replica wrote.
     var written: [Version] = []
@@ -38,12 +65,16 @@ private struct Schedule {
     var steps: [String] = []
     let messages = MessageCheck()
 
-    init(seed: UInt64) throws {
+    /// The instance the next step goes to.
+    var server: any InspectableStorage { servers[steps.count % servers.count] }
+
+    init(seed: UInt64, servers: [any InspectableStorage]) async throws {
         random = SplitMix64(seed: seed)
-        server = try SQLiteServerStore.inMemory()
-        for compartment in Self.compartments.dropFirst() { try server.addCompartment(compartment, at: 0) }
+        self.servers = servers
+        let server = servers[0]
+        for compartment in Self.compartments.dropFirst() { try await server.addCompartment(compartment, at: 0) }
         for (index, name) in Self.analysts.enumerated() {
-            try server.addAnalyst(name: name, tokenHash: "hash-\(name)", at: 0)
+            try await server.addAnalyst(name: name, tokenHash: "hash-\(name)", at: 0)
             var ids = SplitMix64(seed: seed &+ UInt64(index) &* 7919)
             replicas[name] = try Replica.inMemory(analyst: name, id: ReplicaID(uuid: UUID(uuid: Self.bytes(&ids))))
         }
@@ -69,18 +100,18 @@ private struct Schedule {
             case 48..<72: try await sync(analyst)
             case 72..<82:
                 let compartment = pick(Self.compartments), write = Bool.random(using: &random)
-                try server.grant(analyst: analyst, compartment: compartment, write: write)
+                try await server.grant(analyst: analyst, compartment: compartment, write: write)
                 steps.append("grant \(analyst) \(compartment) write=\(write)")
             case 82..<92:
                 let compartment = pick(Self.compartments)
-                _ = try server.revokeClearance(analyst: analyst, compartment: compartment)
+                _ = try await server.revokeClearance(analyst: analyst, compartment: compartment)
                 steps.append("revoke \(analyst) \(compartment)")
             default:
                 let cells = try replicas.values.flatMap { try $0.store.records(kind: "cell", includeDeleted: true).map(\.id) }
                 guard !cells.isEmpty else { continue }
                 let cell = pick(cells.sorted()), compartment = pick(Self.compartments)
                 do {
-                    try server.move(record: cell, to: compartment, by: nil, at: 0)
+                    try await server.move(record: cell, to: compartment, by: nil, at: 0)
                     steps.append("move \(cell.short) to \(compartment)")
                 } catch CompartmentError.recordNotFound {
                     continue
@@ -153,19 +184,32 @@ private struct Schedule {
         }
     }
 
+    /// Every version the server holds, as the reference analyst (cleared for everything) pulls
+    /// them by vector.
+    func everything() async throws -> [Version] {
+        var versions: [Version] = [], vector = VersionVector()
+        while true {
+            let page = try await server.exchange(analyst: "ref", clientVector: vector, versions: [], pageLimit: 1_000, at: 0)
+            versions += page.versions
+            for version in page.versions where version.dot.counter > vector[version.dot.replica] { vector[version.dot.replica] = version.dot.counter }
+            if !page.more { return versions }
+        }
+    }
+
     /// Syncs everyone until quiet, then compares each replica with one cleared for everything.
     mutating func finish() async throws -> [String] {
         for _ in 0..<2 { for analyst in Self.analysts { try await sync(analyst) } }
-        try server.addAnalyst(name: "ref", tokenHash: "hash-ref", at: 0)
-        for compartment in Self.compartments { try server.grant(analyst: "ref", compartment: compartment, write: false) }
+        try await server.addAnalyst(name: "ref", tokenHash: "hash-ref", at: 0)
+        for compartment in Self.compartments { try await server.grant(analyst: "ref", compartment: compartment, write: false) }
         let reference = try Replica.inMemory(analyst: "ref")
         _ = try await ReplicaSync().run(replica: reference, server: "test", over: CheckingTransport(server: server, analyst: "ref", messages: messages))
         var problems = messages.problems
         let all = try reference.store.records(kind: "cell", includeDeleted: true) + reference.store.records(kind: "signal", includeDeleted: true)
         for analyst in Self.analysts {
             let replica = replicas[analyst]!
-            let read = Set(try server.clearances(analyst: analyst).map(\.clearance.compartment))
-            let allowed = try all.filter { Set(try server.compartments(of: $0.id) ?? []).isSubset(of: read) }
+            let read = Set(try await server.clearances(analyst: analyst).map(\.clearance.compartment))
+            var allowed: [RecordSnapshot] = []
+            for record in all where Set(try await server.compartments(of: record.id) ?? []).isSubset(of: read) { allowed.append(record) }
             let held = try replica.store.records(kind: "cell", includeDeleted: true) + replica.store.records(kind: "signal", includeDeleted: true)
             if Set(held.map(\.id)) != Set(allowed.map(\.id)) {
                 problems.append("\(analyst) (cleared for \(read.sorted())) holds \(held.map(\.id.short).sorted()), should hold \(allowed.map(\.id.short).sorted())")
@@ -181,7 +225,7 @@ private struct Schedule {
             }
         }
         // Nothing written is lost: it is on the server, or in a set-aside file.
-        var kept = Set(try server.feedPage(after: .start, limit: 1_000_000).versions.map(\.dot))
+        var kept = Set(try await everything().map(\.dot))
         for replica in replicas.values {
             for file in try replica.removals().compactMap(\.setAside) {
                 let data = try Data(contentsOf: URL(fileURLWithPath: file))
@@ -213,15 +257,16 @@ private final class MessageCheck: @unchecked Sendable {
 /// The server's policy in this process, checking every answer: each version it carries must be
 /// of a record whose compartments the receiver is cleared to read at that moment.
 private struct CheckingTransport: SyncTransport {
-    let server: SQLiteServerStore
+    let server: any InspectableStorage
     let analyst: String
     let messages: MessageCheck
 
     func send(_ request: SyncRequest) async throws -> SyncResponse {
-        let response = try await InProcessTransport(store: server, analyst: analyst, pageLimit: 40).send(request)
-        let read = Set(try server.clearances(analyst: analyst).map(\.clearance.compartment))
+        func transport(_ store: some ServerStorage) -> any SyncTransport { InProcessTransport(store: store, analyst: analyst, pageLimit: 40) }
+        let response = try await transport(server).send(request)
+        let read = Set(try await server.clearances(analyst: analyst).map(\.clearance.compartment))
         for record in Set(response.versions.map(\.record)) {
-            let compartments = try server.compartments(of: record) ?? []
+            let compartments = try await server.compartments(of: record) ?? []
             if !Set(compartments).isSubset(of: read) {
                 messages.note("an answer to \(analyst) (cleared for \(read.sorted())) carried \(record.short) of \(compartments)")
             }

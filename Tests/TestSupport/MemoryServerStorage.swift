@@ -53,7 +53,7 @@ public final class MemoryServerStorage: InspectableStorage, @unchecked Sendable 
             try ownership(owners)
             for replica in work.claimed where owners[replica] == nil { next.owners[replica] = ReplicaBinding(analyst: work.analyst) }
             if let (replica, key) = work.requesterKey, next.owners[replica]?.publicKey == nil { next.owners[replica]?.publicKey = key }
-            let sorted = try next.ledger.sort(work.versions)
+            let sorted = try next.ledger.sort(work.versions, withdrawn: work.withdrawn)
             for version in sorted.new {
                 let kind = next.kinds[version.record, default: version.kind]
                 guard kind == version.kind else { throw VersionRefusal.kindMismatch(record: version.record, known: kind, got: version.kind) }
@@ -61,6 +61,7 @@ public final class MemoryServerStorage: InspectableStorage, @unchecked Sendable 
                 next.ledger.hold(version)
                 next.feed.append((version.dot, (next.feed.last?.position ?? .start).advanced(by: version.dot)))
             }
+            next.ledger.raise(sorted.counters)
             var report = ApplyReport()
             (report.new, report.duplicates) = (sorted.new.count, sorted.duplicates)
             var vector = VersionVector()
@@ -105,9 +106,11 @@ public final class MemoryServerStorage: InspectableStorage, @unchecked Sendable 
             for replica in state.ledger.vector.replicas {
                 var counter = vector[replica] + 1
                 while counter <= state.ledger.vector[replica] {
-                    let version = state.ledger.versions[Dot(replica: replica, counter: counter)]!
-                    guard admits(version) else { return StoredPage(versions: versions, more: true, cursor: nil) }
-                    versions.append(version)
+                    // A dot set aside by its owner (see PushSort) is passed over, never held.
+                    if let version = state.ledger.versions[Dot(replica: replica, counter: counter)] {
+                        guard admits(version) else { return StoredPage(versions: versions, more: true, cursor: nil) }
+                        versions.append(version)
+                    }
                     counter += 1
                 }
             }
@@ -187,6 +190,11 @@ public final class MemoryServerStorage: InspectableStorage, @unchecked Sendable 
 
     public func feedHead() -> FeedCursor {
         lock.withLock { state.feed.last?.position ?? .start }
+    }
+
+    /// Every record it holds is in the default compartment.
+    public func compartments(of record: RecordID) -> [String]? {
+        lock.withLock { state.kinds[record] == nil ? nil : [Compartment.defaultName] }
     }
 
     public func canonicalDump() -> String {

@@ -77,14 +77,15 @@ final class ThreadPerJobExecutor: TaskExecutor {
 }
 
 /// At most `width` holders at once; the others wait in order without holding a thread.
-actor Slots {
+public actor Slots {
     private let width: Int
     private var held = 0
     private var waiting: [CheckedContinuation<Void, Never>] = []
 
-    init(width: Int) { self.width = width }
+    public init(width: Int) { self.width = width }
 
-    nonisolated func withSlot<T: Sendable>(_ body: () async throws -> T) async throws -> T {
+    /// Runs `body` once fewer than `width` others hold a slot.
+    public nonisolated func withSlot<T: Sendable>(_ body: () async throws -> T) async throws -> T {
         await acquire()
         do {
             let result = try await body()

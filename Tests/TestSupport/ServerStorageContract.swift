@@ -24,6 +24,15 @@ public enum ServerStorageContract: String, CaseIterable, Sendable {
     case countsEachReportedConflictOnceAndNeverReopensAResolvedOne
     case recordsNoConflictReportOfARefusedExchange
     case countsBundleAppliesByResult
+    case pullsOnlyTheRecordsOfCompartmentsTheAnalystIsClearedFor
+    case refusesAPushOutsideTheWriteClearancesAndStoresNothing
+    case readsASignalOnlyWhenClearedForEveryCompartmentOfItsCells
+    case tellsAnAccessCursorOfMovesRevokesAndGrants
+    case backfillsTheHistoryOfRecordsNewlyReadable
+    case keepsCompartmentsClearancesAndDefaultCompartments
+    case givesNothingToAnAnalystWhoseDefaultClearanceWasRevoked
+    case placesRecordsAlikeUnderConcurrentPushesAndMoves
+    case passesOverDotsTheirOwnerSetAside
 
     static let alicesLaptop = ReplicaID("aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa")!
     static let bobsLaptop = ReplicaID("bbbbbbbb-bbbb-4bbb-8bbb-bbbbbbbbbbbb")!
@@ -38,14 +47,42 @@ public enum ServerStorageContract: String, CaseIterable, Sendable {
     /// ``Violation`` with every way the store departed from it.
     public func check<Store: InspectableStorage>(_ makeStore: () async throws -> Store) async throws {
         var findings = Findings()
-        try await run(try await makeStore(), &findings)
+        let store = try await makeStore()
+        if needsCompartments && !store.keepsCompartments {
+            await Self.refusesCompartments(store, &findings)
+        } else {
+            try await run(store, &findings)
+        }
         if !findings.failures.isEmpty { throw Violation(part: rawValue, failures: findings.failures) }
+    }
+
+    /// A store that keeps no compartments says so to every command about them: the part it
+    /// cannot run checks this instead, so a store that starts keeping them must say so too.
+    private static func refusesCompartments(_ server: some InspectableStorage, _ findings: inout Findings) async {
+        let commands: [(String, () async throws -> Void)] = [
+            ("addCompartment", { try await server.addCompartment("east", at: 0) }),
+            ("compartments", { _ = try await server.compartments() }),
+            ("grant", { try await server.grant(analyst: "alice", compartment: "default", write: false) }),
+            ("revokeClearance", { _ = try await server.revokeClearance(analyst: "alice", compartment: "default") }),
+            ("clearances", { _ = try await server.clearances(analyst: nil) }),
+            ("setHome", { try await server.setHome(analyst: "alice", compartment: "default") }),
+            ("move", { try await server.move(record: record, to: "default", by: nil, at: 0) }),
+        ]
+        for (name, command) in commands {
+            do {
+                try await command()
+                findings.expect(false, "\(name) was taken by a store that keeps no compartments")
+            } catch CompartmentError.unsupported {
+            } catch {
+                findings.expect(false, "\(name): expected CompartmentError.unsupported, got \(error)")
+            }
+        }
     }
 
     private func run<Store: InspectableStorage>(_ server: Store, _ findings: inout Findings) async throws {
         if self != .keepsAnalystsTokensAndRevocations {
             // Exchanges come from analysts the server knows (their tokens were checked).
-            let names = ["alice", "bob"] + (0..<6).map { "writer\($0)" } + (0..<3).map { "reader\($0)" }
+            let names = ["alice", "bob", "carol"] + (0..<6).map { "writer\($0)" } + (0..<3).map { "reader\($0)" }
             for name in names { try await server.addAnalyst(name: name, tokenHash: "hash-of-\(name)", at: 0) }
         }
         func seed() async throws {
@@ -191,6 +228,11 @@ public enum ServerStorageContract: String, CaseIterable, Sendable {
             try await runRelay(server, &findings)
         case .countsEachReportedConflictOnceAndNeverReopensAResolvedOne, .recordsNoConflictReportOfARefusedExchange, .countsBundleAppliesByResult:
             try await runTallies(server, &findings)
+        case .pullsOnlyTheRecordsOfCompartmentsTheAnalystIsClearedFor, .refusesAPushOutsideTheWriteClearancesAndStoresNothing,
+             .readsASignalOnlyWhenClearedForEveryCompartmentOfItsCells, .tellsAnAccessCursorOfMovesRevokesAndGrants,
+             .backfillsTheHistoryOfRecordsNewlyReadable, .keepsCompartmentsClearancesAndDefaultCompartments,
+             .givesNothingToAnAnalystWhoseDefaultClearanceWasRevoked, .placesRecordsAlikeUnderConcurrentPushesAndMoves, .passesOverDotsTheirOwnerSetAside:
+            try await runAccess(server, &findings)
         }
     }
 

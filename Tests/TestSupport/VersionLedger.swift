@@ -9,12 +9,18 @@ public struct VersionLedger: Sendable {
 
     public init() {}
 
-    /// The versions of `incoming` not held yet, in order, and how many were already held; throws
-    /// for the first one a store refuses. Changes nothing.
-    public func sort(_ incoming: [Version]) throws -> (new: [Version], duplicates: Int) {
-        let sort = try PushSort(incoming) { vector[$0] }
+    /// The versions of `incoming` not held yet, in order, how many were already held, and each
+    /// pushed replica's counter once they are (past the `withdrawn` dots their owner set aside);
+    /// throws for the first one a store refuses. Changes nothing.
+    public func sort(_ incoming: [Version], withdrawn: Set<Dot> = []) throws -> (new: [Version], duplicates: Int, counters: [ReplicaID: UInt64]) {
+        let sort = try PushSort(incoming, withdrawn: withdrawn) { vector[$0] }
         try sort.checkHeld(against: versions)
-        return (sort.new, sort.duplicates)
+        return (sort.new, sort.duplicates, sort.raised)
+    }
+
+    /// Raises replicas' counters past dots set aside, once the new versions are held.
+    public mutating func raise(_ counters: [ReplicaID: UInt64]) {
+        for (replica, counter) in counters where counter > vector[replica] { vector[replica] = counter }
     }
 
     /// Holds a version ``sort(_:)`` found new.

@@ -98,6 +98,6 @@ public enum CompartmentError: Error, Equatable, Sendable, CustomStringConvertibl
 extension CompartmentError {
     /// The refusal of a store that keeps every record in the default compartment.
     public static func onlyDefault(store: String) -> CompartmentError {
-        .unsupported("the \(store) store keeps every record in the default compartment and every analyst cleared for it; compartments and clearances are kept by the SQLite store (serve with --db FILE.sqlite)")
+        .unsupported("the \(store) store keeps every record in the default compartment and every analyst cleared for it; compartments and clearances are kept by the SQLite and PostgreSQL stores")
     }
 }

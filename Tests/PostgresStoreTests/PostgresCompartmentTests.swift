@@ -1,0 +1,99 @@
+import Foundation
+import PostgresStore
+import StoreKinds
+import SyncModel
+import SyncProtocol
+import Testing
+import TestSupport
+import ThrowawayPostgres
+
+/// Need-to-know on PostgreSQL beyond the storage contract: several instances on one database,
+/// the step that adds compartments to a database of an earlier release, and the second
+/// compartment made while a push is being stored.
+@Suite struct PostgresCompartmentTests {
+    static func connect(_ url: String, pauses: CommitPauses = CommitPauses()) async throws -> PostgresServerStore {
+        try await PostgresServerStore.connect(try PostgresLocation(url: url), pauses: pauses)
+    }
+
+    @Test func twoInstancesOnOneDatabasePlaceRecordsAlikeUnderConcurrentPushesAndMoves() async throws {
+        let url = try await PostgresCluster.shared().makeDatabase()
+        let first = try await Self.connect(url), second = try await Self.connect(url)
+        defer { first.close(); second.close() }
+        try await ServerStorageContract.checkConcurrentPlacements(on: [first, second])
+    }
+
+    @Test func aDatabaseOfTheLastReleaseGainsCompartmentsWithEveryAnalystClearedForTheDefault() async throws {
+        let cluster = try await PostgresCluster.shared()
+        let url = try await cluster.makeDatabase()
+        let database = String(url.split(separator: "/").last!)
+        let record = RecordID("61616161-1111-4111-8111-111111111111")!
+        try cluster.psql((PostgresSchema.sql(through: "6-bundle-applies") + [
+            "INSERT INTO analyst (name, token_hash, created) VALUES ('alice', 'hash-alice', 1), ('bob', 'hash-bob', 2)",
+            "INSERT INTO record (id, kind) VALUES ('\(record.rawValue)', 'cell')",
+        ]).joined(separator: ";\n"), database: database)
+        let store = try await Self.connect(url)
+        defer { store.close() }
+        let clearances = try await store.clearances(analyst: nil)
+        #expect(clearances.map { "\($0.analyst) \($0.clearance.compartment) \($0.clearance.write)" } == ["alice default true", "bob default true"])
+        #expect(try await store.compartments(of: record) == ["default"])
+        #expect(try await store.compartments().map { "\($0.name) \($0.records)" } == ["default 1"])
+        // New compartments are numbered after the default one.
+        try await store.addCompartment("east", at: 3)
+        try await store.grant(analyst: "bob", compartment: "east", write: true)
+        #expect(try await store.clearances(analyst: "bob").map(\.clearance.compartment) == ["default", "east"])
+    }
+
+    /// Adding the second compartment waits for a push being stored, and then notes its cells'
+    /// numbers, so that a signal tagged to one of them later takes the cell's compartment.
+    @Test func theSecondCompartmentWaitsForAPushInFlightAndNotesItsCellNumbers() async throws {
+        let url = try await PostgresCluster.shared().makeDatabase()
+        let paused = PauseOnce()
+        let pushing = try await Self.connect(url, pauses: CommitPauses(beforeCommit: { paused.pause() }))
+        let admin = try await Self.connect(url)
+        defer { pushing.close(); admin.close() }
+        for name in ["alice", "bob"] { try await admin.addAnalyst(name: name, tokenHash: "hash-\(name)", at: 0) }
+        let alice = ReplicaID("a1a1a1a1-0000-4000-8000-000000000001")!, bob = ReplicaID("b0b0b0b0-0000-4000-8000-000000000002")!
+        let cell = RecordID("71717171-1111-4111-8111-111111111111")!, signal = RecordID("72727272-2222-4222-8222-222222222222")!
+        let push = Task {
+            try await pushing.exchange(analyst: "alice", requester: alice, clientVector: VersionVector(),
+                                       versions: [Version(dot: Dot(replica: alice, counter: 1), context: VersionVector(), record: cell, kind: "cell",
+                                                          field: "number", value: .int(20), author: "alice", time: 1)],
+                                       pageLimit: 10, at: 1)
+        }
+        try await paused.waitUntilPaused()
+        let started = ContinuousClock.now
+        try await admin.addCompartment("east", at: 2)
+        #expect(ContinuousClock.now - started > .milliseconds(500), "made only once the push had committed")
+        _ = try await push.value
+        try await admin.grant(analyst: "alice", compartment: "east", write: true)
+        try await admin.move(record: cell, to: "east", by: "alice", at: 3)
+        await #expect(throws: AccessRefusal.notCleared(analyst: "bob", records: [signal], compartments: ["east"])) {
+            _ = try await admin.exchange(analyst: "bob", requester: bob, clientVector: VersionVector(),
+                                         versions: [Version(dot: Dot(replica: bob, counter: 1), context: VersionVector(), record: signal, kind: "signal",
+                                                            field: "cells", value: .list(["20"]), author: "bob", time: 4)],
+                                         pageLimit: 10, at: 4)
+        }
+    }
+}
+
+/// A pause taken once, inside a push's transaction, for a second; its taker's test waits for it.
+private final class PauseOnce: @unchecked Sendable {
+    private let lock = NSLock()
+    private var taken = false
+    private var paused = false
+
+    /// Blocks the first caller for a second (a transaction holding the feed head meanwhile).
+    func pause() {
+        let first = lock.withLock {
+            defer { taken = true }
+            return !taken
+        }
+        guard first else { return }
+        lock.withLock { paused = true }
+        Thread.sleep(forTimeInterval: 1.5)
+    }
+
+    func waitUntilPaused() async throws {
+        while !lock.withLock({ paused }) { try await Task.sleep(for: .milliseconds(10)) }
+    }
+}
