@@ -76,6 +76,8 @@ package enum PostgresSchema {
             "CREATE TABLE cell_number (number bigint NOT NULL, record text NOT NULL, PRIMARY KEY (number, record))",
             "CREATE INDEX cell_number_by_record ON cell_number (record)",
             "CREATE TABLE signal_tag (number bigint NOT NULL, signal text NOT NULL, PRIMARY KEY (number, signal))",
+            // The cells signals name by id, held or not yet: a cell made later widens them then.
+            "CREATE TABLE signal_ref (cell text NOT NULL, signal text NOT NULL, PRIMARY KEY (cell, signal))",
         ]),
     ]
 

@@ -33,10 +33,10 @@ extension PostgresServerStore {
         }
     }
 
-    /// Fills the cell numbers and signal tags from every stored version, when the store gains its
+    /// Fills the cell numbers and signals' tags (by number and by id) from every stored version, when the store gains its
     /// second compartment (until then they are not kept, see ``PostgresAccess/compartmented``).
     static func fillTags(_ connection: PostgresConnection, _ logger: Logger) async throws {
-        var numbers: [(number: Int64, record: String)] = [], tags: [(number: Int64, signal: String)] = []
+        var numbers: [(number: Int64, record: String)] = [], tags: [(number: Int64, signal: String)] = [], refs: [(cell: String, signal: String)] = []
         let rows = try await connection.query("""
             SELECT v.record, rec.kind, v.value FROM version v JOIN record rec ON rec.id = v.record
             WHERE (rec.kind = 'cell' AND v.field = 'number') OR (rec.kind = 'signal' AND v.field = 'cells')
@@ -46,7 +46,9 @@ extension PostgresServerStore {
             if kind == "cell", let number = value.int {
                 numbers.append((number, record))
             } else {
-                for number in (value.list ?? []).compactMap(CellRef.number) { tags.append((number, record)) }
+                for ref in value.list ?? [] {
+                    if let number = CellRef.number(ref) { tags.append((number, record)) } else if let id = RecordID(ref) { refs.append((id.rawValue, record)) }
+                }
             }
         }
         try await connection.query("""
@@ -55,6 +57,10 @@ extension PostgresServerStore {
             """, logger: logger)
         try await connection.query("""
             INSERT INTO signal_tag (number, signal) SELECT * FROM unnest(\(tags.map(\.number))::bigint[], \(tags.map(\.signal))::text[])
+            ON CONFLICT DO NOTHING
+            """, logger: logger)
+        try await connection.query("""
+            INSERT INTO signal_ref (cell, signal) SELECT * FROM unnest(\(refs.map(\.cell))::text[], \(refs.map(\.signal))::text[])
             ON CONFLICT DO NOTHING
             """, logger: logger)
     }
@@ -123,33 +129,39 @@ extension PostgresServerStore {
 
     /// Moves the cell `record` to `compartment`, under the placement head (see
     /// ``PostgresAccess/lockPlacements(_:_:)``): the cell's compartments and those of the
-    /// signals tagged with its numbers are read after the lock, so no concurrent push or move
-    /// changes them meanwhile.
+    /// signals naming it (by one of its numbers, or by id) are read after the lock, so no
+    /// concurrent push or move changes them meanwhile. An analyst is answered alike for a record
+    /// that does not exist and one they may not read, and for a compartment that does not exist
+    /// and one they may not write.
     package func move(record: RecordID, to compartment: String, by analyst: String?, at time: Int64) async throws {
         try await mapErrors { [self] in
             try await client.withTransaction(logger: logger) { connection in
                 var changes = PlacementChanges(head: try await PostgresAccess.lockPlacements(connection, logger), time: time)
                 let access = try await PostgresAccess.read(analysts: analyst.map { [$0] } ?? [], connection, logger)
-                let target = try access.compartmentID(compartment)
                 var found: (kind: String, compartments: [Int64])?
                 for try await row in try await connection.query("SELECT kind, compartments FROM record WHERE id = \(record.rawValue)", logger: logger)
                     .decode((String, [Int64]).self) {
                     found = row
                 }
-                guard let (kind, before) = found else { throw CompartmentError.recordNotFound(record) }
-                guard kind == "cell" else { throw CompartmentError.notACell(record) }
-                if let analyst {
-                    let rules = access.rules(for: analyst)
+                let rules = analyst.map { access.rules(for: $0) }
+                guard let (kind, before) = found, rules?.mayRead(before) ?? true else { throw CompartmentError.recordNotFound(record) }
+                guard kind == RecordSchema.cell.kind else { throw CompartmentError.notACell(record) }
+                guard let target = try? access.compartmentID(compartment) else {
+                    if analyst != nil { throw CompartmentError.moveNotCleared(record: record, compartment: compartment) }
+                    throw CompartmentError.notFound(compartment)
+                }
+                if let rules {
                     for id in before.sorted() + [target] where !rules.write.contains(id) {
-                        throw CompartmentError.moveNotCleared(record: record, compartment: access.names[id] ?? "?")
+                        throw CompartmentError.moveNotCleared(record: record, compartment: access.names[id] ?? compartment)
                     }
                 }
                 changes.place(record.rawValue, stored: before, to: [target], logged: true)
                 if access.compartmented {
-                    // Signals tagged with one of the cell's numbers gain its new compartment.
+                    // Signals tagged with one of the cell's numbers, or naming it by id, gain its new compartment.
                     let signals = try await connection.query("""
-                        SELECT DISTINCT rec.id, rec.compartments FROM cell_number n JOIN signal_tag t ON t.number = n.number
-                        JOIN record rec ON rec.id = t.signal WHERE n.record = \(record.rawValue)
+                        SELECT rec.id, rec.compartments FROM record rec WHERE rec.id IN (
+                            SELECT t.signal FROM cell_number n JOIN signal_tag t ON t.number = n.number WHERE n.record = \(record.rawValue)
+                            UNION SELECT signal FROM signal_ref WHERE cell = \(record.rawValue))
                         """, logger: logger)
                     for try await (signal, stored) in signals.decode((String, [Int64]).self) where !stored.contains(target) {
                         changes.place(signal, stored: stored, to: stored + [target], logged: true)

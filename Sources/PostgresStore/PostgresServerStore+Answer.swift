@@ -11,10 +11,10 @@ import SyncProtocol
 /// every compartment there is reads them unfiltered, and the access is read by the same
 /// statement as the head.
 extension PostgresServerStore {
-    func answer(_ work: ExchangeWork<[Version]>, report: ApplyReport, pushed: [RecordID: [Int64]] = [:]) async throws -> StoredExchange {
+    func answer(_ work: ExchangeWork<[Version]>, report: ApplyReport) async throws -> StoredExchange {
         try await snapshot { connection, logger in
             let state = try await Self.answerState(work, connection, logger)
-            var page: StoredPage?
+            let page: StoredPage?
             switch work.page.start {
             case .feed(let cursor, let skipping):
                 page = try await Self.feedPage(work, after: cursor, skipping: skipping, state, connection, logger)
@@ -23,15 +23,11 @@ extension PostgresServerStore {
             case .backfill(let backfill):
                 page = try await Self.backfillPage(work, backfill, state, connection, logger)
             }
-            if !pushed.isEmpty, page != nil {
-                // The pusher learns the compartments of its own new records, which its pulls skip.
-                let named = Set(page!.compartments.map(\.record))
-                page!.compartments += pushed.filter { !named.contains($0.key) }
-                    .map { Placement(record: $0.key, compartments: state.access.names(of: $0.value)) }.sorted { $0.record < $1.record }
-            }
             var update: AccessUpdate?
             if let cursor = work.access { update = try await Self.accessUpdate(after: cursor, state, connection, logger) }
-            return StoredExchange(report: report, vector: state.vector, page: page, access: update)
+            var stored = StoredExchange(report: report, vector: state.vector, page: page, access: update)
+            if state.access.compartmented && !work.versions.isEmpty { stored.pushed = try await Self.pushed(work, state, connection, logger) }
+            return stored
         }
     }
 
@@ -157,7 +153,8 @@ extension PostgresServerStore {
     private static func backfillPage(
         _ work: ExchangeWork<[Version]>, _ backfill: Backfill, _ state: AnswerState, _ connection: PostgresConnection, _ logger: Logger
     ) async throws -> StoredPage {
-        let wanted = try backfill.compartments.map { try state.access.compartmentID($0) }
+        // Names the store lacks are passed over, as unreadable ones are: no answer tells which exist.
+        let wanted = backfill.compartments.compactMap { try? state.access.compartmentID($0) }
         let filter = state.filter
         let rows = try await connection.query("""
             SELECT v.seq, v.chain, \(unescaped: VersionColumns.select), rec.compartments FROM version v \(unescaped: VersionColumns.joins)
@@ -177,6 +174,20 @@ extension PostgresServerStore {
         return stored
     }
 
+    /// Where the pushed records stand (held or new), those the analyst reads: the pusher's own
+    /// versions never come back to tell it.
+    private static func pushed(_ work: ExchangeWork<[Version]>, _ state: AnswerState, _ connection: PostgresConnection, _ logger: Logger) async throws -> [Placement] {
+        let records = Set(work.versions.map(\.record.rawValue)).sorted()
+        var placements: [Placement] = []
+        for try await (id, compartments) in try await connection.query("SELECT id, compartments FROM record WHERE id = ANY(\(records)::text[])", logger: logger)
+            .decode((String, [Int64]).self) {
+            if let record = RecordID(id), state.rules.mayRead(compartments) {
+                placements.append(Placement(record: record, compartments: state.access.names(of: compartments)))
+            }
+        }
+        return placements.sorted { $0.record < $1.record }
+    }
+
     /// The most placements one answer carries.
     static let placementPage = 500
 
@@ -188,6 +199,7 @@ extension PostgresServerStore {
         var update = AccessUpdate(cursor: AccessCursor(clearances: state.clearancesVersion, placements: cursor.placements), clearances: nil)
         if state.clearancesVersion != cursor.clearances {
             update.clearances = rules.read.compactMap { id in state.access.names[id].map { Clearance(compartment: $0, write: rules.write.contains(id)) } }.sorted()
+            update.home = state.access.names[rules.home]
         }
         if state.placementHead > cursor.placements {
             let rows = try await connection.query("""

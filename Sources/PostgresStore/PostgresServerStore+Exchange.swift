@@ -47,14 +47,14 @@ extension PostgresServerStore {
                 try ownership(owners)
                 stored = try await answer(work, report: ApplyReport())
             } else {
-                let pushed = try await client.withTransaction(logger: logger) { connection in
-                    let pushed = try await Self.push(work, ownership: ownership, connection, logger)
+                let report = try await client.withTransaction(logger: logger) { connection in
+                    let report = try await Self.push(work, ownership: ownership, connection, logger)
                     try await Self.recordTallies(work, connection, logger)
                     pauses.beforeCommit?()
-                    return pushed
+                    return report
                 }
                 await pauses.afterCommit?()
-                stored = try await answer(work, report: pushed.report, pushed: pushed.compartments)
+                stored = try await answer(work, report: report)
             }
             try await recordActivity(work, stored)
             return stored
@@ -71,23 +71,15 @@ extension PostgresServerStore {
             """, logger: logger)
     }
 
-    /// What a push stored: its report, and the compartments of the records it wrote that are
-    /// not in the default compartment alone (told to the pusher, whose own versions do not come
-    /// back to it).
-    struct StoredPush: Sendable {
-        var report = ApplyReport()
-        var compartments: [RecordID: [Int64]] = [:]
-    }
-
     /// Stores `work`'s push in the open transaction. With `authorizing` (every exchange), new
     /// records are placed and every author's write clearances checked (``PushAuthorization``);
     /// a migration copies records' compartments itself and passes false.
     static func push(
         _ work: ExchangeWork<[Version]>, ownership: @Sendable ([ReplicaID: ReplicaBinding]) throws -> Void, authorizing: Bool = true,
         _ connection: PostgresConnection, _ logger: Logger
-    ) async throws -> StoredPush {
+    ) async throws -> ApplyReport {
         try await bind(work, ownership: ownership, connection, logger)
-        guard !work.versions.isEmpty || !work.withdrawn.isEmpty else { return StoredPush() }
+        guard !work.versions.isEmpty || !work.withdrawn.isEmpty else { return ApplyReport() }
         let replicas = Set(work.versions.map(\.dot.replica)).union(work.withdrawn.map(\.replica)).sorted().map(\.rawValue)
         try await connection.query("""
             INSERT INTO replica (uuid) SELECT u FROM unnest(\(replicas)::text[]) AS u ORDER BY u COLLATE "C" ON CONFLICT (uuid) DO NOTHING
@@ -106,8 +98,8 @@ extension PostgresServerStore {
         if !sort.held.isEmpty {
             try sort.checkHeld(against: try await versions(at: sort.held.map { (rows[$0.dot.replica]!.id, $0.dot.counter) }, connection, logger))
         }
-        var stored = StoredPush()
-        stored.report.duplicates = sort.duplicates
+        var report = ApplyReport()
+        report.duplicates = sort.duplicates
         let added = sort.new
         let raised = sort.raised
         if !raised.isEmpty {
@@ -117,16 +109,14 @@ extension PostgresServerStore {
                 WHERE replica.id = u.id
                 """, logger: logger)
         }
-        guard !added.isEmpty else { return stored }
+        guard !added.isEmpty else { return report }
         var authorization: PushAuthorization?
         if authorizing {
             let access = try await PostgresAccess.read(analysts: Set(added.map(\.author)).sorted(), connection, logger)
             authorization = PushAuthorization(added, access: access, homes: work.homes)
         }
         let records = try await checkKinds(added, homes: authorization?.homes() ?? [:], connection, logger)
-        if var authorization {
-            stored.compartments = try await authorization.authorize(records, time: work.time, connection, logger)
-        }
+        try await authorization?.authorize(records, time: work.time, connection, logger)
         let ids = added.map { rows[$0.dot.replica]!.id }
         // The feed head last: held from here to the commit, which is all the serialised part.
         var position = FeedCursor.start
@@ -155,8 +145,8 @@ extension PostgresServerStore {
         for try await count in compartments.decode(Int64.self) where authorization?.access.compartmented == false && count > 1 {
             throw PostgresStoreError.concurrentChange("a compartment was added while the push was stored")
         }
-        stored.report.new = added.count
-        return stored
+        report.new = added.count
+        return report
     }
 
     /// Judges the claimed replicas' owners, binds the unbound ones to the analyst and gives the

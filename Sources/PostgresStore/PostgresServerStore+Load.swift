@@ -55,7 +55,7 @@ extension PostgresServerStore {
                     let page = try nextPage(position)
                     guard !page.isEmpty else { break }
                     let work = ExchangeWork(analyst: "", claimed: [], versions: page, counted: [], page: PageQuery(.notCoveredBy(VersionVector()), limit: 1), time: 0)
-                    let report = try await Self.push(work, ownership: { _ in }, authorizing: false, connection, logger).report
+                    let report = try await Self.push(work, ownership: { _ in }, authorizing: false, connection, logger)
                     guard report.new == page.count else {
                         throw PostgresStoreError.foreign("the source's feed lists a version twice; nothing was copied. Check the source with `PRAGMA integrity_check`")
                     }
@@ -149,6 +149,10 @@ extension PostgresServerStore {
         try await connection.query("""
             INSERT INTO signal_tag (number, signal)
             SELECT * FROM unnest(\(access.signalTags.map(\.number))::bigint[], \(access.signalTags.map(\.signal.rawValue))::text[])
+            """, logger: logger)
+        try await connection.query("""
+            INSERT INTO signal_ref (cell, signal)
+            SELECT * FROM unnest(\(access.signalRefs.map(\.cell.rawValue))::text[], \(access.signalRefs.map(\.signal.rawValue))::text[])
             """, logger: logger)
     }
 }

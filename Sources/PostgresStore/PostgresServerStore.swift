@@ -251,6 +251,7 @@ package final class PostgresServerStore: ServerStorage {
                     "SELECT 'placement-head ' || seq FROM placement_head",
                     "SELECT 'cell-number ' || number || ' ' || record FROM cell_number ORDER BY number, record COLLATE \"C\"",
                     "SELECT 'signal-tag ' || number || ' ' || signal FROM signal_tag ORDER BY number, signal COLLATE \"C\"",
+                    "SELECT 'signal-ref ' || cell || ' ' || signal FROM signal_ref ORDER BY cell COLLATE \"C\", signal COLLATE \"C\"",
                 ]
                 for query in tables {
                     for try await line in try await connection.query(query, logger: logger).decode(String.self) { lines.append(line) }

@@ -4,20 +4,23 @@ import SyncModel
 import SyncProtocol
 
 /// Places a push's records and checks that every author may write them, inside the push's
-/// transaction, by the rules of ``AccessRules`` as every store applies them: a new record takes
-/// its home's compartment (the one the push names, else its author's default); once a second
-/// compartment exists, a cell's numbers are noted (a signal naming one gains the cell's
-/// compartments) and a signal gains the compartments of the cells it names; every author must
-/// be cleared to write every compartment of each record they wrote, and of every cell their
-/// signal names.
+/// transaction, by the rules of ``AccessRules`` as every store applies them, in an order that
+/// makes every lookup see the push's own records: a new record takes its home's compartment (the
+/// one the push names, else its author's default); once a second compartment exists, the cells
+/// come next (their numbers noted: a signal naming one, by number, gains the cell's
+/// compartments, and a new cell's compartments go to the signals that named it by id before it
+/// existed); then each record's compartments are read as they stand, a signal gaining those of
+/// the cells it names. Every author must be cleared to write every compartment of each record
+/// they wrote, and of every cell their signal names.
 ///
 /// A team with one compartment pays one statement per push (``PostgresAccess/read(analysts:_:_:)``)
-/// and no work per version beyond noting authors. Noting numbers and tags locks the placement
-/// head first (see ``PostgresAccess/lockPlacements(_:_:)``), then reads the compartments afresh.
+/// and no work per version beyond noting authors. Noting numbers, tags and new cells locks the
+/// placement head first (see ``PostgresAccess/lockPlacements(_:_:)``), then reads the records'
+/// compartments afresh.
 struct PushAuthorization {
     let access: PostgresAccess
     private let named: [RecordID: String]
-    /// What the push writes of each record, in record order.
+    /// What the push writes of each record.
     private var touched: [RecordID: Touch] = [:]
 
     /// A record as the push found or made it.
@@ -47,9 +50,9 @@ struct PushAuthorization {
             touched[version.record, default: Touch(kind: version.kind, firstAuthor: version.author)].authors.insert(version.author)
             // Only cells' numbers and signals' tags place records; nothing else is read.
             guard access.compartmented else { continue }
-            if version.kind == "cell", version.field == "number", let number = version.value.int {
+            if version.kind == RecordSchema.cell.kind, version.field == "number", let number = version.value.int {
                 touched[version.record]!.numbers.append(number)
-            } else if version.kind == "signal", version.field == "cells", let refs = version.value.list {
+            } else if version.kind == RecordSchema.signal.kind, version.field == "cells", let refs = version.value.list {
                 for ref in refs {
                     if let number = CellRef.number(ref) { touched[version.record]!.numbers.append(number) } else if let id = RecordID(ref) { touched[version.record]!.tagged.append(id) }
                 }
@@ -72,19 +75,23 @@ struct PushAuthorization {
     }
 
     /// Places the push's records (`records`, as stored once the push made its new ones) and
-    /// checks their authors' clearances; throws ``AccessRefusal`` for a new record in an unknown
-    /// compartment or a record an author may not write, and the transaction then changes
-    /// nothing. Returns the compartments of the records written that are not the default alone.
-    mutating func authorize(
-        _ records: [RecordID: Stored], time: Int64, _ connection: PostgresConnection, _ logger: Logger
-    ) async throws -> [RecordID: [Int64]] {
+    /// checks their authors' clearances; throws ``AccessRefusal`` for a record an author may
+    /// not write (or a new one placed in a compartment the store lacks, refused alike so that a
+    /// refusal does not tell which compartments exist), and the transaction then changes
+    /// nothing.
+    mutating func authorize(_ records: [RecordID: Stored], time: Int64, _ connection: PostgresConnection, _ logger: Logger) async throws {
         for record in touched.keys.sorted() where records[record]?.isNew == true {
-            if let name = named[record], (try? access.compartmentID(name)) == nil { throw AccessRefusal.unknownCompartment(name, record: record) }
+            if let name = named[record], (try? access.compartmentID(name)) == nil {
+                throw AccessRefusal.notCleared(analyst: touched[record]!.firstAuthor, records: [record], compartments: [name])
+            }
         }
         var records = records
         var placements: PlacementChanges?
         var cellsByNumber: [Int64: Set<Int64>] = [:], cellsByID: [RecordID: [Int64]] = [:]
-        if touched.values.contains(where: { !$0.numbers.isEmpty || !$0.tagged.isEmpty }) {
+        let notes = touched.contains { record, touch in
+            !touch.numbers.isEmpty || !touch.tagged.isEmpty || (touch.kind == RecordSchema.cell.kind && records[record]?.isNew == true)
+        }
+        if access.compartmented && notes {
             var changes = PlacementChanges(head: try await PostgresAccess.lockPlacements(connection, logger), time: time)
             // What was read before the lock may have been moved since: read it again.
             let ids = touched.keys.map(\.rawValue)
@@ -92,17 +99,16 @@ struct PushAuthorization {
                 .decode((String, [Int64]).self) {
                 if let record = RecordID(id) { records[record]?.compartments = compartments }
             }
-            try await noteCellNumbers(records, &changes, connection, logger)
+            try await noteCells(records, &changes, connection, logger)
             (cellsByNumber, cellsByID) = try await noteTags(changes, connection, logger)
             placements = changes
         }
         var faults: [(author: String, record: RecordID, compartments: Set<Int64>)] = []
-        var pushed: [RecordID: [Int64]] = [:]
         for (record, touch) in touched.sorted(by: { $0.key < $1.key }) {
             guard let entry = records[record] else { continue }
             let before = placements?.current(record.rawValue, stored: entry.compartments) ?? entry.compartments
             var compartments = Set(before)
-            if touch.kind == "signal" {
+            if touch.kind == RecordSchema.signal.kind {
                 for number in touch.numbers { compartments.formUnion(cellsByNumber[number] ?? []) }
                 for cell in touch.tagged { compartments.formUnion(cellsByID[cell] ?? []) }
             }
@@ -112,62 +118,73 @@ struct PushAuthorization {
             }
             guard faults.isEmpty else { continue }
             let after = compartments.sorted()
-            if after != [Compartment.defaultID] { pushed[record] = after }
             if after != before { placements?.place(record.rawValue, stored: entry.compartments, to: after, logged: !entry.isNew) }
         }
         if let first = faults.first {
             let mine = faults.filter { $0.author == first.author }
+            // Only the compartments the author reads are named: a refusal is no oracle for others.
+            let read = access.rules(for: first.author).read
             throw AccessRefusal.notCleared(analyst: first.author, records: mine.map(\.record),
-                                           compartments: access.names(of: Set(mine.flatMap(\.compartments))))
+                                           compartments: access.names(of: Set(mine.flatMap(\.compartments)).filter(read.contains)))
         }
         try await placements?.write(connection, logger)
-        return pushed
     }
 
-    /// Notes the numbers the push's cells carry; every signal tagged with a number newly noted
-    /// gains the compartments of the cells that carry it.
-    private func noteCellNumbers(_ records: [RecordID: Stored], _ changes: inout PlacementChanges, _ connection: PostgresConnection, _ logger: Logger) async throws {
-        var numbers: [Int64] = [], cells: [String] = []
-        for (record, touch) in touched.sorted(by: { $0.key < $1.key }) where touch.kind == "cell" {
+    /// Notes the numbers the push's cells carry: every signal tagged with a number newly noted
+    /// gains the compartments of the cell that carries it; every signal that named a new cell
+    /// by id (before the store held it) gains the cell's compartments.
+    private func noteCells(_ records: [RecordID: Stored], _ changes: inout PlacementChanges, _ connection: PostgresConnection, _ logger: Logger) async throws {
+        var numbers: [Int64] = [], cells: [String] = [], made: [String] = []
+        for (record, touch) in touched.sorted(by: { $0.key < $1.key }) where touch.kind == RecordSchema.cell.kind {
             for number in Set(touch.numbers).sorted() {
                 numbers.append(number)
                 cells.append(record.rawValue)
             }
+            if records[record]?.isNew == true { made.append(record.rawValue) }
         }
-        guard !numbers.isEmpty else { return }
-        var widening: [Int64: Set<Int64>] = [:]
-        let noted = try await connection.query("""
-            INSERT INTO cell_number (number, record) SELECT * FROM unnest(\(numbers)::bigint[], \(cells)::text[]) AS u (number, record)
-            ORDER BY u.number, u.record COLLATE "C" ON CONFLICT DO NOTHING RETURNING number, record
-            """, logger: logger)
-        for try await (number, cell) in noted.decode((Int64, String).self) {
-            guard let id = RecordID(cell), let stored = records[id] else { continue }
-            widening[number, default: []].formUnion(stored.compartments)
+        // What each signal gains: by number, from the cells newly noted with it; by id, from new cells.
+        var byNumber: [Int64: Set<Int64>] = [:], byCell: [String: [Int64]] = [:]
+        if !numbers.isEmpty {
+            let noted = try await connection.query("""
+                INSERT INTO cell_number (number, record) SELECT * FROM unnest(\(numbers)::bigint[], \(cells)::text[]) AS u (number, record)
+                ORDER BY u.number, u.record COLLATE "C" ON CONFLICT DO NOTHING RETURNING number, record
+                """, logger: logger)
+            for try await (number, cell) in noted.decode((Int64, String).self) {
+                guard let id = RecordID(cell), let stored = records[id] else { continue }
+                byNumber[number, default: []].formUnion(stored.compartments)
+            }
         }
-        guard !widening.isEmpty else { return }
+        for cell in made { byCell[cell] = RecordID(cell).flatMap { records[$0]?.compartments } }
+        guard !byNumber.isEmpty || !byCell.isEmpty else { return }
         let signals = try await connection.query("""
-            SELECT t.number, rec.id, rec.compartments FROM signal_tag t JOIN record rec ON rec.id = t.signal
-            WHERE t.number = ANY(\(Array(widening.keys))::bigint[]) ORDER BY rec.id COLLATE "C", t.number
+            SELECT t.number, NULL, rec.id, rec.compartments FROM signal_tag t JOIN record rec ON rec.id = t.signal WHERE t.number = ANY(\(Array(byNumber.keys))::bigint[])
+            UNION ALL
+            SELECT NULL, r.cell, rec.id, rec.compartments FROM signal_ref r JOIN record rec ON rec.id = r.signal WHERE r.cell = ANY(\(Array(byCell.keys))::text[])
+            ORDER BY 3, 1, 2
             """, logger: logger)
-        for try await (number, signal, stored) in signals.decode((Int64, String, [Int64]).self) {
+        for try await (number, cell, signal, stored) in signals.decode((Int64?, String?, String, [Int64]).self) {
+            let gained = number.flatMap { byNumber[$0] } ?? Set(cell.flatMap { byCell[$0] } ?? [])
             let now = changes.current(signal, stored: stored)
-            let after = Set(now).union(widening[number] ?? [])
+            let after = Set(now).union(gained)
             if after.count != now.count { changes.place(signal, stored: stored, to: Array(after), logged: true) }
         }
     }
 
-    /// Notes the numbers the push's signals name, and reads the compartments of every cell that
-    /// carries (or carried) one of them, and of every cell they name by id.
+    /// Notes the cells the push's signals name, by number and by id, and reads the compartments
+    /// of every cell that carries (or carried) one of those numbers, and of every cell named by id.
     private func noteTags(
         _ changes: PlacementChanges, _ connection: PostgresConnection, _ logger: Logger
     ) async throws -> (byNumber: [Int64: Set<Int64>], byID: [RecordID: [Int64]]) {
-        var numbers: [Int64] = [], signals: [String] = [], tagged: Set<String> = []
-        for (record, touch) in touched.sorted(by: { $0.key < $1.key }) where touch.kind == "signal" {
+        var numbers: [Int64] = [], signals: [String] = [], refs: [String] = [], referrers: [String] = []
+        for (record, touch) in touched.sorted(by: { $0.key < $1.key }) where touch.kind == RecordSchema.signal.kind {
             for number in Set(touch.numbers).sorted() {
                 numbers.append(number)
                 signals.append(record.rawValue)
             }
-            tagged.formUnion(touch.tagged.map(\.rawValue))
+            for cell in Set(touch.tagged).sorted() {
+                refs.append(cell.rawValue)
+                referrers.append(record.rawValue)
+            }
         }
         var byNumber: [Int64: Set<Int64>] = [:], byID: [RecordID: [Int64]] = [:]
         if !numbers.isEmpty {
@@ -182,8 +199,13 @@ struct PushAuthorization {
                 byNumber[number, default: []].formUnion(changes.current(cell, stored: stored))
             }
         }
-        if !tagged.isEmpty {
-            let cells = try await connection.query("SELECT id, compartments FROM record WHERE id = ANY(\(tagged.sorted())::text[])", logger: logger)
+        if !refs.isEmpty {
+            // Kept whether or not the cell is held yet: a cell made later widens the signal then.
+            try await connection.query("""
+                INSERT INTO signal_ref (cell, signal) SELECT * FROM unnest(\(refs)::text[], \(referrers)::text[]) AS u (cell, signal)
+                ORDER BY u.cell COLLATE "C", u.signal COLLATE "C" ON CONFLICT DO NOTHING
+                """, logger: logger)
+            let cells = try await connection.query("SELECT id, compartments FROM record WHERE id = ANY(\(Array(Set(refs)))::text[])", logger: logger)
             for try await (cell, stored) in cells.decode((String, [Int64]).self) {
                 if let id = RecordID(cell) { byID[id] = changes.current(cell, stored: stored) }
             }

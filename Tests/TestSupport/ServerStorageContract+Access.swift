@@ -20,7 +20,8 @@ extension ServerStorageContract {
         case .pullsOnlyTheRecordsOfCompartmentsTheAnalystIsClearedFor, .refusesAPushOutsideTheWriteClearancesAndStoresNothing,
              .readsASignalOnlyWhenClearedForEveryCompartmentOfItsCells, .tellsAnAccessCursorOfMovesRevokesAndGrants,
              .backfillsTheHistoryOfRecordsNewlyReadable, .keepsCompartmentsClearancesAndDefaultCompartments,
-             .givesNothingToAnAnalystWhoseDefaultClearanceWasRevoked, .placesRecordsAlikeUnderConcurrentPushesAndMoves:
+             .givesNothingToAnAnalystWhoseDefaultClearanceWasRevoked, .placesRecordsAlikeUnderConcurrentPushesAndMoves,
+             .reachesNothingWithAForgedCursorVectorOrBackfill:
             return true
         default:
             return false
@@ -86,16 +87,21 @@ extension ServerStorageContract {
             findings.expect(bob.byFeed.access?.clearances == [Clearance(compartment: "default", write: true)])
             findings.expect(carol.byFeed.access?.clearances == [Clearance(compartment: "east", write: false)])
             findings.expect(alice.byFeed.access?.clearances == [Clearance(compartment: "default", write: true), Clearance(compartment: "east", write: true)])
-            // The pusher is told the compartments of its own new records, which its pulls skip.
+            // The pusher is told where every record it pushed stands (held or new), which its own
+            // pulls skip: those it reads, default ones too.
             let own = try await server.exchange(analyst: "alice", requester: Self.alicesLaptop, clientVector: VersionVector(), cursor: .start,
-                                                versions: [Self.version(Self.alicesLaptop, 5, Self.secretCell, value: .text("again"), author: "alice")],
+                                                versions: [Self.version(Self.alicesLaptop, 4, Self.openCell, field: "number", value: .int(8), author: "alice"),
+                                                           Self.version(Self.alicesLaptop, 5, Self.secretCell, value: .text("again"), author: "alice")],
                                                 access: .start, pageLimit: 100, at: 3)
-            findings.expect(own.versions.isEmpty && own.compartments == [Placement(record: Self.secretCell, compartments: ["east"])], "\(own.compartments)")
+            findings.expect(own.versions.isEmpty && own.compartments == [Placement(record: Self.secretCell, compartments: ["east"]),
+                                                                       Placement(record: Self.openCell, compartments: ["default"])].sorted { $0.record < $1.record },
+                            "\(own.compartments)")
         case .refusesAPushOutsideTheWriteClearancesAndStoresNothing:
             try await Self.compartmentedStore(server)
             let before = try await server.canonicalDump()
-            // Bob knows the east cell's id (from an old bundle, say) and writes it.
-            await findings.expectThrows(AccessRefusal.notCleared(analyst: "bob", records: [Self.secretCell], compartments: ["east"])) {
+            // Bob knows the east cell's id (from an old bundle, say) and writes it; he is not told
+            // which compartment it is in, since he does not read it.
+            await findings.expectThrows(AccessRefusal.notCleared(analyst: "bob", records: [Self.secretCell], compartments: [])) {
                 _ = try await server.exchange(analyst: "bob", requester: Self.bobsLaptop, clientVector: VersionVector(),
                                               versions: [Self.version(Self.bobsLaptop, 1, Self.secretCell, value: .text("overwritten"), author: "bob")],
                                               pageLimit: 10, at: 3)
@@ -106,7 +112,8 @@ extension ServerStorageContract {
                                               versions: [Self.version(Self.carolsLaptop, 1, Self.signal, value: .text("new"), author: "carol")],
                                               homes: [Placement(record: Self.signal, compartments: ["east"])], pageLimit: 10, at: 3)
             }
-            await findings.expectThrows(AccessRefusal.unknownCompartment("west", record: Self.signal)) {
+            // A compartment the store lacks is refused as one not cleared: a refusal does not tell which exist.
+            await findings.expectThrows(AccessRefusal.notCleared(analyst: "alice", records: [Self.signal], compartments: ["west"])) {
                 _ = try await server.exchange(analyst: "alice", requester: Self.alicesLaptop, clientVector: VersionVector(),
                                               versions: [Self.version(Self.alicesLaptop, 5, Self.signal, value: .text("new"), author: "alice")],
                                               homes: [Placement(record: Self.signal, compartments: ["west"])], pageLimit: 10, at: 3)
@@ -119,14 +126,14 @@ extension ServerStorageContract {
             findings.expect(try await server.compartments(of: Self.openCell) == ["default"])
         case .readsASignalOnlyWhenClearedForEveryCompartmentOfItsCells:
             try await Self.compartmentedStore(server)
-            // Bob may not tag a signal to the east cell (number 7).
-            await findings.expectThrows(AccessRefusal.notCleared(analyst: "bob", records: [Self.signal], compartments: ["east"])) {
+            // Bob may not tag a signal to the east cell (number 7), and is not told its compartment.
+            await findings.expectThrows(AccessRefusal.notCleared(analyst: "bob", records: [Self.signal], compartments: [])) {
                 _ = try await server.exchange(analyst: "bob", requester: Self.bobsLaptop, clientVector: VersionVector(),
                                               versions: [Self.version(Self.bobsLaptop, 1, Self.signal, kind: "signal", field: "cells", value: .list(["7", "8"]), author: "bob")],
                                               pageLimit: 10, at: 3)
             }
             // Nor name it by id.
-            await findings.expectThrows(AccessRefusal.notCleared(analyst: "bob", records: [Self.signal], compartments: ["east"])) {
+            await findings.expectThrows(AccessRefusal.notCleared(analyst: "bob", records: [Self.signal], compartments: [])) {
                 _ = try await server.exchange(analyst: "bob", requester: Self.bobsLaptop, clientVector: VersionVector(),
                                               versions: [Self.version(Self.bobsLaptop, 1, Self.signal, kind: "signal", field: "cells",
                                                                       value: .list([Self.secretCell.rawValue]), author: "bob")],
@@ -143,19 +150,31 @@ extension ServerStorageContract {
                 findings.expect(!pulls.byFeed.versions.contains { $0.record == Self.signal } && !pulls.byVector.versions.contains { $0.record == Self.signal },
                                 "\(analyst.0) lacks one of the signal's compartments")
             }
-            // A cell given a number the signal names later brings its compartment to the signal.
+            // Signals naming cells by id: one names the open cell, one a cell the store does not hold yet.
+            let westCell = RecordID("54545454-4444-4444-8444-444444444444")!
+            let byID = RecordID("55555555-5555-4555-8555-555555555555")!, early = RecordID("56565656-6666-4666-8666-666666666666")!
+            _ = try await server.exchange(analyst: "alice", requester: Self.alicesLaptop, clientVector: VersionVector(),
+                                          versions: [Self.version(Self.alicesLaptop, 6, byID, kind: "signal", field: "cells", value: .list([Self.openCell.rawValue]), author: "alice"),
+                                                     Self.version(Self.alicesLaptop, 7, early, kind: "signal", field: "cells", value: .list([westCell.rawValue]), author: "alice")],
+                                          pageLimit: 10, at: 4)
+            let (first, second) = (try await server.compartments(of: byID), try await server.compartments(of: early))
+            findings.expect(first == ["default"] && second == ["default"], "\(String(describing: first)) \(String(describing: second))")
+            // A cell given a number the signal names later brings its compartment to the signal,
+            // and to the signal that named it by id before it existed.
             try await server.addCompartment("west", at: 4)
             try await server.grant(analyst: "alice", compartment: "west", write: true)
-            let westCell = RecordID("54545454-4444-4444-8444-444444444444")!
             _ = try await server.exchange(analyst: "alice", requester: Self.alicesLaptop, clientVector: VersionVector(),
-                                          versions: [Self.version(Self.alicesLaptop, 6, westCell, field: "number", value: .int(8), author: "alice")],
+                                          versions: [Self.version(Self.alicesLaptop, 8, westCell, field: "number", value: .int(8), author: "alice")],
                                           homes: [Placement(record: westCell, compartments: ["west"])], pageLimit: 10, at: 5)
             let widened = try await server.compartments(of: Self.signal)
             findings.expect(widened == ["default", "east", "west"], "\(String(describing: widened))")
-            // A move brings the cell's new compartment to the signals naming its number.
+            let named = try await server.compartments(of: early)
+            findings.expect(named == ["default", "west"], "\(String(describing: named))")
+            // A move brings the cell's new compartment to the signals naming it, by number or by id.
             try await server.addCompartment("north", at: 6)
             try await server.move(record: Self.openCell, to: "north", by: nil, at: 6)
             findings.expect(try await server.compartments(of: Self.signal) == ["default", "east", "north", "west"])
+            findings.expect(try await server.compartments(of: byID) == ["default", "north"])
             findings.expect(try await server.compartments(of: Self.openCell) == ["north"])
         case .tellsAnAccessCursorOfMovesRevokesAndGrants:
             try await Self.compartmentedStore(server)
@@ -169,8 +188,13 @@ extension ServerStorageContract {
             await findings.expectThrows(CompartmentError.moveNotCleared(record: Self.openCell, compartment: "east")) {
                 try await server.move(record: Self.openCell, to: "east", by: "bob", at: 3)
             }
-            await findings.expectThrows(CompartmentError.notFound("west")) { try await server.move(record: Self.openCell, to: "west", by: "alice", at: 3) }
+            // An analyst is answered alike for what does not exist and what they may not see.
+            await findings.expectThrows(CompartmentError.moveNotCleared(record: Self.openCell, compartment: "west")) {
+                try await server.move(record: Self.openCell, to: "west", by: "alice", at: 3)
+            }
+            await findings.expectThrows(CompartmentError.notFound("west")) { try await server.move(record: Self.openCell, to: "west", by: nil, at: 3) }
             await findings.expectThrows(CompartmentError.recordNotFound(Self.signal)) { try await server.move(record: Self.signal, to: "east", by: "alice", at: 3) }
+            await findings.expectThrows(CompartmentError.recordNotFound(Self.secretCell)) { try await server.move(record: Self.secretCell, to: "default", by: "bob", at: 3) }
             try await server.move(record: Self.openCell, to: "east", by: "alice", at: 3)
             let moved = try await server.exchange(analyst: "bob", requester: Self.bobsLaptop, clientVector: VersionVector(), cursor: first.cursor,
                                                   versions: [], access: bobsCursor, pageLimit: 100, at: 4)
@@ -199,6 +223,7 @@ extension ServerStorageContract {
             let granted = try await server.exchange(analyst: "bob", requester: Self.bobsLaptop, clientVector: VersionVector(), cursor: moved.cursor,
                                                     versions: [], access: moved.access?.cursor, pageLimit: 100, at: 6)
             findings.expect(granted.access?.clearances == [Clearance(compartment: "default", write: true), Clearance(compartment: "east", write: false)])
+            findings.expect(granted.access?.home == "default", "the default compartment comes with the clearances")
             findings.expect(granted.access?.placements == [] && granted.versions.isEmpty, "\(String(describing: granted.access))")
         case .backfillsTheHistoryOfRecordsNewlyReadable:
             try await Self.compartmentedStore(server)
@@ -223,9 +248,9 @@ extension ServerStorageContract {
             // Never what the analyst may not read, however the request names it.
             let forged = try await backfill("carol", Self.carolsLaptop, Backfill(compartments: ["default"], records: [Self.openCell]), limit: 10)
             findings.expect(forged.versions.isEmpty && !forged.more && forged.backfilled == 4, "\(forged.versions.map(\.dot))")
-            await findings.expectThrows(CompartmentError.notFound("west")) {
-                _ = try await backfill("bob", Self.bobsLaptop, Backfill(compartments: ["west"], records: []), limit: 10)
-            }
+            // A name the store lacks is passed over, as an unreadable one is.
+            let unknown = try await backfill("bob", Self.bobsLaptop, Backfill(compartments: ["west"], records: []), limit: 10)
+            findings.expect(unknown.versions.isEmpty && !unknown.more && unknown.backfilled == 4)
         case .keepsCompartmentsClearancesAndDefaultCompartments:
             findings.expect(try await server.clearances(analyst: "bob") == [ClearanceEntry(analyst: "bob", clearance: Clearance(compartment: "default", write: true))],
                             "a new analyst may write the default compartment")
@@ -257,6 +282,7 @@ extension ServerStorageContract {
                             "a new default compartment is news to the analyst's replicas")
             findings.expect(try await server.compartments(of: Self.openCell) == ["east"])
             findings.expect(after.compartments == [Placement(record: Self.openCell, compartments: ["east"])], "the pusher learns where its record went")
+            findings.expect(after.access?.home == "east")
             findings.expect(try await server.compartments().map { "\($0.name) \($0.records)" } == ["default 0", "east 1", "west 0"])
             findings.expect(try await server.compartments(of: Self.signal) == nil)
         case .givesNothingToAnAnalystWhoseDefaultClearanceWasRevoked:
@@ -271,12 +297,47 @@ extension ServerStorageContract {
             findings.expect(closed.byFeed.versions.isEmpty && closed.byVector.versions.isEmpty && !closed.byFeed.more && closed.byFeed.cursor?.seq == 1)
             findings.expect(closed.byFeed.access?.clearances == [], "\(String(describing: closed.byFeed.access))")
             let before = try await server.canonicalDump()
-            await findings.expectThrows(AccessRefusal.notCleared(analyst: "bob", records: [Self.signal], compartments: ["default"])) {
+            await findings.expectThrows(AccessRefusal.notCleared(analyst: "bob", records: [Self.signal], compartments: [])) {
                 _ = try await server.exchange(analyst: "bob", requester: Self.bobsLaptop, clientVector: VersionVector(),
                                               versions: [Self.version(Self.bobsLaptop, 1, Self.signal, kind: "signal", value: .text("new"), author: "bob")],
                                               pageLimit: 10, at: 3)
             }
             findings.expect(try await server.canonicalDump() == before, "nothing of a refused push is stored")
+        case .reachesNothingWithAForgedCursorVectorOrBackfill:
+            try await Self.compartmentedStore(server)
+            let alices = try await server.exchange(analyst: "alice", requester: Self.alicesDesktop, clientVector: VersionVector(), cursor: .start,
+                                                   versions: [], access: .start, pageLimit: 100, at: 2)
+            // Bob's first exchange binds his laptop; nothing after it may change what is stored.
+            _ = try await server.exchange(analyst: "bob", requester: Self.bobsLaptop, clientVector: VersionVector(), versions: [], pageLimit: 1, at: 2)
+            let before = try await server.canonicalDump()
+            // Alice's cursor, a vector claiming nothing, a backfill of east: bob gets no east version.
+            for (cursor, backfill) in [(alices.cursor, nil), (nil, nil), (nil, Backfill(compartments: ["east"], records: [Self.secretCell]))] as [(FeedCursor?, Backfill?)] {
+                let forged = try await server.exchange(analyst: "bob", requester: Self.bobsLaptop, clientVector: VersionVector(), cursor: cursor ?? .start,
+                                                       versions: [], access: .start, backfill: backfill, pageLimit: 100, at: 3)
+                findings.expect(!forged.versions.contains { $0.record == Self.secretCell }, "\(String(describing: cursor)) \(String(describing: backfill))")
+                findings.expect(!forged.compartments.contains { $0.record == Self.secretCell })
+            }
+            let byVector = try await server.exchange(analyst: "bob", requester: Self.bobsLaptop, clientVector: VersionVector([Self.alicesLaptop: 0]),
+                                                     versions: [], access: AccessCursor(clearances: 0, placements: 0), pageLimit: 100, at: 3)
+            findings.expect(!byVector.versions.contains { $0.record == Self.secretCell })
+            // Bob may not withdraw alice's dots (which would let her counter skip her own writes).
+            await findings.expectThrows(ExchangeRefusal.replicaOwnedByOther(replica: Self.alicesLaptop, owner: "alice")) {
+                _ = try await server.exchange(analyst: "bob", requester: Self.bobsLaptop, clientVector: VersionVector(), versions: [],
+                                              withdrawn: [Dot(replica: Self.alicesLaptop, counter: 5)], pageLimit: 100, at: 3)
+            }
+            // A home for a record the push does not write is malformed.
+            await findings.expectThrows(HomeError(record: Self.secretCell)) {
+                _ = try await server.exchange(analyst: "alice", requester: Self.alicesLaptop, clientVector: VersionVector(),
+                                              versions: [Self.version(Self.alicesLaptop, 5, Self.signal, value: .text("x"), author: "alice")],
+                                              homes: [Placement(record: Self.secretCell, compartments: ["default"])], pageLimit: 100, at: 3)
+            }
+            // Bob pushing his own write to the secret cell learns nothing of where it stands.
+            await findings.expectThrows(AccessRefusal.notCleared(analyst: "bob", records: [Self.secretCell], compartments: [])) {
+                _ = try await server.exchange(analyst: "bob", requester: Self.bobsLaptop, clientVector: VersionVector(),
+                                              versions: [Self.version(Self.bobsLaptop, 1, Self.secretCell, value: .text("x"), author: "bob")],
+                                              access: .start, pageLimit: 100, at: 3)
+            }
+            findings.expect(try await server.canonicalDump() == before, "nothing of a refused or forged request is stored")
         case .placesRecordsAlikeUnderConcurrentPushesAndMoves:
             try await Self.concurrentPlacements([server], &findings)
         case .passesOverDotsTheirOwnerSetAside:
@@ -293,6 +354,10 @@ extension ServerStorageContract {
         let alice = Self.alicesLaptop
         _ = try await server.exchange(analyst: "alice", requester: alice, clientVector: VersionVector(),
                                       versions: [Self.version(alice, 1, author: "alice")], pageLimit: 10, at: 1)
+        await findings.expectThrows(VersionRefusal.counterGap(replica: alice, have: 1, got: 4)) {
+            _ = try await server.exchange(analyst: "alice", requester: alice, clientVector: VersionVector(),
+                                          versions: [Self.version(alice, 4, author: "alice")], pageLimit: 10, at: 2)
+        }
         let taken = try await server.exchange(analyst: "alice", requester: alice, clientVector: VersionVector(),
                                               versions: [Self.version(alice, 4, author: "alice")], withdrawn: [Dot(replica: alice, counter: 2), Dot(replica: alice, counter: 3)],
                                               pageLimit: 10, at: 2)
@@ -317,11 +382,11 @@ extension ServerStorageContract {
 }
 
 extension ServerStorageContract {
-    /// Four writers push cells and signals tagged to cells' numbers while cells are moved between
+    /// Four writers push cells and signals naming cells (by number or by id, made or not yet) while cells are moved between
     /// three compartments and a reader cleared for all of them follows the placements, all at
     /// once (on PostgreSQL, through every store in `servers`: several instances on one
-    /// database). Afterwards every signal is in every compartment of every cell carrying a number
-    /// it names, and the placements the reader followed are exactly the log read afresh: no
+    /// database). Afterwards every signal is in every compartment of every cell it names or
+    /// carrying a number it names, and the placements the reader followed are exactly the log read afresh: no
     /// placement was lost to a race, nor passed by a cursor.
     public static func checkConcurrentPlacements<Store: InspectableStorage>(on servers: [Store]) async throws {
         var findings = Findings()
@@ -355,10 +420,17 @@ extension ServerStorageContract {
                     for step in 0..<10 {
                         var versions: [Version] = [], homes: [Placement] = []
                         func next() -> UInt64 { counter += 1; return counter }
-                        let tags = Set((0..<2).map { _ in String(Int.random(in: 1...8, using: &random)) }).sorted()
+                        // By number (1 to 8), or by id: a first cell, or one a writer makes (perhaps later).
+                        let tags = Set((0..<2).map { _ -> String in
+                            switch Int.random(in: 0..<3, using: &random) {
+                            case 0: return cell(Int.random(in: 1...6, using: &random)).rawValue
+                            case 1: return cell(1_000 + Int.random(in: 0..<4, using: &random) * 100 + Int.random(in: 0..<4, using: &random) * 3).rawValue
+                            default: return String(Int.random(in: 1...8, using: &random))
+                            }
+                        }).sorted()
                         let signal = RecordID(String(format: "%08x-5555-4555-8555-555555555555", index * 100 + step))!
                         versions.append(version(laptop(index), next(), signal, kind: "signal", field: "cells", value: .list(tags), author: writer))
-                        outcome.tags[signal] = tags.compactMap { Int64($0) }
+                        outcome.tags[signal] = tags
                         if step % 3 == 0 {
                             let made = cell(1_000 + index * 100 + step), number = Int64.random(in: 1...8, using: &random)
                             versions.append(version(laptop(index), next(), made, field: "number", value: .int(number), author: writer))
@@ -430,7 +502,8 @@ extension ServerStorageContract {
         for cell in numbers.keys { cellCompartments[cell] = Set(try await server.compartments(of: cell) ?? []) }
         for (signal, tags) in outcome.tags.sorted(by: { $0.key < $1.key }) {
             let held = Set(try await server.compartments(of: signal) ?? [])
-            let needed = numbers.filter { tags.contains($0.value) }.keys.reduce(into: Set<String>()) { $0.formUnion(cellCompartments[$1] ?? []) }
+            let named = numbers.filter { tags.contains(String($0.value)) || tags.contains($0.key.rawValue) }.keys
+            let needed = named.reduce(into: Set<String>()) { $0.formUnion(cellCompartments[$1] ?? []) }
             findings.expect(needed.isSubset(of: held), "signal \(signal) tagged \(tags) is in \(held.sorted()), its cells in \(needed.sorted())")
         }
     }
@@ -440,7 +513,8 @@ extension ServerStorageContract {
 
     /// What one task of ``concurrentPlacements(_:_:)`` did or saw.
     private struct Outcome: Sendable {
-        var tags: [RecordID: [Int64]] = [:]
+        /// Each signal's cells, by number or by id, as pushed.
+        var tags: [RecordID: [String]] = [:]
         var numbers: [RecordID: Int64] = [:]
         var followed: [Placement] = []
         var cursor: AccessCursor?

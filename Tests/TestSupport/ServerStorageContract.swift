@@ -33,6 +33,7 @@ public enum ServerStorageContract: String, CaseIterable, Sendable {
     case givesNothingToAnAnalystWhoseDefaultClearanceWasRevoked
     case placesRecordsAlikeUnderConcurrentPushesAndMoves
     case passesOverDotsTheirOwnerSetAside
+    case reachesNothingWithAForgedCursorVectorOrBackfill
 
     static let alicesLaptop = ReplicaID("aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa")!
     static let bobsLaptop = ReplicaID("bbbbbbbb-bbbb-4bbb-8bbb-bbbbbbbbbbbb")!
@@ -231,7 +232,8 @@ public enum ServerStorageContract: String, CaseIterable, Sendable {
         case .pullsOnlyTheRecordsOfCompartmentsTheAnalystIsClearedFor, .refusesAPushOutsideTheWriteClearancesAndStoresNothing,
              .readsASignalOnlyWhenClearedForEveryCompartmentOfItsCells, .tellsAnAccessCursorOfMovesRevokesAndGrants,
              .backfillsTheHistoryOfRecordsNewlyReadable, .keepsCompartmentsClearancesAndDefaultCompartments,
-             .givesNothingToAnAnalystWhoseDefaultClearanceWasRevoked, .placesRecordsAlikeUnderConcurrentPushesAndMoves, .passesOverDotsTheirOwnerSetAside:
+             .givesNothingToAnAnalystWhoseDefaultClearanceWasRevoked, .placesRecordsAlikeUnderConcurrentPushesAndMoves, .passesOverDotsTheirOwnerSetAside,
+             .reachesNothingWithAForgedCursorVectorOrBackfill:
             try await runAccess(server, &findings)
         }
     }

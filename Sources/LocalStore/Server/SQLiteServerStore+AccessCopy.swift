@@ -5,7 +5,8 @@ package import SyncProtocol
 /// Need-to-know read out whole, for `sync-server migrate`.
 extension SQLiteServerStore {
     /// Every compartment, clearance, analyst's default compartment and access version, record
-    /// outside the default compartment, placement, cell number and signal tag, from one snapshot.
+    /// outside the default compartment, placement, cell number and signal tag (by number and by
+    /// id), from one snapshot.
     package func storedAccess() throws -> StoredAccess {
         try read { db in
             var access = StoredAccess()
@@ -29,6 +30,8 @@ extension SQLiteServerStore {
                 .map { ($0[0], try record($0[1])) }
             access.signalTags = try Row.fetchAll(db, sql: "SELECT t.number, rec.uuid FROM signal_tag t JOIN record rec ON rec.id = t.signal ORDER BY 1, 2")
                 .map { ($0[0], try record($0[1])) }
+            access.signalRefs = try Row.fetchAll(db, sql: "SELECT r.cell, rec.uuid FROM signal_ref r JOIN record rec ON rec.id = r.signal ORDER BY 1, 2")
+                .map { (try record($0[0]), try record($0[1])) }
             return access
         }
     }

@@ -12,10 +12,12 @@ package struct StoredAccess: Sendable {
     package var records: [(record: RecordID, compartments: [Int64])] = []
     /// The placement log, oldest first, with its positions.
     package var placements: [(seq: UInt64, record: RecordID, before: [Int64], after: [Int64], time: Int64)] = []
-    /// The numbers cells carry or carried, and those signals name (kept once a second
-    /// compartment exists).
+    /// The numbers cells carry or carried, and those signals name (kept, as the cells signals
+    /// name by id are, once a second compartment exists).
     package var cellNumbers: [(number: Int64, record: RecordID)] = []
     package var signalTags: [(number: Int64, signal: RecordID)] = []
+    /// The cells signals name by id, held or not.
+    package var signalRefs: [(cell: RecordID, signal: RecordID)] = []
 
     package init() {}
 }
