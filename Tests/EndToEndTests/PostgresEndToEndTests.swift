@@ -144,6 +144,66 @@ extension PostgresEndToEndTests {
     }
 }
 
+/// Need-to-know with the real binaries on PostgreSQL, through two instances on one database.
+extension PostgresEndToEndTests {
+    @Test func aRestrictedCellReachesOnlyTheClearedThroughEitherInstanceAndLeavesARevokedLaptop() throws {
+        let url = try PostgresCluster.shared().makeDatabase()
+        let workspace = try Workspace()
+        let servers = try (0..<2).map { _ in try ServerProcess(workspace: workspace, database: url) }
+        defer { for server in servers { server.stop() } }
+        func admin(_ arguments: String...) throws -> String {
+            let result = try workspace.run("sync-server", arguments + ["--db", url])
+            #expect(result.status == 0, "\(arguments): \(result.stderr)")
+            return result.stdout
+        }
+        let alice = try servers[0].client("alice")
+        let bob = try servers[1].client("bob")
+        _ = try admin("compartment", "add", "east")
+        _ = try admin("clearance", "grant", "alice", "east", "--write")
+        try alice.ok("sync")
+        let sentinel = "PG-SENTINEL-3b9d"
+        try alice.ok("cell", "create", "--number", "7", "--title", "\(sentinel) title", "--compartment", "east")
+        try alice.ok("cell", "set", "7", "assessment", "\(sentinel) first assessment")
+        try alice.ok("cell", "create", "--number", "8", "--title", "Open cell")
+        try alice.ok("signal", "add", "--title", "Open signal", "--date", "2026-01", "--cell", "8")
+        try alice.ok("sync")
+        try bob.ok("sync")
+        #expect((try bob.json("cell", "list") as? [[String: Any]])?.count == 1, "bob holds only the open cell")
+        #expect(CompartmentEndToEndTests.filesHold(sentinel, bob.replica).isEmpty, "no byte of bob's files holds east's text")
+        #expect(try admin("compartment", "list").contains("east\t1 record"))
+
+        // A grant brings the cell with its history, through the other instance.
+        _ = try admin("clearance", "grant", "bob", "east")
+        let granted = try bob.ok("sync", "--server", servers[0].url)
+        #expect(granted.contains("Brought the history of records you are newly cleared for"), "\(granted)")
+        #expect(try bob.ok("log", "7", "assessment").contains("\(sentinel) first assessment"))
+        let refused = try bob.fails("cell", "set", "7", "title", "Bob's title")
+        #expect(refused.stderr.contains("compartment 'east', which you are cleared only to read"), "\(refused.stderr)")
+
+        // Moving the open cell to east takes the signal tagged to it along; a revoke takes both
+        // cells and the signal from bob's laptop.
+        #expect(try alice.ok("cell", "move", "8", "--to", "east").contains("Moved cell 8 to compartment 'east'"))
+        _ = try admin("clearance", "revoke", "bob", "east")
+        let revoked = try bob.ok("sync")
+        #expect(revoked.contains("2 cells and 1 signal were removed from this laptop"), "\(revoked)")
+        #expect(CompartmentEndToEndTests.filesHold(sentinel, bob.replica).isEmpty, "east's text left every file of bob's replica")
+
+        // Alice writes offline in east, loses her write clearance, and her write is set aside.
+        let unsent = "PG-UNSENT-8a2c"
+        try alice.ok("cell", "set", "7", "crosswinds", unsent)
+        _ = try admin("clearance", "grant", "alice", "east")
+        let readOnly = try alice.ok("sync", "--server", servers[1].url)
+        #expect(readOnly.contains("your 1 unsent write in compartment east, which you may now only read, was saved to"), "\(readOnly)")
+        try alice.ok("cell", "create", "--number", "9", "--title", "After the set-aside")
+        try alice.ok("sync")
+        try bob.ok("sync")
+        #expect(try bob.ok("cell", "show", "9").contains("After the set-aside"), "alice's later writes pass the set-aside one")
+        _ = try admin("clearance", "grant", "bob", "east")
+        try bob.ok("sync")
+        #expect(!(try bob.ok("cell", "show", "7").contains(unsent)), "the set-aside write never reached the server")
+    }
+}
+
 /// Faults of a team server on PostgreSQL, each on a cluster of its own or with instances of
 /// its own: nothing lost, nothing doubled.
 extension PostgresEndToEndTests {
