@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 import PostgresNIO
 import SyncModel
@@ -57,23 +58,34 @@ struct PostgresAccess: Sendable {
         return names.keys.allSatisfy(read.contains) ? nil : read.sorted()
     }
 
-    /// The compartments and the rules of `analysts`, in one statement.
-    static func read(analysts: [String], _ connection: PostgresConnection, _ logger: Logger) async throws -> PostgresAccess {
-        // Parallel arrays in one row: one round trip, whatever the number of analysts. Each
-        // pair of arrays is ordered alike, by primary key.
+    /// The compartments and the rules of `analysts`, and the bindings of the replicas `claimed`,
+    /// in one statement: a push reads them with its owners, in its first round trip.
+    static func read(
+        analysts: [String], claimed: [String] = [], _ connection: PostgresConnection, _ logger: Logger
+    ) async throws -> (access: PostgresAccess, owners: [ReplicaID: ReplicaBinding]) {
+        // Parallel arrays, computed once (uncorrelated), beside each owner row; the outer join
+        // gives one row when no claimed replica is bound. Each pair of arrays is ordered alike,
+        // by primary key.
         let rows = try await connection.query("""
-            SELECT ARRAY(SELECT id FROM compartment ORDER BY id), ARRAY(SELECT name FROM compartment ORDER BY id),
+            SELECT o.replica, o.analyst, o.public_key,
+                   ARRAY(SELECT id FROM compartment ORDER BY id), ARRAY(SELECT name FROM compartment ORDER BY id),
                    ARRAY(SELECT analyst FROM clearance WHERE analyst = ANY(\(analysts)::text[]) ORDER BY analyst, compartment),
                    ARRAY(SELECT compartment FROM clearance WHERE analyst = ANY(\(analysts)::text[]) ORDER BY analyst, compartment),
                    ARRAY(SELECT write FROM clearance WHERE analyst = ANY(\(analysts)::text[]) ORDER BY analyst, compartment),
                    ARRAY(SELECT name FROM analyst WHERE name = ANY(\(analysts)::text[]) ORDER BY name),
                    ARRAY(SELECT home FROM analyst WHERE name = ANY(\(analysts)::text[]) ORDER BY name)
+            FROM (SELECT 1) AS one LEFT JOIN replica_owner o ON o.replica = ANY(\(claimed)::text[])
             """, logger: logger)
-        for try await (ids, names, clearedAnalysts, compartments, write, homeAnalysts, homes)
-            in rows.decode(([Int64], [String], [String], [Int64], [Bool], [String], [Int64]).self) {
-            return PostgresAccess(ids: ids, names: names, cleared: (clearedAnalysts, compartments, write), homes: (homeAnalysts, homes))
+        var access: PostgresAccess?, owners: [ReplicaID: ReplicaBinding] = [:]
+        for try await (replica, analyst, key, ids, names, clearedAnalysts, compartments, write, homeAnalysts, homes)
+            in rows.decode((String?, String?, Data?, [Int64], [String], [String], [Int64], [Bool], [String], [Int64]).self) {
+            if let replica = replica.flatMap(ReplicaID.init), let analyst { owners[replica] = ReplicaBinding(analyst: analyst, publicKey: key) }
+            if access == nil {
+                access = PostgresAccess(ids: ids, names: names, cleared: (clearedAnalysts, compartments, write), homes: (homeAnalysts, homes))
+            }
         }
-        throw PostgresStoreError.damaged("the compartments could not be read")
+        guard let access else { throw PostgresStoreError.damaged("the compartments could not be read") }
+        return (access, owners)
     }
 }
 

@@ -137,7 +137,7 @@ extension PostgresServerStore {
         try await mapErrors { [self] in
             try await client.withTransaction(logger: logger) { connection in
                 var changes = PlacementChanges(head: try await PostgresAccess.lockPlacements(connection, logger), time: time)
-                let access = try await PostgresAccess.read(analysts: analyst.map { [$0] } ?? [], connection, logger)
+                let access = try await PostgresAccess.read(analysts: analyst.map { [$0] } ?? [], connection, logger).access
                 var found: (kind: String, compartments: [Int64])?
                 for try await row in try await connection.query("SELECT kind, compartments FROM record WHERE id = \(record.rawValue)", logger: logger)
                     .decode((String, [Int64]).self) {

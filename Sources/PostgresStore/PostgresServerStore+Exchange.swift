@@ -78,7 +78,9 @@ extension PostgresServerStore {
         _ work: ExchangeWork<[Version]>, ownership: @Sendable ([ReplicaID: ReplicaBinding]) throws -> Void, authorizing: Bool = true,
         _ connection: PostgresConnection, _ logger: Logger
     ) async throws -> ApplyReport {
-        try await bind(work, ownership: ownership, connection, logger)
+        // The authors' clearances are read with the owners, in the same round trip.
+        let authors = authorizing && !work.versions.isEmpty ? Set(work.versions.map(\.author)).sorted() : nil
+        let access = try await bind(work, ownership: ownership, readingAccessOf: authors, connection, logger)
         guard !work.versions.isEmpty || !work.withdrawn.isEmpty else { return ApplyReport() }
         let replicas = Set(work.versions.map(\.dot.replica)).union(work.withdrawn.map(\.replica)).sorted().map(\.rawValue)
         try await connection.query("""
@@ -110,11 +112,7 @@ extension PostgresServerStore {
                 """, logger: logger)
         }
         guard !added.isEmpty else { return report }
-        var authorization: PushAuthorization?
-        if authorizing {
-            let access = try await PostgresAccess.read(analysts: Set(added.map(\.author)).sorted(), connection, logger)
-            authorization = PushAuthorization(added, access: access, homes: work.homes)
-        }
+        var authorization = access.map { PushAuthorization(added, access: $0, homes: work.homes) }
         let records = try await checkKinds(added, homes: authorization?.homes() ?? [:], connection, logger)
         try await authorization?.authorize(records, time: work.time, connection, logger)
         let ids = added.map { rows[$0.dot.replica]!.id }
@@ -151,14 +149,24 @@ extension PostgresServerStore {
 
     /// Judges the claimed replicas' owners, binds the unbound ones to the analyst and gives the
     /// requester its key if it has none. A replica bound by a concurrent exchange meanwhile is
-    /// judged again by its new owner.
+    /// judged again by its new owner. With `authors`, returns their access, read by the
+    /// statement that reads the owners first (see ``PostgresAccess/read(analysts:claimed:_:_:)``).
     private static func bind(
         _ work: ExchangeWork<[Version]>, ownership: @Sendable ([ReplicaID: ReplicaBinding]) throws -> Void,
-        _ connection: PostgresConnection, _ logger: Logger
-    ) async throws {
+        readingAccessOf authors: [String]?, _ connection: PostgresConnection, _ logger: Logger
+    ) async throws -> PostgresAccess? {
         let claimed = work.claimed.map(\.rawValue)
-        guard !claimed.isEmpty else { return try ownership([:]) }
+        guard !claimed.isEmpty || authors != nil else {
+            try ownership([:])
+            return nil
+        }
+        var access: PostgresAccess?
         func owners() async throws -> [ReplicaID: ReplicaBinding] {
+            if access == nil, let authors {
+                let read = try await PostgresAccess.read(analysts: authors, claimed: claimed, connection, logger)
+                access = read.access
+                return read.owners
+            }
             var owners: [ReplicaID: ReplicaBinding] = [:]
             let rows = try await connection.query("SELECT replica, analyst, public_key FROM replica_owner WHERE replica = ANY(\(claimed)::text[])", logger: logger)
             for try await (replica, analyst, key) in rows.decode((String, String, Data?).self) {
@@ -182,8 +190,9 @@ extension PostgresServerStore {
                 UPDATE replica_owner SET public_key = \(key) WHERE replica = \(replica.rawValue) AND public_key IS NULL
                 """, logger: logger)
         }
-        guard !unbound.isEmpty || keyToBind != nil else { return }
+        guard !unbound.isEmpty || keyToBind != nil else { return access }
         try ownership(try await owners())
+        return access
     }
 
     /// Refuses a version whose record is stored as another kind; makes the records new to the
