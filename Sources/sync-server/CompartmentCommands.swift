@@ -87,7 +87,7 @@ struct ClearanceCommand: AsyncParsableCommand {
 
         func run() async throws {
             if try await database.withStore({ try await $0.revokeClearance(analyst: analyst, compartment: compartment) }) {
-                print("Revoked '\(analyst)''s clearance for '\(compartment)'; their replicas delete its records at their next sync.")
+                print("Revoked \(analyst)'s clearance for '\(compartment)'; their replicas delete its records at their next sync.")
             } else {
                 print("'\(analyst)' had no clearance for '\(compartment)'; nothing changed.")
             }
