@@ -15,7 +15,7 @@ struct PostgresAccess: Sendable {
     /// The rules of the analysts read, by name.
     var rules: [String: AccessRules]
 
-    /// Builds the access from the arrays ``read(analysts:_:_:)`` selects (and an answer's
+    /// Builds the access from the arrays ``read(analysts:claimed:_:_:)`` selects (and an answer's
     /// snapshot selects beside its head): compartments' ids and names, clearances as parallel
     /// arrays, and analysts' homes.
     init(ids: [Int64], names: [String], cleared: (analysts: [String], compartments: [Int64], write: [Bool]), homes: (analysts: [String], homes: [Int64])) {

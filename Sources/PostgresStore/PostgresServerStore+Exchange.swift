@@ -17,11 +17,13 @@ package import SyncProtocol
 /// (``recordTallies(_:_:_:)``), after everything else.
 ///
 /// Need-to-know adds one lock, between the records and the feed head: the one-row placement
-/// head (``PostgresAccess/lockPlacements(_:_:)``), taken only by a push that notes cell numbers
-/// or tags signals once a second compartment exists, and by a move (which takes nothing else);
-/// every change of an existing record's compartments is made under it. The whole order is thus:
-/// replicas' rows (sorted), records' rows (sorted, new ones), the placement head, the feed head,
-/// the tallies. Adding the second compartment takes the feed head alone, and a push that found
+/// head (``PostgresAccess/lockPlacements(_:_:)``), taken only by a push that notes cell numbers,
+/// tags signals or makes cells once a second compartment exists, and by a move (which takes
+/// nothing before it); every change of an existing record's compartments is made under it, so
+/// the rows of existing records are locked only after it. The whole order is thus: replicas'
+/// rows (sorted), new records' rows (sorted), the placement head, existing records' rows (whose
+/// compartments change), the feed head, the tallies. Adding the second compartment takes the
+/// feed head alone, and a push that found
 /// one compartment checks again under the feed head (and is answered
 /// ``PostgresStoreError/concurrentChange(_:)`` if one was made meanwhile), so no push stores
 /// cell numbers in the window where they start being kept without noting them. Clearances are
@@ -112,7 +114,7 @@ extension PostgresServerStore {
                 """, logger: logger)
         }
         guard !added.isEmpty else { return report }
-        var authorization = access.map { PushAuthorization(added, access: $0, homes: work.homes) }
+        var authorization = access.map { PushAuthorization(added, authors: authors ?? [], access: $0, homes: work.homes) }
         let records = try await checkKinds(added, homes: authorization?.homes() ?? [:], connection, logger)
         try await authorization?.authorize(records, time: work.time, connection, logger)
         let ids = added.map { rows[$0.dot.replica]!.id }

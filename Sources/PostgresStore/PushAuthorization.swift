@@ -13,8 +13,9 @@ import SyncProtocol
 /// the cells it names. Every author must be cleared to write every compartment of each record
 /// they wrote, and of every cell their signal names.
 ///
-/// A team with one compartment pays one statement per push (``PostgresAccess/read(analysts:_:_:)``)
-/// and no work per version beyond noting authors. Noting numbers, tags and new cells locks the
+/// A team with one compartment pays no statement for it (the access is read with the push's
+/// owners, ``PostgresAccess/read(analysts:claimed:_:_:)``) and no work per version beyond noting
+/// authors. Noting numbers, tags and new cells locks the
 /// placement head first (see ``PostgresAccess/lockPlacements(_:_:)``), then reads the records'
 /// compartments afresh.
 struct PushAuthorization {
@@ -41,11 +42,16 @@ struct PushAuthorization {
         var tagged: [RecordID] = []
     }
 
-    /// Notes what `versions` (the push's new ones, in order) write; `homes` are the compartments
-    /// the push names for its new records.
-    init(_ versions: [Version], access: PostgresAccess, homes: [RecordID: String]) {
+    /// Notes what `versions` (the push's new ones, in order, by `authors`) write; `homes` are
+    /// the compartments the push names for its new records. A team with one compartment whose
+    /// authors may all write it, naming no other, has nothing to place or refuse: nothing is
+    /// noted, and every record stays in the default compartment.
+    init(_ versions: [Version], authors: [String], access: PostgresAccess, homes: [RecordID: String]) {
         self.access = access
         named = homes
+        let unrestricted = !access.compartmented && homes.values.allSatisfy { $0 == Compartment.defaultName }
+            && authors.allSatisfy { access.rules(for: $0).write.contains(Compartment.defaultID) }
+        guard !unrestricted else { return }
         for version in versions {
             touched[version.record, default: Touch(kind: version.kind, firstAuthor: version.author)].authors.insert(version.author)
             // Only cells' numbers and signals' tags place records; nothing else is read.

@@ -302,6 +302,12 @@ extension ServerStorageContract {
                                               versions: [Self.version(Self.bobsLaptop, 1, Self.signal, kind: "signal", value: .text("new"), author: "bob")],
                                               pageLimit: 10, at: 3)
             }
+            // Nor may anyone place a record in a compartment the store lacks.
+            await findings.expectThrows(AccessRefusal.notCleared(analyst: "alice", records: [Self.signal], compartments: ["east"])) {
+                _ = try await server.exchange(analyst: "alice", requester: Self.alicesLaptop, clientVector: VersionVector(),
+                                              versions: [Self.version(Self.alicesLaptop, 2, Self.signal, kind: "signal", value: .text("new"), author: "alice")],
+                                              homes: [Placement(record: Self.signal, compartments: ["east"])], pageLimit: 10, at: 4)
+            }
             findings.expect(try await server.canonicalDump() == before, "nothing of a refused push is stored")
         case .reachesNothingWithAForgedCursorVectorOrBackfill:
             try await Self.compartmentedStore(server)
