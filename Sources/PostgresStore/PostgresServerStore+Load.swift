@@ -28,11 +28,13 @@ extension PostgresServerStore {
     /// acknowledged, and their cursors stay valid. Need-to-know (`access`) is copied as the
     /// source keeps it, with its placement log's positions and each analyst's access version, so
     /// that replicas' access cursors stay valid too; the versions are stored without judging
-    /// their authors' clearances again (a clearance revoked since does not undo a write).
+    /// their authors' clearances again (a clearance revoked since does not undo a write). With
+    /// no `access` (a source that keeps none), every analyst is cleared to write the default
+    /// compartment, as ``addAnalyst(name:tokenHash:at:)`` clears a new one.
     package func load(
         analysts: [(analyst: Analyst, tokenHash: String)], bindings: [(replica: ReplicaID, analyst: String, bound: Int64, publicKey: Data?)],
         bundleKey: BundleKey? = nil, conflicts: [(id: String, opened: Int64, closed: Int64?)] = [], bundleApplies: [BundleApplyResult: Int] = [:],
-        access: StoredAccess = StoredAccess(), head: FeedCursor, nextPage: @escaping @Sendable (FeedCursor) throws -> [Version]
+        access: StoredAccess? = nil, head: FeedCursor, nextPage: @escaping @Sendable (FeedCursor) throws -> [Version]
     ) async throws -> Loaded {
         // A whole store may take minutes to copy: a day's bound, not a request's.
         try await mapErrors(deadline: 86_400) { [self] in
@@ -93,9 +95,13 @@ extension PostgresServerStore {
                         INSERT INTO bundle_apply (result, reason, count) VALUES (\(result.result), \(result.reason?.rawValue ?? ""), \(count))
                         """, logger: logger)
                 }
-                try await Self.load(access, connection, logger)
+                var copied = access ?? StoredAccess()
+                if access == nil {
+                    copied.clearances = analysts.map { (analyst: $0.analyst.name, compartment: Compartment.defaultID, write: true) }
+                }
+                try await Self.load(copied, connection, logger)
                 var loaded = Loaded(analysts: analysts.count, replicas: replicas.count, versions: versions, head: position)
-                (loaded.compartments, loaded.clearances, loaded.placements) = (access.compartments.count, access.clearances.count, access.placements.count)
+                (loaded.compartments, loaded.clearances, loaded.placements) = (copied.compartments.count, copied.clearances.count, copied.placements.count)
                 return loaded
             }
         }

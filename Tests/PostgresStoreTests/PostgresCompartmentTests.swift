@@ -43,6 +43,26 @@ import ThrowawayPostgres
         #expect(try await store.clearances(analyst: "bob").map(\.clearance.compartment) == ["default", "east"])
     }
 
+    /// A store loaded from one that keeps no need-to-know (as `sync-bench` fills one) clears every
+    /// analyst to write the default compartment, as a new analyst is.
+    @Test func aLoadWithoutNeedToKnowClearsEveryAnalystForTheDefaultCompartment() async throws {
+        let store = try await Self.connect(try await PostgresCluster.shared().makeDatabase())
+        defer { store.close() }
+        let alice = ReplicaID("a1a1a1a1-0000-4000-8000-000000000001")!, cell = RecordID("81818181-1111-4111-8111-111111111111")!
+        let versions = (1...2).map { counter in
+            Version(dot: Dot(replica: alice, counter: UInt64(counter)), context: VersionVector(), record: cell, kind: "cell", field: "title",
+                    value: .text("title \(counter)"), author: "alice", time: Int64(counter))
+        }
+        let head = versions.reduce(FeedCursor.start) { $0.advanced(by: $1.dot) }
+        let loaded = try await store.load(analysts: ["alice", "bob"].map { (Analyst(name: $0, created: 0, revoked: nil), "hash-\($0)") },
+                                          bindings: [(alice, "alice", 0, nil)], head: head) { position in position == .start ? versions : [] }
+        #expect(loaded.versions == 2 && loaded.clearances == 2)
+        let clearances = try await store.clearances(analyst: nil)
+        #expect(clearances.map { "\($0.analyst) \($0.clearance.compartment) \($0.clearance.write)" } == ["alice default true", "bob default true"])
+        let pulled = try await store.exchange(analyst: "bob", clientVector: VersionVector(), versions: [], pageLimit: 10, at: 3)
+        #expect(pulled.versions == versions)
+    }
+
     /// Adding the second compartment waits for a push being stored, and then notes its cells'
     /// numbers, so that a signal tagged to one of them later takes the cell's compartment.
     @Test func theSecondCompartmentWaitsForAPushInFlightAndNotesItsCellNumbers() async throws {
