@@ -92,14 +92,14 @@ extension PostgresServerStore {
         let rows: PostgresRowSequence
         if let filter = state.filter {
             rows = try await connection.query("""
-                SELECT v.seq, v.chain, \(unescaped: VersionColumns.select), rec.compartments FROM version v \(unescaped: VersionColumns.joins)
+                SELECT v.seq, v.chain, \(unescaped: VersionColumns.select), \(unescaped: Self.outsideDefault) FROM version v \(unescaped: VersionColumns.joins)
                 WHERE v.seq > \(after) AND v.replica <> ALL(ARRAY(SELECT id FROM replica WHERE uuid = ANY(\(skipped)::text[])))
                   AND rec.compartments <@ \(filter)::bigint[]
                 ORDER BY v.seq LIMIT \(limit)
                 """, logger: logger)
         } else {
             rows = try await connection.query("""
-                SELECT v.seq, v.chain, \(unescaped: VersionColumns.select), rec.compartments
+                SELECT v.seq, v.chain, \(unescaped: VersionColumns.select), \(unescaped: Self.outsideDefault)
                 FROM (
                     -- The page first, on the version table alone (its index on seq), then its
                     -- rows joined to their replica and record.
@@ -112,7 +112,7 @@ extension PostgresServerStore {
         }
         var page = PageReader(work.page, state.access)
         for try await (seq, chain, uuid, counter, record, kind, field, context, value, author, time, compartments)
-            in rows.decode((Int64, Int64, String, Int64, String, String, String, String, String, String, Int64, [Int64]).self) {
+            in rows.decode((Int64, Int64, String, Int64, String, String, String, String, String, String, Int64, [Int64]?).self) {
             try page.take((uuid, counter, record, kind, field, context, value, author, time), compartments: compartments, seq: seq, chain: chain)
         }
         return page.page(cursor: page.more ? page.position ?? cursor : state.head)
@@ -134,12 +134,12 @@ extension PostgresServerStore {
         var page = PageReader(work.page, state.access)
         for (id, after) in lacking {
             let rows = try await connection.query("""
-                SELECT v.seq, v.chain, \(unescaped: VersionColumns.select), rec.compartments FROM version v \(unescaped: VersionColumns.joins)
+                SELECT v.seq, v.chain, \(unescaped: VersionColumns.select), \(unescaped: Self.outsideDefault) FROM version v \(unescaped: VersionColumns.joins)
                 WHERE v.replica = \(id) AND v.counter > \(after) AND (\(filter)::bigint[] IS NULL OR rec.compartments <@ \(filter)::bigint[])
                 ORDER BY v.counter LIMIT \(Int64(work.page.limit - page.versions.count) + 1)
                 """, logger: logger)
             for try await (seq, chain, uuid, counter, record, kind, field, context, value, author, time, compartments)
-                in rows.decode((Int64, Int64, String, Int64, String, String, String, String, String, String, Int64, [Int64]).self) {
+                in rows.decode((Int64, Int64, String, Int64, String, String, String, String, String, String, Int64, [Int64]?).self) {
                 try page.take((uuid, counter, record, kind, field, context, value, author, time), compartments: compartments, seq: seq, chain: chain)
             }
             if page.more { break }
@@ -157,7 +157,7 @@ extension PostgresServerStore {
         let wanted = backfill.compartments.compactMap { try? state.access.compartmentID($0) }
         let filter = state.filter
         let rows = try await connection.query("""
-            SELECT v.seq, v.chain, \(unescaped: VersionColumns.select), rec.compartments FROM version v \(unescaped: VersionColumns.joins)
+            SELECT v.seq, v.chain, \(unescaped: VersionColumns.select), \(unescaped: Self.outsideDefault) FROM version v \(unescaped: VersionColumns.joins)
             WHERE v.seq > \(Int64(clamping: backfill.after))
               AND (rec.compartments && \(wanted)::bigint[] OR v.record = ANY(\(backfill.records.map(\.rawValue))::text[]))
               AND (\(filter)::bigint[] IS NULL OR rec.compartments <@ \(filter)::bigint[])
@@ -165,7 +165,7 @@ extension PostgresServerStore {
             """, logger: logger)
         var page = PageReader(work.page, state.access)
         for try await (seq, chain, uuid, counter, record, kind, field, context, value, author, time, compartments)
-            in rows.decode((Int64, Int64, String, Int64, String, String, String, String, String, String, Int64, [Int64]).self) {
+            in rows.decode((Int64, Int64, String, Int64, String, String, String, String, String, String, Int64, [Int64]?).self) {
             try page.take((uuid, counter, record, kind, field, context, value, author, time), compartments: compartments, seq: seq, chain: chain)
         }
         let reached = page.more ? page.position?.seq ?? backfill.after : max(backfill.after, state.head.seq)
@@ -187,6 +187,10 @@ extension PostgresServerStore {
         }
         return placements.sorted { $0.record < $1.record }
     }
+
+    /// A page row's record compartments, NULL for the default compartment alone: a team with
+    /// no other decodes no array per version.
+    static let outsideDefault = "nullif(rec.compartments, '{\(Compartment.defaultID)}')"
 
     /// The most placements one answer carries.
     static let placementPage = 500
@@ -256,7 +260,7 @@ struct PageReader {
 
     /// Takes the next row's version unless the page is full; a row once the page is full (a
     /// query reads one more than the limit) only says there is more.
-    mutating func take(_ row: VersionColumns.Row, compartments recordCompartments: [Int64], seq: Int64, chain: Int64) throws {
+    mutating func take(_ row: VersionColumns.Row, compartments recordCompartments: [Int64]?, seq: Int64, chain: Int64) throws {
         guard !more else { return }
         guard versions.count < limit, budget.admits(PageBudget.size(context: VersionVector(text: row.5) ?? VersionVector(), value: row.6)) else {
             more = true
@@ -265,7 +269,7 @@ struct PageReader {
         let version = try VersionColumns.version(row)
         versions.append(version)
         position = FeedCursor(seq: UInt64(seq), chain: UInt64(bitPattern: chain))
-        if recordCompartments != [Compartment.defaultID] { compartments[version.record] = recordCompartments }
+        if let recordCompartments { compartments[version.record] = recordCompartments }
     }
 
     func page(cursor: FeedCursor?) -> StoredPage {
