@@ -1,5 +1,3 @@
-public import SyncModel
-
 /// Records removed from a replica in one sync because its analyst may no longer read them.
 public struct Removal: Sendable, Equatable {
     public var id: Int64

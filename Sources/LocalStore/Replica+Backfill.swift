@@ -1,6 +1,6 @@
 import Foundation
 import GRDB
-public import SyncModel
+import SyncModel
 public import SyncProtocol
 
 /// The history a replica still asks for: records it was newly cleared to read (a grant, a
