@@ -29,35 +29,48 @@ enum ServerFeed {
         _ db: Database, after cursor: FeedCursor, skipping: Set<ReplicaID>, limit: Int, budget: PageBudget = .unbounded,
         access: PageAccess? = nil
     ) throws -> StoredPage {
-        var budget = budget
         var skipRows: Set<Int64> = []
         for replica in skipping {
             if let row = try Int64.fetchOne(db.cachedStatement(sql: "SELECT id FROM replica WHERE uuid = ?"), arguments: [replica.rawValue]) {
                 skipRows.insert(row)
             }
         }
+        var page = PageBuilder(access: access)
+        let (more, position) = try scan(db, after: cursor, limit: limit, budget: budget, into: &page) { replicaRow, recordClass, _ in
+            !skipRows.contains(replicaRow) && access?.reads(recordClass) != false
+        }
+        return page.page(more: more, cursor: position)
+    }
+
+    /// Reads the feed after `cursor` in order, appending to `page` the versions `include`
+    /// takes (given their replica's row, their record's class and row), up to `limit` within
+    /// `budget`; returns whether it stopped short, and the position after every entry looked at.
+    private static func scan(
+        _ db: Database, after cursor: FeedCursor, limit: Int, budget: PageBudget, into page: inout PageBuilder,
+        include: (_ replicaRow: Int64, _ recordClass: Int64, _ recordRow: Int64) -> Bool
+    ) throws -> (more: Bool, position: FeedCursor) {
+        var budget = budget
         let statement = try db.cachedStatement(sql: """
-            SELECT feed.seq, feed.chain, feed.replica, rec.class, \(VersionRow.columns)
+            SELECT feed.seq, feed.chain, feed.replica, rec.class, rec.id, \(VersionRow.columns)
             FROM feed JOIN version v ON v.replica = feed.replica AND v.counter = feed.counter JOIN record rec ON rec.id = v.record
             WHERE feed.seq > ? ORDER BY feed.seq
             """)
         let rows = try Row.fetchCursor(statement, arguments: [Int64(clamping: cursor.seq)])
         var names = ReplicaNames()
-        var page = PageBuilder(access: access)
         var position = cursor
         while let row = try rows.next() {
             let replicaRow: Int64 = row[2]
             let recordClass: Int64 = row[3]
-            if !skipRows.contains(replicaRow) && page.reads(recordClass) {
-                if page.versions.count == limit { return page.page(more: true, cursor: position) }
+            if include(replicaRow, recordClass, row[4]) {
+                if page.versions.count == limit { return (true, position) }
                 let (version, bytes) = try VersionRow.decodeMeasured(row, statement: statement.sqliteStatement, replica: names.id(row: replicaRow, db),
-                                                                offset: 4, names: &names, db)
-                guard budget.admits(bytes) else { return page.page(more: true, cursor: position) }
+                                                                offset: 5, names: &names, db)
+                guard budget.admits(bytes) else { return (true, position) }
                 page.append(version, class: recordClass)
             }
             position = FeedCursor(seq: UInt64(row[0] as Int64), chain: UInt64(bitPattern: row[1] as Int64))
         }
-        return page.page(more: false, cursor: position)
+        return (false, position)
     }
 
     /// Up to `limit` versions `vector` does not cover that `access` reads, each replica's in
@@ -104,33 +117,17 @@ extension ServerFeed {
     static func backfill(
         _ db: Database, _ backfill: Backfill, access: ServerAccess, pageAccess: PageAccess, limit: Int, budget: PageBudget
     ) throws -> StoredPage {
-        var budget = budget
         // Names the server lacks are passed over, as unreadable ones are: no answer tells which exist.
         let compartments = Set(backfill.compartments.compactMap { try? access.compartmentID($0) })
         let lookup = try db.cachedStatement(sql: "SELECT id FROM record WHERE uuid = ?")
         let records = Set(try backfill.records.compactMap { try Int64.fetchOne(lookup, arguments: [$0.rawValue]) })
         let wanted = Set(access.classes.filter { !compartments.isDisjoint(with: $0.value) }.keys)
-        let statement = try db.cachedStatement(sql: """
-            SELECT feed.seq, rec.class, rec.id, feed.replica, \(VersionRow.columns)
-            FROM feed JOIN version v ON v.replica = feed.replica AND v.counter = feed.counter JOIN record rec ON rec.id = v.record
-            WHERE feed.seq > ? ORDER BY feed.seq
-            """)
-        let rows = try Row.fetchCursor(statement, arguments: [Int64(clamping: backfill.after)])
-        var names = ReplicaNames()
         var page = PageBuilder(access: pageAccess)
-        var reached = backfill.after
-        while let row = try rows.next() {
-            let recordClass: Int64 = row[1]
-            if page.reads(recordClass) && (wanted.contains(recordClass) || records.contains(row[2] as Int64)) {
-                if page.versions.count == limit { return page.page(more: true, cursor: nil, backfilled: reached) }
-                let replica = try names.id(row: row[3] as Int64, db)
-                let (version, bytes) = try VersionRow.decodeMeasured(row, statement: statement.sqliteStatement, replica: replica, offset: 4, names: &names, db)
-                guard budget.admits(bytes) else { return page.page(more: true, cursor: nil, backfilled: reached) }
-                page.append(version, class: recordClass)
-            }
-            reached = UInt64(row[0] as Int64)
+        // Only the position's seq counts here: a backfill is not a feed cursor.
+        let (more, position) = try scan(db, after: FeedCursor(seq: backfill.after, chain: 0), limit: limit, budget: budget, into: &page) { _, recordClass, recordRow in
+            pageAccess.reads(recordClass) && (wanted.contains(recordClass) || records.contains(recordRow))
         }
-        return page.page(more: false, cursor: nil, backfilled: reached)
+        return page.page(more: more, cursor: nil, backfilled: position.seq)
     }
 }
 
@@ -140,6 +137,10 @@ struct PageAccess {
     var readable: Set<Int64>?
     /// Every class's compartment names, sorted.
     var names: [Int64: [String]]
+
+    func reads(_ recordClass: Int64) -> Bool {
+        readable?.contains(recordClass) ?? true
+    }
 }
 
 /// A page being read: its versions, and the compartments of its records outside the default.
@@ -153,7 +154,7 @@ struct PageBuilder {
     }
 
     func reads(_ recordClass: Int64) -> Bool {
-        access?.readable.map { $0.contains(recordClass) } ?? true
+        access?.reads(recordClass) ?? true
     }
 
     mutating func append(_ version: Version, class recordClass: Int64?) {

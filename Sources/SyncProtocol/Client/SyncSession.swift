@@ -118,8 +118,6 @@ public struct SyncSession: Sendable {
         var isFirst: Bool
         /// Whether the server had more waiting before it: what stands if it is refused.
         var serverHadMore: Bool
-        /// The vector it carried.
-        var vector: VersionVector
     }
 
     enum State: Sendable {
@@ -196,7 +194,7 @@ public struct SyncSession: Sendable {
         }
         let request = SyncRequest(replica: replica, vector: vector, cursor: standing.cursor, versions: [], pageLimit: pullPageSize, publicKey: publicKey,
                                   access: standing.access)
-        state = .awaitingAnswer(Sent(cursor: standing.cursor, versions: [], signatures: [], isFirst: true, serverHadMore: true, vector: vector),
+        state = .awaitingAnswer(Sent(cursor: standing.cursor, versions: [], signatures: [], isFirst: true, serverHadMore: true),
                                 standing, storing: false)
         return .send(request)
     }
@@ -294,7 +292,7 @@ public struct SyncSession: Sendable {
         if !signatures.isEmpty { standing.carriedSent.formUnion(signatures) }
         let request = SyncRequest(replica: replica, vector: vector, cursor: standing.cursor, versions: versions, pageLimit: pullPageSize,
                                   signatures: signatures, access: standing.access)
-        let sent = Sent(cursor: standing.cursor, versions: versions, signatures: signatures, isFirst: false, serverHadMore: serverHasMore, vector: vector)
+        let sent = Sent(cursor: standing.cursor, versions: versions, signatures: signatures, isFirst: false, serverHadMore: serverHasMore)
         state = .awaitingAnswer(sent, standing, storing: unstored != nil)
         return unstored.map { .sendThenStore(request, $0) } ?? .send(request)
     }
