@@ -65,13 +65,25 @@ extension Replica {
         }
     }
 
-    /// The compartments named here for the records of `versions` made here.
-    static func homes(for versions: [Version], _ db: Database) throws -> [Placement] {
+    /// Where the records of `versions` go when the server does not hold them yet: the
+    /// compartment named here for those made here, and for those carried for another replica
+    /// (from a colleague's bundle) the first compartment this file knows them in, so that the
+    /// server never places a carried restricted record in its author's default compartment.
+    func homes(for versions: [Version], _ db: Database) throws -> [Placement] {
+        let own = try ownReplicas(db)
+        let carried = Set(versions.lazy.filter { !own.contains($0.dot.replica) }.map(\.record))
         // Most files name none: one look at the table, not one per record.
-        guard try Int.fetchOne(db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM record_home)")) == 1 else { return [] }
+        let named = try Int.fetchOne(db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM record_home)")) == 1
+        guard named || !carried.isEmpty else { return [] }
         let lookup = try db.cachedStatement(sql: "SELECT compartment FROM record_home WHERE record = ?")
+        let known = try db.cachedStatement(sql: "SELECT compartments FROM record WHERE uuid = ?")
         return try Set(versions.map(\.record)).sorted().compactMap { record in
-            try String.fetchOne(lookup, arguments: [record.rawValue]).map { Placement(record: record, compartments: [$0]) }
+            if named, let home = try String.fetchOne(lookup, arguments: [record.rawValue]) {
+                return Placement(record: record, compartments: [home])
+            }
+            guard carried.contains(record), let text = try String.fetchOne(known, arguments: [record.rawValue]),
+                  let first = text.split(separator: ",").first else { return nil }
+            return Placement(record: record, compartments: [String(first)])
         }
     }
 
@@ -99,7 +111,7 @@ extension Replica {
     /// here, and every dot of this file's set aside that the server has not passed yet.
     public func accessParts(for versions: [Version]) throws -> (homes: [Placement], withdrawn: [Dot]) {
         try store.read { db in
-            let homes = try Self.homes(for: versions, db)
+            let homes = try homes(for: versions, db)
             let acknowledged = try Self.lastServerVector(db)
             let withdrawn = try Row.fetchAll(db, sql: "SELECT replica, counter FROM withdrawn ORDER BY replica, counter").compactMap { row -> Dot? in
                 guard let replica = ReplicaID(row[0] as String) else { return nil }
@@ -127,6 +139,7 @@ extension Replica {
             let read = Set(clearances.map(\.compartment))
             try db.execute(sql: "DELETE FROM clearance")
             try Meta.set("clearances_told", "1", db)
+            try Self.noteColleagues(update.colleagues, db)
             for clearance in clearances {
                 try db.execute(sql: "INSERT INTO clearance (compartment, write) VALUES (?, ?)", arguments: [clearance.compartment, clearance.write])
             }

@@ -3,7 +3,7 @@ import GRDB
 public import SyncModel
 public import SyncProtocol
 
-/// What ``Replica/makeBundle(beyond:at:)`` put in a bundle.
+/// What ``Replica/makeBundle(beyond:filter:at:)`` put in a bundle.
 public struct BundleMade: Sendable {
     public var bundle: VersionBundle
     /// The file's bytes.
@@ -11,6 +11,11 @@ public struct BundleMade: Sendable {
     /// Versions that were wanted but left out: received from the server, which keeps no
     /// signatures, so this replica cannot vouch for them.
     public var unsigned: Int
+    /// Versions of records the receiver of a filtered bundle may not read, left out.
+    public var withheld: Int = 0
+    /// Versions of records the receiver may read, left out because their author signed them
+    /// together with versions the receiver may not read (they come with the receiver's sync).
+    public var entangled: Int = 0
 }
 
 /// What applying a bundle did.
@@ -27,8 +32,10 @@ extension Replica {
     /// own writes the server has not acknowledged and the versions it carries for others that
     /// the server has not taken. Its own writes are signed now; others' travel under the
     /// signatures they came with, so versions it received from the server (unsigned) are left
-    /// out and counted. Reads only (keys missing for its older ids are made first).
-    public func makeBundle(beyond: VersionVector?, at time: Int64) throws -> BundleMade {
+    /// out and counted. With a `filter`, only versions of records its receiver may read (its own
+    /// writes signed again in runs around the gaps, others' only in signed ranges that hold
+    /// nothing else). Reads only (keys missing for its older ids are made first).
+    public func makeBundle(beyond: VersionVector?, filter: BundleFilter? = nil, at time: Int64) throws -> BundleMade {
         let own = try ownReplicas()
         try store.transaction { db in for id in own { _ = try Self.ensureSigningKey(for: id, db) } }
         return try store.read { db in
@@ -45,7 +52,7 @@ extension Replica {
             var versions: [Version] = []
             var signatures: [SignedRange] = []
             var authors: [VersionBundle.Author] = []
-            var unsigned = 0
+            var unsigned = 0, withheld = 0, entangled = 0
             for replica in held.replicas {
                 let from: UInt64?
                 if let beyond {
@@ -58,8 +65,14 @@ extension Replica {
                 guard let from, from <= held[replica] else { continue }
                 if own.contains(replica) {
                     let key = try key(replica)
-                    let run = try Self.run(replica, from: from, to: held[replica], db)
-                    signatures += key.signRanges(run)
+                    var run = try Self.run(replica, from: from, to: held[replica], db)
+                    if let filter {
+                        let all = run.count
+                        run.removeAll { !filter.admits($0.record) }
+                        withheld += all - run.count
+                    }
+                    guard !run.isEmpty else { continue }
+                    for stretch in Self.consecutive(run) { signatures += key.signRanges(stretch) }
                     // The first run is taken as it is, not copied: a large bundle is mostly one.
                     if versions.isEmpty { versions = run } else { versions += run }
                     authors.append(VersionBundle.Author(replica: replica, analyst: analyst, publicKey: key.publicKey))
@@ -68,18 +81,54 @@ extension Replica {
                 let (chosen, end) = try Self.cover(replica, from: from, to: held[replica], db)
                 unsigned += Int(held[replica] - end)
                 guard let start = chosen.map(\.first).min(), let author = try Self.knownKey(replica, db) else { continue }
-                versions += try Self.run(replica, from: start, to: end, db)
-                signatures += chosen
-                authors.append(author)
+                guard let filter else {
+                    versions += try Self.run(replica, from: start, to: end, db)
+                    signatures += chosen
+                    authors.append(author)
+                    continue
+                }
+                // A signed range travels whole or not at all: one holding any version the
+                // receiver may not read stays here.
+                var taken = false
+                for range in chosen {
+                    let run = try Self.run(replica, from: range.first, to: range.last, db)
+                    let admitted = run.filter { filter.admits($0.record) }.count
+                    guard admitted == run.count, run.count == range.count else {
+                        withheld += run.count - admitted
+                        entangled += admitted
+                        continue
+                    }
+                    versions += run
+                    signatures.append(range)
+                    taken = true
+                }
+                if taken { authors.append(author) }
             }
             let key = try key(id)
             let sender = VersionBundle.Author(replica: id, analyst: analyst, publicKey: key.publicKey)
             if !authors.contains(where: { $0.replica == id }) { authors.append(sender) }
-            var bundle = VersionBundle(sender: sender, versions: versions, signatures: signatures, authors: authors, holds: held, created: time)
-            let homes = try Self.homes(for: versions, db)
+            var compartments: RecordCompartments = [:]
+            if let filter {
+                for record in Set(versions.map(\.record)) { compartments[record] = filter.restricted[record] }
+            }
+            var bundle = VersionBundle(sender: sender, versions: versions, signatures: signatures, authors: authors, holds: held, created: time,
+                                       receiver: filter?.receiver, compartments: compartments)
+            let homes = try homes(for: versions, db)
             if !homes.isEmpty { bundle.header.homes = homes }
-            return BundleMade(bundle: bundle, data: bundle.encoded(signedBy: key), unsigned: unsigned)
+            return BundleMade(bundle: bundle, data: bundle.encoded(signedBy: key), unsigned: unsigned, withheld: withheld, entangled: entangled)
         }
+    }
+
+    /// `run` (one replica's versions in counter order) cut where counters skip.
+    static func consecutive(_ run: [Version]) -> [ArraySlice<Version>] {
+        var stretches: [ArraySlice<Version>] = []
+        var start = run.startIndex
+        for index in run.indices.dropFirst() where run[index - 1].dot.counter + 1 != run[index].dot.counter {
+            stretches.append(run[start..<index])
+            start = index
+        }
+        if start < run.endIndex { stretches.append(run[start...]) }
+        return stretches
     }
 
     /// Stored signed ranges of `replica` covering counters from `from` on without a gap, as far
@@ -112,12 +161,7 @@ extension Replica {
     /// nothing.
     public func apply(_ bundle: VersionBundle) throws -> BundleApplied {
         try store.transaction { db in
-            // A colleague's bundle carries only default-compartment records (bundle create
-            // refuses others): a replica not cleared for that compartment takes none of it.
-            let clearances = try Self.clearances(db)
-            if !clearances.isEmpty && !clearances.contains(where: { $0.compartment == Compartment.defaultName }) {
-                throw StoreError.notClearedToRead(compartment: Compartment.defaultName)
-            }
+            let placements = try Self.checkClearances(for: bundle, db)
             let own = try ownReplicas(db)
             let held = try VersionTable.versionVector(db)
             for run in bundle.header.covers where own.contains(run.replica) && run.last > held[run.replica] {
@@ -147,6 +191,8 @@ extension Replica {
             }
             var settle = try ApplyBatch.begin(store, db, derivingUncommitted: true)
             report.add(try settle.finish())
+            // Where the sender said they stand, until the server says: a revoke removes them here too.
+            try Self.noteCompartments(placements, db)
             var carried = 0
             let keep = try db.cachedStatement(sql: """
                 INSERT INTO signed_range (replica, first, last, signature, pending) VALUES (?, ?, ?, ?, 1) ON CONFLICT DO NOTHING

@@ -23,13 +23,20 @@ public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
     case idTooShort(String)
     /// The analyst is cleared only to read a compartment the write touches.
     case notClearedToWrite(record: RecordID, compartment: String)
-    /// A bundle would bring records of a compartment the analyst is not cleared to read.
-    case notClearedToRead(compartment: String)
+    /// A bundle carries records of compartments the analyst is not cleared to read.
+    case bundleNotCleared(records: [RecordID], compartments: [String])
+    /// A bundle carries records outside the default compartment, and the server has not yet
+    /// told this replica its clearances.
+    case clearancesUnknown
 
     public var description: String {
         switch self {
-        case .notClearedToRead(let compartment):
-            return "this replica's analyst is not cleared for compartment '\(compartment)', and a colleague's bundle carries only records of it; nothing was applied. Sync over the network instead: the server sends what you are cleared for"
+        case .bundleNotCleared(let records, let compartments):
+            let shown = records.prefix(5).map(\.short).joined(separator: ", ") + (records.count > 5 ? ", …" : "")
+            let named = compartments.map { "'\($0)'" }.joined(separator: ", ")
+            return "the bundle carries \(records.count) record\(records.count == 1 ? "" : "s") (\(shown)) of compartment\(compartments.count == 1 ? "" : "s") \(named), which this replica's analyst is not cleared to read; nothing was applied. Ask the sender to sync and make it again with `sync-client bundle create --for YOUR-NAME`, or sync over the network: the server sends what you are cleared for"
+        case .clearancesUnknown:
+            return "the bundle carries records outside the default compartment, and this replica does not know yet what its analyst is cleared for (the server tells it at a sync); nothing was applied. Sync once, then apply the bundle again"
         case .notClearedToWrite(let record, let compartment):
             return "record \(record.short) is in compartment '\(compartment)', which you are cleared only to read; nothing was written. Ask the server's admin for `sync-server clearance grant NAME \(compartment) --write`"
         case .notAStore(let path):

@@ -85,7 +85,7 @@ extension PostgresServerStore {
                     INSERT INTO clearance (analyst, compartment, write) VALUES (\(analyst), \(id), \(write))
                     ON CONFLICT (analyst, compartment) DO UPDATE SET write = excluded.write
                     """, logger: logger)
-                try await Self.bumpAccess(analyst, connection, logger)
+                try await Self.bumpTeamAccess(connection, logger)
             }
         }
     }
@@ -97,7 +97,7 @@ extension PostgresServerStore {
                 let deleted = try await connection.query("DELETE FROM clearance WHERE analyst = \(analyst) AND compartment = \(id) RETURNING analyst", logger: logger)
                 var revoked = false
                 for try await _ in deleted.decode(String.self) { revoked = true }
-                if revoked { try await Self.bumpAccess(analyst, connection, logger) }
+                if revoked { try await Self.bumpTeamAccess(connection, logger) }
                 return revoked
             }
         }
@@ -198,7 +198,25 @@ extension PostgresServerStore {
         throw CompartmentError.notFound(compartment)
     }
 
-    private static func bumpAccess(_ analyst: String, _ connection: PostgresConnection, _ logger: Logger) async throws {
-        try await connection.query("UPDATE analyst SET access_version = access_version + 1 WHERE name = \(analyst)", logger: logger)
+    /// Tells every analyst again at their next sync: what a colleague reads changed (see
+    /// ``AccessUpdate/colleagues``), and their own clearances may have. Only once a compartment
+    /// besides the default exists: a team without one is told nothing new.
+    static func bumpTeamAccess(_ connection: PostgresConnection, _ logger: Logger) async throws {
+        try await connection.query("""
+            UPDATE analyst SET access_version = access_version + 1 WHERE (SELECT count(*) FROM compartment) > 1
+            """, logger: logger)
+    }
+
+    /// What each active analyst reads among the compartments `rules` read.
+    static func colleagues(readableBy rules: AccessRules, _ access: PostgresAccess, _ connection: PostgresConnection, _ logger: Logger) async throws -> [String: [String]] {
+        var colleagues: [String: [String]] = [:]
+        let rows = try await connection.query("""
+            SELECT a.name, coalesce(array_agg(c.compartment) FILTER (WHERE c.compartment IS NOT NULL), '{}')
+            FROM analyst a LEFT JOIN clearance c ON c.analyst = a.name WHERE a.revoked IS NULL GROUP BY a.name
+            """, logger: logger)
+        for try await (name, compartments) in rows.decode((String, [Int64]).self) {
+            colleagues[name] = access.names(of: compartments.filter(rules.read.contains))
+        }
+        return colleagues
     }
 }

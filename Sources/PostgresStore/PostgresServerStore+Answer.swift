@@ -204,6 +204,7 @@ extension PostgresServerStore {
         if state.clearancesVersion != cursor.clearances {
             update.clearances = rules.read.compactMap { id in state.access.names[id].map { Clearance(compartment: $0, write: rules.write.contains(id)) } }.sorted()
             update.home = state.access.names[rules.home]
+            if state.access.compartmented { update.colleagues = try await PostgresServerStore.colleagues(readableBy: rules, state.access, connection, logger) }
         }
         if state.placementHead > cursor.placements {
             let rows = try await connection.query("""

@@ -147,7 +147,10 @@ package final class PostgresServerStore: ServerStorage {
                 cleared AS (INSERT INTO clearance (analyst, compartment, write) SELECT name, 1, true FROM added)
                 SELECT name FROM added
                 """, logger: logger).decode(String.self)
-            for try await _ in inserted { return }
+            for try await _ in inserted {
+                try await client.withConnection { try await Self.bumpTeamAccess($0, logger) }
+                return
+            }
             throw AnalystError.exists(name)
         }
     }
@@ -192,7 +195,11 @@ package final class PostgresServerStore: ServerStorage {
 
     package func revoke(name: String, at time: Int64) async throws {
         try await mapErrors { [self] in
-            try await client.query("UPDATE analyst SET revoked = \(time) WHERE name = \(name) AND revoked IS NULL", logger: logger)
+            let revoked = try await client.query("UPDATE analyst SET revoked = \(time) WHERE name = \(name) AND revoked IS NULL RETURNING name", logger: logger)
+            for try await _ in revoked.decode(String.self) {
+                try await client.withConnection { try await Self.bumpTeamAccess($0, logger) }
+                return
+            }
             guard try await exists(analyst: name) else { throw AnalystError.notFound(name) }
         }
     }

@@ -30,15 +30,17 @@ struct BundleCommand: ParsableCommand {
                 By default: this replica's writes the server has not acknowledged, and the versions it carries for \
                 others that the server has not taken (for a colleague who will sync before you). --for NAME: instead, \
                 everything that analyst (or replica) is known to lack, from the last bundle of theirs applied here \
-                (everything, if none was). --since: instead, everything a version vector, or the last bundle file the \
-                receiver sent, does not cover. Versions this replica received from the server carry no signatures and \
-                are left out (the receiver gets them by syncing).
+                (everything, if none was), and only records that analyst is cleared to read, as the server last told this \
+                replica (their versions of other records are left out, and counted). --since: instead, everything a \
+                version vector, or the last bundle file the receiver sent, does not cover. Versions this replica received \
+                from the server carry no signatures and are left out (the receiver gets them by syncing). A bundle for no \
+                named analyst carries no record outside the default compartment unless it is encrypted to the server.
                 """
         )
         @OptionGroup var options: ReplicaOption
         @OptionGroup var json: JSONFlag
         @Option(help: ArgumentHelp("The bundle file to write.", valueName: "path")) var output: String
-        @Option(name: .customLong("for"), help: ArgumentHelp("An analyst or replica id whose bundles were applied here: bundle what they lack.", valueName: "name"))
+        @Option(name: .customLong("for"), help: ArgumentHelp("An analyst (or a replica id whose bundles were applied here): bundle what they lack and may read.", valueName: "name"))
         var receiver: String?
         @Option(help: ArgumentHelp("A bundle file from the receiver, or a version vector (uuid:counter,...): bundle what it does not cover.", valueName: "file-or-vector"))
         var since: String?
@@ -53,28 +55,37 @@ struct BundleCommand: ParsableCommand {
 
         func run() throws {
             let replica = try options.open()
-            // A bundle a colleague opens could carry records they are not cleared for: until
-            // bundles are filtered by the receiver's clearances, only the server may open one
-            // from a replica that holds restricted records.
-            let restricted = try replica.restrictedRecordCount()
-            if restricted > 0 && encryptTo == nil {
-                throw ClientError("this replica holds \(restricted) record\(restricted == 1 ? "" : "s") outside the default compartment, and a bundle a colleague opens could carry them to someone not cleared for them; make it with `--encrypt-to server` (only `sync-server bundle apply` opens it, and it checks every author's clearances), or sync over the network. No file was written")
-            }
             var beyond: VersionVector?
             var notes: [String] = []
+            // A bundle for a named analyst carries only what they may read; one for anyone
+            // (or sealed to the server, which checks every author's clearances) carries no
+            // record outside the default compartment unless sealed.
+            let filter = try encryptTo == nil ? receiver.map(replica.bundleFilter(for:)) ?? nil : nil
             if let receiver {
                 if let holds = try replica.peerHolds(receiver) {
                     beyond = holds
                 } else {
                     beyond = VersionVector()
-                    notes.append("No bundle from '\(receiver)' was applied here, so what they hold is unknown: the bundle carries every version this replica can vouch for.")
+                    notes.append("No bundle from '\(receiver)' was applied here, so what they hold is unknown: the bundle carries every version this replica can vouch for\(filter == nil ? "" : " that they may read").")
                 }
             }
             if let since {
                 let holds = try Self.vector(since)
                 beyond = beyond.map { $0.meet(holds) } ?? holds
             }
-            let made = try replica.makeBundle(beyond: beyond, at: WallClock.now())
+            let made = try replica.makeBundle(beyond: beyond, filter: filter, at: WallClock.now())
+            if filter == nil && encryptTo == nil {
+                let restricted = try replica.restrictedRecordCount(in: made.bundle.versions)
+                if restricted > 0 {
+                    throw ClientError("the bundle would carry \(restricted) record\(restricted == 1 ? "" : "s") outside the default compartment to whoever opens it; name its receiver with `--for NAME` (it then carries only what they are cleared for), or make it with `--encrypt-to server` (only `sync-server bundle apply` opens it, and it checks every author's clearances). No file was written")
+                }
+            }
+            if let filter, made.withheld > 0 {
+                notes.append("Left out \(made.withheld) version\(made.withheld == 1 ? "" : "s") of records \(filter.receiver) is not cleared for (as the server last told this replica).")
+            }
+            if made.entangled > 0 {
+                notes.append("Left out \(made.entangled) version\(made.entangled == 1 ? "" : "s") \(filter?.receiver ?? "the receiver") may read: their author signed them together with versions \(filter?.receiver ?? "the receiver") may not; they come with the receiver's next sync.")
+            }
             if made.unsigned > 0 {
                 notes.append("Left out \(made.unsigned) version\(made.unsigned == 1 ? "" : "s") received from the server: they carry no author's signature; the receiver gets them by syncing.")
             }
@@ -162,6 +173,7 @@ struct BundleCommand: ParsableCommand {
                 "Bundle \(header.id) (format \(header.format)), signatures checked",
                 "  from:     \(header.sender.analyst), replica \(header.sender.replica)",
                 "  created:  \(Self.date(header.created))",
+            ] + (header.receiver.map { ["  for:      \($0), only records they are cleared to read"] } ?? []) + [
                 "  versions: \(header.count) of \(summary.records) records (\(summary.byKind.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", ")))",
                 "  authors:",
             ]
@@ -190,6 +202,10 @@ enum BundleJSON {
         var bytes: Int
         var byAnalyst: [String: Int]
         var leftOutUnsigned: Int
+        /// The analyst a filtered bundle is for, and what it left out for them.
+        var receiver: String?
+        var leftOutNotCleared: Int
+        var leftOutSignedWithOthers: Int
         var notes: [String]
 
         init(_ made: BundleMade, path: String?, bytes: Int, notes: [String]) {
@@ -199,6 +215,9 @@ enum BundleJSON {
             self.bytes = bytes
             byAnalyst = made.bundle.summary.byAnalyst
             leftOutUnsigned = made.unsigned
+            receiver = made.bundle.header.receiver
+            leftOutNotCleared = made.withheld
+            leftOutSignedWithOthers = made.entangled
             self.notes = notes
         }
     }
@@ -247,9 +266,11 @@ enum BundleJSON {
         var byKind: [String: Int]
         var runs: [Run]
         var presupposes: String
+        var receiver: String?
 
         init(_ bundle: VersionBundle) {
             let header = bundle.header
+            receiver = header.receiver
             let summary = bundle.summary
             let analysts = Dictionary(header.authors.map { ($0.replica, $0.analyst) }, uniquingKeysWith: { first, _ in first })
             id = header.id

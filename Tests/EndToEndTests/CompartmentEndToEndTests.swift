@@ -39,10 +39,12 @@ import TestSupport
         let bobsCells = try #require(try bob.json("cell", "list") as? [[String: Any]])
         #expect(bobsCells.count == 1, "bob holds only the open cell: \(bobsCells)")
         #expect(Self.filesHold(sentinel, bob.replica).isEmpty, "no byte of bob's files holds the east cell's text")
-        // A bundle a colleague could open might carry the east cell: only one sealed to the server is made.
-        let bundle = try alice.fails("bundle", "create", "--for", "bob", "--output", workspace.path("to-bob.fsbundle"))
-        #expect(bundle.stderr.contains("holds 1 record outside the default compartment") && bundle.stderr.contains("--encrypt-to server"), "\(bundle.stderr)")
-        #expect(!FileManager.default.fileExists(atPath: workspace.path("to-bob.fsbundle")))
+        // A bundle for bob carries only what bob may read.
+        let toBob = try alice.ok("bundle", "create", "--for", "bob", "--output", workspace.path("to-bob.fsbundle"))
+        #expect(toBob.contains("versions of records bob is not cleared for"), "\(toBob)")
+        let bobsBundle = try #require(FileManager.default.contents(atPath: workspace.path("to-bob.fsbundle")))
+        #expect(bobsBundle.range(of: Data(sentinel.utf8)) == nil, "no byte of bob's bundle holds the east cell's text")
+        try bob.ok("bundle", "apply", workspace.path("to-bob.fsbundle"))
         try alice.ok("bundle", "create", "--encrypt-to", "server", "--output", workspace.path("to-server.fsbundle"))
         #expect(try admin("compartment", "list").contains("east\t1 record"))
 
@@ -124,5 +126,67 @@ import TestSupport
         #expect(try workspace.run("sync-server", ["compartment", "list", "--db", server.database]).stdout.contains("east\t1 record"))
         try bob.ok("sync")
         #expect(Self.filesHold("STICK-5e1f", bob.replica).isEmpty, "the cell stayed in east: bob never received it")
+    }
+
+    @Test func aBundleForAColleagueCarriesWhatTheyMayReadAndARevokeRemovesItFromTheirLaptop() throws {
+        let workspace = try Workspace()
+        let server = try ServerProcess(workspace: workspace)
+        defer { server.stop() }
+        func admin(_ arguments: String...) throws {
+            let result = try workspace.run("sync-server", arguments + ["--db", server.database])
+            #expect(result.status == 0, "\(arguments): \(result.stderr)")
+        }
+        let alice = try server.client("alice")
+        let bob = try server.client("bob")
+        let carol = try server.client("carol")
+        try admin("compartment", "add", "east")
+        try admin("clearance", "grant", "alice", "east", "--write")
+        try admin("clearance", "grant", "carol", "east")
+        // Each learns what the others may read at the sync after a clearance changes.
+        for analyst in [alice, bob, carol] { try analyst.ok("sync") }
+
+        // Offline, alice writes an east cell and an open one, and hands bundles round.
+        let sentinel = "STICK-EAST-93d1"
+        try alice.ok("cell", "create", "--number", "7", "--title", "\(sentinel) title", "--compartment", "east")
+        try alice.ok("cell", "set", "7", "assessment", "\(sentinel) assessment")
+        try alice.ok("cell", "create", "--number", "8", "--title", "OPEN-2b7e")
+        let toCarol = workspace.path("to-carol.fsbundle"), toBob = workspace.path("to-bob.fsbundle")
+        try alice.ok("bundle", "create", "--for", "carol", "--output", toCarol)
+        try alice.ok("bundle", "create", "--for", "bob", "--output", toBob)
+        #expect(try workspace.run("sync-client", ["bundle", "show", toBob]).stdout.contains("for:      bob, only records they are cleared to read"))
+        // A bundle for anyone could reach someone not cleared for the east cell: it is not made.
+        let anyone = try alice.fails("bundle", "create", "--output", workspace.path("to-anyone.fsbundle"))
+        #expect(anyone.stderr.contains("outside the default compartment") && anyone.stderr.contains("--for NAME"), "\(anyone.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: workspace.path("to-anyone.fsbundle")))
+        #expect(FileManager.default.contents(atPath: toBob)?.range(of: Data(sentinel.utf8)) == nil)
+        #expect(FileManager.default.contents(atPath: toCarol)?.range(of: Data(sentinel.utf8)) != nil)
+        let unknown = try alice.fails("bundle", "create", "--for", "dave", "--output", workspace.path("to-dave.fsbundle"))
+        #expect(unknown.stderr.contains("does not know what 'dave' may read"), "\(unknown.stderr)")
+
+        // Bob, handed carol's bundle, refuses it whole and is unchanged.
+        let before = try bob.ok("cell", "list")
+        let refused = try bob.fails("bundle", "apply", toCarol)
+        #expect(refused.stderr.contains("of compartment 'east', which this replica's analyst is not cleared to read"), "\(refused.stderr)")
+        #expect(try bob.ok("cell", "list") == before)
+        #expect(Self.filesHold(sentinel, bob.replica).isEmpty)
+        try bob.ok("bundle", "apply", toBob)
+        #expect(try bob.ok("cell", "show", "8").contains("OPEN-2b7e"))
+
+        // Carol takes the east cell, knows its compartment, and may not write it.
+        try carol.ok("bundle", "apply", toCarol)
+        #expect(try carol.ok("cell", "show", "7").contains("Compartment: east"))
+        #expect(try carol.fails("cell", "set", "7", "title", "Carol's").stderr.contains("cleared only to read"))
+        // She carries it to the server, which places it in east, not in alice's default.
+        try carol.ok("sync")
+        try bob.ok("sync")
+        #expect(Self.filesHold(sentinel, bob.replica).isEmpty, "the carried cell reached the server in east")
+        let listed = try workspace.run("sync-server", ["compartment", "list", "--db", server.database])
+        #expect(listed.stdout.contains("east\t1 record"), "\(listed.stdout)")
+
+        // A revoke removes what came on the stick as it removes what came over the network.
+        try admin("clearance", "revoke", "carol", "east")
+        let revoked = try carol.ok("sync")
+        #expect(revoked.contains("1 cell was removed from this laptop"), "\(revoked)")
+        #expect(Self.filesHold(sentinel, carol.replica).isEmpty)
     }
 }

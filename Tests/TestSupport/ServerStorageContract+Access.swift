@@ -87,6 +87,13 @@ extension ServerStorageContract {
             findings.expect(bob.byFeed.access?.clearances == [Clearance(compartment: "default", write: true)])
             findings.expect(carol.byFeed.access?.clearances == [Clearance(compartment: "east", write: false)])
             findings.expect(alice.byFeed.access?.clearances == [Clearance(compartment: "default", write: true), Clearance(compartment: "east", write: true)])
+            // Each is told what colleagues read among their own compartments: what a bundle for one is filtered by.
+            func colleagues(_ pull: Exchange) -> [String: [String]]? {
+                pull.access?.colleagues?.filter { ["alice", "bob", "carol"].contains($0.key) }
+            }
+            findings.expect(colleagues(alice.byFeed) == ["alice": ["default", "east"], "bob": ["default"], "carol": ["east"]], "\(String(describing: alice.byFeed.access?.colleagues))")
+            findings.expect(colleagues(bob.byFeed) == ["alice": ["default"], "bob": ["default"], "carol": []], "\(String(describing: bob.byFeed.access?.colleagues))")
+            findings.expect(colleagues(carol.byFeed) == ["alice": ["east"], "bob": [], "carol": ["east"]], "\(String(describing: carol.byFeed.access?.colleagues))")
             // The pusher is told where every record it pushed stands (held or new), which its own
             // pulls skip: those it reads, default ones too.
             let own = try await server.exchange(analyst: "alice", requester: Self.alicesLaptop, clientVector: VersionVector(), cursor: .start,
@@ -216,6 +223,11 @@ extension ServerStorageContract {
                                                     access: moved.access?.cursor, pageLimit: 100, at: 5)
             findings.expect(revoked.access?.clearances == [Clearance(compartment: "default", write: true)])
             findings.expect(revoked.versions.isEmpty, "both cells are in east now")
+            // Bob's clearances did not change, but what a colleague reads did: he is told again.
+            let told = try await server.exchange(analyst: "bob", requester: Self.bobsLaptop, clientVector: VersionVector(), cursor: moved.cursor,
+                                                 versions: [], access: moved.access?.cursor, pageLimit: 100, at: 5)
+            findings.expect(told.access?.clearances == [Clearance(compartment: "default", write: true)] && told.access?.colleagues?["alice"] == ["default"],
+                            "\(String(describing: told.access))")
             let counts = try await server.compartments()
             findings.expect(counts.map(\.name) == ["default", "east"] && counts.first { $0.name == "east" }?.records == 2, "\(counts)")
             // A grant brings the clearances, and no placement: the replica backfills.

@@ -31,7 +31,7 @@ extension SQLiteServerStore {
         try write { db in
             let id = try Self.compartmentAndAnalyst(compartment, analyst, db)
             try db.execute(sql: "INSERT OR REPLACE INTO clearance (analyst, compartment, write) VALUES (?, ?, ?)", arguments: [analyst, id, canWrite])
-            try Self.bumpAccess(analyst, db)
+            try Self.bumpTeamAccess(db)
         }
     }
 
@@ -40,7 +40,7 @@ extension SQLiteServerStore {
             let id = try Self.compartmentAndAnalyst(compartment, analyst, db)
             try db.execute(sql: "DELETE FROM clearance WHERE analyst = ? AND compartment = ?", arguments: [analyst, id])
             guard db.changesCount > 0 else { return false }
-            try Self.bumpAccess(analyst, db)
+            try Self.bumpTeamAccess(db)
             return true
         }
     }
@@ -116,6 +116,36 @@ extension SQLiteServerStore {
         try db.execute(sql: "UPDATE analyst SET access_version = access_version + 1 WHERE name = ?", arguments: [analyst])
     }
 
+    /// Whether a compartment besides the default exists.
+    static func compartmented(_ db: Database) throws -> Bool {
+        try Int.fetchOne(db, sql: "SELECT count(*) FROM compartment") ?? 1 > 1
+    }
+
+    /// Tells every analyst again at their next sync: what a colleague reads changed (see
+    /// ``AccessUpdate/colleagues``), and their own clearances may have.
+    static func bumpTeamAccess(_ db: Database) throws {
+        try db.execute(sql: "UPDATE analyst SET access_version = access_version + 1")
+    }
+
+    /// What each active analyst reads among the compartments `rules` read; nil in a team with
+    /// no compartment besides the default.
+    static func colleagues(readableBy rules: AccessRules, _ access: ServerAccess, _ db: Database) throws -> [String: [String]]? {
+        guard access.compartmented else { return nil }
+        var colleagues: [String: [String]] = [:]
+        let rows = try Row.fetchAll(db, sql: """
+            SELECT a.name, c.compartment FROM analyst a LEFT JOIN clearance c ON c.analyst = a.name
+            WHERE a.revoked IS NULL ORDER BY a.name, c.compartment
+            """)
+        for row in rows {
+            let name: String = row[0]
+            if colleagues[name] == nil { colleagues[name] = [] }
+            if let compartment = row[1] as Int64?, rules.read.contains(compartment), let named = access.names[compartment] {
+                colleagues[name]!.append(named)
+            }
+        }
+        return colleagues.mapValues { $0.sorted() }
+    }
+
     /// Where `records` stand now, those `rules` read (default ones too): what a pusher is told of
     /// the records it pushed, whose versions do not come back to it.
     static func placements(of records: [RecordID], readableBy rules: AccessRules, _ access: ServerAccess, _ db: Database) throws -> [Placement] {
@@ -137,6 +167,7 @@ extension SQLiteServerStore {
         if version != cursor.clearances {
             update.clearances = rules.read.compactMap { id in access.names[id].map { Clearance(compartment: $0, write: rules.write.contains(id)) } }.sorted()
             update.home = access.names[rules.home]
+            update.colleagues = try colleagues(readableBy: rules, access, db)
         }
         let rows = try Row.fetchAll(db.cachedStatement(sql: """
             SELECT p.seq, rec.uuid, p.before, p.after FROM placement p JOIN record rec ON rec.id = p.record

@@ -52,6 +52,7 @@ public struct SQLiteServerStore: ServerStorage {
                            arguments: [name, tokenHash, time])
             // Every analyst may write the default compartment until the admin says otherwise.
             try db.execute(sql: "INSERT INTO clearance (analyst, compartment, write) VALUES (?, 1, 1)", arguments: [name])
+            if try Self.compartmented(db) { try Self.bumpTeamAccess(db) }
         }
     }
 
@@ -104,6 +105,8 @@ public struct SQLiteServerStore: ServerStorage {
                 guard try Int.fetchOne(db, sql: "SELECT 1 FROM analyst WHERE name = ?", arguments: [name]) != nil else {
                     throw AnalystError.notFound(name)
                 }
+            } else if try Self.compartmented(db) {
+                try Self.bumpTeamAccess(db)
             }
         }
     }

@@ -3,7 +3,8 @@ public import SyncModel
 /// How far a client has followed its analyst's access: the version of their clearances and the
 /// last placement (a record moved, or a signal gaining a compartment) it has taken in.
 public struct AccessCursor: Codable, Sendable, Hashable {
-    /// Bumped by the server each time the analyst's clearances change.
+    /// Bumped by the server each time the analyst's clearances change, and for every analyst
+    /// when anyone's do (see ``AccessUpdate/colleagues``).
     public var clearances: UInt64
     /// The server's placement log position.
     public var placements: UInt64
@@ -40,13 +41,22 @@ public struct AccessUpdate: Codable, Sendable, Equatable {
     /// The compartment the analyst's new records go to when a push names none, sent with the
     /// clearances.
     public var home: String?
+    /// What each active analyst of the team may read among the compartments this analyst reads
+    /// (theirs included), sent with the clearances once a compartment besides the default
+    /// exists: what a bundle made for a colleague is filtered by. Any clearance change sends it
+    /// to every analyst.
+    public var colleagues: [String: [String]]?
     public var placements: [Placement]
     public var more: Bool
 
-    public init(cursor: AccessCursor, clearances: [Clearance]?, home: String? = nil, placements: [Placement] = [], more: Bool = false) {
+    public init(
+        cursor: AccessCursor, clearances: [Clearance]?, home: String? = nil, colleagues: [String: [String]]? = nil,
+        placements: [Placement] = [], more: Bool = false
+    ) {
         self.cursor = cursor
         self.clearances = clearances
         self.home = home
+        self.colleagues = colleagues
         self.placements = placements
         self.more = more
     }

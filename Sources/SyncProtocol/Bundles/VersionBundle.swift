@@ -5,6 +5,14 @@ import Crypto
 /// Versions in a file, for where no network reaches: what `sync-client bundle create` writes and
 /// `bundle apply` (or `sync-server bundle apply`) reads.
 ///
+/// ## Formats
+/// Format 1 carries each replica's versions as one run without gaps. Format 2 is a bundle made
+/// for one analyst (``Header/receiver``) and filtered by what they may read: a replica's runs
+/// may leave gaps where versions of records the receiver is not cleared for were left out, so
+/// it presupposes only what its versions were written on top of (see
+/// ``prerequisites(of:filtered:)``), and it names the compartments of the records it carries
+/// outside the default one (``Header/compartments``).
+///
 /// ## Layout
 /// `FSBUNDLE`, the format (one byte), the header as JSON (its length first, a varint), the
 /// versions as blocks of ``BinaryWire/encodeBlock(_:)`` (a count, then each block's length and
@@ -18,8 +26,9 @@ import Crypto
 /// reader to judge: a replica pins the keys it has seen, a server holds the keys replicas
 /// bound at their first sync.
 public struct VersionBundle: Sendable, Equatable {
-    /// The format this build writes; a file of a later one is refused with a sentence.
-    public static let format = 1
+    /// The latest format this build reads and writes (see "Formats"); a file of a later one is
+    /// refused with a sentence.
+    public static let format = 2
     static let magic = Array("FSBUNDLE".utf8)
     static let signatureDomain = Array("field-sync bundle v1".utf8)
     /// Versions per block: a block is decoded whole, so this bounds what is held at once.
@@ -68,24 +77,35 @@ public struct VersionBundle: Sendable, Equatable {
         /// The compartments the sender named for records it made (see ``Placement``), which the
         /// server places them in when it takes the bundle; absent from older bundles.
         public var homes: [Placement]?
+        /// The analyst a filtered bundle was made for (format 2); nil for one made for anyone.
+        public var receiver: String?
+        /// The compartments of the records it carries outside the default compartment alone, as
+        /// the sender knew them (format 2): what the receiver checks against its clearances and
+        /// keeps, so that a revoke removes them there too.
+        public var compartments: RecordCompartments?
     }
 
     public var header: Header
     /// Each replica's versions in counter order, replicas in the order of `header.covers`.
     public var versions: [Version]
 
-    /// A bundle of `versions` (each replica's a run without gaps) signed by `signatures`, from
-    /// `sender`, whose key signs the whole.
+    /// A bundle of `versions` signed by `signatures`, from `sender`, whose key signs the whole.
+    /// Without a `receiver`, each replica's versions are a run without gaps (format 1); with
+    /// one, they are what that analyst may read, with the `compartments` of their records
+    /// outside the default one (format 2).
     public init(
         sender: Author, versions: [Version], signatures: [SignedRange], authors: [Author],
-        holds: VersionVector, created: Int64, id: String = UUID().uuidString.lowercased()
+        holds: VersionVector, created: Int64, id: String = UUID().uuidString.lowercased(),
+        receiver: String? = nil, compartments: RecordCompartments = [:]
     ) {
         // Usually already in order: then no copy is made.
         let ordered = versions.indices.dropFirst().allSatisfy { versions[$0 - 1].dot < versions[$0].dot }
         let sorted = ordered ? versions : versions.sorted { $0.dot < $1.dot }
-        header = Header(format: Self.format, id: id, sender: sender, created: created, covers: Self.runs(of: sorted),
-                        presupposes: Self.prerequisites(of: sorted), holds: holds, authors: authors.sorted { $0.replica < $1.replica },
-                        signatures: signatures.sorted { ($0.replica, $0.first, $0.last) < ($1.replica, $1.first, $1.last) }, count: sorted.count)
+        let filtered = receiver != nil
+        header = Header(format: filtered ? 2 : 1, id: id, sender: sender, created: created, covers: Self.runs(of: sorted),
+                        presupposes: Self.prerequisites(of: sorted, filtered: filtered), holds: holds, authors: authors.sorted { $0.replica < $1.replica },
+                        signatures: signatures.sorted { ($0.replica, $0.first, $0.last) < ($1.replica, $1.first, $1.last) }, count: sorted.count,
+                        receiver: receiver, compartments: filtered ? compartments : nil)
         self.versions = sorted
     }
 
@@ -163,13 +183,17 @@ public struct VersionBundle: Sendable, Equatable {
         guard versions.indices.dropFirst().allSatisfy({ versions[$0 - 1].dot < versions[$0].dot }) else {
             throw BundleError.damaged("its versions are not in order, or one appears twice")
         }
-        let gapless = versions.indices.dropFirst().allSatisfy { index in
+        let filtered = header.format >= 2
+        guard filtered == (header.receiver != nil) else {
+            throw BundleError.damaged(filtered ? "it is a filtered bundle (format 2) that names no receiver" : "it names a receiver but is not a filtered bundle (format 2)")
+        }
+        let gapless = filtered || versions.indices.dropFirst().allSatisfy { index in
             versions[index - 1].dot.replica != versions[index].dot.replica || versions[index - 1].dot.counter + 1 == versions[index].dot.counter
         }
         guard gapless, header.covers == Self.runs(of: versions) else {
             throw BundleError.damaged("the runs its header lists are not the versions it holds, or a run has a gap")
         }
-        guard header.presupposes == Self.prerequisites(of: versions) else {
+        guard header.presupposes == Self.prerequisites(of: versions, filtered: filtered) else {
             throw BundleError.damaged("the prerequisites its header lists are not what its versions need")
         }
         var authors: [ReplicaID: Author] = [:]
@@ -200,11 +224,12 @@ public struct VersionBundle: Sendable, Equatable {
         }
     }
 
-    /// Each replica's versions as one run, from sorted versions.
+    /// Each replica's consecutive versions as runs, from sorted versions: one run per replica
+    /// unless the bundle is filtered (format 2) and leaves gaps.
     static func runs(of sorted: [Version]) -> [Run] {
         var runs: [Run] = []
         for version in sorted {
-            if let last = runs.last, last.replica == version.dot.replica {
+            if let last = runs.last, last.replica == version.dot.replica, last.last + 1 == version.dot.counter {
                 runs[runs.count - 1].last = version.dot.counter
             } else {
                 runs.append(Run(replica: version.dot.replica, first: version.dot.counter, last: version.dot.counter))
@@ -213,12 +238,25 @@ public struct VersionBundle: Sendable, Equatable {
         return runs
     }
 
-    /// What must be held before `versions`: each carried replica's counters before its run, and
-    /// for replicas not carried the highest counter any version's context names.
-    static func prerequisites(of sorted: [Version]) -> VersionVector {
+    /// What must be held before `versions`. Unfiltered: each carried replica's counters before
+    /// its run, and for replicas not carried the highest counter any version's context names.
+    /// Filtered (format 2), where a replica's versions may rightly have gaps (records the
+    /// receiver may not read): for every replica, the highest counter a context names that the
+    /// bundle does not carry, since a version of a record is written on top of versions of that
+    /// record alone, all of which the receiver may read.
+    static func prerequisites(of sorted: [Version], filtered: Bool = false) -> VersionVector {
+        var needed: [ReplicaID: UInt64] = [:]
+        if filtered {
+            let carried = Set(sorted.lazy.map(\.dot))
+            for version in sorted {
+                for entry in version.context.entries where !carried.contains(Dot(replica: entry.replica, counter: entry.counter)) {
+                    needed[entry.replica] = max(needed[entry.replica] ?? 0, entry.counter)
+                }
+            }
+            return VersionVector(needed)
+        }
         var first: [ReplicaID: UInt64] = [:]
         for version in sorted where first[version.dot.replica] == nil { first[version.dot.replica] = version.dot.counter }
-        var needed: [ReplicaID: UInt64] = [:]
         for (replica, counter) in first where counter > 1 { needed[replica] = counter - 1 }
         for version in sorted {
             for entry in version.context.entries where first[entry.replica] == nil {
