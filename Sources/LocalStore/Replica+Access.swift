@@ -135,6 +135,24 @@ extension Replica {
         var lost: Set<String> = []
         var gained: (compartments: Set<String>, records: Set<RecordID>) = ([], [])
         if let home = update.home { try Meta.set("home", home, db) }
+        // A record's last placement is where it stands now. One readable now that this file does
+        // not hold is brought with its history; one it holds was readable at each of its pulls
+        // (a move out and back between two syncs hid nothing from it). Placements are taken
+        // before the clearances, so that a record moved to a compartment the analyst is newly
+        // cleared for is judged where it stands now, not removed for where it was.
+        var last: [RecordID: [String]?] = [:]
+        for placement in update.placements { last[placement.record] = placement.compartments }
+        for (record, compartments) in last.sorted(by: { $0.key < $1.key }) {
+            let row = try Row.fetchOne(db, sql: "SELECT id, kind FROM record WHERE uuid = ?", arguments: [record.rawValue])
+            guard let names = compartments else {
+                if let row {
+                    removing[row[0]] = (record, row[1])
+                    lost.insert("(moved)")
+                }
+                continue
+            }
+            if row != nil { try Self.setCompartments(names, of: record, db) } else { gained.records.insert(record) }
+        }
         if let clearances = update.clearances {
             let read = Set(clearances.map(\.compartment))
             try db.execute(sql: "DELETE FROM clearance")
@@ -153,22 +171,6 @@ extension Replica {
                 lost.formUnion(compartments.subtracting(read))
             }
             if told { gained.compartments = read.subtracting(before) }
-        }
-        // A record's last placement is where it stands now. One readable now that this file does
-        // not hold is brought with its history; one it holds was readable at each of its pulls
-        // (a move out and back between two syncs hid nothing from it).
-        var last: [RecordID: [String]?] = [:]
-        for placement in update.placements { last[placement.record] = placement.compartments }
-        for (record, compartments) in last.sorted(by: { $0.key < $1.key }) {
-            let row = try Row.fetchOne(db, sql: "SELECT id, kind FROM record WHERE uuid = ?", arguments: [record.rawValue])
-            guard let names = compartments else {
-                if let row {
-                    removing[row[0]] = (record, row[1])
-                    lost.insert("(moved)")
-                }
-                continue
-            }
-            if row != nil { try Self.setCompartments(names, of: record, db) } else { gained.records.insert(record) }
         }
         // Unsent writes of records the analyst may still read but no longer write would be
         // refused at every push: they are set aside, and the record is brought again as the

@@ -82,14 +82,18 @@ extension Replica {
         }
     }
 
-    /// The versions of one replica's counters `range.first...range.last` held here, in order.
+    /// The versions of one replica's counters `range.first...range.last` held here, in order
+    /// (fewer than the range's count when some are not held).
     static func run(of range: SignedRange, _ db: Database) throws -> [Version] {
         try run(range.replica, from: range.first, to: range.last, db)
     }
 
     static func run(_ replica: ReplicaID, from first: UInt64, to last: UInt64, _ db: Database) throws -> [Version] {
         guard last >= first else { return [] }
-        return try VersionTable.versions(db, notCoveredBy: VersionVector([replica: first - 1]), limit: Int(last - first + 1), replicas: [replica]).versions
+        // Counters past a gap (versions removed with a record, or left out by a filter) would
+        // fill the limit: only those up to `last` belong to the run.
+        return try VersionTable.versions(db, notCoveredBy: VersionVector([replica: first - 1]), limit: Int(last - first + 1), replicas: [replica])
+            .versions.filter { $0.dot.counter <= last }
     }
 
     /// The analyst a bundle named as the author of `dot`, if `dot` (of another replica) came

@@ -9,12 +9,13 @@ import Testing
 import TestSupport
 import ThrowawayPostgres
 
-/// Need-to-know under random schedules of grants, revokes, moves, creates, writes and syncs
-/// across four analysts and three compartments, on a server store and real replicas (in
+/// Need-to-know under random schedules of grants, revokes, moves, creates, writes, syncs and
+/// bundles handed from one analyst to another, across four analysts and three compartments, on a server store and real replicas (in
 /// memory), each seeded and reproducible with `SYNC_TEST_SEED`. After each schedule's final
 /// syncs every replica holds exactly the records its analyst may read, each with the fields,
 /// conflicts and history of a replica cleared for everything; no answer ever carried a record
-/// outside its receiver's clearances; and every write is on the server or in a set-aside file.
+/// outside its receiver's clearances, nor did a bundle its sender made just after a sync; and
+/// every write is on the server or in a set-aside file.
 /// A seed makes the same schedule on every store.
 ///
 /// A thousand schedules started at once would queue a thousand tasks on Swift's cooperative pool
@@ -97,7 +98,8 @@ private struct Schedule {
             case 0..<18: try create(replica)
             case 18..<40: try edit(replica)
             case 40..<48: try signal(replica)
-            case 48..<72: try await sync(analyst)
+            case 48..<66: try await sync(analyst)
+            case 66..<72: try await bundle(from: analyst, to: pick(Self.analysts.filter { $0 != analyst }))
             case 72..<82:
                 let compartment = pick(Self.compartments), write = Bool.random(using: &random)
                 try await server.grant(analyst: analyst, compartment: compartment, write: write)
@@ -181,6 +183,38 @@ private struct Schedule {
         } catch {
             messages.note("\(analyst)'s sync failed: \(error)")
             steps.append("\(analyst) sync FAILED: \(error)")
+        }
+    }
+
+    /// The sender syncs (so that what it knows of clearances and compartments is the server's
+    /// word now), makes a bundle for the receiver, checks that it carries only records the
+    /// receiver may read, and the receiver applies it, or refuses it for a stated reason.
+    mutating func bundle(from sender: String, to receiver: String) async throws {
+        try await sync(sender)
+        let replica = replicas[sender]!
+        let filter: BundleFilter?
+        do {
+            filter = try replica.bundleFilter(for: receiver)
+        } catch BundleFilterError.unknownReceiver {
+            steps.append("\(sender) cannot bundle for \(receiver): not told what they read")
+            return
+        }
+        let made = try replica.makeBundle(beyond: VersionVector(), filter: filter, at: 1)
+        let read = Set(try await server.clearances(analyst: receiver).map(\.clearance.compartment))
+        for record in Set(made.bundle.versions.map(\.record)) {
+            let compartments = Set(try await server.compartments(of: record) ?? [Compartment.defaultName])
+            if !compartments.isSubset(of: read) {
+                messages.note("\(sender)'s bundle for \(receiver) (cleared for \(read.sorted())) carried \(record.short) of \(compartments.sorted())")
+            }
+        }
+        let bundle = try VersionBundle.read(made.data)
+        do {
+            let applied = try replicas[receiver]!.apply(bundle)
+            steps.append("\(sender) bundles \(bundle.versions.count) versions for \(receiver) (left out \(made.withheld) + \(made.entangled)): new \(applied.report.new)")
+        } catch let error as StoreError {
+            steps.append("\(receiver) refuses \(sender)'s bundle: \(error)")
+        } catch let error as BundleError {
+            steps.append("\(receiver) refuses \(sender)'s bundle: \(error)")
         }
     }
 
