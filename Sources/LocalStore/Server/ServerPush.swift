@@ -76,12 +76,13 @@ struct ServerPush {
             try raiseCounters(sort)
             return report
         }
+        let defaultOnly = try writesDefaultOnly(sort.new)
         var head = try ServerFeed.head(db)
         for (version, position) in zip(sort.new, sort.newPositions) {
             let replica = try replica(version.dot.replica)
             let replicaRow = replica.row
             let record = try recordRow(version.record, kind: version.kind, author: version.author)
-            note(version, record: record)
+            if !defaultOnly { note(version, record: record) }
             if versionRows.flushesOnNextAppend { try recordRows.flush(db) }
             try versionRows.append(VersionRowInsert(
                 replica: replicaRow, counter: Int64(version.dot.counter), record: record, kind: version.kind,
@@ -95,10 +96,25 @@ struct ServerPush {
         try recordRows.flush(db)
         try versionRows.flush(db)
         try feedRows.flush(db)
-        try authorize()
+        if !defaultOnly { try authorize() }
         try raiseCounters(sort)
         report.new = sort.new.count
         return report
+    }
+
+    /// Whether the push needs no placing: a team with the default compartment alone, homes that
+    /// name no other, and authors who may all write it. Then every record stays in `default` and
+    /// nothing is noted per version; otherwise ``authorize()`` places and checks each record.
+    private mutating func writesDefaultOnly(_ versions: [Version]) throws -> Bool {
+        guard !access.compartmented, homes.values.allSatisfy({ $0 == Compartment.defaultName }) else { return false }
+        var authors: Set<String> = []
+        var last: String?
+        for version in versions where version.author != last {
+            last = version.author
+            authors.insert(version.author)
+        }
+        for author in authors where !(try access.rules(for: author).write.contains(Compartment.defaultID)) { return false }
+        return true
     }
 
     private func raiseCounters(_ sort: PushSort) throws {
