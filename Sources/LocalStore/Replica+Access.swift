@@ -110,17 +110,20 @@ extension Replica {
     /// What a push of `versions` sends beside them: the compartments named for its records made
     /// here, and every dot of this file's set aside that the server has not passed yet.
     public func accessParts(for versions: [Version]) throws -> (homes: [Placement], withdrawn: [Dot]) {
-        try store.read { db in
-            let homes = try homes(for: versions, db)
-            let acknowledged = try Self.lastServerVector(db)
-            let withdrawn = try Row.fetchAll(db, sql: "SELECT replica, counter FROM withdrawn ORDER BY replica, counter").compactMap { row -> Dot? in
-                guard let replica = ReplicaID(row[0] as String) else { return nil }
-                let dot = Dot(replica: replica, counter: UInt64(row[1] as Int64))
-                return dot.counter > acknowledged[replica] ? dot : nil
-            }
-            // The lowest first, a page at a time: the server's counter passes over them in order.
-            return (homes, Array(withdrawn.prefix(Self.withdrawnPerRequest)))
+        try store.read { db in try accessParts(for: versions, db) }
+    }
+
+    /// ``accessParts(for:)`` in a transaction already open.
+    func accessParts(for versions: [Version], _ db: Database) throws -> (homes: [Placement], withdrawn: [Dot]) {
+        let homes = versions.isEmpty ? [] : try homes(for: versions, db)
+        let acknowledged = try Self.lastServerVector(db)
+        let withdrawn = try Row.fetchAll(db, sql: "SELECT replica, counter FROM withdrawn ORDER BY replica, counter").compactMap { row -> Dot? in
+            guard let replica = ReplicaID(row[0] as String) else { return nil }
+            let dot = Dot(replica: replica, counter: UInt64(row[1] as Int64))
+            return dot.counter > acknowledged[replica] ? dot : nil
         }
+        // The lowest first, a page at a time: the server's counter passes over them in order.
+        return (homes, Array(withdrawn.prefix(Self.withdrawnPerRequest)))
     }
 
     /// Applies what an answer said of access, in the page's transaction, before its versions:

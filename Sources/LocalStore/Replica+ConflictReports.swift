@@ -8,6 +8,14 @@ extension Replica {
         try store.read { db in try ConflictReports.pending(limit: limit, db) }
     }
 
+    public func requestParts(for versions: [Version], conflictLimit: Int, access: Bool) throws -> RequestParts {
+        try store.read { db in
+            var parts = RequestParts(conflicts: try ConflictReports.pending(limit: conflictLimit, db))
+            if access { (parts.homes, parts.withdrawn) = try accessParts(for: versions, db) }
+            return parts
+        }
+    }
+
     public func noteConflictsReported(_ report: ConflictReport) throws {
         guard !report.isEmpty else { return }
         try store.transaction { db in try ConflictReports.acknowledge(report, db) }

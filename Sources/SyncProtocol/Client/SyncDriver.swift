@@ -55,10 +55,10 @@ public struct SyncDriver<Replica: SyncReplica>: Sendable {
         // the answer's versions, off the writer's thread.
         func start(_ request: SyncRequest) throws -> Task<(SyncResponse, Replica.Checked), any Error> {
             var request = request
-            reporting = try replica.pendingConflictReport(limit: reportLimit)
+            let parts = try replica.requestParts(for: request.versions, conflictLimit: reportLimit, access: request.access != nil)
+            reporting = parts.conflicts
             request.conflicts = reporting
             if request.access != nil {
-                let parts = try replica.accessParts(for: request.versions)
                 (request.homes, request.withdrawn) = (parts.homes.isEmpty ? nil : parts.homes, parts.withdrawn.isEmpty ? nil : parts.withdrawn)
             }
             let sending = request

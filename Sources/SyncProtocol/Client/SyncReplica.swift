@@ -62,9 +62,36 @@ public protocol SyncReplica: Sendable {
     /// acknowledged yet: at most `limit` ids of each, in id order (see ``ConflictReport``).
     func pendingConflictReport(limit: Int) throws -> ConflictReport
 
+    /// What a request sends beside `versions`, in one read: the pending conflict report (see
+    /// ``pendingConflictReport(limit:)``) and, when `access` (a replica that follows its
+    /// access), ``accessParts(for:)``.
+    func requestParts(for versions: [Version], conflictLimit: Int, access: Bool) throws -> RequestParts
+
     /// Records that the server answered a request carrying `report`: its ids are not reported
     /// again (unless the server's history changes, see ``CursorChange/clear``).
     func noteConflictsReported(_ report: ConflictReport) throws
+}
+
+/// What a request carries beside its versions (see ``SyncReplica/requestParts(for:conflictLimit:access:)``).
+public struct RequestParts: Sendable {
+    public var conflicts: ConflictReport
+    public var homes: [Placement]
+    public var withdrawn: [Dot]
+
+    public init(conflicts: ConflictReport = ConflictReport(), homes: [Placement] = [], withdrawn: [Dot] = []) {
+        self.conflicts = conflicts
+        self.homes = homes
+        self.withdrawn = withdrawn
+    }
+}
+
+extension SyncReplica {
+    /// The two reads one after the other, for replicas whose reads cost nothing.
+    public func requestParts(for versions: [Version], conflictLimit: Int, access: Bool) throws -> RequestParts {
+        var parts = RequestParts(conflicts: try pendingConflictReport(limit: conflictLimit))
+        if access { (parts.homes, parts.withdrawn) = try accessParts(for: versions) }
+        return parts
+    }
 }
 
 /// Versions carried for other replicas, with the signatures that vouch for them.
