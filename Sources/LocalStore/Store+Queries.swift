@@ -113,13 +113,13 @@ extension Store {
         let rows = try Row.fetchAll(db.cachedStatement(sql: """
             SELECT f.value, r.uuid, f.heads FROM field f CROSS JOIN record r ON r.id = f.record
             WHERE f.name = 'number' AND r.kind = 'cell' AND r.deleted = 0 AND f.value IN (
-                SELECT f2.value FROM field f2 CROSS JOIN record r2 ON r2.id = f2.record
-                WHERE f2.name = 'number' AND r2.kind = 'cell' AND r2.deleted = 0 AND f2.value != 'null'
-                GROUP BY f2.value HAVING count(*) > 1)
+                SELECT value FROM field WHERE name = 'number' AND value != 'null' GROUP BY value HAVING count(*) > 1)
             ORDER BY f.value, r.uuid
             """))
         var conflicts: [Conflict] = []
-        for group in Dictionary(grouping: rows, by: { $0[0] as String }).values {
+        // The numbers shared are found on the number index alone (every sync request asks);
+        // a number shared only with deleted cells leaves a group of one, which is no conflict.
+        for group in Dictionary(grouping: rows, by: { $0[0] as String }).values where group.count > 1 {
             let cells = group.map { RecordID($0[1] as String)! }.sorted()
             var heads: [Version] = []
             for row in group { heads += try names.dots(row, 2, db).map { try Self.version($0, names: &names, db) } }
