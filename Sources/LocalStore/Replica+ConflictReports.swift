@@ -9,11 +9,13 @@ extension Replica {
     }
 
     public func requestParts(for versions: [Version], conflictLimit: Int, access: Bool) throws -> RequestParts {
-        try store.read { db in
-            var parts = RequestParts(conflicts: try ConflictReports.pending(limit: conflictLimit, db))
-            if access { (parts.homes, parts.withdrawn) = try accessParts(for: versions, db) }
-            return parts
-        }
+        try store.read { db in try requestParts(for: versions, conflictLimit: conflictLimit, access: access, db) }
+    }
+
+    func requestParts(for versions: [Version], conflictLimit: Int, access: Bool, _ db: Database) throws -> RequestParts {
+        var parts = RequestParts(conflicts: try ConflictReports.pending(limit: conflictLimit, db))
+        if access { (parts.homes, parts.withdrawn) = try accessParts(for: versions, db) }
+        return parts
     }
 
     public func noteConflictsReported(_ report: ConflictReport) throws {

@@ -5,11 +5,17 @@ public import SyncProtocol
 /// A replica file as a sync reaches it (see ``SyncDriver``).
 extension Replica: SyncReplica {
     public func syncStart() throws -> SyncStart {
-        try store.read { db in
-            SyncStart(own: try ownReplicas(db), acknowledged: try Self.lastServerVector(db),
-                      cursor: try Self.serverCursor(db), vector: try VersionTable.versionVector(db),
-                      publicKey: try Self.signingKey(for: id, db)?.publicKey, access: try Self.accessCursor(db))
-        }
+        try store.read { db in try syncStart(db) }
+    }
+
+    public func syncStart(conflictLimit: Int) throws -> (start: SyncStart, parts: RequestParts) {
+        try store.read { db in (try syncStart(db), try requestParts(for: [], conflictLimit: conflictLimit, access: true, db)) }
+    }
+
+    private func syncStart(_ db: Database) throws -> SyncStart {
+        SyncStart(own: try ownReplicas(db), acknowledged: try Self.lastServerVector(db),
+                  cursor: try Self.serverCursor(db), vector: try VersionTable.versionVector(db),
+                  publicKey: try Self.signingKey(for: id, db)?.publicKey, access: try Self.accessCursor(db))
     }
 
     public func outgoing(acknowledged: VersionVector, limit: Int, ownOnly: Bool, budget: PageBudget) throws -> (vector: VersionVector, versions: [Version]) {

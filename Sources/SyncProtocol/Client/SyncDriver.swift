@@ -42,12 +42,15 @@ public struct SyncDriver<Replica: SyncReplica>: Sendable {
     /// carry them all), one more request carries it (``SyncSession/reportConflicts()``), and
     /// so on while each round leaves another report.
     public mutating func run(over transport: some SyncTransport, progress: (SyncStats) -> Void = { _ in }) async throws {
-        var session = SyncSession(replica: replica.id, start: try replica.syncStart(), pushPageSize: pushPageSize, pullPageSize: pullPageSize,
+        let reportLimit = conflictReportLimit
+        // The first request's parts come with the start, in its read.
+        let (begin, parts) = try replica.syncStart(conflictLimit: reportLimit)
+        var firstParts: RequestParts? = parts
+        var session = SyncSession(replica: replica.id, start: begin, pushPageSize: pushPageSize, pullPageSize: pullPageSize,
                                   pushBudget: pushBudget)
         // A push refused for its size leaves the next run with the page size that passed.
         defer { (stats, pushPageSize) = (session.stats, session.pushPageSize) }
         let replica = self.replica
-        let reportLimit = conflictReportLimit
         // The conflict report of the request in flight, acknowledged when its answer arrives.
         var reporting = ConflictReport()
         // Sends a request with the replica's pending conflict report (and, for a replica that
@@ -55,7 +58,13 @@ public struct SyncDriver<Replica: SyncReplica>: Sendable {
         // the answer's versions, off the writer's thread.
         func start(_ request: SyncRequest) throws -> Task<(SyncResponse, Replica.Checked), any Error> {
             var request = request
-            let parts = try replica.requestParts(for: request.versions, conflictLimit: reportLimit, access: request.access != nil)
+            let parts: RequestParts
+            if let first = firstParts, request.versions.isEmpty {
+                parts = first
+            } else {
+                parts = try replica.requestParts(for: request.versions, conflictLimit: reportLimit, access: request.access != nil)
+            }
+            firstParts = nil
             reporting = parts.conflicts
             request.conflicts = reporting
             if request.access != nil {

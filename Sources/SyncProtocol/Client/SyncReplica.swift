@@ -14,6 +14,10 @@ public protocol SyncReplica: Sendable {
     /// Where the replica stands, in one read.
     func syncStart() throws -> SyncStart
 
+    /// ``syncStart()`` and the parts of a first request, which carries no versions (see
+    /// ``requestParts(for:conflictLimit:access:)``), in one read.
+    func syncStart(conflictLimit: Int) throws -> (start: SyncStart, parts: RequestParts)
+
     /// In one read: the replica's vector (only its own replicas' counters when `ownOnly`) and
     /// up to `limit` of its own versions that `acknowledged` does not cover, within `budget`,
     /// each replica's in counter order.
@@ -86,6 +90,11 @@ public struct RequestParts: Sendable {
 }
 
 extension SyncReplica {
+    /// The reads one after the other, for replicas whose reads cost nothing.
+    public func syncStart(conflictLimit: Int) throws -> (start: SyncStart, parts: RequestParts) {
+        (try syncStart(), try requestParts(for: [], conflictLimit: conflictLimit, access: true))
+    }
+
     /// The two reads one after the other, for replicas whose reads cost nothing.
     public func requestParts(for versions: [Version], conflictLimit: Int, access: Bool) throws -> RequestParts {
         var parts = RequestParts(conflicts: try pendingConflictReport(limit: conflictLimit))
