@@ -8,8 +8,9 @@ import SyncModel
 ///
 /// Its `--json` shape (stable, fields only added): `{"since": {"lastLook", "point", "time"},
 /// "versions", "authors", "cells": [record], "signals": [record], "newConflicts": [conflict],
-/// "closedConflicts": [conflict]}` where a record is `{"id", "number", "title", "date", "new",
-/// "fields": [{"field", "by", "versions"}]}` and a conflict `{"id", "record", "kind", "field"}`.
+/// "closedConflicts": [conflict]}` where a record is `{"id", "kind", "number" (cells), "title",
+/// "date" (signals), "new", "fields": [{"field", "by", "versions"}]}` and a conflict
+/// `{"id", "record", "kind", "field"}`.
 package struct NewsReport: Encodable, Sendable {
     /// What the report counts from.
     package struct Since: Encodable, Sendable {

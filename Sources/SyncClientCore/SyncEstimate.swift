@@ -29,9 +29,13 @@ package struct SyncEstimate: Encodable, Sendable {
     package var roundTrip: Double?
     /// When the speed was measured (ISO 8601 UTC).
     package var measured: String?
+    /// The same moment in milliseconds since 1970.
+    var measuredAt: Int64?
     /// The server does not honour this replica's feed cursor: a sync would compare whole
     /// vectors, which the estimate does not size.
     package var cursorRefused: Bool
+
+    enum CodingKeys: String, CodingKey { case server, send, receive, requests, seconds, bytesPerSecond, roundTrip, measured, cursorRefused }
 
     /// Sizes the push `replica` would send and asks the server at `transport` for the pull.
     static func make(replica: Replica, server: String, over transport: HTTPTransport, pageSize: Int) async throws -> SyncEstimate {
@@ -55,7 +59,8 @@ package struct SyncEstimate: Encodable, Sendable {
         return SyncEstimate(
             server: server, send: Way(versions: push.reduce(0) { $0 + $1.versions }, bytes: sent), receive: Way(versions: pull.versions, bytes: received),
             requests: requests, seconds: speed?.seconds(requests: requests, bytes: sent + received), bytesPerSecond: speed?.bytesPerSecond,
-            roundTrip: speed?.roundTrip, measured: speed.map { TextOutput.isoTime($0.measured) }, cursorRefused: pull.cursorRefused)
+            roundTrip: speed?.roundTrip, measured: speed.map { TextOutput.isoTime($0.measured) }, measuredAt: speed?.measured,
+            cursorRefused: pull.cursorRefused)
     }
 
     /// The pushes a session would send after `first`: this replica's unacknowledged versions in
@@ -90,9 +95,10 @@ package struct SyncEstimate: Encodable, Sendable {
             "  to send     \(send.versions) version\(send.versions == 1 ? "" : "s"), \(Self.bytes(send.bytes))",
             "  to receive  \(receive.versions) version\(receive.versions == 1 ? "" : "s"), \(Self.bytes(receive.bytes))",
         ]
-        if let seconds, let bytesPerSecond, let roundTrip, let measured {
+        if let seconds, let bytesPerSecond, let roundTrip, let measuredAt {
             lines.append(String(format: "  about %@ in %d request%@, at the link the last sync measured (%@/s, %.0f ms round trip, %@)",
-                                Self.duration(seconds), requests, requests == 1 ? "" : "s", Self.bytes(Int(bytesPerSecond)), roundTrip * 1000, measured))
+                                Self.duration(seconds), requests, requests == 1 ? "" : "s", Self.bytes(Int(bytesPerSecond)), roundTrip * 1000,
+                                TextOutput.humanTime(measuredAt)))
         } else {
             lines.append("  in \(requests) request\(requests == 1 ? "" : "s"); no link speed measured yet: the next sync measures it")
         }
@@ -109,8 +115,9 @@ package struct SyncEstimate: Encodable, Sendable {
         return String(format: "%.1f MB", Double(count) / 1_000_000)
     }
 
-    /// `0.4 s`, `12 s`, `3 min 20 s`, `2 h 5 min`.
+    /// `under 0.1 s`, `0.4 s`, `12 s`, `3 min 20 s`, `2 h 5 min`.
     static func duration(_ seconds: Double) -> String {
+        if seconds < 0.1 { return "under 0.1 s" }
         if seconds < 10 { return String(format: "%.1f s", seconds) }
         let whole = Int(seconds.rounded())
         if whole < 60 { return "\(whole) s" }
