@@ -40,15 +40,47 @@ public struct NewsMark: Sendable, Equatable {
     }
 }
 
-/// What arrived in a replica since a point, read in one snapshot.
+/// One record's new versions: per field, how many each author wrote.
+public struct RecordArrivals: Sendable, Equatable {
+    public var id: RecordID
+    public var kind: String
+    /// Field → author → versions.
+    public var fields: [String: [String: Int]]
+    /// The replica held none of its versions at the point: a new record.
+    public var isNew: Bool
+}
+
+/// What arrived in a replica since a point, read in one snapshot: counted, never loaded, so a
+/// first look after a join of a million versions holds a count per record, field and author.
 public struct Arrivals: Sendable {
-    /// Versions of other replicas (not this file's own, now or before a rekey), in replica and
-    /// counter order.
-    public var versions: [Version]
-    /// The records among them the replica held no version of at the point: new records.
-    public var newRecords: Set<RecordID>
+    /// Records with versions of other replicas (not this file's own, now or before a rekey),
+    /// in record order.
+    public var records: [RecordArrivals]
+    /// How many versions, and by whom.
+    public var versions: Int
+    public var authors: Set<String>
     /// The state read with them: what a look that showed them marks.
     public var now: NewsMark
+}
+
+/// Counts arrivals as they are read.
+private struct ArrivalCount {
+    var records: [RecordID: RecordArrivals] = [:]
+    var versions = 0
+    var authors: Set<String> = []
+
+    /// Counts a row `record uuid, kind, field, author` starting at `offset`.
+    mutating func count(_ row: Row, offset: Int) throws {
+        guard let record = RecordID(row[offset] as String) else { throw StoreError.damaged("the database holds a malformed record id") }
+        let (field, author): (String, String) = (row[offset + 2], row[offset + 3])
+        records[record, default: RecordArrivals(id: record, kind: row[offset + 1], fields: [:], isNew: false)].fields[field, default: [:]][author, default: 0] += 1
+        versions += 1
+        authors.insert(author)
+    }
+
+    func arrivals(now: NewsMark) -> Arrivals {
+        Arrivals(records: records.values.sorted { $0.id < $1.id }, versions: versions, authors: authors, now: now)
+    }
 }
 
 extension Replica {
@@ -78,21 +110,27 @@ extension Replica {
     public func arrivals(since mark: NewsMark?, at time: Int64) throws -> Arrivals {
         try store.read { db in
             let own = try ownReplicas(db)
-            let vector = try VersionTable.versionVector(db)
-            let others = Set(vector.replicas).subtracting(own)
             let seen = mark?.vector ?? VersionVector()
-            let versions = try VersionTable.versions(db, notCoveredBy: seen, limit: .max, replicas: others).versions
-            var newRecords: Set<RecordID> = []
-            let dots = try db.cachedStatement(sql: """
-                SELECT r.uuid, v.counter FROM version v JOIN record rec ON rec.id = v.record JOIN replica r ON r.id = v.replica
-                WHERE rec.uuid = ?
+            var arrived = ArrivalCount()
+            // A record is new when every version of it is past the mark: its own ones too.
+            var pastMark: [RecordID: Int] = [:]
+            let page = try db.cachedStatement(sql: """
+                SELECT rec.uuid, v.kind, v.field, v.author FROM version v JOIN record rec ON rec.id = v.record
+                WHERE v.replica = ? AND v.counter > ?
                 """)
-            for record in Set(versions.map(\.record)) {
-                let held = try Row.fetchAll(dots, arguments: [record.rawValue])
-                let heldBefore = held.contains { row in ReplicaID(row[0] as String).map { seen.covers(Dot(replica: $0, counter: UInt64(row[1] as Int64))) } ?? false }
-                if !heldBefore { newRecords.insert(record) }
+            for replica in try Row.fetchAll(db, sql: "SELECT id, uuid, counter FROM replica WHERE counter > 0") {
+                guard let id = ReplicaID(replica[1] as String), UInt64(replica[2] as Int64) > seen[id] else { continue }
+                let rows = try Row.fetchCursor(page, arguments: [replica[0] as Int64, Int64(seen[id])])
+                while let row = try rows.next() {
+                    if !own.contains(id) { try arrived.count(row, offset: 0) }
+                    if let record = RecordID(row[0] as String) { pastMark[record, default: 0] += 1 }
+                }
             }
-            return Arrivals(versions: versions, newRecords: newRecords, now: NewsMark(vector: vector, conflicts: try Self.openConflicts(store, db), time: time))
+            let held = try db.cachedStatement(sql: "SELECT count(*) FROM version WHERE record = (SELECT id FROM record WHERE uuid = ?)")
+            for record in arrived.records.keys {
+                arrived.records[record]?.isNew = try Int.fetchOne(held, arguments: [record.rawValue]) == pastMark[record]
+            }
+            return arrived.arrivals(now: NewsMark(vector: try VersionTable.versionVector(db), conflicts: try Self.openConflicts(store, db), time: time))
         }
     }
 
@@ -101,25 +139,23 @@ extension Replica {
     public func arrivals(writtenAfter moment: Int64, at time: Int64) throws -> Arrivals {
         try store.read { db in
             let own = try ownReplicas(db)
-            var names = ReplicaNames()
-            var versions: [Version] = []
+            var arrived = ArrivalCount()
             // No index by time: a scan, as `log` makes; a look at a point is rare.
-            for row in try Row.fetchAll(db, sql: """
-                SELECT r.uuid, \(VersionRow.columns) FROM \(VersionRow.tables) JOIN replica r ON r.id = v.replica
-                WHERE v.time > ? ORDER BY r.uuid, v.counter
-                """, arguments: [moment]) {
+            let rows = try Row.fetchCursor(db, sql: """
+                SELECT r.uuid, rec.uuid, v.kind, v.field, v.author FROM version v JOIN record rec ON rec.id = v.record JOIN replica r ON r.id = v.replica
+                WHERE v.time > ?
+                """, arguments: [moment])
+            while let row = try rows.next() {
                 guard let replica = ReplicaID(row[0] as String), !own.contains(replica) else { continue }
-                versions.append(try VersionRow.decode(row, replica: replica, offset: 1, names: &names, db))
+                try arrived.count(row, offset: 1)
             }
             let older = try db.cachedStatement(sql: """
                 SELECT 1 FROM version v JOIN record rec ON rec.id = v.record WHERE rec.uuid = ? AND v.time <= ? LIMIT 1
                 """)
-            var newRecords: Set<RecordID> = []
-            for record in Set(versions.map(\.record)) where try Int.fetchOne(older, arguments: [record.rawValue, moment]) == nil {
-                newRecords.insert(record)
+            for record in arrived.records.keys {
+                arrived.records[record]?.isNew = try Int.fetchOne(older, arguments: [record.rawValue, moment]) == nil
             }
-            return Arrivals(versions: versions, newRecords: newRecords,
-                            now: NewsMark(vector: try VersionTable.versionVector(db), conflicts: try Self.openConflicts(store, db), time: time))
+            return arrived.arrivals(now: NewsMark(vector: try VersionTable.versionVector(db), conflicts: try Self.openConflicts(store, db), time: time))
         }
     }
 

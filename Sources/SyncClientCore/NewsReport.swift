@@ -112,15 +112,13 @@ package struct NewsReport: Encodable, Sendable {
     private init(_ replica: Replica, _ arrivals: Arrivals, before: [MarkedConflict], since: Since) throws {
         self.since = since
         mark = arrivals.now
-        versions = arrivals.versions.count
-        authors = Set(arrivals.versions.map(\.author)).sorted()
+        versions = arrivals.versions
+        authors = arrivals.authors.sorted()
         let directory = try CellDirectory(store: replica.store)
-        var byRecord: [RecordID: [Version]] = [:]
-        for version in arrivals.versions { byRecord[version.record, default: []].append(version) }
         var cells: [RecordNews] = [], signals: [RecordNews] = []
-        for (id, versions) in byRecord {
-            guard let record = try replica.store.record(id) else { continue }
-            var news = RecordNews(id: id.rawValue, kind: record.kind, new: arrivals.newRecords.contains(id), fields: Self.fields(versions))
+        for arrived in arrivals.records {
+            guard let record = try replica.store.record(arrived.id) else { continue }
+            var news = RecordNews(id: arrived.id.rawValue, kind: record.kind, new: arrived.isNew, fields: Self.fields(arrived.fields))
             if record.kind == "cell" {
                 news.number = record.value("number").int
                 news.title = record.text("title")
@@ -143,10 +141,10 @@ package struct NewsReport: Encodable, Sendable {
         closedConflicts = earlier.filter { old in !open.contains { $0.id == old.id } }.sorted { $0.id < $1.id }.map(name)
     }
 
-    /// Each field's versions, by field name: who wrote them and how many.
-    static func fields(_ versions: [Version]) -> [FieldNews] {
-        Dictionary(grouping: versions, by: \.field).map { field, versions in
-            FieldNews(field: field, by: Set(versions.map(\.author)).sorted(), versions: versions.count)
+    /// Each field's new versions, by field name: who wrote them and how many.
+    static func fields(_ counts: [String: [String: Int]]) -> [FieldNews] {
+        counts.map { field, authors in
+            FieldNews(field: field, by: authors.keys.sorted(), versions: authors.values.reduce(0, +))
         }.sorted { $0.field < $1.field }
     }
 }
