@@ -59,6 +59,10 @@ public struct Arrivals: Sendable {
     /// How many versions, and by whom.
     public var versions: Int
     public var authors: Set<String>
+    /// Records with any version past the point, the analyst's own included, and which of them
+    /// the replica held versions of before it: only their conflicts can have opened or closed.
+    public var touched: Set<RecordID> = []
+    public var heldBefore: Set<RecordID> = []
     /// The state read with them: what a look that showed them marks.
     public var now: NewsMark
 }
@@ -78,8 +82,11 @@ private struct ArrivalCount {
         authors.insert(author)
     }
 
-    func arrivals(now: NewsMark) -> Arrivals {
-        Arrivals(records: records.values.sorted { $0.id < $1.id }, versions: versions, authors: authors, now: now)
+    func arrivals(now: NewsMark, touched: Set<RecordID>, heldBefore: Set<RecordID>) -> Arrivals {
+        var records = records
+        for id in records.keys { records[id]?.isNew = !heldBefore.contains(id) }
+        return Arrivals(records: records.values.sorted { $0.id < $1.id }, versions: versions, authors: authors,
+                        touched: touched, heldBefore: heldBefore, now: now)
     }
 }
 
@@ -127,10 +134,12 @@ extension Replica {
                 }
             }
             let held = try db.cachedStatement(sql: "SELECT count(*) FROM version WHERE record = (SELECT id FROM record WHERE uuid = ?)")
-            for record in arrived.records.keys {
-                arrived.records[record]?.isNew = try Int.fetchOne(held, arguments: [record.rawValue]) == pastMark[record]
+            var heldBefore: Set<RecordID> = []
+            for (record, past) in pastMark where try Int.fetchOne(held, arguments: [record.rawValue]) != past {
+                heldBefore.insert(record)
             }
-            return arrived.arrivals(now: NewsMark(vector: try VersionTable.versionVector(db), conflicts: try Self.openConflicts(store, db), time: time))
+            return arrived.arrivals(now: NewsMark(vector: try VersionTable.versionVector(db), conflicts: try Self.openConflicts(store, db), time: time),
+                                    touched: Set(pastMark.keys), heldBefore: heldBefore)
         }
     }
 
@@ -145,17 +154,21 @@ extension Replica {
                 SELECT r.uuid, rec.uuid, v.kind, v.field, v.author FROM version v JOIN record rec ON rec.id = v.record JOIN replica r ON r.id = v.replica
                 WHERE v.time > ?
                 """, arguments: [moment])
+            var touched: Set<RecordID> = []
             while let row = try rows.next() {
+                if let record = RecordID(row[1] as String) { touched.insert(record) }
                 guard let replica = ReplicaID(row[0] as String), !own.contains(replica) else { continue }
                 try arrived.count(row, offset: 1)
             }
             let older = try db.cachedStatement(sql: """
                 SELECT 1 FROM version v JOIN record rec ON rec.id = v.record WHERE rec.uuid = ? AND v.time <= ? LIMIT 1
                 """)
-            for record in arrived.records.keys {
-                arrived.records[record]?.isNew = try Int.fetchOne(older, arguments: [record.rawValue, moment]) == nil
+            var heldBefore: Set<RecordID> = []
+            for record in touched where try Int.fetchOne(older, arguments: [record.rawValue, moment]) != nil {
+                heldBefore.insert(record)
             }
-            return arrived.arrivals(now: NewsMark(vector: try VersionTable.versionVector(db), conflicts: try Self.openConflicts(store, db), time: time))
+            return arrived.arrivals(now: NewsMark(vector: try VersionTable.versionVector(db), conflicts: try Self.openConflicts(store, db), time: time),
+                                    touched: touched, heldBefore: heldBefore)
         }
     }
 

@@ -100,11 +100,12 @@ package struct NewsReport: Encodable, Sendable {
         let moment = try HistoryPoint.start(point, in: replica.store)
         guard moment < now else { throw ClientError("'\(point)' is not in the past; give a point before now to see what arrived since") }
         let arrivals = try replica.arrivals(writtenAfter: moment, at: now)
-        var before: [MarkedConflict] = []
-        for kind in ["cell", "signal"] {
-            for record in try replica.store.records(kind: kind, asOf: moment) {
-                before += record.conflicts.map { MarkedConflict(id: $0.id, record: record.id, kind: kind, field: $0.field) }
-            }
+        // A record no version since the point touched has the conflicts it had then; one that
+        // did not exist then had none. Only the others are derived as they stood.
+        var before = arrivals.now.conflicts.filter { !arrivals.touched.contains($0.record) }
+        for id in arrivals.heldBefore.sorted() {
+            guard let record = try replica.store.record(id, asOf: moment) else { continue }
+            before += record.conflicts.map { MarkedConflict(id: $0.id, record: id, kind: record.kind, field: $0.field) }
         }
         return try NewsReport(replica, arrivals, before: before, since: Since(lastLook: false, point: point, moment: moment))
     }

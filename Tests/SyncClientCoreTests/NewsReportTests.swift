@@ -87,6 +87,9 @@ import Testing
         let titleConflict = try #require(try bob.store.conflicts().first)
         #expect(news.closedConflicts.map(\.id) == [trendConflict.id.rawValue])
         #expect(news.newConflicts.map(\.id) == [titleConflict.id.rawValue])
+        // And so does a look since a point before the resolution, the conflicts derived as they stood then
+        let since = try NewsReport.since("1970-01-01T00:00:03Z", bob, now: 5_000)
+        #expect(since.closedConflicts.map(\.id) == [trendConflict.id.rawValue] && since.newConflicts.map(\.id) == [titleConflict.id.rawValue])
         #expect(news.lines.suffix(4) == [
             "New conflicts", "  cell 20 title: see `sync-client conflicts show \(titleConflict.id)`",
             "Closed conflicts", "  cell 20 trend (conflict \(trendConflict.id))",
