@@ -1,95 +1,9 @@
 import Foundation
 import GRDB
-public import SyncModel
+import SyncModel
 
-/// An open conflict as a news mark remembers it: enough to name it once it has closed.
-public struct MarkedConflict: Sendable, Hashable {
-    public var id: ConflictID
-    public var record: RecordID
-    public var kind: String
-    public var field: String
-
-    public init(id: ConflictID, record: RecordID, kind: String, field: String) {
-        self.id = id
-        self.record = record
-        self.kind = kind
-        self.field = field
-    }
-
-    public init(_ conflict: Conflict) {
-        self.init(id: conflict.id, record: conflict.record, kind: conflict.kind, field: conflict.field)
-    }
-}
-
-/// Where the analyst last looked at what arrived (`sync-client news`, the web dashboard's
-/// "since your last visit"): the versions the replica held then, as a version vector, and the
-/// conflicts open then. What arrived since is every version of another replica the vector
-/// does not cover; new and closed conflicts are the difference between the two sets.
-public struct NewsMark: Sendable, Equatable {
-    /// Every version held at the look: `(r, 1...vector[r])` for each replica.
-    public var vector: VersionVector
-    /// The conflicts open at the look.
-    public var conflicts: [MarkedConflict]
-    /// When the look was (milliseconds since 1970): shown, never compared with versions' times.
-    public var time: Int64
-
-    public init(vector: VersionVector, conflicts: [MarkedConflict], time: Int64) {
-        self.vector = vector
-        self.conflicts = conflicts
-        self.time = time
-    }
-}
-
-/// One record's new versions: per field, how many each author wrote.
-public struct RecordArrivals: Sendable, Equatable {
-    public var id: RecordID
-    public var kind: String
-    /// Field → author → versions.
-    public var fields: [String: [String: Int]]
-    /// The replica held none of its versions at the point: a new record.
-    public var isNew: Bool
-}
-
-/// What arrived in a replica since a point, read in one snapshot: counted, never loaded, so a
-/// first look after a join of a million versions holds a count per record, field and author.
-public struct Arrivals: Sendable {
-    /// Records with versions of other replicas (not this file's own, now or before a rekey),
-    /// in record order.
-    public var records: [RecordArrivals]
-    /// How many versions, and by whom.
-    public var versions: Int
-    public var authors: Set<String>
-    /// Records with any version past the point, the analyst's own included, and which of them
-    /// the replica held versions of before it: only their conflicts can have opened or closed.
-    public var touched: Set<RecordID> = []
-    public var heldBefore: Set<RecordID> = []
-    /// The state read with them: what a look that showed them marks.
-    public var now: NewsMark
-}
-
-/// Counts arrivals as they are read.
-private struct ArrivalCount {
-    var records: [RecordID: RecordArrivals] = [:]
-    var versions = 0
-    var authors: Set<String> = []
-
-    /// Counts a row `record uuid, kind, field, author` starting at `offset`.
-    mutating func count(_ row: Row, offset: Int) throws {
-        guard let record = RecordID(row[offset] as String) else { throw StoreError.damaged("the database holds a malformed record id") }
-        let (field, author): (String, String) = (row[offset + 2], row[offset + 3])
-        records[record, default: RecordArrivals(id: record, kind: row[offset + 1], fields: [:], isNew: false)].fields[field, default: [:]][author, default: 0] += 1
-        versions += 1
-        authors.insert(author)
-    }
-
-    func arrivals(now: NewsMark, touched: Set<RecordID>, heldBefore: Set<RecordID>) -> Arrivals {
-        var records = records
-        for id in records.keys { records[id]?.isNew = !heldBefore.contains(id) }
-        return Arrivals(records: records.values.sorted { $0.id < $1.id }, versions: versions, authors: authors,
-                        touched: touched, heldBefore: heldBefore, now: now)
-    }
-}
-
+/// What a replica keeps of where its analyst last looked, and what arrived since (see
+/// ``NewsMark``, ``Arrivals``).
 extension Replica {
     /// The last look, if the analyst has looked yet.
     public func newsMark() throws -> NewsMark? {
