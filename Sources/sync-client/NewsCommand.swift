@@ -11,8 +11,8 @@ struct NewsCommand: ParsableCommand {
         discussion: """
             "Last looked" is a mark kept in the replica: the versions it held and the conflicts open when `news`
             (without --since or --no-mark) last printed, or the web dashboard's "Mark as seen" was pressed. What
-            arrived since is every version of another analyst's replica the mark does not cover, however it came
-            (sync or bundle); your own writes are never news. Showing the news moves the mark to what was shown.
+            arrived since is every version written on another replica (a colleague's, or your other laptop's)
+            that the mark does not cover, however it came (sync or bundle); this replica's own writes are never news. Showing the news moves the mark to what was shown.
             --since lists what others wrote after a point instead (by their clocks), and leaves the mark alone.
             Examples:
               sync-client news
