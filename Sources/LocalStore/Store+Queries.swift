@@ -130,7 +130,7 @@ extension Store {
         return conflicts
     }
 
-    private func fieldConflicts(_ db: Database, names: inout ReplicaNames) throws -> [Conflict] {
+    func fieldConflicts(_ db: Database, names: inout ReplicaNames) throws -> [Conflict] {
         let rows = try Row.fetchAll(db.cachedStatement(sql: """
             SELECT r.uuid, f.name, f.heads, f.conflict, f.value, r.kind FROM field f JOIN record r ON r.id = f.record
             WHERE f.conflict IS NOT NULL ORDER BY f.conflict

@@ -190,6 +190,9 @@ package enum OutputJSON {
         /// Files the analyst's unsent writes of removed records were saved to.
         package var setAside: [String]?
         package var backfilled: Int?
+        /// The sync requests' and answers' body bytes (over HTTP; absent in process).
+        package var sentBytes: Int?
+        package var receivedBytes: Int?
 
         package init(server: String, requests: Int, sent: Int, received: Int, mergedCleanly: Int, newConflicts: [String],
                      removed: [String] = [], setAside: [String] = [], backfilled: Int = 0) {

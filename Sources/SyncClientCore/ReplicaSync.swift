@@ -30,20 +30,45 @@ package struct ReplicaSync: Sendable {
     package func run(
         replica: Replica, settings: EffectiveSettings, progress: @escaping @Sendable (SyncProgress) -> Void = { _ in }
     ) async throws -> SyncOutcome {
-        guard !settings.server.isEmpty else { throw SyncError.notConfigured("no server URL is saved") }
-        guard !settings.token.isEmpty else { throw SyncError.notConfigured("no token is saved") }
-        // --server and $SYNC_SERVER are checked here, as a saved address was when it was saved.
-        try ServerAddress.check(settings.server)
+        try Self.check(settings)
         return try await HTTPTransport.withTransport(
             server: settings.server, token: settings.token, connectTimeoutSeconds: connectTimeout, caFile: settings.caFile
         ) { http in
+            var http = http
+            let meter = TransferMeter()
+            http.meter = meter
             let transport = RetryingTransport(http, delays: RetryingTransport<HTTPTransport>.backoff(retries: retries),
                                               onRetry: { progress(.retrying($0)) })
-            let outcome = try await run(replica: replica, server: settings.server, over: transport, progress: progress)
+            var outcome = try await run(replica: replica, server: settings.server, over: transport, progress: progress)
+            (outcome.bytesSent, outcome.bytesReceived) = (meter.sent, meter.received)
+            // What `sync --dry-run` turns bytes into time with.
+            if let speed = meter.speed {
+                try replica.noteLinkSpeed(LinkSpeed(bytesPerSecond: speed.bytesPerSecond, roundTrip: speed.roundTrip, measured: WallClock.now()))
+            }
             // Whose bundles are genuine, learnt while there is a network, on the same connection.
             await Self.learnKeys(replica, over: http)
             return outcome
         }
+    }
+
+    /// What a sync of `replica` would move (see ``SyncEstimate``): nothing is sent but the
+    /// question, and nothing stored on either side.
+    /// - Throws: as ``run(replica:settings:progress:)`` does before its first page.
+    package func estimate(replica: Replica, settings: EffectiveSettings) async throws -> SyncEstimate {
+        try Self.check(settings)
+        return try await HTTPTransport.withTransport(
+            server: settings.server, token: settings.token, connectTimeoutSeconds: connectTimeout, caFile: settings.caFile
+        ) { http in
+            try await SyncEstimate.make(replica: replica, server: settings.server, over: http, pageSize: pageSize)
+        }
+    }
+
+    /// Refuses settings no sync can use: no server or token, or an address that is not one.
+    static func check(_ settings: EffectiveSettings) throws {
+        guard !settings.server.isEmpty else { throw SyncError.notConfigured("no server URL is saved") }
+        guard !settings.token.isEmpty else { throw SyncError.notConfigured("no token is saved") }
+        // --server and $SYNC_SERVER are checked here, as a saved address was when it was saved.
+        try ServerAddress.check(settings.server)
     }
 
     /// Syncs `replica` over `transport` (the server named `server`): what ``run(replica:settings:progress:)``

@@ -16,6 +16,9 @@ package struct SyncOutcome: Sendable, Equatable {
     package var removed: [Removal]
     /// Versions of records newly readable (a grant, or a record moved in), brought with their history.
     package var backfilled: Int
+    /// The sync requests' and answers' body bytes, when the sync went over HTTP.
+    package var bytesSent: Int?
+    package var bytesReceived: Int?
 
     package init(server: String, stats: SyncStats, newConflicts: [ConflictID], removed: [Removal] = [], backfilled: Int = 0) {
         self.server = server
@@ -27,9 +30,11 @@ package struct SyncOutcome: Sendable, Equatable {
 
     /// The shape `sync --json` prints.
     package var summary: OutputJSON.SyncSummary {
-        OutputJSON.SyncSummary(server: server, requests: stats.requests, sent: stats.sent, received: stats.received,
+        var summary = OutputJSON.SyncSummary(server: server, requests: stats.requests, sent: stats.sent, received: stats.received,
                                mergedCleanly: stats.cleanMerges, newConflicts: newConflicts.map(\.rawValue),
                                removed: removed.map(\.sentence), setAside: removed.compactMap(\.setAside), backfilled: backfilled)
+        (summary.sentBytes, summary.receivedBytes) = (bytesSent, bytesReceived)
+        return summary
     }
 
     /// What a sync says when it ends: the figures, then each new conflict.

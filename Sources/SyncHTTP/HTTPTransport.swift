@@ -14,6 +14,8 @@ package struct HTTPTransport: SyncTransport {
     var timeout: TimeAmount
     /// The largest answer accepted, in bytes.
     package var maxResponseBytes = 256 << 20
+    /// Counts each sync request's bytes and time, when set.
+    package var meter: TransferMeter?
 
     package init(client: HTTPClient, server: String, token: String, timeoutSeconds: Int64 = 60) {
         self.client = client
@@ -71,20 +73,17 @@ package struct HTTPTransport: SyncTransport {
         http.headers.add(name: "Content-Type", value: BinaryWire.contentType)
         http.headers.add(name: "Accept", value: BinaryWire.contentType)
         http.headers.add(name: "Authorization", value: "Bearer " + token)
-        http.body = .bytes(ByteBuffer(bytes: BinaryWire.encode(request)))
+        let body = BinaryWire.encode(request)
+        http.body = .bytes(ByteBuffer(bytes: body))
+        let started = ContinuousClock.now
         let (response, data) = try await execute(http, upTo: maxResponseBytes)
+        let elapsed = (ContinuousClock.now - started).components
+        meter?.record(.init(sent: body.count, received: data.count, seconds: Double(elapsed.seconds) + Double(elapsed.attoseconds) / 1e18))
         guard response.status == .ok else {
-            if let error = try? JSONDecoder().decode(ErrorResponse.self, from: data) {
-                if let records = error.error.records, !records.isEmpty {
-                    throw AccessRefusal.answered(code: error.error.code, message: error.error.message, records: records)
-                }
-                throw SyncError.server(status: Int(response.status.code), code: error.error.code, message: error.error.message)
+            if let error = try? JSONDecoder().decode(ErrorResponse.self, from: data), let records = error.error.records, !records.isEmpty {
+                throw AccessRefusal.answered(code: error.error.code, message: error.error.message, records: records)
             }
-            // A server that has no such route: not a field-sync server at this address.
-            if response.status == .notFound || response.status == .methodNotAllowed {
-                throw SyncError.notASyncServer(server: server, status: Int(response.status.code), reason: response.status.reasonPhrase)
-            }
-            throw SyncError.server(status: Int(response.status.code), code: .httpError, message: response.status.reasonPhrase)
+            throw Self.refusal(response, data, server: server)
         }
         do {
             if response.headers.first(name: "Content-Type")?.lowercased().hasPrefix(BinaryWire.contentType) == true {
@@ -94,6 +93,33 @@ package struct HTTPTransport: SyncTransport {
         } catch {
             throw SyncError.badResponse(String(describing: error).prefix(200).description)
         }
+    }
+
+    /// What a sync starting with `request` would pull (`POST /v1/estimate`), with nothing stored.
+    package func estimate(_ request: SyncRequest) async throws -> EstimateResponse {
+        var http = HTTPClientRequest(url: server + "/v1/estimate")
+        http.method = .POST
+        http.headers.add(name: "Content-Type", value: BinaryWire.contentType)
+        http.headers.add(name: "Authorization", value: "Bearer " + token)
+        http.body = .bytes(ByteBuffer(bytes: BinaryWire.encode(request)))
+        let (response, data) = try await execute(http, upTo: 1 << 20)
+        guard response.status == .ok else { throw Self.refusal(response, data, server: server) }
+        guard let estimate = try? JSONDecoder().decode(EstimateResponse.self, from: data) else {
+            throw SyncError.badResponse("the server's estimate is not one this client reads")
+        }
+        return estimate
+    }
+
+    /// The error an answer other than 200 means: the server's own sentence, or, for a server
+    /// that has no such route, that no field-sync server (of this version) answers here.
+    static func refusal(_ response: HTTPClientResponse, _ data: Data, server: String) -> any Error {
+        if let error = try? JSONDecoder().decode(ErrorResponse.self, from: data) {
+            return SyncError.server(status: Int(response.status.code), code: error.error.code, message: error.error.message)
+        }
+        if response.status == .notFound || response.status == .methodNotAllowed {
+            return SyncError.notASyncServer(server: server, status: Int(response.status.code), reason: response.status.reasonPhrase)
+        }
+        return SyncError.server(status: Int(response.status.code), code: .httpError, message: response.status.reasonPhrase)
     }
 
     /// Moves a cell to another compartment (`POST /v1/move`).

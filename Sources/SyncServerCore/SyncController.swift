@@ -52,6 +52,9 @@ package struct SyncController: Sendable {
         router.post("/v1/move") { request, context in
             try await move(request, context: context)
         }
+        router.post("/v1/estimate") { request, context in
+            try await estimate(request, context: context)
+        }
         router.post("/v1/sync") { request, context in
             do {
                 let response = try await sync(request, context: context)
@@ -71,6 +74,37 @@ package struct SyncController: Sendable {
     }
 
     func sync(_ request: Request, context: SyncRequestContext) async throws -> Response {
+        let analyst = try await authenticateLogged(request, context, what: "sync")
+        let (message, binary) = try await readSyncRequest(request, context: context)
+        let answer: (response: SyncResponse, report: ApplyReport)
+        do {
+            let started = ContinuousClock.now
+            answer = try await store.answer(message, analyst: analyst.name, defaultPageSize: limits.defaultPageSize,
+                                            maxPageSize: limits.maxPageSize, at: now())
+            let elapsed = (ContinuousClock.now - started).components
+            metrics.exchangeDuration.recordNanoseconds(elapsed.seconds * 1_000_000_000 + elapsed.attoseconds / 1_000_000_000)
+        } catch {
+            let refusal = APIError.from(error)
+            var metadata: Logger.Metadata = ["analyst": "\(analyst.name)", "reason": "\(error)"]
+            if case ExchangeRefusal.replicaOwnedByOther(_, let owner) = error { metadata["owner"] = "\(owner)" }
+            context.logger.notice("sync refused", metadata: metadata)
+            throw refusal
+        }
+        let response = answer.response
+        context.facts.set("versions_new", String(answer.report.new))
+        context.facts.set("versions_out", String(response.versions.count))
+        context.facts.set("pull", message.backfill != nil ? "backfill" : message.cursor == nil ? "vector" : response.cursor == nil ? "cursor refused" : "cursor")
+        context.logger.debug("sync", metadata: ["replica": "\(message.replica)", "more": "\(response.more)"])
+        metrics.versionsStored.increment(by: answer.report.new)
+        metrics.versionsHeld.increment(by: answer.report.duplicates)
+        metrics.pulled(response.versions.count, from: message.cursor, reached: response.more ? nil : response.cursor)
+        let encoded = binary ? BinaryWire.encode(response) : WireProtocol.encode(response)
+        metrics.bytesOut.increment(by: encoded.count)
+        return okResponse(encoded, contentType: binary ? BinaryWire.contentType : WireProtocol.contentType)
+    }
+
+    /// The analyst a request's token names, the refusal logged (never the token) when none.
+    func authenticateLogged(_ request: Request, _ context: SyncRequestContext, what: String) async throws -> Analyst {
         let analyst: Analyst
         do {
             analyst = try await authenticate(request, context)
@@ -80,10 +114,15 @@ package struct SyncController: Sendable {
                 header.split(separator: " ", maxSplits: 1).last.flatMap { TokenHasher.analystName(in: String($0)) }
             }
             context.facts.set("analyst", claimed ?? "(none)")
-            context.logger.notice("sync refused: \(error.message)", metadata: ["status": "\(error.status.code)", "analyst": "\(claimed ?? "(none)")"])
+            context.logger.notice("\(what) refused: \(error.message)", metadata: ["status": "\(error.status.code)", "analyst": "\(claimed ?? "(none)")"])
             throw error
         }
         context.facts.set("analyst", analyst.name)
+        return analyst
+    }
+
+    /// The sync request a body carries, in either format, checked against the server's limits.
+    func readSyncRequest(_ request: Request, context: SyncRequestContext) async throws -> (message: SyncRequest, binary: Bool) {
         let contentType = request.headers[.contentType]?.lowercased() ?? ""
         let binary = contentType.hasPrefix(BinaryWire.contentType)
         guard binary || contentType.hasPrefix(WireProtocol.contentType) else {
@@ -125,31 +164,7 @@ package struct SyncController: Sendable {
         guard message.vector.count <= ValueRules.maxContextEntries else {
             throw APIError(.vectorTooLarge, "the request's vector has \(message.vector.count) entries; at most \(ValueRules.maxContextEntries) are accepted")
         }
-        let answer: (response: SyncResponse, report: ApplyReport)
-        do {
-            let started = ContinuousClock.now
-            answer = try await store.answer(message, analyst: analyst.name, defaultPageSize: limits.defaultPageSize,
-                                            maxPageSize: limits.maxPageSize, at: now())
-            let elapsed = (ContinuousClock.now - started).components
-            metrics.exchangeDuration.recordNanoseconds(elapsed.seconds * 1_000_000_000 + elapsed.attoseconds / 1_000_000_000)
-        } catch {
-            let refusal = APIError.from(error)
-            var metadata: Logger.Metadata = ["analyst": "\(analyst.name)", "reason": "\(error)"]
-            if case ExchangeRefusal.replicaOwnedByOther(_, let owner) = error { metadata["owner"] = "\(owner)" }
-            context.logger.notice("sync refused", metadata: metadata)
-            throw refusal
-        }
-        let response = answer.response
-        context.facts.set("versions_new", String(answer.report.new))
-        context.facts.set("versions_out", String(response.versions.count))
-        context.facts.set("pull", message.backfill != nil ? "backfill" : message.cursor == nil ? "vector" : response.cursor == nil ? "cursor refused" : "cursor")
-        context.logger.debug("sync", metadata: ["replica": "\(message.replica)", "more": "\(response.more)"])
-        metrics.versionsStored.increment(by: answer.report.new)
-        metrics.versionsHeld.increment(by: answer.report.duplicates)
-        metrics.pulled(response.versions.count, from: message.cursor, reached: response.more ? nil : response.cursor)
-        let encoded = binary ? BinaryWire.encode(response) : WireProtocol.encode(response)
-        metrics.bytesOut.increment(by: encoded.count)
-        return okResponse(encoded, contentType: binary ? BinaryWire.contentType : WireProtocol.contentType)
+        return (message, binary)
     }
 
     /// Moves a cell to another compartment for an analyst cleared to write both.

@@ -37,6 +37,24 @@ package enum WebServer {
             let field = request.uri.queryParameters.get("field")
             return try page(pages, template: "history") { try pages.history(cell, field: field) }
         }
+        router.get("/news") { request, _ in
+            do {
+                let shown = try pages.news(since: request.uri.queryParameters.get("since"))
+                return WebPage.render("news", title: shown.title, context: shown.context, frame: try pages.frame())
+            } catch let error as ClientError {
+                return WebPage.render("news", title: "Since your last visit", context: try pages.news(since: nil).context,
+                                      frame: try pages.frame(refused: "\(error)"), status: .badRequest)
+            }
+        }
+        router.post("/news/seen") { request, _ in
+            let form = try await WebForm.read(request, guardian: guardian)
+            var refused: String?
+            do { try pages.markSeen(form) } catch let error as ClientError { refused = "\(error)" }
+            let shown = try pages.news(since: nil)
+            return WebPage.render("news", title: shown.title, context: shown.context,
+                                  frame: try pages.frame(said: refused == nil ? "Marked as seen." : nil, refused: refused),
+                                  status: refused == nil ? .ok : .badRequest)
+        }
         router.get("/signals") { request, _ in
             let query = request.uri.queryParameters
             return WebPage.render("signals", title: "Signals", context: try pages.signals(

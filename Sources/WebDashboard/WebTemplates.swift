@@ -5,8 +5,24 @@ enum WebTemplates {
     static let all: [String: String] = [
         "layout": layout, "refusal": refusal, "dashboard": dashboard, "cell": cell,
         "signals": signals, "conflicts": conflicts, "conflict": conflict, "history": history, "signal": signal,
-        "notFound": notFound, "edit": edit,
+        "notFound": notFound, "edit": edit, "news": news,
     ]
+
+    /// Since the last visit (or a point): what `sync-client news` prints, with links.
+    static let news = """
+    <h1>Since your last visit</h1>
+    <p class="news-heading" id="news-heading">{{heading}}</p>
+    <form method="get" action="/news" class="filter"><label>Or since <input name="since" value="{{since}}" size="12" placeholder="2026-02-18"></label><button type="submit">Show</button> <a href="/news">since your last visit</a></form>
+    {{#hasCells}}<h2>Cells</h2>{{/hasCells}}
+    <table class="news"><tbody>{{#cells}}<tr class="cell"><th colspan="2"><a href="/cells/{{id}}">{{number}} {{title}}</a>{{#new}} (new){{/new}}</th></tr>
+    {{#fields}}<tr><td>{{field}}</td><td>{{by}}{{count}}</td></tr>{{/fields}}{{/cells}}</tbody></table>
+    {{#hasNewSignals}}<h2>New signals</h2>{{/hasNewSignals}}<ul class="new-signals">{{#newSignals}}<li><a href="/signals/{{id}}">{{date}} {{title}}</a> by {{by}}</li>{{/newSignals}}</ul>
+    {{#hasChangedSignals}}<h2>Signals changed</h2>{{/hasChangedSignals}}<ul class="changed-signals">{{#changedSignals}}<li><a href="/signals/{{id}}">{{date}} {{title}}</a>: {{#fields}}{{field}} by {{by}}; {{/fields}}</li>{{/changedSignals}}</ul>
+    {{#hasNewConflicts}}<h2>New conflicts</h2>{{/hasNewConflicts}}<ul class="new-conflicts">{{#newConflicts}}<li><a class="conflict" href="/conflicts/{{id}}">{{record}} {{field}}</a></li>{{/newConflicts}}</ul>
+    {{#hasClosedConflicts}}<h2>Closed conflicts</h2>{{/hasClosedConflicts}}<ul class="closed-conflicts">{{#closedConflicts}}<li>{{record}} {{field}} (conflict {{id}})</li>{{/closedConflicts}}</ul>
+    {{#mark}}<form method="post" action="/news/seen"><input type="hidden" name="csrf" value="{{csrf}}"><input type="hidden" name="vector" value="{{vector}}">
+    <input type="hidden" name="conflicts" value="{{conflicts}}"><button type="submit" id="mark-seen">Mark as seen</button></form>{{/mark}}
+    """
 
     /// One field's form: prefilled, with the state it was filled from; clearing asks first.
     static let edit = """
@@ -32,7 +48,7 @@ enum WebTemplates {
     <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
     <title>{{title}} · Field dashboard</title><link rel="stylesheet" href="/style.css"></head>
     <body>
-    <header class="bar"><nav><a href="/">Dashboard</a><a href="/signals">Signals</a><a href="/conflicts">Conflicts</a></nav>
+    <header class="bar"><nav><a href="/">Dashboard</a><a href="/news">News</a><a href="/signals">Signals</a><a href="/conflicts">Conflicts</a></nav>
     <form method="post" action="/sync" class="sync"><input type="hidden" name="csrf" value="{{csrf}}"><button type="submit">Sync now</button></form></header>
     <p class="banner" id="banner">{{pending}} pending write{{^onePending}}s{{/onePending}} · {{openConflicts}} open conflict{{^oneConflict}}s{{/oneConflict}} · {{lastSync}}</p>
     {{#removals}}<p class="removed">{{text}}</p>{{/removals}}

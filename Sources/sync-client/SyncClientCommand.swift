@@ -23,7 +23,7 @@ struct SyncClientCommand: AsyncParsableCommand {
         version: ToolVersion.text,
         subcommands: [
             InitCommand.self, CellCommand.self, SignalCommand.self, StatusCommand.self,
-            SyncCommand.self, BundleCommand.self, RekeyCommand.self, ConflictsCommand.self, ResolveCommand.self, LogCommand.self, BlameCommand.self, DiffCommand.self, RevertCommand.self,
+            SyncCommand.self, NewsCommand.self, BundleCommand.self, RekeyCommand.self, ConflictsCommand.self, ResolveCommand.self, LogCommand.self, BlameCommand.self, DiffCommand.self, RevertCommand.self,
             DashboardCommand.self, WebCommand.self, SearchCommand.self, ExportCommand.self, ImportCommand.self, ConfigCommand.self,
         ]
     )

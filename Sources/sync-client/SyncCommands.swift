@@ -85,7 +85,10 @@ struct SyncCommand: AsyncParsableCommand {
         abstract: "Exchange versions with the sync server.",
         discussion: """
             Sends this replica's new versions and receives everyone else's. Safe to interrupt and re-run.
-            Example: sync-client sync
+            --dry-run asks the server what the sync would move first, with nothing stored on either side.
+            Examples:
+              sync-client sync
+              sync-client sync --dry-run
             """
     )
     @OptionGroup var options: ReplicaOption
@@ -97,6 +100,8 @@ struct SyncCommand: AsyncParsableCommand {
     @Option(help: "Versions per request, each way; smaller pages suit slow or flaky links.") var pageSize = SyncSession.defaultPageSize
     @Option(help: "Times a request is sent again when the connection drops after the server has answered (waits of 1, 2, 4, then 8 seconds).")
     var retries = 3
+    @Flag(help: "Ask the server what the sync would move (versions and bytes each way, time at the last measured speed); nothing is sent or stored.")
+    var dryRun = false
 
     /// What an interrupted sync says: pages already received are committed, each with its
     /// cursor, and unsent writes stay queued.
@@ -116,6 +121,10 @@ struct SyncCommand: AsyncParsableCommand {
                                          environment: ProcessInfo.processInfo.environment)
         let showProgress = isatty(STDERR_FILENO) == 1 && !output.json
         let sync = ReplicaSync(connectTimeout: connectTimeout, pageSize: pageSize, retries: retries)
+        if dryRun {
+            let estimate = try await sync.estimate(replica: replica, settings: settings)
+            return output.json ? printJSON(estimate) : print(estimate.lines.joined(separator: "\n"))
+        }
         let work = Task {
             try await sync.run(replica: replica, settings: settings) { event in
                 switch event {

@@ -128,6 +128,13 @@ import Testing
         try Self.assertSnapshot(OutputJSON.text(config), named: "config.json")
     }
 
+    @Test func news() throws {
+        let fixture = try Fixture()
+        let news = try NewsReport.sinceLastLook(fixture.bob, now: Self.now)
+        try Self.assertSnapshot(OutputJSON.text(news), named: "news.json")
+        try Self.assertSnapshot(news.lines.joined(separator: "\n") + "\n", named: "news.txt")
+    }
+
     @Test func colourIsOnlyUsedWhenAsked() throws {
         let fixture = try Fixture()
         let cell = try #require(try fixture.alice.store.record(fixture.cell))

@@ -48,7 +48,7 @@ final class CapturedLogs: @unchecked Sendable {
     }
 
     enum Endpoint: String, CaseIterable {
-        case health, syncPull, syncPush
+        case health, syncPull, syncPush, estimate
     }
 
     static let record = RecordID("a0a0a0a0-0000-4000-8000-00000000000a")!
@@ -96,7 +96,7 @@ final class CapturedLogs: @unchecked Sendable {
             let before = try await store.canonicalDump()
             let requestHeaders = headers
             let (status, answer) = try await app.test(.router) { client in
-                let uri = endpoint == .health ? "/v1/health" : "/v1/sync"
+                let uri = ["health": "/v1/health", "estimate": "/v1/estimate"][endpoint.rawValue] ?? "/v1/sync"
                 let method: HTTPRequest.Method = endpoint == .health ? .get : .post
                 let body = endpoint == .health ? ByteBuffer() : ByteBuffer(bytes: WireProtocol.encode(request))
                 return try await client.execute(uri: uri, method: method, headers: requestHeaders, body: body) { response in
@@ -111,7 +111,7 @@ final class CapturedLogs: @unchecked Sendable {
                 #expect(status == .ok)
                 #expect(try JSONDecoder().decode(HealthResponse.self, from: answer) == HealthResponse())
                 #expect(answer == Data(WireProtocol.encode(HealthResponse())))
-            case .syncPull, .syncPush:
+            case .syncPull, .syncPush, .estimate:
                 let error = try JSONDecoder().decode(ErrorResponse.self, from: answer)
                 if credential == .anotherAnalystsReplica {
                     #expect(status == .forbidden)

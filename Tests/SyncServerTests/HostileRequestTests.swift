@@ -108,6 +108,13 @@ import TestSupport
 
     @Test("a hostile request is refused cleanly", arguments: cases)
     func hostile(testCase: Case) async throws {
+        try await Self.refusedCleanly(testCase, uri: "/v1/sync")
+    }
+
+    /// Sends `testCase`'s body to `uri` as alice, on each store kind (with analysts alice and bob,
+    /// and what `prepare` adds): the answer is the expected refusal with a sentence, the server
+    /// keeps serving, and its state is what it was.
+    static func refusedCleanly(_ testCase: Case, uri: String, prepare: (any InspectableStorage) async throws -> Void = { _ in }) async throws {
         for kind in StoreKind.allCases {
             let server = try await kind.server()
             defer { server.close() }
@@ -115,13 +122,14 @@ import TestSupport
             let token = TokenHasher.makeToken(analyst: "alice")
             try await store.addAnalyst(name: "alice", tokenHash: TokenHasher.hash(token), at: 1)
             try await store.addAnalyst(name: "bob", tokenHash: TokenHasher.hash(TokenHasher.makeToken(analyst: "bob")), at: 1)
+            try await prepare(store)
             let before = try await store.canonicalDump()
             let app = try buildApplication(store: store, configuration: ServerConfiguration(host: "127.0.0.1", port: 0))
             let headers: HTTPFields = [.authorization: "Bearer " + token, .contentType: "application/json"]
             let body = ByteBuffer(string: testCase.body)
             let expected = (testCase.status, testCase.code)
             try await app.test(.router) { client in
-                try await client.execute(uri: "/v1/sync", method: .post, headers: headers, body: body) { response in
+                try await client.execute(uri: uri, method: .post, headers: headers, body: body) { response in
                     #expect(response.status == expected.0, "\(kind)")
                     let error = try? JSONDecoder().decode(ErrorResponse.self, from: Data(response.body.readableBytesView))
                     #expect(error?.error.code.rawValue == expected.1, "\(kind)")

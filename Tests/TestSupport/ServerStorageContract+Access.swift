@@ -21,7 +21,7 @@ extension ServerStorageContract {
              .readsASignalOnlyWhenClearedForEveryCompartmentOfItsCells, .tellsAnAccessCursorOfMovesRevokesAndGrants,
              .backfillsTheHistoryOfRecordsNewlyReadable, .keepsCompartmentsClearancesAndDefaultCompartments,
              .givesNothingToAnAnalystWhoseDefaultClearanceWasRevoked, .placesRecordsAlikeUnderConcurrentPushesAndMoves,
-             .reachesNothingWithAForgedCursorVectorOrBackfill:
+             .reachesNothingWithAForgedCursorVectorOrBackfill, .estimatesAPullPageByPageAsTheAnalystMayReadItAndStoresNothing:
             return true
         default:
             return false

@@ -34,6 +34,7 @@ public enum ServerStorageContract: String, CaseIterable, Sendable {
     case placesRecordsAlikeUnderConcurrentPushesAndMoves
     case passesOverDotsTheirOwnerSetAside
     case reachesNothingWithAForgedCursorVectorOrBackfill
+    case estimatesAPullPageByPageAsTheAnalystMayReadItAndStoresNothing
 
     static let alicesLaptop = ReplicaID("aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa")!
     static let bobsLaptop = ReplicaID("bbbbbbbb-bbbb-4bbb-8bbb-bbbbbbbbbbbb")!
@@ -235,6 +236,8 @@ public enum ServerStorageContract: String, CaseIterable, Sendable {
              .givesNothingToAnAnalystWhoseDefaultClearanceWasRevoked, .placesRecordsAlikeUnderConcurrentPushesAndMoves, .passesOverDotsTheirOwnerSetAside,
              .reachesNothingWithAForgedCursorVectorOrBackfill:
             try await runAccess(server, &findings)
+        case .estimatesAPullPageByPageAsTheAnalystMayReadItAndStoresNothing:
+            try await runEstimate(server, &findings)
         }
     }
 

@@ -71,7 +71,8 @@ import Testing
         try await fixture.app().test(.router) { client in
             for (path, expected) in [("/", "Dashboard"), ("/cells/20", "Second &lt;b&gt;paragraph&lt;/b&gt;."), ("/signals", "Ministers meet"),
                                      ("/signals?cell=20&direction=Advancing&from=2026-03&to=2026-03", "Ministers meet"),
-                                     ("/conflicts", conflict.id.description), ("/conflicts/\(conflict.id)", "Keep mine")] {
+                                     ("/conflicts", conflict.id.description), ("/conflicts/\(conflict.id)", "Keep mine"),
+                                     ("/news", "Since your last visit"), ("/news?since=1970-01-01", "1 new version from bob")] {
                 try await client.execute(uri: path, method: .get, headers: fixture.cookie) { response in
                     let body = String(buffer: response.body)
                     #expect(response.status == .ok, "\(path)")
@@ -157,7 +158,7 @@ import Testing
         let conflict = try #require(try fixture.alice.store.conflicts().first)
         try await fixture.app().test(.router) { client in
             for (path, fields) in [("/cells/20/set", ["field": "title", "value": "Taken over"]), ("/conflicts/\(conflict.id)/resolve", ["choice": "mine"]),
-                                   ("/sync", [:])] {
+                                   ("/sync", [:]), ("/news/seen", ["vector": "", "conflicts": ""])] {
                 let (headers, body) = fixture.form(fields, csrf: false)
                 try await client.execute(uri: path, method: .post, headers: headers, body: body) { response in
                     #expect(response.status == .forbidden, "\(path)")
@@ -166,6 +167,32 @@ import Testing
             }
         }
         #expect(try fixture.alice.store.canonicalDump() == before)
+        #expect(try fixture.alice.newsMark() == nil, "nothing was marked seen")
+    }
+
+    @Test func theNewsPageRefusesABadPointOrMarkWithASentenceAndMarksNothing() async throws {
+        let fixture = try await Fixture()
+        try await fixture.app().test(.router) { client in
+            try await client.execute(uri: "/news?since=someday", method: .get, headers: fixture.cookie) { response in
+                #expect(response.status == .badRequest)
+                #expect(String(buffer: response.body).contains("&#39;someday&#39; is not a point in history"))
+            }
+            for fields in [["vector": "not a vector", "conflicts": ""], ["vector": "", "conflicts": "nope"]] {
+                let (headers, body) = fixture.form(fields)
+                try await client.execute(uri: "/news/seen", method: .post, headers: headers, body: body) { response in
+                    #expect(response.status == .badRequest, "\(fields)")
+                    #expect(String(buffer: response.body).contains("nothing was marked"), "\(fields)")
+                }
+            }
+            #expect(try fixture.alice.newsMark() == nil)
+            // What the page showed is what the form marks
+            let (headers, body) = fixture.form(["vector": try fixture.alice.store.versionVector().text, "conflicts": ""])
+            try await client.execute(uri: "/news/seen", method: .post, headers: headers, body: body) { response in
+                #expect(response.status == .ok)
+                #expect(String(buffer: response.body).contains("Marked as seen."))
+            }
+            #expect(try fixture.alice.newsMark()?.vector == fixture.alice.store.versionVector())
+        }
     }
 
     @Test func editsGoThroughTheCommandLinesChecksAndARefusalWritesNothing() async throws {
