@@ -56,8 +56,11 @@ public struct SQLiteServerStore: ServerStorage {
     }
 
     /// The active (not revoked) analyst named `name`, with the stored hash of their token.
+    /// A plain read, as every other read of this store is: GRDB's async read keeps its reader
+    /// connection until its task comes back to the cooperative pool, so with the pool's threads
+    /// all in plain reads waiting for a connection (a hundred clients at once), neither went on.
     public func activeAnalyst(named name: String) async throws -> (analyst: Analyst, tokenHash: String)? {
-        try await writer.read { db in
+        try read { db in
             try Row.fetchOne(db.cachedStatement(sql: "SELECT name, created, revoked, token_hash FROM analyst WHERE name = ? AND revoked IS NULL"),
                              arguments: [name])
                 .map { (Analyst(name: $0[0], created: $0[1], revoked: $0[2]), $0[3]) }
