@@ -114,6 +114,8 @@ package struct LiveSync: Sendable {
                             emit(.reconnected(seconds: Int((WallClock.now() - since) / 1000)))
                             record.unreachableSince = nil
                         }
+                        // After an outage, waits start afresh too.
+                        if syncFailures > 0 { waitFailures = 0 }
                         (syncFailures, record.failedAttempts, lastRefusal) = (0, 0, nil)
                         let event = LiveEvent.synced(outcome)
                         if event.isWorthALine { emit(event) }
@@ -137,7 +139,13 @@ package struct LiveSync: Sendable {
                         retry(after: delay)
                     }
                 }
-                if !waiting && !retrying && record.unreachableSince == nil, let cursor = try? replica.serverCursor() {
+                if !waiting && !retrying && record.unreachableSince == nil {
+                    guard let cursor = try? replica.serverCursor() else {
+                        // No position in the feed to wait from (the last pull did not end): sync again a wait later.
+                        retrying = true
+                        retry(after: .seconds(waitSeconds))
+                        continue
+                    }
                     waiting = true
                     let request = WaitRequest(replica: replica.id, cursor: cursor, access: try? replica.accessCursor())
                     group.addTask {
@@ -165,16 +173,24 @@ package struct LiveSync: Sendable {
                 case .waited(.failure(let error)):
                     waiting = false
                     switch error {
-                    case .unreachable, .server(_, .unknownCursor, _):
+                    case .unreachable where waitFailures == 0, .server(_, .unknownCursor, _) where waitFailures == 0:
                         // A sync finds out whether the server is there, and starts over from a refused cursor.
+                        waitFailures += 1
                         needSync = true
                     default:
-                        // A limit, or a server without waits: the watch still syncs, less often.
+                        // A limit, a server without waits, or waits that keep failing where syncs
+                        // do not (a proxy that cuts long requests): the watch still syncs, less often.
                         waitFailures += 1
                         record.failedAttempts += 1
                         let delay = backoff(after: waitFailures)
                         let (code, message) = Self.refusal(error)
-                        if message != lastRefusal { emit(.refused(code: code, message: message, retry: delay)) }
+                        if message != lastRefusal {
+                            if case .unreachable(_, let reason) = error {
+                                emit(.unreachable(reason: reason, retry: delay))
+                            } else {
+                                emit(.refused(code: code, message: message, retry: delay))
+                            }
+                        }
                         lastRefusal = message
                         retrying = true
                         retry(after: delay)
