@@ -33,7 +33,7 @@ extension WaitEndpointTests {
         try await storage.grant(analyst: "bob", compartment: "east", write: false)
         let (answer, answered) = try await granted.value
         #expect(answer.changed, "the grant ended bob's wait")
-        #expect(answered - grant < .seconds(2), "the grant reached the wait after \(answered - grant)")
+        #expect(answered - grant < .seconds(5), "the grant reached the wait after \(answered - grant)")
         try await live.sync(bob)
         #expect(try bob.store.record(record) != nil, "bob's next sync brought the record")
 
@@ -42,7 +42,7 @@ extension WaitEndpointTests {
         let revoke = ContinuousClock.now
         #expect(try await storage.revokeClearance(analyst: "bob", compartment: "east"))
         let (after, ended) = try await revoked.value
-        #expect(after.changed && ended - revoke < .seconds(2), "the revoke ended bob's wait after \(ended - revoke)")
+        #expect(after.changed && ended - revoke < .seconds(5), "the revoke ended bob's wait after \(ended - revoke)")
         try await live.stop()
     }
 }

@@ -15,8 +15,10 @@ import TestSupport
 /// `POST /v1/wait` on a real listener of 127.0.0.1, on both stores: a wait ends as soon as the
 /// feed passes its cursor with something its analyst may read (never for its own versions), or
 /// their access changes; it ends empty after its seconds, at once on shutdown, and its limits
-/// and bad bodies are answered with a sentence.
-@Suite struct WaitEndpointTests {
+/// and bad bodies are answered with a sentence. One test at a time: each runs a server in this
+/// process and times it, and the bounds on wake-ups are generous (the end-to-end tests hold the
+/// 2 s target with the real binaries).
+@Suite(.serialized) struct WaitEndpointTests {
     /// A server with analysts alice and bob, run by a service group this test shuts down.
     final class LiveServer: Sendable {
         let server: TestServer
@@ -106,7 +108,7 @@ import TestSupport
         try await live.sync(bob)
         let (answer, answered) = try await waiting.value
         #expect(answer.changed)
-        #expect(answered > pushed && answered - pushed < .seconds(2), "answered \(answered - pushed) after the push")
+        #expect(answered > pushed && answered - pushed < .seconds(5), "answered \(answered - pushed) after the push")
         try await live.stop()
     }
 
@@ -117,7 +119,7 @@ import TestSupport
         let started = ContinuousClock.now
         #expect(try await live.wait(alice, seconds: 1).changed == false)
         let elapsed = ContinuousClock.now - started
-        #expect(elapsed >= .milliseconds(900) && elapsed < .seconds(4), "\(elapsed)")
+        #expect(elapsed >= .milliseconds(900) && elapsed < .seconds(6), "\(elapsed)")
         try await live.stop()
     }
 
@@ -142,11 +144,12 @@ import TestSupport
             }
             try await Self.parked(live.waits, count: 200)
             let stopping = ContinuousClock.now
-            try await live.stop()
-            let elapsed = ContinuousClock.now - stopping
+            let stopped = Task { try await live.stop() }
             let ended = try await answers.value
+            let elapsed = ContinuousClock.now - stopping
+            try await stopped.value
             #expect(ended.count == 200 && ended.allSatisfy { !$0 }, "every wait was answered, unchanged")
-            #expect(elapsed < .seconds(2), "shutdown took \(elapsed)")
+            #expect(elapsed < .seconds(2), "the waits were answered \(elapsed) after the shutdown began")
             try await many.shutdown()
         } catch {
             try? await many.shutdown()
@@ -156,9 +159,10 @@ import TestSupport
 
     /// Waits until `count` waits are admitted.
     static func parked(_ waits: WaitRegistry, count: Int) async throws {
-        let deadline = ContinuousClock.now + .seconds(30)
+        let deadline = ContinuousClock.now + .seconds(60)
         while await waits.count < count {
-            guard ContinuousClock.now < deadline else { throw WaitTimeout(count: await waits.count) }
+            let admitted = await waits.count
+            guard ContinuousClock.now < deadline || admitted >= count else { throw WaitTimeout(count: admitted) }
             try await Task.sleep(for: .milliseconds(20))
         }
     }

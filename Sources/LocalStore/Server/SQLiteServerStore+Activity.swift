@@ -18,8 +18,8 @@ extension SQLiteServerStore {
 extension SQLiteServerStore {
     /// The feed's head, the analysts' access versions summed and the placement log's head, in
     /// one statement of three index lookups and a scan of the (small) analyst table.
-    public func changeStamp() throws -> ChangeStamp {
-        try read { db in
+    public func changeStamp() async throws -> ChangeStamp {
+        try await readWithoutBlocking { db in
             guard let row = try Row.fetchOne(db.cachedStatement(sql: """
                 SELECT (SELECT coalesce(max(seq), 0) FROM feed), (SELECT coalesce(sum(access_version), 0) FROM analyst),
                        (SELECT coalesce(max(seq), 0) FROM placement)
