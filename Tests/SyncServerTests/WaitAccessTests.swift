@@ -29,8 +29,9 @@ extension WaitEndpointTests {
 
         let granted = Task { (try await live.wait(bob, seconds: 20), ContinuousClock.now) }
         try await Self.parked(live.waits, count: 1)
-        let grant = ContinuousClock.now
+        // Timed from the grant's commit (the call's return): what the wait adds to it.
         try await storage.grant(analyst: "bob", compartment: "east", write: false)
+        let grant = ContinuousClock.now
         let (answer, answered) = try await granted.value
         #expect(answer.changed, "the grant ended bob's wait")
         #expect(answered - grant < .seconds(5), "the grant reached the wait after \(answered - grant)")
@@ -39,8 +40,8 @@ extension WaitEndpointTests {
 
         let revoked = Task { (try await live.wait(bob, seconds: 20), ContinuousClock.now) }
         try await Self.parked(live.waits, count: 1)
-        let revoke = ContinuousClock.now
         #expect(try await storage.revokeClearance(analyst: "bob", compartment: "east"))
+        let revoke = ContinuousClock.now
         let (after, ended) = try await revoked.value
         #expect(after.changed && ended - revoke < .seconds(5), "the revoke ended bob's wait after \(ended - revoke)")
         try await live.stop()
