@@ -19,6 +19,20 @@ extension PostgresServerStore {
         }
     }
 
+    /// The feed's head, the analysts' access versions summed and the placement log's head: one
+    /// round trip reading two one-row tables and the (small) analyst table.
+    package func changeStamp() async throws -> ChangeStamp {
+        try await mapErrors { [self] in
+            let rows = try await client.query("""
+                SELECT (SELECT seq FROM feed_head), (SELECT coalesce(sum(access_version), 0)::bigint FROM analyst), (SELECT seq FROM placement_head)
+                """, logger: logger)
+            for try await (feed, access, placements) in rows.decode((Int64?, Int64, Int64?).self) {
+                return ChangeStamp(feed: UInt64(feed ?? 0), access: UInt64(access), placements: UInt64(placements ?? 0))
+            }
+            return ChangeStamp(feed: 0)
+        }
+    }
+
     package func feedHead() async throws -> FeedCursor {
         try await mapErrors { [self] in
             for try await (seq, chain) in try await client.query("SELECT seq, chain FROM feed_head", logger: logger).decode((Int64, Int64).self) {

@@ -124,8 +124,37 @@ package enum OutputJSON {
             package var server: String
         }
 
+        /// The watch (`sync --watch` or `web`) this replica has, or had: absent if none ever ran.
+        package var watch: Watch?
+
+        /// `{"running", "pid", "started", "heartbeat", "last", "lastTime", "unreachableSince", "failedAttempts"}`:
+        /// whether a watch holds the replica now, and what it last did (times in ISO 8601 UTC).
+        package struct Watch: Encodable, Equatable {
+            package var running: Bool
+            package var pid: Int32
+            package var started: String
+            package var heartbeat: String
+            package var last: String?
+            package var lastTime: String?
+            package var unreachableSince: String?
+            package var failedAttempts: Int
+
+            package init(_ record: WatchRecord, running: Bool) {
+                self.running = running
+                pid = record.pid
+                started = TextOutput.isoTime(record.started)
+                heartbeat = TextOutput.isoTime(record.heartbeat)
+                last = record.last
+                lastTime = record.lastTime.map(TextOutput.isoTime)
+                unreachableSince = record.unreachableSince.map(TextOutput.isoTime)
+                failedAttempts = record.failedAttempts
+            }
+        }
+
         package init(replica: String, analyst: String, server: String, versions: UInt64, pending: Int, pendingRecords: [PendingRecord], openConflicts: Int,
-                    carrying: Int = 0, lastSync: (time: Int64, server: String)? = nil, clearances: [Clearance] = [], removed: [String] = []) {
+                    carrying: Int = 0, lastSync: (time: Int64, server: String)? = nil, clearances: [Clearance] = [], removed: [String] = [],
+                    watch: Watch? = nil) {
+            self.watch = watch
             self.carrying = carrying
             self.clearances = clearances.isEmpty ? nil : clearances.map { "\($0.compartment): \($0.level)" }
             self.removed = removed.isEmpty ? nil : removed
@@ -226,6 +255,13 @@ package enum OutputJSON {
     }
 
     /// Pretty, key-sorted JSON text with a final newline.
+    /// `value` on one line (sorted keys), for streams of one object a line.
+    package static func line(_ value: some Encodable) -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return String(decoding: try! encoder.encode(value), as: UTF8.self) + "\n"
+    }
+
     package static func text(_ value: some Encodable) -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]

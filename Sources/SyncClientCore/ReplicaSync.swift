@@ -1,6 +1,6 @@
 package import LocalStore
 package import SyncProtocol
-import SyncHTTP
+package import SyncHTTP
 package import SyncModel
 
 /// One sync of a replica with its server, as `sync-client sync` and the web dashboard's Sync
@@ -34,21 +34,29 @@ package struct ReplicaSync: Sendable {
         return try await HTTPTransport.withTransport(
             server: settings.server, token: settings.token, connectTimeoutSeconds: connectTimeout, caFile: settings.caFile
         ) { http in
-            var http = http
-            let meter = TransferMeter()
-            http.meter = meter
-            let transport = RetryingTransport(http, delays: RetryingTransport<HTTPTransport>.backoff(retries: retries),
-                                              onRetry: { progress(.retrying($0)) })
-            var outcome = try await run(replica: replica, server: settings.server, over: transport, progress: progress)
-            (outcome.bytesSent, outcome.bytesReceived) = (meter.sent, meter.received)
-            // What `sync --dry-run` turns bytes into time with.
-            if let speed = meter.speed {
-                try replica.noteLinkSpeed(LinkSpeed(bytesPerSecond: speed.bytesPerSecond, roundTrip: speed.roundTrip, measured: WallClock.now()))
-            }
-            // Whose bundles are genuine, learnt while there is a network, on the same connection.
-            await Self.learnKeys(replica, over: http)
-            return outcome
+            try await run(replica: replica, server: settings.server, over: http, progress: progress)
         }
+    }
+
+    /// ``run(replica:settings:progress:)`` on a client the caller keeps open (a watch syncs
+    /// again and again on one).
+    package func run(
+        replica: Replica, server: String, over http: HTTPTransport, progress: @escaping @Sendable (SyncProgress) -> Void = { _ in }
+    ) async throws -> SyncOutcome {
+        var http = http
+        let meter = TransferMeter()
+        http.meter = meter
+        let transport = RetryingTransport(http, delays: RetryingTransport<HTTPTransport>.backoff(retries: retries),
+                                          onRetry: { progress(.retrying($0)) })
+        var outcome = try await run(replica: replica, server: server, over: transport, progress: progress)
+        (outcome.bytesSent, outcome.bytesReceived) = (meter.sent, meter.received)
+        // What `sync --dry-run` turns bytes into time with.
+        if let speed = meter.speed {
+            try replica.noteLinkSpeed(LinkSpeed(bytesPerSecond: speed.bytesPerSecond, roundTrip: speed.roundTrip, measured: WallClock.now()))
+        }
+        // Whose bundles are genuine, learnt while there is a network, on the same connection.
+        await Self.learnKeys(replica, over: http)
+        return outcome
     }
 
     /// What a sync of `replica` would move (see ``SyncEstimate``): nothing is sent but the

@@ -373,6 +373,18 @@ package enum TextOutput {
         lines.append("Synced   " + (status.lastSync.map { "\(isoMilliseconds($0.time).map(style.time) ?? $0.time) with \($0.server)" } ?? "never"))
         if let clearances = status.clearances { lines.append("Cleared  " + clearances.joined(separator: ", ")) }
         for removal in status.removed ?? [] { lines.append("Removed  " + removal) }
+        if let watch = status.watch { lines.append(watchLine(watch, style: style)) }
         return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// `Watching …` while a watch runs (with its last event), else when the last one stopped.
+    static func watchLine(_ watch: OutputJSON.Status.Watch, style: TextStyle) -> String {
+        let time = { (text: String) in isoMilliseconds(text).map(style.time) ?? text }
+        let last = watch.last.map { " Last: \($0.split(separator: "\n").first ?? "")" + (watch.lastTime.map { " (\(time($0)))" } ?? "") } ?? ""
+        guard watch.running else {
+            return "Watch    not running (the last one, process \(watch.pid), was last seen \(time(watch.heartbeat))).\(last)"
+        }
+        let outage = watch.unreachableSince.map { "; the server has been unreachable since \(time($0)), \(watch.failedAttempts) tries" } ?? ""
+        return "Watch    running (process \(watch.pid), since \(time(watch.started))\(outage)).\(last)"
     }
 }

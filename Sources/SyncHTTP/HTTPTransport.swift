@@ -10,7 +10,7 @@ import NIOHTTPCompression
 package struct HTTPTransport: SyncTransport {
     package let client: HTTPClient
     package let server: String
-    private let token: String
+    let token: String
     var timeout: TimeAmount
     /// The largest answer accepted, in bytes.
     package var maxResponseBytes = 256 << 20
@@ -130,12 +130,20 @@ package struct HTTPTransport: SyncTransport {
         http.headers.add(name: "Authorization", value: "Bearer " + token)
         http.body = .bytes(ByteBuffer(bytes: WireProtocol.encode(move)))
         let (response, data) = try await execute(http, upTo: 1 << 20)
-        guard response.status == .ok else {
-            if let error = try? JSONDecoder().decode(ErrorResponse.self, from: data) {
-                throw SyncError.server(status: Int(response.status.code), code: error.error.code, message: error.error.message)
-            }
-            throw SyncError.server(status: Int(response.status.code), code: .httpError, message: response.status.reasonPhrase)
+        guard response.status == .ok else { throw refusal(response, data) }
+    }
+
+    /// The error an answer other than 200 stands for: the server's code and sentence, or, with
+    /// no body of the protocol, an address that is not a field-sync server (404, 405) or the
+    /// bare HTTP status.
+    func refusal(_ response: HTTPClientResponse, _ data: Data) -> SyncError {
+        if let error = try? JSONDecoder().decode(ErrorResponse.self, from: data) {
+            return SyncError.server(status: Int(response.status.code), code: error.error.code, message: error.error.message)
         }
+        if response.status == .notFound || response.status == .methodNotAllowed {
+            return SyncError.notASyncServer(server: server, status: Int(response.status.code), reason: response.status.reasonPhrase)
+        }
+        return SyncError.server(status: Int(response.status.code), code: .httpError, message: response.status.reasonPhrase)
     }
 
     /// The server's public key for sealed bundles (`GET /v1/bundle-key`).
@@ -160,9 +168,9 @@ package struct HTTPTransport: SyncTransport {
 
     /// Sends `http` and reads its whole answer (at most `limit` bytes); a failure of the link
     /// is ``SyncError/unreachable(server:reason:)``.
-    private func execute(_ http: HTTPClientRequest, upTo limit: Int) async throws -> (HTTPClientResponse, Data) {
+    func execute(_ http: HTTPClientRequest, upTo limit: Int, timeout: TimeAmount? = nil) async throws -> (HTTPClientResponse, Data) {
         do {
-            let response = try await client.execute(http, timeout: timeout)
+            let response = try await client.execute(http, timeout: timeout ?? self.timeout)
             return (response, Data(try await response.body.collect(upTo: limit).readableBytesView))
         } catch {
             throw SyncError.unreachable(server: server, reason: Self.describe(error))

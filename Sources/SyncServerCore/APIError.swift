@@ -44,6 +44,8 @@ package struct APIError: Error, HTTPResponseError, Sendable, Equatable {
             return APIError(error.code, error.description)
         case let error as CompartmentError:
             return APIError(error.code, error.description)
+        case let refusal as WaitRefusal:
+            return APIError(refusal.code, refusal.description)
         case let error as RelayError:
             return APIError(.malformedSignature, error.description)
         case let error as any StorageError:
@@ -54,7 +56,7 @@ package struct APIError: Error, HTTPResponseError, Sendable, Equatable {
     }
 
     /// A sentence naming where a JSON body went wrong.
-    static func malformed(_ error: any Error) -> APIError {
+    static func malformed(_ error: any Error, what: String = "sync request") -> APIError {
         let detail: String
         switch error {
         case DecodingError.dataCorrupted(let context):
@@ -66,7 +68,7 @@ package struct APIError: Error, HTTPResponseError, Sendable, Equatable {
         default:
             detail = "the body is not valid JSON"
         }
-        return APIError(.malformedBody, "the request body is not a sync request (\(detail)); see the protocol in README.md")
+        return APIError(.malformedBody, "the request body is not a \(what) (\(detail)); see the protocol in README.md")
     }
 
     private static func path(_ keys: [any CodingKey]) -> String {

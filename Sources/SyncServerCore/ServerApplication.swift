@@ -16,6 +16,9 @@ package struct ServerConfiguration: Sendable {
     package var readiness: @Sendable () async throws -> Void
     /// The sync metrics (no-ops unless the process bootstrapped a metrics backend).
     package var metrics: SyncMetrics
+    /// The registry of parked waits; a fresh one when nil (tests and benchmarks pass theirs to
+    /// count the waits).
+    package var waits: WaitRegistry?
 
     package init(
         host: String = "127.0.0.1", port: Int = 8080, limits: ServerLimits = ServerLimits(), tls: TLSFiles? = nil,
@@ -83,12 +86,15 @@ package func buildApplication(
     router.add(middleware: RequestLogMiddleware())
     // Requests and durations by route template (never by analyst), through swift-metrics.
     router.add(middleware: MetricsMiddleware())
-    SyncController(store: store, limits: configuration.limits, metrics: configuration.metrics).register(on: router)
+    let waits = configuration.waits ?? WaitRegistry(limits: configuration.limits)
+    SyncController(store: store, limits: configuration.limits, metrics: configuration.metrics, waits: waits).register(on: router)
     ReadinessRoute(check: configuration.readiness).register(on: router)
+    let watch = ChangeWatch(store: store, waits: waits, interval: .milliseconds(configuration.limits.changePollMilliseconds), logger: logger)
     return Application(
         router: router,
         server: try configuration.tls.map { try .tls(.http1(), tlsConfiguration: try $0.configuration()) } ?? .http1(),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "sync-server"),
+        services: [watch],
         onServerRunning: { channel in await onListening(channel.localAddress?.port ?? configuration.port) },
         logger: logger
     )

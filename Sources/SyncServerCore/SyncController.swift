@@ -12,11 +12,17 @@ package struct SyncController: Sendable {
     /// Milliseconds since 1970; injected so tests can fix time.
     package let now: @Sendable () -> Int64
     package let metrics: SyncMetrics
+    /// The waits parked on this server, woken by every commit this process makes.
+    package let waits: WaitRegistry
 
-    package init(store: any ServerStorage, limits: ServerLimits, metrics: SyncMetrics = SyncMetrics(), now: @escaping @Sendable () -> Int64 = WallClock.now) {
+    package init(
+        store: any ServerStorage, limits: ServerLimits, metrics: SyncMetrics = SyncMetrics(), waits: WaitRegistry? = nil,
+        now: @escaping @Sendable () -> Int64 = WallClock.now
+    ) {
         self.store = store
         self.limits = limits
         self.metrics = metrics
+        self.waits = waits ?? WaitRegistry(limits: limits)
         self.now = now
     }
 
@@ -54,6 +60,9 @@ package struct SyncController: Sendable {
         }
         router.post("/v1/estimate") { request, context in
             try await estimate(request, context: context)
+        }
+        router.post("/v1/wait") { request, context in
+            try await wait(request, context: context)
         }
         router.post("/v1/sync") { request, context in
             do {
@@ -95,6 +104,8 @@ package struct SyncController: Sendable {
         context.facts.set("versions_out", String(response.versions.count))
         context.facts.set("pull", message.backfill != nil ? "backfill" : message.cursor == nil ? "vector" : response.cursor == nil ? "cursor refused" : "cursor")
         context.logger.debug("sync", metadata: ["replica": "\(message.replica)", "more": "\(response.more)"])
+        // Watching replicas of this instance learn of the push at once (others by their poll).
+        if answer.report.new > 0 { await waits.notify() }
         metrics.versionsStored.increment(by: answer.report.new)
         metrics.versionsHeld.increment(by: answer.report.duplicates)
         metrics.pulled(response.versions.count, from: message.cursor, reached: response.more ? nil : response.cursor)
@@ -192,6 +203,7 @@ package struct SyncController: Sendable {
         } catch {
             throw APIError(.storeUnavailable, "the server cannot write its database; try again later")
         }
+        await waits.notify()
         return jsonResponse(HealthResponse())
     }
 

@@ -7,7 +7,8 @@ import Hummingbird
 /// What keeps the local dashboard the analyst's alone, as a browser is hostile territory: only
 /// the loopback host names (a DNS-rebound name is refused), a random token in the printed URL
 /// that works once, exchanged for a session secret kept in a cookie and required on every
-/// request, a CSRF token on every form, and headers that forbid scripts, framing and sniffing.
+/// request, a CSRF token on every form, and headers that forbid inline and foreign scripts,
+/// framing and sniffing.
 /// Every refusal is a sentence and changes nothing.
 package final class WebGuard: Sendable {
     /// The one-time secret in the printed URL.
@@ -76,9 +77,10 @@ package final class WebGuard: Sendable {
         return nil
     }
 
-    /// Headers on every answer: no script at all, nothing from elsewhere, no framing.
+    /// Headers on every answer: no script but the dashboard's own file (nothing inline, nothing
+    /// from elsewhere), requests only to the dashboard, no framing.
     static let securityHeaders: HTTPFields = [
-        .contentSecurityPolicy: "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+        .contentSecurityPolicy: "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
         HTTPField.Name("X-Content-Type-Options")!: "nosniff",
         HTTPField.Name("Referrer-Policy")!: "no-referrer",
         .cacheControl: "no-store",

@@ -14,6 +14,8 @@ struct WebPages {
         let conflicts = try replica.store.conflicts().count
         var frame: [String: Any] = [
             "csrf": guardian.csrf, "pending": pending, "onePending": pending == 1,
+            // What the page shows, for the banner that says when the replica holds more.
+            "versions": try replica.store.versionVector().total,
             "openConflicts": conflicts, "oneConflict": conflicts == 1,
             "lastSync": try replica.lastSync().map { "last synced \(TextOutput.humanTime($0.time)) with \($0.server)" } ?? "never synced",
         ]

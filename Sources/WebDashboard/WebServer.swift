@@ -26,6 +26,14 @@ package enum WebServer {
         router.get("/style.css") { _, _ in
             Response(status: .ok, headers: [.contentType: "text/css; charset=utf-8"], body: ResponseBody(byteBuffer: ByteBuffer(string: WebTemplates.stylesheet)))
         }
+        // The one script (see WebTemplates.liveScript), and what it asks: how many versions the replica holds.
+        router.get("/live.js") { _, _ in
+            Response(status: .ok, headers: [.contentType: "text/javascript; charset=utf-8"], body: ResponseBody(byteBuffer: ByteBuffer(string: WebTemplates.liveScript)))
+        }
+        router.get("/live") { _, _ in
+            Response(status: .ok, headers: [.contentType: "application/json"],
+                     body: ResponseBody(byteBuffer: ByteBuffer(string: #"{"versions":\#(try replica.store.versionVector().total)}"#)))
+        }
         router.get("/") { request, _ in
             WebPage.render("dashboard", title: "Dashboard", context: try pages.dashboard(sort: request.uri.queryParameters.get("sort")), frame: try pages.frame())
         }

@@ -1,6 +1,7 @@
 /// The dashboard's templates and stylesheet, compiled into the binary so a copied release
-/// binary serves its pages with no other files. Pages work without JavaScript (there is none)
-/// and print without navigation and forms (the stylesheet's print rules).
+/// binary serves its pages with no other files. Pages work without JavaScript (one small
+/// script, ``liveScript``, only adds the banner that says new versions arrived) and print
+/// without navigation and forms (the stylesheet's print rules).
 enum WebTemplates {
     static let all: [String: String] = [
         "layout": layout, "refusal": refusal, "dashboard": dashboard, "cell": cell,
@@ -46,8 +47,9 @@ enum WebTemplates {
     static let layout = """
     <!doctype html>
     <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-    <title>{{title}} · Field dashboard</title><link rel="stylesheet" href="/style.css"></head>
-    <body>
+    <title>{{title}} · Field dashboard</title><link rel="stylesheet" href="/style.css"><script src="/live.js" defer></script></head>
+    <body data-versions="{{versions}}">
+    <p class="live" id="live" hidden></p>
     <header class="bar"><nav><a href="/">Dashboard</a><a href="/news">News</a><a href="/signals">Signals</a><a href="/conflicts">Conflicts</a></nav>
     <form method="post" action="/sync" class="sync"><input type="hidden" name="csrf" value="{{csrf}}"><button type="submit">Sync now</button></form></header>
     <p class="banner" id="banner">{{pending}} pending write{{^onePending}}s{{/onePending}} · {{openConflicts}} open conflict{{^oneConflict}}s{{/oneConflict}} · {{lastSync}}</p>
@@ -156,6 +158,37 @@ enum WebTemplates {
     <label>Edit the text (remove every marker line) <textarea name="value" rows="12">{{marked}}</textarea></label>
     <button type="submit">Save this text</button></form>{{/deletion}}
     </section>
+    """
+
+    /// Served as `/live.js` (the content security policy allows scripts from the dashboard
+    /// itself and nothing inline): every second it asks `/live` how many versions the replica
+    /// holds, and when that passed what the page was rendered from, shows "N new changes — reload".
+    /// The reload link asks for the page's own address, or for a form's page after a form.
+    static let liveScript = """
+    (function () {
+      var shown = Number(document.body.getAttribute('data-versions'));
+      var banner = document.getElementById('live');
+      if (!banner || isNaN(shown)) return;
+      var path = location.pathname.replace(/\\/(set|resolve)$/, '').replace(/^\\/sync$/, '/').replace(/^(\\/cells\\/[^/]+)\\/signals$/, '$1');
+      function look() {
+        fetch('/live', { credentials: 'same-origin', cache: 'no-store' })
+          .then(function (answer) { return answer.ok ? answer.json() : null; })
+          .then(function (state) {
+            if (!state || !(state.versions > shown)) return;
+            var count = state.versions - shown;
+            banner.textContent = count + ' new change' + (count === 1 ? '' : 's') + ' \\u2014 ';
+            var link = document.createElement('a');
+            link.href = path + (path === location.pathname ? location.search : '');
+            link.id = 'live-reload';
+            link.textContent = 'reload';
+            banner.appendChild(link);
+            banner.hidden = false;
+          })
+          .catch(function () {})
+          .then(function () { setTimeout(look, 1000); });
+      }
+      setTimeout(look, 1000);
+    })();
     """
 
     static let stylesheet = """

@@ -79,12 +79,18 @@ final class BenchServer {
     let process = Process()
     let url: String
 
-    init(database: String, arguments: [String] = []) throws {
+    /// `log`, a file the server's log lines go to (one per request); none by default.
+    init(database: String, arguments: [String] = [], log: String? = nil) throws {
         let output = Pipe()
         process.executableURL = URL(fileURLWithPath: try BenchFixtures.binary("sync-server"))
         process.arguments = ["serve", "--db", database, "--port", "0"] + arguments
         process.standardOutput = output
-        process.standardError = FileHandle.nullDevice
+        if let log {
+            _ = FileManager.default.createFile(atPath: log, contents: nil)
+            process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
+        } else {
+            process.standardError = FileHandle.nullDevice
+        }
         try process.run()
         var buffer = Data()
         let deadline = Date().addingTimeInterval(30)

@@ -64,7 +64,8 @@ struct StatusCommand: ParsableCommand {
             versions: try replica.store.versionVector().total, pending: pending.count,
             pendingRecords: pendingRecords, openConflicts: try replica.store.conflicts().count,
             carrying: try replica.carriedPendingCount(), lastSync: try replica.lastSync(),
-            clearances: try replica.clearances(), removed: try replica.removals().map(\.sentence)
+            clearances: try replica.clearances(), removed: try replica.removals().map(\.sentence),
+            watch: WatchRecord.load(replica: options.path).map { OutputJSON.Status.Watch($0.record, running: $0.running) }
         )
         if output.json { return printJSON(status) }
         var labels: [String: String] = [:]
@@ -102,6 +103,12 @@ struct SyncCommand: AsyncParsableCommand {
     var retries = 3
     @Flag(help: "Ask the server what the sync would move (versions and bytes each way, time at the last measured speed); nothing is sent or stored.")
     var dryRun = false
+    @Flag(help: "Keep syncing until Ctrl-C: local writes go within a second, colleagues' arrive as they are pushed; one line per change.")
+    var watch = false
+    @Option(help: ArgumentHelp("With --watch: the longest each wait for news asks the server to hold it.", valueName: "seconds"))
+    var waitSeconds = 25
+    @Option(help: ArgumentHelp("With --watch: the longest pause between tries while the server cannot be reached (they start at 1 s and double).", valueName: "seconds"))
+    var maxBackoff = 60.0
 
     /// What an interrupted sync says: pages already received are committed, each with its
     /// cursor, and unsent writes stay queued.
@@ -113,9 +120,13 @@ struct SyncCommand: AsyncParsableCommand {
         }
         guard connectTimeout >= 1 else { throw ValidationError("--connect-timeout must be at least 1 second") }
         guard (0...20).contains(retries) else { throw ValidationError("--retries must be between 0 and 20") }
+        guard (1...300).contains(waitSeconds) else { throw ValidationError("--wait-seconds must be between 1 and 300") }
+        guard maxBackoff >= 0.1 && maxBackoff <= 3600 else { throw ValidationError("--max-backoff must be between 0.1 and 3600 seconds") }
+        guard !(watch && dryRun) else { throw ValidationError("--dry-run asks once what a sync would move and --watch keeps syncing; use one of them") }
     }
 
     func run() async throws {
+        if watch { return try await runWatch() }
         let replica = try options.open()
         let settings = EffectiveSettings(saved: try replica.settings(), server: server, token: token, caFile: caFile,
                                          environment: ProcessInfo.processInfo.environment)

@@ -100,6 +100,10 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Largest request body in bytes (clients push pages of up to 8 MiB of values and halve them when refused: keep it above 9 MiB).") var maxBodyBytes = ServerLimits().maxBodyBytes
     @Option(help: "Most versions one request may push.") var maxVersionsPerRequest = ServerLimits().maxVersionsPerRequest
     @Option(help: "Most versions one answer carries.") var maxPageSize = ServerLimits().maxPageSize
+    @Option(help: "The longest a watching replica's wait (POST /v1/wait) is held before it is answered, in seconds.") var maxWaitSeconds = ServerLimits().maxWaitSeconds
+    @Option(help: "Most waits one analyst may have open at once (each watching replica or dashboard holds one).") var maxWaitsPerAnalyst = ServerLimits().maxWaitsPerAnalyst
+    @Option(help: "Most waits the server holds at once.") var maxWaits = ServerLimits().maxWaits
+    @Option(help: ArgumentHelp("How often the server looks for commits made by other instances or commands, in milliseconds.", valueName: "ms")) var changePollMs = ServerLimits().changePollMilliseconds
     @Option(help: ArgumentHelp("Serve HTTPS with this certificate (PEM, leaf first); needs --tls-key.", valueName: "path")) var tlsCert: String?
     @Option(help: ArgumentHelp("The certificate's private key (unencrypted PEM).", valueName: "path")) var tlsKey: String?
     @Option(help: ArgumentHelp("Log lines as text or json (one object a line, for collectors), on standard error.", valueName: "text|json")) var logFormat = "text"
@@ -143,6 +147,9 @@ struct Serve: AsyncParsableCommand {
         guard maxVersionsPerRequest >= 1, maxPageSize >= 1 else {
             throw ValidationError("--max-versions-per-request and --max-page-size must be at least 1")
         }
+        guard (1...300).contains(maxWaitSeconds) else { throw ValidationError("--max-wait-seconds must be between 1 and 300") }
+        guard maxWaitsPerAnalyst >= 1, maxWaits >= 1 else { throw ValidationError("--max-waits-per-analyst and --max-waits must be at least 1") }
+        guard (10...10_000).contains(changePollMs) else { throw ValidationError("--change-poll-ms must be between 10 and 10000") }
     }
 
     func run() async throws {
@@ -158,6 +165,10 @@ struct Serve: AsyncParsableCommand {
         limits.maxBodyBytes = maxBodyBytes
         limits.maxVersionsPerRequest = maxVersionsPerRequest
         limits.maxPageSize = maxPageSize
+        limits.maxWaitSeconds = maxWaitSeconds
+        limits.maxWaitsPerAnalyst = maxWaitsPerAnalyst
+        limits.maxWaits = maxWaits
+        limits.changePollMilliseconds = changePollMs
         limits.defaultPageSize = min(limits.defaultPageSize, maxPageSize)
         let path = database.displayName
         let host = self.host

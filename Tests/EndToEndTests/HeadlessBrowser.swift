@@ -103,7 +103,7 @@ final class DevToolsPage: @unchecked Sendable {
     }
 
     /// The value of a JavaScript expression evaluated in the page by DevTools (the page itself
-    /// runs no script: its Content-Security-Policy forbids it).
+    /// runs only its own `/live.js`: its Content-Security-Policy forbids any other script).
     func evaluate(_ expression: String) async throws -> Any? {
         let result = try await call("Runtime.evaluate", ["expression": expression, "returnByValue": true])
         return (result["result"] as? [String: Any])?["value"]

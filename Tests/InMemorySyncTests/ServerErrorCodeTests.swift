@@ -14,6 +14,7 @@ import Testing
         (.notCleared, "not_cleared"), (.unknownCompartment, "unknown_compartment"),
         (.bodyTooLarge, "body_too_large"), (.tooManyVersions, "too_many_versions"), (.storeUnavailable, "store_unavailable"),
         (.internalError, "internal"), (.httpError, "http_error"),
+        (.unknownCursor, "unknown_cursor"), (.tooManyWaits, "too_many_waits"), (.serverBusy, "server_busy"),
     ]
 
     @Test func everyKnownCodeKeepsItsWireString() {

@@ -192,6 +192,11 @@ public final class MemoryServerStorage: InspectableStorage, @unchecked Sendable 
         lock.withLock { state.feed.last?.position ?? .start }
     }
 
+    /// Only the feed: access never changes in memory (see ``keepsCompartments``).
+    public func changeStamp() -> ChangeStamp {
+        ChangeStamp(feed: feedHead().seq)
+    }
+
     /// Every record it holds is in the default compartment.
     public func compartments(of record: RecordID) -> [String]? {
         lock.withLock { state.kinds[record] == nil ? nil : [Compartment.defaultName] }

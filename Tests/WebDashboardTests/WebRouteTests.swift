@@ -78,7 +78,7 @@ import Testing
                     #expect(response.status == .ok, "\(path)")
                     #expect(body.contains(expected), "\(path) should show \(expected)")
                     #expect(!body.contains("<script>"), "\(path) shows a title unescaped")
-                    #expect(response.headers[.contentSecurityPolicy]?.contains("default-src 'none'") == true, "\(path)")
+                    #expect(response.headers[.contentSecurityPolicy]?.contains("default-src 'none'; script-src 'self'; connect-src 'self';") == true, "\(path)")
                 }
             }
             try await client.execute(uri: "/", method: .get, headers: fixture.cookie) { response in
@@ -115,6 +115,13 @@ import Testing
                     #expect(response.status == .unauthorized)
                     #expect(!String(buffer: response.body).contains("Water"))
                     #expect(String(buffer: response.body).contains("token"))
+                }
+                // The live banner's script and what it asks are the session's alone too.
+                for path in ["/live", "/live.js"] {
+                    try await client.execute(uri: path, method: .get, headers: headers) { response in
+                        #expect(response.status == .unauthorized, "\(path)")
+                        #expect(!String(buffer: response.body).contains("versions"), "\(path)")
+                    }
                 }
             }
             try await client.execute(uri: "/?token=\(String(fixture.guardian.token.reversed()))", method: .get) { response in

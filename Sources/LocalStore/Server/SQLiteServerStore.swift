@@ -58,7 +58,7 @@ public struct SQLiteServerStore: ServerStorage {
 
     /// The active (not revoked) analyst named `name`, with the stored hash of their token.
     public func activeAnalyst(named name: String) async throws -> (analyst: Analyst, tokenHash: String)? {
-        try await writer.read { db in
+        try await readWithoutBlocking { db in
             try Row.fetchOne(db.cachedStatement(sql: "SELECT name, created, revoked, token_hash FROM analyst WHERE name = ? AND revoked IS NULL"),
                              arguments: [name])
                 .map { (Analyst(name: $0[0], created: $0[1], revoked: $0[2]), $0[3]) }
@@ -212,6 +212,26 @@ public struct SQLiteServerStore: ServerStorage {
     /// Runs `body` on a consistent view of the file.
     func read<T>(_ body: (Database) throws -> T) throws -> T {
         try DatabaseFile.read(writer, path: path, body)
+    }
+
+    /// ``read(_:)`` without blocking the caller's thread. GRDB's own async read keeps its reader
+    /// connection until its task comes back to the cooperative pool: with the pool's threads all
+    /// in plain reads waiting for a connection (a hundred clients at once), neither went on and
+    /// the server stopped answering. Here the connection is given back on its own queue, before
+    /// the caller's task is resumed.
+    func readWithoutBlocking<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        let path = self.path
+        return try await withCheckedThrowingContinuation { continuation in
+            writer.asyncRead { result in
+                continuation.resume(with: Result {
+                    do {
+                        return try body(try result.get())
+                    } catch let error as DatabaseError {
+                        throw StoreError.cannotOpen(path: path, reason: DatabaseFile.reason(error))
+                    }
+                })
+            }
+        }
     }
 }
 

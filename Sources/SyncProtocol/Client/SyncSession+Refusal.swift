@@ -24,7 +24,7 @@ extension SyncSession {
             return .refreshAccess
         case .unauthorized, .malformedBody, .unsupportedMediaType, .unsupportedProtocol, .vectorTooLarge, .malformedSignature,
              .invalidVersion, .kindMismatch, .counterGap, .dotReused, .replicaNotYours, .keyMismatch, .storeUnavailable, .unknownCompartment,
-             .internalError, .httpError, .unknown:
+             .internalError, .httpError, .unknownCursor, .tooManyWaits, .serverBusy, .unknown:
             return .stop
         }
     }

@@ -56,6 +56,9 @@ public protocol ServerStorage: Sendable {
     func replicaActivity() async throws -> [ReplicaActivity]
     /// The position after the last version stored (``FeedCursor/start`` when there is none).
     func feedHead() async throws -> FeedCursor
+    /// The feed's head, the sum of analysts' access versions and the placement log's head, read
+    /// in one cheap query: a server polls it to wake waits on commits other processes made.
+    func changeStamp() async throws -> ChangeStamp
 
     /// Conflicts as replicas reported them (recorded by ``perform(_:ownership:)``), read
     /// without scanning every conflict ever reported: operators' figures, never the server's

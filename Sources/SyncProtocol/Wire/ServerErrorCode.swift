@@ -47,6 +47,12 @@ public enum ServerErrorCode: Hashable, Sendable, CustomStringConvertible {
     case tooManyVersions
     /// 503: the server cannot reach its database.
     case storeUnavailable
+    /// 409: a wait's feed cursor is not a position of this server's feed.
+    case unknownCursor
+    /// 429: the analyst already has as many waits parked as the server allows one analyst.
+    case tooManyWaits
+    /// 503: the server holds as many parked waits as it allows, or is shutting down.
+    case serverBusy
     /// 500: the server failed; its log says why.
     case internalError
     /// An error answer without the protocol's error body (a proxy or gateway answered, or a
@@ -60,7 +66,7 @@ public enum ServerErrorCode: Hashable, Sendable, CustomStringConvertible {
         .unauthorized, .malformedBody, .unsupportedMediaType, .unsupportedProtocol, .vectorTooLarge, .malformedSignature,
         .invalidVersion, .kindMismatch, .counterGap, .dotReused, .replicaNotYours, .authorMismatch, .badSignature,
         .unknownKey, .keyMismatch, .unsignedVersion, .notCleared, .unknownCompartment, .bodyTooLarge, .tooManyVersions, .storeUnavailable, .internalError,
-        .httpError,
+        .httpError, .unknownCursor, .tooManyWaits, .serverBusy,
     ]
 
     public var description: String { rawValue }
@@ -72,10 +78,11 @@ public enum ServerErrorCode: Hashable, Sendable, CustomStringConvertible {
         case .unauthorized: return 401
         case .malformedBody, .unsupportedProtocol, .vectorTooLarge, .malformedSignature, .invalidVersion, .kindMismatch, .unknownCompartment: return 400
         case .replicaNotYours, .authorMismatch, .badSignature, .unknownKey, .keyMismatch, .unsignedVersion, .notCleared: return 403
-        case .counterGap, .dotReused: return 409
+        case .counterGap, .dotReused, .unknownCursor: return 409
+        case .tooManyWaits: return 429
         case .bodyTooLarge, .tooManyVersions: return 413
         case .unsupportedMediaType: return 415
-        case .storeUnavailable: return 503
+        case .storeUnavailable, .serverBusy: return 503
         case .internalError, .httpError, .unknown: return 500
         }
     }
@@ -118,6 +125,9 @@ extension ServerErrorCode: RawRepresentable {
         case .storeUnavailable: return "store_unavailable"
         case .internalError: return "internal"
         case .httpError: return "http_error"
+        case .unknownCursor: return "unknown_cursor"
+        case .tooManyWaits: return "too_many_waits"
+        case .serverBusy: return "server_busy"
         case .unknown(let code): return code
         }
     }
