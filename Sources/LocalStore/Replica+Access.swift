@@ -71,7 +71,13 @@ extension Replica {
     /// server never places a carried restricted record in its author's default compartment.
     func homes(for versions: [Version], _ db: Database) throws -> [Placement] {
         let own = try ownReplicas(db)
-        let carried = Set(versions.lazy.filter { !own.contains($0.dot.replica) }.map(\.record))
+        // A push is mostly runs of one replica: its ownership is looked up once per run.
+        var carried: Set<RecordID> = []
+        var last: (replica: ReplicaID, own: Bool)?
+        for version in versions {
+            if last?.replica != version.dot.replica { last = (version.dot.replica, own.contains(version.dot.replica)) }
+            if last?.own == false { carried.insert(version.record) }
+        }
         // Most files name none: one look at the table, not one per record.
         let named = try Int.fetchOne(db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM record_home)")) == 1
         guard named || !carried.isEmpty else { return [] }

@@ -40,8 +40,7 @@ extension Replica {
             try db.execute(sql: "DELETE FROM meta WHERE key = 'colleagues'")
             return
         }
-        let data = try JSONEncoder.sorted.encode(colleagues)
-        try Meta.set("colleagues", String(decoding: data, as: UTF8.self), db)
+        try Meta.set("colleagues", String(decoding: WireProtocol.encode(colleagues), as: UTF8.self), db)
     }
 
     /// What each colleague may read among this analyst's compartments, as the server last told
@@ -129,14 +128,5 @@ extension Replica {
             throw StoreError.bundleNotCleared(records: refused.keys.sorted(), compartments: outside)
         }
         return placements
-    }
-}
-
-extension JSONEncoder {
-    /// An encoder with sorted keys, so equal values give equal text.
-    static var sorted: JSONEncoder {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = .sortedKeys
-        return encoder
     }
 }

@@ -11,19 +11,8 @@ extension SyncController {
     func wait(_ request: Request, context: SyncRequestContext) async throws -> Response {
         let analyst = try await authenticate(request, context)
         context.facts.set("analyst", analyst.name)
-        var request = request
-        let body: ByteBuffer
-        do {
-            body = try await request.collectBody(upTo: Self.maxWaitBodyBytes)
-        } catch {
-            throw APIError(.bodyTooLarge, "a wait request is a replica id and two cursors; this one is over \(Self.maxWaitBodyBytes) bytes")
-        }
-        let message: WaitRequest
-        do {
-            message = try JSONDecoder().decode(WaitRequest.self, from: Data(body.readableBytesView))
-        } catch {
-            throw APIError.malformed(error, what: "wait request")
-        }
+        let message = try await decodeJSONBody(WaitRequest.self, of: request, upTo: Self.maxWaitBodyBytes, what: "wait request",
+                                               tooLarge: "a wait request is a replica id and two cursors; this one is over \(Self.maxWaitBodyBytes) bytes")
         guard message.protocolVersion == WireProtocol.version else {
             throw APIError(.unsupportedProtocol, "this server speaks protocol version \(WireProtocol.version), the request uses \(message.protocolVersion); upgrade the older side")
         }

@@ -178,23 +178,29 @@ package struct SyncController: Sendable {
         return (message, binary)
     }
 
+    /// A small JSON body of `type`: one over `limit` bytes is refused with `tooLarge`, one that
+    /// does not decode with what is wrong (`what` names the request in the sentence).
+    func decodeJSONBody<T: Decodable>(_ type: T.Type, of request: Request, upTo limit: Int, what: String, tooLarge: String) async throws -> T {
+        var request = request
+        let body: ByteBuffer
+        do {
+            body = try await request.collectBody(upTo: limit)
+        } catch {
+            throw APIError(.bodyTooLarge, tooLarge)
+        }
+        do {
+            return try JSONDecoder().decode(type, from: Data(body.readableBytesView))
+        } catch {
+            throw APIError.malformed(error, what: what)
+        }
+    }
+
     /// Moves a cell to another compartment for an analyst cleared to write both.
     func move(_ request: Request, context: SyncRequestContext) async throws -> Response {
         let analyst = try await authenticate(request, context)
         context.facts.set("analyst", analyst.name)
-        var request = request
-        let body: ByteBuffer
-        do {
-            body = try await request.collectBody(upTo: 64 << 10)
-        } catch {
-            throw APIError(.bodyTooLarge, "a move request is a record id and a compartment name; this one is over 64 KiB")
-        }
-        let move: MoveRequest
-        do {
-            move = try JSONDecoder().decode(MoveRequest.self, from: Data(body.readableBytesView))
-        } catch {
-            throw APIError.malformed(error)
-        }
+        let move = try await decodeJSONBody(MoveRequest.self, of: request, upTo: 64 << 10, what: "sync request",
+                                            tooLarge: "a move request is a record id and a compartment name; this one is over 64 KiB")
         do {
             try await store.move(record: move.record, to: try Compartment.checkName(move.compartment), by: analyst.name, at: now())
         } catch let error as CompartmentError {
