@@ -29,12 +29,13 @@ extension WaitEndpointTests {
 
         let granted = Task { (try await live.wait(bob, seconds: 20), ContinuousClock.now) }
         try await Self.parked(live.waits, count: 1)
-        // Timed from the grant's commit (the call's return): what the wait adds to it.
+        // Timed from the grant's commit (the call's return): what the wait adds to it. The bound is
+        // well under the wait's 20 s, so a wake and a timeout stay apart even on a loaded machine.
         try await storage.grant(analyst: "bob", compartment: "east", write: false)
         let grant = ContinuousClock.now
         let (answer, answered) = try await granted.value
         #expect(answer.changed, "the grant ended bob's wait")
-        #expect(answered - grant < .seconds(5), "the grant reached the wait after \(answered - grant)")
+        #expect(answered - grant < .seconds(12), "the grant reached the wait after \(answered - grant)")
         try await live.sync(bob)
         #expect(try bob.store.record(record) != nil, "bob's next sync brought the record")
 
@@ -43,7 +44,7 @@ extension WaitEndpointTests {
         #expect(try await storage.revokeClearance(analyst: "bob", compartment: "east"))
         let revoke = ContinuousClock.now
         let (after, ended) = try await revoked.value
-        #expect(after.changed && ended - revoke < .seconds(5), "the revoke ended bob's wait after \(ended - revoke)")
+        #expect(after.changed && ended - revoke < .seconds(12), "the revoke ended bob's wait after \(ended - revoke)")
         try await live.stop()
     }
 }
