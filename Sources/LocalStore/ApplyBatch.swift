@@ -108,7 +108,7 @@ struct ApplyBatch {
         batch.deriveChunk = deriveChunk
         if derivingUncommitted { batch.pool = nil }
         let pending = try fieldsPending(db)
-        if deferFields, try pending || Int.fetchOne(db, sql: "SELECT 1 FROM version LIMIT 1") == nil {
+        if deferFields, try pending || Int.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM version LIMIT 1")) == nil {
             if !pending { try Meta.set(fieldsPendingKey, "1", db) }
             batch.defersFields = true
         } else if pending {

@@ -37,14 +37,14 @@ enum ConflictReports {
     /// Nothing while a first sync's field states are underived (no conflict is known then).
     static func pending(limit: Int, _ db: Database) throws -> ConflictReport {
         guard try !ApplyBatch.fieldsPending(db) else { return ConflictReport() }
-        var open = Set(try String.fetchAll(db, sql: "SELECT conflict FROM field INDEXED BY field_by_conflict WHERE conflict IS NOT NULL")
+        var open = Set(try String.fetchAll(db.cachedStatement(sql: "SELECT conflict FROM field INDEXED BY field_by_conflict WHERE conflict IS NOT NULL"))
             .compactMap(ConflictID.init))
         var names = ReplicaNames()
         open.formUnion(try Store.numberConflicts(db, names: &names).map(\.id))
         var opened: [ConflictID] = [], resolved: [ConflictID] = []
         var known: Set<ConflictID> = []
         // A row per conflict this replica ever knew: a few hundred in years, read whole.
-        for row in try Row.fetchAll(db, sql: "SELECT id, resolved, reported FROM conflict_report WHERE resolved = 0 OR reported = 0") {
+        for row in try Row.fetchAll(db.cachedStatement(sql: "SELECT id, resolved, reported FROM conflict_report WHERE resolved = 0 OR reported = 0")) {
             guard let id = ConflictID(row[0] as String) else { continue }
             known.insert(id)
             if row[1] as Bool {

@@ -123,7 +123,7 @@ extension Replica {
     func accessParts(for versions: [Version], _ db: Database) throws -> (homes: [Placement], withdrawn: [Dot]) {
         let homes = versions.isEmpty ? [] : try homes(for: versions, db)
         let acknowledged = try Self.lastServerVector(db)
-        let withdrawn = try Row.fetchAll(db, sql: "SELECT replica, counter FROM withdrawn ORDER BY replica, counter").compactMap { row -> Dot? in
+        let withdrawn = try Row.fetchAll(db.cachedStatement(sql: "SELECT replica, counter FROM withdrawn ORDER BY replica, counter")).compactMap { row -> Dot? in
             guard let replica = ReplicaID(row[0] as String) else { return nil }
             let dot = Dot(replica: replica, counter: UInt64(row[1] as Int64))
             return dot.counter > acknowledged[replica] ? dot : nil

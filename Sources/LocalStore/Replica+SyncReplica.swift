@@ -15,7 +15,7 @@ extension Replica: SyncReplica {
     private func syncStart(_ db: Database) throws -> SyncStart {
         SyncStart(own: try ownReplicas(db), acknowledged: try Self.lastServerVector(db),
                   cursor: try Self.serverCursor(db), vector: try VersionTable.versionVector(db),
-                  publicKey: try Self.signingKey(for: id, db)?.publicKey, access: try Self.accessCursor(db))
+                  publicKey: try cachedSigningKey(db)?.publicKey, access: try Self.accessCursor(db))
     }
 
     public func outgoing(acknowledged: VersionVector, limit: Int, ownOnly: Bool, budget: PageBudget) throws -> (vector: VersionVector, versions: [Version]) {

@@ -24,6 +24,8 @@ public struct Store: Sendable {
     var groupsLocalWrites = true
     /// What the write log holds, as this store's writer last committed it (see ``WriteLogSummary``).
     let logSummaries = WriteLogSummaryCache()
+    /// The replica's signing key, as last decoded (see ``SigningKeyCache``).
+    let signingKeys = SigningKeyCache()
 
     init(writer: any DatabaseWriter, path: String, schemas: SchemaRegistry) {
         self.writer = writer

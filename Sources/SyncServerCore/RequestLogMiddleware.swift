@@ -29,13 +29,15 @@ package struct RequestLogMiddleware: RouterMiddleware {
 
     private func log(_ request: Request, _ context: Context, status: Int, since started: ContinuousClock.Instant) {
         let elapsed = ContinuousClock.now - started
-        let milliseconds = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
+        // Tenths of a millisecond, by integer arithmetic: Foundation's String(format:) costs
+        // about as much as the rest of this line's formatting.
+        let tenths = elapsed.components.seconds * 10_000 + (elapsed.components.attoseconds + 50_000_000_000_000) / 100_000_000_000_000
         var metadata = context.facts.metadata
         metadata["request_id"] = .string(context.facts.id)
         metadata["method"] = .string(request.method.rawValue)
         metadata["route"] = .string(String(request.uri.path.prefix(100)))
         metadata["status"] = .string(String(status))
-        metadata["duration_ms"] = .string(String(format: "%.1f", milliseconds))
+        metadata["duration_ms"] = .string("\(tenths / 10).\(tenths % 10)")
         metadata["client"] = .string(context.remoteAddress.map(Self.address) ?? "-")
         context.logger.info("request", metadata: metadata)
     }

@@ -66,27 +66,29 @@ public enum RangeDigest {
 public struct SigningKey: Sendable {
     /// The private key's 32 bytes, as the replica file keeps them.
     public let rawRepresentation: Data
+    /// The public key's 32 bytes, derived once (a derivation is a scalar multiplication).
+    public let publicKey: Data
 
     /// A fresh key.
     public static func generate() -> SigningKey {
-        SigningKey(checked: Curve25519.Signing.PrivateKey().rawRepresentation)
+        SigningKey(checked: Curve25519.Signing.PrivateKey())
     }
 
     /// The key of `raw`; nil unless it is 32 bytes.
     public init?(rawRepresentation raw: Data) {
-        guard (try? Curve25519.Signing.PrivateKey(rawRepresentation: raw)) != nil else { return nil }
-        rawRepresentation = raw
+        guard let key = try? Curve25519.Signing.PrivateKey(rawRepresentation: raw) else { return nil }
+        self.init(checked: key)
     }
 
-    private init(checked: Data) { rawRepresentation = checked }
+    private init(checked key: Curve25519.Signing.PrivateKey) {
+        rawRepresentation = key.rawRepresentation
+        publicKey = key.publicKey.rawRepresentation
+    }
 
     private var key: Curve25519.Signing.PrivateKey {
         // Checked when made.
         try! Curve25519.Signing.PrivateKey(rawRepresentation: rawRepresentation)
     }
-
-    /// The public key's 32 bytes.
-    public var publicKey: Data { key.publicKey.rawRepresentation }
 
     /// Signs `data` (a digest).
     public func sign(_ data: Data) -> Data {

@@ -67,6 +67,7 @@ public struct SyncDriver<Replica: SyncReplica>: Sendable {
             firstParts = nil
             reporting = parts.conflicts
             request.conflicts = reporting
+            if reporting.opened.count >= reportLimit || reporting.resolved.count >= reportLimit { reportMayLag = true }
             if request.access != nil {
                 (request.homes, request.withdrawn) = (parts.homes.isEmpty ? nil : parts.homes, parts.withdrawn.isEmpty ? nil : parts.withdrawn)
             }
@@ -78,6 +79,11 @@ public struct SyncDriver<Replica: SyncReplica>: Sendable {
         }
         // The report the last extra round carried: one that comes back unchanged ends the rounds.
         var lastRound: ConflictReport?
+        // Whether the report may have more to say after the session: a request could not carry
+        // it all, or pages, pushes or access changes may have opened or closed conflicts. A
+        // session that moved nothing leaves nothing to report but what another process changed
+        // meanwhile, which the next sync carries; it skips the read.
+        var reportMayLag = false
         var inFlight: Task<(SyncResponse, Replica.Checked), any Error>?
         defer { inFlight?.cancel() }
         // The last answer's versions, checked, until they are stored.
@@ -85,6 +91,7 @@ public struct SyncDriver<Replica: SyncReplica>: Sendable {
         func store(_ update: SyncSession.PageUpdate) throws -> ApplyReport {
             guard let checked = page else { throw SyncSession.OutOfOrder(event: "a page to store", state: "no answer had been taken") }
             page = nil
+            if update.access != .none { reportMayLag = true }
             if !update.delivered.isEmpty { try replica.noteDelivered(update.delivered) }
             return try replica.receive(checked, serverVector: update.serverVector, cursor: update.cursor, deferFields: true, access: update.access)
         }
@@ -137,8 +144,10 @@ public struct SyncDriver<Replica: SyncReplica>: Sendable {
                     deriving.derivingFields = true
                     progress(deriving)
                     try session.fieldsSettled(try replica.settleFields())
+                    reportMayLag = true
                     progress(session.stats)
                 }
+                guard reportMayLag || session.stats.sent > 0 || session.stats.received > 0 || lastRound != nil else { return }
                 let pending = try replica.pendingConflictReport(limit: reportLimit)
                 guard !pending.isEmpty, pending != lastRound else { return }
                 lastRound = pending
