@@ -16,7 +16,7 @@ struct SyncBench: AsyncParsableCommand {
               swift build -c release --static-swift-stdlib && .build/release/sync-bench all
             Each scenario is also a command of its own, e.g. `sync-bench first-sync --versions 100000`.
             """,
-        subcommands: [All.self, LocalWrites.self, FirstSync.self, ServerMerge.self, Wire.self, Flat.self, CellSet.self, LargeMerge.self, Refused.self, AsOf.self, WebBench.self, BigBodies.self, PostgresBench.self, BundleBench.self, BackupBench.self, MetricsBench.self, CompartmentBench.self, LiveBench.self],
+        subcommands: [All.self, LocalWrites.self, FirstSync.self, ServerMerge.self, Wire.self, Flat.self, CellSet.self, LargeMerge.self, Refused.self, AsOf.self, WebBench.self, BigBodies.self, PostgresBench.self, BundleBench.self, BackupBench.self, MetricsBench.self, CompartmentBench.self, LiveBench.self, Converge.self],
         defaultSubcommand: All.self
     )
 }
@@ -61,6 +61,7 @@ struct All: AsyncParsableCommand {
         try await BigBodies.parse([]).run(into: &table)
         try await BundleBench.parse(size).run(into: &table)
         try await CompartmentBench.parse([]).run(into: &table)
+        try await Converge.parse([]).run(into: &table)
         print(table.render())
     }
 }

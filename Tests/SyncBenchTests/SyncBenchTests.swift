@@ -68,6 +68,9 @@ import SyncModel
         ("flat", ["--rounds", "0"], ["--rounds", "1"]),
         ("big-bodies", ["--signals", "0"], ["--signals", "1"]),
         ("big-bodies", ["--runs", "0"], ["--runs", "1"]),
+        ("converge", ["--replicas", "1"], ["--replicas", "2"]),
+        ("converge", ["--edits", "0"], ["--edits", "1"]),
+        ("converge", ["--cells", "0"], ["--cells", "1"]),
     ])
     func badOptionsAreRefused(scenario: String, bad: [String], good: [String]) {
         #expect(throws: (any Error).self) { try SyncBench.parseAsRoot([scenario] + bad) }
@@ -107,6 +110,18 @@ import SyncModel
 
     /// Reads over signals with bodies are timed next to the same reads without: a small run
     /// gives all four rows, and the replica it builds holds the bodies the rows claim.
+    /// The converge scenario edits the same fields on every replica: the syncs must keep those
+    /// conflicts and leave every replica with the same dump (the scenario throws otherwise).
+    @Test func aSmallConvergeRunEndsWithEveryReplicaAlikeAndItsConflictsKept() async throws {
+        Store.configureSQLite()
+        var table = BenchTable()
+        try await Converge.parse(["--edits", "60", "--cells", "2"]).run(into: &table)
+        let lines = table.render().split(separator: "\n").map(String.init)
+        #expect(lines.count == 4 && lines[1].contains("3 replicas × 60 single-field edits over 2 cells"), "\(lines)")
+        // Two cells' three fields, edited on three replicas apart: every field ends in conflict.
+        #expect(lines[3].contains("(6 conflicts kept)"), "\(lines)")
+    }
+
     @Test func aSmallBigBodiesRunMeasuresEachReadAgainstEmptyBodies() async throws {
         Store.configureSQLite()
         let folder = try BenchFolder()

@@ -161,8 +161,11 @@ extension SQLiteServerStore {
 
     /// What changed in `analyst`'s access after `cursor`: their clearances if their version
     /// moved, and the placements of records they could read before or can read now.
-    static func accessUpdate(analyst: String, after cursor: AccessCursor, rules: AccessRules, _ access: ServerAccess, _ db: Database) throws -> AccessUpdate? {
-        let version = UInt64(try Int64.fetchOne(db.cachedStatement(sql: "SELECT access_version FROM analyst WHERE name = ?"), arguments: [analyst]) ?? 1)
+    static func accessUpdate(analyst: String, after cursor: AccessCursor, rules: AccessRules, _ access: inout ServerAccess, _ db: Database) throws -> AccessUpdate? {
+        let standing = try access.standing(of: analyst)
+        let version = standing.accessVersion
+        // Nothing changed since the cursor: the common answer, told by the analyst's row alone.
+        if version == cursor.clearances && standing.placementHead <= cursor.placements { return nil }
         var update = AccessUpdate(cursor: AccessCursor(clearances: version, placements: cursor.placements), clearances: nil)
         if version != cursor.clearances {
             update.clearances = rules.read.compactMap { id in access.names[id].map { Clearance(compartment: $0, write: rules.write.contains(id)) } }.sorted()

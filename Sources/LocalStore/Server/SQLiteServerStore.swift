@@ -184,7 +184,7 @@ public struct SQLiteServerStore: ServerStorage {
             case .backfill(let backfill):
                 page = try ServerFeed.backfill(db, backfill, access: access, pageAccess: pageAccess, limit: work.page.limit, budget: work.page.budget)
             }
-            let update = try work.access.flatMap { try Self.accessUpdate(analyst: work.analyst, after: $0, rules: rules, access, db) }
+            let update = try work.access.flatMap { try Self.accessUpdate(analyst: work.analyst, after: $0, rules: rules, &access, db) }
             if let requester = work.requester {
                 try db.cachedStatement(sql: "UPDATE replica_owner SET last_sync = ?, reached = coalesce(?, reached) WHERE replica = ?")
                     .execute(arguments: [work.time, page?.cursor.map { Int64(clamping: $0.seq) }, requester.rawValue])

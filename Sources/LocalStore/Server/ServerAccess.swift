@@ -14,17 +14,29 @@ struct ServerAccess {
     private(set) var classes: [Int64: [Int64]] = [:]
     private var classByKey: [String: Int64] = [:]
     private var rulesByAnalyst: [String: AccessRules] = [:]
+    private var standing: [String: AnalystStanding] = [:]
+
+    /// Where an analyst's access stands, read with their rules: the version their clearances
+    /// are at and the newest placement, so that an answer whose cursor is at both reads no more.
+    struct AnalystStanding {
+        var accessVersion: UInt64
+        var placementHead: UInt64
+    }
 
     init(_ db: Database, time: Int64) throws {
         self.db = db
         self.time = time
-        for row in try Row.fetchAll(db.cachedStatement(sql: "SELECT id, name FROM compartment")) {
-            names[row[0]] = row[1]
-        }
-        for row in try Row.fetchAll(db.cachedStatement(sql: "SELECT id, compartments FROM access_class")) {
-            let key: String = row[1]
-            classes[row[0]] = Self.compartments(key)
-            classByKey[key] = row[0]
+        // One statement for both small tables: every sync request reads them.
+        for row in try Row.fetchAll(db.cachedStatement(sql: """
+            SELECT 0, id, name FROM compartment UNION ALL SELECT 1, id, compartments FROM access_class
+            """)) {
+            if row[0] as Int == 0 {
+                names[row[1]] = row[2]
+            } else {
+                let key: String = row[2]
+                classes[row[1]] = Self.compartments(key)
+                classByKey[key] = row[1]
+            }
         }
     }
 
@@ -51,10 +63,19 @@ struct ServerAccess {
             read.insert(row[0])
             if row[1] as Bool { write.insert(row[0]) }
         }
-        let home = try Int64.fetchOne(db.cachedStatement(sql: "SELECT home FROM analyst WHERE name = ?"), arguments: [analyst]) ?? Compartment.defaultID
-        let rules = AccessRules(read: read, write: write, home: home)
+        let row = try Row.fetchOne(db.cachedStatement(sql: """
+            SELECT home, access_version, (SELECT coalesce(max(seq), 0) FROM placement) FROM analyst WHERE name = ?
+            """), arguments: [analyst])
+        let rules = AccessRules(read: read, write: write, home: row?[0] as Int64? ?? Compartment.defaultID)
         rulesByAnalyst[analyst] = rules
+        standing[analyst] = AnalystStanding(accessVersion: UInt64(row?[1] as Int64? ?? 1), placementHead: UInt64(row?[2] as Int64? ?? 0))
         return rules
+    }
+
+    /// `analyst`'s ``AnalystStanding``, read with their rules.
+    mutating func standing(of analyst: String) throws -> AnalystStanding {
+        if standing[analyst] == nil { _ = try rules(for: analyst) }
+        return standing[analyst] ?? AnalystStanding(accessVersion: 1, placementHead: 0)
     }
 
     /// The id of the class of exactly `compartments`, made if no record had it yet.
