@@ -56,6 +56,9 @@ extension Replica {
         _ versions: PreparedVersions, serverVector: VersionVector, cursor: CursorChange = .keep, deferFields: Bool = false,
         access: ReceivedAccess = .none
     ) throws -> ApplyReport {
+        // An answer with nothing new (a no-op sync's) leaves the file as it is: no write
+        // transaction, whose commit would cost more than the rest of the round trip's reads.
+        if versions.entries.isEmpty, access == .none, try holds(serverVector: serverVector, cursor: cursor) { return ApplyReport() }
         let (report, removed) = try store.transaction { db in
             let removed = try access.update.map { try applyAccess($0, db, at: WallClock.now()) } ?? false
             let report = try store.integrate(versions, db, deferFields: deferFields && !removed)
@@ -77,6 +80,19 @@ extension Replica {
         }
         if removed { try scrub() }
         return report
+    }
+
+    /// Whether the file already holds `serverVector` as the server's and `cursor` as its feed
+    /// position, as a page with nothing new would leave them.
+    private func holds(serverVector: VersionVector, cursor: CursorChange) throws -> Bool {
+        try store.read { db in
+            guard try Meta.get("server_vector", db) == StoreCoding.encode(serverVector) else { return false }
+            switch cursor {
+            case .keep: return true
+            case .set(let position): return try Meta.get("server_cursor", db) == position.description
+            case .clear: return false
+            }
+        }
     }
 
     /// Where in the server's feed the last sync stopped; nil before the first complete pull,
