@@ -109,14 +109,16 @@ public struct Replica: Sendable {
     @discardableResult
     public func write(_ changes: [FieldChange], at time: Int64) throws -> [Version] {
         try store.transaction(foldingLog: false) { db in
-            try checkClearedToWrite(changes, db)
             if changes.count == 1, store.writeLogCapacity > 0 {
                 var single = ApplyBatch(store, db)
+                // The log's summary remembers a check that found no read-only clearance.
                 if let version = try single.logWrite(changes[0], value: try canonical(changes[0]), replica: id, author: analyst,
-                                                     time: time, capacity: store.writeLogCapacity, summaries: store.logSummaries) {
+                                                     time: time, capacity: store.writeLogCapacity, summaries: store.logSummaries,
+                                                     checkCleared: { try checkClearedToWrite(changes, $0) }) {
                     return [version]
                 }
             }
+            try checkClearedToWrite(changes, db)
             try WriteLog.fold(store, db)
             var batch = try ApplyBatch.begin(store, db)
             let written = changes.count > 1 && store.groupsLocalWrites
@@ -141,9 +143,11 @@ public struct Replica: Sendable {
     /// Refuses a write to a record in a compartment the analyst may only read (as the server
     /// last told): the server would refuse its push. One lookup while no clearance is read-only.
     /// A signal's tags count too: tagging a cell is writing in its compartment.
-    private func checkClearedToWrite(_ changes: [FieldChange], _ db: Database) throws {
+    /// Returns whether the file holds no read-only clearance (every write is then cleared).
+    @discardableResult
+    private func checkClearedToWrite(_ changes: [FieldChange], _ db: Database) throws -> Bool {
         let readOnly = try String.fetchSet(db.cachedStatement(sql: "SELECT compartment FROM clearance WHERE write = 0"))
-        guard !readOnly.isEmpty else { return }
+        guard !readOnly.isEmpty else { return true }
         var records = Set(changes.map(\.record))
         let numbered = try db.cachedStatement(sql: "SELECT r.uuid FROM field f JOIN record r ON r.id = f.record WHERE f.name = 'number' AND f.value = ?")
         for change in changes where store.schemas[change.kind]?.field(change.field)?.valueType == .cellRefs {
@@ -159,6 +163,7 @@ public struct Replica: Sendable {
                 throw StoreError.notClearedToWrite(record: record, compartment: compartment)
             }
         }
+        return false
     }
 
     /// Writes `changes` one by one in the open transaction `db` (the write log already folded),

@@ -97,6 +97,39 @@ import TestSupport
         #expect(try replica.store.versionVector() == VersionVector([replica.id: 3]))
     }
 
+    /// A logged write remembers that its clearance check found no read-only clearance, while
+    /// nothing changes the file. A clearance made read-only since, by a sync on this file's
+    /// writer or by another program, must be checked again: the write is refused.
+    @Test(arguments: [false, true]) func aLoggedWriteChecksClearancesAgainOnceTheyChange(byAnotherProgram: Bool) throws {
+        let folder = TemporaryFolder()
+        let path = folder.path("r.sqlite")
+        let replica = try Replica.create(path: path, settings: ReplicaSettings(server: "http://x", token: "a.b", analyst: "alice"))
+        // A colleague's cell in compartment east, which alice may write.
+        let colleague = try Replica.inMemory(analyst: "bob"), east = RecordID.random()
+        let theirs = try colleague.write([FieldChange(record: east, kind: "cell", field: "title", value: .text("East"))], at: 1)
+        func told(_ version: UInt64, eastWritable: Bool) -> ReceivedAccess {
+            ReceivedAccess(update: AccessUpdate(cursor: AccessCursor(clearances: version, placements: 0), clearances: [
+                Clearance(compartment: Compartment.defaultName, write: true), Clearance(compartment: "east", write: eastWritable),
+            ]), compartments: [Placement(record: east, compartments: ["east"])])
+        }
+        _ = try replica.receive(try replica.store.prepare(theirs), serverVector: VersionVector(), cursor: .keep, access: told(2, eastWritable: true))
+        try replica.write([change("number", .int(20))], at: 2)
+        try replica.write([change("title", .text("Logged, checked"))], at: 3)
+        try replica.write([change("title", .text("Logged again"))], at: 4)
+        #expect(try Self.logged(replica) > 0, "the single writes went to the log")
+
+        let readOnly = told(3, eastWritable: false)
+        let syncing = byAnotherProgram ? try Replica.open(path: path) : replica
+        _ = try syncing.receive(try syncing.store.prepare([]), serverVector: VersionVector(), cursor: .keep, access: readOnly)
+
+        #expect(throws: StoreError.notClearedToWrite(record: east, compartment: "east")) {
+            try replica.write([FieldChange(record: east, kind: "cell", field: "title", value: .text("Refused"))], at: 5)
+        }
+        try replica.write([change("title", .text("Still mine to write"))], at: 6)
+        #expect(try replica.store.record(east)?.value("title") == .text("East"))
+        #expect(try replica.store.record(cellID)?.value("title") == .text("Still mine to write"))
+    }
+
     @Test func aReadOnlyReplicaWithLoggedWritesSaysWhatToDoAndChangesNothing() throws {
         let folder = TemporaryFolder()
         let path = folder.path("r.sqlite")
@@ -164,7 +197,8 @@ import TestSupport
             try replica.store.transaction(foldingLog: false) { db in
                 var batch = ApplyBatch(replica.store, db)
                 let logged = try batch.logWrite(change("title", .text("Rolled back")), value: .text("Rolled back"), replica: replica.id,
-                                                author: "alice", time: 3, capacity: 64, summaries: replica.store.logSummaries)
+                                                author: "alice", time: 3, capacity: 64, summaries: replica.store.logSummaries,
+                                                checkCleared: { _ in true })
                 #expect(logged?.dot.counter == 4, "the write was logged before the failure")
                 throw Interrupted()
             }

@@ -64,11 +64,12 @@ extension ApplyBatch {
     /// be folded or derived first.
     mutating func logWrite(
         _ change: FieldChange, value: FieldValue, replica: ReplicaID, author: String, time: Int64, capacity: Int,
-        summaries: WriteLogSummaryCache
+        summaries: WriteLogSummaryCache, checkCleared: (Database) throws -> Bool
     ) throws -> Version? {
         guard change.field != RecordSchema.deletedFieldName,
               var summary = try summaries.take(db, replica: replica) ?? WriteLogSummary.read(db, replica: replica),
               summary.count < capacity else { return nil }
+        if !summary.clearedToWrite { summary.clearedToWrite = try checkCleared(db) }
         // Moved, not copied, so that neither side copies them on change.
         swap(&replicas, &summary.replicas)
         swap(&names, &summary.names)

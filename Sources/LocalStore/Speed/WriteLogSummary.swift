@@ -30,6 +30,9 @@ struct WriteLogSummary {
     var fields: [ApplyBatch.FieldKey: (counter: Int64, context: VersionVector)] = [:]
     var dataVersion: Int64
     var totalChanges: Int64 = 0
+    /// Whether a write found no read-only clearance while this summary was trusted: the next
+    /// logged write needs no clearance check, as nothing has changed the file since.
+    var clearedToWrite = false
 
     /// The summary of the log as it is in `db` now; nil while a first sync's field states are
     /// underived (a write then folds the log and goes directly).
