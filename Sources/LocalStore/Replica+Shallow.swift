@@ -130,3 +130,11 @@ extension Store {
         try read { db in try Replica.historyGuard(db) != nil }
     }
 }
+
+extension Store {
+    /// How many versions the file holds: after a shallow join, fewer than its version vector
+    /// counts until the history has come.
+    public func versionCount() throws -> Int {
+        try read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM version") ?? 0 }
+    }
+}

@@ -114,7 +114,8 @@ package struct ReplicaSync: Sendable {
             }
         }
         let backfilled = try await backfill(replica, over: transport)
-        let history = try await history(replica, over: transport, pages: historyPages)
+        // The join's own sync ends as soon as the state is here, unless asked for the history too.
+        let history = try await history(replica, over: transport, pages: joined != nil && historyPages != .max ? 0 : historyPages)
         try replica.noteSync(server: server, at: WallClock.now())
         let shared = try replica.store.numberConflicts().map(\.id).filter { !sharedBefore.contains($0) }
         var outcome = SyncOutcome(server: server, stats: driver.stats, newConflicts: driver.stats.newConflicts + shared,

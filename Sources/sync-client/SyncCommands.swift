@@ -72,6 +72,8 @@ struct StatusCommand: ParsableCommand {
             watch: WatchRecord.load(replica: options.path).map { OutputJSON.Status.Watch($0.record, running: $0.running) }
         )
         status.history = try replica.pendingShallowJoin() != nil ? "joining" : try replica.pendingHistory() != nil ? "arriving" : nil
+        // The vector counts versions a shallow join has not brought yet; what is held is counted.
+        if status.history != nil { status.versions = UInt64(try replica.store.versionCount()) }
         if output.json { return printJSON(status) }
         var labels: [String: String] = [:]
         for record in pendingRecords { labels[record.record] = try recordLabel(record.record, store: replica.store) }
