@@ -58,12 +58,8 @@ extension PostgresServerStore {
         var builder = ShallowPageBuilder(limit: limit, budget: work.page.budget)
         var placements: [Placement] = []
         for record in records {
-            guard let held = versions[record.id] else {
-                builder.pass(record.id)
-                continue
-            }
-            guard builder.add(record: record.id, versions: held) else { break }
-            if let compartments = record.compartments { placements.append(Placement(record: record.id, compartments: state.access.names(of: compartments))) }
+            guard builder.take(record.id, versions: versions[record.id]) else { break }
+            if versions[record.id] != nil, let compartments = record.compartments { placements.append(Placement(record: record.id, compartments: state.access.names(of: compartments))) }
         }
         return builder.page(at: at, compartments: placements, remaining: remaining)
     }

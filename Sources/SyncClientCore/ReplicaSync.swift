@@ -97,7 +97,7 @@ package struct ReplicaSync: Sendable {
         let removalsBefore = try replica.removals().last?.id ?? 0
         let joined = try await shallowJoin(replica, over: transport)
         var driver = SyncDriver(replica: replica, pushPageSize: pageSize, pullPageSize: pageSize)
-        var completed = 0
+        var completed = 0, extraRequests = joined.requests
         while true {
             do {
                 try await driver.run(over: transport) { progress(.page($0)) }
@@ -106,7 +106,7 @@ package struct ReplicaSync: Sendable {
                 // A page merged records whose history a shallow join has not brought: bring it,
                 // then take the page again (it was not kept).
                 completed += 1
-                try await recordHistory(needed.records, replica, over: transport)
+                extraRequests += try await recordHistory(needed.records, replica, over: transport)
                 driver = SyncDriver(replica: replica, pushPageSize: pageSize, pullPageSize: pageSize)
             } catch {
                 if let forged = try Self.forgedBundle(error, replica: replica) { throw forged }
@@ -115,12 +115,14 @@ package struct ReplicaSync: Sendable {
         }
         let backfilled = try await backfill(replica, over: transport)
         // The join's own sync ends as soon as the state is here, unless asked for the history too.
-        let history = try await history(replica, over: transport, pages: joined != nil && historyPages != .max ? 0 : historyPages)
+        let history = try await history(replica, over: transport, pages: joined.versions != nil && historyPages != .max ? 0 : historyPages)
         try replica.noteSync(server: server, at: WallClock.now())
         let shared = try replica.store.numberConflicts().map(\.id).filter { !sharedBefore.contains($0) }
         var outcome = SyncOutcome(server: server, stats: driver.stats, newConflicts: driver.stats.newConflicts + shared,
                                   removed: try replica.removals().filter { $0.id > removalsBefore }, backfilled: backfilled)
-        (outcome.shallow, outcome.history, outcome.historyPending) = (joined, history, try replica.pendingHistory() != nil)
+        (outcome.shallow, outcome.history, outcome.historyPending) = (joined.versions, history.versions, try replica.pendingHistory() != nil)
+        // Every request counts: the join's, the history's and those of records' histories.
+        outcome.stats.requests += extraRequests + history.requests
         return outcome
     }
 

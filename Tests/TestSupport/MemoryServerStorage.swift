@@ -98,11 +98,7 @@ public final class MemoryServerStorage: InspectableStorage, @unchecked Sendable 
             let records = state.kinds.keys.filter { record in request.after.map { record > $0 } ?? true }.sorted()
             var builder = ShallowPageBuilder(limit: query.limit, budget: query.budget)
             for record in records.prefix(max(query.limit, 1)) {
-                guard let held = byRecord[record] else {
-                    builder.pass(record)
-                    continue
-                }
-                guard builder.add(record: record, versions: held) else { break }
+                guard builder.take(record, versions: byRecord[record]) else { break }
             }
             return builder.page(at: at, compartments: [], remaining: records.count > max(query.limit, 1))
         case .backfill:

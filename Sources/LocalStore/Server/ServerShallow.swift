@@ -29,12 +29,8 @@ enum ServerShallow {
         var builder = ShallowPageBuilder(limit: limit, budget: budget)
         var placements: [Placement] = []
         for record in records {
-            guard let held = versions[record.row] else {
-                builder.pass(record.id)
-                continue
-            }
-            guard builder.add(record: record.id, versions: held) else { break }
-            if record.recordClass != Compartment.defaultID {
+            guard builder.take(record.id, versions: versions[record.row]) else { break }
+            if versions[record.row] != nil, record.recordClass != Compartment.defaultID {
                 placements.append(Placement(record: record.id, compartments: access.names[record.recordClass] ?? []))
             }
         }

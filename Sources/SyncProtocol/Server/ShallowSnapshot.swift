@@ -71,6 +71,16 @@ public struct ShallowPageBuilder: Sendable {
         return true
     }
 
+    /// Takes a record looked at: its versions up to the snapshot's position, or none (nil or
+    /// empty: the record is passed); false once the page is full.
+    public mutating func take(_ record: RecordID, versions recordVersions: [Version]?) -> Bool {
+        guard let recordVersions, !recordVersions.isEmpty else {
+            pass(record)
+            return !full
+        }
+        return add(record: record, versions: recordVersions)
+    }
+
     /// Notes a record looked at with nothing to take (no version up to the snapshot's position),
     /// so the next page starts after it.
     public mutating func pass(_ record: RecordID) {
