@@ -21,6 +21,40 @@ import TestSupport
         let problems = try await schedule.run()
         #expect(problems.isEmpty, "seed \(seed) (rerun with SYNC_TEST_SEED=\(seed)):\n\(problems.prefix(6).joined(separator: "\n"))\nsteps:\n\(schedule.steps.joined(separator: "\n"))")
     }
+
+    @Test func underCompartmentsAShallowReplicaGetsWhatAFullOneOfItsAnalystGets() async throws {
+        // Given alice writing cells in default and east, bob cleared for default only
+        let server = try SQLiteServerStore.inMemory()
+        for name in ["alice", "bob"] { try server.addAnalyst(name: name, tokenHash: name, at: 0) }
+        try server.addCompartment("east", at: 0)
+        try server.grant(analyst: "alice", compartment: "east", write: true)
+        let alice = try Replica.inMemory(analyst: "alice")
+        _ = try await ReplicaSync().run(replica: alice, server: "test", over: InProcessTransport(store: server, analyst: "alice"))
+        var secret: [RecordID] = []
+        for number in 1...6 {
+            let id = RecordID.random()
+            if number.isMultiple(of: 2) {
+                try alice.setHome(record: id, compartment: "east")
+                secret.append(id)
+            }
+            try alice.write([FieldChange(record: id, kind: "cell", field: "number", value: .int(Int64(number))),
+                             FieldChange(record: id, kind: "cell", field: "title", value: .text(number.isMultiple(of: 2) ? "sentinel \(number)" : "open \(number)"))], at: Int64(number))
+            for round in 1...3 { try alice.write([FieldChange(record: id, kind: "cell", field: "trend", value: .text("round \(round)"))], at: Int64(10 * number + round)) }
+        }
+        _ = try await ReplicaSync().run(replica: alice, server: "test", over: InProcessTransport(store: server, analyst: "alice"))
+        // When bob joins in full on one replica and shallow on another, then brings the history
+        let full = try Replica.inMemory(analyst: "bob"), shallow = try Replica.inMemory(analyst: "bob")
+        try shallow.requestShallowJoin()
+        _ = try await ReplicaSync(pageSize: 3).run(replica: full, server: "test", over: InProcessTransport(store: server, analyst: "bob"))
+        let joined = try await ReplicaSync(pageSize: 2).run(replica: shallow, server: "test", over: InProcessTransport(store: server, analyst: "bob"))
+        #expect(joined.shallow == 3 * 3, "the three open cells' heads only: \(String(describing: joined.shallow))")
+        #expect(try shallow.store.record(secret[0]) == nil)
+        _ = try await ReplicaSync(pageSize: 2, historyPages: .max).run(replica: shallow, server: "test", over: InProcessTransport(store: server, analyst: "bob"))
+        // Then both hold the same file, and nothing of east
+        #expect(try shallow.pendingHistory() == nil)
+        #expect(try shallow.store.canonicalDump() == full.store.canonicalDump())
+        #expect(try !shallow.store.canonicalDump().contains("sentinel") && shallow.store.versionCount() == 3 * 5)
+    }
 }
 
 /// One random schedule: writers make history, then a full and a shallow replica join, and the
