@@ -114,6 +114,10 @@ private struct ShallowSchedule {
         let outcome = try await ReplicaSync(pageSize: Int.random(in: 2...9, using: &random), historyPages: pages)
             .run(replica: shallow, server: "test", over: transport(shallow))
         steps.append("follow: shallow brought \(outcome.shallow.map { "\($0) joining, " } ?? "")\(outcome.history) of history")
+        if steps.filter({ $0.hasPrefix("follow") }).count == 1, outcome.shallow == nil || outcome.history > 0 {
+            problems.append("the first sync did not join shallow, or brought history with the join")
+        }
+        if try shallow.store.versionCount() > full.store.versionCount() { problems.append("the shallow replica holds more versions than the full one") }
         let fullFields = Self.fieldLines(try full.store.canonicalDump())
         let shallowFields = Self.fieldLines(try shallow.store.canonicalDump())
         if fullFields != shallowFields {
