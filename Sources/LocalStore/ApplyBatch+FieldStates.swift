@@ -58,6 +58,7 @@ extension ApplyBatch {
             }
             return head
         }
+        try checkHistory(key, heads: heads)
         let base = FieldMerge.needsBase(schema, heads: heads)
             ? try Store.ancestor(record: key.record, field: key.field, common: FieldHeads.commonContext(of: heads), names: &names, db)
             : nil

@@ -36,6 +36,13 @@ struct ApplyBatch {
     var clockPairs: [(row: Int64, counter: UInt64)] = []
     /// Field states a derivation holds before writing them (see ``begin(_:_:deferFields:deriveChunk:)``).
     var deriveChunk = 4096
+    /// Set for versions whose merges need no check against a shallow join's missing history
+    /// (the join's own pages, and history pages: see ``HistoryGuard``).
+    var trustsHistory = false
+    /// What the replica knows of its missing history, read at the first merge that needs it.
+    var historyGuard: HistoryGuard??
+    /// Records whose merges may need versions a shallow join has not brought yet.
+    var lacksHistory: Set<RecordID> = []
 
     struct ReplicaEntry {
         var rowID: Int64
@@ -128,6 +135,9 @@ struct ApplyBatch {
             try update.run()
         }
         try writeFields()
+        // Merged without versions they may need: nothing of the batch is kept (the caller's
+        // transaction rolls back), and the sync brings those records' history first.
+        if !lacksHistory.isEmpty { throw RecordHistoryNeeded(records: lacksHistory.sorted()) }
         // Every conflict a batch opens or closes is noted for the server's count, even one that
         // opens and closes again before the next sync.
         try ConflictReports.note(report, db)

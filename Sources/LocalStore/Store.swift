@@ -166,8 +166,10 @@ public struct Store: Sendable {
 
     /// Stores checked versions in the open write transaction `db`, merging fields. `deferFields` as in
     /// ``Replica/receive(_:serverVector:cursor:deferFields:)``.
-    func integrate(_ versions: PreparedVersions, _ db: Database, deferFields: Bool = false) throws -> ApplyReport {
+    /// `trustingHistory` as in ``ApplyBatch/trustsHistory``.
+    func integrate(_ versions: PreparedVersions, _ db: Database, deferFields: Bool = false, trustingHistory: Bool = false) throws -> ApplyReport {
         var batch = try ApplyBatch.begin(self, db, deferFields: deferFields)
+        batch.trustsHistory = trustingHistory
         try batch.preload(versions.entries.lazy.map(\.version))
         try batch.integrate(versions)
         return try batch.finish()

@@ -22,6 +22,8 @@ extension PostgresServerStore {
                 page = try await Self.vectorPage(work, notCoveredBy: known, state, connection, logger)
             case .backfill(let backfill):
                 page = try await Self.backfillPage(work, backfill, state, connection, logger)
+            case .shallow(let request):
+                page = try await Self.shallowPage(work, request, state, connection, logger)
             }
             var update: AccessUpdate?
             if let cursor = work.access { update = try await Self.accessUpdate(after: cursor, state, connection, logger) }

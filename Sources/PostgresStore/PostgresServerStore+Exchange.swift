@@ -43,6 +43,8 @@ extension PostgresServerStore {
         try await mapErrors { [self] in
             let logger = self.logger, pauses = self.pauses
             let stored: StoredExchange
+            // A shallow page at a position of another feed is refused before anything is bound or stored.
+            if case .shallow(let request) = work.page.start, let at = request.at { try await checkShallowPosition(at) }
             // A pull from replicas already bound writes no version: it skips the push's transaction.
             if work.versions.isEmpty, work.withdrawn.isEmpty, work.conflicts.isEmpty, !work.countsBundleApply,
                let owners = try await boundOwners(of: work.claimed), work.requesterKey.map({ owners[$0.replica]?.publicKey != nil }) ?? true {

@@ -103,7 +103,7 @@ package final class PostgresServerStore: ServerStorage {
 
     static func translate(_ error: any Error) -> any Error {
         switch error {
-        case is any StorageError, is ExchangeRefusal, is AnalystError, is AccessRefusal, is CompartmentError, is HomeError, is CancellationError:
+        case is any StorageError, is ExchangeRefusal, is AnalystError, is AccessRefusal, is CompartmentError, is HomeError, is ShallowError, is CancellationError:
             return error
         case let error as PostgresTransactionError:
             // What failed inside the transaction, else why it could not begin or commit.

@@ -118,6 +118,9 @@ package enum OutputJSON {
         package var clearances: [String]?
         /// What revoked clearances removed from this laptop, a sentence each.
         package var removed: [String]?
+        /// After a shallow join: "joining" until its current state is all here, then "arriving"
+        /// until its history is; absent for a replica that holds its whole history.
+        package var history: String?
 
         package struct LastSync: Encodable, Equatable {
             package var time: String
@@ -222,6 +225,12 @@ package enum OutputJSON {
         /// The sync requests' and answers' body bytes (over HTTP; absent in process).
         package var sentBytes: Int?
         package var receivedBytes: Int?
+        /// Versions of the current state a shallow join brought at this sync.
+        package var shallow: Int?
+        /// Versions of a shallow join's history this sync brought.
+        package var history: Int?
+        /// True while a shallow join's history is still arriving.
+        package var historyPending: Bool?
 
         package init(server: String, requests: Int, sent: Int, received: Int, mergedCleanly: Int, newConflicts: [String],
                      removed: [String] = [], setAside: [String] = [], backfilled: Int = 0) {

@@ -15,10 +15,15 @@ package struct ReplicaSync: Sendable {
     /// Times a request is sent again when the link drops after the server has answered once.
     package var retries: Int
 
-    package init(connectTimeout: Int64 = 5, pageSize: Int = SyncSession.defaultPageSize, retries: Int = 3) {
+    /// History pages (``ReplicaSync+Shallow``) a sync brings after its own work, of a replica
+    /// that joined shallow: `.max` brings it all (`sync --history`).
+    package var historyPages: Int
+
+    package init(connectTimeout: Int64 = 5, pageSize: Int = SyncSession.defaultPageSize, retries: Int = 3, historyPages: Int = 1) {
         self.connectTimeout = connectTimeout
         self.pageSize = pageSize
         self.retries = retries
+        self.historyPages = historyPages
     }
 
     /// Syncs `replica` with the server `settings` name, calling `progress` after each page and
@@ -90,18 +95,35 @@ package struct ReplicaSync: Sendable {
         // Cells given one number on two replicas meet here; the sync reports them as conflicts too.
         let sharedBefore = Set(try replica.store.numberConflicts().map(\.id))
         let removalsBefore = try replica.removals().last?.id ?? 0
+        let joined = try await shallowJoin(replica, over: transport)
         var driver = SyncDriver(replica: replica, pushPageSize: pageSize, pullPageSize: pageSize)
-        do {
-            try await driver.run(over: transport) { progress(.page($0)) }
-        } catch {
-            if let forged = try Self.forgedBundle(error, replica: replica) { throw forged }
-            throw error
+        var completed = 0, extraRequests = joined.requests
+        while true {
+            do {
+                try await driver.run(over: transport) { progress(.page($0)) }
+                break
+            } catch let needed as RecordHistoryNeeded where completed < Self.maxRecordHistories {
+                // A page merged records whose history a shallow join has not brought: bring it,
+                // then take the page again (it was not kept).
+                completed += 1
+                extraRequests += try await recordHistory(needed.records, replica, over: transport)
+                driver = SyncDriver(replica: replica, pushPageSize: pageSize, pullPageSize: pageSize)
+            } catch {
+                if let forged = try Self.forgedBundle(error, replica: replica) { throw forged }
+                throw error
+            }
         }
         let backfilled = try await backfill(replica, over: transport)
+        // The join's own sync ends as soon as the state is here, unless asked for the history too.
+        let history = try await history(replica, over: transport, pages: joined.versions != nil && historyPages != .max ? 0 : historyPages)
         try replica.noteSync(server: server, at: WallClock.now())
         let shared = try replica.store.numberConflicts().map(\.id).filter { !sharedBefore.contains($0) }
-        return SyncOutcome(server: server, stats: driver.stats, newConflicts: driver.stats.newConflicts + shared,
-                           removed: try replica.removals().filter { $0.id > removalsBefore }, backfilled: backfilled)
+        var outcome = SyncOutcome(server: server, stats: driver.stats, newConflicts: driver.stats.newConflicts + shared,
+                                  removed: try replica.removals().filter { $0.id > removalsBefore }, backfilled: backfilled)
+        (outcome.shallow, outcome.history, outcome.historyPending) = (joined.versions, history.versions, try replica.pendingHistory() != nil)
+        // Every request counts: the join's, the history's and those of records' histories.
+        outcome.stats.requests += extraRequests + history.requests
+        return outcome
     }
 
     /// Brings the history of records the analyst was newly cleared for (a grant, or a record

@@ -19,6 +19,12 @@ package struct SyncOutcome: Sendable, Equatable {
     /// The sync requests' and answers' body bytes, when the sync went over HTTP.
     package var bytesSent: Int?
     package var bytesReceived: Int?
+    /// Versions a shallow join brought at this sync (the current state); nil when none ran.
+    package var shallow: Int?
+    /// Versions of a shallow join's history this sync brought.
+    package var history = 0
+    /// Whether a shallow join's history is still arriving after this sync.
+    package var historyPending = false
 
     package init(server: String, stats: SyncStats, newConflicts: [ConflictID], removed: [Removal] = [], backfilled: Int = 0) {
         self.server = server
@@ -34,6 +40,7 @@ package struct SyncOutcome: Sendable, Equatable {
                                mergedCleanly: stats.cleanMerges, newConflicts: newConflicts.map(\.rawValue),
                                removed: removed.map(\.sentence), setAside: removed.compactMap(\.setAside), backfilled: backfilled)
         (summary.sentBytes, summary.receivedBytes) = (bytesSent, bytesReceived)
+        (summary.shallow, summary.history, summary.historyPending) = (shallow, history > 0 ? history : nil, historyPending ? true : nil)
         return summary
     }
 
@@ -43,6 +50,8 @@ package struct SyncOutcome: Sendable, Equatable {
             + Self.conflictLines(newConflicts.map(\.rawValue))
             + removed.map(\.sentence)
             + (backfilled > 0 ? ["Brought the history of records you are newly cleared for: \(backfilled) version\(backfilled == 1 ? "" : "s")"] : [])
+            + (shallow.map { ["Joined shallow: brought the current state (\($0) version\($0 == 1 ? "" : "s")); the history follows (`sync-client sync --history`)"] } ?? [])
+            + (history > 0 ? ["Brought \(history) version\(history == 1 ? "" : "s") of history" + (historyPending ? "; more is still arriving" : "; the history is complete")] : [])
     }
 
     /// A warning for each carried range the server refused, saying whether it is carried again.

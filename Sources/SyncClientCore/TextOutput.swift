@@ -373,6 +373,11 @@ package enum TextOutput {
         lines.append("Synced   " + (status.lastSync.map { "\(isoMilliseconds($0.time).map(style.time) ?? $0.time) with \($0.server)" } ?? "never"))
         if let clearances = status.clearances { lines.append("Cleared  " + clearances.joined(separator: ", ")) }
         for removal in status.removed ?? [] { lines.append("Removed  " + removal) }
+        switch status.history {
+        case "joining": lines.append("History  a shallow join is under way: `sync-client sync` brings the current state")
+        case "arriving": lines.append("History  still arriving after a shallow join: `sync-client sync --history` brings it (each sync brings a page)")
+        default: break
+        }
         if let watch = status.watch { lines.append(watchLine(watch, style: style)) }
         return lines.joined(separator: "\n") + "\n"
     }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import LocalStore
 import SyncClientCore
 import SyncModel
@@ -12,6 +13,7 @@ struct AsOfOption: ParsableArguments {
     /// The live records of `kind`, now or at the point asked for.
     func records(kind: String, in store: Store) throws -> [RecordSnapshot] {
         guard let asOf else { return try store.records(kind: kind) }
+        try noteHistoryArriving(store)
         return try store.records(kind: kind, asOf: try HistoryPoint.time(asOf, in: store))
     }
 
@@ -26,6 +28,7 @@ struct AsOfOption: ParsableArguments {
     func cell(_ reference: String, in store: Store) throws -> RecordSnapshot {
         let lookup = RecordLookup(store: store)
         guard let asOf else { return try lookup.cell(reference, includeDeleted: true) }
+        try noteHistoryArriving(store)
         // The cell that answers now, as it stood then; else, among the cells of then.
         if let now = try? lookup.cell(reference, includeDeleted: true),
            let then = try store.record(now.id, asOf: try HistoryPoint.time(asOf, in: store)), !then.deleted,
@@ -39,4 +42,10 @@ struct AsOfOption: ParsableArguments {
         guard chosen.count == 1 else { throw ClientError("'\(reference)' named several cells at \(asOf) (\(chosen.map(\.id.short).joined(separator: ", "))); name one by its id") }
         return first
     }
+}
+
+/// Says on standard error, before a command shows history, that a shallow join's history is
+/// still arriving (standard output stays what `--json` promises).
+func noteHistoryArriving(_ store: Store) throws {
+    if let note = try HistoryArriving.note(store) { FileHandle.standardError.write(Data("\(note)\n".utf8)) }
 }

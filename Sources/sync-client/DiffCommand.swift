@@ -26,6 +26,7 @@ struct DiffCommand: ParsableCommand {
 
     func run() throws {
         let replica = try options.open()
+        try noteHistoryArriving(replica.store)
         let store = replica.store
         let found = try RecordLookup(store: store).any(record)
         let schema = SchemaRegistry.standard[found.kind]!

@@ -28,6 +28,7 @@ struct LogCommand: ParsableCommand {
 
     func run() throws {
         let replica = try options.open()
+        try noteHistoryArriving(replica.store)
         var versions: [Version]
         if let record {
             let found = try RecordLookup(store: replica.store).any(record)
@@ -78,6 +79,7 @@ struct BlameCommand: ParsableCommand {
 
     func run() throws {
         let replica = try options.open()
+        try noteHistoryArriving(replica.store)
         let cells = try CellDirectory(store: replica.store)
         let found = cells.shown(try RecordLookup(store: replica.store).any(record))
         if let field { return try blameLines(replica, found, field) }

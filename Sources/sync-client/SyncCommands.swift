@@ -13,6 +13,7 @@ struct InitCommand: AsyncParsableCommand {
             Examples:
               sync-client init --server http://127.0.0.1:8080 --token "$TOKEN"
               sync-client init --server https://sync.example.org --token "$TOKEN" --ca-file team-ca.pem
+              sync-client init --server http://127.0.0.1:8080 --token "$TOKEN" --shallow
             """
     )
     @OptionGroup var options: ReplicaOption
@@ -20,6 +21,8 @@ struct InitCommand: AsyncParsableCommand {
     @Option(help: "Your token from `sync-server analyst add`.") var token: String
     @Option(help: "Your analyst name (default: the name the token carries).") var analyst: String?
     @Option(help: ArgumentHelp("A PEM file of certificate authorities to trust for an https:// server, besides the system's.", valueName: "path")) var caFile: String?
+    @Flag(help: "Join shallow: the first sync brings the current state only, and the history follows (`sync --history`, or a page at each sync).")
+    var shallow = false
 
     func validate() throws {
         try SettingsInput.checkServer(server)
@@ -32,7 +35,8 @@ struct InitCommand: AsyncParsableCommand {
     func run() async throws {
         let caPath = try caFile.map(SettingsInput.caPath) ?? ""
         let replica = try Replica.create(path: options.path, settings: ReplicaSettings(server: server, token: token, analyst: try SettingsInput.analyst(ofToken: token), caFile: caPath))
-        print("Created replica \(replica.id) for \(replica.analyst) at \(options.path)")
+        if shallow { try replica.requestShallowJoin() }
+        print("Created replica \(replica.id) for \(replica.analyst) at \(options.path)" + (shallow ? " (its first sync joins shallow)" : ""))
         // Needs no network; where there is one, the server's key for sealed bundles comes now.
         await ReplicaSync.learnKeys(replica, server: server, token: token, caFile: caPath)
         if try replica.serverBundleKey() == nil {
@@ -59,7 +63,7 @@ struct StatusCommand: ParsableCommand {
         let pendingRecords = byRecord.sorted { $0.key < $1.key }.map {
             OutputJSON.PendingRecord(record: $0.key.rawValue, kind: $0.value.kind, versions: $0.value.count)
         }
-        let status = OutputJSON.Status(
+        var status = OutputJSON.Status(
             replica: replica.id.rawValue, analyst: replica.analyst, server: settings.server,
             versions: try replica.store.versionVector().total, pending: pending.count,
             pendingRecords: pendingRecords, openConflicts: try replica.store.conflicts().count,
@@ -67,6 +71,9 @@ struct StatusCommand: ParsableCommand {
             clearances: try replica.clearances(), removed: try replica.removals().map(\.sentence),
             watch: WatchRecord.load(replica: options.path).map { OutputJSON.Status.Watch($0.record, running: $0.running) }
         )
+        status.history = try replica.pendingShallowJoin() != nil ? "joining" : try replica.pendingHistory() != nil ? "arriving" : nil
+        // The vector counts versions a shallow join has not brought yet; what is held is counted.
+        if status.history != nil { status.versions = UInt64(try replica.store.versionCount()) }
         if output.json { return printJSON(status) }
         var labels: [String: String] = [:]
         for record in pendingRecords { labels[record.record] = try recordLabel(record.record, store: replica.store) }
@@ -90,6 +97,7 @@ struct SyncCommand: AsyncParsableCommand {
             Examples:
               sync-client sync
               sync-client sync --dry-run
+              sync-client sync --history
             """
     )
     @OptionGroup var options: ReplicaOption
@@ -109,6 +117,8 @@ struct SyncCommand: AsyncParsableCommand {
     var waitSeconds = 25
     @Option(help: ArgumentHelp("With --watch: the longest pause between tries while the server cannot be reached (they start at 1 s and double).", valueName: "seconds"))
     var maxBackoff = 60.0
+    @Flag(help: "After a shallow join: bring all the history still arriving (each page is kept as it comes; a page comes at every sync anyway).")
+    var history = false
 
     /// What an interrupted sync says: pages already received are committed, each with its
     /// cursor, and unsent writes stay queued.
@@ -122,6 +132,7 @@ struct SyncCommand: AsyncParsableCommand {
         guard (0...20).contains(retries) else { throw ValidationError("--retries must be between 0 and 20") }
         guard (1...300).contains(waitSeconds) else { throw ValidationError("--wait-seconds must be between 1 and 300") }
         guard maxBackoff >= 0.1 && maxBackoff <= 3600 else { throw ValidationError("--max-backoff must be between 0.1 and 3600 seconds") }
+        guard !(history && (watch || dryRun)) else { throw ValidationError("--history brings a shallow join's history in one sync; use it without --watch and --dry-run") }
         guard !(watch && dryRun) else { throw ValidationError("--dry-run asks once what a sync would move and --watch keeps syncing; use one of them") }
     }
 
@@ -131,7 +142,7 @@ struct SyncCommand: AsyncParsableCommand {
         let settings = EffectiveSettings(saved: try replica.settings(), server: server, token: token, caFile: caFile,
                                          environment: ProcessInfo.processInfo.environment)
         let showProgress = isatty(STDERR_FILENO) == 1 && !output.json
-        let sync = ReplicaSync(connectTimeout: connectTimeout, pageSize: pageSize, retries: retries)
+        let sync = ReplicaSync(connectTimeout: connectTimeout, pageSize: pageSize, retries: retries, historyPages: history ? .max : 1)
         if dryRun {
             let estimate = try await sync.estimate(replica: replica, settings: settings)
             return output.json ? printJSON(estimate) : print(estimate.lines.joined(separator: "\n"))

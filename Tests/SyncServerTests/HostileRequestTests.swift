@@ -104,6 +104,13 @@ import TestSupport
         Case(name: "over 20,000 withdrawn dots", body: body(versions: [], extra: manyWithdrawn), status: .contentTooLarge, code: "too_many_versions"),
         Case(name: "an access cursor that is not two counters", body: body(versions: [], extra: #""access":{"clearances":"all"},"#),
              status: .badRequest, code: "malformed_body"),
+        Case(name: "a shallow page that also pushes", body: body(versions: [version()], extra: #""shallow":{},"#), status: .badRequest, code: "malformed_body"),
+        Case(name: "a shallow page at a forged position", body: body(versions: [], extra: #""shallow":{"at":{"seq":1,"chain":"3039"}},"#),
+             status: .conflict, code: "unknown_cursor"),
+        Case(name: "a shallow page after no record id", body: body(versions: [], extra: #""shallow":{"after":"'; DROP TABLE version; --"},"#),
+             status: .badRequest, code: "malformed_body"),
+        Case(name: "a shallow page with a backfill", body: body(versions: [], extra: #""shallow":{},"backfill":{"compartments":[],"records":[],"after":0},"#),
+             status: .badRequest, code: "malformed_body"),
     ]
 
     @Test("a hostile request is refused cleanly", arguments: cases)

@@ -66,7 +66,7 @@ public final class MemoryServerStorage: InspectableStorage, @unchecked Sendable 
             (report.new, report.duplicates) = (sorted.new.count, sorted.duplicates)
             var vector = VersionVector()
             for replica in work.counted { vector[replica] = next.ledger.vector[replica] }
-            let stored = StoredExchange(report: report, vector: vector, page: Self.page(work.page, next))
+            let stored = StoredExchange(report: report, vector: vector, page: try Self.page(work.page, next))
             if let requester = work.requester {
                 next.activity[requester] = (work.time, stored.page?.cursor?.seq ?? next.activity[requester]?.reached)
             }
@@ -78,13 +78,29 @@ public final class MemoryServerStorage: InspectableStorage, @unchecked Sendable 
         }
     }
 
-    private static func page(_ query: PageQuery, _ state: State) -> StoredPage? {
+    private static func page(_ query: PageQuery, _ state: State) throws -> StoredPage? {
         var budget = query.budget
         var versions: [Version] = []
         func admits(_ version: Version) -> Bool {
             versions.count < query.limit && budget.admits(PageBudget.size(context: version.context, value: "\(version.value)"))
         }
         switch query.start {
+        case .shallow(let request):
+            let at = request.at ?? state.feed.last?.position ?? .start
+            guard at.seq == 0 ? at.chain == 0 : at.seq <= UInt64(state.feed.count) && state.feed[Int(at.seq) - 1].position == at else {
+                throw ShallowError.unknownPosition(at)
+            }
+            var byRecord: [RecordID: [Version]] = [:]
+            for entry in state.feed.prefix(Int(at.seq)) {
+                let version = state.ledger.versions[entry.dot]!
+                byRecord[version.record, default: []].append(version)
+            }
+            let records = state.kinds.keys.filter { record in request.after.map { record > $0 } ?? true }.sorted()
+            var builder = ShallowPageBuilder(limit: query.limit, budget: query.budget)
+            for record in records.prefix(max(query.limit, 1)) {
+                guard builder.take(record, versions: byRecord[record]) else { break }
+            }
+            return builder.page(at: at, compartments: [], remaining: records.count > max(query.limit, 1))
         case .backfill:
             // No grant happens here (every record is in the default compartment): nothing to bring.
             return StoredPage(versions: [], more: false, cursor: nil, backfilled: UInt64(state.feed.count))

@@ -21,7 +21,8 @@ extension ServerStorageContract {
              .readsASignalOnlyWhenClearedForEveryCompartmentOfItsCells, .tellsAnAccessCursorOfMovesRevokesAndGrants,
              .backfillsTheHistoryOfRecordsNewlyReadable, .keepsCompartmentsClearancesAndDefaultCompartments,
              .givesNothingToAnAnalystWhoseDefaultClearanceWasRevoked, .placesRecordsAlikeUnderConcurrentPushesAndMoves,
-             .reachesNothingWithAForgedCursorVectorOrBackfill, .estimatesAPullPageByPageAsTheAnalystMayReadItAndStoresNothing:
+             .reachesNothingWithAForgedCursorVectorOrBackfill, .estimatesAPullPageByPageAsTheAnalystMayReadItAndStoresNothing,
+             .servesAShallowJoinOnlyWhatTheAnalystMayRead:
             return true
         default:
             return false

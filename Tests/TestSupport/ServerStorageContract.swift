@@ -35,6 +35,8 @@ public enum ServerStorageContract: String, CaseIterable, Sendable {
     case passesOverDotsTheirOwnerSetAside
     case reachesNothingWithAForgedCursorVectorOrBackfill
     case estimatesAPullPageByPageAsTheAnalystMayReadItAndStoresNothing
+    case servesTheCurrentStateAsOfOnePositionRecordByRecord
+    case servesAShallowJoinOnlyWhatTheAnalystMayRead
 
     static let alicesLaptop = ReplicaID("aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa")!
     static let bobsLaptop = ReplicaID("bbbbbbbb-bbbb-4bbb-8bbb-bbbbbbbbbbbb")!
@@ -238,6 +240,8 @@ public enum ServerStorageContract: String, CaseIterable, Sendable {
             try await runAccess(server, &findings)
         case .estimatesAPullPageByPageAsTheAnalystMayReadItAndStoresNothing:
             try await runEstimate(server, &findings)
+        case .servesTheCurrentStateAsOfOnePositionRecordByRecord, .servesAShallowJoinOnlyWhatTheAnalystMayRead:
+            try await runShallow(server, &findings)
         }
     }
 

@@ -183,6 +183,8 @@ public struct SQLiteServerStore: ServerStorage {
                 page = try ServerFeed.page(db, notCoveredBy: vector, limit: work.page.limit, budget: work.page.budget, access: pageAccess)
             case .backfill(let backfill):
                 page = try ServerFeed.backfill(db, backfill, access: access, pageAccess: pageAccess, limit: work.page.limit, budget: work.page.budget)
+            case .shallow(let request):
+                page = try ServerShallow.page(db, request, access: pageAccess, limit: work.page.limit, budget: work.page.budget)
             }
             let update = try work.access.flatMap { try Self.accessUpdate(analyst: work.analyst, after: $0, rules: rules, &access, db) }
             if let requester = work.requester {

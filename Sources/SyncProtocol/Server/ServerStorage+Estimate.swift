@@ -36,7 +36,7 @@ public struct EstimateRefusal: StorageError, Equatable, Sendable {
 
 extension ServerStorage {
     /// What the pull of a sync starting with `request` would bring `analyst`, read page by page
-    /// as ``exchange(analyst:requester:clientVector:cursor:versions:signatures:publicKey:conflicts:access:homes:backfill:withdrawn:pageLimit:at:)``
+    /// as ``exchange(analyst:requester:clientVector:cursor:versions:signatures:publicKey:conflicts:access:homes:backfill:withdrawn:shallow:pageLimit:at:)``
     /// reads it, through the same ``perform(_:ownership:)`` with a work that stores nothing:
     /// no versions, no replica to bind or record, no report. Each page's size is `encoded` of
     /// the answer it would be. The whole backlog is read, as the sync would read it.
@@ -49,8 +49,8 @@ extension ServerStorage {
         guard request.versions.isEmpty, request.signatures?.isEmpty ?? true else {
             throw EstimateRefusal(description: "an estimate pushes nothing: send the request a sync would start with, without versions or signatures (the client sizes its own push)")
         }
-        guard request.backfill == nil, request.withdrawn?.isEmpty ?? true, request.homes?.isEmpty ?? true else {
-            throw EstimateRefusal(description: "an estimate sizes a sync's pull only: leave out backfill, withdrawn and homes")
+        guard request.backfill == nil, request.shallow == nil, request.withdrawn?.isEmpty ?? true, request.homes?.isEmpty ?? true else {
+            throw EstimateRefusal(description: "an estimate sizes a sync's pull only: leave out backfill, shallow, withdrawn and homes")
         }
         // As a sync would be, a request from another analyst's replica is refused (403); read
         // before any page, so nothing is bound by asking.

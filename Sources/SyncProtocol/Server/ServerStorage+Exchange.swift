@@ -14,6 +14,7 @@ public struct Exchange: Sendable {
     public var access: AccessUpdate?
     public var compartments: [Placement] = []
     public var backfilled: UInt64?
+    public var shallow: ShallowAnswer?
 }
 
 /// Why the server refused an exchange as not the requester's to make (403); nothing was stored.
@@ -83,16 +84,20 @@ extension ServerStorage {
     public func exchange(
         analyst: String, requester: ReplicaID? = nil, clientVector: VersionVector, cursor: FeedCursor? = nil,
         versions: [Version], signatures: [SignedRange] = [], publicKey: Data? = nil, conflicts: ConflictReport = ConflictReport(),
-        access: AccessCursor? = nil, homes: [Placement] = [], backfill: Backfill? = nil, withdrawn: [Dot] = [], pageLimit: Int, at time: Int64
+        access: AccessCursor? = nil, homes: [Placement] = [], backfill: Backfill? = nil, withdrawn: [Dot] = [], shallow: ShallowRequest? = nil,
+        pageLimit: Int, at time: Int64
     ) async throws -> Exchange {
         // Structure first (400), before the transaction; then who may push what (403), inside it.
+        if shallow != nil, !versions.isEmpty || !signatures.isEmpty || !withdrawn.isEmpty || !homes.isEmpty || backfill != nil {
+            throw ShallowError.notAlone
+        }
         let conflicts = try conflicts.checked()
         let checked = try check(versions)
         let claims = try RelayClaims(signatures, versions: versions)
         if let publicKey, !SignatureCheck.isValidPublicKey(publicKey) { throw RelayError.malformedKey(requester) }
         var counted = Set(clientVector.replicas)
         if let requester { counted.insert(requester) }
-        let query: PageQuery.Start = backfill.map { .backfill($0) } ?? cursor.map { .feed(after: $0, skipping: counted) } ?? .notCoveredBy(clientVector)
+        let query: PageQuery.Start = shallow.map { .shallow($0) } ?? backfill.map { .backfill($0) } ?? cursor.map { .feed(after: $0, skipping: counted) } ?? .notCoveredBy(clientVector)
         var claimed = Self.claimed(requester: requester, versions)
         for replica in Set(withdrawn.map(\.replica)) where !claimed.contains(replica) { claimed.append(replica) }
         var work = ExchangeWork(analyst: analyst, claimed: claimed, versions: checked, counted: counted,
@@ -117,6 +122,7 @@ extension ServerStorage {
         if let page = stored.page {
             (exchange.versions, exchange.more, exchange.cursor, exchange.compartments) = (page.versions, page.more, page.cursor, page.compartments)
             exchange.backfilled = page.backfilled
+            exchange.shallow = page.shallow
         }
         let named = Set(exchange.compartments.map(\.record))
         exchange.compartments += stored.pushed.filter { !named.contains($0.record) }
@@ -217,12 +223,12 @@ extension ServerStorage {
         let exchange = try await exchange(
             analyst: analyst, requester: request.replica, clientVector: request.vector, cursor: request.cursor,
             versions: request.versions, signatures: request.signatures ?? [], publicKey: request.publicKey, conflicts: request.conflicts,
-            access: request.access, homes: request.homes ?? [], backfill: request.backfill, withdrawn: request.withdrawn ?? [],
+            access: request.access, homes: request.homes ?? [], backfill: request.backfill, withdrawn: request.withdrawn ?? [], shallow: request.shallow,
             pageLimit: min(max(request.pageLimit ?? defaultPageSize, 1), maxPageSize), at: time
         )
         let response = SyncResponse(vector: exchange.vector, versions: exchange.versions, more: exchange.more, cursor: exchange.cursor,
                                     access: exchange.access, compartments: request.access == nil ? nil : exchange.compartments,
-                                    backfilled: exchange.backfilled)
+                                    backfilled: exchange.backfilled, shallow: exchange.shallow)
         return (response, exchange.report)
     }
 }

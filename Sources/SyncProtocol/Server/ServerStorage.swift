@@ -165,6 +165,8 @@ public struct PageQuery: Sendable {
         case notCoveredBy(VersionVector)
         /// The history of records newly readable to the analyst, in feed order (see ``Backfill``).
         case backfill(Backfill)
+        /// A page of the current state, record by record (see ``ShallowSnapshot``).
+        case shallow(ShallowRequest)
     }
 
     public var start: Start
@@ -191,6 +193,8 @@ public struct StoredPage: Sendable {
     public var compartments: [Placement]
     /// For a backfill page, the feed position it reached.
     public var backfilled: UInt64?
+    /// For a shallow page, where it stands.
+    public var shallow: ShallowAnswer?
 
     public init(versions: [Version], more: Bool, cursor: FeedCursor?, compartments: [Placement] = [], backfilled: UInt64? = nil) {
         self.versions = versions

@@ -9,8 +9,8 @@ extension BinaryWire {
         case publicKey = 1, signatures = 2, conflicts = 3
         /// The access cursor: two varints, in every request of a current client.
         case access = 10
-        /// The rarer access parts (a request's homes and backfill; an answer's update,
-        /// compartments and backfill position): small, so carried as JSON rather than given
+        /// The rarer access parts (a request's homes, backfill and shallow page; an answer's update,
+        /// compartments, backfill position and shallow page): small, so carried as JSON rather than given
         /// their own encoding.
         case accessParts = 11
     }
@@ -19,12 +19,14 @@ extension BinaryWire {
         var homes: [Placement]?
         var backfill: Backfill?
         var withdrawn: [Dot]?
+        var shallow: ShallowRequest?
     }
 
     struct ResponseAccess: Codable {
         var access: AccessUpdate?
         var compartments: [Placement]?
         var backfilled: UInt64?
+        var shallow: ShallowAnswer?
     }
 
     static func writeJSON(_ part: some Encodable, _ writer: inout BinaryWriter) {

@@ -58,9 +58,9 @@ public enum BinaryWire {
             writer.varint(access.clearances)
             writer.varint(access.placements)
         }
-        if request.homes != nil || request.backfill != nil || request.withdrawn != nil {
+        if request.homes != nil || request.backfill != nil || request.withdrawn != nil || request.shallow != nil {
             writer.byte(Section.accessParts.rawValue)
-            writeJSON(RequestAccess(homes: request.homes, backfill: request.backfill, withdrawn: request.withdrawn), &writer)
+            writeJSON(RequestAccess(homes: request.homes, backfill: request.backfill, withdrawn: request.withdrawn, shallow: request.shallow), &writer)
         }
         return writer.data
     }
@@ -76,9 +76,10 @@ public enum BinaryWire {
         write(response.cursor, &writer)
         write(response.versions, &writer, tables)
         // As in requests, an answer without access parts is the same bytes as before them.
-        if response.access != nil || response.compartments != nil || response.backfilled != nil {
+        if response.access != nil || response.compartments != nil || response.backfilled != nil || response.shallow != nil {
             writer.byte(Section.accessParts.rawValue)
-            writeJSON(ResponseAccess(access: response.access, compartments: response.compartments, backfilled: response.backfilled), &writer)
+            writeJSON(ResponseAccess(access: response.access, compartments: response.compartments, backfilled: response.backfilled,
+                                     shallow: response.shallow), &writer)
         }
         return writer.data
     }
@@ -117,7 +118,7 @@ public enum BinaryWire {
         return SyncRequest(replica: replica, vector: vector, cursor: cursor, versions: versions,
                            pageLimit: limit == 0 ? nil : Int(min(limit, UInt64(Int32.max))),
                            publicKey: publicKey, signatures: signatures, conflicts: conflicts, access: access, homes: parts?.homes,
-                           backfill: parts?.backfill, withdrawn: parts?.withdrawn, protocolVersion: protocolVersion)
+                           backfill: parts?.backfill, withdrawn: parts?.withdrawn, shallow: parts?.shallow, protocolVersion: protocolVersion)
     }
 
     public static func decodeResponse(_ bytes: some Sequence<UInt8>) throws -> SyncResponse {
@@ -135,7 +136,8 @@ public enum BinaryWire {
         }
         try reader.expectEnd()
         return SyncResponse(vector: vector, versions: versions, more: more == 1, cursor: cursor, access: access?.access,
-                            compartments: access?.compartments, backfilled: access?.backfilled, protocolVersion: protocolVersion)
+                            compartments: access?.compartments, backfilled: access?.backfilled,
+                            shallow: access?.shallow, protocolVersion: protocolVersion)
     }
 
     /// A block of versions on its own: the tables, then the versions, as a message carries them

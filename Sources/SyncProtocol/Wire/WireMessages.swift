@@ -58,12 +58,14 @@ public struct SyncRequest: Codable, Sendable, Equatable {
     /// Dots of this analyst's replicas set aside when a clearance went, never to be sent: the
     /// server's counters pass over them.
     public var withdrawn: [Dot]?
+    /// Asks for a page of the current state instead of the feed (a shallow join).
+    public var shallow: ShallowRequest?
 
     public init(
         replica: ReplicaID, vector: VersionVector, cursor: FeedCursor? = nil, versions: [Version], pageLimit: Int? = nil,
         publicKey: Data? = nil, signatures: [SignedRange]? = nil, conflicts: ConflictReport = ConflictReport(),
         access: AccessCursor? = nil, homes: [Placement]? = nil, backfill: Backfill? = nil, withdrawn: [Dot]? = nil,
-        protocolVersion: Int = WireProtocol.version
+        shallow: ShallowRequest? = nil, protocolVersion: Int = WireProtocol.version
     ) {
         self.protocolVersion = protocolVersion
         self.replica = replica
@@ -77,6 +79,7 @@ public struct SyncRequest: Codable, Sendable, Equatable {
         self.homes = homes?.isEmpty == true ? nil : homes
         self.backfill = backfill
         self.withdrawn = withdrawn?.isEmpty == true ? nil : withdrawn
+        self.shallow = shallow
         self.conflicts = conflicts
     }
 
@@ -110,10 +113,13 @@ public struct SyncResponse: Codable, Sendable, Equatable {
     /// For a backfill request, the feed position its page reached (`more` says whether the
     /// backfill goes on); the answer's `cursor` is then nil and the client's own stays.
     public var backfilled: UInt64?
+    /// For a shallow request, where its page stands; the answer's `cursor` is then nil.
+    public var shallow: ShallowAnswer?
 
     public init(
         vector: VersionVector, versions: [Version], more: Bool, cursor: FeedCursor? = nil, access: AccessUpdate? = nil,
-        compartments: [Placement]? = nil, backfilled: UInt64? = nil, protocolVersion: Int = WireProtocol.version
+        compartments: [Placement]? = nil, backfilled: UInt64? = nil, shallow: ShallowAnswer? = nil,
+        protocolVersion: Int = WireProtocol.version
     ) {
         self.protocolVersion = protocolVersion
         self.vector = vector
@@ -123,6 +129,7 @@ public struct SyncResponse: Codable, Sendable, Equatable {
         self.access = access
         self.compartments = compartments?.isEmpty == true ? nil : compartments
         self.backfilled = backfilled
+        self.shallow = shallow
     }
 }
 
