@@ -132,6 +132,7 @@ struct WebPages {
         let title = record.text("title") ?? "(untitled)"
         let context: [String: Any] = [
             "id": record.id.rawValue, "number": number, "title": title, "field": chosen ?? "",
+            "arriving": try HistoryArriving.note(replica.store) ?? "",
             "shown": read.count > versions.count ? "the newest \(versions.count) versions; choose a field to narrow them, or use sync-client log" : "",
             "fields": schema.fieldNames.map { ["name": $0, "selected": $0 == chosen] as [String: Any] },
             "chart": try chart(record.id),

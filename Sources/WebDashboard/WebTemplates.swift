@@ -101,6 +101,7 @@ enum WebTemplates {
     static let history = """
     <p class="back"><a href="/cells/{{id}}">← Back to cell {{number}}</a></p>
     <h1>History of {{number}} {{title}}</h1>
+    {{#arriving}}<p class="note">{{arriving}}</p>{{/arriving}}
     <h2>Trajectory over time</h2>
     {{{chart}}}
     <h2>Who set each field</h2>

@@ -87,7 +87,8 @@ import TestSupport
         try await live.sync(bob)
         let started = ContinuousClock.now
         #expect(try await live.wait(alice, seconds: 20).changed)
-        #expect(ContinuousClock.now - started < .seconds(5))
+        // Answered at once, not at the wait's end: a bound well under its 20 s holds on a loaded machine.
+        #expect(ContinuousClock.now - started < .seconds(12))
         try await live.stop()
     }
 

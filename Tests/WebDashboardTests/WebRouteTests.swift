@@ -17,11 +17,13 @@ import Testing
     /// with bob, who wrote concurrently.
     struct Fixture {
         let alice: Replica
+        /// The server both synced through, for a replica a test joins to it.
+        let server: SQLiteServerStore
         let guardian = WebGuard(port: 8765)
         let cell = RecordID("20202020-0000-4000-8000-000000000020")!
 
         init() async throws {
-            let server = try SQLiteServerStore.inMemory()
+            server = try SQLiteServerStore.inMemory()
             try server.addAnalyst(name: "alice", tokenHash: "a", at: 0)
             try server.addAnalyst(name: "bob", tokenHash: "b", at: 0)
             alice = try Replica.inMemory(analyst: "alice")
@@ -49,8 +51,9 @@ import Testing
             }
         }
 
-        func app(sync: @escaping @Sendable () async throws -> SyncOutcome = { SyncOutcome(server: "test", stats: SyncStats(), newConflicts: []) }) -> some ApplicationProtocol {
-            WebServer.application(replica: alice, guardian: guardian, port: 0, sync: sync)
+        func app(of replica: Replica? = nil,
+                 sync: @escaping @Sendable () async throws -> SyncOutcome = { SyncOutcome(server: "test", stats: SyncStats(), newConflicts: []) }) -> some ApplicationProtocol {
+            WebServer.application(replica: replica ?? alice, guardian: guardian, port: 0, sync: sync)
         }
 
         var cookie: HTTPFields { [.cookie: "\(guardian.cookieName)=\(guardian.session)"] }
@@ -241,6 +244,24 @@ import Testing
             try await client.execute(uri: "/cells/20/history?field=colour", method: .get, headers: fixture.cookie) { response in
                 #expect(response.status == .notFound)
                 #expect(String(buffer: response.body).contains("a cell has no field &#39;colour&#39;"))
+            }
+        }
+    }
+
+    /// A replica that joined shallow says on its history pages that older versions are still
+    /// to come, as `log` and `blame` do; a full replica's pages say nothing of it.
+    @Test func aShallowReplicasHistoryPageSaysItsHistoryIsStillArriving() async throws {
+        let fixture = try await Fixture()
+        let joined = try Replica.inMemory(analyst: "bob")
+        try joined.requestShallowJoin()
+        _ = try await ReplicaSync().run(replica: joined, server: "test", over: InProcessTransport(store: fixture.server, analyst: "bob"))
+        #expect(try joined.store.historyIsArriving() && joined.store.record(fixture.cell) != nil, "the join brought cell 20 and not its history")
+        for (replica, arriving) in [(joined, true), (fixture.alice, false)] {
+            try await fixture.app(of: replica).test(.router) { client in
+                try await client.execute(uri: "/cells/20/history", method: .get, headers: fixture.cookie) { response in
+                    #expect(response.status == .ok)
+                    #expect(String(buffer: response.body).contains("history is still arriving") == arriving)
+                }
             }
         }
     }
