@@ -222,6 +222,11 @@ package enum OutputJSON {
         /// The sync requests' and answers' body bytes (over HTTP; absent in process).
         package var sentBytes: Int?
         package var receivedBytes: Int?
+        /// The same bodies' bytes before gzip, both ways: over `sentBytes + receivedBytes`, the
+        /// compression ratio.
+        package var uncompressedBytes: Int?
+        /// The most body bytes one request moved, both ways: what a cut costs at most.
+        package var largestRequestBytes: Int?
 
         package init(server: String, requests: Int, sent: Int, received: Int, mergedCleanly: Int, newConflicts: [String],
                      removed: [String] = [], setAside: [String] = [], backfilled: Int = 0) {

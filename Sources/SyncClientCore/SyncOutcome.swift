@@ -19,6 +19,10 @@ package struct SyncOutcome: Sendable, Equatable {
     /// The sync requests' and answers' body bytes, when the sync went over HTTP.
     package var bytesSent: Int?
     package var bytesReceived: Int?
+    /// The same bodies' bytes before gzip, both ways.
+    package var uncompressedBytes: Int?
+    /// The most body bytes one request moved, both ways.
+    package var largestRequestBytes: Int?
 
     package init(server: String, stats: SyncStats, newConflicts: [ConflictID], removed: [Removal] = [], backfilled: Int = 0) {
         self.server = server
@@ -34,6 +38,7 @@ package struct SyncOutcome: Sendable, Equatable {
                                mergedCleanly: stats.cleanMerges, newConflicts: newConflicts.map(\.rawValue),
                                removed: removed.map(\.sentence), setAside: removed.compactMap(\.setAside), backfilled: backfilled)
         (summary.sentBytes, summary.receivedBytes) = (bytesSent, bytesReceived)
+        (summary.uncompressedBytes, summary.largestRequestBytes) = (uncompressedBytes, largestRequestBytes)
         return summary
     }
 
