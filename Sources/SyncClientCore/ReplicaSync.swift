@@ -52,13 +52,13 @@ package struct ReplicaSync: Sendable {
         var outcome = try await run(replica: replica, server: server, over: transport, pace: { meter.pace.budget }, progress: progress)
         (outcome.bytesSent, outcome.bytesReceived) = (meter.sent, meter.received)
         (outcome.uncompressedBytes, outcome.largestRequestBytes) = (meter.uncompressed, meter.largestRequest)
-        // What `sync --dry-run` turns bytes into time with, and the next sync's pace starts from.
-        // Requests too small to time the link (a sync with little to move) give its round trip
-        // alone: the rate last measured is kept.
-        if let speed = meter.speed {
-            let timed = meter.samples.contains { $0.sent + $0.received >= LinkPace.timedBytes }
-            let rate = timed ? speed.bytesPerSecond : try replica.linkSpeed()?.bytesPerSecond ?? speed.bytesPerSecond
-            try replica.noteLinkSpeed(LinkSpeed(bytesPerSecond: rate, roundTrip: speed.roundTrip, measured: WallClock.now()))
+        // What `sync --dry-run` turns bytes into time with, and the next sync's pace starts from:
+        // the pace's rate (requests too small to time the link keep the rate last measured), and
+        // the shortest request too small to time as the round trip (else the shortest of all).
+        let samples = meter.samples
+        if let rate = meter.pace.bytesPerSecond, let shortest = samples.map(\.seconds).min() {
+            let untimed = samples.filter { $0.sent + $0.received < LinkPace.timedBytes }.map(\.seconds).min()
+            try replica.noteLinkSpeed(LinkSpeed(bytesPerSecond: rate, roundTrip: untimed ?? shortest, measured: WallClock.now()))
         }
         // Whose bundles are genuine, learnt while there is a network, on the same connection.
         await Self.learnKeys(replica, over: http)

@@ -63,16 +63,4 @@ package final class TransferMeter: @unchecked Sendable {
     package var pace: LinkPace {
         LinkPace(known: known, samples: samples.map { LinkPace.Sample(wire: $0.sent + $0.received, units: $0.units, seconds: $0.seconds) })
     }
-
-    /// The link's speed as these requests found it: the shortest request's time is taken as the
-    /// round trip, and the bytes moved over the time beyond each request's round trip as the
-    /// rate. Nil before any request; a transfer too quick to time (under a millisecond beyond
-    /// the round trips) counts as a millisecond, so an estimate is nearly the round trips alone.
-    package var speed: (bytesPerSecond: Double, roundTrip: Double)? {
-        let samples = self.samples
-        guard let roundTrip = samples.map(\.seconds).min() else { return nil }
-        let bytes = samples.reduce(0) { $0 + $1.sent + $1.received }
-        let transfer = samples.reduce(0.0) { $0 + max($1.seconds - roundTrip, 0) }
-        return (Double(max(bytes, 1)) / max(transfer, 0.001), roundTrip)
-    }
 }

@@ -55,7 +55,7 @@ import Testing
                 continue
             }
             var imports: Set<String> = []
-            let importLine = try Regex(#"^(?:@_exported )?(?:@testable |public |package |internal )?import ([A-Za-z_][A-Za-z0-9_]*)$"#)
+            let importLine = try Regex(#"^(?:@testable |public |package |internal )?import ([A-Za-z_][A-Za-z0-9_]*)$"#)
             for case let file as String in files where file.hasSuffix(".swift") {
                 let text = try String(contentsOf: folder.appendingPathComponent(file), encoding: .utf8)
                 for line in text.split(separator: "\n") {
