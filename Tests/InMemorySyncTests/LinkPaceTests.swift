@@ -34,8 +34,9 @@ import Testing
         // Measured fast at the office; in the field a 100 KB request takes 13.1 s.
         var pace = LinkPace(known: (bytesPerSecond: 50_000_000, roundTrip: 0.6))
         pace.samples = [LinkPace.Sample(wire: 600, units: 0, seconds: 0.6), LinkPace.Sample(wire: 100_000, units: 100_000, seconds: 13.1)]
-        #expect(abs((pace.bytesPerSecond ?? 0) - 8_000) < 1, "\(String(describing: pace.bytesPerSecond))")
-        #expect(abs(pace.budget - 155_200) <= 1, "\(pace.budget)")
+        // 100,600 bytes over 0.15 s (a quarter of the small request) and 12.5 s.
+        #expect(abs((pace.bytesPerSecond ?? 0) - 100_600 / 12.65) < 0.01, "\(String(describing: pace.bytesPerSecond))")
+        #expect(abs(pace.budget - Int(100_600 / 12.65 * 19.4)) <= 1, "\(pace.budget)")
         #expect(pace.compresses)
     }
 
@@ -54,11 +55,14 @@ import Testing
         #expect(abs(Double(compressed.budget) - Double(plain.budget) * 3) <= 3, "\(compressed.budget) against \(plain.budget)")
     }
 
-    @Test func untimedRequestsAloneErrLowAndTheBudgetStaysInItsBounds() {
-        // Only small requests on a link never measured: bytes over their whole time.
+    @Test func smallRequestsAloneCountAtMostFourTimesTheirBytesOverTheirTimeAndTheBudgetStaysInItsBounds() {
+        // Only small requests on a link never measured: each is a round trip, and a quarter
+        // of its time is taken as the transfer.
         let pace = LinkPace(known: nil, samples: [LinkPace.Sample(wire: 500, units: 0, seconds: 0.6), LinkPace.Sample(wire: 700, units: 0, seconds: 0.6)])
-        #expect(pace.bytesPerSecond == 1_000)
-        #expect(pace.budget == Int(1_000 * (LinkPace.requestSeconds - 0.6)))
+        #expect(pace.bytesPerSecond == 4_000)
+        #expect(pace.budget == Int(4_000 * (LinkPace.requestSeconds - 0.6)))
+        // With a rate measured before, requests this small keep it.
+        #expect(LinkPace(known: Self.satellite, samples: pace.samples).bytesPerSecond == 8_000)
         let stalled = LinkPace(known: nil, samples: [LinkPace.Sample(wire: 100, units: 0, seconds: 30)])
         #expect(stalled.budget == LinkPace.minimumBytes)
     }

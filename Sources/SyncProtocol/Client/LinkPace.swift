@@ -8,10 +8,12 @@
 /// in this sync (compressed small edits take far fewer than one), which is never taken below
 /// ``minimumWirePerUnit``, so a page of prose after a run of small edits stays near the bound.
 ///
-/// The rate is the bytes of this sync's requests over their time beyond a round trip, once one
-/// request has moved ``timedBytes``; before that, the rate the replica last measured; with
-/// neither, the bytes over the whole time of the requests so far (round trips included, so it
-/// errs low), and before any request a page of ``probeBytes``.
+/// The rate is the bytes of this sync's requests over their time beyond a round trip (at most
+/// three quarters of each request's time is taken as round trip, so a round trip measured on
+/// another link, or a request too small to time, cannot make the link look more than four times
+/// as fast as bytes over time), once they have moved ``timedBytes`` in all; before that, the
+/// rate the replica last measured, or with none the same sum over what there is; before any
+/// request on a link never measured, a page of ``probeBytes``.
 public struct LinkPace: Sendable {
     /// The longest a request should take.
     public static let requestSeconds = 20.0
@@ -19,7 +21,8 @@ public struct LinkPace: Sendable {
     public static let probeBytes = 64 << 10
     /// The smallest budget: a pull page beside a full push, the first page while own writes wait.
     public static let minimumBytes = 4 << 10
-    /// A request moving at least this many bytes times the link's rate.
+    /// Requests moving at least this many bytes in all time the link's rate; a single request
+    /// under it is taken as a round trip.
     public static let timedBytes = 8 << 10
     /// The fewest wire bytes a budget unit is taken to cost.
     public static let minimumWirePerUnit = 1.0 / 3
@@ -60,17 +63,12 @@ public struct LinkPace: Sendable {
 
     /// Bytes a second, as described above; nil before any request on a link never measured.
     public var bytesPerSecond: Double? {
-        let timed = samples.filter { $0.wire >= Self.timedBytes }
-        if !timed.isEmpty {
-            let roundTrip = self.roundTrip
-            // At most three quarters of a request's time is taken as its round trip, so a
-            // round trip measured on another link cannot make this one look instant.
-            let seconds = timed.reduce(0.0) { $0 + max($1.seconds - roundTrip, $1.seconds / 4, 0.001) }
-            return Double(timed.reduce(0) { $0 + $1.wire }) / seconds
-        }
-        if let known { return known.bytesPerSecond }
+        let wire = samples.reduce(0) { $0 + $1.wire }
+        if let known, wire < Self.timedBytes { return known.bytesPerSecond }
         guard !samples.isEmpty else { return nil }
-        return Double(samples.reduce(0) { $0 + $1.wire }) / max(samples.reduce(0.0) { $0 + $1.seconds }, 0.001)
+        let roundTrip = self.roundTrip
+        let seconds = samples.reduce(0.0) { $0 + max($1.seconds - roundTrip, $1.seconds / 4, 0.001) }
+        return Double(wire) / seconds
     }
 
     /// Wire bytes per budget unit so far, between ``minimumWirePerUnit`` and 1.
