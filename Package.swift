@@ -32,7 +32,6 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
-        .package(url: "https://github.com/apple/swift-nio-extras", from: "1.35.2"),
         .package(url: "https://github.com/apple/swift-asn1", from: "1.7.4"),
         .package(url: "https://github.com/apple/swift-certificates", from: "1.21.1"),
         .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
@@ -45,8 +44,10 @@ let package = Package(
     ],
     targets: [
         .target(name: "SyncModel", swiftSettings: swiftSettings),
+        // The system's zlib, for gzip bodies on the sync wire.
+        .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
         .target(
-            name: "SyncProtocol", dependencies: ["SyncModel", .product(name: "Crypto", package: "swift-crypto")],
+            name: "SyncProtocol", dependencies: ["SyncModel", "CZlib", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: swiftSettings
         ),
         .target(
@@ -71,6 +72,8 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(name: "ThrowawayPostgres", swiftSettings: swiftSettings),
+        // A poor link on 127.0.0.1 (bandwidth, round trip, cuts), for the tests and sync-bench.
+        .target(name: "LinkEmulation", swiftSettings: swiftSettings),
         .target(
             name: "SyncHTTP",
             dependencies: [
@@ -78,7 +81,6 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
-                .product(name: "NIOHTTPCompression", package: "swift-nio-extras"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ],
             swiftSettings: swiftSettings
@@ -142,7 +144,7 @@ let package = Package(
         .executableTarget(
             name: "sync-bench",
             dependencies: [
-                "SyncModel", "LocalStore", "SyncProtocol", "SyncHTTP", "SyncServerCore", "PostgresStore", "ThrowawayPostgres", "SyncClientCore", "WebDashboard",
+                "SyncModel", "LocalStore", "SyncProtocol", "SyncHTTP", "SyncServerCore", "PostgresStore", "ThrowawayPostgres", "LinkEmulation", "SyncClientCore", "WebDashboard",
                 .product(name: "GRDB", package: "GRDB.swift"), .product(name: "GRDBSQLite", package: "GRDB.swift"), .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -213,7 +215,7 @@ let package = Package(
         .testTarget(
             name: "EndToEndTests",
             dependencies: [
-                "TestSupport", "ThrowawayPostgres",
+                "TestSupport", "ThrowawayPostgres", "LinkEmulation",
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "GRDB", package: "GRDB.swift"),

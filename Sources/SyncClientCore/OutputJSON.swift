@@ -231,6 +231,11 @@ package enum OutputJSON {
         package var history: Int?
         /// True while a shallow join's history is still arriving.
         package var historyPending: Bool?
+        /// The same bodies' bytes before gzip, both ways: over `sentBytes + receivedBytes`, the
+        /// compression ratio.
+        package var uncompressedBytes: Int?
+        /// The most body bytes one request moved, both ways: what a cut costs at most.
+        package var largestRequestBytes: Int?
 
         package init(server: String, requests: Int, sent: Int, received: Int, mergedCleanly: Int, newConflicts: [String],
                      removed: [String] = [], setAside: [String] = [], backfilled: Int = 0) {

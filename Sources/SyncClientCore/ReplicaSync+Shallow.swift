@@ -12,13 +12,13 @@ extension ReplicaSync {
     /// Brings a shallow join's pages, if one is under way, each stored with where the join
     /// stands, so a cut join resumes at its next page. Returns the versions it stored (nil when
     /// no join was under way) and the requests it made.
-    func shallowJoin(_ replica: Replica, over transport: some SyncTransport) async throws -> (versions: Int?, requests: Int) {
+    func shallowJoin(_ replica: Replica, over transport: some SyncTransport, pace: (@Sendable () -> Int?)? = nil) async throws -> (versions: Int?, requests: Int) {
         guard try replica.pendingShallowJoin() != nil else { return (nil, 0) }
         var stored = 0, requests = 0
         while let shallow = try replica.pendingShallowJoin() {
             requests += 1
             let request = SyncRequest(replica: replica.id, vector: VersionVector(), versions: [], pageLimit: pageSize,
-                                      publicKey: try replica.signingKey().publicKey, access: try replica.accessCursor(), shallow: shallow)
+                                      publicKey: try replica.signingKey().publicKey, access: try replica.accessCursor(), shallow: shallow, pageBytes: pace?())
             let response = try await transport.send(request)
             guard let answer = response.shallow else {
                 throw SyncError.badResponse("the server answered a shallow join's page without saying where it stands; it may be older than this client (upgrade it, or join in full)")
@@ -37,13 +37,13 @@ extension ReplicaSync {
     /// Brings up to `pages` pages of the history a shallow join left to follow, each stored with
     /// the position it reached; `.max` brings it all in pages of `pageSize`, fewer pages in
     /// pages of at most ``backgroundHistoryPage``. Returns the versions it stored and the requests it made.
-    func history(_ replica: Replica, over transport: some SyncTransport, pages: Int) async throws -> (versions: Int, requests: Int) {
+    func history(_ replica: Replica, over transport: some SyncTransport, pages: Int, pace: (@Sendable () -> Int?)? = nil) async throws -> (versions: Int, requests: Int) {
         let limit = pages == .max ? pageSize : min(pageSize, Self.backgroundHistoryPage)
         var stored = 0, requests = 0
         while requests < pages, let history = try replica.pendingHistory() {
             requests += 1
             let request = SyncRequest(replica: replica.id, vector: try replica.counters(of: try replica.ownReplicas()), cursor: try replica.serverCursor(),
-                                      versions: [], pageLimit: limit, access: try replica.accessCursor(), backfill: history)
+                                      versions: [], pageLimit: limit, access: try replica.accessCursor(), backfill: history, pageBytes: pace?())
             let response = try await transport.send(request)
             let report = try replica.receiveHistory(try replica.check(response.versions), compartments: response.compartments ?? [],
                                                     reached: response.backfilled ?? history.after, done: !response.more, access: response.access)
@@ -53,7 +53,7 @@ extension ReplicaSync {
     }
 
     /// Brings the whole history of `records` and stores it in one transaction; returns the requests it made.
-    func recordHistory(_ records: [RecordID], _ replica: Replica, over transport: some SyncTransport) async throws -> Int {
+    func recordHistory(_ records: [RecordID], _ replica: Replica, over transport: some SyncTransport, pace: (@Sendable () -> Int?)? = nil) async throws -> Int {
         var backfill = Backfill(compartments: [], records: records)
         var versions: [Version] = []
         var requests = 0
@@ -61,7 +61,7 @@ extension ReplicaSync {
             requests += 1
             // No access cursor: what changed in access is taken by the sync's own pages.
             let request = SyncRequest(replica: replica.id, vector: try replica.counters(of: try replica.ownReplicas()), cursor: try replica.serverCursor(),
-                                      versions: [], pageLimit: pageSize, backfill: backfill)
+                                      versions: [], pageLimit: pageSize, backfill: backfill, pageBytes: pace?())
             let response = try await transport.send(request)
             versions += response.versions
             guard response.more, let reached = response.backfilled, reached > backfill.after else { break }

@@ -49,15 +49,21 @@ package struct ReplicaSync: Sendable {
         replica: Replica, server: String, over http: HTTPTransport, progress: @escaping @Sendable (SyncProgress) -> Void = { _ in }
     ) async throws -> SyncOutcome {
         var http = http
-        let meter = TransferMeter()
+        // The pace starts from the link the last sync measured and follows this one's requests.
+        let meter = TransferMeter(known: try replica.linkSpeed().map { ($0.bytesPerSecond, $0.roundTrip) })
         http.meter = meter
         let transport = RetryingTransport(http, delays: RetryingTransport<HTTPTransport>.backoff(retries: retries),
                                           onRetry: { progress(.retrying($0)) })
-        var outcome = try await run(replica: replica, server: server, over: transport, progress: progress)
+        var outcome = try await run(replica: replica, server: server, over: transport, pace: { meter.pace.budget }, progress: progress)
         (outcome.bytesSent, outcome.bytesReceived) = (meter.sent, meter.received)
-        // What `sync --dry-run` turns bytes into time with.
-        if let speed = meter.speed {
-            try replica.noteLinkSpeed(LinkSpeed(bytesPerSecond: speed.bytesPerSecond, roundTrip: speed.roundTrip, measured: WallClock.now()))
+        (outcome.uncompressedBytes, outcome.largestRequestBytes) = (meter.uncompressed, meter.largestRequest)
+        // What `sync --dry-run` turns bytes into time with, and the next sync's pace starts from:
+        // the pace's rate (requests too small to time the link keep the rate last measured), and
+        // the shortest request too small to time as the round trip (else the shortest of all).
+        let samples = meter.samples
+        if let rate = meter.pace.bytesPerSecond, let shortest = samples.map(\.seconds).min() {
+            let untimed = samples.filter { $0.sent + $0.received < LinkPace.timedBytes }.map(\.seconds).min()
+            try replica.noteLinkSpeed(LinkSpeed(bytesPerSecond: rate, roundTrip: untimed ?? shortest, measured: WallClock.now()))
         }
         // Whose bundles are genuine, learnt while there is a network, on the same connection.
         await Self.learnKeys(replica, over: http)
@@ -85,8 +91,9 @@ package struct ReplicaSync: Sendable {
     }
 
     /// Syncs `replica` over `transport` (the server named `server`): what ``run(replica:settings:progress:)``
-    /// does after connecting, and what tests run in one process.
-    package func run(replica: Replica, server: String, over transport: some SyncTransport,
+    /// does after connecting, and what tests run in one process. `pace` sizes each request
+    /// (``SyncDriver/pace``); without one, pages are as large as `pageSize` and the server allow.
+    package func run(replica: Replica, server: String, over transport: some SyncTransport, pace: (@Sendable () -> Int?)? = nil,
                     progress: (SyncProgress) -> Void = { _ in }) async throws -> SyncOutcome {
         // A file made before replicas had keys gets one now; the server binds it at this sync.
         try replica.signingKey()
@@ -95,8 +102,9 @@ package struct ReplicaSync: Sendable {
         // Cells given one number on two replicas meet here; the sync reports them as conflicts too.
         let sharedBefore = Set(try replica.store.numberConflicts().map(\.id))
         let removalsBefore = try replica.removals().last?.id ?? 0
-        let joined = try await shallowJoin(replica, over: transport)
+        let joined = try await shallowJoin(replica, over: transport, pace: pace)
         var driver = SyncDriver(replica: replica, pushPageSize: pageSize, pullPageSize: pageSize)
+        driver.pace = pace
         var completed = 0, extraRequests = joined.requests
         while true {
             do {
@@ -106,16 +114,17 @@ package struct ReplicaSync: Sendable {
                 // A page merged records whose history a shallow join has not brought: bring it,
                 // then take the page again (it was not kept).
                 completed += 1
-                extraRequests += try await recordHistory(needed.records, replica, over: transport)
+                extraRequests += try await recordHistory(needed.records, replica, over: transport, pace: pace)
                 driver = SyncDriver(replica: replica, pushPageSize: pageSize, pullPageSize: pageSize)
+                driver.pace = pace
             } catch {
                 if let forged = try Self.forgedBundle(error, replica: replica) { throw forged }
                 throw error
             }
         }
-        let backfilled = try await backfill(replica, over: transport)
+        let backfilled = try await backfill(replica, over: transport, pace: pace)
         // The join's own sync ends as soon as the state is here, unless asked for the history too.
-        let history = try await history(replica, over: transport, pages: joined.versions != nil && historyPages != .max ? 0 : historyPages)
+        let history = try await history(replica, over: transport, pages: joined.versions != nil && historyPages != .max ? 0 : historyPages, pace: pace)
         try replica.noteSync(server: server, at: WallClock.now())
         let shared = try replica.store.numberConflicts().map(\.id).filter { !sharedBefore.contains($0) }
         var outcome = SyncOutcome(server: server, stats: driver.stats, newConflicts: driver.stats.newConflicts + shared,
@@ -129,12 +138,12 @@ package struct ReplicaSync: Sendable {
     /// Brings the history of records the analyst was newly cleared for (a grant, or a record
     /// moved in), older than the feed cursor, page by page; each page is stored with the
     /// position it reached, so a cut backfill resumes there. Returns the versions it stored.
-    func backfill(_ replica: Replica, over transport: some SyncTransport) async throws -> Int {
+    func backfill(_ replica: Replica, over transport: some SyncTransport, pace: (@Sendable () -> Int?)?) async throws -> Int {
         var stored = 0
         while let backfill = try replica.pendingBackfill() {
             let own = try replica.ownReplicas()
             let request = SyncRequest(replica: replica.id, vector: try replica.counters(of: own), cursor: try replica.serverCursor(), versions: [],
-                                      pageLimit: pageSize, access: try replica.accessCursor(), backfill: backfill)
+                                      pageLimit: pageSize, access: try replica.accessCursor(), backfill: backfill, pageBytes: pace?())
             let response = try await transport.send(request)
             let report = try replica.receiveBackfill(try replica.check(response.versions), compartments: response.compartments ?? [],
                                                     reached: response.backfilled ?? backfill.after, done: !response.more, access: response.access)

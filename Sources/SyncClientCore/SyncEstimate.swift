@@ -8,9 +8,11 @@ import SyncHTTP
 /// pull (`POST /v1/estimate`, nothing stored), this replica its own push, page by page as the
 /// session would send it; the time is at the link speed the last sync measured.
 ///
-/// Bytes are the sync requests' and answers' bodies, as `sync --json` reports them
-/// (`sentBytes`, `receivedBytes`); HTTP headers, the key lookups after a sync and a conflict
-/// report's ids are left out.
+/// Bytes are the sync requests' and answers' bodies as they would travel, as `sync --json`
+/// reports them (`sentBytes`, `receivedBytes`): gzipped where the sync would gzip them (the
+/// server compresses each page it counts; this replica its own pushes), in pages sized to the
+/// link the last sync measured (``LinkPace``). HTTP headers, the key lookups after a sync and a
+/// conflict report's ids are left out.
 package struct SyncEstimate: Encodable, Sendable {
     /// One direction: versions and body bytes.
     package struct Way: Encodable, Sendable, Equatable {
@@ -40,22 +42,34 @@ package struct SyncEstimate: Encodable, Sendable {
     /// Sizes the push `replica` would send and asks the server at `transport` for the pull.
     static func make(replica: Replica, server: String, over transport: HTTPTransport, pageSize: Int) async throws -> SyncEstimate {
         let start = try replica.syncStart()
+        let speed = try replica.linkSpeed()
+        var transport = transport
+        let meter = TransferMeter(known: speed.map { ($0.bytesPerSecond, $0.roundTrip) })
+        transport.meter = meter
+        let pace = meter.pace
         var session = SyncSession(replica: replica.id, start: start, pushPageSize: pageSize, pullPageSize: pageSize)
+        session.pageBytes = pace.budget
         guard case .send(let first) = try session.start() else { throw ClientError("the sync would not start with a request") }
-        let pull = try await transport.estimate(first)
-        let push = try pushPages(replica, first: first, pageSize: pageSize, start: start)
+        // Own writes waiting make the first answer a single version (see SyncSession.pageBytes);
+        // the server counts the pull in pages of the whole budget, which the pushes then carry.
+        let ownFirst = first.pageLimit == 1 && pageSize > 1
+        var asked = first
+        (asked.pageLimit, asked.pageBytes) = (pageSize, pace.budget)
+        let pull = try await transport.estimate(asked)
+        // A server that counts gzipped answers also takes gzip requests.
+        let gzip = pace.compresses && pull.wireBytes != nil
+        let push = try pushPages(replica, first: first, pageSize: pageSize, start: start, budget: PageBudget(maxBytes: pace.budget), gzip: gzip)
         // Each request after the first pushes a page or asks for the next pull page.
-        let requests = 1 + max(push.count, pull.answers - 1)
+        let requests = ownFirst ? 1 + max(push.count, pull.versions > 1 ? pull.answers : 0) : 1 + max(push.count, pull.answers - 1)
         let empty = SyncRequest(replica: first.replica, vector: first.vector, cursor: first.cursor, versions: [], pageLimit: first.pageLimit,
-                                access: first.access)
+                                access: first.access, pageBytes: first.pageBytes)
         let sent = BinaryWire.encode(first).count + push.reduce(0) { $0 + $1.bytes } + (requests - 1 - push.count) * BinaryWire.encode(empty).count
         // Every answer after the first push carries the server's counters for this replica's
         // ids as the push left them, which the server, asked before it, could not count.
         let grown = push.isEmpty ? 0 : (requests - 1) * (
             BinaryWire.encode(SyncResponse(vector: try replica.counters(of: start.own), versions: [], more: false, cursor: first.cursor)).count
                 - BinaryWire.encode(SyncResponse(vector: start.acknowledged, versions: [], more: false, cursor: first.cursor)).count)
-        let received = pull.bytes + (requests - pull.answers) * pull.emptyAnswerBytes + grown
-        let speed = try replica.linkSpeed()
+        let received = (pull.wireBytes ?? pull.bytes) + max(requests - pull.answers, 0) * (pull.emptyAnswerWireBytes ?? pull.emptyAnswerBytes) + grown
         return SyncEstimate(
             server: server, send: Way(versions: push.reduce(0) { $0 + $1.versions }, bytes: sent), receive: Way(versions: pull.versions, bytes: received),
             requests: requests, seconds: speed?.seconds(requests: requests, bytes: sent + received), bytesPerSecond: speed?.bytesPerSecond,
@@ -64,25 +78,30 @@ package struct SyncEstimate: Encodable, Sendable {
     }
 
     /// The pushes a session would send after `first`: this replica's unacknowledged versions in
-    /// pages, then the ranges it carries for others; each page's versions and encoded bytes.
-    static func pushPages(_ replica: Replica, first: SyncRequest, pageSize: Int, start: SyncStart) throws -> [Way] {
+    /// pages within `budget`, then the ranges it carries for others; each page's versions and
+    /// encoded bytes (gzipped past the threshold when `gzip`).
+    static func pushPages(_ replica: Replica, first: SyncRequest, pageSize: Int, start: SyncStart, budget: PageBudget, gzip: Bool) throws -> [Way] {
+        func bytes(_ request: SyncRequest) -> Int {
+            let body = BinaryWire.encode(request)
+            return gzip && body.count >= Gzip.threshold ? Gzip.compress(body).count : body.count
+        }
         var pages: [Way] = []
         var acknowledged = start.acknowledged
         while true {
-            let page = try replica.outgoing(acknowledged: acknowledged, limit: pageSize, ownOnly: first.cursor != nil, budget: .sync)
+            let page = try replica.outgoing(acknowledged: acknowledged, limit: pageSize, ownOnly: first.cursor != nil, budget: budget)
             guard !page.versions.isEmpty else { break }
             let request = SyncRequest(replica: first.replica, vector: page.vector, cursor: first.cursor, versions: page.versions,
                                       pageLimit: first.pageLimit, access: first.access)
-            pages.append(Way(versions: page.versions.count, bytes: BinaryWire.encode(request).count))
+            pages.append(Way(versions: page.versions.count, bytes: bytes(request)))
             for version in page.versions { acknowledged.add(version.dot) }
         }
         var sent: Set<SignedRange> = []
         while true {
-            let page = try replica.carried(limit: pageSize, budget: .sync, excluding: sent)
+            let page = try replica.carried(limit: pageSize, budget: budget, excluding: sent)
             guard !page.versions.isEmpty else { break }
             let request = SyncRequest(replica: first.replica, vector: first.vector, cursor: first.cursor, versions: page.versions,
                                       pageLimit: first.pageLimit, signatures: page.signatures, access: first.access)
-            pages.append(Way(versions: page.versions.count, bytes: BinaryWire.encode(request).count))
+            pages.append(Way(versions: page.versions.count, bytes: bytes(request)))
             sent.formUnion(page.signatures)
         }
         return pages

@@ -25,6 +25,10 @@ package struct SyncOutcome: Sendable, Equatable {
     package var history = 0
     /// Whether a shallow join's history is still arriving after this sync.
     package var historyPending = false
+    /// The same bodies' bytes before gzip, both ways.
+    package var uncompressedBytes: Int?
+    /// The most body bytes one request moved, both ways.
+    package var largestRequestBytes: Int?
 
     package init(server: String, stats: SyncStats, newConflicts: [ConflictID], removed: [Removal] = [], backfilled: Int = 0) {
         self.server = server
@@ -41,6 +45,7 @@ package struct SyncOutcome: Sendable, Equatable {
                                removed: removed.map(\.sentence), setAside: removed.compactMap(\.setAside), backfilled: backfilled)
         (summary.sentBytes, summary.receivedBytes) = (bytesSent, bytesReceived)
         (summary.shallow, summary.history, summary.historyPending) = (shallow, history > 0 ? history : nil, historyPending ? true : nil)
+        (summary.uncompressedBytes, summary.largestRequestBytes) = (uncompressedBytes, largestRequestBytes)
         return summary
     }
 

@@ -19,7 +19,7 @@ extension HTTPTransport {
         request.seconds = seconds
         http.body = .bytes(ByteBuffer(bytes: WireProtocol.encode(request)))
         let watchdog = TimeAmount.milliseconds(Int64(seconds) * 1000 + slack.components.seconds * 1000 + slack.components.attoseconds / 1_000_000_000_000_000)
-        let (response, data) = try await execute(http, upTo: 1 << 16, timeout: watchdog)
+        let (response, data, _) = try await execute(http, upTo: 1 << 16, timeout: watchdog)
         guard response.status == .ok else { throw refusal(response, data) }
         guard let answer = try? JSONDecoder().decode(WaitResponse.self, from: data) else {
             throw SyncError.badResponse("the server's answer to a wait is not JSON of the protocol")

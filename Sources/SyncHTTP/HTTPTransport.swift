@@ -4,9 +4,13 @@ import Foundation
 import NIOCore
 import NIOHTTP1
 import NIOSSL
-import NIOHTTPCompression
 
 /// Sends sync requests as `POST /v1/sync` with a bearer token, over AsyncHTTPClient.
+///
+/// With a ``meter`` the transport follows the link's pace (``LinkPace``): on a link not known to
+/// be fast it asks for gzip answers (`Accept-Encoding: gzip`) and, once the server has said it
+/// takes them, sends requests of ``Gzip/threshold`` bytes or more as gzip. Without one it sends
+/// and asks for plain bodies.
 package struct HTTPTransport: SyncTransport {
     package let client: HTTPClient
     package let server: String
@@ -44,7 +48,9 @@ package struct HTTPTransport: SyncTransport {
         // connect timeout); only a silent network waits for it. RetryingTransport sends a request
         // again where that is safe.
         configuration.connectionPool.retryConnectionEstablishment = false
-        configuration.decompression = .enabled(limit: .ratio(100))
+        // Answers are inflated by `execute`, which counts their bytes as they travelled and
+        // bounds what they inflate to.
+        configuration.decompression = .disabled
         return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
     }
 
@@ -73,26 +79,47 @@ package struct HTTPTransport: SyncTransport {
         http.headers.add(name: "Content-Type", value: BinaryWire.contentType)
         http.headers.add(name: "Accept", value: BinaryWire.contentType)
         http.headers.add(name: "Authorization", value: "Bearer " + token)
-        let body = BinaryWire.encode(request)
+        let plain = BinaryWire.encode(request)
+        let body = compressing(plain, into: &http)
         http.body = .bytes(ByteBuffer(bytes: body))
         let started = ContinuousClock.now
-        let (response, data) = try await execute(http, upTo: maxResponseBytes)
+        let (response, data, wire) = try await execute(http, upTo: maxResponseBytes)
         let elapsed = (ContinuousClock.now - started).components
-        meter?.record(.init(sent: body.count, received: data.count, seconds: Double(elapsed.seconds) + Double(elapsed.attoseconds) / 1e18))
+        let seconds = Double(elapsed.seconds) + Double(elapsed.attoseconds) / 1e18
+        if Gzip.accepted(by: response.headers.first(name: "Accept-Encoding")) { meter?.noteServerTakesGzip() }
+        var sample = TransferMeter.Sample(sent: body.count, received: wire, seconds: seconds, plainSent: plain.count, plainReceived: data.count,
+                                          units: request.versions.reduce(0) { $0 + PageBudget.size($1) })
         guard response.status == .ok else {
+            meter?.record(sample)
             if let error = try? JSONDecoder().decode(ErrorResponse.self, from: data), let records = error.error.records, !records.isEmpty {
                 throw AccessRefusal.answered(code: error.error.code, message: error.error.message, records: records)
             }
             throw Self.refusal(response, data, server: server)
         }
+        let answer: SyncResponse
         do {
             if response.headers.first(name: "Content-Type")?.lowercased().hasPrefix(BinaryWire.contentType) == true {
-                return try BinaryWire.decodeResponse(data)
+                answer = try BinaryWire.decodeResponse(data)
+            } else {
+                answer = try JSONDecoder().decode(SyncResponse.self, from: data)
             }
-            return try JSONDecoder().decode(SyncResponse.self, from: data)
         } catch {
+            meter?.record(sample)
             throw SyncError.badResponse(String(describing: error).prefix(200).description)
         }
+        sample.units += answer.versions.reduce(0) { $0 + PageBudget.size($1) }
+        meter?.record(sample)
+        return answer
+    }
+
+    /// The body to send for `plain`, asking for a gzip answer on a slow link and compressing
+    /// the body once the server has said it takes gzip (see the type's description).
+    func compressing(_ plain: Data, into http: inout HTTPClientRequest) -> Data {
+        guard let meter, meter.pace.compresses else { return plain }
+        http.headers.add(name: "Accept-Encoding", value: Gzip.name)
+        guard meter.serverTakesGzip, plain.count >= Gzip.threshold else { return plain }
+        http.headers.add(name: "Content-Encoding", value: Gzip.name)
+        return Gzip.compress(plain)
     }
 
     /// What a sync starting with `request` would pull (`POST /v1/estimate`), with nothing stored.
@@ -101,8 +128,9 @@ package struct HTTPTransport: SyncTransport {
         http.method = .POST
         http.headers.add(name: "Content-Type", value: BinaryWire.contentType)
         http.headers.add(name: "Authorization", value: "Bearer " + token)
+        if meter?.pace.compresses == true { http.headers.add(name: "Accept-Encoding", value: Gzip.name) }
         http.body = .bytes(ByteBuffer(bytes: BinaryWire.encode(request)))
-        let (response, data) = try await execute(http, upTo: 1 << 20)
+        let (response, data, _) = try await execute(http, upTo: 1 << 20)
         guard response.status == .ok else { throw Self.refusal(response, data, server: server) }
         guard let estimate = try? JSONDecoder().decode(EstimateResponse.self, from: data) else {
             throw SyncError.badResponse("the server's estimate is not one this client reads")
@@ -129,7 +157,7 @@ package struct HTTPTransport: SyncTransport {
         http.headers.add(name: "Content-Type", value: WireProtocol.contentType)
         http.headers.add(name: "Authorization", value: "Bearer " + token)
         http.body = .bytes(ByteBuffer(bytes: WireProtocol.encode(move)))
-        let (response, data) = try await execute(http, upTo: 1 << 20)
+        let (response, data, _) = try await execute(http, upTo: 1 << 20)
         guard response.status == .ok else { throw refusal(response, data) }
     }
 
@@ -159,21 +187,34 @@ package struct HTTPTransport: SyncTransport {
     private func get<Answer: Decodable>(_ path: String, as: Answer.Type, what: String) async throws -> Answer {
         var http = HTTPClientRequest(url: server + path)
         http.headers.add(name: "Authorization", value: "Bearer " + token)
-        let (response, data) = try await execute(http, upTo: 16 << 20)
+        let (response, data, _) = try await execute(http, upTo: 16 << 20)
         guard response.status == .ok, let answer = try? JSONDecoder().decode(Answer.self, from: data) else {
             throw SyncError.server(status: Int(response.status.code), code: .httpError, message: "the server did not give \(what) (\(response.status))")
         }
         return answer
     }
 
-    /// Sends `http` and reads its whole answer (at most `limit` bytes); a failure of the link
-    /// is ``SyncError/unreachable(server:reason:)``.
-    func execute(_ http: HTTPClientRequest, upTo limit: Int, timeout: TimeAmount? = nil) async throws -> (HTTPClientResponse, Data) {
+    /// Sends `http` and reads its whole answer (at most `limit` bytes, before and after a gzip
+    /// answer is inflated), with the bytes it took on the wire; a failure of the link is
+    /// ``SyncError/unreachable(server:reason:)``, a gzip answer that does not inflate
+    /// ``SyncError/badResponse(_:)``.
+    func execute(_ http: HTTPClientRequest, upTo limit: Int, timeout: TimeAmount? = nil) async throws -> (HTTPClientResponse, Data, wire: Int) {
+        let response: HTTPClientResponse
+        let body: ByteBuffer
         do {
-            let response = try await client.execute(http, timeout: timeout ?? self.timeout)
-            return (response, Data(try await response.body.collect(upTo: limit).readableBytesView))
+            response = try await client.execute(http, timeout: timeout ?? self.timeout)
+            body = try await response.body.collect(upTo: limit)
         } catch {
             throw SyncError.unreachable(server: server, reason: Self.describe(error))
+        }
+        guard let coding = response.headers.first(name: "Content-Encoding")?.lowercased(), coding != "identity" else {
+            return (response, Data(body.readableBytesView), body.readableBytes)
+        }
+        guard coding == Gzip.name else { throw SyncError.badResponse("the server answered in the content coding '\(coding)', which this client does not read") }
+        do {
+            return (response, try Gzip.decompress(Data(body.readableBytesView), limit: limit), body.readableBytes)
+        } catch {
+            throw SyncError.badResponse("the server's gzip answer does not inflate (\(error))")
         }
     }
 

@@ -11,11 +11,15 @@ extension SyncController {
     func estimate(_ request: Request, context: SyncRequestContext) async throws -> Response {
         let analyst = try await authenticateLogged(request, context, what: "estimate")
         let (message, binary) = try await readSyncRequest(request, context: context)
+        let encode = { (answer: SyncResponse) in binary ? BinaryWire.encode(answer) : WireProtocol.encode(answer) }
+        // As a sync's answers would travel: gzip for a client that takes it, past the threshold.
+        let wire: ((SyncResponse) -> Int)? = Gzip.accepted(by: request.headers[.acceptEncoding]) ? { answer in
+            let body = encode(answer)
+            return body.count >= Gzip.threshold ? Gzip.compress(body).count : body.count
+        } : nil
         do {
             let estimate = try await store.estimate(message, analyst: analyst.name, defaultPageSize: limits.defaultPageSize,
-                                                    maxPageSize: limits.maxPageSize, at: now()) { answer in
-                binary ? BinaryWire.encode(answer).count : WireProtocol.encode(answer).count
-            }
+                                                    maxPageSize: limits.maxPageSize, at: now(), encoded: { encode($0).count }, wire: wire)
             context.facts.set("versions_out", String(estimate.versions))
             return jsonResponse(estimate)
         } catch {

@@ -110,8 +110,25 @@ package struct SyncController: Sendable {
         metrics.versionsHeld.increment(by: answer.report.duplicates)
         metrics.pulled(response.versions.count, from: message.cursor, reached: response.more ? nil : response.cursor)
         let encoded = binary ? BinaryWire.encode(response) : WireProtocol.encode(response)
-        metrics.bytesOut.increment(by: encoded.count)
-        return okResponse(encoded, contentType: binary ? BinaryWire.contentType : WireProtocol.contentType)
+        let reply = syncAnswer(encoded, contentType: binary ? BinaryWire.contentType : WireProtocol.contentType, to: request)
+        metrics.bytesOut.increment(by: reply.wireBytes)
+        return reply.response
+    }
+
+    /// An answer to a sync or estimate request: gzip when the client accepts it and the body is
+    /// worth it, and always saying (`Accept-Encoding`, RFC 7694) that this server takes gzip
+    /// requests, so a client compresses only for a server that reads it.
+    func syncAnswer(_ body: Data, contentType: String, to request: Request) -> (response: Response, wireBytes: Int) {
+        var headers = HTTPFields()
+        headers[.contentType] = contentType
+        headers[.acceptEncoding] = Gzip.name
+        headers[.vary] = "Accept-Encoding"
+        var wire = body
+        if body.count >= Gzip.threshold, Gzip.accepted(by: request.headers[.acceptEncoding]) {
+            wire = Gzip.compress(body)
+            headers[.contentEncoding] = Gzip.name
+        }
+        return (Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: wire))), wire.count)
     }
 
     /// The analyst a request's token names, the refusal logged (never the token) when none.
@@ -150,11 +167,12 @@ package struct SyncController: Sendable {
             throw tooLarge()
         }
         metrics.bytesIn.increment(by: body.readableBytes)
+        let bytes = try inflated(body, coding: request.headers[.contentEncoding])
         let message: SyncRequest
         do {
             message = binary
-                ? try BinaryWire.decodeRequest(body.readableBytesView)
-                : try JSONDecoder().decode(SyncRequest.self, from: Data(body.readableBytesView))
+                ? try BinaryWire.decodeRequest(bytes)
+                : try JSONDecoder().decode(SyncRequest.self, from: bytes)
         } catch let error as BinaryWireError {
             throw APIError(.malformedBody, "the request body is not a binary sync request (\(error.description)); see the protocol in README.md")
         } catch {
@@ -256,6 +274,24 @@ package struct SyncController: Sendable {
     }
 
     private static let dummyHash = TokenHasher.hash("no analyst has this token")
+
+    /// A request body as sent (no coding, or `identity`) or inflated from gzip, never to more
+    /// than `--max-body-bytes`: a body that inflates past it is refused whole (413), as one sent
+    /// that large would be, before anything is decoded or stored.
+    func inflated(_ body: ByteBuffer, coding: String?) throws -> Data {
+        let plain = Data(body.readableBytesView)
+        guard let coding = coding?.trimmingCharacters(in: .whitespaces).lowercased(), !coding.isEmpty, coding != "identity" else { return plain }
+        guard coding == Gzip.name else {
+            throw APIError(.unsupportedMediaType, "the request's Content-Encoding '\(coding.prefix(40))' is not one this server reads; send gzip or no Content-Encoding")
+        }
+        do {
+            return try Gzip.decompress(plain, limit: limits.maxBodyBytes)
+        } catch .tooLarge {
+            throw APIError(.bodyTooLarge, "the request body inflates to more than \(limits.maxBodyBytes) bytes (its gzip is \(plain.count) bytes); send fewer versions per request")
+        } catch {
+            throw APIError(.malformedBody, "the request body is not gzip as its Content-Encoding says (\(error)); nothing was stored")
+        }
+    }
 
     func tooLarge() -> APIError {
         APIError(.bodyTooLarge, "the request body is over \(limits.maxBodyBytes) bytes; send fewer versions per request")

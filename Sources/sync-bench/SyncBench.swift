@@ -16,7 +16,7 @@ struct SyncBench: AsyncParsableCommand {
               swift build -c release --static-swift-stdlib && .build/release/sync-bench all
             Each scenario is also a command of its own, e.g. `sync-bench first-sync --versions 100000`.
             """,
-        subcommands: [All.self, LocalWrites.self, FirstSync.self, ServerMerge.self, Wire.self, Flat.self, CellSet.self, LargeMerge.self, Refused.self, AsOf.self, WebBench.self, BigBodies.self, PostgresBench.self, BundleBench.self, BackupBench.self, MetricsBench.self, CompartmentBench.self, LiveBench.self, Converge.self, ShallowJoinBench.self],
+        subcommands: [All.self, LocalWrites.self, FirstSync.self, ServerMerge.self, Wire.self, Flat.self, CellSet.self, LargeMerge.self, Refused.self, AsOf.self, WebBench.self, BigBodies.self, PostgresBench.self, BundleBench.self, BackupBench.self, MetricsBench.self, CompartmentBench.self, LiveBench.self, Converge.self, ShallowJoinBench.self, Links.self],
         defaultSubcommand: All.self
     )
 }

@@ -1,4 +1,5 @@
 import Foundation
+import LinkEmulation
 import Testing
 import TestSupport
 
@@ -65,5 +66,43 @@ import TestSupport
         #expect(synced["received"] as? Int == 15)
         let refused = try carol.fails("sync", "--dry-run", "--server", "ftp://\(server.url.dropFirst(7))")
         #expect(refused.stderr.contains("http://"), "\(refused.stderr)")
+    }
+
+    @Test func overASlowLinkTheEstimateCountsTheBytesGzippedAndIsWithinATenthOfTheSync() throws {
+        for seed in testSeeds(count: 1, base: 47_400) {
+            print("DryRunEndToEndTests seed \(seed) (SYNC_TEST_SEED=\(seed) reruns it), profile: \(PoorLinkEndToEndTests.slowAndWhole)")
+            var random = SplitMix64(seed: seed)
+            let workspace = try Workspace()
+            let server = try ServerProcess(workspace: workspace)
+            defer { server.stop() }
+            let alice = try server.client("alice"), carol = try server.client("carol")
+            for number in 1...10 {
+                try alice.ok("cell", "create", "--number", "\(number)", "--title", "Cell \(number)", "--field",
+                             "assessment=\(PoorLinkEndToEndTests.prose(3_000, &random))")
+            }
+            try alice.ok("sync")
+            let relay = try ThrottlingRelay(to: server.port, profile: PoorLinkEndToEndTests.slowAndWhole, seed: seed)
+            defer { relay.stop() }
+            // The first sync over the link measures it; then both write, carol prose of her own.
+            try carol.ok("sync", "--server", relay.url)
+            for edit in 0..<12 {
+                try alice.ok("cell", "set", "\(1 + edit % 10)", "crosswinds", PoorLinkEndToEndTests.prose(1_500, &random))
+                try carol.ok("cell", "set", "\(1 + edit % 10)", "strategicLogic", PoorLinkEndToEndTests.prose(1_500, &random))
+            }
+            try alice.ok("sync")
+            let estimate = try #require(try carol.json("sync", "--dry-run", "--server", relay.url) as? [String: Any])
+            let synced = try #require(try carol.json("sync", "--server", relay.url) as? [String: Any])
+            let send = try #require(estimate["send"] as? [String: Any]), receive = try #require(estimate["receive"] as? [String: Any])
+            #expect(send["versions"] as? Int == 12 && synced["sent"] as? Int == 12, "\(estimate) against \(synced)")
+            #expect(receive["versions"] as? Int == 12 && synced["received"] as? Int == 12, "\(estimate) against \(synced)")
+            let wire = try #require(synced["sentBytes"] as? Int) + (try #require(synced["receivedBytes"] as? Int))
+            let plain = try #require(synced["uncompressedBytes"] as? Int)
+            #expect(plain * 10 > wire * 13, "the sync went gzipped: \(wire) bytes for \(plain)")
+            for (predicted, actual) in [(send["bytes"] as? Int, synced["sentBytes"] as? Int), (receive["bytes"] as? Int, synced["receivedBytes"] as? Int)] {
+                let (p, a) = (try #require(predicted), try #require(actual))
+                print("seed \(seed): dry run over the slow link predicted \(p) bytes, the sync moved \(a) (\(plain) before gzip, both ways)")
+                #expect(abs(Double(p - a)) <= 0.1 * Double(a), "predicted \(p) bytes, the sync moved \(a)")
+            }
+        }
     }
 }

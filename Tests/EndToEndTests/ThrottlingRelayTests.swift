@@ -1,4 +1,5 @@
 import Foundation
+import LinkEmulation
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -88,8 +89,8 @@ import TestSupport
 
     @Test(arguments: [11, 12, 13]) func aCutComesAtTheByteItsSeedDrew(seed: UInt64) throws {
         let profile = ThrottlingRelay.Profile(name: "cuts", bytesPerSecond: 1_000_000, roundTrip: 0.01, cutEvery: 1_000...5_000)
-        var drawn = SplitMix64(seed: seed)
-        let expected = Int.random(in: 1_000...5_000, using: &drawn)
+        let expected = try #require(ThrottlingRelay.firstCut(profile, seed: seed))
+        #expect((1_000...5_000).contains(expected))
         let server = try OneShotServer(echo: 100_000)
         let relay = try ThrottlingRelay(to: server.port, profile: profile, seed: seed)
         defer { relay.stop() }

@@ -36,8 +36,14 @@ import TestSupport
         let body: String
         let status: HTTPResponse.Status
         let code: String
+        /// Sent as the request's `Content-Encoding`, with `bytes` as its body instead of `body`.
+        var contentEncoding: String?
+        var bytes: Data?
         var testDescription: String { name }
     }
+
+    /// 40 MiB of zeros in about 40 KB of gzip, over the 32 MiB the server inflates to at most.
+    static let gzipBomb = Gzip.compress(Data(count: 40 << 20))
 
     static let huge = String(repeating: "x", count: 2 << 20)
     static let tooManyConflicts = #""conflictsResolved":["# + (0...500).map { #""\#(String(format: "%016x", $0))""# }.joined(separator: ",") + "],"
@@ -111,6 +117,12 @@ import TestSupport
              status: .badRequest, code: "malformed_body"),
         Case(name: "a shallow page with a backfill", body: body(versions: [], extra: #""shallow":{},"backfill":{"compartments":[],"records":[],"after":0},"#),
              status: .badRequest, code: "malformed_body"),
+        Case(name: "a gzip bomb", body: "", status: .contentTooLarge, code: "body_too_large", contentEncoding: "gzip", bytes: gzipBomb),
+        Case(name: "gzip that is not gzip", body: body(versions: [version()]), status: .badRequest, code: "malformed_body", contentEncoding: "gzip"),
+        Case(name: "gzip cut short", body: "", status: .badRequest, code: "malformed_body", contentEncoding: "gzip",
+             bytes: Gzip.compress(Data(body(versions: [version()]).utf8)).dropLast(8)),
+        Case(name: "a content coding the server does not read", body: body(versions: [version()]), status: .unsupportedMediaType,
+             code: "unsupported_media_type", contentEncoding: "br"),
     ]
 
     @Test("a hostile request is refused cleanly", arguments: cases)
@@ -132,8 +144,10 @@ import TestSupport
             try await prepare(store)
             let before = try await store.canonicalDump()
             let app = try buildApplication(store: store, configuration: ServerConfiguration(host: "127.0.0.1", port: 0))
-            let headers: HTTPFields = [.authorization: "Bearer " + token, .contentType: "application/json"]
-            let body = ByteBuffer(string: testCase.body)
+            var fields: HTTPFields = [.authorization: "Bearer " + token, .contentType: "application/json"]
+            if let coding = testCase.contentEncoding { fields[.contentEncoding] = coding }
+            let headers = fields
+            let body = testCase.bytes.map { ByteBuffer(bytes: $0) } ?? ByteBuffer(string: testCase.body)
             let expected = (testCase.status, testCase.code)
             try await app.test(.router) { client in
                 try await client.execute(uri: uri, method: .post, headers: headers, body: body) { response in

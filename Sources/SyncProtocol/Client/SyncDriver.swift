@@ -12,6 +12,10 @@ public struct SyncDriver<Replica: SyncReplica>: Sendable {
     public var pullPageSize: Int
     /// Bounds each push by size as well as count.
     public var pushBudget = PageBudget.sync
+    /// The budget of the next request (``SyncSession/pageBytes``), asked before the first and
+    /// after every answer: the link's pace as measured so far. Nil: pages as large as the
+    /// server and ``pushBudget`` allow.
+    public var pace: (@Sendable () -> Int?)?
     /// The most conflict ids of each kind one request reports (see ``ConflictReport``).
     public var conflictReportLimit = ConflictReport.maxIDs
     /// Counts so far: after ``run(over:progress:)``, or as far as it got when it threw.
@@ -99,6 +103,7 @@ public struct SyncDriver<Replica: SyncReplica>: Sendable {
             let (vector, push) = try replica.outgoing(acknowledged: query.acknowledged, limit: query.limit, ownOnly: query.ownOnly, budget: query.budget)
             return try session.pushRead(vector: vector, versions: push)
         }
+        session.pageBytes = pace?()
         var action = try session.start()
         while true {
             switch action {
@@ -137,6 +142,7 @@ public struct SyncDriver<Replica: SyncReplica>: Sendable {
                 inFlight = nil
                 // The server committed the report with the exchange it answered.
                 try replica.noteConflictsReported(reporting)
+                session.pageBytes = pace?()
                 action = try session.received(response, ownCounters: try replica.counters(of: session.own))
             case .finished:
                 if try replica.hasUnderivedFields() {

@@ -58,6 +58,13 @@ public struct SyncSession: Sendable {
     public let pushBudget: PageBudget
     /// Where the session stands; the events move it (see the files beside this one).
     var state: State
+    /// The bytes (``PageBudget`` units) the next request may move both ways, from the link's
+    /// pace (``LinkPace/budget``), set by the driver before each request is read; nil: pages are
+    /// bounded by ``pushBudget`` and the server's own bound alone. With a budget, a push takes at
+    /// most that much and its request asks for a pull page of what is left (at least
+    /// ``LinkPace/minimumBytes``), and while this replica's own writes wait to be sent the first
+    /// request asks for a single version: they go out before the bulk of what comes in.
+    public var pageBytes: Int?
 
     /// Versions per request, each way, unless the caller asks otherwise: the most a server sends
     /// by default (``PageBudget`` still bounds a page by size). Larger pages let a batch merge
@@ -177,7 +184,18 @@ public struct SyncSession: Sendable {
     func outOfOrder(_ event: String) -> OutOfOrder { OutOfOrder(event: event, state: state.name) }
 
     func pushQuery(_ standing: Standing) -> PushQuery {
-        PushQuery(acknowledged: standing.confirmed, limit: standing.pushPageSize, ownOnly: standing.cursor != nil, budget: pushBudget)
+        PushQuery(acknowledged: standing.confirmed, limit: standing.pushPageSize, ownOnly: standing.cursor != nil, budget: pacedPushBudget)
+    }
+
+    /// ``pushBudget``, within ``pageBytes`` when set.
+    var pacedPushBudget: PageBudget {
+        guard let pageBytes, pageBytes < pushBudget.maxBytes else { return pushBudget }
+        return PageBudget(maxBytes: pageBytes)
+    }
+
+    /// Whether this replica holds own writes the server has not acknowledged to this file.
+    static func ownWritesWait(held: VersionVector, _ standing: Standing, own: Set<ReplicaID>) -> Bool {
+        own.contains { held[$0] > standing.confirmed[$0] }
     }
 
     // MARK: Events
@@ -192,8 +210,12 @@ public struct SyncSession: Sendable {
             vector = VersionVector()
             for id in own { vector[id] = held[id] }
         }
-        let request = SyncRequest(replica: replica, vector: vector, cursor: standing.cursor, versions: [], pageLimit: pullPageSize, publicKey: publicKey,
-                                  access: standing.access)
+        var request = SyncRequest(replica: replica, vector: vector, cursor: standing.cursor, versions: [], pageLimit: pullPageSize, publicKey: publicKey,
+                                  access: standing.access, pageBytes: pageBytes)
+        // Own writes first: this answer's page is a single version, the pushes carry the rest.
+        if let pageBytes, Self.ownWritesWait(held: held, standing, own: own) {
+            (request.pageLimit, request.pageBytes) = (1, min(pageBytes, LinkPace.minimumBytes))
+        }
         state = .awaitingAnswer(Sent(cursor: standing.cursor, versions: [], signatures: [], isFirst: true, serverHadMore: true),
                                 standing, storing: false)
         return .send(request)
@@ -265,7 +287,7 @@ public struct SyncSession: Sendable {
         if !versions.isEmpty { return send(versions, signatures: [], vector: vector, serverHasMore: more, standing, unstored: unstored) }
         // Its own versions first; then what it carries for others, with no page copied to join them.
         state = .readingCarried(serverHasMore: more, vector: vector, standing, unstored: unstored)
-        return .readCarried(CarriedQuery(limit: standing.pushPageSize, budget: pushBudget, excluding: standing.carriedSent))
+        return .readCarried(CarriedQuery(limit: standing.pushPageSize, budget: pacedPushBudget, excluding: standing.carriedSent))
     }
 
     /// Takes the carried versions read as ``Action/readCarried(_:)`` asked: sends them, or asks
@@ -290,8 +312,12 @@ public struct SyncSession: Sendable {
         var standing = standing
         standing.mustSend = false
         if !signatures.isEmpty { standing.carriedSent.formUnion(signatures) }
+        // The pull shares the request's budget with the push it rides on.
+        let pullBytes = pageBytes.map { budget in
+            max(budget - versions.reduce(0) { $0 + PageBudget.size($1) }, min(budget, LinkPace.minimumBytes))
+        }
         let request = SyncRequest(replica: replica, vector: vector, cursor: standing.cursor, versions: versions, pageLimit: pullPageSize,
-                                  signatures: signatures, access: standing.access)
+                                  signatures: signatures, access: standing.access, pageBytes: pullBytes)
         let sent = Sent(cursor: standing.cursor, versions: versions, signatures: signatures, isFirst: false, serverHadMore: serverHasMore)
         state = .awaitingAnswer(sent, standing, storing: unstored != nil)
         return unstored.map { .sendThenStore(request, $0) } ?? .send(request)

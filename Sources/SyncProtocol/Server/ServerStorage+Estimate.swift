@@ -13,6 +13,10 @@ public struct EstimateResponse: Codable, Sendable, Equatable {
     /// The bytes of an answer with no versions: what each further answer of the sync costs
     /// (one to each push the pull has no page left for).
     public var emptyAnswerBytes: Int
+    /// ``bytes`` and ``emptyAnswerBytes`` as they would travel gzipped where the server
+    /// compresses them (the request accepted gzip); absent when it would not.
+    public var wireBytes: Int?
+    public var emptyAnswerWireBytes: Int?
     /// The server does not honour the request's feed cursor (it was restored from a backup, or
     /// is another server): a sync would compare whole vectors, which an estimate cannot size.
     public var cursorRefused: Bool
@@ -39,12 +43,13 @@ extension ServerStorage {
     /// as ``exchange(analyst:requester:clientVector:cursor:versions:signatures:publicKey:conflicts:access:homes:backfill:withdrawn:shallow:pageLimit:at:)``
     /// reads it, through the same ``perform(_:ownership:)`` with a work that stores nothing:
     /// no versions, no replica to bind or record, no report. Each page's size is `encoded` of
-    /// the answer it would be. The whole backlog is read, as the sync would read it.
+    /// the answer it would be, and `wire` of it as it would travel (compressed), when given.
+    /// The whole backlog is read, as the sync would read it.
     /// - Throws: ``EstimateRefusal`` for a request that pushes versions or asks for a backfill;
     ///   ``ExchangeRefusal/replicaOwnedByOther(replica:owner:)`` for another analyst's replica.
     public func estimate(
         _ request: SyncRequest, analyst: String, defaultPageSize: Int, maxPageSize: Int, at time: Int64,
-        encoded: (SyncResponse) -> Int
+        encoded: (SyncResponse) -> Int, wire: ((SyncResponse) -> Int)? = nil
     ) async throws -> EstimateResponse {
         guard request.versions.isEmpty, request.signatures?.isEmpty ?? true else {
             throw EstimateRefusal(description: "an estimate pushes nothing: send the request a sync would start with, without versions or signatures (the client sizes its own push)")
@@ -63,10 +68,11 @@ extension ServerStorage {
         var vector = request.vector
         var cursor = request.cursor
         var estimate = EstimateResponse(versions: 0, answers: 0, bytes: 0, emptyAnswerBytes: 0)
+        if wire != nil { (estimate.wireBytes, estimate.emptyAnswerWireBytes) = (0, 0) }
         while true {
             let start: PageQuery.Start = cursor.map { .feed(after: $0, skipping: counted) } ?? .notCoveredBy(vector)
             let work = ExchangeWork(analyst: analyst, claimed: [], versions: try check([]), counted: counted,
-                                    page: PageQuery(start, limit: limit), time: time)
+                                    page: PageQuery(start, limit: limit, budget: .answering(request.pageBytes)), time: time)
             let stored = try await perform(work, ownership: { _ in })
             guard let page = stored.page else {
                 estimate.cursorRefused = true
@@ -77,8 +83,11 @@ extension ServerStorage {
             estimate.versions += page.versions.count
             estimate.answers += 1
             estimate.bytes += encoded(answer)
+            if let wire { estimate.wireBytes? += wire(answer) }
             if estimate.emptyAnswerBytes == 0 || !page.more {
-                estimate.emptyAnswerBytes = encoded(SyncResponse(vector: stored.vector, versions: [], more: false, cursor: page.cursor ?? cursor))
+                let empty = SyncResponse(vector: stored.vector, versions: [], more: false, cursor: page.cursor ?? cursor)
+                estimate.emptyAnswerBytes = encoded(empty)
+                if let wire { estimate.emptyAnswerWireBytes = wire(empty) }
             }
             guard page.more else { return estimate }
             if cursor != nil {

@@ -69,7 +69,7 @@ extension ServerStorage {
     /// signed (see ``judge(analyst:requester:requesterKey:authors:claims:owners:)``); binds
     /// `publicKey` to the requester at its first request with one; stores the versions,
     /// and answers with a page of what the client lacks (at most `pageLimit` versions, and no
-    /// more than ``PageBudget/syncBytes``). All or nothing.
+    /// more than `pageBytes` or ``PageBudget/syncBytes``, see ``PageBudget/answering(_:)``). All or nothing.
     ///
     /// With a `cursor` the page is the feed after it, leaving out the replicas of `clientVector`
     /// (then only the client's own); a cursor this feed does not honour gets an empty page, no
@@ -85,7 +85,7 @@ extension ServerStorage {
         analyst: String, requester: ReplicaID? = nil, clientVector: VersionVector, cursor: FeedCursor? = nil,
         versions: [Version], signatures: [SignedRange] = [], publicKey: Data? = nil, conflicts: ConflictReport = ConflictReport(),
         access: AccessCursor? = nil, homes: [Placement] = [], backfill: Backfill? = nil, withdrawn: [Dot] = [], shallow: ShallowRequest? = nil,
-        pageLimit: Int, at time: Int64
+        pageLimit: Int, pageBytes: Int? = nil, at time: Int64
     ) async throws -> Exchange {
         // Structure first (400), before the transaction; then who may push what (403), inside it.
         if shallow != nil, !versions.isEmpty || !signatures.isEmpty || !withdrawn.isEmpty || !homes.isEmpty || backfill != nil {
@@ -101,7 +101,7 @@ extension ServerStorage {
         var claimed = Self.claimed(requester: requester, versions)
         for replica in Set(withdrawn.map(\.replica)) where !claimed.contains(replica) { claimed.append(replica) }
         var work = ExchangeWork(analyst: analyst, claimed: claimed, versions: checked, counted: counted,
-                                page: PageQuery(query, limit: pageLimit), time: time,
+                                page: PageQuery(query, limit: pageLimit, budget: .answering(pageBytes)), time: time,
                                 requesterKey: requester.flatMap { id in publicKey.map { (id, $0) } }, requester: requester)
         work.access = access
         work.homes = try Self.homes(homes, versions: versions)
@@ -216,7 +216,8 @@ extension ServerStorage {
     }
 
     /// Serves one sync request as `analyst`: the push is stored and the answer's page holds the
-    /// request's page limit (`defaultPageSize` when it names none), never more than `maxPageSize`.
+    /// request's page limit (`defaultPageSize` when it names none), never more than `maxPageSize`,
+    /// within the request's byte budget.
     public func answer(
         _ request: SyncRequest, analyst: String, defaultPageSize: Int, maxPageSize: Int, at time: Int64
     ) async throws -> (response: SyncResponse, report: ApplyReport) {
@@ -224,7 +225,7 @@ extension ServerStorage {
             analyst: analyst, requester: request.replica, clientVector: request.vector, cursor: request.cursor,
             versions: request.versions, signatures: request.signatures ?? [], publicKey: request.publicKey, conflicts: request.conflicts,
             access: request.access, homes: request.homes ?? [], backfill: request.backfill, withdrawn: request.withdrawn ?? [], shallow: request.shallow,
-            pageLimit: min(max(request.pageLimit ?? defaultPageSize, 1), maxPageSize), at: time
+            pageLimit: min(max(request.pageLimit ?? defaultPageSize, 1), maxPageSize), pageBytes: request.pageBytes, at: time
         )
         let response = SyncResponse(vector: exchange.vector, versions: exchange.versions, more: exchange.more, cursor: exchange.cursor,
                                     access: exchange.access, compartments: request.access == nil ? nil : exchange.compartments,

@@ -13,6 +13,8 @@ extension BinaryWire {
         /// compartments, backfill position and shallow page): small, so carried as JSON rather than given
         /// their own encoding.
         case accessParts = 11
+        /// The byte budget of the answer's page (``SyncRequest/pageBytes``): one varint.
+        case pageBytes = 12
     }
 
     struct RequestAccess: Codable {

@@ -8,7 +8,7 @@ public import SyncModel
 /// and the body, in which every id and string is an index into its table: for a request the
 /// replica, vector, feed cursor, page limit and versions, then optional tagged sections (the
 /// requester's public key, carried ranges' signatures, its conflict report, its access cursor
-/// and access parts, see `BinaryWire+Sections.swift`); for an answer the vector, `more`, feed
+/// and access parts, the page's byte budget, see `BinaryWire+Sections.swift`); for an answer the vector, `more`, feed
 /// cursor and versions, then an optional access part. A cursor is a 0 byte for none, else a 1, its seq and its chain (8 bytes,
 /// little-endian). Integers are LEB128
 /// varints; signed ones are zigzag-encoded. Each version's counter is the difference from the
@@ -62,6 +62,10 @@ public enum BinaryWire {
             writer.byte(Section.accessParts.rawValue)
             writeJSON(RequestAccess(homes: request.homes, backfill: request.backfill, withdrawn: request.withdrawn, shallow: request.shallow), &writer)
         }
+        if let pageBytes = request.pageBytes {
+            writer.byte(Section.pageBytes.rawValue)
+            writer.varint(UInt64(max(0, pageBytes)))
+        }
         return writer.data
     }
 
@@ -97,6 +101,7 @@ public enum BinaryWire {
         var access: AccessCursor?
         var parts: RequestAccess?
         var conflicts = ConflictReport()
+        var pageBytes: Int?
         var last: UInt8 = 0
         while reader.remaining > 0 {
             let tag = try reader.byte()
@@ -113,12 +118,14 @@ public enum BinaryWire {
                 access = AccessCursor(clearances: try reader.varint(), placements: try reader.varint())
             case .accessParts:
                 parts = try readJSON(RequestAccess.self, &reader)
+            case .pageBytes:
+                pageBytes = Int(min(try reader.varint(), UInt64(Int32.max)))
             }
         }
         return SyncRequest(replica: replica, vector: vector, cursor: cursor, versions: versions,
                            pageLimit: limit == 0 ? nil : Int(min(limit, UInt64(Int32.max))),
                            publicKey: publicKey, signatures: signatures, conflicts: conflicts, access: access, homes: parts?.homes,
-                           backfill: parts?.backfill, withdrawn: parts?.withdrawn, shallow: parts?.shallow, protocolVersion: protocolVersion)
+                           backfill: parts?.backfill, withdrawn: parts?.withdrawn, shallow: parts?.shallow, pageBytes: pageBytes, protocolVersion: protocolVersion)
     }
 
     public static func decodeResponse(_ bytes: some Sequence<UInt8>) throws -> SyncResponse {

@@ -14,6 +14,12 @@ public struct PageBudget: Sendable, Equatable {
     /// The bound of every sync page, pushed or pulled.
     public static let sync = PageBudget(maxBytes: syncBytes)
 
+    /// The bound of a page answering a request that asked for at most `bytes` (nil: no limit of
+    /// its own): the smaller of that and ``syncBytes``.
+    public static func answering(_ bytes: Int?) -> PageBudget {
+        PageBudget(maxBytes: min(max(bytes ?? syncBytes, 1), syncBytes))
+    }
+
     /// No bound: every version the count allows.
     public static let unbounded = PageBudget(maxBytes: .max)
 

@@ -35,6 +35,10 @@ public struct SyncRequest: Codable, Sendable, Equatable {
     public var versions: [Version]
     /// The most versions the client wants back in this answer.
     public var pageLimit: Int?
+    /// The most bytes of versions (as ``PageBudget`` counts them) the client wants back in this
+    /// answer, so that one answer fits the time it gives a request on its link; the server
+    /// takes the smaller of this and ``PageBudget/syncBytes``. Absent: the server's bound alone.
+    public var pageBytes: Int?
     /// The requesting replica's public signing key (32 bytes), bound to it by the server at
     /// its first sync; later requests must carry the same key or none.
     public var publicKey: Data?
@@ -65,7 +69,7 @@ public struct SyncRequest: Codable, Sendable, Equatable {
         replica: ReplicaID, vector: VersionVector, cursor: FeedCursor? = nil, versions: [Version], pageLimit: Int? = nil,
         publicKey: Data? = nil, signatures: [SignedRange]? = nil, conflicts: ConflictReport = ConflictReport(),
         access: AccessCursor? = nil, homes: [Placement]? = nil, backfill: Backfill? = nil, withdrawn: [Dot]? = nil,
-        shallow: ShallowRequest? = nil, protocolVersion: Int = WireProtocol.version
+        shallow: ShallowRequest? = nil, pageBytes: Int? = nil, protocolVersion: Int = WireProtocol.version
     ) {
         self.protocolVersion = protocolVersion
         self.replica = replica
@@ -73,6 +77,7 @@ public struct SyncRequest: Codable, Sendable, Equatable {
         self.cursor = cursor
         self.versions = versions
         self.pageLimit = pageLimit
+        self.pageBytes = pageBytes
         self.publicKey = publicKey
         self.signatures = signatures?.isEmpty == true ? nil : signatures
         self.access = access

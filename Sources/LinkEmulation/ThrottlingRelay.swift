@@ -5,7 +5,8 @@ import Glibc
 
 /// A TCP relay on 127.0.0.1 that gives the connections through it a poor link's profile:
 /// bandwidth each way, a round trip, and cuts at random bytes. For tests, where the kernel
-/// offers no `netem` qdisc to do it on a veth pair (this machine's does not).
+/// offers no `netem` qdisc to do it on a veth pair (this machine's does not), and for
+/// `sync-bench links`.
 ///
 /// Each direction is one link shared by every connection: a chunk read from one side waits for
 /// the link to be free, takes `bytes / bytesPerSecond` on it, and is delivered half a round trip
@@ -13,49 +14,53 @@ import Glibc
 /// seeded generator: the chunk that reaches it is delivered up to that byte, then every open
 /// connection is shut at once, as a dropped link drops them all; bytes still on the link are
 /// lost. New connections are taken at once. The same seed cuts at the same byte counts.
-public final class ThrottlingRelay: @unchecked Sendable {
+package final class ThrottlingRelay: @unchecked Sendable {
     /// A link's profile.
-    public struct Profile: Sendable, CustomStringConvertible {
-        public var name: String
+    package struct Profile: Sendable, CustomStringConvertible {
+        package var name: String
         /// Bytes a second, each way.
-        public var bytesPerSecond: Double
+        package var bytesPerSecond: Double
         /// Seconds for a byte to go and come back (half each way), beyond the time on the link.
-        public var roundTrip: Double
+        package var roundTrip: Double
         /// Bytes moved (both ways) between two cuts; nil: never cut.
-        public var cutEvery: ClosedRange<Int>?
+        package var cutEvery: ClosedRange<Int>?
+        /// The most cuts the link takes; nil: as many as ``cutEvery`` draws.
+        package var cuts: Int?
 
-        public init(name: String, bytesPerSecond: Double, roundTrip: Double, cutEvery: ClosedRange<Int>?) {
+        package init(name: String, bytesPerSecond: Double, roundTrip: Double, cutEvery: ClosedRange<Int>?, cuts: Int? = nil) {
             self.name = name
             self.bytesPerSecond = bytesPerSecond
             self.roundTrip = roundTrip
             self.cutEvery = cutEvery
+            self.cuts = cuts
         }
 
-        public var description: String { name }
+        package var description: String { name }
     }
 
-    public let profile: Profile
+    package let profile: Profile
     /// The port it listens on.
-    public private(set) var port = 0
+    package private(set) var port = 0
     /// `http://127.0.0.1:PORT`.
-    public var url: String { "http://127.0.0.1:\(port)" }
+    package var url: String { "http://127.0.0.1:\(port)" }
 
     private let target: Int
     private let listener: Int32
     private let lock = NSLock()
-    private var random: SplitMix64
+    private var random: CutDraws
     private var linkFree: [Double] = [0, 0]
     private var moved = 0
     private var nextCut: Int?
+    private var cutsDrawn = 0
     private var open: [ObjectIdentifier: Pipe] = [:]
     private var stopped = false
     private var cutCount = 0
 
     /// Starts relaying connections to 127.0.0.1:`target`.
-    public init(to target: Int, profile: Profile, seed: UInt64) throws {
+    package init(to target: Int, profile: Profile, seed: UInt64) throws {
         self.target = target
         self.profile = profile
-        random = SplitMix64(seed: seed)
+        random = CutDraws(seed: seed)
         listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard listener >= 0 else { throw RelayError("cannot make a socket") }
         var address = Self.loopback(port: 0)
@@ -68,17 +73,28 @@ public final class ThrottlingRelay: @unchecked Sendable {
             pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(listener, $0, &length) }
         }
         port = Int(UInt16(bigEndian: address.sin_port))
-        nextCut = profile.cutEvery.map { Int.random(in: $0, using: &random) }
+        nextCut = Self.firstCut(profile, random: &random)
         Thread.detachNewThread { [self] in acceptLoop() }
     }
 
+    /// The byte count of the first cut `seed` draws for `profile`: where a relay made with them
+    /// cuts first.
+    package static func firstCut(_ profile: Profile, seed: UInt64) -> Int? {
+        var random = CutDraws(seed: seed)
+        return firstCut(profile, random: &random)
+    }
+
+    private static func firstCut(_ profile: Profile, random: inout CutDraws) -> Int? {
+        profile.cutEvery.map { Int.random(in: $0, using: &random) }
+    }
+
     /// How many times the link was cut so far.
-    public var cuts: Int { lock.withLock { cutCount } }
+    package var cuts: Int { lock.withLock { cutCount } }
     /// Bytes taken onto the link so far, both ways.
-    public var bytes: Int { lock.withLock { moved } }
+    package var bytes: Int { lock.withLock { moved } }
 
     /// Stops taking connections and shuts every open one.
-    public func stop() {
+    package func stop() {
         let (pipes, already) = lock.withLock {
             defer { stopped = true }
             return (Array(open.values), stopped)
@@ -152,7 +168,9 @@ public final class ThrottlingRelay: @unchecked Sendable {
             if let next = nextCut, moved + count >= next {
                 taken = next - moved
                 cut = true
-                nextCut = profile.cutEvery.map { next + Int.random(in: $0, using: &random) }
+                cutsDrawn += 1
+                let more = profile.cuts.map { cutsDrawn < $0 } ?? true
+                nextCut = more ? profile.cutEvery.map { next + Int.random(in: $0, using: &random) } : nil
             }
             moved += taken
             let start = max(Self.now(), linkFree[direction])
@@ -277,5 +295,22 @@ public final class ThrottlingRelay: @unchecked Sendable {
     static func sleep(until moment: Double) {
         let wait = moment - now()
         if wait > 0 { Thread.sleep(forTimeInterval: wait) }
+    }
+}
+
+/// The relay's seeded draws (xorshift64*): the same seed cuts at the same bytes.
+private struct CutDraws: RandomNumberGenerator {
+    private var state: UInt64
+
+    init(seed: UInt64) {
+        // xorshift stays at zero from zero.
+        state = seed == 0 ? 0x9E37_79B9_7F4A_7C15 : seed
+    }
+
+    mutating func next() -> UInt64 {
+        state ^= state >> 12
+        state ^= state << 25
+        state ^= state >> 27
+        return state &* 0x2545_F491_4F6C_DD1D
     }
 }
