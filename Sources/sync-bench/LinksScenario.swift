@@ -14,8 +14,12 @@ struct Links: AsyncParsableCommand, Scenario {
     @Option(help: "Cells per analyst (made first, the edits spread across them).") var cells = 20
     @Option(help: "Signals per analyst.") var signals = 10
     @Option(help: "Seed of the prose written and of the link's cut.") var seed: UInt64 = 47
+    @Option(help: "Versions of the history a new analyst joins, shallow and in full, over each link.") var joinVersions = 20_000
+    @Option(help: "Cells of that history.") var joinCells = 200
 
     func validate() throws {
+        try require("--join-cells", joinCells, atLeast: 1)
+        try require("--join-versions (two or more per cell)", joinVersions, atLeast: 2 * joinCells)
         try require("--edits", edits, atLeast: 1)
         try require("--cells", cells, atLeast: 1)
         try require("--signals", signals, atLeast: 0)
@@ -61,12 +65,36 @@ struct Links: AsyncParsableCommand, Scenario {
         let cut = try costOfACut(over: Self.links[2])
         table.add("a cut halfway through receiving both days, 64 kbit/s", value: "\(table.format(Double(cut.resent))) B sent again",
                   target: "\(table.format(Double(cut.whole))) B uncut on the link (HTTP included); a cut costs at most one page")
-        try joins(into: &table)
+        try await joins(into: &table)
     }
 
-    /// Shallow and full join figures per link: a new replica's first sync. Left for the shallow
-    /// join, which adds its rows here with the same links and day's work.
-    func joins(into table: inout BenchTable) throws {}
+    /// A new analyst's first sync over each link, shallow and in full, of one history (that of
+    /// `sync-bench shallow-join`, smaller): through the relay, so the link's time is measured,
+    /// not computed. Each join is a fresh replica and one `sync`.
+    func joins(into table: inout BenchTable) async throws {
+        let history = try await ShallowJoinFigures.server(versions: joinVersions, records: joinCells)
+        defer { history.stop() }
+        guard let port = history.url.split(separator: ":").last.flatMap({ Int($0) }) else { throw BenchError("no port in \(history.url)") }
+        let size = "\(table.format(Double(joinVersions))) versions over \(table.format(Double(joinCells))) cells"
+        for link in Self.links {
+            let relay = try link.relay.map { try ThrottlingRelay(to: port, profile: $0, seed: seed) }
+            defer { relay?.stop() }
+            let folder = try BenchFolder()
+            var joins: [ShallowJoinFigures.Join] = []
+            for shallow in [true, false] {
+                let path = folder.path(shallow ? "shallow.sqlite" : "full.sqlite")
+                _ = try runTimed("sync-client", ["init", "--replica", path, "--server", relay?.url ?? history.url, "--token", history.token]
+                                 + (shallow ? ["--shallow"] : []))
+                joins.append(try ShallowJoinFigures.join(path))
+            }
+            let (shallow, full) = (joins[0], joins[1])
+            guard full.versions == joinVersions else { throw BenchError("the full join over \(link.name) brought \(full.versions) of \(joinVersions) versions") }
+            table.add("a join of \(size), \(link.name): shallow", value: String(format: "%@ B in %.1f s, %d requests, %d versions",
+                                                                                   table.format(Double(shallow.bytes)), shallow.seconds, shallow.requests, shallow.versions),
+                      target: String(format: "full: %@ B in %.1f s, %d requests; shallow takes %.2f of its time",
+                                     table.format(Double(full.bytes)), full.seconds, full.requests, shallow.seconds / full.seconds))
+        }
+    }
 
     /// A server on 127.0.0.1 with analysts alice, bob and carol, and a relay to it for `link`.
     final class Site {

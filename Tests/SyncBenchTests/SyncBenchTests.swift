@@ -71,6 +71,8 @@ import SyncModel
         ("converge", ["--replicas", "1"], ["--replicas", "2"]),
         ("converge", ["--edits", "0"], ["--edits", "1"]),
         ("converge", ["--cells", "0"], ["--cells", "1"]),
+        ("links", ["--join-cells", "0"], ["--join-cells", "1"]),
+        ("links", ["--join-versions", "399"], ["--join-versions", "400"]),
     ])
     func badOptionsAreRefused(scenario: String, bad: [String], good: [String]) {
         #expect(throws: (any Error).self) { try SyncBench.parseAsRoot([scenario] + bad) }
