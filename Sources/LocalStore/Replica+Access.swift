@@ -120,9 +120,9 @@ extension Replica {
     }
 
     /// ``accessParts(for:)`` in a transaction already open.
-    func accessParts(for versions: [Version], _ db: Database) throws -> (homes: [Placement], withdrawn: [Dot]) {
+    func accessParts(for versions: [Version], acknowledged: VersionVector? = nil, _ db: Database) throws -> (homes: [Placement], withdrawn: [Dot]) {
         let homes = versions.isEmpty ? [] : try homes(for: versions, db)
-        let acknowledged = try Self.lastServerVector(db)
+        let acknowledged = try acknowledged ?? Self.lastServerVector(db)
         let withdrawn = try Row.fetchAll(db.cachedStatement(sql: "SELECT replica, counter FROM withdrawn ORDER BY replica, counter")).compactMap { row -> Dot? in
             guard let replica = ReplicaID(row[0] as String) else { return nil }
             let dot = Dot(replica: replica, counter: UInt64(row[1] as Int64))

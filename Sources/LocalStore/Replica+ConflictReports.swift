@@ -12,9 +12,11 @@ extension Replica {
         try store.read { db in try requestParts(for: versions, conflictLimit: conflictLimit, access: access, db) }
     }
 
-    func requestParts(for versions: [Version], conflictLimit: Int, access: Bool, _ db: Database) throws -> RequestParts {
+    /// `acknowledged`, when the caller has read it in this transaction, is the server's vector
+    /// as the file holds it.
+    func requestParts(for versions: [Version], conflictLimit: Int, access: Bool, acknowledged: VersionVector? = nil, _ db: Database) throws -> RequestParts {
         var parts = RequestParts(conflicts: try ConflictReports.pending(limit: conflictLimit, db))
-        if access { (parts.homes, parts.withdrawn) = try accessParts(for: versions, db) }
+        if access { (parts.homes, parts.withdrawn) = try accessParts(for: versions, acknowledged: acknowledged, db) }
         return parts
     }
 

@@ -9,7 +9,10 @@ extension Replica: SyncReplica {
     }
 
     public func syncStart(conflictLimit: Int) throws -> (start: SyncStart, parts: RequestParts) {
-        try store.read { db in (try syncStart(db), try requestParts(for: [], conflictLimit: conflictLimit, access: true, db)) }
+        try store.read { db in
+            let start = try syncStart(db)
+            return (start, try requestParts(for: [], conflictLimit: conflictLimit, access: true, acknowledged: start.acknowledged, db))
+        }
     }
 
     private func syncStart(_ db: Database) throws -> SyncStart {

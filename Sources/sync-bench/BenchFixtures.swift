@@ -190,3 +190,14 @@ final class PeakSampler: @unchecked Sendable {
         }
     }
 }
+
+/// `sync-client sync --json` with `arguments` after it: the answer it printed (after any
+/// progress lines) and the wall time, process start included.
+func syncJSON(_ arguments: [String]) throws -> (answer: [String: Any], seconds: Double) {
+    let run = try runTimed("sync-client", ["sync", "--json"] + arguments)
+    guard let start = run.output.firstIndex(of: "{"),
+          let answer = try JSONSerialization.jsonObject(with: Data(run.output[start...].utf8)) as? [String: Any] else {
+        throw BenchError("sync --json printed no answer: \(run.output.prefix(300))")
+    }
+    return (answer, run.seconds)
+}

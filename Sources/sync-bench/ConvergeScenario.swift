@@ -46,14 +46,13 @@ struct Converge: AsyncParsableCommand, Scenario {
         try team[0].replica.write(records.enumerated().map { FieldChange(record: $1, kind: "cell", field: "number", value: .int(Int64($0 + 1))) }, at: 0)
         for member in team + team { _ = try await ReplicaSync().run(replica: member.replica, settings: member.settings) }
 
-        let plainEdits = (0..<replicas).flatMap { Self.edits(edits, over: records, seed: UInt64($0)) }
-        let plain = try PlainSQLite.insertEach(plainEdits, path: folder.path("plain.sqlite"))
+        let work = (0..<replicas).map { Self.edits(edits, over: records, seed: UInt64($0)) }
+        let plain = try PlainSQLite.insertEach(work.flatMap { $0 }, path: folder.path("plain.sqlite"))
 
         // The day apart: each replica's edits in its own task, as three laptops would.
         let editing = try await SyncBench.measure {
             try await withThrowingTaskGroup(of: Void.self) { group in
-                for (index, member) in team.enumerated() {
-                    let changes = Self.edits(edits, over: records, seed: UInt64(index))
+                for (member, changes) in zip(team, work) {
                     group.addTask {
                         for (offset, change) in changes.enumerated() { try member.replica.write([change], at: Int64(offset)) }
                     }

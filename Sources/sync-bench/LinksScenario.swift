@@ -131,12 +131,7 @@ struct Links: AsyncParsableCommand, Scenario {
 
         /// `sync --json` of `replica` over the link; its answer and wall time.
         func sync(_ replica: String, extra: [String] = []) throws -> (answer: [String: Any], seconds: Double) {
-            let run = try runTimed("sync-client", ["sync", "--json", "--server", url, "--replica", replica] + extra)
-            guard let start = run.output.firstIndex(of: "{"),
-                  let answer = try JSONSerialization.jsonObject(with: Data(run.output[start...].utf8)) as? [String: Any] else {
-                throw BenchError("sync --json printed no JSON: \(run.output)")
-            }
-            return (answer, run.seconds)
+            try syncJSON(["--server", url, "--replica", replica] + extra)
         }
 
         func stop() {

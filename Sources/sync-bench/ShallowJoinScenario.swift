@@ -93,14 +93,10 @@ struct ShallowJoinFigures {
 
     /// A `sync` of the replica at `path` (page size 20,000, the default), as its `--json` reports it.
     static func join(_ path: String, _ extra: [String] = []) throws -> Join {
-        let run = try runTimed("sync-client", ["sync", "--json", "--replica", path] + extra)
-        guard let start = run.output.firstIndex(of: "{"),
-              let answer = try JSONSerialization.jsonObject(with: Data(run.output[start...].utf8)) as? [String: Any] else {
-            throw BenchError("sync --json printed no answer: \(run.output.prefix(300))")
-        }
+        let (answer, seconds) = try syncJSON(["--replica", path] + extra)
         let bytes = (answer["sentBytes"] as? Int ?? 0) + (answer["receivedBytes"] as? Int ?? 0)
         let brought = (answer["received"] as? Int ?? 0) + (answer["shallow"] as? Int ?? 0) + (answer["history"] as? Int ?? 0)
-        return Join(seconds: run.seconds, requests: answer["requests"] as? Int ?? 0, bytes: bytes, versions: brought)
+        return Join(seconds: seconds, requests: answer["requests"] as? Int ?? 0, bytes: bytes, versions: brought)
     }
 
     /// A `sync-server` serving `versions` versions over `records` cells: each cell's number and
