@@ -16,20 +16,21 @@ package final class PostgresServerStore: ServerStorage {
     let logger: Logger
     /// Pauses a test places in each exchange (see ``CommitPauses``).
     let pauses: CommitPauses
+    /// How long one operation may wait for the database, in seconds (see ``deadlineSeconds``).
+    let deadline: Int
     private let running: Task<Void, Never>
     package let location: PostgresLocation
 
     /// Connects to the database at `location`, bringing its schema up to date (a new, empty
     /// database gets the whole schema). Throws a sentence if it cannot be reached, or holds
-    /// another program's tables or a newer schema.
-    package static func connect(_ location: PostgresLocation, logger: Logger = Logger(label: "sync-server.postgres")) async throws -> PostgresServerStore {
-        try await connect(location, logger: logger, pauses: CommitPauses())
-    }
-
-    /// ``connect(_:logger:)``, pausing each exchange as `pauses` says (end-to-end tests kill a
-    /// server there).
-    package static func connect(_ location: PostgresLocation, logger: Logger = Logger(label: "sync-server.postgres"), pauses: CommitPauses) async throws -> PostgresServerStore {
-        let store = PostgresServerStore(location: location, logger: logger, pauses: pauses)
+    /// another program's tables or a newer schema. Each exchange pauses as `pauses` says
+    /// (end-to-end tests kill a server there); an operation the database has not answered
+    /// within `deadline` seconds fails as unavailable.
+    package static func connect(
+        _ location: PostgresLocation, logger: Logger = Logger(label: "sync-server.postgres"),
+        pauses: CommitPauses = CommitPauses(), deadline: Int = deadlineSeconds
+    ) async throws -> PostgresServerStore {
+        let store = PostgresServerStore(location: location, logger: logger, pauses: pauses, deadline: deadline)
         do {
             // A final refusal is reported at once; a database that does not answer yet is left
             // to the pool, which keeps trying until the deadline.
@@ -46,10 +47,11 @@ package final class PostgresServerStore: ServerStorage {
         return store
     }
 
-    private init(location: PostgresLocation, logger: Logger, pauses: CommitPauses) {
+    private init(location: PostgresLocation, logger: Logger, pauses: CommitPauses, deadline: Int) {
         self.location = location
         self.logger = logger
         self.pauses = pauses
+        self.deadline = deadline
         // Its background logger says only what went wrong: a lease asked for before `run()` has
         // begun is expected here (the pool starts in a task) and only warned about.
         var background = logger
@@ -68,9 +70,9 @@ package final class PostgresServerStore: ServerStorage {
 
     /// Runs `body`, turning the database's failures into ``PostgresStoreError/unavailable(_:)``
     /// (the server answers 503 and clients try again) and leaving the store's own errors as they are.
-    func mapErrors<T: Sendable>(deadline seconds: Int = deadlineSeconds, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
+    func mapErrors<T: Sendable>(deadline seconds: Int? = nil, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
         do {
-            return try await Self.within(seconds: seconds, body)
+            return try await Self.within(seconds: seconds ?? deadline, body)
         } catch {
             throw Self.translate(error)
         }

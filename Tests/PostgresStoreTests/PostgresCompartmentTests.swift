@@ -12,7 +12,7 @@ import ThrowawayPostgres
 /// compartment made while a push is being stored.
 @Suite struct PostgresCompartmentTests {
     static func connect(_ url: String, pauses: CommitPauses = CommitPauses()) async throws -> PostgresServerStore {
-        try await PostgresServerStore.connect(try PostgresLocation(url: url), pauses: pauses)
+        try await PostgresServerStore.inTest(url, pauses: pauses)
     }
 
     @Test func twoInstancesOnOneDatabasePlaceRecordsAlikeUnderConcurrentPushesAndMoves() async throws {

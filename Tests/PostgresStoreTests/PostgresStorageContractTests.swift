@@ -13,7 +13,7 @@ import ThrowawayPostgres
         var opened: PostgresServerStore?
         defer { opened?.close() }
         try await part.check {
-            let store = try await PostgresServerStore.connect(try PostgresLocation(url: url))
+            let store = try await PostgresServerStore.inTest(url)
             opened = store
             return store
         }

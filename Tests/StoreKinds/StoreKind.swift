@@ -1,7 +1,7 @@
 import Foundation
 import GRDB
 public import LocalStore
-import PostgresStore
+package import PostgresStore
 public import SyncProtocol
 public import TestSupport
 import ThrowawayPostgres
@@ -13,6 +13,20 @@ extension SQLiteServerStore: InspectableStorage {
 
 extension PostgresServerStore: InspectableStorage {
     public var keepsCompartments: Bool { true }
+}
+
+extension PostgresServerStore {
+    /// How long an in-process test's store waits for one operation. The production deadline
+    /// (30 s) guards a pool stall; in the test process about a hundred suites share two
+    /// cooperative threads, and an exchange's every hop can queue behind other tests'
+    /// synchronous work, so a correct exchange on a loaded machine may take longer than that.
+    /// The stall itself is tested on a store of its own with the production deadline.
+    package static let inTestDeadline = 300
+
+    /// A store on the database at `url` for an in-process test (see ``inTestDeadline``).
+    package static func inTest(_ url: String, pauses: CommitPauses = CommitPauses()) async throws -> PostgresServerStore {
+        try await connect(try PostgresLocation(url: url), pauses: pauses, deadline: inTestDeadline)
+    }
 }
 
 /// The server storages the server-facing tests run against: each such test runs on both.
@@ -54,7 +68,7 @@ public final class TestServer: Sendable {
     }
 
     init(postgres url: String) async throws {
-        let store = try await PostgresServerStore.connect(try PostgresLocation(url: url))
+        let store = try await PostgresServerStore.inTest(url)
         storage = store
         closeStore = { store.close() }
         takeBackup = {

@@ -35,10 +35,10 @@ import ThrowawayPostgres
     @Test("the same on PostgreSQL, the schedule's steps spread over two instances", arguments: seeds.prefix(50))
     func everyReplicaHoldsExactlyWhatItsClearancesAllowOnPostgres(seed: UInt64) async throws {
         try await Self.postgresSlots.withSlot {
-            let location = try PostgresLocation(url: try await PostgresCluster.shared().makeDatabase())
+            let url = try await PostgresCluster.shared().makeDatabase()
             var instances: [PostgresServerStore] = []
             defer { for instance in instances { instance.close() } }
-            for _ in 0..<2 { instances.append(try await PostgresServerStore.connect(location)) }
+            for _ in 0..<2 { instances.append(try await PostgresServerStore.inTest(url)) }
             try await Self.check(seed: seed, on: instances)
         }
     }

@@ -1,6 +1,7 @@
 import Foundation
 import LocalStore
 import PostgresStore
+import StoreKinds
 import SyncClientCore
 import SyncModel
 import SyncProtocol
@@ -199,10 +200,10 @@ import ThrowawayPostgres
 
     @Test("the same on PostgreSQL, each request to one of three instances at random", arguments: testSeeds(count: 3, base: 940_000))
     func simulationOnPostgres(seed: UInt64) async throws {
-        let location = try PostgresLocation(url: try await PostgresCluster.shared().makeDatabase())
+        let url = try await PostgresCluster.shared().makeDatabase()
         var instances: [PostgresServerStore] = []
         defer { for instance in instances { instance.close() } }
-        for _ in 0..<3 { instances.append(try await PostgresServerStore.connect(location)) }
+        for _ in 0..<3 { instances.append(try await PostgresServerStore.inTest(url)) }
         var simulation = try await Simulation(seed: seed, server: instances[0], instances: instances)
         try await simulation.run(operations: Self.operations)
         try await simulation.quiesce()
