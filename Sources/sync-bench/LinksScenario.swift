@@ -74,7 +74,7 @@ struct Links: AsyncParsableCommand, Scenario {
     func joins(into table: inout BenchTable) async throws {
         let history = try await ShallowJoinFigures.server(versions: joinVersions, records: joinCells)
         defer { history.stop() }
-        guard let port = history.url.split(separator: ":").last.flatMap({ Int($0) }) else { throw BenchError("no port in \(history.url)") }
+        let port = try history.port()
         let size = "\(table.format(Double(joinVersions))) versions over \(table.format(Double(joinCells))) cells"
         for link in Self.links {
             let relay = try link.relay.map { try ThrottlingRelay(to: port, profile: $0, seed: seed) }

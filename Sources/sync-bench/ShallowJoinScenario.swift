@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import LinkEmulation
 import LocalStore
 import SyncModel
 import SyncProtocol
@@ -8,31 +9,32 @@ import SyncServerCore
 struct ShallowJoinBench: AsyncParsableCommand, Scenario {
     static let configuration = CommandConfiguration(
         commandName: "shallow-join",
-        abstract: "A shallow join next to a full join of the same history, real processes, timed as at 64 kbit/s with 600 ms round trips (target: usable in ≤ 1/20 of the full join's time)."
+        abstract: "A shallow join next to a full join of the same history, real processes through a link emulated at 64 kbit/s each way with 600 ms round trips (target: usable in ≤ 1/20 of the full join's time)."
     )
     @Option(help: "Versions on the server the shallow join reads.") var versions = 1_000_000
     @Option(help: "Records they are spread over (each gets versions / records of them).") var records = 10_000
-    @Option(help: "Versions of the history of the same shape the full join is measured on; its figures are scaled to --versions.")
-    var fullVersions = 100_000
+    @Option(help: "Versions of the history the full join is measured on: the first of the same history (the same records, written in the same order); its figures are scaled to --versions.")
+    var fullVersions = 50_000
+    @Option(help: "Seed of the emulated link (it is not cut).") var seed: UInt64 = 47
 
     func validate() throws {
         try require("--records", records, atLeast: 1)
-        guard versions / records >= 2, fullVersions >= versions / records, fullVersions <= versions else {
-            throw ValidationError("--versions must give each record at least two versions (its number and title), and --full-versions be at most --versions and hold one record's")
+        guard versions / records >= 2, fullVersions >= 2 * records, fullVersions <= versions else {
+            throw ValidationError("--versions and --full-versions must give each record at least two versions (its number and title), and --full-versions be at most --versions")
         }
     }
 
     func run() async throws { try await runAlone() }
 
     func run(into table: inout BenchTable) async throws {
-        let figures = try await ShallowJoinFigures.measure(versions: versions, records: records, fullVersions: fullVersions)
+        let figures = try await ShallowJoinFigures.measure(versions: versions, records: records, fullVersions: fullVersions, seed: seed)
         figures.add(to: &table)
     }
 }
 
 /// The shallow join's figures, kept apart from the command so another scenario can run them.
 struct ShallowJoinFigures {
-    /// One join as the client saw it: its wall time on the loopback, and what crossed.
+    /// One join as the client saw it: its wall time, and what crossed.
     struct Join {
         var seconds: Double
         var requests: Int
@@ -52,43 +54,57 @@ struct ShallowJoinFigures {
         }
     }
 
-    static let linkBytesPerSecond = 8_000.0
-    static let linkRoundTrip = 0.6
+    /// The link both joins go over (``Links/links``' slowest).
+    static let link = Links.links[2]
 
     var versions: Int
     var records: Int
+    /// Both joins through the emulated link, their wall times measured.
     var shallow: Join
     var cellShow: Double
-    var history: Join
     /// The full join as measured, on `fullVersions`, and scaled to `versions`.
     var fullMeasured: Join
     var full: Join
+    /// The history after the shallow join, on the loopback (its time on the link is computed).
+    var history: Join
 
-    /// Builds both histories, joins the large one shallow (then brings its history, checking it
-    /// is all there) and the small one in full, through real `sync-server` and `sync-client`.
-    static func measure(versions: Int, records: Int, fullVersions: Int) async throws -> ShallowJoinFigures {
-        let shallowServer = try await server(versions: versions, records: records)
-        defer { shallowServer.stop() }
+    /// Builds the history, joins it shallow through the emulated link (then brings its history
+    /// on the loopback, checking it is all there), and joins its first `fullVersions` in full
+    /// through the same link, with real `sync-server` and `sync-client`.
+    static func measure(versions: Int, records: Int, fullVersions: Int, seed: UInt64) async throws -> ShallowJoinFigures {
+        let ids = (0..<records).map { _ in RecordID.random() }
         let folder = try BenchFolder()
-        let shallowPath = folder.path("shallow.sqlite")
-        _ = try runTimed("sync-client", ["init", "--replica", shallowPath, "--server", shallowServer.url, "--token", shallowServer.token, "--shallow"])
-        let shallow = try join(shallowPath)
-        let show = try runTimed("sync-client", ["cell", "show", "1", "--replica", shallowPath])
-        guard show.output.contains("number") || show.output.contains("Cell 1") else { throw BenchError("cell show did not answer after the shallow join: \(show.output)") }
-        let history = try join(shallowPath, ["--history"])
-        let held = try Replica.open(path: shallowPath).store.versionCount()
-        guard held == versions else { throw BenchError("after sync --history the shallow replica holds \(held) of \(versions) versions") }
-        shallowServer.stop()
+        let (shallow, show, history) = try await shallowJoin(versions: versions, records: ids, seed: seed, in: folder)
+        // The full join, of the same history's first versions: the same records, so each page
+        // names as many of them as the whole history's pages do.
+        let origin = try await server(versions: fullVersions, records: ids)
+        defer { origin.stop() }
+        let relay = try ThrottlingRelay(to: try origin.port(), profile: link.relay!, seed: seed)
+        defer { relay.stop() }
+        let path = folder.path("full.sqlite")
+        _ = try runTimed("sync-client", ["init", "--replica", path, "--server", relay.url, "--token", origin.token])
+        let fullMeasured = try join(path)
+        guard fullMeasured.versions == fullVersions else { throw BenchError("the full join brought \(fullMeasured.versions) of \(fullVersions) versions") }
+        return ShallowJoinFigures(versions: versions, records: records, shallow: shallow, cellShow: show, fullMeasured: fullMeasured,
+                                  full: fullMeasured.scaled(by: Double(versions) / Double(fullVersions)), history: history)
+    }
 
-        // The full join, on a history of the same shape (the same versions per record).
-        let fullRecords = max(1, records * fullVersions / versions)
-        let fullServer = try await server(versions: fullVersions, records: fullRecords)
-        defer { fullServer.stop() }
-        let fullPath = folder.path("full.sqlite")
-        _ = try runTimed("sync-client", ["init", "--replica", fullPath, "--server", fullServer.url, "--token", fullServer.token])
-        let fullMeasured = try join(fullPath)
-        return ShallowJoinFigures(versions: versions, records: records, shallow: shallow, cellShow: show.seconds, history: history,
-                                  fullMeasured: fullMeasured, full: fullMeasured.scaled(by: Double(versions) / Double(fullVersions)))
+    /// The shallow join through the emulated link, `cell show` after it, and the history on the
+    /// loopback, checked complete.
+    private static func shallowJoin(versions: Int, records ids: [RecordID], seed: UInt64, in folder: BenchFolder) async throws -> (Join, Double, Join) {
+        let origin = try await server(versions: versions, records: ids)
+        defer { origin.stop() }
+        let relay = try ThrottlingRelay(to: try origin.port(), profile: link.relay!, seed: seed)
+        defer { relay.stop() }
+        let path = folder.path("shallow.sqlite")
+        _ = try runTimed("sync-client", ["init", "--replica", path, "--server", relay.url, "--token", origin.token, "--shallow"])
+        let shallow = try join(path)
+        let show = try runTimed("sync-client", ["cell", "show", "1", "--replica", path])
+        guard show.output.contains("number") || show.output.contains("Cell 1") else { throw BenchError("cell show did not answer after the shallow join: \(show.output)") }
+        let history = try join(path, ["--history", "--server", origin.url])
+        let held = try Replica.open(path: path).store.versionCount()
+        guard held == versions else { throw BenchError("after sync --history the shallow replica holds \(held) of \(versions) versions") }
+        return (shallow, show.seconds, history)
     }
 
     /// A `sync` of the replica at `path` (page size 20,000, the default), as its `--json` reports it.
@@ -102,11 +118,15 @@ struct ShallowJoinFigures {
     /// A `sync-server` serving `versions` versions over `records` cells: each cell's number and
     /// title, then edits of its trend, tier and title in turn, written round-robin across the
     /// cells as a team's work interleaves.
-    static func server(versions: Int, records: Int) async throws -> (url: String, token: String, stop: () -> Void) {
+    static func server(versions: Int, records: Int) async throws -> HistoryServer {
+        try await server(versions: versions, records: (0..<records).map { _ in RecordID.random() })
+    }
+
+    /// The same over the records `ids`, in their order.
+    static func server(versions: Int, records ids: [RecordID]) async throws -> HistoryServer {
         let folder = try BenchFolder()
         let token = TokenHasher.makeToken(analyst: "alice")
         let writer = try Replica.create(path: folder.path("writer.sqlite"), settings: ReplicaSettings(server: "http://127.0.0.1:1", token: token, analyst: "alice"))
-        let ids = (0..<records).map { _ in RecordID.random() }
         var changes: [FieldChange] = []
         for (index, id) in ids.enumerated() {
             changes.append(FieldChange(record: id, kind: "cell", field: "number", value: .int(Int64(index + 1))))
@@ -131,21 +151,33 @@ struct ShallowJoinFigures {
         try await BenchFixtures.seed(store, analyst: "alice", from: writer)
         try store.close()
         let server = try BenchServer(database: folder.path("server.sqlite"))
-        return (server.url, token, { server.stop(); _ = folder })
+        return HistoryServer(url: server.url, token: token, stop: { server.stop(); _ = folder })
     }
 
-    /// Rows: both joins at the link's speed, the ratio against the target, and the history.
+    /// A server ``server(versions:records:)`` started, and how to stop it.
+    struct HistoryServer {
+        var url: String
+        var token: String
+        var stop: () -> Void
+
+        /// The port it listens on.
+        func port() throws -> Int {
+            guard let port = url.split(separator: ":").last.flatMap({ Int($0) }) else { throw BenchError("no port in \(url)") }
+            return port
+        }
+    }
+
+    /// Rows: both joins over the link, the ratio against the target, and the history.
     func add(to table: inout BenchTable) {
-        let link = (bytesPerSecond: Self.linkBytesPerSecond, roundTrip: Self.linkRoundTrip)
-        let usable = shallow.seconds(bytesPerSecond: link.bytesPerSecond, roundTrip: link.roundTrip) + cellShow
-        let fullTime = full.seconds(bytesPerSecond: link.bytesPerSecond, roundTrip: link.roundTrip)
-        let size = "\(BenchTable().format(Double(versions))) versions over \(BenchTable().format(Double(records))) cells"
-        table.add("shallow join of \(size), until `cell show` answers, at 64 kbit/s, 600 ms", value: String(format: "%.0f s", usable),
-                  target: "\(shallow.versions) versions, \(shallow.bytes / 1000) KB in \(shallow.requests) requests; \(String(format: "%.1f", shallow.seconds + cellShow)) s on the loopback")
-        table.add("full join of the same (measured on \(BenchTable().format(Double(fullMeasured.versions))) versions, scaled)", value: String(format: "%.0f s", fullTime),
-                  target: "\(full.bytes / 1000) KB in \(full.requests) requests; \(String(format: "%.1f", full.seconds)) s on the loopback")
-        table.add("  shallow / full", value: String(format: "1/%.0f", fullTime / usable), target: "target ≤ 1/20")
+        let usable = shallow.seconds + cellShow
+        let size = "\(table.format(Double(versions))) versions over \(table.format(Double(records))) cells"
+        table.add("shallow join of \(size), until `cell show` answers, \(Self.link.name)", value: String(format: "%.0f s", usable),
+                  target: "\(shallow.versions) versions, \(shallow.bytes / 1000) KB in \(shallow.requests) requests, through the emulated link")
+        table.add("full join of the same (its first \(table.format(Double(fullMeasured.versions))) versions joined, scaled)", value: String(format: "%.0f s", full.seconds),
+                  target: String(format: "%@ KB in %d requests, %.0f s, through the emulated link", table.format(Double(fullMeasured.bytes / 1000)), fullMeasured.requests, fullMeasured.seconds))
+        table.add("  shallow / full", value: String(format: "1/%.0f", full.seconds / usable), target: "target ≤ 1/20")
+        let link = Self.link.relay!
         table.add("  the history after it (sync --history)", value: String(format: "%.0f s", history.seconds(bytesPerSecond: link.bytesPerSecond, roundTrip: link.roundTrip)),
-                  target: "\(history.versions) versions, \(history.bytes / 1000) KB in \(history.requests) requests; then every version is held")
+                  target: "\(history.versions) versions, \(history.bytes / 1000) KB in \(history.requests) requests on the loopback, time on the link computed; then every version is held")
     }
 }
