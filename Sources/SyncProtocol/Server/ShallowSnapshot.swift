@@ -56,8 +56,14 @@ public struct ShallowPageBuilder: Sendable {
     /// Takes one record's versions up to the snapshot's position (all of them: the selection is
     /// made here); returns false, taking nothing, once the page is full.
     public mutating func add(record: RecordID, versions recordVersions: [Version]) -> Bool {
+        take(record, chosen: ShallowSnapshot.select(recordVersions), among: recordVersions.map(\.dot))
+    }
+
+    /// Takes one record's ``ShallowSnapshot/select(_:)`` as `chosen`, made by a store that reads
+    /// only the chosen versions whole, out of the versions up to the snapshot's position whose
+    /// dots are `all`; returns false, taking nothing, once the page is full.
+    public mutating func take(_ record: RecordID, chosen: [Version], among all: [Dot]) -> Bool {
         guard !full else { return false }
-        let chosen = ShallowSnapshot.select(recordVersions)
         var trial = budget
         let fits = chosen.allSatisfy { trial.admits(PageBudget.size($0)) }
         guard versions.isEmpty || (versions.count + chosen.count <= limit && fits) else {
@@ -67,7 +73,7 @@ public struct ShallowPageBuilder: Sendable {
         budget = trial
         versions += chosen
         reached = record
-        for version in recordVersions where version.dot.counter > seen[version.dot.replica] { seen.add(version.dot) }
+        for dot in all where dot.counter > seen[dot.replica] { seen.add(dot) }
         return true
     }
 
