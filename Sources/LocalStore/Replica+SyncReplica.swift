@@ -15,10 +15,16 @@ extension Replica: SyncReplica {
         }
     }
 
+    /// With a feed cursor, the vector is the own replicas' counters alone: a pull by cursor sends
+    /// and reads nothing else, and a replica that has pulled from a thousand others would
+    /// otherwise read and parse a thousand rows on every sync (the no-op sync took 2.5 times as
+    /// long with 1,000 replicas known as with 10).
     private func syncStart(_ db: Database) throws -> SyncStart {
-        SyncStart(own: try ownReplicas(db), acknowledged: try Self.lastServerVector(db),
-                  cursor: try Self.serverCursor(db), vector: try VersionTable.versionVector(db),
-                  publicKey: try cachedSigningKey(db)?.publicKey, access: try Self.accessCursor(db))
+        let own = try ownReplicas(db)
+        let cursor = try Self.serverCursor(db)
+        return SyncStart(own: own, acknowledged: try Self.lastServerVector(db), cursor: cursor,
+                         vector: cursor == nil ? try VersionTable.versionVector(db) : try VersionTable.versionVector(of: own, db),
+                         publicKey: try cachedSigningKey(db)?.publicKey, access: try Self.accessCursor(db))
     }
 
     public func outgoing(acknowledged: VersionVector, limit: Int, ownOnly: Bool, budget: PageBudget) throws -> (vector: VersionVector, versions: [Version]) {

@@ -139,7 +139,8 @@ public struct SyncStart: Sendable, Equatable {
     public var acknowledged: VersionVector
     /// Where in the server's feed its last complete pull stopped.
     public var cursor: FeedCursor?
-    /// Every counter it holds.
+    /// Every counter it holds; with a `cursor`, those of its `own` ids are enough (a pull by
+    /// cursor sends and reads no other).
     public var vector: VersionVector
     /// Its public signing key, sent with the first request so the server binds it.
     public var publicKey: Data?
