@@ -13,11 +13,11 @@ extension Replica {
     }
 
     static func pendingBackfill(_ db: Database) throws -> Backfill? {
-        try Meta.get("backfill", db).flatMap { try? JSONDecoder().decode(Backfill.self, from: Data($0.utf8)) }
+        try Meta.decoded(Backfill.self, "backfill", db)
     }
 
     static func saveBackfill(_ backfill: Backfill, _ db: Database) throws {
-        try Meta.set("backfill", String(decoding: WireProtocol.encode(backfill), as: UTF8.self), db)
+        try Meta.set("backfill", encoding: backfill, db)
     }
 
     /// Adds to the history to ask for. A backfill under way starts over from the feed's start
@@ -38,17 +38,30 @@ extension Replica {
     public func receiveBackfill(
         _ versions: PreparedVersions, compartments: [Placement], reached: UInt64, done: Bool, access: AccessUpdate? = nil
     ) throws -> ApplyReport {
+        try receivePage(of: "backfill", versions, compartments: compartments, reached: reached, done: done, access: access)
+    }
+
+    /// Stores a page of the backfill kept in meta under `key` (``receiveBackfill(_:compartments:reached:done:access:)``,
+    /// and a shallow join's history, ``receiveHistory(_:compartments:reached:done:access:)``): its
+    /// versions, their records' compartments, what the answer said of access, and the position
+    /// reached, in one transaction. With `done` the backfill is over and `key` and `finished`
+    /// go, unless that same answer added to it (it then starts over). `trustingHistory` as in
+    /// ``ApplyBatch/trustsHistory``.
+    func receivePage(
+        of key: String, _ versions: PreparedVersions, compartments: [Placement], reached: UInt64, done: Bool, access: AccessUpdate?,
+        trustingHistory: Bool = false, finished: [String] = []
+    ) throws -> ApplyReport {
         let (report, removed) = try store.transaction { db in
-            let asked = try Self.pendingBackfill(db)
+            let asked = try Meta.decoded(Backfill.self, key, db)
             let removed = try access.map { try applyAccess($0, db, at: WallClock.now()) } ?? false
-            let report = try store.integrate(versions, db, deferFields: false)
+            let report = try store.integrate(versions, db, trustingHistory: trustingHistory)
             try Self.noteCompartments(compartments, db)
-            if var backfill = try Self.pendingBackfill(db), backfill == asked {
+            if var backfill = try Meta.decoded(Backfill.self, key, db), backfill == asked {
                 if done {
-                    try db.execute(sql: "DELETE FROM meta WHERE key = 'backfill'")
+                    for gone in [key] + finished { try db.cachedStatement(sql: "DELETE FROM meta WHERE key = ?").execute(arguments: [gone]) }
                 } else {
                     backfill.after = reached
-                    try Self.saveBackfill(backfill, db)
+                    try Meta.set(key, encoding: backfill, db)
                 }
             }
             return (report, removed)

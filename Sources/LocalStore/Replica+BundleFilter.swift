@@ -40,7 +40,7 @@ extension Replica {
             try db.execute(sql: "DELETE FROM meta WHERE key = 'colleagues'")
             return
         }
-        try Meta.set("colleagues", String(decoding: WireProtocol.encode(colleagues), as: UTF8.self), db)
+        try Meta.set("colleagues", encoding: colleagues, db)
     }
 
     /// What each colleague may read among this analyst's compartments, as the server last told

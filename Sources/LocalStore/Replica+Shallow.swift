@@ -24,13 +24,13 @@ extension Replica {
 
     /// The next page a shallow join under way asks for; nil when none is.
     public func pendingShallowJoin() throws -> ShallowRequest? {
-        try store.read { db in try Self.decoded(ShallowRequest.self, "shallow", db) }
+        try store.read { db in try Meta.decoded(ShallowRequest.self, "shallow", db) }
     }
 
     /// The history a shallow join still has to bring; nil once it is all here (or for a replica
     /// that joined in full).
     public func pendingHistory() throws -> Backfill? {
-        try store.read { db in try Self.decoded(Backfill.self, "history", db) }
+        try store.read { db in try Meta.decoded(Backfill.self, "history", db) }
     }
 
     /// Stores a shallow page: its versions, the compartments of its records, what the answer said
@@ -51,7 +51,7 @@ extension Replica {
                 try Meta.set("server_cursor", answer.at.description, db)
                 let readable = try Self.clearances(db).map(\.compartment)
                 let history = Backfill(compartments: readable.isEmpty ? [Compartment.defaultName] : readable.sorted(), records: [])
-                try Meta.set("history", String(decoding: WireProtocol.encode(history), as: UTF8.self), db)
+                try Meta.set("history", encoding: history, db)
             } else {
                 try Self.saveShallow(ShallowRequest(at: answer.at, after: answer.reached), db)
             }
@@ -66,23 +66,8 @@ extension Replica {
     public func receiveHistory(
         _ versions: PreparedVersions, compartments: [Placement], reached: UInt64, done: Bool, access: AccessUpdate? = nil
     ) throws -> ApplyReport {
-        let (report, removed) = try store.transaction { db in
-            let asked = try Self.decoded(Backfill.self, "history", db)
-            let removed = try access.map { try applyAccess($0, db, at: WallClock.now()) } ?? false
-            let report = try store.integrate(versions, db, trustingHistory: true)
-            try Self.noteCompartments(compartments, db)
-            if var history = asked {
-                if done {
-                    try db.execute(sql: "DELETE FROM meta WHERE key IN ('history', 'history_seen', 'history_records')")
-                } else {
-                    history.after = reached
-                    try Meta.set("history", String(decoding: WireProtocol.encode(history), as: UTF8.self), db)
-                }
-            }
-            return (report, removed)
-        }
-        if removed { try scrub() }
-        return report
+        try receivePage(of: "history", versions, compartments: compartments, reached: reached, done: done, access: access,
+                        trustingHistory: true, finished: ["history_seen", "history_records"])
     }
 
     /// Stores the whole history of `records` (every version the server holds of them, brought
@@ -94,25 +79,26 @@ extension Replica {
             guard var known = try Self.historyGuard(db) else { return report }
             known.complete.formUnion(records)
             let list = known.complete.map(\.rawValue).sorted()
-            try Meta.set("history_records", String(decoding: WireProtocol.encode(list), as: UTF8.self), db)
+            try Meta.set("history_records", encoding: list, db)
             return report
         }
     }
 
     /// What the replica knows of the history it lacks; nil when it lacks none.
     static func historyGuard(_ db: Database) throws -> HistoryGuard? {
-        guard try Meta.get("history", db) != nil || Meta.get("shallow", db) != nil else { return nil }
+        guard try lacksHistory(db) else { return nil }
         let seen = try StoreCoding.decodeVector(Meta.get("history_seen", db) ?? "")
-        let complete = try decoded([String].self, "history_records", db) ?? []
+        let complete = try Meta.decoded([String].self, "history_records", db) ?? []
         return HistoryGuard(seen: seen, complete: Set(complete.compactMap(RecordID.init)))
     }
 
-    private static func saveShallow(_ request: ShallowRequest, _ db: Database) throws {
-        try Meta.set("shallow", String(decoding: WireProtocol.encode(request), as: UTF8.self), db)
+    /// Whether a shallow join is under way or its history still to come.
+    static func lacksHistory(_ db: Database) throws -> Bool {
+        try Meta.get("history", db) != nil || Meta.get("shallow", db) != nil
     }
 
-    private static func decoded<T: Decodable>(_ type: T.Type, _ key: String, _ db: Database) throws -> T? {
-        try Meta.get(key, db).flatMap { try? JSONDecoder().decode(T.self, from: Data($0.utf8)) }
+    private static func saveShallow(_ request: ShallowRequest, _ db: Database) throws {
+        try Meta.set("shallow", encoding: request, db)
     }
 }
 
@@ -127,7 +113,7 @@ extension Store {
     /// Whether this replica joined shallow and its history has not all arrived: what `log`,
     /// `blame`, `diff` and `--as-of` read lacks older versions.
     public func historyIsArriving() throws -> Bool {
-        try read { db in try Replica.historyGuard(db) != nil }
+        try read { db in try Replica.lacksHistory(db) }
     }
 }
 

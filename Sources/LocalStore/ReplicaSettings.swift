@@ -1,4 +1,6 @@
+import Foundation
 import GRDB
+import SyncProtocol
 
 /// Where and as whom a replica syncs.
 public struct ReplicaSettings: Sendable, Equatable {
@@ -41,5 +43,16 @@ enum Meta {
     static func set(_ key: String, _ value: String, _ db: Database) throws {
         try db.cachedStatement(sql: "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value")
             .execute(arguments: [key, value])
+    }
+
+    /// The value kept under `key` as JSON (``set(_:encoding:_:)``); nil when there is none or it
+    /// does not decode as `T`.
+    static func decoded<T: Decodable>(_ type: T.Type, _ key: String, _ db: Database) throws -> T? {
+        try get(key, db).flatMap { try? JSONDecoder().decode(T.self, from: Data($0.utf8)) }
+    }
+
+    /// Keeps `value` under `key` as JSON, as the wire spells it.
+    static func set(_ key: String, encoding value: some Encodable, _ db: Database) throws {
+        try set(key, String(decoding: WireProtocol.encode(value), as: UTF8.self), db)
     }
 }

@@ -39,17 +39,10 @@ extension ReplicaSync {
     /// pages of at most ``backgroundHistoryPage``. Returns the versions it stored and the requests it made.
     func history(_ replica: Replica, over transport: some SyncTransport, pages: Int, pace: (@Sendable () -> Int?)? = nil) async throws -> (versions: Int, requests: Int) {
         let limit = pages == .max ? pageSize : min(pageSize, Self.backgroundHistoryPage)
-        var stored = 0, requests = 0
-        while requests < pages, let history = try replica.pendingHistory() {
-            requests += 1
-            let request = SyncRequest(replica: replica.id, vector: try replica.counters(of: try replica.ownReplicas()), cursor: try replica.serverCursor(),
-                                      versions: [], pageLimit: limit, access: try replica.accessCursor(), backfill: history, pageBytes: pace?())
-            let response = try await transport.send(request)
-            let report = try replica.receiveHistory(try replica.check(response.versions), compartments: response.compartments ?? [],
-                                                    reached: response.backfilled ?? history.after, done: !response.more, access: response.access)
-            stored += report.new
+        return try await follow(replica, over: transport, pages: pages, limit: limit, pace: pace, pending: replica.pendingHistory) { versions, response, asked in
+            try replica.receiveHistory(versions, compartments: response.compartments ?? [], reached: response.backfilled ?? asked.after,
+                                       done: !response.more, access: response.access)
         }
-        return (stored, requests)
     }
 
     /// Brings the whole history of `records` and stores it in one transaction; returns the requests it made.
@@ -60,9 +53,7 @@ extension ReplicaSync {
         while true {
             requests += 1
             // No access cursor: what changed in access is taken by the sync's own pages.
-            let request = SyncRequest(replica: replica.id, vector: try replica.counters(of: try replica.ownReplicas()), cursor: try replica.serverCursor(),
-                                      versions: [], pageLimit: pageSize, backfill: backfill, pageBytes: pace?())
-            let response = try await transport.send(request)
+            let response = try await transport.send(try backfillRequest(replica, backfill, limit: pageSize, readingAccess: false, pace: pace))
             versions += response.versions
             guard response.more, let reached = response.backfilled, reached > backfill.after else { break }
             backfill.after = reached

@@ -60,10 +60,9 @@ package struct ReplicaSync: Sendable {
         // What `sync --dry-run` turns bytes into time with, and the next sync's pace starts from:
         // the pace's rate (requests too small to time the link keep the rate last measured), and
         // the shortest request too small to time as the round trip (else the shortest of all).
-        let samples = meter.samples
-        if let rate = meter.pace.bytesPerSecond, let shortest = samples.map(\.seconds).min() {
-            let untimed = samples.filter { $0.sent + $0.received < LinkPace.timedBytes }.map(\.seconds).min()
-            try replica.noteLinkSpeed(LinkSpeed(bytesPerSecond: rate, roundTrip: untimed ?? shortest, measured: WallClock.now()))
+        let pace = meter.pace
+        if let rate = pace.bytesPerSecond, let shortest = pace.samples.map(\.seconds).min() {
+            try replica.noteLinkSpeed(LinkSpeed(bytesPerSecond: rate, roundTrip: pace.measuredRoundTrip ?? shortest, measured: WallClock.now()))
         }
         // Whose bundles are genuine, learnt while there is a network, on the same connection.
         await Self.learnKeys(replica, over: http)
@@ -103,20 +102,21 @@ package struct ReplicaSync: Sendable {
         let sharedBefore = Set(try replica.store.numberConflicts().map(\.id))
         let removalsBefore = try replica.removals().last?.id ?? 0
         let joined = try await shallowJoin(replica, over: transport, pace: pace)
-        var driver = SyncDriver(replica: replica, pushPageSize: pageSize, pullPageSize: pageSize)
-        driver.pace = pace
+        var earlier = SyncStats()
         var completed = 0, extraRequests = joined.requests
         while true {
+            var driver = SyncDriver(replica: replica, pushPageSize: pageSize, pullPageSize: pageSize)
+            driver.pace = pace
             do {
                 try await driver.run(over: transport) { progress(.page($0)) }
+                earlier.add(driver.stats)
                 break
             } catch let needed as RecordHistoryNeeded where completed < Self.maxRecordHistories {
                 // A page merged records whose history a shallow join has not brought: bring it,
-                // then take the page again (it was not kept).
+                // then take the page again (it was not kept); what the session did before it stays counted.
                 completed += 1
+                earlier.add(driver.stats)
                 extraRequests += try await recordHistory(needed.records, replica, over: transport, pace: pace)
-                driver = SyncDriver(replica: replica, pushPageSize: pageSize, pullPageSize: pageSize)
-                driver.pace = pace
             } catch {
                 if let forged = try Self.forgedBundle(error, replica: replica) { throw forged }
                 throw error
@@ -127,29 +127,46 @@ package struct ReplicaSync: Sendable {
         let history = try await history(replica, over: transport, pages: joined.versions != nil && historyPages != .max ? 0 : historyPages, pace: pace)
         try replica.noteSync(server: server, at: WallClock.now())
         let shared = try replica.store.numberConflicts().map(\.id).filter { !sharedBefore.contains($0) }
-        var outcome = SyncOutcome(server: server, stats: driver.stats, newConflicts: driver.stats.newConflicts + shared,
-                                  removed: try replica.removals().filter { $0.id > removalsBefore }, backfilled: backfilled)
+        var outcome = SyncOutcome(server: server, stats: earlier, newConflicts: earlier.newConflicts + shared,
+                                  removed: try replica.removals().filter { $0.id > removalsBefore }, backfilled: backfilled.versions)
         (outcome.shallow, outcome.history, outcome.historyPending) = (joined.versions, history.versions, try replica.pendingHistory() != nil)
-        // Every request counts: the join's, the history's and those of records' histories.
-        outcome.stats.requests += extraRequests + history.requests
+        // Every request counts: the join's, the backfill's, the history's and those of records' histories.
+        outcome.stats.requests += extraRequests + backfilled.requests + history.requests
         return outcome
     }
 
     /// Brings the history of records the analyst was newly cleared for (a grant, or a record
     /// moved in), older than the feed cursor, page by page; each page is stored with the
-    /// position it reached, so a cut backfill resumes there. Returns the versions it stored.
-    func backfill(_ replica: Replica, over transport: some SyncTransport, pace: (@Sendable () -> Int?)?) async throws -> Int {
-        var stored = 0
-        while let backfill = try replica.pendingBackfill() {
-            let own = try replica.ownReplicas()
-            let request = SyncRequest(replica: replica.id, vector: try replica.counters(of: own), cursor: try replica.serverCursor(), versions: [],
-                                      pageLimit: pageSize, access: try replica.accessCursor(), backfill: backfill, pageBytes: pace?())
-            let response = try await transport.send(request)
-            let report = try replica.receiveBackfill(try replica.check(response.versions), compartments: response.compartments ?? [],
-                                                    reached: response.backfilled ?? backfill.after, done: !response.more, access: response.access)
-            stored += report.new
+    /// position it reached, so a cut backfill resumes there. Returns the versions it stored and
+    /// the requests it made.
+    func backfill(_ replica: Replica, over transport: some SyncTransport, pace: (@Sendable () -> Int?)?) async throws -> (versions: Int, requests: Int) {
+        try await follow(replica, over: transport, pages: .max, limit: pageSize, pace: pace, pending: replica.pendingBackfill) { versions, response, asked in
+            try replica.receiveBackfill(versions, compartments: response.compartments ?? [], reached: response.backfilled ?? asked.after,
+                                        done: !response.more, access: response.access)
         }
-        return stored
+    }
+
+    /// Brings up to `pages` pages of `limit` versions of the backfill `pending` reads, each stored
+    /// by `receive` (given the page, the answer and the backfill asked for), until none is
+    /// pending. Returns the versions stored and the requests made.
+    func follow(
+        _ replica: Replica, over transport: some SyncTransport, pages: Int, limit: Int, pace: (@Sendable () -> Int?)?,
+        pending: () throws -> Backfill?, receive: (PreparedVersions, SyncResponse, Backfill) throws -> ApplyReport
+    ) async throws -> (versions: Int, requests: Int) {
+        var stored = 0, requests = 0
+        while requests < pages, let backfill = try pending() {
+            requests += 1
+            let response = try await transport.send(try backfillRequest(replica, backfill, limit: limit, readingAccess: true, pace: pace))
+            stored += try receive(try replica.check(response.versions), response, backfill).new
+        }
+        return (stored, requests)
+    }
+
+    /// A request that sends nothing and reads a page of `backfill`, with the replica's own
+    /// counters and feed cursor, following access when `readingAccess`.
+    func backfillRequest(_ replica: Replica, _ backfill: Backfill, limit: Int, readingAccess: Bool, pace: (@Sendable () -> Int?)?) throws -> SyncRequest {
+        SyncRequest(replica: replica.id, vector: try replica.counters(of: try replica.ownReplicas()), cursor: try replica.serverCursor(), versions: [],
+                    pageLimit: limit, access: readingAccess ? try replica.accessCursor() : nil, backfill: backfill, pageBytes: pace?())
     }
 
     /// Asks the server `settings` name to move a cell to another compartment (the analyst must be

@@ -83,7 +83,7 @@ package struct SyncEstimate: Encodable, Sendable {
     static func pushPages(_ replica: Replica, first: SyncRequest, pageSize: Int, start: SyncStart, budget: PageBudget, gzip: Bool) throws -> [Way] {
         func bytes(_ request: SyncRequest) -> Int {
             let body = BinaryWire.encode(request)
-            return gzip && body.count >= Gzip.threshold ? Gzip.compress(body).count : body.count
+            return gzip ? Gzip.onWire(body).count : body.count
         }
         var pages: [Way] = []
         var acknowledged = start.acknowledged

@@ -87,8 +87,10 @@ package struct HTTPTransport: SyncTransport {
         let elapsed = (ContinuousClock.now - started).components
         let seconds = Double(elapsed.seconds) + Double(elapsed.attoseconds) / 1e18
         if Gzip.accepted(by: response.headers.first(name: "Accept-Encoding")) { meter?.noteServerTakesGzip() }
+        // Budget units are what the pace learns from; without a meter nobody reads them.
+        let counting = meter != nil
         var sample = TransferMeter.Sample(sent: body.count, received: wire, seconds: seconds, plainSent: plain.count, plainReceived: data.count,
-                                          units: request.versions.reduce(0) { $0 + PageBudget.size($1) })
+                                          units: counting ? PageBudget.size(of: request.versions) : 0)
         guard response.status == .ok else {
             meter?.record(sample)
             if let error = try? JSONDecoder().decode(ErrorResponse.self, from: data), let records = error.error.records, !records.isEmpty {
@@ -107,7 +109,7 @@ package struct HTTPTransport: SyncTransport {
             meter?.record(sample)
             throw SyncError.badResponse(String(describing: error).prefix(200).description)
         }
-        sample.units += answer.versions.reduce(0) { $0 + PageBudget.size($1) }
+        if counting { sample.units += PageBudget.size(of: answer.versions) }
         meter?.record(sample)
         return answer
     }
@@ -117,7 +119,7 @@ package struct HTTPTransport: SyncTransport {
     func compressing(_ plain: Data, into http: inout HTTPClientRequest) -> Data {
         guard let meter, meter.pace.compresses else { return plain }
         http.headers.add(name: "Accept-Encoding", value: Gzip.name)
-        guard meter.serverTakesGzip, plain.count >= Gzip.threshold else { return plain }
+        guard meter.serverTakesGzip, Gzip.pays(plain.count) else { return plain }
         http.headers.add(name: "Content-Encoding", value: Gzip.name)
         return Gzip.compress(plain)
     }

@@ -13,10 +13,7 @@ extension SyncController {
         let (message, binary) = try await readSyncRequest(request, context: context)
         let encode = { (answer: SyncResponse) in binary ? BinaryWire.encode(answer) : WireProtocol.encode(answer) }
         // As a sync's answers would travel: gzip for a client that takes it, past the threshold.
-        let wire: ((SyncResponse) -> Int)? = Gzip.accepted(by: request.headers[.acceptEncoding]) ? { answer in
-            let body = encode(answer)
-            return body.count >= Gzip.threshold ? Gzip.compress(body).count : body.count
-        } : nil
+        let wire: ((SyncResponse) -> Int)? = Gzip.accepted(by: request.headers[.acceptEncoding]) ? { Gzip.onWire(encode($0)).count } : nil
         do {
             let estimate = try await store.estimate(message, analyst: analyst.name, defaultPageSize: limits.defaultPageSize,
                                                     maxPageSize: limits.maxPageSize, at: now(), encoded: { encode($0).count }, wire: wire)

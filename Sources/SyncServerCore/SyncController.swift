@@ -124,7 +124,7 @@ package struct SyncController: Sendable {
         headers[.acceptEncoding] = Gzip.name
         headers[.vary] = "Accept-Encoding"
         var wire = body
-        if body.count >= Gzip.threshold, Gzip.accepted(by: request.headers[.acceptEncoding]) {
+        if Gzip.pays(body.count), Gzip.accepted(by: request.headers[.acceptEncoding]) {
             wire = Gzip.compress(body)
             headers[.contentEncoding] = Gzip.name
         }

@@ -78,6 +78,8 @@ struct BenchError: Error, CustomStringConvertible {
 final class BenchServer {
     let process = Process()
     let url: String
+    /// The port of `url`.
+    let port: Int
 
     /// `log`, a file the server's log lines go to (one per request); none by default.
     init(database: String, arguments: [String] = [], log: String? = nil) throws {
@@ -103,6 +105,8 @@ final class BenchServer {
             throw BenchError("unexpected first line from sync-server: \(line)")
         }
         url = String(line[range])
+        guard let port = url.split(separator: ":").last.flatMap({ Int($0) }) else { throw BenchError("no port in \(url)") }
+        self.port = port
     }
 
     /// The server's peak resident memory so far, in bytes.

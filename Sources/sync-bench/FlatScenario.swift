@@ -7,7 +7,7 @@ import SyncModel
 struct Flat: AsyncParsableCommand, Scenario {
     static let configuration = CommandConfiguration(
         commandName: "flat",
-        abstract: "Apply cost and sync round trip in a small and a large store, and a no-op sync with few and many replicas (target: at most 1.5x)."
+        abstract: "Apply cost and sync round trip in a small and a large store (target: at most 1.5x), and a no-op sync with few and many replicas (target: 1,000 at most 1.1x of 10)."
     )
     @Option(help: "Versions in the small store.") var small = 10_000
     @Option(help: "Versions in the large store.") var large = 1_000_000

@@ -74,18 +74,15 @@ struct Links: AsyncParsableCommand, Scenario {
     func joins(into table: inout BenchTable) async throws {
         let history = try await ShallowJoinFigures.server(versions: joinVersions, records: joinCells)
         defer { history.stop() }
-        let port = try history.port()
         let size = "\(table.format(Double(joinVersions))) versions over \(table.format(Double(joinCells))) cells"
         for link in Self.links {
-            let relay = try link.relay.map { try ThrottlingRelay(to: port, profile: $0, seed: seed) }
+            let relay = try link.relay.map { try ThrottlingRelay(to: history.server.port, profile: $0, seed: seed) }
             defer { relay?.stop() }
             let folder = try BenchFolder()
             var joins: [ShallowJoinFigures.Join] = []
             for shallow in [true, false] {
-                let path = folder.path(shallow ? "shallow.sqlite" : "full.sqlite")
-                _ = try runTimed("sync-client", ["init", "--replica", path, "--server", relay?.url ?? history.url, "--token", history.token]
-                                 + (shallow ? ["--shallow"] : []))
-                joins.append(try ShallowJoinFigures.join(path))
+                joins.append(try ShallowJoinFigures.join(folder.path(shallow ? "shallow.sqlite" : "full.sqlite"), from: relay?.url ?? history.server.url,
+                                                         token: history.token, shallow: shallow))
             }
             let (shallow, full) = (joins[0], joins[1])
             guard full.versions == joinVersions else { throw BenchError("the full join over \(link.name) brought \(full.versions) of \(joinVersions) versions") }
@@ -115,8 +112,7 @@ struct Links: AsyncParsableCommand, Scenario {
             try store.close()
             self.tokens = tokens
             server = try BenchServer(database: folder.path("server.sqlite"))
-            let port = Int(server.url.split(separator: ":").last!)!
-            relay = try link.relay.map { try ThrottlingRelay(to: port, profile: $0, seed: seed) }
+            relay = try link.relay.map { [server] in try ThrottlingRelay(to: server.port, profile: $0, seed: seed) }
         }
 
         /// Where the clients sync: the relay, or the server itself.
@@ -156,7 +152,7 @@ struct Links: AsyncParsableCommand, Scenario {
             let sync = try site.sync(replica)
             moved.add(sync.answer, seconds: sync.seconds)
         }
-        let counts = try [alice, bob].map { try status($0)["versions"] as? Int ?? -1 }
+        let counts = try [alice, bob].map(CompartmentBench.heldVersions)
         guard counts[0] == counts[1], counts[0] > 2 * edits else { throw BenchError("the day's work did not converge over \(link.name): \(counts)") }
         return moved
     }
@@ -175,7 +171,7 @@ struct Links: AsyncParsableCommand, Scenario {
         let carol = try site.replica("carol")
         let copy = site.folder.path("carol-copy.sqlite")
         try FileManager.default.copyItem(atPath: carol, toPath: copy)
-        let port = Int(site.server.url.split(separator: ":").last!)!
+        let port = site.server.port
         guard var profile = link.relay else { throw BenchError("a cut needs an emulated link") }
         let whole = try ThrottlingRelay(to: port, profile: profile, seed: seed)
         defer { whole.stop() }
@@ -212,11 +208,6 @@ struct Links: AsyncParsableCommand, Scenario {
             _ = try runTimed("sync-client", ["signal", "add", "--title", Self.prose(8, &random), "--date", "2026-02-\(10 + signal % 18)",
                                              "--cell", "\(numbers.lowerBound + signal % cells)", "--replica", replica])
         }
-    }
-
-    func status(_ replica: String) throws -> [String: Any] {
-        let run = try runTimed("sync-client", ["status", "--json", "--replica", replica])
-        return try JSONSerialization.jsonObject(with: Data(run.output.utf8)) as? [String: Any] ?? [:]
     }
 
     /// `count` words of an analyst's vocabulary, drawn by `random`: prose that gzip shrinks

@@ -62,9 +62,8 @@ struct ShallowJoinFigures {
     /// Both joins through the emulated link, their wall times measured.
     var shallow: Join
     var cellShow: Double
-    /// The full join as measured, on `fullVersions`, and scaled to `versions`.
+    /// The full join as measured, on the history's first versions.
     var fullMeasured: Join
-    var full: Join
     /// The history after the shallow join, on the loopback (its time on the link is computed).
     var history: Join
 
@@ -79,32 +78,37 @@ struct ShallowJoinFigures {
         // names as many of them as the whole history's pages do.
         let origin = try await server(versions: fullVersions, records: ids)
         defer { origin.stop() }
-        let relay = try ThrottlingRelay(to: try origin.port(), profile: link.relay!, seed: seed)
+        let relay = try ThrottlingRelay(to: origin.server.port, profile: link.relay!, seed: seed)
         defer { relay.stop() }
-        let path = folder.path("full.sqlite")
-        _ = try runTimed("sync-client", ["init", "--replica", path, "--server", relay.url, "--token", origin.token])
-        let fullMeasured = try join(path)
+        let fullMeasured = try join(folder.path("full.sqlite"), from: relay.url, token: origin.token, shallow: false)
         guard fullMeasured.versions == fullVersions else { throw BenchError("the full join brought \(fullMeasured.versions) of \(fullVersions) versions") }
-        return ShallowJoinFigures(versions: versions, records: records, shallow: shallow, cellShow: show, fullMeasured: fullMeasured,
-                                  full: fullMeasured.scaled(by: Double(versions) / Double(fullVersions)), history: history)
+        return ShallowJoinFigures(versions: versions, records: records, shallow: shallow, cellShow: show, fullMeasured: fullMeasured, history: history)
     }
+
+    /// The full join scaled from the versions it was measured on to the whole history's.
+    var full: Join { fullMeasured.scaled(by: Double(versions) / Double(fullMeasured.versions)) }
 
     /// The shallow join through the emulated link, `cell show` after it, and the history on the
     /// loopback, checked complete.
     private static func shallowJoin(versions: Int, records ids: [RecordID], seed: UInt64, in folder: BenchFolder) async throws -> (Join, Double, Join) {
         let origin = try await server(versions: versions, records: ids)
         defer { origin.stop() }
-        let relay = try ThrottlingRelay(to: try origin.port(), profile: link.relay!, seed: seed)
+        let relay = try ThrottlingRelay(to: origin.server.port, profile: link.relay!, seed: seed)
         defer { relay.stop() }
         let path = folder.path("shallow.sqlite")
-        _ = try runTimed("sync-client", ["init", "--replica", path, "--server", relay.url, "--token", origin.token, "--shallow"])
-        let shallow = try join(path)
+        let shallow = try join(path, from: relay.url, token: origin.token, shallow: true)
         let show = try runTimed("sync-client", ["cell", "show", "1", "--replica", path])
         guard show.output.contains("number") || show.output.contains("Cell 1") else { throw BenchError("cell show did not answer after the shallow join: \(show.output)") }
-        let history = try join(path, ["--history", "--server", origin.url])
+        let history = try join(path, ["--history", "--server", origin.server.url])
         let held = try Replica.open(path: path).store.versionCount()
         guard held == versions else { throw BenchError("after sync --history the shallow replica holds \(held) of \(versions) versions") }
         return (shallow, show.seconds, history)
+    }
+
+    /// A new replica at `path` made with `init` against `url`, shallow or not, and its first `sync`.
+    static func join(_ path: String, from url: String, token: String, shallow: Bool) throws -> Join {
+        _ = try runTimed("sync-client", ["init", "--replica", path, "--server", url, "--token", token] + (shallow ? ["--shallow"] : []))
+        return try join(path)
     }
 
     /// A `sync` of the replica at `path` (page size 20,000, the default), as its `--json` reports it.
@@ -150,21 +154,17 @@ struct ShallowJoinFigures {
         try store.addAnalyst(name: "alice", tokenHash: TokenHasher.hash(token), at: 0)
         try await BenchFixtures.seed(store, analyst: "alice", from: writer)
         try store.close()
-        let server = try BenchServer(database: folder.path("server.sqlite"))
-        return HistoryServer(url: server.url, token: token, stop: { server.stop(); _ = folder })
+        return HistoryServer(server: try BenchServer(database: folder.path("server.sqlite")), token: token, folder: folder)
     }
 
-    /// A server ``server(versions:records:)`` started, and how to stop it.
+    /// A server ``server(versions:records:)`` started, with the token of its analyst and the
+    /// folder its file is in (removed once nothing holds it).
     struct HistoryServer {
-        var url: String
+        var server: BenchServer
         var token: String
-        var stop: () -> Void
+        var folder: BenchFolder
 
-        /// The port it listens on.
-        func port() throws -> Int {
-            guard let port = url.split(separator: ":").last.flatMap({ Int($0) }) else { throw BenchError("no port in \(url)") }
-            return port
-        }
+        func stop() { server.stop() }
     }
 
     /// Rows: both joins over the link, the ratio against the target, and the history.

@@ -87,7 +87,9 @@ extension PoorLinkEndToEndTests {
             #expect(plain > wire * 3 / 2, "the pages travelled gzipped: \(plain) plain, \(wire) on the wire")
             // The link the sync measured makes the next one's pages at once.
             let speed = try #require(try carol.json("sync", "--dry-run") as? [String: Any])["bytesPerSecond"] as? Double
-            #expect(speed.map { $0 > 4_000 && $0 < 16_000 } == true, "the sync measured the link: \(String(describing: speed)) bytes/s")
+            // Under 16,000 (the relay passes 8,000 a second each way); well above nothing, with
+            // room for a loaded machine whose client is slow to read.
+            #expect(speed.map { $0 > 1_000 && $0 < 16_000 } == true, "the sync measured the link: \(String(describing: speed)) bytes/s")
         }
     }
 }

@@ -110,8 +110,6 @@ import SyncModel
         }
     }
 
-    /// Reads over signals with bodies are timed next to the same reads without: a small run
-    /// gives all four rows, and the replica it builds holds the bodies the rows claim.
     /// The converge scenario edits the same fields on every replica: the syncs must keep those
     /// conflicts and leave every replica with the same dump (the scenario throws otherwise).
     @Test func aSmallConvergeRunEndsWithEveryReplicaAlikeAndItsConflictsKept() async throws {
@@ -124,6 +122,8 @@ import SyncModel
         #expect(lines[3].contains("(6 conflicts kept)"), "\(lines)")
     }
 
+    /// Reads over signals with bodies are timed next to the same reads without: a small run
+    /// gives all four rows, and the replica it builds holds the bodies the rows claim.
     @Test func aSmallBigBodiesRunMeasuresEachReadAgainstEmptyBodies() async throws {
         Store.configureSQLite()
         let folder = try BenchFolder()

@@ -136,7 +136,10 @@ private struct ShallowSchedule {
         }
         let record = records[Int.random(in: 0..<records.count, using: &random)]
         let name = Self.fields[Int.random(in: 0..<Self.fields.count, using: &random)]
-        guard let schema = SchemaRegistry.standard["cell"]?.field(name) else { return }
+        guard let schema = SchemaRegistry.standard["cell"]?.field(name) else {
+            Issue.record("the cell schema has no field '\(name)': the schedule's fields are out of date")
+            return
+        }
         let current = try writer.store.record(record)?.value(name)
         let value = name == RecordSchema.deletedFieldName ? .bool(Int.random(in: 0..<3, using: &random) == 0)
             : RandomValues.value(for: schema, current: current, using: &random)

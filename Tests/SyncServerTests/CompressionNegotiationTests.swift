@@ -79,6 +79,19 @@ import AsyncHTTPClient
         }
     }
 
+    /// Holds each answer 20 ms: once the requests have moved enough bytes to time the link, the
+    /// meter's pace follows their rate, and loopback on a fast machine could pass the rate at
+    /// which compressing stops paying (``LinkPace/fastBytesPerSecond``). A few KB in 20 ms stays
+    /// well under it on any machine.
+    struct SlowLink: RouterMiddleware {
+        typealias Context = SyncRequestContext
+
+        func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+            try await Task.sleep(for: .milliseconds(20))
+            return try await next(request, context)
+        }
+    }
+
     final class Counter: @unchecked Sendable {
         private let lock = NSLock()
         private var count = 0
@@ -95,12 +108,14 @@ import AsyncHTTPClient
         try await server.storage.addAnalyst(name: "alice", tokenHash: TokenHasher.hash(token), at: 1)
         let seen = Counter()
         let router = Router(context: SyncRequestContext.self)
+        router.add(middleware: SlowLink())
         if old { router.add(middleware: OldServer(sawGzip: seen)) }
         SyncController(store: server.storage, limits: ServerLimits()).register(on: router)
         let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)))
         let replica = try Self.backlog(60)
         let client = try HTTPTransport.makeClient()
-        // A slow link, so the meter asks for gzip whatever loopback's speed.
+        // A slow link, so the meter asks for gzip from the first request (SlowLink keeps the
+        // measured rate slow after).
         let meter = TransferMeter(known: (bytesPerSecond: 8_000, roundTrip: 0.6))
         do {
             try await app.test(.live) { testClient in

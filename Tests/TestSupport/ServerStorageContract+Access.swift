@@ -31,9 +31,11 @@ extension ServerStorageContract {
 
     /// A version of `record`'s `field`, the `counter`th of `replica`, by `author`.
     static func version(_ replica: ReplicaID, _ counter: UInt64, _ record: RecordID, kind: String = "cell", field: String = "title",
-                        value: FieldValue, author: String) -> Version {
-        Version(dot: Dot(replica: replica, counter: counter), context: VersionVector(), record: record, kind: kind, field: field,
-                value: value, author: author, time: Int64(counter))
+                        value: FieldValue, author: String, after context: [Dot] = []) -> Version {
+        var vector = VersionVector()
+        for dot in context { vector.add(dot) }
+        return Version(dot: Dot(replica: replica, counter: counter), context: vector, record: record, kind: kind, field: field,
+                       value: value, author: author, time: Int64(counter))
     }
 
     /// A store with compartment `east`: alice writes it and default, bob writes default only,

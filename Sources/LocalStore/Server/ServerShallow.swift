@@ -10,7 +10,8 @@ enum ServerShallow {
     /// records `access` reads; at most `limit` records are looked at, and the page is bounded by
     /// `limit` versions and `budget` (``ShallowPageBuilder``).
     static func page(_ db: Database, _ request: ShallowRequest, access: PageAccess, limit: Int, budget: PageBudget) throws -> StoredPage {
-        let at = try request.at ?? ServerFeed.head(db)
+        let head = try ServerFeed.head(db)
+        let at = request.at ?? head
         guard try ServerFeed.honours(at, db) else { throw ShallowError.unknownPosition(at) }
         var records: [(row: Int64, id: RecordID, recordClass: Int64)] = []
         var remaining = false
@@ -25,7 +26,7 @@ enum ServerShallow {
             guard let id = RecordID(row[1] as String) else { throw StoreError.damaged("the database holds a malformed record id") }
             records.append((row[0], id, row[2]))
         }
-        let outlines = try outlines(db, of: records, upTo: at)
+        let outlines = try outlines(db, of: records, upTo: at == head ? nil : at)
         var builder = ShallowPageBuilder(limit: limit, budget: budget)
         var placements: [Placement] = []
         var names = ReplicaNames()
@@ -45,18 +46,19 @@ enum ServerShallow {
         return builder.page(at: at, compartments: placements, remaining: remaining)
     }
 
-    /// Every version of `records` up to feed position `at`, by record row, as outlines: dot,
-    /// field and context, which is all ``ShallowSnapshot/select(_:)`` reads (kind, author and
-    /// time empty, value null), so the values of the many versions not chosen are never read.
+    /// Every version of `records` up to feed position `at` (nil: the feed's head), by record row,
+    /// as outlines: dot, field and context, which is all ``ShallowSnapshot/select(_:)`` reads
+    /// (kind, author and time empty, value null), so the values of the many versions not chosen
+    /// are never read.
     /// The version table has no index by record (the server never needed one), so this is one
     /// scan of it; a replica's versions enter the feed in counter order, so "up to `at`" is each
     /// replica's counters up to its last entry there, and nothing at all at the feed's head.
     private static func outlines(
-        _ db: Database, of records: [(row: Int64, id: RecordID, recordClass: Int64)], upTo at: FeedCursor
+        _ db: Database, of records: [(row: Int64, id: RecordID, recordClass: Int64)], upTo at: FeedCursor?
     ) throws -> [Int64: [Version]] {
         guard !records.isEmpty else { return [:] }
         var bound: [Int64: Int64]?
-        if try ServerFeed.head(db) != at {
+        if let at {
             var bounds: [Int64: Int64] = [:]
             for row in try Row.fetchAll(db.cachedStatement(sql: "SELECT replica, MAX(counter) FROM feed WHERE seq <= ? GROUP BY replica"),
                                         arguments: [Int64(clamping: at.seq)]) {

@@ -56,9 +56,13 @@ public struct LinkPace: Sendable {
 
     /// The round trip: the shortest untimed request (or the one last measured), 0 if none.
     public var roundTrip: Double {
-        let untimed = samples.filter { $0.wire < Self.timedBytes }.map(\.seconds)
-        let shortest = (untimed + [known?.roundTrip].compactMap { $0 }).min()
-        return shortest ?? 0
+        [measuredRoundTrip, known?.roundTrip].compactMap { $0 }.min() ?? 0
+    }
+
+    /// The shortest of this sync's requests too small to time the link (under ``timedBytes``):
+    /// its round trip as this sync measured it; nil when every request moved more.
+    public var measuredRoundTrip: Double? {
+        samples.filter { $0.wire < Self.timedBytes }.map(\.seconds).min()
     }
 
     /// Bytes a second, as described above; nil before any request on a link never measured.

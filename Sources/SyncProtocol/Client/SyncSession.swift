@@ -314,7 +314,7 @@ public struct SyncSession: Sendable {
         if !signatures.isEmpty { standing.carriedSent.formUnion(signatures) }
         // The pull shares the request's budget with the push it rides on.
         let pullBytes = pageBytes.map { budget in
-            max(budget - versions.reduce(0) { $0 + PageBudget.size($1) }, min(budget, LinkPace.minimumBytes))
+            max(budget - PageBudget.size(of: versions), min(budget, LinkPace.minimumBytes))
         }
         let request = SyncRequest(replica: replica, vector: vector, cursor: standing.cursor, versions: versions, pageLimit: pullPageSize,
                                   signatures: signatures, access: standing.access, pageBytes: pullBytes)

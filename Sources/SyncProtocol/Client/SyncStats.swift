@@ -15,6 +15,16 @@ public struct SyncStats: Sendable, Equatable {
 
     public init() {}
 
+    /// Adds what an earlier session of the same sync did (one that a record's history cut short).
+    public mutating func add(_ other: SyncStats) {
+        requests += other.requests
+        sent += other.sent
+        received += other.received
+        cleanMerges += other.cleanMerges
+        newConflicts += other.newConflicts.filter { !newConflicts.contains($0) }
+        refusedCarried += other.refusedCarried
+    }
+
     /// Counts what storing a page (or settling field states) did. A conflict a later page
     /// closes is no longer new.
     public mutating func count(_ report: ApplyReport) {

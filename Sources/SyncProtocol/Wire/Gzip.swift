@@ -29,6 +29,14 @@ public enum Gzip {
         }
     }
 
+    /// Whether a body of `count` bytes is worth compressing (``threshold`` or more).
+    public static func pays(_ count: Int) -> Bool { count >= threshold }
+
+    /// `body` as it travels to a peer that reads gzip: compressed when it ``pays(_:)``.
+    public static func onWire(_ body: Data) -> Data {
+        pays(body.count) ? compress(body) : body
+    }
+
     /// Whether an `Accept-Encoding` header's value lists gzip (or `*`) without `q=0`.
     public static func accepted(by header: String?) -> Bool {
         guard let header else { return false }

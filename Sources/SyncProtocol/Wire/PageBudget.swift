@@ -44,6 +44,11 @@ public struct PageBudget: Sendable, Equatable {
         size(context: context, valueBytes: value.utf8.count)
     }
 
+    /// The sizes of `versions` together, as a page counts them.
+    package static func size(of versions: [Version]) -> Int {
+        versions.reduce(0) { $0 + size($1) }
+    }
+
     /// A version's size as ``size(context:value:)`` counts it, from its value without
     /// rendering it as text (strings as their UTF-8 bytes plus quotes).
     package static func size(_ version: Version) -> Int {
