@@ -78,12 +78,18 @@ extension Replica {
             if last?.replica != version.dot.replica { last = (version.dot.replica, own.contains(version.dot.replica)) }
             if last?.own == false { carried.insert(version.record) }
         }
+        return try homes(for: Set(versions.map(\.record)).sorted(), carried: carried, db)
+    }
+
+    /// ``homes(for:_:)`` of `records` (sorted, each once), of which `carried` hold versions of
+    /// other replicas.
+    func homes(for records: [RecordID], carried: Set<RecordID>, _ db: Database) throws -> [Placement] {
         // Most files name none: one look at the table, not one per record.
         let named = try Int.fetchOne(db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM record_home)")) == 1
         guard named || !carried.isEmpty else { return [] }
         let lookup = try db.cachedStatement(sql: "SELECT compartment FROM record_home WHERE record = ?")
         let known = try db.cachedStatement(sql: "SELECT compartments FROM record WHERE uuid = ?")
-        return try Set(versions.map(\.record)).sorted().compactMap { record in
+        return try records.compactMap { record in
             if named, let home = try String.fetchOne(lookup, arguments: [record.rawValue]) {
                 return Placement(record: record, compartments: [home])
             }

@@ -49,7 +49,8 @@ extension Replica {
             for row in try Row.fetchAll(db, sql: "SELECT replica, min(first) FROM signed_range WHERE pending = 1 GROUP BY replica") {
                 if let replica = ReplicaID(row[0] as String) { pendingFrom[replica] = UInt64(row[1] as Int64) }
             }
-            var versions: [Version] = []
+            var builder = VersionBundle.Builder(filtered: filter != nil)
+            var carried: Set<RecordID> = []
             var signatures: [SignedRange] = []
             var authors: [VersionBundle.Author] = []
             var unsigned = 0, withheld = 0, entangled = 0
@@ -65,24 +66,30 @@ extension Replica {
                 guard let from, from <= held[replica] else { continue }
                 if own.contains(replica) {
                     let key = try key(replica)
-                    var run = try Self.run(replica, from: from, to: held[replica], db)
-                    if let filter {
-                        let all = run.count
-                        run.removeAll { !filter.admits($0.record) }
-                        withheld += all - run.count
+                    let before = builder.count
+                    // A block at a time: a bundle of a million versions is never held whole.
+                    try Self.forEachChunk(of: replica, from: from, to: held[replica], db) { chunk in
+                        var run = chunk
+                        if let filter {
+                            run.removeAll { !filter.admits($0.record) }
+                            withheld += chunk.count - run.count
+                        }
+                        for stretch in Self.consecutive(run) { signatures += key.signRanges(stretch) }
+                        builder.append(run)
                     }
-                    guard !run.isEmpty else { continue }
-                    for stretch in Self.consecutive(run) { signatures += key.signRanges(stretch) }
-                    // The first run is taken as it is, not copied: a large bundle is mostly one.
-                    if versions.isEmpty { versions = run } else { versions += run }
-                    authors.append(VersionBundle.Author(replica: replica, analyst: analyst, publicKey: key.publicKey))
+                    if builder.count > before {
+                        authors.append(VersionBundle.Author(replica: replica, analyst: analyst, publicKey: key.publicKey))
+                    }
                     continue
                 }
                 let (chosen, end) = try Self.cover(replica, from: from, to: held[replica], db)
                 unsigned += Int(held[replica] - end)
                 guard let start = chosen.map(\.first).min(), let author = try Self.knownKey(replica, db) else { continue }
                 guard let filter else {
-                    versions += try Self.run(replica, from: start, to: end, db)
+                    try Self.forEachChunk(of: replica, from: start, to: end, db) { run in
+                        carried.formUnion(run.lazy.map(\.record))
+                        builder.append(run)
+                    }
                     signatures += chosen
                     authors.append(author)
                     continue
@@ -98,7 +105,8 @@ extension Replica {
                         entangled += admitted
                         continue
                     }
-                    versions += run
+                    carried.formUnion(run.lazy.map(\.record))
+                    builder.append(run)
                     signatures.append(range)
                     taken = true
                 }
@@ -107,15 +115,28 @@ extension Replica {
             let key = try key(id)
             let sender = VersionBundle.Author(replica: id, analyst: analyst, publicKey: key.publicKey)
             if !authors.contains(where: { $0.replica == id }) { authors.append(sender) }
+            let records = builder.records.sorted()
             var compartments: RecordCompartments = [:]
             if let filter {
-                for record in Set(versions.map(\.record)) { compartments[record] = filter.restricted[record] }
+                for record in records { compartments[record] = filter.restricted[record] }
             }
-            var bundle = VersionBundle(sender: sender, versions: versions, signatures: signatures, authors: authors, holds: held, created: time,
-                                       receiver: filter?.receiver, compartments: compartments)
-            let homes = try homes(for: versions, db)
+            var bundle = builder.finish(sender: sender, signatures: signatures, authors: authors, holds: held, created: time,
+                                        receiver: filter?.receiver, compartments: compartments)
+            let homes = try homes(for: records, carried: carried, db)
             if !homes.isEmpty { bundle.header.homes = homes }
             return BundleMade(bundle: bundle, data: bundle.encoded(signedBy: key), unsigned: unsigned, withheld: withheld, entangled: entangled)
+        }
+    }
+
+    /// `replica`'s versions with counters `first...last` (skipping any it lacks), a block of
+    /// ``VersionBundle`` at a time.
+    static func forEachChunk(of replica: ReplicaID, from first: UInt64, to last: UInt64, _ db: Database, _ body: ([Version]) throws -> Void) throws {
+        var start = first
+        while start <= last {
+            let end = min(last, start + UInt64(SyncSession.defaultPageSize) - 1)
+            let run = try run(replica, from: start, to: end, db)
+            if !run.isEmpty { try body(run) }
+            start = end + 1
         }
     }
 
@@ -183,11 +204,9 @@ extension Replica {
             }
             guard missing.isEmpty else { throw BundleError.missingPrerequisites(missing) }
             var report = ApplyReport()
-            // Page by page, as a sync stores them: only one page is held prepared at a time.
-            let pageSize = SyncSession.defaultPageSize
-            for start in stride(from: 0, to: bundle.versions.count, by: pageSize) {
-                let page = try store.prepare(Array(bundle.versions[start..<min(start + pageSize, bundle.versions.count)]))
-                report.add(try store.integrate(page, db, deferFields: true))
+            // Block by block, as a sync stores its pages: only one block is held decoded at a time.
+            try bundle.forEachBlock { block in
+                report.add(try store.integrate(try store.prepare(block), db, deferFields: true))
             }
             var settle = try ApplyBatch.begin(store, db, derivingUncommitted: true)
             report.add(try settle.finish())

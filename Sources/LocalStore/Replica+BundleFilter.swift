@@ -77,10 +77,10 @@ extension Replica {
         return nil
     }
 
-    /// How many records of `versions` are outside the default compartment alone.
-    public func restrictedRecordCount(in versions: [Version]) throws -> Int {
+    /// How many of `records` are outside the default compartment alone.
+    public func restrictedRecordCount(in records: [RecordID]) throws -> Int {
         let restricted = try restrictedRecords()
-        return Set(versions.lazy.map(\.record).filter { restricted[$0] != nil }).count
+        return records.filter { restricted[$0] != nil }.count
     }
 
     /// The compartments of every record this file holds or made outside the default one alone.
@@ -114,7 +114,7 @@ extension Replica {
         let lookup = try db.cachedStatement(sql: "SELECT 1 FROM record WHERE uuid = ?")
         var refused: [RecordID: [String]] = [:]
         var placements: [Placement] = []
-        for record in Set(bundle.versions.map(\.record)).sorted() {
+        for record in bundle.records {
             let held = try Int.fetchOne(lookup, arguments: [record.rawValue]) != nil
             let compartments = held ? try Self.compartments(of: record, db) : named[record] ?? [Compartment.defaultName]
             if !reads.isSuperset(of: compartments) {

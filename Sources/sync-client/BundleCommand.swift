@@ -75,7 +75,7 @@ struct BundleCommand: ParsableCommand {
             }
             let made = try replica.makeBundle(beyond: beyond, filter: filter, at: WallClock.now())
             if filter == nil && encryptTo == nil {
-                let restricted = try replica.restrictedRecordCount(in: made.bundle.versions)
+                let restricted = try replica.restrictedRecordCount(in: made.bundle.records)
                 if restricted > 0 {
                     throw ClientError("the bundle would carry \(restricted) record\(restricted == 1 ? "" : "s") outside the default compartment to whoever opens it; name its receiver with `--for NAME` (it then carries only what they are cleared for), or make it with `--encrypt-to server` (only `sync-server bundle apply` opens it, and it checks every author's clearances). No file was written")
                 }
@@ -89,7 +89,7 @@ struct BundleCommand: ParsableCommand {
             if made.unsigned > 0 {
                 notes.append("Left out \(made.unsigned) version\(made.unsigned == 1 ? "" : "s") received from the server: they carry no author's signature; the receiver gets them by syncing.")
             }
-            guard !made.bundle.versions.isEmpty else {
+            guard made.bundle.header.count > 0 else {
                 notes.insert(beyond == nil
                     ? "Nothing to bundle: the server has every write of this replica and everything it carries; no file was written."
                     : "Nothing to bundle: the receiver holds every version this replica can vouch for; no file was written.", at: 0)
@@ -107,7 +107,7 @@ struct BundleCommand: ParsableCommand {
             try OutputFile.write(data, to: output)
             if json.json { return printJSON(BundleJSON.Created(made, path: output, bytes: data.count, notes: notes)) }
             let byAnalyst = made.bundle.summary.byAnalyst.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
-            let wrote = "Wrote bundle \(made.bundle.header.id) to \(output): \(made.bundle.versions.count) versions (\(byAnalyst)), \(data.count) bytes."
+            let wrote = "Wrote bundle \(made.bundle.header.id) to \(output): \(made.bundle.header.count) versions (\(byAnalyst)), \(data.count) bytes."
             print(([wrote] + notes).joined(separator: "\n"))
         }
 
@@ -211,7 +211,7 @@ enum BundleJSON {
         init(_ made: BundleMade, path: String?, bytes: Int, notes: [String]) {
             id = path == nil ? nil : made.bundle.header.id
             self.path = path
-            versions = made.bundle.versions.count
+            versions = made.bundle.header.count
             self.bytes = bytes
             byAnalyst = made.bundle.summary.byAnalyst
             leftOutUnsigned = made.unsigned

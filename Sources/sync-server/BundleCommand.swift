@@ -35,10 +35,11 @@ struct BundleCommand: AsyncParsableCommand {
                     let bundle = try VersionBundle.read(plain)
                     // Counted as applied by the transaction that stores it.
                     // The sender signs the header, so only the homes of records it wrote itself are its to name.
-                    let senders = Set(bundle.versions.filter { $0.author == bundle.header.sender.analyst }.map(\.record))
-                    let others = Set(bundle.versions.filter { $0.author != bundle.header.sender.analyst }.map(\.record))
+                    let versions = bundle.versions
+                    let senders = Set(versions.filter { $0.author == bundle.header.sender.analyst }.map(\.record))
+                    let others = Set(versions.filter { $0.author != bundle.header.sender.analyst }.map(\.record))
                     let homes = (bundle.header.homes ?? []).filter { senders.contains($0.record) && !others.contains($0.record) }
-                    let stored = try await store.storeCarried(bundle.versions, signatures: bundle.header.signatures, homes: homes, at: WallClock.now())
+                    let stored = try await store.storeCarried(versions, signatures: bundle.header.signatures, homes: homes, at: WallClock.now())
                     return (bundle, stored.report, stored.vector)
                 } catch {
                     // The refusal is what the operator must hear; a database that cannot count it

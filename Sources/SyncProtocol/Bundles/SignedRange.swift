@@ -41,15 +41,28 @@ public enum RangeDigest {
     /// SHA-256 over a domain tag, the replica, `first`, `last` and each version's canonical
     /// bytes (length-prefixed), in counter order. `versions` must be exactly the run's versions.
     public static func digest(replica: ReplicaID, first: UInt64, last: UInt64, versions: some Sequence<Version>) -> Data {
-        var hasher = SHA256()
-        var writer = BinaryWriter()
-        writer.bytes(domain)
-        writer.bytes(replica.bytes)
-        writer.varint(first)
-        writer.varint(last)
-        hasher.update(data: writer.buffer)
-        var length = BinaryWriter()
-        for version in versions {
+        var digest = Running(replica: replica, first: first, last: last)
+        for version in versions { digest.add(version) }
+        return digest.finish()
+    }
+
+    /// ``digest(replica:first:last:versions:)`` taken a version at a time, for a reader that
+    /// meets a range's versions one by one (a bundle read block by block).
+    struct Running {
+        private var hasher = SHA256()
+        private var writer = BinaryWriter()
+        private var length = BinaryWriter()
+
+        init(replica: ReplicaID, first: UInt64, last: UInt64) {
+            writer.bytes(RangeDigest.domain)
+            writer.bytes(replica.bytes)
+            writer.varint(first)
+            writer.varint(last)
+            hasher.update(data: writer.buffer)
+        }
+
+        /// The run's next version, in counter order.
+        mutating func add(_ version: Version) {
             writer.clear()
             BinaryWire.writeCanonical(version, &writer)
             length.clear()
@@ -57,7 +70,8 @@ public enum RangeDigest {
             hasher.update(data: length.buffer)
             hasher.update(data: writer.buffer)
         }
-        return Data(hasher.finalize())
+
+        func finish() -> Data { Data(hasher.finalize()) }
     }
 }
 

@@ -10,7 +10,7 @@ import Crypto
 /// for one analyst (``Header/receiver``) and filtered by what they may read: a replica's runs
 /// may leave gaps where versions of records the receiver is not cleared for were left out, so
 /// it presupposes only what its versions were written on top of (see
-/// ``prerequisites(of:filtered:)``), and it names the compartments of the records it carries
+/// `BundleContents.prerequisites`), and it names the compartments of the records it carries
 /// outside the default one (``Header/compartments``).
 ///
 /// ## Layout
@@ -86,35 +86,61 @@ public struct VersionBundle: Sendable, Equatable {
     }
 
     public var header: Header
-    /// Each replica's versions in counter order, replicas in the order of `header.covers`.
-    public var versions: [Version]
+    /// The versions as the file holds them, blocks of at most ``blockSize`` encoded by
+    /// ``BinaryWire/encodeBlock(_:)``: a large bundle is held at about its file's size, and
+    /// decoded a block at a time (``forEachBlock(_:)``). A bundle read from a file keeps the
+    /// file's bytes, and its blocks are slices of them.
+    let blocks: [ArraySlice<UInt8>]
+    /// The records its versions belong to, sorted.
+    public let records: [RecordID]
+    private let byAnalyst: [String: Int]
+    private let byKind: [String: Int]
 
     /// A bundle of `versions` signed by `signatures`, from `sender`, whose key signs the whole.
     /// Without a `receiver`, each replica's versions are a run without gaps (format 1); with
     /// one, they are what that analyst may read, with the `compartments` of their records
-    /// outside the default one (format 2).
+    /// outside the default one (format 2). For many versions, ``Builder`` takes them a run at
+    /// a time.
     public init(
         sender: Author, versions: [Version], signatures: [SignedRange], authors: [Author],
         holds: VersionVector, created: Int64, id: String = UUID().uuidString.lowercased(),
         receiver: String? = nil, compartments: RecordCompartments = [:]
     ) {
+        var builder = Builder(filtered: receiver != nil)
         // Usually already in order: then no copy is made.
         let ordered = versions.indices.dropFirst().allSatisfy { versions[$0 - 1].dot < versions[$0].dot }
-        let sorted = ordered ? versions : versions.sorted { $0.dot < $1.dot }
-        let filtered = receiver != nil
-        header = Header(format: filtered ? 2 : 1, id: id, sender: sender, created: created, covers: Self.runs(of: sorted),
-                        presupposes: Self.prerequisites(of: sorted, filtered: filtered), holds: holds, authors: authors.sorted { $0.replica < $1.replica },
-                        signatures: signatures.sorted { ($0.replica, $0.first, $0.last) < ($1.replica, $1.first, $1.last) }, count: sorted.count,
-                        receiver: receiver, compartments: filtered ? compartments : nil)
-        self.versions = sorted
+        builder.append(ordered ? versions : versions.sorted { $0.dot < $1.dot })
+        self = builder.finish(sender: sender, signatures: signatures, authors: authors, holds: holds, created: created, id: id,
+                              receiver: receiver, compartments: compartments)
     }
 
-    private init(header: Header, versions: [Version]) {
+    init(header: Header, blocks: [ArraySlice<UInt8>], contents: BundleContents) {
         self.header = header
-        self.versions = versions
+        self.blocks = blocks
+        records = contents.records.sorted()
+        byAnalyst = contents.byAnalyst
+        byKind = contents.byKind
     }
 
-    /// The file's bytes, signed by `key` (the sender's).
+    /// Every version, decoded at once, each replica's in counter order, replicas in the order
+    /// of `header.covers`. A large bundle is better read with ``forEachBlock(_:)``.
+    public var versions: [Version] {
+        var versions: [Version] = []
+        forEachBlock { versions += $0 }
+        return versions
+    }
+
+    /// Calls `body` with each block of versions in order (at most ``blockSize`` each), decoding
+    /// one block at a time.
+    public func forEachBlock(_ body: ([Version]) throws -> Void) rethrows {
+        for block in blocks {
+            // Each block was encoded here or decoded once when the file was read and checked.
+            try body(try! BinaryWire.decodeBlock(block))
+        }
+    }
+
+    /// The file's bytes, signed by `key` (the sender's): written once into a buffer of their
+    /// exact size, beside the blocks.
     public func encoded(signedBy key: SigningKey) -> Data {
         var writer = BinaryWriter()
         writer.bytes(Self.magic)
@@ -122,21 +148,24 @@ public struct VersionBundle: Sendable, Equatable {
         let header = Array(WireProtocol.encode(self.header))
         writer.varint(UInt64(header.count))
         writer.bytes(header)
-        let blocks = Array(stride(from: 0, to: versions.count, by: Self.blockSize))
         writer.varint(UInt64(blocks.count))
-        for start in blocks {
-            let block = BinaryWire.encodeBlock(Array(versions[start..<min(start + Self.blockSize, versions.count)]))
+        var data = Data(capacity: writer.buffer.count + blocks.reduce(0) { $0 + $1.count + 10 } + 96)
+        data.append(contentsOf: writer.buffer)
+        for block in blocks {
+            writer.clear()
             writer.varint(UInt64(block.count))
-            writer.bytes(block)
+            data.append(contentsOf: writer.buffer)
+            data.append(contentsOf: block)
         }
-        let hash = Array(SHA256.hash(data: writer.buffer))
-        writer.bytes(hash)
-        writer.bytes(Array(key.sign(Data(Self.signatureDomain + hash))))
-        return writer.data
+        let hash = Array(SHA256.hash(data: data))
+        data.append(contentsOf: hash)
+        data.append(key.sign(Data(Self.signatureDomain + hash)))
+        return data
     }
 
     /// Reads and checks a bundle file (see the type's description); throws ``BundleError``
-    /// with a sentence for anything wrong.
+    /// with a sentence for anything wrong. The versions are checked a block at a time and kept
+    /// encoded.
     public static func read(_ data: Data) throws -> VersionBundle {
         if SealedBundle.isSealed(data) { throw BundleError.sealed(try SealedBundle.recipient(of: data)) }
         let bytes = [UInt8](data)
@@ -150,7 +179,9 @@ public struct VersionBundle: Sendable, Equatable {
         let hash = Array(SHA256.hash(data: bytes[0..<bodyEnd]))
         guard hash == Array(bytes[bodyEnd..<bodyEnd + 32]) else { throw BundleError.hashMismatch }
         let signature = Data(bytes[(bodyEnd + 32)..<bytes.count])
-        var reader = BinaryReader(bytes[(magic.count + 1)..<bodyEnd])
+        // The whole file, not copied: its hash and signature are the 96 bytes left at the end.
+        var reader = BinaryReader(bytes)
+        _ = try reader.bytes(magic.count + 1)
         let header: Header
         do {
             let json = try reader.bytes(reader.count(minimumBytesEach: 1))
@@ -162,177 +193,27 @@ public struct VersionBundle: Sendable, Equatable {
         guard SignatureCheck.verify(signature, of: Data(signatureDomain + hash), publicKey: header.sender.publicKey) else {
             throw BundleError.badSenderSignature(header.sender.replica)
         }
-        var versions: [Version] = []
+        var check = try BundleCheck(header)
+        var blocks: [ArraySlice<UInt8>] = []
         do {
             for _ in 0..<(try reader.count(minimumBytesEach: 2)) {
-                versions += try BinaryWire.decodeBlock(reader.bytes(reader.count(minimumBytesEach: 1)))
+                let block = try reader.bytes(reader.count(minimumBytesEach: 1))
+                for version in try BinaryWire.decodeBlock(block) { try check.add(version) }
+                blocks.append(block)
             }
-            try reader.expectEnd()
+            guard reader.remaining == 96 else {
+                throw BinaryWireError(reader.remaining > 96 ? "\(reader.remaining - 96) bytes follow the end of the message" : "its last block runs into its hash and signature")
+            }
+        } catch let error as BundleError {
+            throw error
         } catch {
             throw BundleError.damaged("its versions cannot be read (\(error))")
         }
-        let bundle = VersionBundle(header: header, versions: versions)
-        try bundle.checkContents()
-        return bundle
-    }
-
-    /// Everything in the header agrees with the versions, and every version is signed by its
-    /// replica's key as the header lists it.
-    private func checkContents() throws {
-        guard header.count == versions.count else { throw BundleError.damaged("its header counts \(header.count) versions but it holds \(versions.count)") }
-        guard versions.indices.dropFirst().allSatisfy({ versions[$0 - 1].dot < versions[$0].dot }) else {
-            throw BundleError.damaged("its versions are not in order, or one appears twice")
-        }
-        let filtered = header.format >= 2
-        guard filtered == (header.receiver != nil) else {
-            throw BundleError.damaged(filtered ? "it is a filtered bundle (format 2) that names no receiver" : "it names a receiver but is not a filtered bundle (format 2)")
-        }
-        let gapless = filtered || versions.indices.dropFirst().allSatisfy { index in
-            versions[index - 1].dot.replica != versions[index].dot.replica || versions[index - 1].dot.counter + 1 == versions[index].dot.counter
-        }
-        guard gapless, header.covers == Self.runs(of: versions) else {
-            throw BundleError.damaged("the runs its header lists are not the versions it holds, or a run has a gap")
-        }
-        guard header.presupposes == Self.prerequisites(of: versions, filtered: filtered) else {
-            throw BundleError.damaged("the prerequisites its header lists are not what its versions need")
-        }
-        var authors: [ReplicaID: Author] = [:]
-        for author in header.authors {
-            guard authors.updateValue(author, forKey: author.replica) == nil else { throw BundleError.damaged("replica \(author.replica) is listed twice among its authors") }
-            guard SignatureCheck.isValidPublicKey(author.publicKey) else { throw BundleError.damaged("the key listed for replica \(author.replica) is malformed") }
-        }
-        if let listed = authors[header.sender.replica], listed != header.sender {
-            throw BundleError.damaged("its sender \(header.sender.replica) is listed among its authors with another key or analyst")
-        }
-        let claims: RelayClaims
-        do {
-            claims = try RelayClaims(header.signatures, versions: versions)
-        } catch {
-            throw BundleError.damaged("\(error)")
-        }
-        if let keyless = claims.claims.first(where: { authors[$0.range.replica] == nil }) { throw BundleError.noKey(keyless.range.replica) }
-        let signed: SignedCoverage
-        do {
-            signed = try claims.verified(keys: { authors[$0]?.publicKey })
-        } catch ExchangeRefusal.badSignature(let range) {
-            throw BundleError.badRangeSignature(range)
-        }
-        for version in versions {
-            guard signed.contains(version.dot) else { throw BundleError.unsigned(version.dot) }
-            let analyst = authors[version.dot.replica]!.analyst
-            guard version.author == analyst else { throw BundleError.wrongAuthor(version.dot, author: version.author, owner: analyst) }
-        }
-    }
-
-    /// Each replica's consecutive versions as runs, from sorted versions: one run per replica
-    /// unless the bundle is filtered (format 2) and leaves gaps.
-    static func runs(of sorted: [Version]) -> [Run] {
-        var runs: [Run] = []
-        for version in sorted {
-            if let last = runs.last, last.replica == version.dot.replica, last.last + 1 == version.dot.counter {
-                runs[runs.count - 1].last = version.dot.counter
-            } else {
-                runs.append(Run(replica: version.dot.replica, first: version.dot.counter, last: version.dot.counter))
-            }
-        }
-        return runs
-    }
-
-    /// What must be held before `versions`. Unfiltered: each carried replica's counters before
-    /// its run, and for replicas not carried the highest counter any version's context names.
-    /// Filtered (format 2), where a replica's versions may rightly have gaps (records the
-    /// receiver may not read): for every replica, the highest counter a context names that the
-    /// bundle does not carry, since a version of a record is written on top of versions of that
-    /// record alone, all of which the receiver may read.
-    static func prerequisites(of sorted: [Version], filtered: Bool = false) -> VersionVector {
-        var needed: [ReplicaID: UInt64] = [:]
-        if filtered {
-            let carried = Set(sorted.lazy.map(\.dot))
-            for version in sorted {
-                for entry in version.context.entries where !carried.contains(Dot(replica: entry.replica, counter: entry.counter)) {
-                    needed[entry.replica] = max(needed[entry.replica] ?? 0, entry.counter)
-                }
-            }
-            return VersionVector(needed)
-        }
-        var first: [ReplicaID: UInt64] = [:]
-        for version in sorted where first[version.dot.replica] == nil { first[version.dot.replica] = version.dot.counter }
-        for (replica, counter) in first where counter > 1 { needed[replica] = counter - 1 }
-        for version in sorted {
-            for entry in version.context.entries where first[entry.replica] == nil {
-                needed[entry.replica] = max(needed[entry.replica] ?? 0, entry.counter)
-            }
-        }
-        return VersionVector(needed)
+        return VersionBundle(header: header, blocks: blocks, contents: try check.finish())
     }
 
     /// What the bundle holds, for people: versions per analyst, per record kind, records touched.
     public var summary: (byAnalyst: [String: Int], byKind: [String: Int], records: Int) {
-        var byAnalyst: [String: Int] = [:], byKind: [String: Int] = [:]
-        var records: Set<RecordID> = []
-        for version in versions {
-            byAnalyst[version.author, default: 0] += 1
-            byKind[version.kind, default: 0] += 1
-            records.insert(version.record)
-        }
-        return (byAnalyst, byKind, records.count)
-    }
-}
-
-/// Why a bundle cannot be read or applied; nothing was written.
-public enum BundleError: Error, Equatable, Sendable, CustomStringConvertible {
-    case notABundle
-    case newerFormat(Int)
-    case hashMismatch
-    case damaged(String)
-    case badSenderSignature(ReplicaID)
-    case badRangeSignature(String)
-    case noKey(ReplicaID)
-    case unsigned(Dot)
-    case wrongAuthor(Dot, author: String, owner: String)
-    /// A replica's key differs from the one the reader knows for it.
-    case keyChanged(ReplicaID)
-    case missingPrerequisites([String])
-    /// It carries writes of the reader's own replica that the reader does not hold.
-    case forkedOwn(ReplicaID)
-    case unreadable(path: String, reason: String)
-    /// Sealed to a server's key: only that server opens it.
-    case sealed(String)
-    case sealedToAnotherKey(addressed: String, own: String)
-
-    public var description: String {
-        let nothing = "Nothing was applied."
-        switch self {
-        case .notABundle:
-            return "the file is not a field-sync bundle (it does not start with FSBUNDLE); check the file name. \(nothing)"
-        case .newerFormat(let format):
-            return "the bundle is in format \(format), newer than this sync-client reads (\(VersionBundle.format)); upgrade sync-client to apply it. \(nothing)"
-        case .hashMismatch:
-            return "the bundle is damaged: its SHA-256 does not match its contents (truncated or altered on the way); ask the sender for a new copy. \(nothing)"
-        case .damaged(let detail):
-            return "the bundle is damaged: \(detail); ask the sender for a new copy. \(nothing)"
-        case .badSenderSignature(let replica):
-            return "the bundle's signature does not verify with the key of replica \(replica) it names as its sender: it was altered or forged. \(nothing)"
-        case .badRangeSignature(let range):
-            return "the signature over versions \(range) does not verify with their replica's key: they were altered or signed by another replica. \(nothing)"
-        case .noKey(let replica):
-            return "the bundle carries a signature of replica \(replica) but not that replica's key, so it cannot be checked. \(nothing)"
-        case .unsigned(let dot):
-            return "version \(dot) in the bundle is not covered by a signature of its replica; every version must be signed by its author. \(nothing)"
-        case .wrongAuthor(let dot, let author, let owner):
-            return "version \(dot) is written under '\(author)' but its replica belongs to '\(owner)': forged. \(nothing)"
-        case .keyChanged(let replica):
-            return "the bundle carries replica \(replica) with a signing key other than the one known here for it: it is forged, or that replica's file was replaced. \(nothing)"
-        case .missingPrerequisites(let missing):
-            return "this replica lacks versions the bundle builds on: \(missing.joined(separator: ", ")). Sync, or apply the bundle that carries them, first. \(nothing)"
-        case .sealed(let fingerprint):
-            return "the bundle is encrypted to the sync server's key (fingerprint \(fingerprint)): only the server can open it. Take it to the server and run `sync-server bundle apply FILE` there. \(nothing)"
-        case .sealedToAnotherKey(let addressed, let own):
-            return "the bundle is encrypted to another server's key (fingerprint \(addressed); this server's is \(own)): apply it on the server it was made for. \(nothing)"
-        case .unreadable(let path, let reason):
-            return "cannot read the bundle \(path): \(reason). \(nothing)"
-        case .forkedOwn(let replica):
-            return "the bundle carries writes of this replica (\(replica)) that this file does not hold: a copy of this replica file made them. Run `sync-client rekey` on one of the copies. \(nothing)"
-        }
+        (byAnalyst, byKind, records.count)
     }
 }
