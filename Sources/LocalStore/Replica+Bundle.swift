@@ -6,8 +6,10 @@ public import SyncProtocol
 /// What ``Replica/makeBundle(beyond:filter:at:)`` put in a bundle.
 public struct BundleMade: Sendable {
     public var bundle: VersionBundle
-    /// The file's bytes.
-    public var data: Data
+    /// The file's bytes (the bundle's blocks are slices of them).
+    public var file: [UInt8]
+    /// The file's bytes, as `Data` (a copy).
+    public var data: Data { Data(file) }
     /// Versions that were wanted but left out: received from the server, which keeps no
     /// signatures, so this replica cannot vouch for them.
     public var unsigned: Int
@@ -39,6 +41,10 @@ extension Replica {
         let own = try ownReplicas()
         try store.transaction { db in for id in own { _ = try Self.ensureSigningKey(for: id, db) } }
         return try store.read { db in
+            // A scan of the version table gains little from a large page cache, which would stay
+            // allocated: at most a few MB for the read, then the usual size again.
+            try db.execute(sql: "PRAGMA cache_size = -\(StoredVersions.readerCacheKiB)")
+            defer { try? db.execute(sql: "PRAGMA cache_size = -\(Store.cacheKiB)") }
             func key(_ id: ReplicaID) throws -> SigningKey {
                 guard let key = try Self.signingKey(for: id, db) else { throw StoreError.damaged("replica \(id) has no signing key") }
                 return key
@@ -124,7 +130,8 @@ extension Replica {
                                         receiver: filter?.receiver, compartments: compartments)
             let homes = try homes(for: records, carried: carried, db)
             if !homes.isEmpty { bundle.header.homes = homes }
-            return BundleMade(bundle: bundle, data: bundle.encoded(signedBy: key), unsigned: unsigned, withheld: withheld, entangled: entangled)
+            let file = bundle.sign(with: key)
+            return BundleMade(bundle: bundle, file: file, unsigned: unsigned, withheld: withheld, entangled: entangled)
         }
     }
 

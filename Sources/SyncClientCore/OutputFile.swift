@@ -12,7 +12,7 @@ import Glibc
 package enum OutputFile {
     /// Writes `data` to what `path` names.
     /// - Throws: ``ClientError`` saying what the path is and what to do instead.
-    package static func write(_ data: Data, to path: String) throws {
+    package static func write(_ data: some ContiguousBytes, to path: String) throws {
         let target = try resolve(path)
         var info = stat()
         if lstat(target, &info) != 0 {
@@ -66,7 +66,7 @@ package enum OutputFile {
 
     /// Writes a new file beside `target` and renames it over `target`: at every moment `target`
     /// holds the old bytes or the new ones, never a part.
-    private static func replace(_ target: String, with data: Data, mode: mode_t?, shownAs path: String) throws {
+    private static func replace(_ target: String, with data: some ContiguousBytes, mode: mode_t?, shownAs path: String) throws {
         let folder = (target as NSString).deletingLastPathComponent
         let name = (target as NSString).lastPathComponent
         let temporary = ((folder.isEmpty ? "." : folder) as NSString).appendingPathComponent(".\(name).\(UUID().uuidString.prefix(8)).partial")
@@ -94,14 +94,14 @@ package enum OutputFile {
         }
     }
 
-    private static func writeInPlace(_ target: String, _ data: Data, shownAs path: String) throws {
+    private static func writeInPlace(_ target: String, _ data: some ContiguousBytes, shownAs path: String) throws {
         let descriptor = open(target, O_WRONLY | O_CLOEXEC)
         guard descriptor >= 0 else { throw failure(path, String(cString: strerror(errno))) }
         defer { close(descriptor) }
         try writeAll(descriptor, data, shownAs: path)
     }
 
-    private static func sendToSocket(_ target: String, _ data: Data, shownAs path: String) throws {
+    private static func sendToSocket(_ target: String, _ data: some ContiguousBytes, shownAs path: String) throws {
         var address = sockaddr_un()
         address.sun_family = sa_family_t(AF_UNIX)
         let bytes = Array(target.utf8)
@@ -120,7 +120,7 @@ package enum OutputFile {
         try writeAll(descriptor, data, shownAs: path)
     }
 
-    static func writeAll(_ descriptor: Int32, _ data: Data, shownAs path: String) throws {
+    static func writeAll(_ descriptor: Int32, _ data: some ContiguousBytes, shownAs path: String) throws {
         try data.withUnsafeBytes { raw in
             var offset = 0
             while offset < raw.count {

@@ -96,18 +96,22 @@ struct BundleCommand: ParsableCommand {
                 if json.json { return printJSON(BundleJSON.Created(made, path: nil, bytes: 0, notes: notes)) }
                 return print(notes.joined(separator: "\n"))
             }
-            var data = made.data
+            // Written from the bundle's own bytes: a large bundle is not copied to be written.
+            var bytes = made.file.count
             if encryptTo != nil {
                 guard let key = try replica.serverBundleKey() else {
                     throw ClientError("the server's bundle key is not known here yet: run `sync-client sync` once where there is a network, or leave out --encrypt-to; no file was written")
                 }
-                data = try SealedBundle.seal(data, to: key)
+                let sealed = try SealedBundle.seal(made.data, to: key)
+                bytes = sealed.count
                 notes.append("Encrypted to the sync server's key (fingerprint \(SealedBundle.fingerprint(key))): only `sync-server bundle apply` can open it.")
+                try OutputFile.write(sealed, to: output)
+            } else {
+                try OutputFile.write(made.file, to: output)
             }
-            try OutputFile.write(data, to: output)
-            if json.json { return printJSON(BundleJSON.Created(made, path: output, bytes: data.count, notes: notes)) }
+            if json.json { return printJSON(BundleJSON.Created(made, path: output, bytes: bytes, notes: notes)) }
             let byAnalyst = made.bundle.summary.byAnalyst.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
-            let wrote = "Wrote bundle \(made.bundle.header.id) to \(output): \(made.bundle.header.count) versions (\(byAnalyst)), \(data.count) bytes."
+            let wrote = "Wrote bundle \(made.bundle.header.id) to \(output): \(made.bundle.header.count) versions (\(byAnalyst)), \(bytes) bytes."
             print(([wrote] + notes).joined(separator: "\n"))
         }
 

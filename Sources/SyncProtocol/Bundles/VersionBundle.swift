@@ -90,7 +90,7 @@ public struct VersionBundle: Sendable, Equatable {
     /// ``BinaryWire/encodeBlock(_:)``: a large bundle is held at about its file's size, and
     /// decoded a block at a time (``forEachBlock(_:)``). A bundle read from a file keeps the
     /// file's bytes, and its blocks are slices of them.
-    let blocks: [ArraySlice<UInt8>]
+    private(set) var blocks: [ArraySlice<UInt8>]
     /// The records its versions belong to, sorted.
     public let records: [RecordID]
     private let byAnalyst: [String: Int]
@@ -139,9 +139,16 @@ public struct VersionBundle: Sendable, Equatable {
         }
     }
 
-    /// The file's bytes, signed by `key` (the sender's): written once into a buffer of their
-    /// exact size, beside the blocks.
+    /// The file's bytes, signed by `key` (the sender's).
     public func encoded(signedBy key: SigningKey) -> Data {
+        var copy = self
+        return Data(copy.sign(with: key))
+    }
+
+    /// The file's bytes, signed by `key` (the sender's), written once into a buffer of their
+    /// exact size; the blocks become slices of it, each block's own bytes let go as it is
+    /// copied, so a large bundle is held once.
+    public mutating func sign(with key: SigningKey) -> [UInt8] {
         var writer = BinaryWriter()
         writer.bytes(Self.magic)
         writer.byte(UInt8(header.format))
@@ -149,18 +156,23 @@ public struct VersionBundle: Sendable, Equatable {
         writer.varint(UInt64(header.count))
         writer.bytes(header)
         writer.varint(UInt64(blocks.count))
-        var data = Data(capacity: writer.buffer.count + blocks.reduce(0) { $0 + $1.count + 10 } + 96)
-        data.append(contentsOf: writer.buffer)
-        for block in blocks {
+        var file: [UInt8] = []
+        file.reserveCapacity(writer.buffer.count + blocks.reduce(0) { $0 + $1.count + 10 } + 96)
+        file += writer.buffer
+        var ranges: [Range<Int>] = []
+        for index in blocks.indices {
             writer.clear()
-            writer.varint(UInt64(block.count))
-            data.append(contentsOf: writer.buffer)
-            data.append(contentsOf: block)
+            writer.varint(UInt64(blocks[index].count))
+            file += writer.buffer
+            ranges.append(file.count..<file.count + blocks[index].count)
+            file += blocks[index]
+            blocks[index] = []
         }
-        let hash = Array(SHA256.hash(data: data))
-        data.append(contentsOf: hash)
-        data.append(key.sign(Data(Self.signatureDomain + hash)))
-        return data
+        let hash = Array(SHA256.hash(data: file))
+        file += hash
+        file += key.sign(Data(Self.signatureDomain + hash))
+        blocks = ranges.map { file[$0] }
+        return file
     }
 
     /// Reads and checks a bundle file (see the type's description); throws ``BundleError``
