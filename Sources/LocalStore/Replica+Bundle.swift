@@ -1,7 +1,4 @@
 public import Foundation
-#if canImport(Glibc)
-import Glibc
-#endif
 import GRDB
 public import SyncModel
 public import SyncProtocol
@@ -133,23 +130,9 @@ extension Replica {
                                         receiver: filter?.receiver, compartments: compartments)
             let homes = try homes(for: records, carried: carried, db)
             if !homes.isEmpty { bundle.header.homes = homes }
-            // The scan's decoded chunks are freed by now, but glibc keeps the heap they grew
-            // (30 MB on a million versions) unless asked to return it before the file is written.
-            Self.returnFreedMemory()
             let file = bundle.sign(with: key)
             return BundleMade(bundle: bundle, file: file, unsigned: unsigned, withheld: withheld, entangled: entangled)
         }
-    }
-
-    /// Asks the C allocator to give the pages of freed memory back to the system
-    /// (`malloc_trim`, where the C library has it: glibc does, and its module map does not
-    /// export it).
-    static func returnFreedMemory() {
-        #if canImport(Glibc)
-        guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "malloc_trim") else { return }
-        typealias Trim = @convention(c) (Int) -> Int32
-        _ = unsafeBitCast(symbol, to: Trim.self)(0)
-        #endif
     }
 
     /// `replica`'s versions with counters `first...last` (skipping any it lacks), a block of

@@ -54,6 +54,7 @@ struct BundleCommand: ParsableCommand {
         }
 
         func run() throws {
+            Self.keepLargeBuffersOutOfTheHeap()
             let replica = try options.open()
             var beyond: VersionVector?
             var notes: [String] = []
@@ -113,6 +114,21 @@ struct BundleCommand: ParsableCommand {
             let byAnalyst = made.bundle.summary.byAnalyst.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
             let wrote = "Wrote bundle \(made.bundle.header.id) to \(output): \(made.bundle.header.count) versions (\(byAnalyst)), \(bytes) bytes."
             print(([wrote] + notes).joined(separator: "\n"))
+        }
+
+        /// Has glibc map every buffer of 1 MB or more on its own, for this process. A bundle is
+        /// made from chunks read one after another; with glibc's moving threshold they come from
+        /// the heap, between the blocks kept, and the heap they grow stays when they are freed
+        /// (about 30 MB on a million versions). Costs about a tenth of the command's time, which
+        /// runs at twice a first sync's rate.
+        static func keepLargeBuffersOutOfTheHeap() {
+            #if canImport(Glibc)
+            // mallopt is in <malloc.h>, which the Glibc module does not export.
+            guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "mallopt") else { return }
+            typealias SetOption = @convention(c) (Int32, Int32) -> Int32
+            let mmapThreshold: Int32 = -3  // M_MMAP_THRESHOLD
+            _ = unsafeBitCast(symbol, to: SetOption.self)(mmapThreshold, 1 << 20)
+            #endif
         }
 
         /// A vector as text, or the `holds` of a bundle file.
