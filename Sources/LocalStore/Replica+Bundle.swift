@@ -103,6 +103,7 @@ extension Replica {
                 // A signed range travels whole or not at all: one holding any version the
                 // receiver may not read stays here.
                 var taken = false
+                var appended: UInt64 = 0
                 for range in chosen {
                     let run = try Self.run(replica, from: range.first, to: range.last, db)
                     let admitted = run.filter { filter.admits($0.record) }.count
@@ -111,8 +112,12 @@ extension Replica {
                         entangled += admitted
                         continue
                     }
-                    carried.formUnion(run.lazy.map(\.record))
-                    builder.append(run)
+                    // Chosen ranges may overlap (each is the longest from where the last ended):
+                    // their shared versions travel once, under both signatures.
+                    let new = run.filter { $0.dot.counter > appended }
+                    carried.formUnion(new.lazy.map(\.record))
+                    builder.append(new)
+                    appended = max(appended, range.last)
                     signatures.append(range)
                     taken = true
                 }
@@ -135,8 +140,8 @@ extension Replica {
         }
     }
 
-    /// `replica`'s versions with counters `first...last` (skipping any it lacks), a block of
-    /// ``VersionBundle`` at a time.
+    /// `replica`'s versions with counters `first...last` (skipping any it lacks), in chunks of
+    /// at most 20,000 counters, so that a run is never read whole.
     static func forEachChunk(of replica: ReplicaID, from first: UInt64, to last: UInt64, _ db: Database, _ body: ([Version]) throws -> Void) throws {
         var start = first
         while start <= last {

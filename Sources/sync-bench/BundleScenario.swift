@@ -67,6 +67,6 @@ struct BundleBench: AsyncParsableCommand, Scenario {
         let versions = try replica.write(Wire.smallEdits(edits), at: WallClock.now())
         let made = try replica.makeBundle(beyond: nil, at: WallClock.now())
         let push = SyncRequest(replica: replica.id, vector: try replica.store.versionVector(), versions: versions)
-        return (Double(made.data.count) / Double(edits), Double(BinaryWire.encode(push).count) / Double(edits))
+        return (Double(made.file.count) / Double(edits), Double(BinaryWire.encode(push).count) / Double(edits))
     }
 }

@@ -103,7 +103,7 @@ struct BundleCommand: ParsableCommand {
                 guard let key = try replica.serverBundleKey() else {
                     throw ClientError("the server's bundle key is not known here yet: run `sync-client sync` once where there is a network, or leave out --encrypt-to; no file was written")
                 }
-                let sealed = try SealedBundle.seal(made.data, to: key)
+                let sealed = try SealedBundle.seal(made.file, to: key)
                 bytes = sealed.count
                 notes.append("Encrypted to the sync server's key (fingerprint \(SealedBundle.fingerprint(key))): only `sync-server bundle apply` can open it.")
                 try OutputFile.write(sealed, to: output)

@@ -121,4 +121,22 @@ import TestSupport
             _ = try VersionBundle.read(bundle.encoded(signedBy: keys[first[0].dot.replica]!))
         }
     }
+
+    /// A version at the last counter there is, signed alone: read without overflowing; a range
+    /// spanning every counter is refused with a sentence.
+    @Test func countersAtTheEndOfTheirRangeAreReadAndARangeOfEveryCounterIsRefused() throws {
+        let key = SigningKey.generate()
+        let replica = ReplicaID("e0e0e0e0-0000-4000-8000-00000000000e")!
+        let version = Version(dot: Dot(replica: replica, counter: .max), context: VersionVector(), record: RecordID("c0c0c0c0-0000-4000-8000-000000000001")!,
+                              kind: "cell", field: "title", value: .text("last"), author: "erin", time: 1)
+        let author = VersionBundle.Author(replica: replica, analyst: "erin", publicKey: key.publicKey)
+        let bundle = VersionBundle(sender: author, versions: [version], signatures: key.signRanges([version]), authors: [author], holds: VersionVector(), created: 1)
+        let read = try VersionBundle.read(bundle.encoded(signedBy: key))
+        #expect(read.versions == [version] && read.header.presupposes == VersionVector([replica: .max - 1]))
+        var spanning = bundle
+        spanning.header.signatures[0].first = 1
+        #expect(throws: BundleError.damaged("\(RelayError.malformed("\(replica):1-\(UInt64.max)"))")) {
+            _ = try VersionBundle.read(spanning.encoded(signedBy: key))
+        }
+    }
 }

@@ -92,6 +92,7 @@ import TestSupport
         Case(name: "signed range starting at 0", body: body(versions: [version()], extra: signed("0", "1")), status: .badRequest, code: "malformed_signature"),
         Case(name: "signed range ending before it starts", body: body(versions: [version()], extra: signed("2", "1")), status: .badRequest, code: "malformed_signature"),
         Case(name: "signed range over 1,000 versions", body: body(versions: [version()], extra: signed("1", "1001")), status: .badRequest, code: "malformed_signature"),
+        Case(name: "signed range of more counters than an Int holds", body: body(versions: [version()], extra: signed("1", "18446744073709551615")), status: .badRequest, code: "malformed_signature"),
         Case(name: "signed range missing a version", body: body(versions: [version()], extra: signed("1", "2")), status: .badRequest, code: "malformed_signature"),
         Case(name: "signed range of a replica not carried", body: body(versions: [], extra: signed("1", "1", replica: record)), status: .badRequest, code: "malformed_signature"),
         Case(name: "a stranger's versions signed by nobody known", body: body(versions: [version(author: "\"carol\"")], extra: signed("1", "1")), status: .forbidden, code: "unknown_key"),

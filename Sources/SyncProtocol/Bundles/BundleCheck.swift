@@ -4,7 +4,9 @@ import SyncModel
 /// Checks a bundle's versions against its header a version at a time, as ``VersionBundle/read(_:)``
 /// decodes them block by block: the count, their order, the runs and prerequisites the header
 /// lists, every version's place in a range its own replica's key signed, and its author.
-/// Throws ``BundleError`` for the first thing wrong.
+/// Throws ``BundleError``: what one version shows (out of order, a gap, a signed range missing
+/// it) as that version passes; the rest at the end, the header's claims first, then the
+/// signatures, then the first version unsigned or under another analyst's name.
 struct BundleCheck {
     private let header: VersionBundle.Header
     private var authors: [ReplicaID: VersionBundle.Author] = [:]
@@ -13,6 +15,8 @@ struct BundleCheck {
     /// The first version not signed by its replica or not written by its replica's analyst,
     /// reported once the signatures are checked (a bad signature is the stronger finding).
     private var wrongVersion: BundleError?
+
+    private static let runsDiffer = BundleError.damaged("the runs its header lists are not the versions it holds, or a run has a gap")
 
     init(_ header: VersionBundle.Header) throws {
         self.header = header
@@ -38,7 +42,7 @@ struct BundleCheck {
     /// The next version of the file.
     mutating func add(_ version: Version) throws {
         guard contents.add(version) else { throw BundleError.damaged("its versions are not in order, or one appears twice") }
-        guard !contents.hasGap || contents.filtered else { throw BundleError.damaged("the runs its header lists are not the versions it holds, or a run has a gap") }
+        guard !contents.hasGap || contents.filtered else { throw Self.runsDiffer }
         let signed: Bool
         do {
             signed = try ranges.feed(version)
@@ -46,6 +50,8 @@ struct BundleCheck {
             throw BundleError.damaged("\(error)")
         }
         guard wrongVersion == nil else { return }
+        // A version of a replica with no author listed is left to `finish`, which refuses the
+        // range that signs it for want of a key (or the version as unsigned).
         if !signed {
             wrongVersion = .unsigned(version.dot)
         } else if let owner = authors[version.dot.replica]?.analyst, version.author != owner {
@@ -57,9 +63,7 @@ struct BundleCheck {
     /// signature must verify. Returns what the versions hold.
     func finish() throws -> BundleContents {
         guard header.count == contents.count else { throw BundleError.damaged("its header counts \(header.count) versions but it holds \(contents.count)") }
-        guard header.covers == contents.runs else {
-            throw BundleError.damaged("the runs its header lists are not the versions it holds, or a run has a gap")
-        }
+        guard header.covers == contents.runs else { throw Self.runsDiffer }
         guard header.presupposes == contents.prerequisites else {
             throw BundleError.damaged("the prerequisites its header lists are not what its versions need")
         }

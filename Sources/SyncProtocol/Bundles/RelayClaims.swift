@@ -25,7 +25,7 @@ public struct RelayClaims: Sendable {
         var positions: [ReplicaID: [Int]] = [:]
         for (index, version) in versions.enumerated() { positions[version.dot.replica, default: []].append(index) }
         for range in signatures {
-            guard range.first >= 1, range.last >= range.first, range.count <= SignedRange.maxVersions else {
+            guard range.isWellFormed else {
                 throw RelayError.malformed(range.label)
             }
             let held = positions[range.replica] ?? []

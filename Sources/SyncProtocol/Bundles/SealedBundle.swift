@@ -22,7 +22,7 @@ public enum SealedBundle {
     }
 
     /// `bundle` (a bundle file's bytes) sealed to `publicKey`, a server's 32-byte X25519 key.
-    public static func seal(_ bundle: Data, to publicKey: Data) throws -> Data {
+    public static func seal(_ bundle: some DataProtocol, to publicKey: Data) throws -> Data {
         let recipient: Curve25519.KeyAgreement.PublicKey
         do {
             recipient = try Curve25519.KeyAgreement.PublicKey(rawRepresentation: publicKey)

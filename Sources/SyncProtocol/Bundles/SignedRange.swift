@@ -27,8 +27,14 @@ public struct SignedRange: Codable, Sendable, Hashable {
         self.signature = signature
     }
 
-    /// The number of versions it covers.
+    /// The number of versions it covers (of a well-formed range: see ``isWellFormed``).
     public var count: Int { Int(last - first + 1) }
+
+    /// Not empty, not starting at 0, at most ``maxVersions`` long: checked before ``count`` is
+    /// read, since a hostile range can span more counters than an `Int` holds.
+    public var isWellFormed: Bool {
+        first >= 1 && last >= first && last - first < UInt64(Self.maxVersions)
+    }
 
     /// `replica:first-last`, as messages name a range.
     public var label: String { "\(replica):\(first)-\(last)" }

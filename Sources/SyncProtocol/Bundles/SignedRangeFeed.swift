@@ -18,7 +18,7 @@ struct SignedRangeFeed {
 
     /// Throws ``RelayError/malformed(_:)`` for a range that is empty, starts at 0 or is too long.
     init(_ ranges: [SignedRange]) throws {
-        for range in ranges where range.first < 1 || range.last < range.first || range.count > SignedRange.maxVersions {
+        for range in ranges where !range.isWellFormed {
             throw RelayError.malformed(range.label)
         }
         self.ranges = ranges
@@ -43,10 +43,12 @@ struct SignedRangeFeed {
         let held = !open.isEmpty
         for position in open.indices.reversed() {
             open[position].digest.add(version)
-            open[position].expected += 1
-            if open[position].expected > ranges[open[position].index].last {
+            // Compared before counting on: a range may end at the last counter there is.
+            if open[position].expected == ranges[open[position].index].last {
                 digests[open[position].index] = open[position].digest.finish()
                 open.remove(at: position)
+            } else {
+                open[position].expected += 1
             }
         }
         return held

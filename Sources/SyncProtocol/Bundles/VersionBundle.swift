@@ -145,8 +145,8 @@ public struct VersionBundle: Sendable, Equatable {
         return Data(copy.sign(with: key))
     }
 
-    /// The file's bytes, signed by `key` (the sender's), written once into a buffer of their
-    /// exact size; the blocks become slices of it, each block's own bytes let go as it is
+    /// The file's bytes, signed by `key` (the sender's), written once into a buffer reserved
+    /// for them; the blocks become slices of it, each block's own bytes let go as it is
     /// copied, so a large bundle is held once.
     public mutating func sign(with key: SigningKey) -> [UInt8] {
         var writer = BinaryWriter()
@@ -191,12 +191,18 @@ public struct VersionBundle: Sendable, Equatable {
         let hash = Array(SHA256.hash(data: bytes[0..<bodyEnd]))
         guard hash == Array(bytes[bodyEnd..<bodyEnd + 32]) else { throw BundleError.hashMismatch }
         let signature = Data(bytes[(bodyEnd + 32)..<bytes.count])
-        // The whole file, not copied: its hash and signature are the 96 bytes left at the end.
+        // The whole file, not copied: its hash and signature are the 96 bytes left at the end,
+        // which no length in the body may reach into.
         var reader = BinaryReader(bytes)
         _ = try reader.bytes(magic.count + 1)
+        func chunk() throws -> ArraySlice<UInt8> {
+            let chunk = try reader.bytes(reader.count(minimumBytesEach: 1))
+            guard reader.remaining >= 96 else { throw BinaryWireError("a length runs into the file's hash and signature") }
+            return chunk
+        }
         let header: Header
         do {
-            let json = try reader.bytes(reader.count(minimumBytesEach: 1))
+            let json = try chunk()
             header = try JSONDecoder().decode(Header.self, from: Data(json))
         } catch {
             throw BundleError.damaged("its header cannot be read (\(error))")
@@ -209,13 +215,14 @@ public struct VersionBundle: Sendable, Equatable {
         var blocks: [ArraySlice<UInt8>] = []
         do {
             for _ in 0..<(try reader.count(minimumBytesEach: 2)) {
-                let block = try reader.bytes(reader.count(minimumBytesEach: 1))
-                for version in try BinaryWire.decodeBlock(block) { try check.add(version) }
+                let block = try chunk()
+                let versions = try BinaryWire.decodeBlock(block)
+                // Applying stores a block at a time: one is never more than a page.
+                guard versions.count <= blockSize else { throw BinaryWireError("a block holds \(versions.count) versions, more than \(blockSize)") }
+                for version in versions { try check.add(version) }
                 blocks.append(block)
             }
-            guard reader.remaining == 96 else {
-                throw BinaryWireError(reader.remaining > 96 ? "\(reader.remaining - 96) bytes follow the end of the message" : "its last block runs into its hash and signature")
-            }
+            guard reader.remaining == 96 else { throw BinaryWireError("\(reader.remaining - 96) bytes follow the end of the message") }
         } catch let error as BundleError {
             throw error
         } catch {
