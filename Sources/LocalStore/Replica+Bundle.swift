@@ -143,11 +143,15 @@ extension Replica {
     /// `replica`'s versions with counters `first...last` (skipping any it lacks), in chunks of
     /// at most 20,000 counters, so that a run is never read whole.
     static func forEachChunk(of replica: ReplicaID, from first: UInt64, to last: UInt64, _ db: Database, _ body: ([Version]) throws -> Void) throws {
+        guard first <= last else { return }
+        let chunk = UInt64(SyncSession.defaultPageSize)
         var start = first
-        while start <= last {
-            let end = min(last, start + UInt64(SyncSession.defaultPageSize) - 1)
+        while true {
+            // Counted without passing `last`, which may be the last counter there is.
+            let end = last - start < chunk ? last : start + chunk - 1
             let run = try run(replica, from: start, to: end, db)
             if !run.isEmpty { try body(run) }
+            guard end < last else { return }
             start = end + 1
         }
     }
