@@ -63,6 +63,7 @@ extension Replica {
             for replica in held.replicas {
                 let from: UInt64?
                 if let beyond {
+                    guard beyond[replica] < held[replica] else { continue }
                     from = beyond[replica] + 1
                 } else if own.contains(replica) {
                     from = acknowledged[replica] + 1

@@ -105,11 +105,11 @@ import TestSupport
         #expect(read.summary.records == Set(versions.map(\.record)).count, "seed \(seed)")
     }
 
-    @Test func aSignedRangeMissingAVersionInAnotherBlockIsRefused() throws {
+    @Test func aSignedRangeSpanningBlocksThatMissesAVersionIsRefused() throws {
         let versions = Self.versions(seed: 7, dropEvery: 0)
         let keys = Dictionary(uniqueKeysWithValues: Set(versions.map(\.dot.replica)).map { ($0, SigningKey.generate()) })
         let first = versions.filter { $0.dot.replica == versions[0].dot.replica }
-        #expect(first.count >= 6, "the history gives the first replica a run to cut")
+        try #require(first.count >= 6, "the history gives the first replica a run to cut")
         // Signed whole, then carried without its fifth version (and so, without a gap check, as a filtered bundle).
         let signatures = keys[first[0].dot.replica]!.signRanges(first)
         let kept = versions.filter { $0.dot != first[4].dot && $0.dot.replica == first[0].dot.replica }
@@ -122,21 +122,42 @@ import TestSupport
         }
     }
 
-    /// A version at the last counter there is, signed alone: read without overflowing; a range
-    /// spanning every counter is refused with a sentence.
-    @Test func countersAtTheEndOfTheirRangeAreReadAndARangeOfEveryCounterIsRefused() throws {
+    /// Counters beyond what a store holds (`Int64.max`) are refused with a sentence, in a
+    /// version or in what the header says the sender holds; a range spanning every counter is
+    /// refused; and a range ending at the last counter there is closes without counting past it.
+    @Test func countersBeyondAStoresAreRefusedAndARangeClosesAtTheLastCounter() throws {
         let key = SigningKey.generate()
         let replica = ReplicaID("e0e0e0e0-0000-4000-8000-00000000000e")!
-        let version = Version(dot: Dot(replica: replica, counter: .max), context: VersionVector(), record: RecordID("c0c0c0c0-0000-4000-8000-000000000001")!,
-                              kind: "cell", field: "title", value: .text("last"), author: "erin", time: 1)
+        func version(_ counter: UInt64) -> Version {
+            Version(dot: Dot(replica: replica, counter: counter), context: VersionVector(), record: RecordID("c0c0c0c0-0000-4000-8000-000000000001")!,
+                    kind: "cell", field: "title", value: .text("v\(counter)"), author: "erin", time: 1)
+        }
         let author = VersionBundle.Author(replica: replica, analyst: "erin", publicKey: key.publicKey)
-        let bundle = VersionBundle(sender: author, versions: [version], signatures: key.signRanges([version]), authors: [author], holds: VersionVector(), created: 1)
-        let read = try VersionBundle.read(bundle.encoded(signedBy: key))
-        #expect(read.versions == [version] && read.header.presupposes == VersionVector([replica: .max - 1]))
-        var spanning = bundle
+        let last = version(.max)
+        // For anyone, the bundle presupposes the counters before its run; for one analyst
+        // (format 2), only what its versions build on: nothing here.
+        let forAnyone = VersionBundle(sender: author, versions: [last], signatures: key.signRanges([last]), authors: [author], holds: VersionVector(), created: 1)
+        #expect(throws: BundleError.damaged("its header names counter \(UInt64.max - 1) of replica \(replica), beyond \(Int64.max)")) {
+            _ = try VersionBundle.read(forAnyone.encoded(signedBy: key))
+        }
+        let beyond = VersionBundle(sender: author, versions: [last], signatures: key.signRanges([last]), authors: [author], holds: VersionVector(), created: 1, receiver: "bob")
+        #expect(throws: BundleError.damaged("version \(last.dot) has a counter beyond \(Int64.max)")) {
+            _ = try VersionBundle.read(beyond.encoded(signedBy: key))
+        }
+        var spanning = beyond
         spanning.header.signatures[0].first = 1
         #expect(throws: BundleError.damaged("\(RelayError.malformed("\(replica):1-\(UInt64.max)"))")) {
             _ = try VersionBundle.read(spanning.encoded(signedBy: key))
         }
+        let first = version(1)
+        var holding = VersionBundle(sender: author, versions: [first], signatures: key.signRanges([first]), authors: [author], holds: VersionVector(), created: 1)
+        holding.header.holds = VersionVector([replica: .max])
+        #expect(throws: BundleError.damaged("its header names counter \(UInt64.max) of replica \(replica), beyond \(Int64.max)")) {
+            _ = try VersionBundle.read(holding.encoded(signedBy: key))
+        }
+        var feed = try SignedRangeFeed(key.signRanges([last]))
+        let held = try feed.feed(last)
+        try feed.finish()
+        #expect(held && feed.digests == [RangeDigest.digest(replica: replica, first: .max, last: .max, versions: [last])])
     }
 }

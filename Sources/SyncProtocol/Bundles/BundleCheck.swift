@@ -31,6 +31,10 @@ struct BundleCheck {
         if let listed = authors[header.sender.replica], listed != header.sender {
             throw BundleError.damaged("its sender \(header.sender.replica) is listed among its authors with another key or analyst")
         }
+        // Counters are stored as SQLite integers, and a reader counts on from what a sender holds.
+        if let entry = (header.holds.entries + header.presupposes.entries).first(where: { $0.counter > UInt64(Int64.max) }) {
+            throw BundleError.damaged("its header names counter \(entry.counter) of replica \(entry.replica), beyond \(Int64.max)")
+        }
         contents = BundleContents(filtered: filtered)
         do {
             ranges = try SignedRangeFeed(header.signatures)
@@ -41,6 +45,9 @@ struct BundleCheck {
 
     /// The next version of the file.
     mutating func add(_ version: Version) throws {
+        guard version.dot.counter <= UInt64(Int64.max) else {
+            throw BundleError.damaged("version \(version.dot) has a counter beyond \(Int64.max)")
+        }
         guard contents.add(version) else { throw BundleError.damaged("its versions are not in order, or one appears twice") }
         guard !contents.hasGap || contents.filtered else { throw Self.runsDiffer }
         let signed: Bool

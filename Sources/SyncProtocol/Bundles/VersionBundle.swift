@@ -53,6 +53,8 @@ public struct VersionBundle: Sendable, Equatable {
         public var first: UInt64
         public var last: UInt64
 
+        /// The versions it spans; a read bundle's runs are its versions' (checked), whose
+        /// counters are at most `Int64.max`.
         public var count: Int { Int(last - first + 1) }
     }
 
@@ -216,10 +218,8 @@ public struct VersionBundle: Sendable, Equatable {
         do {
             for _ in 0..<(try reader.count(minimumBytesEach: 2)) {
                 let block = try chunk()
-                let versions = try BinaryWire.decodeBlock(block)
                 // Applying stores a block at a time: one is never more than a page.
-                guard versions.count <= blockSize else { throw BinaryWireError("a block holds \(versions.count) versions, more than \(blockSize)") }
-                for version in versions { try check.add(version) }
+                for version in try BinaryWire.decodeBlock(block, atMost: blockSize) { try check.add(version) }
                 blocks.append(block)
             }
             guard reader.remaining == 96 else { throw BinaryWireError("\(reader.remaining - 96) bytes follow the end of the message") }

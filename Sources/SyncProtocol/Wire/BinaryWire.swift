@@ -158,11 +158,12 @@ public enum BinaryWire {
         return writer.buffer
     }
 
-    /// Reads a block ``encodeBlock(_:)`` wrote; throws ``BinaryWireError`` for anything else.
-    public static func decodeBlock(_ bytes: some Sequence<UInt8>) throws -> [Version] {
+    /// Reads a block ``encodeBlock(_:)`` wrote, of at most `limit` versions (refused before any
+    /// is decoded); throws ``BinaryWireError`` for anything else.
+    public static func decodeBlock(_ bytes: some Sequence<UInt8>, atMost limit: Int = .max) throws -> [Version] {
         var reader = BinaryReader(bytes)
         let tables = try readTables(&reader)
-        let versions = try readVersions(&reader, tables)
+        let versions = try readVersions(&reader, tables, atMost: limit)
         try reader.expectEnd()
         return versions
     }
@@ -252,8 +253,9 @@ public enum BinaryWire {
         writer.signed(version.time)
     }
 
-    static func readVersions(_ reader: inout BinaryReader, _ tables: Tables) throws -> [Version] {
+    static func readVersions(_ reader: inout BinaryReader, _ tables: Tables, atMost limit: Int = .max) throws -> [Version] {
         let count = try reader.count(minimumBytesEach: 9)
+        guard count <= limit else { throw BinaryWireError("a block of \(count) versions, more than \(limit)") }
         var versions: [Version] = []
         versions.reserveCapacity(count)
         var previousCounter = [UInt64](repeating: 0, count: tables.replicas.count)
