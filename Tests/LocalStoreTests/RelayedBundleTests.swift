@@ -33,6 +33,9 @@ import Testing
             #expect(carried == Array(1...20), "each of alice's versions once, filtered: \(filter != nil)")
             #expect(read.header.signatures.filter { $0.replica == alice.id }.map(\.first) == [1, 5], "under both signatures")
         }
+        // What a receiver is said to hold may name any counter (a bundle's header once could).
+        let none = try bob.makeBundle(beyond: VersionVector([alice.id: .max, bob.id: .max]), at: 4)
+        #expect(none.bundle.header.count == 0)
         let applied = try carol.apply(VersionBundle.read(bob.makeBundle(beyond: VersionVector(), at: 4).data))
         let held = try carol.store.versionVector()
         #expect(applied.report.new == 20 && held[alice.id] == 20)

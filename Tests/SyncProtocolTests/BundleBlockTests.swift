@@ -122,9 +122,10 @@ import TestSupport
         }
     }
 
-    /// Counters beyond what a store holds (`Int64.max`) are refused with a sentence, in a
-    /// version or in what the header says the sender holds; a range spanning every counter is
-    /// refused; and a range ending at the last counter there is closes without counting past it.
+    /// Counters beyond what a store holds (`Int64.max`) are refused with a sentence, in the
+    /// header or in a version; a range spanning every counter is refused; a block over its
+    /// limit is refused; and a range ending at the last counter there is closes without
+    /// counting past it.
     @Test func countersBeyondAStoresAreRefusedAndARangeClosesAtTheLastCounter() throws {
         let key = SigningKey.generate()
         let replica = ReplicaID("e0e0e0e0-0000-4000-8000-00000000000e")!
@@ -137,22 +138,29 @@ import TestSupport
         // For anyone, the bundle presupposes the counters before its run; for one analyst
         // (format 2), only what its versions build on: nothing here.
         let forAnyone = VersionBundle(sender: author, versions: [last], signatures: key.signRanges([last]), authors: [author], holds: VersionVector(), created: 1)
-        #expect(throws: BundleError.damaged("its header names counter \(UInt64.max - 1) of replica \(replica), beyond \(Int64.max)")) {
+        #expect(throws: BundleError.damaged("its header names counter \(UInt64.max - 1) of replica \(replica), more than any replica can write (\(Int64.max))")) {
             _ = try VersionBundle.read(forAnyone.encoded(signedBy: key))
         }
         let beyond = VersionBundle(sender: author, versions: [last], signatures: key.signRanges([last]), authors: [author], holds: VersionVector(), created: 1, receiver: "bob")
-        #expect(throws: BundleError.damaged("version \(last.dot) has a counter beyond \(Int64.max)")) {
+        #expect(throws: BundleError.damaged("its header names counter \(UInt64.max) of replica \(replica), more than any replica can write (\(Int64.max))")) {
             _ = try VersionBundle.read(beyond.encoded(signedBy: key))
         }
-        var spanning = beyond
-        spanning.header.signatures[0].first = 1
-        #expect(throws: BundleError.damaged("\(RelayError.malformed("\(replica):1-\(UInt64.max)"))")) {
-            _ = try VersionBundle.read(spanning.encoded(signedBy: key))
+        var spanning = key.signRanges([last])[0]
+        spanning.first = 1
+        #expect(throws: RelayError.malformed(spanning.label)) { _ = try SignedRangeFeed([spanning]) }
+        // A context naming such a counter, of a replica the bundle carries (so no prerequisite).
+        var named = version(1)
+        named.context = VersionVector([replica: .max])
+        let naming = VersionBundle(sender: author, versions: [named], signatures: key.signRanges([named]), authors: [author], holds: VersionVector(), created: 1)
+        #expect(throws: BundleError.damaged("version \(named.dot) names a counter more than any replica can write (\(Int64.max))")) {
+            _ = try VersionBundle.read(naming.encoded(signedBy: key))
         }
+        #expect(throws: BinaryWireError.self) { _ = try BinaryWire.decodeBlock(BinaryWire.encodeBlock([named, version(2), version(3)]), atMost: 2) }
+        #expect(try BinaryWire.decodeBlock(BinaryWire.encodeBlock([named, version(2)]), atMost: 2).count == 2)
         let first = version(1)
         var holding = VersionBundle(sender: author, versions: [first], signatures: key.signRanges([first]), authors: [author], holds: VersionVector(), created: 1)
         holding.header.holds = VersionVector([replica: .max])
-        #expect(throws: BundleError.damaged("its header names counter \(UInt64.max) of replica \(replica), beyond \(Int64.max)")) {
+        #expect(throws: BundleError.damaged("its header names counter \(UInt64.max) of replica \(replica), more than any replica can write (\(Int64.max))")) {
             _ = try VersionBundle.read(holding.encoded(signedBy: key))
         }
         var feed = try SignedRangeFeed(key.signRanges([last]))

@@ -4,9 +4,11 @@ import SyncModel
 /// Checks a bundle's versions against its header a version at a time, as ``VersionBundle/read(_:)``
 /// decodes them block by block: the count, their order, the runs and prerequisites the header
 /// lists, every version's place in a range its own replica's key signed, and its author.
-/// Throws ``BundleError``: what one version shows (out of order, a gap, a signed range missing
-/// it) as that version passes; the rest at the end, the header's claims first, then the
-/// signatures, then the first version unsigned or under another analyst's name.
+/// Throws ``BundleError``: what the header alone shows (receiver and format, authors, malformed
+/// ranges, counters no store holds) before any version; what one version shows (out of order, a
+/// gap, a signed range missing it) as that version passes; the rest at the end, the header's
+/// claims first, then the signatures, then the first version unsigned or under another
+/// analyst's name.
 struct BundleCheck {
     private let header: VersionBundle.Header
     private var authors: [ReplicaID: VersionBundle.Author] = [:]
@@ -16,6 +18,8 @@ struct BundleCheck {
     /// reported once the signatures are checked (a bad signature is the stronger finding).
     private var wrongVersion: BundleError?
 
+    /// The highest counter a store holds (an SQLite integer).
+    private static let maxCounter = UInt64(Int64.max)
     private static let runsDiffer = BundleError.damaged("the runs its header lists are not the versions it holds, or a run has a gap")
 
     init(_ header: VersionBundle.Header) throws {
@@ -32,8 +36,10 @@ struct BundleCheck {
             throw BundleError.damaged("its sender \(header.sender.replica) is listed among its authors with another key or analyst")
         }
         // Counters are stored as SQLite integers, and a reader counts on from what a sender holds.
-        if let entry = (header.holds.entries + header.presupposes.entries).first(where: { $0.counter > UInt64(Int64.max) }) {
-            throw BundleError.damaged("its header names counter \(entry.counter) of replica \(entry.replica), beyond \(Int64.max)")
+        let named = header.holds.entries + header.presupposes.entries
+            + header.signatures.map { VersionVector.Entry(replica: $0.replica, counter: max($0.first, $0.last)) }
+        if let entry = named.first(where: { $0.counter > Self.maxCounter }) {
+            throw BundleError.damaged("its header names counter \(entry.counter) of replica \(entry.replica), more than any replica can write (\(Int64.max))")
         }
         contents = BundleContents(filtered: filtered)
         do {
@@ -45,8 +51,8 @@ struct BundleCheck {
 
     /// The next version of the file.
     mutating func add(_ version: Version) throws {
-        guard version.dot.counter <= UInt64(Int64.max) else {
-            throw BundleError.damaged("version \(version.dot) has a counter beyond \(Int64.max)")
+        guard version.dot.counter <= Self.maxCounter, version.context.entries.allSatisfy({ $0.counter <= Self.maxCounter }) else {
+            throw BundleError.damaged("version \(version.dot) names a counter more than any replica can write (\(Int64.max))")
         }
         guard contents.add(version) else { throw BundleError.damaged("its versions are not in order, or one appears twice") }
         guard !contents.hasGap || contents.filtered else { throw Self.runsDiffer }

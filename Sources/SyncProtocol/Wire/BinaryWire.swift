@@ -255,7 +255,7 @@ public enum BinaryWire {
 
     static func readVersions(_ reader: inout BinaryReader, _ tables: Tables, atMost limit: Int = .max) throws -> [Version] {
         let count = try reader.count(minimumBytesEach: 9)
-        guard count <= limit else { throw BinaryWireError("a block of \(count) versions, more than \(limit)") }
+        guard count <= limit else { throw BinaryWireError("a block holds \(count) versions; at most \(limit) are read") }
         var versions: [Version] = []
         versions.reserveCapacity(count)
         var previousCounter = [UInt64](repeating: 0, count: tables.replicas.count)
