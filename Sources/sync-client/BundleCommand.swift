@@ -133,7 +133,15 @@ struct BundleCommand: ParsableCommand {
 
         /// A vector as text, or the `holds` of a bundle file.
         static func vector(_ argument: String) throws -> VersionVector {
-            if FileManager.default.fileExists(atPath: argument) { return try VersionBundle.load(path: argument).header.holds }
+            if FileManager.default.fileExists(atPath: argument) {
+                do {
+                    return try VersionBundle.load(path: argument).header.holds
+                } catch let error as BundleError {
+                    // The bundle's own sentence is an apply's; here nothing is written, not applied.
+                    let reason = error.description.replacingOccurrences(of: " Nothing was applied.", with: "")
+                    throw ClientError("--since \(argument) cannot be read as the receiver's last bundle: \(reason) Pass another bundle of theirs or a version vector; no file was written")
+                }
+            }
             if let vector = VersionVector(text: argument) { return vector }
             throw ClientError("--since '\(argument)' is neither a bundle file nor a version vector (uuid:counter,uuid:counter); pass the last bundle the receiver sent, or leave --since out")
         }

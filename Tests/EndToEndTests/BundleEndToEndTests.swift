@@ -35,6 +35,11 @@ import TestSupport
         let refused = try bob.fails("bundle", "apply", damaged)
         #expect(refused.stderr.contains("the bundle is damaged") && refused.stderr.contains("Nothing was applied"), "\(refused.stderr)")
         #expect(try bob.ok("dashboard", "--json") == before)
+        // Named as what the receiver holds, it is refused as that, and no file is written.
+        let unread = workspace.path("unread.fsbundle")
+        let since = try bob.fails("bundle", "create", "--output", unread, "--since", damaged)
+        #expect(since.stderr.contains("--since \(damaged) cannot be read") && since.stderr.contains("no file was written")
+                && !since.stderr.contains("Nothing was applied") && !FileManager.default.fileExists(atPath: unread), "\(since.stderr)")
 
         let applied = try bob.ok("bundle", "apply", stick)
         #expect(applied.contains("new 4") && applied.contains("new conflicts 1") && applied.contains("Carrying 4 versions"), "\(applied)")
