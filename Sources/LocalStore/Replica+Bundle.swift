@@ -40,11 +40,7 @@ extension Replica {
     public func makeBundle(beyond: VersionVector?, filter: BundleFilter? = nil, at time: Int64) throws -> BundleMade {
         let own = try ownReplicas()
         try store.transaction { db in for id in own { _ = try Self.ensureSigningKey(for: id, db) } }
-        return try store.read { db in
-            // A scan of the version table gains little from a large page cache, which would stay
-            // allocated: at most a few MB for the read, then the usual size again.
-            try db.execute(sql: "PRAGMA cache_size = -\(StoredVersions.readerCacheKiB)")
-            defer { try? db.execute(sql: "PRAGMA cache_size = -\(Store.cacheKiB)") }
+        return try store.read { db in try StoredVersions.scanning(db) {
             func key(_ id: ReplicaID) throws -> SigningKey {
                 guard let key = try Self.signingKey(for: id, db) else { throw StoreError.damaged("replica \(id) has no signing key") }
                 return key
@@ -127,18 +123,14 @@ extension Replica {
             let key = try key(id)
             let sender = VersionBundle.Author(replica: id, analyst: analyst, publicKey: key.publicKey)
             if !authors.contains(where: { $0.replica == id }) { authors.append(sender) }
-            let records = builder.records.sorted()
-            var compartments: RecordCompartments = [:]
-            if let filter {
-                for record in records { compartments[record] = filter.restricted[record] }
-            }
-            var bundle = builder.finish(sender: sender, signatures: signatures, authors: authors, holds: held, created: time,
-                                        receiver: filter?.receiver, compartments: compartments)
-            let homes = try homes(for: records, carried: carried, db)
+            var bundle = builder.finish(sender: sender, signatures: signatures, authors: authors, holds: held, created: time, receiver: filter?.receiver)
+            // Both from the bundle's records, sorted once when it was made.
+            if let filter { bundle.header.compartments = bundle.records.reduce(into: [:]) { $0[$1] = filter.restricted[$1] } }
+            let homes = try homes(for: bundle.records, carried: carried, db)
             if !homes.isEmpty { bundle.header.homes = homes }
             let file = bundle.sign(with: key)
             return BundleMade(bundle: bundle, file: file, unsigned: unsigned, withheld: withheld, entangled: entangled)
-        }
+        } }
     }
 
     /// `replica`'s versions with counters `first...last` (skipping any it lacks), in chunks of

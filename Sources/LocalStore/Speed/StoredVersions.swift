@@ -53,6 +53,15 @@ enum StoredVersions {
     /// The page cache of the reader thread: a scan in index order gains little from a large one.
     static let readerCacheKiB = 4096
 
+    /// Runs `body`, a scan, on `db` with the small page cache of ``readerCacheKiB``, then gives
+    /// the connection its usual cache again: a large one would gain the scan little and stay
+    /// allocated, full, for as long as the connection lives.
+    static func scanning<T>(_ db: Database, _ body: () throws -> T) throws -> T {
+        try db.execute(sql: "PRAGMA cache_size = -\(readerCacheKiB)")
+        defer { try? db.execute(sql: "PRAGMA cache_size = -\(Store.cacheKiB)") }
+        return try body()
+    }
+
     /// The same, read on one of `pool`'s readers on another thread while `consume` runs on this
     /// one; at most `ahead` chunks wait between the two. The reader sees what was last
     /// committed, so the caller's transaction must not have written versions yet. Returns when
@@ -64,12 +73,10 @@ enum StoredVersions {
             defer { stopped.signal() }
             do {
                 try pool.read { db in
-                    // A scan in index order gains little from a large page cache; the
-                    // writer's is the one that matters.
-                    try db.execute(sql: "PRAGMA cache_size = -\(readerCacheKiB)")
-                    defer { try? db.execute(sql: "PRAGMA cache_size = -\(Store.cacheKiB)") }
-                    try read(db, chunk: chunk) { rows in
-                        guard handoff.put(rows) else { throw CancellationError() }
+                    try scanning(db) {
+                        try read(db, chunk: chunk) { rows in
+                            guard handoff.put(rows) else { throw CancellationError() }
+                        }
                     }
                 }
                 handoff.finish(nil)

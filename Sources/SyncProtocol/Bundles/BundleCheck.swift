@@ -36,8 +36,9 @@ struct BundleCheck {
             throw BundleError.damaged("its sender \(header.sender.replica) is listed among its authors with another key or analyst")
         }
         // Counters are stored as SQLite integers, and a reader counts on from what a sender holds.
+        // A range's `last` stands for it: one that ends before it starts is refused as malformed.
         let named = header.holds.entries + header.presupposes.entries
-            + header.signatures.map { VersionVector.Entry(replica: $0.replica, counter: max($0.first, $0.last)) }
+            + header.signatures.map { VersionVector.Entry(replica: $0.replica, counter: $0.last) }
         if let entry = named.first(where: { $0.counter > Self.maxCounter }) {
             throw BundleError.damaged("its header names counter \(entry.counter) of replica \(entry.replica), more than any replica can write (\(Int64.max))")
         }

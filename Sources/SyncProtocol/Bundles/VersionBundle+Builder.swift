@@ -25,9 +25,6 @@ extension VersionBundle {
         /// Versions added so far.
         public var count: Int { contents.count }
 
-        /// The records of the versions added so far.
-        public var records: Set<RecordID> { contents.records }
-
         /// Adds `versions`, which continue the bundle in dot order (each replica's in counter
         /// order, replicas in order): a caller's mistake otherwise, which stops the program.
         public mutating func append(_ versions: some Sequence<Version>) {
